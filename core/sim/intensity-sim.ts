@@ -1,0 +1,280 @@
+/**
+ * Intensity-mode simulator: the market model of Avellaneda & Stoikov (2008), section 4, generalized.
+ *
+ * Time runs in steps of dt over [0, horizon]. On each step:
+ *   1. the quoter sees (t, mid, inventory, cash) and writes quotes; with an order-entry latency of L
+ *      steps, the quotes that are live on the venue are the ones decided L steps earlier (so they
+ *      were computed from a stale mid);
+ *   2. a market order in the live decision, if any, executes at mid ± (takerHalfSpread + temporary
+ *      impact) and moves the mid by the permanent impact;
+ *   3. each live quote is hit with probability min(1, λ(δ)·dt), λ(δ) = A·e^{−kδ}, δ the distance of the
+ *      quote from the current mid (AS 2008 eq. 2.12 with the exponential intensity of section 3);
+ *      a hit fills the quoted size; inventory limits veto a quote that could breach them;
+ *   4. the mid moves by the price process (binomial ±σ√dt in the paper's experiment).
+ * Profit is marked to market: PnL = cash + inventory·lotSize·mid − (initial value).
+ *
+ * Determinism and common random numbers: each path draws its mid moves and its fill uniforms from two
+ * separate streams seeded by (seed, path), and always draws both fill uniforms, quoted or not. Two
+ * strategies run on the same path index therefore face the same prices and the same order arrivals,
+ * which makes paired comparisons between strategies sharp.
+ */
+import { BUY, SELL } from '../domain/side';
+import { Rng, deriveSeed } from '../rng/rng';
+import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
+import { makerFee, takerFee, type FeeSpec } from './models/fee';
+import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
+import { PriceProcess, type PriceProcessSpec } from './models/price';
+import { FillLog, allocSeries, type PathResult, type PathSeries } from './path-result';
+import { runPath, type MarketSimulator } from './simulator';
+
+export interface IntensityScenario {
+  mode: 'intensity';
+  /** Session length in time units. */
+  horizon: number;
+  /** Step length in time units. */
+  dt: number;
+  /** Initial mid price. */
+  s0: number;
+  price: PriceProcessSpec;
+  /** λ(δ) = A·e^{−kδ}: A in fills per time unit, k per price unit. */
+  intensity: { A: number; k: number };
+  /** 0 for continuous prices; otherwise bids are rounded down and asks up to the tick. */
+  tickSize: number;
+  lotSize: number;
+  initialInventoryLots: number;
+  fees: FeeSpec;
+  impact: ImpactSpec;
+  /** Half spread paid by our market orders before impact, in price units. */
+  takerHalfSpread: number;
+  /** Absolute inventory limit in lots (Infinity for none). */
+  inventoryLimitLots: number;
+  /** Order-entry latency in time units (rounded to whole steps). */
+  entryLatency: number;
+  /** Steps per recorded sample. */
+  sampleEvery: number;
+}
+
+const STREAM_PRICE = 1;
+const STREAM_FILLS = 2;
+
+/** Number of steps in a session. */
+export function intensitySteps(sc: IntensityScenario): number {
+  return Math.round(sc.horizon / sc.dt);
+}
+
+/**
+ * Step-wise intensity simulator (one decision per step). Arrays are allocated per path for the
+ * result; stepping allocates nothing.
+ */
+export class IntensitySimulator implements MarketSimulator {
+  private readonly steps: number;
+  private readonly sampleEvery: number;
+  private readonly bars: number;
+  private readonly lag: number;
+  private readonly ringLen: number;
+  private readonly ringBid: Float64Array;
+  private readonly ringAsk: Float64Array;
+  private readonly ringBidSize: Float64Array;
+  private readonly ringAskSize: Float64Array;
+  private readonly ringMkt: Float64Array;
+  private readonly price: PriceProcess;
+  private readonly impact: ImpactModel;
+  private readonly priceRng = new Rng(0);
+  private readonly fillRng = new Rng(0);
+
+  private seed = 0;
+  private pathIndex = 0;
+  private series: PathSeries;
+  private fills = new FillLog(64);
+  private i = 0;
+  private s = 0;
+  private q = 0;
+  private cash = 0;
+  private initialValue = 0;
+  private quotesPosted = 0;
+  private sample = 0;
+  private finished = true;
+
+  constructor(readonly sc: IntensityScenario) {
+    this.steps = intensitySteps(sc);
+    if (!(this.steps >= 1))
+      throw new RangeError(`horizon/dt must give at least one step (got ${sc.horizon}/${sc.dt})`);
+    this.sampleEvery = Math.max(1, Math.floor(sc.sampleEvery));
+    this.bars = Math.ceil(this.steps / this.sampleEvery);
+    this.lag = Math.max(0, Math.round(sc.entryLatency / sc.dt));
+    this.ringLen = this.lag + 1;
+    this.ringBid = new Float64Array(this.ringLen);
+    this.ringAsk = new Float64Array(this.ringLen);
+    this.ringBidSize = new Float64Array(this.ringLen);
+    this.ringAskSize = new Float64Array(this.ringLen);
+    this.ringMkt = new Float64Array(this.ringLen);
+    this.price = new PriceProcess(sc.price);
+    this.impact = makeImpactModel(sc.impact);
+    this.series = allocSeries(this.bars);
+  }
+
+  reset(seed: number, pathIndex: number): void {
+    this.seed = seed;
+    this.pathIndex = pathIndex;
+    this.priceRng.reseed(deriveSeed(seed, pathIndex, STREAM_PRICE));
+    this.fillRng.reseed(deriveSeed(seed, pathIndex, STREAM_FILLS));
+    this.price.reset();
+    this.series = allocSeries(this.bars);
+    this.fills = new FillLog(64);
+    this.i = 0;
+    this.s = this.sc.s0;
+    this.q = this.sc.initialInventoryLots;
+    this.cash = 0;
+    this.initialValue = this.q * this.sc.lotSize * this.s;
+    this.quotesPosted = 0;
+    this.sample = 0;
+    this.finished = false;
+    this.ringBid.fill(Number.NaN);
+    this.ringAsk.fill(Number.NaN);
+    this.ringBidSize.fill(0);
+    this.ringAskSize.fill(0);
+    this.ringMkt.fill(0);
+  }
+
+  observe(obs: MarketObservation): boolean {
+    if (this.finished) return false;
+    if (this.i >= this.steps) {
+      this.finish();
+      return false;
+    }
+    obs.t = this.i * this.sc.dt;
+    obs.horizon = this.sc.horizon;
+    obs.mid = this.s;
+    obs.bestBid = Number.NaN;
+    obs.bestAsk = Number.NaN;
+    obs.tickSize = this.sc.tickSize;
+    obs.inventory = this.q;
+    obs.cash = this.cash;
+    obs.depth = undefined;
+    return true;
+  }
+
+  act(dec: QuoteDecision): void {
+    const sc = this.sc;
+    const i = this.i;
+    const dt = sc.dt;
+    const t = i * dt;
+    const lot = sc.lotSize;
+    const limit = sc.inventoryLimitLots;
+    const lag = this.lag;
+    let s = this.s;
+    let q = this.q;
+    let cash = this.cash;
+
+    // Submit into the latency ring; take out what reaches the venue now.
+    const slot = i % this.ringLen;
+    const useSlot = (i + 1) % this.ringLen; // holds the decision made `lag` steps ago (this one when lag = 0)
+    this.ringBid[slot] = roundBid(dec.bidPrice, sc.tickSize);
+    this.ringAsk[slot] = roundAsk(dec.askPrice, sc.tickSize);
+    this.ringBidSize[slot] = dec.bidSize;
+    this.ringAskSize[slot] = dec.askSize;
+    this.ringMkt[slot] = dec.marketOrderLots;
+    const live = i >= lag;
+    const bid = live ? (this.ringBid[useSlot] ?? Number.NaN) : Number.NaN;
+    const ask = live ? (this.ringAsk[useSlot] ?? Number.NaN) : Number.NaN;
+    let bidSize = live ? (this.ringBidSize[useSlot] ?? 0) : 0;
+    let askSize = live ? (this.ringAskSize[useSlot] ?? 0) : 0;
+    const mkt = live ? (this.ringMkt[useSlot] ?? 0) : 0;
+
+    if (i % this.sampleEvery === 0)
+      this.record(t, bidSize > 0 ? bid : Number.NaN, askSize > 0 ? ask : Number.NaN);
+
+    // Aggressive order first (it is older than this step's passive fills).
+    if (mkt !== 0) {
+      const n = Math.abs(mkt);
+      const allowed = mkt > 0 ? Math.min(n, limit - q) : Math.min(n, limit + q);
+      if (allowed > 0) {
+        const dir = mkt > 0 ? 1 : -1;
+        const px = s + dir * (sc.takerHalfSpread + this.impact.temporary(allowed));
+        const fee = takerFee(sc.fees, px * allowed * lot, allowed);
+        q += dir * allowed;
+        cash -= dir * px * allowed * lot + fee;
+        this.fills.push(t, dir > 0 ? BUY : SELL, px, allowed, fee, s);
+        s += dir * this.impact.permanent(allowed);
+      }
+    }
+
+    // Passive fills: always draw both uniforms (common random numbers across strategies).
+    const uBid = this.fillRng.next();
+    const uAsk = this.fillRng.next();
+    if (q + bidSize > limit) bidSize = 0;
+    if (q - askSize < -limit) askSize = 0;
+    const { A, k } = sc.intensity;
+    if (bidSize > 0 && bid === bid) {
+      this.quotesPosted++;
+      if (uBid < A * Math.exp(-k * (s - bid)) * dt) {
+        const fee = makerFee(sc.fees, bid * bidSize * lot, bidSize);
+        q += bidSize;
+        cash -= bid * bidSize * lot + fee;
+        this.fills.push(t, BUY, bid, bidSize, fee, s);
+      }
+    }
+    if (askSize > 0 && ask === ask) {
+      this.quotesPosted++;
+      if (uAsk < A * Math.exp(-k * (ask - s)) * dt) {
+        const fee = makerFee(sc.fees, ask * askSize * lot, askSize);
+        q -= askSize;
+        cash += ask * askSize * lot - fee;
+        this.fills.push(t, SELL, ask, askSize, fee, s);
+      }
+    }
+
+    this.s = this.price.step(s, dt, this.priceRng);
+    this.q = q;
+    this.cash = cash;
+    this.i = i + 1;
+  }
+
+  result(): PathResult {
+    if (!this.finished) throw new Error('IntensitySimulator.result() called before the path finished');
+    return {
+      pathIndex: this.pathIndex,
+      seed: this.seed,
+      series: this.series,
+      fills: this.fills,
+      quotesPosted: this.quotesPosted,
+      lotSize: this.sc.lotSize,
+    };
+  }
+
+  private record(t: number, bid: number, ask: number): void {
+    const j = this.sample++;
+    const series = this.series;
+    series.t[j] = t;
+    series.mid[j] = this.s;
+    series.bid[j] = bid;
+    series.ask[j] = ask;
+    series.inventory[j] = this.q;
+    series.cash[j] = this.cash;
+    series.pnl[j] = this.cash + this.q * this.sc.lotSize * this.s - this.initialValue;
+  }
+
+  private finish(): void {
+    this.sample = this.bars;
+    this.record(this.steps * this.sc.dt, Number.NaN, Number.NaN);
+    this.finished = true;
+  }
+}
+
+/** Simulate one path of a quoter in intensity mode. */
+export function runIntensityPath(
+  sc: IntensityScenario,
+  quoter: Quoter,
+  seed: number,
+  pathIndex: number,
+): PathResult {
+  return runPath(new IntensitySimulator(sc), quoter, seed, pathIndex);
+}
+
+function roundBid(p: number, tick: number): number {
+  return tick > 0 && p === p ? Math.floor(p / tick + 1e-9) * tick : p;
+}
+
+function roundAsk(p: number, tick: number): number {
+  return tick > 0 && p === p ? Math.ceil(p / tick - 1e-9) * tick : p;
+}

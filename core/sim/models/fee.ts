@@ -1,0 +1,20 @@
+/**
+ * Fees: a maker and a taker rate in basis points of notional plus a fixed amount per lot. A negative
+ * maker rate is a rebate (what many crypto venues and US equity venues pay passive liquidity).
+ * fee(notional, lots) is what we pay; negative means we receive.
+ */
+export interface FeeSpec {
+  makerBps: number;
+  takerBps: number;
+  perLot: number;
+}
+
+export const NO_FEES: FeeSpec = { makerBps: 0, takerBps: 0, perLot: 0 };
+
+export function makerFee(spec: FeeSpec, notional: number, lots: number): number {
+  return (Math.abs(notional) * spec.makerBps) / 1e4 + spec.perLot * lots;
+}
+
+export function takerFee(spec: FeeSpec, notional: number, lots: number): number {
+  return (Math.abs(notional) * spec.takerBps) / 1e4 + spec.perLot * lots;
+}

@@ -1,0 +1,40 @@
+/**
+ * Latency models: how long an order, a cancel or a market-data update takes to cross between us and
+ * the venue. Each draw is in the simulator's time unit (seconds in book mode). Separate models are
+ * used for order entry, cancels and market data, so a quoter acts on stale data and its cancels can
+ * arrive after the order was already hit (the "picked off" case).
+ * - constant: always `value`.
+ * - uniform:  U(min, max).
+ * - lognormal: median·exp(σ·Z), a common empirical shape for network round trips (heavy right tail).
+ */
+import type { Rng } from '../../rng/rng';
+
+export type LatencySpec =
+  | { model: 'constant'; value: number }
+  | { model: 'uniform'; min: number; max: number }
+  | { model: 'lognormal'; median: number; sigma: number };
+
+export const ZERO_LATENCY: LatencySpec = { model: 'constant', value: 0 };
+
+export function sampleLatency(spec: LatencySpec, rng: Rng): number {
+  switch (spec.model) {
+    case 'constant':
+      return spec.value;
+    case 'uniform':
+      return spec.min + (spec.max - spec.min) * rng.next();
+    case 'lognormal':
+      return spec.median * Math.exp(spec.sigma * rng.normal());
+  }
+}
+
+/** Mean of the latency distribution (used to size look-back windows). */
+export function meanLatency(spec: LatencySpec): number {
+  switch (spec.model) {
+    case 'constant':
+      return spec.value;
+    case 'uniform':
+      return 0.5 * (spec.min + spec.max);
+    case 'lognormal':
+      return spec.median * Math.exp(0.5 * spec.sigma * spec.sigma);
+  }
+}
