@@ -41,11 +41,18 @@ export default tseslint.config(
         {
           paths: forbiddenInCore.map((name) => ({
             name,
-            message: 'core/ is plain Node: it must not import UI or Electron packages (see docs/architecture.md).',
+            message:
+              'core/ is plain Node: it must not import UI or Electron packages (see docs/architecture.md).',
           })),
           patterns: [
-            { group: ['electron/*', 'react/*', 'mobx/*'], message: 'core/ must not import UI or Electron packages.' },
-            { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'core/ must not import app layers.' },
+            {
+              group: ['electron/*', 'react/*', 'mobx/*'],
+              message: 'core/ must not import UI or Electron packages.',
+            },
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'core/ must not import app layers.',
+            },
           ],
         },
       ],
