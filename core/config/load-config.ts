@@ -45,15 +45,16 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** Parse config text; `file` is used in messages only. Throws ConfigError. */
 export function parseConfigText<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
+        const first = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
         return {
           path: '',
-          message: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
+          message: `YAML syntax: ${first}`,
           line: pos?.line,
           col: pos?.col,
         };

@@ -99,3 +99,23 @@ export function allocSeries(bars: number): PathSeries {
     pnl: new Float64Array(n),
   };
 }
+
+/**
+ * Rebuild cash and inventory from a fills log alone: cash = −Σ sign·price·size·lotSize − Σ fee,
+ * inventory = initial + Σ sign·size. A simulator's books must reconcile with this exactly (tests).
+ */
+export function replayAccounts(
+  fills: FillLog,
+  lotSize: number,
+  initialInventory = 0,
+): { cash: number; inventory: number } {
+  let cash = 0;
+  let inventory = initialInventory;
+  for (let i = 0; i < fills.count; i++) {
+    const sign = fills.side[i] === 0 ? 1 : -1;
+    const size = fills.size[i] ?? 0;
+    cash -= sign * (fills.price[i] ?? 0) * size * lotSize + (fills.fee[i] ?? 0);
+    inventory += sign * size;
+  }
+  return { cash, inventory };
+}

@@ -8,6 +8,7 @@
  * annualization of Sharpe-type metrics (see docs/metrics.md).
  */
 import { z } from 'zod';
+import type { BookScenario } from './book-sim';
 import type { IntensityScenario } from './intensity-sim';
 
 const finite = z.number().finite();
@@ -33,7 +34,7 @@ export const regimeSchema = z
 
 export const priceSchema = z.strictObject({
   model: z.enum(['abm', 'gbm']).default('abm'),
-  sigma: positive,
+  sigma: nonNegative,
   drift: finite.default(0),
   increments: z.enum(['gaussian', 'binomial']).default('gaussian'),
   regimes: regimeSchema.optional(),
@@ -112,5 +113,75 @@ export function toIntensityScenario(c: IntensityScenarioConfig): IntensityScenar
     inventoryLimitLots: c.inventoryLimitLots ?? Number.POSITIVE_INFINITY,
     entryLatency: c.entryLatency,
     sampleEvery: c.sampleEvery,
+  };
+}
+
+export const flowSchema = z.strictObject({
+  limitRate: nonNegative.default(20),
+  depthMeanTicks: finite.min(1).default(3),
+  maxDepthTicks: z.number().int().min(1).default(50),
+  limitSizeMu: finite.default(1.5),
+  limitSizeSigma: nonNegative.default(0.7),
+  cancelRate: nonNegative.default(0.1),
+  marketRate: nonNegative.default(2),
+  marketSizeMu: finite.default(1.2),
+  marketSizeSigma: nonNegative.default(0.8),
+  toxicShare: finite.min(0).max(1).default(0),
+});
+
+const defaultLatency = { model: 'constant' as const, value: 0 };
+
+export const bookScenarioSchema = z.strictObject({
+  mode: z.literal('book'),
+  name: z.string().default('book'),
+  /** Session length in seconds. */
+  horizon: positive,
+  warmup: nonNegative.default(30),
+  timeUnitSeconds: positive.default(1),
+  tickSize: positive,
+  lotSize: positive.default(1),
+  s0: positive,
+  price: priceSchema,
+  priceDt: positive.default(0.1),
+  flow: flowSchema.default(flowSchema.parse({})),
+  latency: z
+    .strictObject({
+      entry: latencySchema.default(defaultLatency),
+      cancel: latencySchema.default(defaultLatency),
+      marketData: latencySchema.default(defaultLatency),
+    })
+    .default({ entry: defaultLatency, cancel: defaultLatency, marketData: defaultLatency }),
+  decisionInterval: positive.default(1),
+  postOnly: z.boolean().default(true),
+  fees: feeSchema.default({ makerBps: 0, takerBps: 0, perLot: 0 }),
+  impact: impactSchema.default({ model: 'none' }),
+  inventoryLimitLots: positive.optional(),
+  initialInventoryLots: finite.default(0),
+  sampleInterval: positive.default(1),
+  depthLevels: z.number().int().min(1).max(50).default(5),
+});
+
+export type BookScenarioConfig = z.output<typeof bookScenarioSchema>;
+
+export function toBookScenario(c: BookScenarioConfig): BookScenario {
+  return {
+    mode: 'book',
+    horizon: c.horizon,
+    warmup: c.warmup,
+    tickSize: c.tickSize,
+    lotSize: c.lotSize,
+    s0: c.s0,
+    price: c.price,
+    priceDt: c.priceDt,
+    flow: c.flow,
+    latency: c.latency,
+    decisionInterval: c.decisionInterval,
+    postOnly: c.postOnly,
+    fees: c.fees,
+    impact: c.impact,
+    inventoryLimitLots: c.inventoryLimitLots ?? Number.POSITIVE_INFINITY,
+    initialInventoryLots: c.initialInventoryLots,
+    sampleInterval: c.sampleInterval,
+    depthLevels: c.depthLevels,
   };
 }

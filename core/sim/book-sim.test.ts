@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { FixedSpreadQuoter } from '../strategy/fixed-spread';
+import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
+import { BookSimulator } from './book-sim';
+import { replayAccounts, type PathResult } from './path-result';
+import { bookScenarioSchema, toBookScenario } from './scenario';
+import { runPath } from './simulator';
+
+function scenario(over: Record<string, unknown> = {}) {
+  return toBookScenario(
+    bookScenarioSchema.parse({
+      mode: 'book',
+      horizon: 300,
+      tickSize: 0.01,
+      s0: 100,
+      price: { model: 'abm', sigma: 0.012 },
+      fees: { makerBps: -0.5, takerBps: 2 },
+      ...over,
+    }),
+  );
+}
+
+const joinTouch = (): FixedSpreadQuoter =>
+  new FixedSpreadQuoter({ halfSpread: 0.005, skewPerLot: 0.002, orderSizeLots: 1 });
+
+/** Mean mark-out (in price units, per lot) of our fills after `h` seconds: what we kept. */
+function markout(r: PathResult, h: number): { kept: number; fills: number } {
+  let kept = 0;
+  let n = 0;
+  const s = r.series;
+  for (let i = 0; i < r.fills.count; i++) {
+    const t = (r.fills.t[i] ?? 0) + h;
+    let j = 0;
+    while (j < s.bars && (s.t[j + 1] ?? Infinity) <= t) j++;
+    const sign = r.fills.side[i] === 0 ? 1 : -1;
+    kept += sign * ((s.mid[j] ?? 0) - (r.fills.price[i] ?? 0)) * (r.fills.size[i] ?? 0);
+    n += r.fills.size[i] ?? 0;
+  }
+  return { kept: n > 0 ? kept / n : 0, fills: n };
+}
+
+describe('book-mode simulator', () => {
+  it('is deterministic for a seed and path, and different across paths', () => {
+    const a = runPath(new BookSimulator(scenario()), joinTouch(), 5, 0);
+    const b = runPath(new BookSimulator(scenario()), joinTouch(), 5, 0);
+    const c = runPath(new BookSimulator(scenario()), joinTouch(), 5, 1);
+    expect(Array.from(a.series.pnl)).toEqual(Array.from(b.series.pnl));
+    expect(Array.from(a.fills.price.subarray(0, a.fills.count))).toEqual(
+      Array.from(b.fills.price.subarray(0, b.fills.count)),
+    );
+    expect(Array.from(a.series.mid)).not.toEqual(Array.from(c.series.mid));
+  });
+
+  it('keeps a live two-sided book near the reference price, with an intact book at the end', () => {
+    const sim = new BookSimulator(scenario());
+    const r = runPath(sim, joinTouch(), 1, 0);
+    for (let i = 0; i <= r.series.bars; i++) expect(Number.isFinite(r.series.mid[i])).toBe(true);
+    expect(sim.book.spread()).toBeGreaterThanOrEqual(1);
+    expect(sim.book.spread()).toBeLessThanOrEqual(5);
+    expect(Math.abs(sim.book.mid() * 0.01 - sim.referencePrice())).toBeLessThan(0.05);
+    sim.book.checkIntegrity();
+    expect(r.fills.count).toBeGreaterThan(5);
+  });
+
+  it('reconciles cash and inventory with the fills log, with maker rebates and taker fees', () => {
+    const r = runPath(new BookSimulator(scenario()), joinTouch(), 2, 0);
+    const acc = replayAccounts(r.fills, r.lotSize);
+    const last = r.series.bars;
+    expect(r.series.cash[last]).toBeCloseTo(acc.cash, 9);
+    expect(r.series.inventory[last]).toBe(acc.inventory);
+    expect(r.series.pnl[last]).toBeCloseTo(acc.cash + acc.inventory * (r.series.mid[last] ?? 0), 9);
+    // Post-only quotes only ever fill as maker: every fee is the (negative) maker rebate.
+    for (let i = 0; i < r.fills.count; i++) expect(r.fills.fee[i]).toBeLessThan(0);
+  });
+
+  it('delivers observations after the market-data latency, from the snapshot taken at the decision', () => {
+    const seen: number[] = [];
+    const spy: Quoter = {
+      name: 'spy',
+      params: {},
+      reset: () => undefined,
+      quote: (o: MarketObservation, d: QuoteDecision) => {
+        seen.push(o.t);
+        d.bidSize = 0;
+        d.askSize = 0;
+      },
+    };
+    runPath(
+      new BookSimulator(
+        scenario({ horizon: 5, latency: { marketData: { model: 'constant', value: 0.25 } } }),
+      ),
+      spy,
+      1,
+      0,
+    );
+    expect(seen.map((t) => Number(t.toFixed(9)))).toEqual([0.25, 1.25, 2.25, 3.25, 4.25]);
+  });
+
+  it('rejects post-only quotes that would cross, and takes liquidity when post-only is off', () => {
+    const crossing = new FixedSpreadQuoter({ halfSpread: 0.001, skewPerLot: 0, orderSizeLots: 1 });
+    // Centre our quotes 5 ticks above the mid: the bid crosses the best ask.
+    const shifted: Quoter = {
+      name: 'shifted',
+      params: {},
+      reset: () => crossing.reset(),
+      quote: (o, d) => {
+        crossing.quote({ ...o, mid: o.mid + 0.05 }, d);
+        d.askPrice = Number.NaN;
+        d.askSize = 0;
+      },
+    };
+    const simPost = new BookSimulator(scenario({ horizon: 30, inventoryLimitLots: 5 }));
+    const rPost = runPath(simPost, shifted, 1, 0);
+    expect(simPost.rejected).toBeGreaterThan(0);
+    for (let i = 0; i < rPost.fills.count; i++) expect(rPost.fills.fee[i]).toBeLessThan(0);
+    const simTake = new BookSimulator(scenario({ horizon: 30, postOnly: false, inventoryLimitLots: 5 }));
+    const rTake = runPath(simTake, shifted, 1, 0);
+    expect(simTake.rejected).toBe(0);
+    expect(rTake.fills.count).toBeGreaterThan(0);
+    expect(rTake.fills.fee[0]).toBeGreaterThan(0); // taker fee
+    for (let i = 0; i <= rTake.series.bars; i++) expect(rTake.series.inventory[i]).toBeLessThanOrEqual(5);
+  });
+
+  it('walks the book with our market orders and applies permanent impact to the reference price', () => {
+    let sent = false;
+    const taker: Quoter = {
+      name: 'taker',
+      params: {},
+      reset: () => {
+        sent = false;
+      },
+      quote: (_o, d) => {
+        if (!sent) d.marketOrderLots = 400;
+        sent = true;
+      },
+    };
+    const sim = new BookSimulator(
+      scenario({
+        horizon: 2,
+        price: { model: 'abm', sigma: 0 },
+        impact: { model: 'linear', eta: 0, kappa: 0.0001 },
+      }),
+    );
+    const r = runPath(sim, taker, 1, 0);
+    expect(r.fills.count).toBeGreaterThan(1); // several resting orders were hit
+    const first = r.fills.price[0] ?? 0;
+    const last = r.fills.price[r.fills.count - 1] ?? 0;
+    expect(last).toBeGreaterThan(first); // walked up through the ask levels
+    expect(r.series.inventory[r.series.bars]).toBe(400);
+    expect(sim.referencePrice()).toBeCloseTo(100 + 0.04, 9);
+  });
+
+  it('toxic flow hurts a passive quoter: the mark-out of its fills falls as the informed share rises', () => {
+    const run = (toxicShare: number) => {
+      let kept = 0;
+      let fills = 0;
+      for (let p = 0; p < 4; p++) {
+        const r = runPath(
+          new BookSimulator(scenario({ flow: { toxicShare, marketRate: 4, marketSizeMu: 2.5 } })),
+          joinTouch(),
+          3,
+          p,
+        );
+        const m = markout(r, 5);
+        kept += m.kept * m.fills;
+        fills += m.fills;
+      }
+      return kept / fills;
+    };
+    const benign = run(0);
+    const toxic = run(1);
+    expect(toxic).toBeLessThan(benign);
+  });
+
+  it('latency gets stale quotes picked off: slower order handling keeps less of the spread', () => {
+    const lat = (s: number) => ({
+      entry: { model: 'constant', value: s },
+      cancel: { model: 'constant', value: s },
+      marketData: { model: 'constant', value: s },
+    });
+    const run = (s: number) => {
+      let kept = 0;
+      let fills = 0;
+      for (let p = 0; p < 4; p++) {
+        const r = runPath(
+          new BookSimulator(
+            scenario({ latency: lat(s), decisionInterval: 0.2, price: { model: 'abm', sigma: 0.03 } }),
+          ),
+          joinTouch(),
+          4,
+          p,
+        );
+        const m = markout(r, 5);
+        kept += m.kept * m.fills;
+        fills += m.fills;
+      }
+      return kept / fills;
+    };
+    const slow = run(0.15);
+    const fast = run(0.001);
+    expect(slow).toBeLessThan(fast);
+  });
+
+  it('rejects an invalid scenario with a clear message', () => {
+    expect(() => new BookSimulator({ ...scenario(), tickSize: 0 })).toThrow(/tickSize must be > 0/);
+  });
+});

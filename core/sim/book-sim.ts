@@ -1,0 +1,661 @@
+/**
+ * Book-mode simulator: our quotes rest in a simulated L3 book among background orders, with real queue
+ * positions, latency and toxic flow.
+ *
+ * Background flow (a zero-intelligence model in the spirit of Smith, Farmer et al. 2003 and Cont,
+ * Stoikov & Talreja 2010, anchored to a latent reference price):
+ * - limit orders arrive on each side at rate λ_L (per second); a bid is placed d ticks below
+ *   ⌈ref⌉ and an ask d ticks above ⌊ref⌋ (ref in ticks), d ≥ 1 geometric with mean `depthMeanTicks`,
+ *   capped at `maxDepthTicks`; sizes are log-normal lots (≥ 1). When the reference price has moved, a
+ *   new order can cross stale orders on the other side and trade with them: that is how stale quotes
+ *   (ours included) get picked off.
+ * - every resting background order is cancelled at rate θ (`cancelRate`, per order per second);
+ * - market orders arrive on each side at rate μ with log-normal sizes. A share `toxicShare` of them is
+ *   informed: it buys if the next reference move is up and sells if it is down (it sees the move one
+ *   price step ahead), the rest pick a side at random.
+ * Events are drawn by the Gillespie method: after every event the total rate is recomputed and the
+ * next arrival is exponential with that rate (exact for Markov arrival rates that depend on the state).
+ * The reference price follows a PriceProcess stepped every `priceDt` seconds.
+ *
+ * The agent (our quoter) decides every `decisionInterval`: the venue state is snapshotted at the
+ * decision time and delivered after a market-data latency; quotes that change are cancelled (arriving
+ * after the cancel latency) and re-entered (arriving after the order-entry latency); unchanged quotes
+ * keep their queue position. Orders are post-only by default (a quote that would cross on arrival is
+ * rejected). Our own market orders walk the book (temporary impact) and may move the reference price
+ * by the impact model's permanent part.
+ *
+ * Determinism: background flow, price and latency use separate streams seeded by (seed, path); the
+ * event order on equal times is fixed (agent events, then price updates, then samples, then background).
+ */
+import { OrderBook, createDepthBuffers, type DepthBuffers } from '../book/order-book';
+import { BUY, SELL, type Side } from '../domain/side';
+import { Rng, deriveSeed } from '../rng/rng';
+import type { MarketObservation, QuoteDecision } from '../strategy/quoter';
+import { makerFee, takerFee, type FeeSpec } from './models/fee';
+import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
+import { sampleLatency, type LatencySpec } from './models/latency';
+import { PriceProcess, type PriceProcessSpec } from './models/price';
+import { FillLog, allocSeries, type PathResult, type PathSeries } from './path-result';
+import type { MarketSimulator } from './simulator';
+
+export interface BackgroundFlowSpec {
+  /** Limit order arrivals per second per side. */
+  limitRate: number;
+  /** Mean placement distance in ticks (geometric on 1, 2, …). */
+  depthMeanTicks: number;
+  maxDepthTicks: number;
+  /** Log-normal limit sizes in lots: exp(μ + σZ), rounded, at least 1. */
+  limitSizeMu: number;
+  limitSizeSigma: number;
+  /** Cancellation rate per resting background order per second. */
+  cancelRate: number;
+  /** Market order arrivals per second per side. */
+  marketRate: number;
+  marketSizeMu: number;
+  marketSizeSigma: number;
+  /** Share of market orders that trade in the direction of the next reference move. */
+  toxicShare: number;
+}
+
+export interface BookScenario {
+  mode: 'book';
+  /** Session length in seconds. */
+  horizon: number;
+  /** Seconds of background flow before t = 0, so the book starts in its stationary state. */
+  warmup: number;
+  tickSize: number;
+  lotSize: number;
+  s0: number;
+  price: PriceProcessSpec;
+  /** Reference price update interval (seconds). */
+  priceDt: number;
+  flow: BackgroundFlowSpec;
+  latency: { entry: LatencySpec; cancel: LatencySpec; marketData: LatencySpec };
+  decisionInterval: number;
+  /** Reject our limit orders that would cross on arrival. */
+  postOnly: boolean;
+  fees: FeeSpec;
+  impact: ImpactSpec;
+  inventoryLimitLots: number;
+  initialInventoryLots: number;
+  /** Seconds between recorded samples. */
+  sampleInterval: number;
+  /** Levels of depth in the observation. */
+  depthLevels: number;
+}
+
+const STREAM_FLOW = 11;
+const STREAM_PRICE = 12;
+const STREAM_LATENCY = 13;
+
+const OWNER_BG = 0;
+const OWNER_US = 1;
+/** Our order ids live far above background ids so the two never collide. */
+const OUR_ID_BASE = 2 ** 48;
+
+// Agent event types (in the small heap).
+const EV_DECISION = 1;
+const EV_DELIVERY = 2;
+const EV_ORDER = 3;
+const EV_CANCEL = 4;
+const EV_MARKET = 5;
+
+/** Snapshots in flight between decision and delivery. */
+const SNAP_RING = 32;
+
+export class BookSimulator implements MarketSimulator {
+  readonly book: OrderBook;
+  private readonly price: PriceProcess;
+  private readonly impact: ImpactModel;
+  private readonly flowRng = new Rng(0);
+  private readonly priceRng = new Rng(0);
+  private readonly latRng = new Rng(0);
+  private readonly bars: number;
+
+  // Event heap (agent events) — struct of arrays.
+  private hTime = new Float64Array(64);
+  private hSeq = new Float64Array(64);
+  private hType = new Uint8Array(64);
+  private hA = new Float64Array(64);
+  private hB = new Float64Array(64);
+  private hC = new Float64Array(64);
+  private hSize = 0;
+  private seq = 0;
+
+  // Background orders alive (may contain ids already filled; they are dropped lazily).
+  private bgIds = new Float64Array(1024);
+  private bgCount = 0;
+  private nextBgId = 1;
+  private nextOurId = OUR_ID_BASE;
+
+  // Snapshots (decision → delivery).
+  private readonly snapT = new Float64Array(SNAP_RING);
+  private readonly snapMid = new Float64Array(SNAP_RING);
+  private readonly snapBid = new Float64Array(SNAP_RING);
+  private readonly snapAsk = new Float64Array(SNAP_RING);
+  private readonly snapQ = new Float64Array(SNAP_RING);
+  private readonly snapCash = new Float64Array(SNAP_RING);
+  private readonly snapDepth: DepthBuffers[] = [];
+  private snapNext = 0;
+  private readonly obsDepth: DepthBuffers & { levels: number };
+
+  // State.
+  private seed = 0;
+  private pathIndex = 0;
+  private t = 0;
+  private ref = 0;
+  private nextRef = 0;
+  private nextPriceT = 0;
+  private nextBgT = 0;
+  private nextSampleT = 0;
+  private sample = 0;
+  private q = 0;
+  private cash = 0;
+  private initialValue = 0;
+  private lastMid = 0;
+  private series: PathSeries;
+  private fills = new FillLog(256);
+  private quotesPosted = 0;
+  private finished = true;
+  /** Events processed in this path (background + price + agent), for benchmarks. */
+  events = 0;
+  /** Post-only rejections of our orders. */
+  rejected = 0;
+
+  // Our working orders, one per side: the id the agent last sent (pending or live), price, size.
+  private readonly ourId = new Float64Array(2);
+  private readonly ourPrice = new Float64Array(2);
+  private readonly ourSize = new Float64Array(2);
+  /** Our orders resting in the book right now (any side, including superseded ones not yet cancelled). */
+  private ourLive = 0;
+
+  constructor(readonly sc: BookScenario) {
+    validateBookScenario(sc);
+    this.book = new OrderBook({ capacity: 4096 });
+    this.price = new PriceProcess(sc.price);
+    this.impact = makeImpactModel(sc.impact);
+    this.bars = Math.max(1, Math.ceil(sc.horizon / sc.sampleInterval));
+    this.series = allocSeries(this.bars);
+    for (let i = 0; i < SNAP_RING; i++) this.snapDepth.push(createDepthBuffers(sc.depthLevels));
+    this.obsDepth = { ...createDepthBuffers(sc.depthLevels), levels: sc.depthLevels };
+    this.book.onFill = (makerId, makerOwner, takerId, takerOwner, makerSide, priceTicks, qty) => {
+      if (makerOwner === OWNER_US) this.ourFill(makerSide, priceTicks, qty, true, makerId);
+      if (takerOwner === OWNER_US)
+        this.ourFill(makerSide === BUY ? SELL : BUY, priceTicks, qty, false, takerId);
+    };
+  }
+
+  reset(seed: number, pathIndex: number): void {
+    const sc = this.sc;
+    this.seed = seed;
+    this.pathIndex = pathIndex;
+    this.flowRng.reseed(deriveSeed(seed, pathIndex, STREAM_FLOW));
+    this.priceRng.reseed(deriveSeed(seed, pathIndex, STREAM_PRICE));
+    this.latRng.reseed(deriveSeed(seed, pathIndex, STREAM_LATENCY));
+    this.price.reset();
+    this.book.clear();
+    this.hSize = 0;
+    this.seq = 0;
+    this.bgCount = 0;
+    this.nextBgId = 1;
+    this.nextOurId = OUR_ID_BASE;
+    this.snapNext = 0;
+    this.series = allocSeries(this.bars);
+    this.fills = new FillLog(256);
+    this.quotesPosted = 0;
+    this.events = 0;
+    this.rejected = 0;
+    this.ourId.fill(0);
+    this.ourPrice.fill(Number.NaN);
+    this.ourSize.fill(0);
+    this.ourLive = 0;
+    this.q = sc.initialInventoryLots;
+    this.cash = 0;
+    this.sample = 0;
+    this.finished = false;
+
+    // Warm up the background book before t = 0 (nothing of ours is in it yet).
+    this.t = -sc.warmup;
+    this.ref = sc.s0;
+    this.nextRef = this.price.step(this.ref, sc.priceDt, this.priceRng);
+    this.nextPriceT = this.t + sc.priceDt;
+    this.nextBgT = this.t + this.drawBgWait();
+    this.nextSampleT = Number.POSITIVE_INFINITY;
+    this.runBackgroundUntil(0);
+    this.t = 0;
+    this.lastMid = this.markPrice();
+    this.initialValue = this.q * sc.lotSize * this.lastMid;
+    this.nextSampleT = 0;
+    this.push(0, EV_DECISION, 0, 0, 0);
+  }
+
+  observe(obs: MarketObservation): boolean {
+    if (this.finished) return false;
+    const horizon = this.sc.horizon;
+    for (;;) {
+      const tAgent = this.hSize > 0 ? (this.hTime[0] ?? Infinity) : Infinity;
+      const tNext = Math.min(tAgent, this.nextPriceT, this.nextSampleT, this.nextBgT);
+      if (tNext > horizon) {
+        this.t = horizon;
+        this.finish();
+        return false;
+      }
+      this.t = tNext;
+      this.events++;
+      if (tAgent === tNext) {
+        const type = this.hType[0] ?? 0;
+        const a = this.hA[0] ?? 0;
+        const b = this.hB[0] ?? 0;
+        const c = this.hC[0] ?? 0;
+        this.pop();
+        if (type === EV_DELIVERY) {
+          this.fillObservation(obs, a);
+          return true;
+        }
+        this.agentEvent(type, a, b, c);
+      } else if (this.nextPriceT === tNext) {
+        this.priceUpdate();
+      } else if (this.nextSampleT === tNext) {
+        this.record();
+      } else {
+        this.backgroundEvent();
+      }
+    }
+  }
+
+  act(dec: QuoteDecision): void {
+    const sc = this.sc;
+    const tick = sc.tickSize;
+    const limit = sc.inventoryLimitLots;
+    // Desired quotes in ticks (bids rounded down, asks up); vetoed when they could breach the limit.
+    let bidTicks =
+      dec.bidSize > 0 && dec.bidPrice === dec.bidPrice ? Math.floor(dec.bidPrice / tick + 1e-9) : NaN;
+    let askTicks =
+      dec.askSize > 0 && dec.askPrice === dec.askPrice ? Math.ceil(dec.askPrice / tick - 1e-9) : NaN;
+    const bidSize = Math.max(0, Math.round(dec.bidSize));
+    const askSize = Math.max(0, Math.round(dec.askSize));
+    if (this.q + bidSize > limit || bidSize === 0) bidTicks = NaN;
+    if (this.q - askSize < -limit || askSize === 0) askTicks = NaN;
+    this.requote(BUY, bidTicks, bidSize);
+    this.requote(SELL, askTicks, askSize);
+    const m = Math.round(dec.marketOrderLots);
+    if (m !== 0) {
+      const arrive = this.t + sampleLatency(sc.latency.entry, this.latRng);
+      this.push(arrive, EV_MARKET, m, 0, 0);
+    }
+  }
+
+  result(): PathResult {
+    if (!this.finished) throw new Error('BookSimulator.result() called before the path finished');
+    return {
+      pathIndex: this.pathIndex,
+      seed: this.seed,
+      series: this.series,
+      fills: this.fills,
+      quotesPosted: this.quotesPosted,
+      lotSize: this.sc.lotSize,
+    };
+  }
+
+  /** Current reference (latent) price. */
+  referencePrice(): number {
+    return this.ref;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Agent side
+
+  private requote(side: Side, priceTicks: number, size: number): void {
+    const curId = this.ourId[side] ?? 0;
+    const curPrice = this.ourPrice[side] ?? NaN;
+    const curSize = this.ourSize[side] ?? 0;
+    const want = priceTicks === priceTicks;
+    if (curId !== 0 && want && curPrice === priceTicks && curSize === size) return; // keep queue position
+    const sc = this.sc;
+    if (curId !== 0) {
+      this.push(this.t + sampleLatency(sc.latency.cancel, this.latRng), EV_CANCEL, curId, 0, 0);
+      this.ourId[side] = 0;
+      this.ourPrice[side] = NaN;
+      this.ourSize[side] = 0;
+    }
+    if (!want) return;
+    const id = this.nextOurId++;
+    this.ourId[side] = id;
+    this.ourPrice[side] = priceTicks;
+    this.ourSize[side] = size;
+    this.quotesPosted++;
+    this.push(
+      this.t + sampleLatency(sc.latency.entry, this.latRng),
+      EV_ORDER,
+      id,
+      priceTicks,
+      size * 2 + side,
+    );
+  }
+
+  private agentEvent(type: number, a: number, b: number, c: number): void {
+    const book = this.book;
+    switch (type) {
+      case EV_DECISION: {
+        this.snapshot();
+        this.push(this.t + this.sc.decisionInterval, EV_DECISION, 0, 0, 0);
+        return;
+      }
+      case EV_ORDER: {
+        const side = (c & 1) as Side;
+        const size = (c - side) / 2;
+        if (this.sc.postOnly) {
+          const crosses = side === BUY ? b >= book.bestAsk() : b <= book.bestBid();
+          if (crosses) {
+            this.rejected++;
+            if (this.ourId[side] === a) {
+              this.ourId[side] = 0;
+              this.ourPrice[side] = NaN;
+              this.ourSize[side] = 0;
+            }
+            return;
+          }
+        }
+        this.lastMid = this.markPrice();
+        if (book.addLimit(a, side, b, size, OWNER_US) > 0) this.ourLive++;
+        this.nextBgT = this.t + this.drawBgWait(); // a crossing order may have consumed background orders
+        return;
+      }
+      case EV_CANCEL: {
+        if (book.cancel(a)) this.ourLive--;
+        return;
+      }
+      case EV_MARKET: {
+        const n = Math.abs(a);
+        const side: Side = a > 0 ? BUY : SELL;
+        const allowed =
+          a > 0
+            ? Math.min(n, this.sc.inventoryLimitLots - this.q)
+            : Math.min(n, this.sc.inventoryLimitLots + this.q);
+        if (allowed <= 0) return;
+        this.lastMid = this.markPrice();
+        const filled = book.market(side, allowed, this.nextOurId++, OWNER_US);
+        const dir = a > 0 ? 1 : -1;
+        this.ref += dir * this.impact.permanent(filled);
+        this.nextRef += dir * this.impact.permanent(filled);
+        this.nextBgT = this.t + this.drawBgWait(); // the background order count changed
+        return;
+      }
+    }
+  }
+
+  private ourFill(side: Side, priceTicks: number, qty: number, maker: boolean, orderId: number): void {
+    const sc = this.sc;
+    const px = priceTicks * sc.tickSize;
+    const notional = px * qty * sc.lotSize;
+    const fee = maker ? makerFee(sc.fees, notional, qty) : takerFee(sc.fees, notional, qty);
+    if (side === BUY) {
+      this.q += qty;
+      this.cash -= notional + fee;
+    } else {
+      this.q -= qty;
+      this.cash += notional - fee;
+    }
+    this.fills.push(this.t, side, px, qty, fee, this.lastMid);
+    if (maker && !this.book.has(orderId)) this.ourLive--;
+    if (this.ourId[side] === orderId) {
+      const left = (this.ourSize[side] ?? 0) - qty;
+      if (left <= 0) {
+        this.ourId[side] = 0;
+        this.ourPrice[side] = NaN;
+        this.ourSize[side] = 0;
+      } else {
+        this.ourSize[side] = left;
+      }
+    }
+  }
+
+  private snapshot(): void {
+    const i = this.snapNext;
+    this.snapNext = (i + 1) % SNAP_RING;
+    const book = this.book;
+    const tick = this.sc.tickSize;
+    this.snapT[i] = this.t;
+    this.snapMid[i] = this.markPrice();
+    const bb = book.bestBid();
+    const ba = book.bestAsk();
+    this.snapBid[i] = bb === bb ? bb * tick : NaN;
+    this.snapAsk[i] = ba === ba ? ba * tick : NaN;
+    this.snapQ[i] = this.q;
+    this.snapCash[i] = this.cash;
+    const d = this.snapDepth[i];
+    if (d) {
+      book.depth(this.sc.depthLevels, d);
+      for (let l = 0; l < this.sc.depthLevels; l++) {
+        d.bidPrices[l] = (d.bidPrices[l] ?? NaN) * tick;
+        d.askPrices[l] = (d.askPrices[l] ?? NaN) * tick;
+      }
+    }
+    this.push(this.t + sampleLatency(this.sc.latency.marketData, this.latRng), EV_DELIVERY, i, 0, 0);
+  }
+
+  private fillObservation(obs: MarketObservation, snap: number): void {
+    const i = snap | 0;
+    obs.t = this.t;
+    obs.horizon = this.sc.horizon;
+    obs.mid = this.snapMid[i] ?? NaN;
+    obs.bestBid = this.snapBid[i] ?? NaN;
+    obs.bestAsk = this.snapAsk[i] ?? NaN;
+    obs.tickSize = this.sc.tickSize;
+    obs.inventory = this.snapQ[i] ?? 0;
+    obs.cash = this.snapCash[i] ?? 0;
+    const src = this.snapDepth[i];
+    if (src) {
+      this.obsDepth.bidPrices.set(src.bidPrices);
+      this.obsDepth.bidSizes.set(src.bidSizes);
+      this.obsDepth.askPrices.set(src.askPrices);
+      this.obsDepth.askSizes.set(src.askSizes);
+    }
+    obs.depth = this.obsDepth;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Market side
+
+  private priceUpdate(): void {
+    this.ref = this.nextRef;
+    this.nextRef = this.price.step(this.ref, this.sc.priceDt, this.priceRng);
+    this.nextPriceT += this.sc.priceDt;
+  }
+
+  private runBackgroundUntil(tEnd: number): void {
+    for (;;) {
+      const tNext = Math.min(this.nextPriceT, this.nextBgT);
+      if (tNext >= tEnd) return;
+      this.t = tNext;
+      if (this.nextPriceT === tNext) this.priceUpdate();
+      else this.backgroundEvent();
+    }
+  }
+
+  private drawBgWait(): number {
+    const f = this.sc.flow;
+    const live = this.book.orderCount() - this.ourLive;
+    const total = 2 * f.limitRate + 2 * f.marketRate + f.cancelRate * live;
+    return total > 0 ? this.flowRng.exponential(total) : Number.POSITIVE_INFINITY;
+  }
+
+  private backgroundEvent(): void {
+    const f = this.sc.flow;
+    const rng = this.flowRng;
+    const book = this.book;
+    const live = book.orderCount() - this.ourLive;
+    const rLimit = 2 * f.limitRate;
+    const rMarket = 2 * f.marketRate;
+    const total = rLimit + rMarket + f.cancelRate * live;
+    const u = rng.next() * total;
+    this.lastMid = this.markPrice();
+    if (u < rLimit) {
+      const side: Side = u < f.limitRate ? BUY : SELL;
+      const refTicks = this.ref / this.sc.tickSize;
+      const d = Math.min(f.maxDepthTicks, rng.geometric(1 / f.depthMeanTicks));
+      const price = side === BUY ? Math.ceil(refTicks) - d : Math.floor(refTicks) + d;
+      const size = Math.max(1, Math.round(rng.logNormal(f.limitSizeMu, f.limitSizeSigma)));
+      const id = this.nextBgId++;
+      if (book.addLimit(id, side, price, size, OWNER_BG) > 0) this.pushBg(id);
+    } else if (u < rLimit + rMarket) {
+      let side: Side;
+      if (rng.next() < f.toxicShare && this.nextRef !== this.ref) side = this.nextRef > this.ref ? BUY : SELL;
+      else side = u - rLimit < f.marketRate ? BUY : SELL;
+      const size = Math.max(1, Math.round(rng.logNormal(f.marketSizeMu, f.marketSizeSigma)));
+      book.market(side, size, this.nextBgId++, OWNER_BG);
+    } else {
+      this.cancelRandomBackground();
+    }
+    this.nextBgT = this.t + this.drawBgWait();
+  }
+
+  private pushBg(id: number): void {
+    if (this.bgCount === this.bgIds.length) {
+      const n = new Float64Array(this.bgIds.length * 2);
+      n.set(this.bgIds);
+      this.bgIds = n;
+    }
+    this.bgIds[this.bgCount++] = id;
+  }
+
+  private cancelRandomBackground(): void {
+    const rng = this.flowRng;
+    while (this.bgCount > 0) {
+      const j = rng.int(this.bgCount);
+      const id = this.bgIds[j] ?? 0;
+      this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
+      if (this.book.cancel(id)) return;
+    }
+  }
+
+  private markPrice(): number {
+    const m = this.book.mid();
+    return m === m ? m * this.sc.tickSize : this.ref;
+  }
+
+  private record(): void {
+    if (this.sample > this.bars) {
+      this.nextSampleT = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const j = this.sample++;
+    const s = this.series;
+    const mid = this.markPrice();
+    const tick = this.sc.tickSize;
+    s.t[j] = this.t;
+    s.mid[j] = mid;
+    s.bid[j] = this.ourId[BUY] !== 0 ? (this.ourPrice[BUY] ?? NaN) * tick : NaN;
+    s.ask[j] = this.ourId[SELL] !== 0 ? (this.ourPrice[SELL] ?? NaN) * tick : NaN;
+    s.inventory[j] = this.q;
+    s.cash[j] = this.cash;
+    s.pnl[j] = this.cash + this.q * this.sc.lotSize * mid - this.initialValue;
+    this.nextSampleT =
+      this.sample < this.bars ? this.sample * this.sc.sampleInterval : Number.POSITIVE_INFINITY;
+  }
+
+  private finish(): void {
+    this.sample = this.bars;
+    this.nextSampleT = 0;
+    this.record();
+    this.finished = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Binary heap on (time, seq)
+
+  private push(time: number, type: number, a: number, b: number, c: number): void {
+    if (this.hSize === this.hTime.length) this.growHeap();
+    let i = this.hSize++;
+    const seq = this.seq++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = this.hTime[p] ?? 0;
+      if (pt < time || (pt === time && (this.hSeq[p] ?? 0) < seq)) break;
+      this.move(p, i);
+      i = p;
+    }
+    this.hTime[i] = time;
+    this.hSeq[i] = seq;
+    this.hType[i] = type;
+    this.hA[i] = a;
+    this.hB[i] = b;
+    this.hC[i] = c;
+  }
+
+  private pop(): void {
+    const n = --this.hSize;
+    if (n === 0) return;
+    const time = this.hTime[n] ?? 0;
+    const seq = this.hSeq[n] ?? 0;
+    const type = this.hType[n] ?? 0;
+    const a = this.hA[n] ?? 0;
+    const b = this.hB[n] ?? 0;
+    const c = this.hC[n] ?? 0;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let m = l;
+      if (r < n && this.less(r, l)) m = r;
+      const mt = this.hTime[m] ?? 0;
+      if (time < mt || (time === mt && seq < (this.hSeq[m] ?? 0))) break;
+      this.move(m, i);
+      i = m;
+    }
+    this.hTime[i] = time;
+    this.hSeq[i] = seq;
+    this.hType[i] = type;
+    this.hA[i] = a;
+    this.hB[i] = b;
+    this.hC[i] = c;
+  }
+
+  private less(i: number, j: number): boolean {
+    const ti = this.hTime[i] ?? 0;
+    const tj = this.hTime[j] ?? 0;
+    return ti < tj || (ti === tj && (this.hSeq[i] ?? 0) < (this.hSeq[j] ?? 0));
+  }
+
+  private move(from: number, to: number): void {
+    this.hTime[to] = this.hTime[from] ?? 0;
+    this.hSeq[to] = this.hSeq[from] ?? 0;
+    this.hType[to] = this.hType[from] ?? 0;
+    this.hA[to] = this.hA[from] ?? 0;
+    this.hB[to] = this.hB[from] ?? 0;
+    this.hC[to] = this.hC[from] ?? 0;
+  }
+
+  private growHeap(): void {
+    const n = this.hTime.length * 2;
+    const g = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.hTime = g(this.hTime, (k) => new Float64Array(k));
+    this.hSeq = g(this.hSeq, (k) => new Float64Array(k));
+    this.hType = g(this.hType, (k) => new Uint8Array(k));
+    this.hA = g(this.hA, (k) => new Float64Array(k));
+    this.hB = g(this.hB, (k) => new Float64Array(k));
+    this.hC = g(this.hC, (k) => new Float64Array(k));
+  }
+}
+
+function validateBookScenario(sc: BookScenario): void {
+  const bad = (what: string): never => {
+    throw new RangeError(`book scenario: ${what}`);
+  };
+  if (!(sc.horizon > 0)) bad('horizon must be > 0');
+  if (!(sc.tickSize > 0)) bad('tickSize must be > 0 in book mode');
+  if (!(sc.priceDt > 0)) bad('priceDt must be > 0');
+  if (!(sc.decisionInterval > 0)) bad('decisionInterval must be > 0');
+  if (!(sc.sampleInterval > 0)) bad('sampleInterval must be > 0');
+  if (!(sc.flow.depthMeanTicks >= 1)) bad('flow.depthMeanTicks must be ≥ 1');
+  if (!(sc.flow.maxDepthTicks >= 1)) bad('flow.maxDepthTicks must be ≥ 1');
+  if (sc.flow.toxicShare < 0 || sc.flow.toxicShare > 1) bad('flow.toxicShare must lie in [0, 1]');
+  const maxDt = new PriceProcess(sc.price).maxDt();
+  if (sc.priceDt > maxDt)
+    bad(`priceDt ${sc.priceDt} is too long for the regime switching rates (max ${maxDt})`);
+}
