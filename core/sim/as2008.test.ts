@@ -43,26 +43,34 @@ describe('Avellaneda–Stoikov 2008 section 4 reproduction', () => {
     expect(result.runs.every((r) => r.paths === 1000)).toBe(true);
   });
 
-  it.each(Object.entries(paper))('%s matches the paper: profit within 4%%, stds within 12%%', (key, [pnl, pnlStd, qStd]) => {
-    const [strategy, gamma] = key.split(' ');
-    const m = find(strategy ?? '', Number(gamma));
-    expect(Math.abs(m.pnlMean / pnl - 1)).toBeLessThan(0.04);
-    expect(Math.abs(m.pnlStd / pnlStd - 1)).toBeLessThan(0.12);
-    expect(Math.abs(m.finalInventoryStd / qStd - 1)).toBeLessThan(0.12);
-  });
+  it.each(Object.entries(paper))(
+    '%s matches the paper: profit within 4%%, stds within 12%%',
+    (key, [pnl, pnlStd, qStd]) => {
+      const [strategy, gamma] = key.split(' ');
+      const m = find(strategy ?? '', Number(gamma));
+      expect(Math.abs(m.pnlMean / pnl - 1)).toBeLessThan(0.04);
+      expect(Math.abs(m.pnlStd / pnlStd - 1)).toBeLessThan(0.12);
+      expect(Math.abs(m.finalInventoryStd / qStd - 1)).toBeLessThan(0.12);
+    },
+  );
 
-  it.each([0.1, 0.01, 0.5])('γ = %s: the inventory strategy has far less PnL and inventory dispersion', (gamma) => {
-    const inv = find('inventory', gamma);
-    const sym = find('symmetric', gamma);
-    expect(inv.pnlStd).toBeLessThan(0.75 * sym.pnlStd);
-    expect(inv.finalInventoryStd).toBeLessThan(0.65 * sym.finalInventoryStd);
-    expect(inv.avgSpread).toBeCloseTo(sym.avgSpread, 12);
-    // Average quoted spread = (2/γ)ln(1+γ/k) + γσ²·mean(T − t) over the 200 decision times.
-    const meanTau = (1 + 0.005) / 2;
-    expect(inv.avgSpread).toBeCloseTo((2 / gamma) * Math.log(1 + gamma / 1.5) + gamma * 4 * meanTau, 9);
-  });
+  it.each([0.1, 0.01, 0.5])(
+    'γ = %s: the inventory strategy has far less PnL and inventory dispersion',
+    (gamma) => {
+      const inv = find('inventory', gamma);
+      const sym = find('symmetric', gamma);
+      expect(inv.pnlStd).toBeLessThan(0.75 * sym.pnlStd);
+      expect(inv.finalInventoryStd).toBeLessThan(0.65 * sym.finalInventoryStd);
+      expect(inv.avgSpread).toBeCloseTo(sym.avgSpread, 12);
+      // Average quoted spread = (2/γ)ln(1+γ/k) + γσ²·mean(T − t) over the 200 decision times.
+      const meanTau = (1 + 0.005) / 2;
+      expect(inv.avgSpread).toBeCloseTo((2 / gamma) * Math.log(1 + gamma / 1.5) + gamma * 4 * meanTau, 9);
+    },
+  );
 
   it('is pinned by a golden file (any change to the numbers must be deliberate)', async () => {
-    await expect(JSON.stringify({ runs: result.runs }, null, 2) + '\n').toMatchFileSnapshot('./__golden__/as2008.json');
+    await expect(JSON.stringify({ runs: result.runs }, null, 2) + '\n').toMatchFileSnapshot(
+      './__golden__/as2008.json',
+    );
   });
 });

@@ -285,6 +285,10 @@ export class BookSimulator implements MarketSimulator {
     }
   }
 
+  ownFills(): FillLog {
+    return this.fills;
+  }
+
   result(): PathResult {
     if (!this.finished) throw new Error('BookSimulator.result() called before the path finished');
     return {

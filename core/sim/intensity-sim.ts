@@ -230,6 +230,10 @@ export class IntensitySimulator implements MarketSimulator {
     this.i = i + 1;
   }
 
+  ownFills(): FillLog {
+    return this.fills;
+  }
+
   result(): PathResult {
     if (!this.finished) throw new Error('IntensitySimulator.result() called before the path finished');
     return {

@@ -13,7 +13,7 @@
  */
 import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
 import { emptyDecision, emptyObservation } from '../strategy/quoter';
-import type { PathResult } from './path-result';
+import type { FillLog, PathResult } from './path-result';
 
 export interface MarketSimulator {
   /** Start a new path. Everything random in the path is a function of (seed, pathIndex). */
@@ -24,6 +24,8 @@ export interface MarketSimulator {
   act(dec: QuoteDecision): void;
   /** The finished path (valid after observe() returned false). */
   result(): PathResult;
+  /** The live log of our own fills on the current path (grows as the path runs; read-only). */
+  ownFills(): FillLog;
 }
 
 /** Run one path of a quoter in a simulator. */
