@@ -1,8 +1,15 @@
-// Electron main process entry. Thin by design: harden, open the window, quit with the last window.
-// The core/ services and the IPC binding of the API contract arrive with the app issue.
+// Electron main process entry. Thin by design: harden every WebContents, host the core services
+// (AppService: run store, worker-thread jobs, live sessions) and bind the API contract to IPC, open
+// the window, and shut the services down cleanly on quit.
 import { app, BrowserWindow, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import backtestWorkerPath from '../core/jobs/backtest-worker?modulePath';
+import { JobRunner } from '../core/jobs/job-runner';
+import { AppService } from '../core/services/app-service';
+import { resolveDataDir } from '../core/store/data-dir';
+import { bindApi } from './ipc';
+import { electronNativeBinding } from './native';
 import { hardenSession, hardenWebContents } from './security';
 import { createMainWindow } from './window';
 
@@ -18,11 +25,32 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
+let service: AppService | null = null;
+let unbind: (() => void) | null = null;
+
 void app.whenReady().then(() => {
   hardenSession(session.defaultSession, devServerUrl ? 'development' : 'production');
+  const dataDir = resolveDataDir({ electronUserData: app.getPath('userData'), env: process.env });
+  service = new AppService({
+    dataDir,
+    transport: 'electron',
+    version: app.getVersion(),
+    jobs: new JobRunner({ workerEntry: pathToFileURL(backtestWorkerPath) }),
+    nativeBinding: electronNativeBinding(),
+  });
+  unbind = bindApi(service, entryUrl);
   createMainWindow(entryUrl);
   // macOS: re-open a window when the dock icon is clicked and none is open.
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow(entryUrl);
   });
+});
+
+let closing = false;
+app.on('before-quit', (event) => {
+  if (closing || !service) return;
+  closing = true;
+  event.preventDefault();
+  unbind?.();
+  void service.close().finally(() => app.quit());
 });

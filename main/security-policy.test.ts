@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, isNavigationAllowed } from './security-policy';
+import { contentSecurityPolicy, isNavigationAllowed, isTrustedIpcSender } from './security-policy';
 
 function directives(policy: string): Map<string, string[]> {
   return new Map(
@@ -63,5 +63,21 @@ describe('isNavigationAllowed', () => {
     expect(isNavigationAllowed(`${fileEntry}?x=1`, fileEntry)).toBe(false);
     expect(isNavigationAllowed('not a url', fileEntry)).toBe(false);
     expect(isNavigationAllowed(fileEntry, 'not a url')).toBe(false);
+  });
+});
+
+describe('isTrustedIpcSender', () => {
+  const entry = 'file:///opt/quotebench/out/renderer/index.html';
+  it('trusts only frames showing the entry page', () => {
+    expect(isTrustedIpcSender(entry, entry)).toBe(true);
+    expect(isTrustedIpcSender(`${entry}#runs`, entry)).toBe(true);
+    expect(isTrustedIpcSender('http://localhost:5173/', 'http://localhost:5173/')).toBe(true);
+  });
+  it('refuses other pages, origins, missing and malformed URLs', () => {
+    expect(isTrustedIpcSender('file:///tmp/evil.html', entry)).toBe(false);
+    expect(isTrustedIpcSender('https://example.com/', 'http://localhost:5173/')).toBe(false);
+    expect(isTrustedIpcSender('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
+    expect(isTrustedIpcSender(undefined, entry)).toBe(false);
+    expect(isTrustedIpcSender('::', entry)).toBe(false);
   });
 });

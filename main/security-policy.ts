@@ -50,3 +50,15 @@ function parseUrl(value: string): URL | null {
     return null;
   }
 }
+
+/**
+ * Whether an IPC message comes from our own renderer: the sending frame must be the app's entry page
+ * (same origin and path; query and fragment ignored). Messages from any other frame are dropped.
+ */
+export function isTrustedIpcSender(frameUrl: string | undefined, entryUrl: string): boolean {
+  if (!frameUrl) return false;
+  const frame = parseUrl(frameUrl);
+  const entry = parseUrl(entryUrl);
+  if (!frame || !entry) return false;
+  return frame.protocol === entry.protocol && frame.host === entry.host && frame.pathname === entry.pathname;
+}

@@ -13,6 +13,8 @@ Commands:
       Optimal bid/ask distances from the mid for each inventory q in [-Q, Q].
   bench [--json OUT] [--only NAME,...]
       Run the performance benchmarks and print JSON.
+  serve [--port N] [--host H] [--data-dir DIR]
+      The web shell: serves the app and its API on http://127.0.0.1:5317 with an access token.
   help
       Show this message.
 `;
@@ -23,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
   backtest: async () => (await import('./backtest')).backtestCommand,
   quotes: async () => (await import('./quotes')).quotesCommand,
   bench: async () => (await import('./bench')).benchCommand,
+  serve: async () => (await import('./serve')).serveCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -100,6 +100,11 @@ const EV_ORDER = 3;
 const EV_CANCEL = 4;
 const EV_MARKET = 5;
 
+/** Results of BookSimulator.advance. */
+export const ADVANCE_DELIVERY = 0;
+export const ADVANCE_LIMIT = 1;
+export const ADVANCE_END = 2;
+
 /** Snapshots in flight between decision and delivery. */
 const SNAP_RING = 32;
 
@@ -161,6 +166,13 @@ export class BookSimulator implements MarketSimulator {
   events = 0;
   /** Post-only rejections of our orders. */
   rejected = 0;
+  /** Called after every background-flow event (live views count book updates with it). */
+  onBookEvent: (() => void) | null = null;
+  /**
+   * Called for every execution in the book: time, price (decimal), size (lots), aggressor side, and
+   * whether one of our orders took part.
+   */
+  onTrade: ((t: number, price: number, size: number, aggressor: Side, ours: boolean) => void) | null = null;
 
   // Our working orders, one per side: the id the agent last sent (pending or live), price, size.
   private readonly ourId = new Float64Array(2);
@@ -230,18 +242,32 @@ export class BookSimulator implements MarketSimulator {
   }
 
   observe(obs: MarketObservation): boolean {
-    if (this.finished) return false;
+    return this.advance(obs, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY) === ADVANCE_DELIVERY;
+  }
+
+  /**
+   * Process events in time order until the next market-data delivery (fills `obs`, returns
+   * ADVANCE_DELIVERY), until the next event would lie beyond `tLimit` or `maxEvents` events were
+   * processed (returns ADVANCE_LIMIT; the clock stays at the last processed event), or until the session
+   * ends (returns ADVANCE_END). `observe` is advance(obs, ∞, ∞); a live replay uses the limits to pace
+   * the simulation against the wall clock and to step one event at a time.
+   */
+  advance(obs: MarketObservation, tLimit: number, maxEvents: number): number {
+    if (this.finished) return ADVANCE_END;
     const horizon = this.sc.horizon;
+    let processed = 0;
     for (;;) {
       const tAgent = this.hSize > 0 ? (this.hTime[0] ?? Infinity) : Infinity;
       const tNext = Math.min(tAgent, this.nextPriceT, this.nextSampleT, this.nextBgT);
       if (tNext > horizon) {
         this.t = horizon;
         this.finish();
-        return false;
+        return ADVANCE_END;
       }
+      if (tNext > tLimit || processed >= maxEvents) return ADVANCE_LIMIT;
       this.t = tNext;
       this.events++;
+      processed++;
       if (tAgent === tNext) {
         const type = this.hType[0] ?? 0;
         const a = this.hA[0] ?? 0;
@@ -250,7 +276,7 @@ export class BookSimulator implements MarketSimulator {
         this.pop();
         if (type === EV_DELIVERY) {
           this.fillObservation(obs, a);
-          return true;
+          return ADVANCE_DELIVERY;
         }
         this.agentEvent(type, a, b, c);
       } else if (this.nextPriceT === tNext) {
@@ -259,8 +285,47 @@ export class BookSimulator implements MarketSimulator {
         this.record();
       } else {
         this.backgroundEvent();
+        this.onBookEvent?.();
       }
     }
+  }
+
+  /** Current simulation time (seconds). */
+  now(): number {
+    return this.t;
+  }
+
+  /** Whether the session has ended. */
+  isFinished(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * Our live orders as the venue sees them, written into `out` (cleared first): side, price (decimal),
+   * remaining size and queue position (lots ahead at the level).
+   */
+  ourOrders(out: { side: Side; price: number; size: number; queueAhead: number }[]): void {
+    out.length = 0;
+    for (const side of [BUY, SELL] as const) {
+      const id = this.ourId[side] ?? 0;
+      if (id === 0 || !this.book.has(id)) continue;
+      out.push({
+        side,
+        price: this.book.orderPrice(id) * this.sc.tickSize,
+        size: this.book.orderQty(id),
+        queueAhead: this.book.queueAhead(id),
+      });
+    }
+  }
+
+  /** Inventory (lots), cash and mark-to-market PnL right now. */
+  account(): { inventory: number; cash: number; pnl: number } {
+    const mid = this.markPrice();
+    return {
+      inventory: this.q,
+      cash: this.cash,
+      pnl: this.cash + this.q * this.sc.lotSize * mid - this.initialValue,
+    };
   }
 
   act(dec: QuoteDecision): void {

@@ -1,0 +1,276 @@
+/**
+ * The API contract between the back end (core services, hosted by Electron's main process or by the
+ * headless server) and the renderer. One map: method name → zod input schema + output type; one map:
+ * event topic → payload type. The renderer imports this file for types only; validation happens on the
+ * back-end side of every transport (see registry.ts). Every failure crosses the boundary as an ApiError.
+ */
+import { z } from 'zod';
+import type { EventTopic, MethodName } from './names';
+
+// ------------------------------------------------------------------------------------------------
+// Errors
+
+export const API_ERROR_CODES = [
+  'invalid_input',
+  'unknown_method',
+  'bad_message',
+  'payload_too_large',
+  'not_found',
+  'conflict',
+  'unauthorized',
+  'internal',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** What every failed call returns: a stable code, a readable message, and the offending input path. */
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+  /** Dotted path of the offending input field, e.g. "config.scenario.dt" ('' when not about a field). */
+  path: string;
+}
+
+export class ApiException extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly path = '',
+  ) {
+    super(message);
+    this.name = 'ApiException';
+  }
+
+  toApiError(): ApiError {
+    return { code: this.code, message: this.message, path: this.path };
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Shared shapes
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'incomplete';
+
+export interface RunRow {
+  id: string;
+  kind: 'backtest';
+  name: string;
+  status: RunStatus;
+  seed: number;
+  paths: number;
+  codeVersion: string;
+  createdAt: string;
+  finishedAt: string | null;
+  error: string | null;
+  /** Strategy runs inside (strategy × parameter set). */
+  results: number;
+}
+
+export interface RunResultRow {
+  index: number;
+  strategy: string;
+  params: Record<string, number | string | boolean>;
+  scenario: string;
+  paths: number;
+  metrics: Record<string, number>;
+}
+
+export interface RunDetail {
+  run: RunRow;
+  /** The validated config the run used (YAML-equivalent object). */
+  config: unknown;
+  results: RunResultRow[];
+  /** Path indices whose full series are stored (for charts). */
+  seriesPaths: number[];
+}
+
+/** A path's bar series; NaN (no quote) is sent as null. */
+export interface SeriesPayload {
+  t: number[];
+  mid: number[];
+  bid: (number | null)[];
+  ask: (number | null)[];
+  inventory: number[];
+  pnl: number[];
+  /** Running drawdown from the PnL peak (≤ 0). */
+  drawdown: number[];
+}
+
+export interface JobInfo {
+  jobId: string;
+  runId: string;
+  kind: 'backtest';
+  done: number;
+  total: number;
+  startedAt: string;
+}
+
+export interface ScenarioPreset {
+  id: string;
+  title: string;
+  description: string;
+  /** Book mode presets can drive the live order-book replay. */
+  mode: 'intensity' | 'book';
+  /** The full backtest config as YAML text (editable in the UI). */
+  yaml: string;
+}
+
+export interface AppInfo {
+  version: string;
+  codeVersion: string;
+  dataDir: string;
+  transport: 'electron' | 'websocket';
+}
+
+export type ReplayStatus = 'running' | 'paused' | 'finished' | 'stopped';
+
+export interface ReplayState {
+  sessionId: string;
+  status: ReplayStatus;
+  /** Multiplier of simulated to wall time; 0 means as fast as possible. */
+  speed: number;
+  t: number;
+  horizon: number;
+}
+
+/** One level of the ladder: price (decimal) and size (lots); our resting size at that price. */
+export interface LadderLevel {
+  price: number;
+  size: number;
+  ours: number;
+}
+
+export interface OurOrderView {
+  side: 'buy' | 'sell';
+  price: number;
+  size: number;
+  /** Lots ahead of our order at its level (its queue position). */
+  queueAhead: number;
+}
+
+export interface TradeView {
+  t: number;
+  price: number;
+  size: number;
+  /** Aggressor side. */
+  side: 'buy' | 'sell';
+  ours: boolean;
+}
+
+/**
+ * A batch of order-book updates from a replay session: every simulator event since the previous batch
+ * is counted in `updates` and reflected in `ticks`; the ladder is the state after the last one.
+ */
+export interface BookSnapshot {
+  sessionId: string;
+  seq: number;
+  t: number;
+  updates: number;
+  bids: LadderLevel[];
+  asks: LadderLevel[];
+  ours: OurOrderView[];
+  trades: TradeView[];
+  /** Mid, our bid and our ask after each update in the batch, thinned to ≤ 1 per 10 ms of sim time. */
+  ticks: { t: number[]; mid: number[]; bid: (number | null)[]; ask: (number | null)[] };
+  inventory: number;
+  pnl: number;
+  cash: number;
+}
+
+export interface SimTick {
+  sessionId: string;
+  t: number;
+  mid: number;
+  inventory: number;
+  pnl: number;
+  fills: number;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Inputs
+
+const id = z.string().min(1).max(100);
+
+const backtestStartInput = z
+  .strictObject({
+    /** A backtest config object (same schema as the YAML files). */
+    config: z.unknown().optional(),
+    /** Or the YAML text of a config. */
+    yaml: z.string().max(1_000_000).optional(),
+    /** How many paths per strategy keep their full series for charts (default 3). */
+    keepPaths: z.number().int().min(0).max(50).default(3),
+  })
+  .refine((x) => (x.config === undefined) !== (x.yaml === undefined), {
+    message: 'give exactly one of config or yaml',
+  });
+
+const replayStartInput = z.strictObject({
+  /** A scenario preset id (book mode) or a full backtest config whose scenario is in book mode. */
+  preset: z.string().max(100).optional(),
+  yaml: z.string().max(1_000_000).optional(),
+  /** Which strategy of the config quotes (index into strategies after grid expansion). */
+  strategyIndex: z.number().int().min(0).max(1000).default(0),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  speed: z.number().min(0).max(1e6).default(1),
+  depthLevels: z.number().int().min(1).max(50).default(10),
+  /** Max batches per second sent to the client. */
+  maxBatchesPerSec: z.number().int().min(1).max(240).default(60),
+});
+
+const methodSchemas = {
+  'app.info': z.strictObject({}),
+  'scenarios.presets': z.strictObject({}),
+  'backtest.start': backtestStartInput,
+  'jobs.list': z.strictObject({}),
+  'jobs.cancel': z.strictObject({ jobId: id }),
+  'runs.list': z.strictObject({ limit: z.number().int().min(1).max(1000).default(200) }),
+  'runs.get': z.strictObject({ runId: id }),
+  'runs.series': z.strictObject({
+    runId: id,
+    resultIndex: z.number().int().min(0).max(100_000),
+    path: z.number().int().min(0).max(10_000_000),
+  }),
+  'runs.delete': z.strictObject({ runId: id }),
+  'replay.start': replayStartInput,
+  'replay.control': z.strictObject({
+    sessionId: id,
+    action: z.enum(['pause', 'resume', 'step', 'speed', 'stop']),
+    speed: z.number().min(0).max(1e6).optional(),
+  }),
+} satisfies Record<MethodName, z.ZodType>;
+
+export interface MethodOutputs {
+  'app.info': AppInfo;
+  'scenarios.presets': ScenarioPreset[];
+  'backtest.start': { jobId: string; runId: string };
+  'jobs.list': JobInfo[];
+  'jobs.cancel': { cancelled: boolean };
+  'runs.list': RunRow[];
+  'runs.get': RunDetail;
+  'runs.series': SeriesPayload;
+  'runs.delete': { deleted: boolean };
+  'replay.start': ReplayState;
+  'replay.control': ReplayState;
+}
+
+export interface EventPayloads {
+  'job.progress': { jobId: string; runId: string; done: number; total: number; strategy: string };
+  'job.done': { jobId: string; runId: string; status: RunStatus; error: string | null };
+  'book.snapshot': BookSnapshot;
+  'sim.tick': SimTick;
+  'replay.state': ReplayState;
+}
+
+export const contract = { methods: methodSchemas } as const;
+
+export type MethodInput<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
+/** What a caller may send (defaults are optional). */
+export type MethodInputArg<M extends MethodName> = z.input<(typeof methodSchemas)[M]>;
+export type MethodOutput<M extends MethodName> = MethodOutputs[M];
+export type EventPayload<T extends EventTopic> = EventPayloads[T];
+
+// Compile-time check: the outputs and payloads cover exactly the names.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _outputsCoverMethods: Exact<keyof MethodOutputs, MethodName> = true;
+const _payloadsCoverTopics: Exact<keyof EventPayloads, EventTopic> = true;
+void _outputsCoverMethods;
+void _payloadsCoverTopics;

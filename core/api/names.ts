@@ -1,0 +1,37 @@
+/**
+ * The names in the API contract, without their schemas. The preload script allow-lists exactly these
+ * (it must stay small and free of validation code); `contract.ts` defines a schema for each name and a
+ * surface test proves the two lists are the same.
+ */
+export const METHOD_NAMES = [
+  'app.info',
+  'scenarios.presets',
+  'backtest.start',
+  'jobs.list',
+  'jobs.cancel',
+  'runs.list',
+  'runs.get',
+  'runs.series',
+  'runs.delete',
+  'replay.start',
+  'replay.control',
+] as const;
+
+export const EVENT_TOPICS = [
+  'job.progress',
+  'job.done',
+  'book.snapshot',
+  'sim.tick',
+  'replay.state',
+] as const;
+
+export type MethodName = (typeof METHOD_NAMES)[number];
+export type EventTopic = (typeof EVENT_TOPICS)[number];
+
+export function isMethodName(x: unknown): x is MethodName {
+  return typeof x === 'string' && (METHOD_NAMES as readonly string[]).includes(x);
+}
+
+export function isEventTopic(x: unknown): x is EventTopic {
+  return typeof x === 'string' && (EVENT_TOPICS as readonly string[]).includes(x);
+}

@@ -1,0 +1,52 @@
+/**
+ * Worker-thread entry for one backtest. Receives a validated config, runs it with progress messages
+ * (throttled by the parent), keeps the first `keepPaths` paths of every strategy run for charts, and
+ * posts the results. Cancellation: the parent sets a flag in a SharedArrayBuffer (a running
+ * synchronous backtest cannot receive messages); it is checked after every path.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runBacktest } from '../sim/backtest';
+import { backtestConfigSchema } from '../sim/backtest-config';
+import type { PathResult } from '../sim/path-result';
+import type { WorkerRequest, WorkerMessage, KeptPath } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('backtest-worker must run in a worker thread');
+
+port.on('message', (req: WorkerRequest) => {
+  const flag = new Int32Array(req.abort);
+  const controller = new AbortController();
+  const kept: KeptPath[] = [];
+  const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  try {
+    const cfg = backtestConfigSchema.parse(req.config);
+    const result = runBacktest(cfg, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (Atomics.load(flag, 0) !== 0) controller.abort();
+        post({ type: 'progress', done: p.done, total: p.total, strategy: p.strategy });
+      },
+      onPath: (run, path) => {
+        if (path.pathIndex < req.keepPaths) kept.push({ resultIndex: run, path });
+      },
+    });
+    post({ type: 'done', runs: result.runs, paths: kept }, transferables(kept.map((k) => k.path)));
+  } catch (e) {
+    const err = e as Error;
+    if (controller.signal.aborted || err.name === 'AbortError') post({ type: 'cancelled' });
+    else post({ type: 'failed', message: err.message });
+  }
+});
+
+function transferables(paths: PathResult[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const p of paths) {
+    const s = p.series;
+    for (const a of [s.t, s.mid, s.bid, s.ask, s.inventory, s.cash, s.pnl]) out.push(a.buffer as ArrayBuffer);
+    const f = p.fills;
+    for (const a of [f.t, f.side, f.price, f.size, f.fee, f.midAtFill]) out.push(a.buffer as ArrayBuffer);
+  }
+  return out;
+}
+
+void workerData;

@@ -1,0 +1,159 @@
+/**
+ * Runs backtests in a pool of worker threads, never on the calling thread. Each job takes an
+ * AbortSignal; progress is throttled to at most `maxProgressHz` (default 20) callbacks a second, plus
+ * the final one. Jobs beyond the pool size wait in FIFO order. A worker is reused between jobs and
+ * replaced if it dies.
+ */
+import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { RunSummary } from '../sim/backtest';
+import { FillLog } from '../sim/path-result';
+import type { KeptPath, WorkerMessage, WorkerRequest } from './protocol';
+import { startWorker } from './worker-url';
+
+export interface BacktestJobOptions {
+  keepPaths?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { done: number; total: number; strategy: string }) => void;
+}
+
+export interface BacktestJobResult {
+  runs: RunSummary[];
+  paths: KeptPath[];
+}
+
+export class JobCancelledError extends Error {
+  override name = 'AbortError';
+  constructor() {
+    super('job cancelled');
+  }
+}
+
+interface Pending {
+  config: unknown;
+  opts: BacktestJobOptions;
+  resolve: (r: BacktestJobResult) => void;
+  reject: (e: Error) => void;
+}
+
+export interface JobRunnerOptions {
+  /** Worker threads (default: cores − 1, at least 1). */
+  size?: number;
+  maxProgressHz?: number;
+  /** The backtest worker entry (default: backtest-worker.ts next to this file, via tsx). */
+  workerEntry?: URL;
+}
+
+export class JobRunner {
+  private readonly size: number;
+  private readonly minProgressMs: number;
+  private readonly entry: URL;
+  private readonly idle: Worker[] = [];
+  private busy = 0;
+  private readonly queue: Pending[] = [];
+  private closed = false;
+
+  constructor(opts: JobRunnerOptions = {}) {
+    this.size = Math.max(1, opts.size ?? Math.max(1, os.availableParallelism() - 1));
+    this.minProgressMs = 1000 / (opts.maxProgressHz ?? 20);
+    this.entry = opts.workerEntry ?? new URL('./backtest-worker.ts', import.meta.url);
+  }
+
+  /** Run one backtest; rejects with JobCancelledError when the signal aborts. */
+  runBacktest(config: unknown, opts: BacktestJobOptions = {}): Promise<BacktestJobResult> {
+    if (this.closed) return Promise.reject(new Error('JobRunner is closed'));
+    if (opts.signal?.aborted) return Promise.reject(new JobCancelledError());
+    return new Promise((resolve, reject) => {
+      this.queue.push({ config, opts, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Number of jobs running and waiting. */
+  load(): { running: number; queued: number } {
+    return { running: this.busy, queued: this.queue.length };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new JobCancelledError());
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.busy < this.size) {
+      const job = this.queue.shift();
+      if (!job) return;
+      if (job.opts.signal?.aborted) {
+        job.reject(new JobCancelledError());
+        continue;
+      }
+      this.busy++;
+      const worker = this.idle.pop() ?? startWorker(this.entry);
+      this.run(worker, job);
+    }
+  }
+
+  private run(worker: Worker, job: Pending): void {
+    const abort = new SharedArrayBuffer(4);
+    const flag = new Int32Array(abort);
+    let lastProgress = -Infinity;
+    let settled = false;
+    const onAbort = (): void => {
+      Atomics.store(flag, 0, 1);
+    };
+    job.opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = (reuse: boolean): void => {
+      settled = true;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      job.opts.signal?.removeEventListener('abort', onAbort);
+      this.busy--;
+      if (reuse && !this.closed) this.idle.push(worker);
+      else void worker.terminate();
+      this.pump();
+    };
+    const onMessage = (m: WorkerMessage): void => {
+      switch (m.type) {
+        case 'progress': {
+          const now = performance.now();
+          if (m.done === m.total || now - lastProgress >= this.minProgressMs) {
+            lastProgress = now;
+            job.opts.onProgress?.({ done: m.done, total: m.total, strategy: m.strategy });
+          }
+          return;
+        }
+        case 'done':
+          for (const k of m.paths) Object.setPrototypeOf(k.path.fills, FillLog.prototype);
+          finish(true);
+          job.resolve({ runs: m.runs, paths: m.paths });
+          return;
+        case 'cancelled':
+          finish(true);
+          job.reject(new JobCancelledError());
+          return;
+        case 'failed':
+          finish(true);
+          job.reject(new Error(m.message));
+          return;
+      }
+    };
+    const onError = (e: Error): void => {
+      if (settled) return;
+      finish(false);
+      job.reject(e);
+    };
+    const onExit = (code: number): void => {
+      if (settled) return;
+      finish(false);
+      job.reject(new Error(`backtest worker exited with code ${code}`));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    const req: WorkerRequest = { config: job.config, keepPaths: job.opts.keepPaths ?? 3, abort };
+    worker.postMessage(req);
+  }
+}

@@ -1,0 +1,21 @@
+/** Messages between the job runner and its worker threads (structured-clone friendly). */
+import type { RunSummary } from '../sim/backtest';
+import type { PathResult } from '../sim/path-result';
+
+export interface WorkerRequest {
+  config: unknown;
+  keepPaths: number;
+  /** SharedArrayBuffer of one Int32: set to 1 to cancel. */
+  abort: SharedArrayBuffer;
+}
+
+export interface KeptPath {
+  resultIndex: number;
+  path: PathResult;
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; done: number; total: number; strategy: string }
+  | { type: 'done'; runs: RunSummary[]; paths: KeptPath[] }
+  | { type: 'cancelled' }
+  | { type: 'failed'; message: string };

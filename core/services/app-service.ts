@@ -1,0 +1,256 @@
+/**
+ * The back end of the app: one object that owns the run store, the job runner, live replay sessions
+ * and the event bus, and implements every method of the API contract. Electron's main process and the
+ * headless server both host exactly this (each binds it to its own transport), so the two shells
+ * cannot drift apart.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiException, type AppInfo, type JobInfo } from '../api/contract';
+import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
+import { ConfigError, formatPath, parseConfigText } from '../config/load-config';
+import { JobCancelledError, JobRunner } from '../jobs/job-runner';
+import { backtestConfigSchema, type BacktestConfig } from '../sim/backtest-config';
+import { toBookScenario } from '../sim/scenario';
+import { buildQuoter } from '../strategy/factory';
+import { expandGrid } from '../strategy/specs';
+import { codeVersion } from '../store/code-version';
+import { openStore, type Store } from '../store/db';
+import { loadPresets } from './presets';
+import { ReplaySession } from './replay-session';
+
+/** Who is calling: sessions are owned by a client and stopped when it goes away. */
+export interface CallContext {
+  clientId: string;
+}
+
+export interface AppServiceOptions {
+  dataDir: string;
+  transport: AppInfo['transport'];
+  version: string;
+  jobs?: JobRunner;
+  /** Live replay sessions allowed at once per client. */
+  maxSessionsPerClient?: number;
+  /** Path of a better-sqlite3 addon built for this runtime (Electron); default: the installed one. */
+  nativeBinding?: string | undefined;
+}
+
+interface RunningJob {
+  info: JobInfo;
+  controller: AbortController;
+}
+
+export class AppService {
+  readonly bus = new EventBus();
+  readonly store: Store;
+  readonly dispatch: Dispatch<CallContext>;
+  private readonly jobs: JobRunner;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly sessions = new Map<string, { owner: string; session: ReplaySession }>();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly opts: AppServiceOptions) {
+    this.store = openStore(opts.dataDir, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+    this.jobs = opts.jobs ?? new JobRunner();
+    this.dispatch = createDispatcher(this.handlers());
+  }
+
+  /** Stop a client's live sessions (its window closed or its socket dropped). */
+  releaseClient(clientId: string): void {
+    for (const [id, s] of this.sessions) {
+      if (s.owner === clientId) {
+        s.session.dispose();
+        this.sessions.delete(id);
+      }
+    }
+  }
+
+  /** Cancel running jobs, stop sessions, wait for the store writes, close everything. */
+  async close(): Promise<void> {
+    for (const job of this.running.values()) job.controller.abort();
+    for (const s of this.sessions.values()) s.session.dispose();
+    this.sessions.clear();
+    await Promise.allSettled([...this.pending]);
+    await this.jobs.close();
+    this.store.close();
+  }
+
+  private handlers(): Handlers<CallContext> {
+    return {
+      'app.info': () => ({
+        version: this.opts.version,
+        codeVersion: codeVersion(),
+        dataDir: this.opts.dataDir,
+        transport: this.opts.transport,
+      }),
+      'scenarios.presets': () => loadPresets(),
+      'backtest.start': ({ config, yaml, keepPaths }) => {
+        const cfg = parseBacktest(config, yaml);
+        return this.startBacktest(cfg, keepPaths);
+      },
+      'jobs.list': () => [...this.running.values()].map((j) => ({ ...j.info })),
+      'jobs.cancel': ({ jobId }) => {
+        const job = this.running.get(jobId);
+        if (!job) return { cancelled: false };
+        job.controller.abort();
+        return { cancelled: true };
+      },
+      'runs.list': ({ limit }) => this.store.runs.list(limit),
+      'runs.get': ({ runId }) => {
+        const run = this.store.runs.get(runId);
+        if (!run) throw new ApiException('not_found', `no run ${runId}`, 'runId');
+        return run;
+      },
+      'runs.series': ({ runId, resultIndex, path }) => {
+        const s = this.store.runs.series(runId, resultIndex, path);
+        if (!s)
+          throw new ApiException(
+            'not_found',
+            `no stored series for run ${runId}, result ${resultIndex}, path ${path}`,
+          );
+        return s;
+      },
+      'runs.delete': ({ runId }) => {
+        const job = [...this.running.values()].find((j) => j.info.runId === runId);
+        if (job) throw new ApiException('conflict', 'the run is still running: cancel it first', 'runId');
+        return { deleted: this.store.runs.delete(runId) };
+      },
+      'replay.start': (input, ctx) => {
+        const preset =
+          input.preset !== undefined ? loadPresets().find((p) => p.id === input.preset) : undefined;
+        if (input.preset !== undefined && !preset)
+          throw new ApiException('not_found', `no preset ${input.preset}`, 'preset');
+        const text = input.yaml ?? preset?.yaml;
+        if (text === undefined)
+          throw new ApiException(
+            'invalid_input',
+            'give a preset or the yaml of a book-mode config',
+            'preset',
+          );
+        const cfg = parseConfigText(text, input.preset ?? 'yaml', backtestConfigSchema);
+        if (cfg.scenario.mode !== 'book') {
+          throw new ApiException(
+            'invalid_input',
+            'the order-book replay needs a book-mode scenario',
+            'scenario.mode',
+          );
+        }
+        const specs = cfg.strategies.flatMap((s) => expandGrid(s));
+        const spec = specs[input.strategyIndex];
+        if (!spec) {
+          throw new ApiException(
+            'invalid_input',
+            `strategyIndex ${input.strategyIndex} ≥ ${specs.length} strategies`,
+            'strategyIndex',
+          );
+        }
+        const own = [...this.sessions.entries()].filter(([, s]) => s.owner === ctx.clientId);
+        const max = this.opts.maxSessionsPerClient ?? 2;
+        for (const [id, s] of own.slice(0, Math.max(0, own.length - max + 1))) {
+          s.session.dispose();
+          this.sessions.delete(id);
+        }
+        const sessionId = randomUUID();
+        const session = new ReplaySession({
+          sessionId,
+          scenario: toBookScenario(cfg.scenario),
+          quoter: buildQuoter(spec, cfg.scenario),
+          seed: input.seed ?? cfg.seed,
+          speed: input.speed,
+          depthLevels: input.depthLevels,
+          maxBatchesPerSec: input.maxBatchesPerSec,
+          onSnapshot: (s) => this.bus.emit('book.snapshot', s),
+          onState: (s) => this.bus.emit('replay.state', s),
+        });
+        this.sessions.set(sessionId, { owner: ctx.clientId, session });
+        return session.start();
+      },
+      'replay.control': ({ sessionId, action, speed }) => {
+        const s = this.sessions.get(sessionId);
+        if (!s) throw new ApiException('not_found', `no replay session ${sessionId}`, 'sessionId');
+        const state = s.session.control(action, speed);
+        if (action === 'stop') {
+          s.session.dispose();
+          this.sessions.delete(sessionId);
+        }
+        return state;
+      },
+    };
+  }
+
+  private startBacktest(cfg: BacktestConfig, keepPaths: number): { jobId: string; runId: string } {
+    const run = this.store.runs.create({
+      kind: 'backtest',
+      name: cfg.name,
+      config: cfg,
+      seed: cfg.seed,
+      paths: cfg.paths,
+      codeVersion: codeVersion(),
+    });
+    const jobId = randomUUID();
+    const controller = new AbortController();
+    const info: JobInfo = {
+      jobId,
+      runId: run.id,
+      kind: 'backtest',
+      done: 0,
+      total: 0,
+      startedAt: new Date().toISOString(),
+    };
+    this.running.set(jobId, { info, controller });
+    const work = this.jobs
+      .runBacktest(cfg, {
+        keepPaths,
+        signal: controller.signal,
+        onProgress: (p) => {
+          info.done = p.done;
+          info.total = p.total;
+          this.bus.emit('job.progress', { jobId, runId: run.id, ...p });
+        },
+      })
+      .then(
+        (result) => {
+          try {
+            this.store.runs.writeCompleted(
+              run.id,
+              result.runs.map((r, index) => ({ index, ...r })),
+              result.paths,
+            );
+            this.bus.emit('job.done', { jobId, runId: run.id, status: 'completed', error: null });
+          } catch (e) {
+            const message = `could not save the results: ${e instanceof Error ? e.message : String(e)}`;
+            this.store.runs.finish(run.id, 'failed', message);
+            this.bus.emit('job.done', { jobId, runId: run.id, status: 'failed', error: message });
+          }
+        },
+        (e: unknown) => {
+          const cancelled = e instanceof JobCancelledError;
+          const message = e instanceof Error ? e.message : String(e);
+          this.store.runs.finish(run.id, cancelled ? 'cancelled' : 'failed', cancelled ? undefined : message);
+          this.bus.emit('job.done', {
+            jobId,
+            runId: run.id,
+            status: cancelled ? 'cancelled' : 'failed',
+            error: cancelled ? null : message,
+          });
+        },
+      )
+      .finally(() => {
+        this.running.delete(jobId);
+        this.pending.delete(work);
+      });
+    this.pending.add(work);
+    return { jobId, runId: run.id };
+  }
+}
+
+/** A backtest config from an object or YAML text; errors name the key (and line for YAML). */
+function parseBacktest(config: unknown, yaml: string | undefined): BacktestConfig {
+  if (yaml !== undefined) return parseConfigText(yaml, 'config.yaml', backtestConfigSchema);
+  const parsed = backtestConfigSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue ? formatPath(issue.path) : '';
+  throw new ConfigError('config', [
+    { path: path === '' ? 'config' : `config.${path}`, message: issue?.message ?? 'invalid' },
+  ]);
+}

@@ -1,0 +1,266 @@
+/**
+ * A live, paced run of one quoter in the book-mode simulator, for the order-book view: the session
+ * advances simulated time at `speed` × wall time (0 = as fast as the machine allows, in slices that
+ * keep the event loop responsive), counts every background book update, and emits coalesced batches
+ * (`book.snapshot`) at most `maxBatchesPerSec` times a second: the ladder after the last update, our
+ * orders with their queue positions, the trades since the previous batch, and a thinned trail of
+ * (t, mid, our bid, our ask) for the chart. Pause, resume, step (one simulator event) and stop.
+ */
+import type { BookSnapshot, LadderLevel, ReplayState, ReplayStatus, TradeView } from '../api/contract';
+import { createDepthBuffers } from '../book/order-book';
+import { BUY, type Side } from '../domain/side';
+import { ADVANCE_DELIVERY, ADVANCE_END, BookSimulator, type BookScenario } from '../sim/book-sim';
+import { clearDecision } from '../sim/simulator';
+import type { Quoter } from '../strategy/quoter';
+import { emptyDecision, emptyObservation } from '../strategy/quoter';
+
+export interface ReplaySessionOptions {
+  sessionId: string;
+  scenario: BookScenario;
+  quoter: Quoter;
+  seed: number;
+  speed: number;
+  depthLevels: number;
+  maxBatchesPerSec: number;
+  onSnapshot: (s: BookSnapshot) => void;
+  onState: (s: ReplayState) => void;
+  /** Wall clock in ms (injectable for tests). */
+  now?: () => number;
+}
+
+/** Longest slice of synchronous simulation per tick when running as fast as possible (ms). */
+const MAX_SLICE_MS = 8;
+const TICK_MS = 4;
+const TRAIL_MIN_DT = 0.01;
+const MAX_TRADES_PER_BATCH = 200;
+
+export class ReplaySession {
+  readonly id: string;
+  private readonly sim: BookSimulator;
+  private readonly quoter: Quoter;
+  private readonly obs = emptyObservation();
+  private readonly dec = emptyDecision();
+  private readonly depth;
+  private readonly now: () => number;
+  private status: ReplayStatus = 'paused';
+  private speed: number;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastWall = 0;
+  private lastEmit = -Infinity;
+  private seq = 0;
+  private updates = 0;
+  private trades: TradeView[] = [];
+  private trail = {
+    t: [] as number[],
+    mid: [] as number[],
+    bid: [] as (number | null)[],
+    ask: [] as (number | null)[],
+  };
+  private lastTrailT = -Infinity;
+  private readonly ours: { side: Side; price: number; size: number; queueAhead: number }[] = [];
+
+  constructor(private readonly opts: ReplaySessionOptions) {
+    this.id = opts.sessionId;
+    this.sim = new BookSimulator(opts.scenario);
+    this.quoter = opts.quoter;
+    this.speed = opts.speed;
+    this.now = opts.now ?? (() => performance.now());
+    this.depth = createDepthBuffers(opts.depthLevels);
+    this.sim.reset(opts.seed, 0);
+    this.quoter.reset();
+    this.sim.onBookEvent = () => {
+      this.updates++;
+      this.recordTrail();
+    };
+    this.sim.onTrade = (t, price, size, aggressor, ours) => {
+      if (this.trades.length < MAX_TRADES_PER_BATCH) {
+        this.trades.push({ t, price, size, side: aggressor === BUY ? 'buy' : 'sell', ours });
+      }
+    };
+  }
+
+  state(): ReplayState {
+    return {
+      sessionId: this.id,
+      status: this.status,
+      speed: this.speed,
+      t: this.sim.now(),
+      horizon: this.opts.scenario.horizon,
+    };
+  }
+
+  start(): ReplayState {
+    this.resume();
+    return this.state();
+  }
+
+  control(action: 'pause' | 'resume' | 'step' | 'speed' | 'stop', speed?: number): ReplayState {
+    switch (action) {
+      case 'pause':
+        if (this.status === 'running') this.setStatus('paused');
+        this.clearTimer();
+        break;
+      case 'resume':
+        this.resume();
+        break;
+      case 'step':
+        if (this.status === 'running') {
+          this.setStatus('paused');
+          this.clearTimer();
+        }
+        if (this.status === 'paused') {
+          this.run(Number.POSITIVE_INFINITY, 1);
+          this.emit(true);
+        }
+        break;
+      case 'speed':
+        if (speed !== undefined) this.speed = speed;
+        this.opts.onState(this.state());
+        break;
+      case 'stop':
+        this.clearTimer();
+        if (this.status !== 'finished') this.setStatus('stopped');
+        break;
+    }
+    return this.state();
+  }
+
+  private resume(): void {
+    if (this.status !== 'paused') return;
+    this.setStatus('running');
+    this.lastWall = this.now();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.tick(), TICK_MS);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (this.status !== 'running') return;
+    const wall = this.now();
+    const dtWall = (wall - this.lastWall) / 1000;
+    this.lastWall = wall;
+    if (this.speed > 0) {
+      this.run(this.sim.now() + dtWall * this.speed, Number.POSITIVE_INFINITY, wall + MAX_SLICE_MS);
+    } else {
+      this.run(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, wall + MAX_SLICE_MS);
+    }
+    this.emit(false);
+    if (this.status === 'running') this.schedule();
+  }
+
+  /** Advance to `tLimit` or by `maxEvents` events, answering every decision point with the quoter. */
+  private run(tLimit: number, maxEvents: number, wallDeadline = Number.POSITIVE_INFINITY): void {
+    let left = maxEvents;
+    for (;;) {
+      const before = this.sim.events;
+      const chunk = Math.min(left, 2000);
+      const r = this.sim.advance(this.obs, tLimit, chunk);
+      const n = this.sim.events - before;
+      left -= n;
+      if (r === ADVANCE_DELIVERY) {
+        clearDecision(this.dec);
+        this.quoter.quote(this.obs, this.dec);
+        this.sim.act(this.dec);
+      } else if (r === ADVANCE_END) {
+        this.setStatus('finished');
+        this.clearTimer();
+        this.emit(true);
+        return;
+      } else if (n < chunk) {
+        return; // the next event lies beyond tLimit
+      }
+      if (left <= 0 || this.now() > wallDeadline) return;
+    }
+  }
+
+  private recordTrail(): void {
+    const t = this.sim.now();
+    if (t - this.lastTrailT < TRAIL_MIN_DT) return;
+    this.lastTrailT = t;
+    const book = this.sim.book;
+    const tick = this.opts.scenario.tickSize;
+    const mid = book.mid();
+    this.sim.ourOrders(this.ours);
+    let bid: number | null = null;
+    let ask: number | null = null;
+    for (const o of this.ours) {
+      if (o.side === BUY) bid = o.price;
+      else ask = o.price;
+    }
+    this.trail.t.push(t);
+    this.trail.mid.push(mid === mid ? mid * tick : this.sim.referencePrice());
+    this.trail.bid.push(bid);
+    this.trail.ask.push(ask);
+  }
+
+  private emit(force: boolean): void {
+    const wall = this.now();
+    if (!force && wall - this.lastEmit < 1000 / this.opts.maxBatchesPerSec) return;
+    if (!force && this.updates === 0) return;
+    this.lastEmit = wall;
+    const book = this.sim.book;
+    const tick = this.opts.scenario.tickSize;
+    const levels = this.opts.depthLevels;
+    book.depth(levels, this.depth);
+    this.sim.ourOrders(this.ours);
+    const ladder = (prices: Float64Array, sizes: Float64Array, side: Side): LadderLevel[] => {
+      const out: LadderLevel[] = [];
+      for (let i = 0; i < levels; i++) {
+        const p = prices[i] ?? NaN;
+        if (p !== p) break;
+        const price = p * tick;
+        let ours = 0;
+        for (const o of this.ours)
+          if (o.side === side && Math.abs(o.price - price) < tick / 2) ours += o.size;
+        out.push({ price, size: sizes[i] ?? 0, ours });
+      }
+      return out;
+    };
+    const acc = this.sim.account();
+    const snapshot: BookSnapshot = {
+      sessionId: this.id,
+      seq: this.seq++,
+      t: this.sim.now(),
+      updates: this.updates,
+      bids: ladder(this.depth.bidPrices, this.depth.bidSizes, BUY),
+      asks: ladder(this.depth.askPrices, this.depth.askSizes, 1),
+      ours: this.ours.map((o) => ({
+        side: o.side === BUY ? 'buy' : 'sell',
+        price: o.price,
+        size: o.size,
+        queueAhead: o.queueAhead,
+      })),
+      trades: this.trades,
+      ticks: this.trail,
+      inventory: acc.inventory,
+      pnl: acc.pnl,
+      cash: acc.cash,
+    };
+    this.updates = 0;
+    this.trades = [];
+    this.trail = { t: [], mid: [], bid: [], ask: [] };
+    this.opts.onSnapshot(snapshot);
+  }
+
+  private setStatus(s: ReplayStatus): void {
+    if (this.status === s) return;
+    this.status = s;
+    this.opts.onState(this.state());
+  }
+
+  dispose(): void {
+    this.clearTimer();
+    this.sim.onBookEvent = null;
+    this.sim.onTrade = null;
+    if (this.status === 'running' || this.status === 'paused') this.status = 'stopped';
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The store's schema as an ordered list of migrations. `PRAGMA user_version` records how many have been
+ * applied; each is applied in its own transaction together with the version bump, so a database is
+ * always at exactly one known version. Migrations are append-only: never edit a shipped one, add the
+ * next. A database whose version is newer than this list is refused (an older build must not write
+ * into a schema it does not understand).
+ *
+ * Invariants of version 1:
+ * - runs.status ∈ RunStatus; a 'running' row belongs to a live process (owner_pid on owner_host) or is
+ *   turned 'incomplete' by the next openStore.
+ * - Every other table hangs off runs(id) with ON DELETE CASCADE: deleting a run leaves no orphan rows.
+ * - series and fills hold one row per stored path; their columns are BLOBs of little-endian Float64
+ *   (side: Uint8) values, NaN preserved, with the element count in `bars + 1` / `count`.
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs, results, series, fills, artifacts.
+  `
+  CREATE TABLE runs (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('backtest')),
+    name         TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed', 'incomplete')),
+    config_json  TEXT NOT NULL,
+    seed         INTEGER NOT NULL,
+    paths        INTEGER NOT NULL,
+    code_version TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    error        TEXT,
+    owner_pid    INTEGER,
+    owner_host   TEXT
+  ) STRICT;
+  CREATE INDEX runs_by_created ON runs (created_at);
+  CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+
+  CREATE TABLE run_results (
+    run_id       TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    idx          INTEGER NOT NULL,
+    strategy     TEXT NOT NULL,
+    params_json  TEXT NOT NULL,
+    scenario     TEXT NOT NULL,
+    paths        INTEGER NOT NULL,
+    metrics_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, idx)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE series (
+    run_id        TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    result_idx    INTEGER NOT NULL,
+    path          INTEGER NOT NULL,
+    path_seed     INTEGER NOT NULL,
+    bars          INTEGER NOT NULL,
+    lot_size      REAL NOT NULL,
+    quotes_posted INTEGER NOT NULL,
+    t             BLOB NOT NULL,
+    mid           BLOB NOT NULL,
+    bid           BLOB NOT NULL,
+    ask           BLOB NOT NULL,
+    inventory     BLOB NOT NULL,
+    cash          BLOB NOT NULL,
+    pnl           BLOB NOT NULL,
+    PRIMARY KEY (run_id, result_idx, path)
+  ) STRICT;
+
+  CREATE TABLE fills (
+    run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    result_idx  INTEGER NOT NULL,
+    path        INTEGER NOT NULL,
+    count       INTEGER NOT NULL,
+    t           BLOB NOT NULL,
+    side        BLOB NOT NULL,
+    price       BLOB NOT NULL,
+    size        BLOB NOT NULL,
+    fee         BLOB NOT NULL,
+    mid_at_fill BLOB NOT NULL,
+    PRIMARY KEY (run_id, result_idx, path)
+  ) STRICT;
+
+  CREATE TABLE artifacts (
+    run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    mime       TEXT NOT NULL,
+    data       BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+  ) STRICT;
+  `,
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class SchemaTooNewError extends Error {
+  override name = 'SchemaTooNewError';
+  constructor(
+    readonly file: string,
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(
+      `${file} has schema version ${found}, but this build of Quotebench knows versions up to ${known}: ` +
+        'it was written by a newer Quotebench. Upgrade, or point --data-dir / QUOTEBENCH_DATA_DIR at another directory.',
+    );
+  }
+}
+
+export function userVersion(db: Database.Database): number {
+  return Number(db.pragma('user_version', { simple: true }));
+}
+
+/** Apply the pending migrations, each in its own transaction. Returns the versions applied. */
+export function migrate(db: Database.Database, file: string, migrations = MIGRATIONS): number[] {
+  const current = userVersion(db);
+  if (current > migrations.length) throw new SchemaTooNewError(file, current, migrations.length);
+  const applied: number[] = [];
+  for (let v = current; v < migrations.length; v++) {
+    const sql = migrations[v] ?? '';
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+    applied.push(v + 1);
+  }
+  return applied;
+}
