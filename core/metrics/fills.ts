@@ -54,10 +54,24 @@ export function accumulateRealizedSpread(
   acc: WeightedSum,
 ): void {
   const f = path.fills;
+  const st = path.series.t;
+  const last = st.length - 1;
+  let j = 0; // fills are in time order, so the markout sample index only moves forward
   for (let i = 0; i < f.count; i++) {
     const m0 = f.midAtFill[i]!;
     if (!(Number.isFinite(m0) && m0 > 0)) continue;
-    const ref = markoutHorizon === undefined ? m0 : midAtOrBefore(path.series, f.t[i]! + markoutHorizon);
+    let ref = m0;
+    if (markoutHorizon !== undefined) {
+      const target = f.t[i]! + markoutHorizon;
+      if (last < 0) ref = Number.NaN;
+      else if (target < st[j]!) {
+        j = indexAtOrBefore(st, target);
+        ref = path.series.mid[j]!;
+      } else {
+        while (j < last && st[j + 1]! <= target) j++;
+        ref = path.series.mid[j]!;
+      }
+    }
     if (!Number.isFinite(ref)) continue;
     const sign = f.side[i] === BUY ? 1 : -1;
     const w = f.size[i]!;

@@ -12,7 +12,7 @@
 import type { PathResult } from '../sim/path-result';
 import { calmar, maxDrawdown, maxDrawdownDuration } from './drawdown';
 import { accumulateRealizedSpread, pathTurnover } from './fills';
-import { historicalVarEsSorted, mean, sampleStd, sharpe, sortino, winRate } from './stats';
+import { historicalVarEsSelect, mean, sampleStd, sharpe, sortino, winRate } from './stats';
 
 export interface RunMetricsOptions {
   /** Bars per year, to annualise Sharpe, Sortino and Calmar (e.g. 365·24·3600 / bar length in s). */
@@ -119,9 +119,9 @@ export function computeRunMetrics(paths: readonly PathResult[], opts: RunMetrics
     accumulateRealizedSpread(p, opts.markoutHorizon, mk);
   });
 
-  const sorted = inc.slice().sort();
-  const v95 = historicalVarEsSorted(sorted, 0.95);
-  const v99 = historicalVarEsSorted(sorted, 0.99);
+  const scratch = new Float64Array(inc.length);
+  const v95 = historicalVarEsSelect(inc, 0.95, scratch);
+  const v99 = historicalVarEsSelect(inc, 0.99, scratch);
   const meanMdd = mean(mdd);
   return {
     paths: nPaths,

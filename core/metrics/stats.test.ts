@@ -88,3 +88,21 @@ describe('empirical quantile and historical VaR / ES', () => {
     expect(Array.from(x)).toEqual([3, -1, 2]);
   });
 });
+
+describe('selection-based VaR/ES', () => {
+  it('equals the sort-based definition on random samples with ties', async () => {
+    const { Rng } = await import('../rng/rng');
+    const { historicalVarEs, historicalVarEsSelect, kthSmallestInPlace } = await import('./stats');
+    const rng = new Rng(3);
+    for (const n of [1, 2, 7, 20, 101, 5000]) {
+      const x = new Float64Array(n);
+      for (let i = 0; i < n; i++) x[i] = Math.round(rng.normal() * 4) / 2;
+      for (const level of [0.9, 0.95, 0.99]) {
+        expect(historicalVarEsSelect(x, level, new Float64Array(n))).toEqual(historicalVarEs(x, level));
+      }
+      const sorted = Float64Array.from(x).sort();
+      for (const k of [0, n >> 1, n - 1])
+        expect(kthSmallestInPlace(Float64Array.from(x), k) === sorted[k]).toBe(true);
+    }
+  });
+});
