@@ -60,6 +60,7 @@ export default defineConfig({
     plugins: [cspMetaTag()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      minify: 'oxc',
       rolldownOptions: {
         input: { index: resolve(root, 'renderer/index.html') },
       },

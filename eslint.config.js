@@ -2,6 +2,7 @@
 // core/ computes and must run in plain Node, so it never imports electron, react or mobx.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const forbiddenInCore = ['electron', 'react', 'react-dom', 'mobx', 'mobx-react-lite'];
 
@@ -57,5 +58,10 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  // The renderer: React hooks rules (including the React Compiler checks of the recommended set).
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
   },
 );

@@ -136,6 +136,8 @@ describe('AppService', () => {
     expect(last?.asks.length).toBe(5);
     expect((last?.asks[0]?.price ?? 0) > (last?.bids[0]?.price ?? 0)).toBe(true);
     expect(snaps.reduce((n, s) => n + s.updates, 0)).toBeGreaterThan(100);
+    expect(snaps.some((s) => s.trades.length > 0)).toBe(true);
+    expect(Math.max(...snaps.map((s) => s.ticks.t.length))).toBeLessThanOrEqual(512);
     const withOurs = snaps.find((s) => s.ours.length > 0);
     expect(withOurs?.ours[0]?.queueAhead).toBeGreaterThanOrEqual(0);
     const n = snaps.length;
@@ -153,6 +155,19 @@ describe('AppService', () => {
       ok: false,
       error: { code: 'not_found' },
     });
+    // Paced: at 20× for ~0.8 s of wall time the session reaches several simulated seconds.
+    const paced = ok<ReplayState>(
+      await svc.dispatch('replay.start', { preset: 'book-default', speed: 20 }, ctx),
+    );
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 800));
+    const mid = ok<ReplayState>(
+      await svc.dispatch('replay.control', { sessionId: paced.sessionId, action: 'pause' }, ctx),
+    );
+    const wallS = (performance.now() - t0) / 1000;
+    expect(mid.t).toBeGreaterThan(0.4 * 20 * wallS);
+    expect(mid.t).toBeLessThanOrEqual(20 * wallS + 20);
+    await svc.dispatch('replay.control', { sessionId: paced.sessionId, action: 'stop' }, ctx);
     const wrongMode = await svc.dispatch('replay.start', { preset: 'as2008' }, ctx);
     expect(wrongMode).toMatchObject({ ok: false, error: { code: 'invalid_input', path: 'scenario.mode' } });
   });

@@ -32,6 +32,8 @@ export interface ReplaySessionOptions {
 const MAX_SLICE_MS = 8;
 const TICK_MS = 4;
 const TRAIL_MIN_DT = 0.01;
+/** At most this many trail points per batch: the spacing widens with the speed. */
+const MAX_TRAIL_POINTS = 256;
 const MAX_TRADES_PER_BATCH = 200;
 
 export class ReplaySession {
@@ -46,6 +48,8 @@ export class ReplaySession {
   private speed: number;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastWall = 0;
+  /** Simulated time the session should have reached (advances with wall time × speed). */
+  private simTarget = 0;
   private lastEmit = -Infinity;
   private seq = 0;
   private updates = 0;
@@ -57,6 +61,9 @@ export class ReplaySession {
     ask: [] as (number | null)[],
   };
   private lastTrailT = -Infinity;
+  /** Simulated seconds covered by the previous batch (sizes the trail spacing at maximum speed). */
+  private lastBatchSpan = 1;
+  private lastBatchT = 0;
   private readonly ours: { side: Side; price: number; size: number; queueAhead: number }[] = [];
 
   constructor(private readonly opts: ReplaySessionOptions) {
@@ -129,6 +136,7 @@ export class ReplaySession {
     if (this.status !== 'paused') return;
     this.setStatus('running');
     this.lastWall = this.now();
+    this.simTarget = this.sim.now();
     this.schedule();
   }
 
@@ -149,7 +157,10 @@ export class ReplaySession {
     const dtWall = (wall - this.lastWall) / 1000;
     this.lastWall = wall;
     if (this.speed > 0) {
-      this.run(this.sim.now() + dtWall * this.speed, Number.POSITIVE_INFINITY, wall + MAX_SLICE_MS);
+      // Accumulate the target so time advances even while the next event is far off; never let it run
+      // more than a second of wall time ahead of the simulation (a slow machine then just runs slower).
+      this.simTarget = Math.min(this.simTarget + dtWall * this.speed, this.sim.now() + this.speed);
+      this.run(this.simTarget, Number.POSITIVE_INFINITY, wall + MAX_SLICE_MS);
     } else {
       this.run(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, wall + MAX_SLICE_MS);
     }
@@ -184,7 +195,9 @@ export class ReplaySession {
 
   private recordTrail(): void {
     const t = this.sim.now();
-    if (t - this.lastTrailT < TRAIL_MIN_DT) return;
+    const perBatch = this.speed > 0 ? this.speed / this.opts.maxBatchesPerSec : this.lastBatchSpan;
+    const minDt = Math.max(TRAIL_MIN_DT, perBatch / MAX_TRAIL_POINTS);
+    if (t - this.lastTrailT < minDt) return;
     this.lastTrailT = t;
     const book = this.sim.book;
     const tick = this.opts.scenario.tickSize;
@@ -196,10 +209,18 @@ export class ReplaySession {
       if (o.side === BUY) bid = o.price;
       else ask = o.price;
     }
+    if (this.trail.t.length >= 2 * MAX_TRAIL_POINTS) this.halveTrail();
     this.trail.t.push(t);
     this.trail.mid.push(mid === mid ? mid * tick : this.sim.referencePrice());
     this.trail.bid.push(bid);
     this.trail.ask.push(ask);
+  }
+
+  /** Keep every other trail point (bounds a batch when the simulation outruns the estimate). */
+  private halveTrail(): void {
+    const tr = this.trail;
+    const keep = <T>(a: T[]): T[] => a.filter((_, i) => i % 2 === 1);
+    this.trail = { t: keep(tr.t), mid: keep(tr.mid), bid: keep(tr.bid), ask: keep(tr.ask) };
   }
 
   private emit(force: boolean): void {
@@ -207,6 +228,8 @@ export class ReplaySession {
     if (!force && wall - this.lastEmit < 1000 / this.opts.maxBatchesPerSec) return;
     if (!force && this.updates === 0) return;
     this.lastEmit = wall;
+    this.lastBatchSpan = Math.max(TRAIL_MIN_DT, this.sim.now() - this.lastBatchT);
+    this.lastBatchT = this.sim.now();
     const book = this.sim.book;
     const tick = this.opts.scenario.tickSize;
     const levels = this.opts.depthLevels;

@@ -194,6 +194,11 @@ export class BookSimulator implements MarketSimulator {
       if (makerOwner === OWNER_US) this.ourFill(makerSide, priceTicks, qty, true, makerId);
       if (takerOwner === OWNER_US)
         this.ourFill(makerSide === BUY ? SELL : BUY, priceTicks, qty, false, takerId);
+      const hook = this.onTrade;
+      if (hook !== null) {
+        const ours = makerOwner === OWNER_US || takerOwner === OWNER_US;
+        hook(this.t, priceTicks * this.sc.tickSize, qty, makerSide === BUY ? SELL : BUY, ours);
+      }
     };
   }
 

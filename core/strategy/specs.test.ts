@@ -3,7 +3,11 @@ import { expandGrid, strategySpecSchema } from './specs';
 
 describe('strategy specs', () => {
   it('expands list-valued parameters into the cartesian product in key order', () => {
-    const spec = strategySpecSchema.parse({ type: 'fixed-spread', halfSpread: [0.1, 0.2], skewPerLot: [0, 0.01, 0.02] });
+    const spec = strategySpecSchema.parse({
+      type: 'fixed-spread',
+      halfSpread: [0.1, 0.2],
+      skewPerLot: [0, 0.01, 0.02],
+    });
     const grid = expandGrid(spec);
     expect(grid).toHaveLength(6);
     expect(grid.map((g) => [g.halfSpread, g.skewPerLot])).toEqual([

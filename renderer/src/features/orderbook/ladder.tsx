@@ -1,0 +1,156 @@
+/**
+ * The depth ladder: asks above (best ask at the bottom of the ask block), the spread line, bids below,
+ * N levels a side at fixed positions so rows never jump. Each level shows its size with a bar scaled
+ * to the largest visible level; levels holding our orders are highlighted with our size and the lots
+ * queued ahead of us. Re-renders once per animation frame (ReplayStore publishes `view` per frame).
+ */
+import { observer } from 'mobx-react-lite';
+import type { ReactElement } from 'react';
+import type { LadderLevel, OurOrderView } from '../../../../core/api/contract';
+import { DASH, fmtFixed, fmtInt } from '../../lib/format';
+import { useStores } from '../../stores/context';
+
+interface RowModel {
+  side: 'ask' | 'bid';
+  level: LadderLevel | undefined;
+  queueAhead: number | undefined;
+}
+
+function samePrice(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+}
+
+function queueFor(ours: readonly OurOrderView[], side: 'buy' | 'sell', price: number): number | undefined {
+  let q: number | undefined;
+  for (const o of ours)
+    if (o.side === side && samePrice(o.price, price))
+      q = q === undefined ? o.queueAhead : Math.min(q, o.queueAhead);
+  return q;
+}
+
+export const Ladder = observer(function Ladder(): ReactElement {
+  const { replay } = useStores();
+  const v = replay.view;
+  const n = replay.sessionDepth;
+  const dp = replay.priceDecimals;
+  const asks = v?.asks ?? [];
+  const bids = v?.bids ?? [];
+  const ours = v?.ours ?? [];
+
+  let maxSize = 1;
+  for (const l of asks) if (l.size > maxSize) maxSize = l.size;
+  for (const l of bids) if (l.size > maxSize) maxSize = l.size;
+
+  const rows: RowModel[] = [];
+  for (let i = n - 1; i >= 0; i--) {
+    const level = asks[i];
+    rows.push({
+      side: 'ask',
+      level,
+      queueAhead: level && level.ours > 0 ? queueFor(ours, 'sell', level.price) : undefined,
+    });
+  }
+  const askRows = rows.length;
+  for (let i = 0; i < n; i++) {
+    const level = bids[i];
+    rows.push({
+      side: 'bid',
+      level,
+      queueAhead: level && level.ours > 0 ? queueFor(ours, 'buy', level.price) : undefined,
+    });
+  }
+
+  const bestBid = bids[0]?.price;
+  const bestAsk = asks[0]?.price;
+  const spread = bestBid !== undefined && bestAsk !== undefined ? bestAsk - bestBid : undefined;
+  const mid = bestBid !== undefined && bestAsk !== undefined ? (bestAsk + bestBid) / 2 : undefined;
+
+  return (
+    <div
+      className="ladder"
+      data-testid="ladder"
+      data-seq={v?.seq ?? -1}
+      role="table"
+      aria-label="Order book depth ladder"
+    >
+      <div className="ladder-head" role="row">
+        <span role="columnheader" title="Our resting bid: size and lots queued ahead of it">
+          Our bid
+        </span>
+        <span role="columnheader" className="r">
+          Bid size
+        </span>
+        <span role="columnheader" className="c">
+          Price
+        </span>
+        <span role="columnheader">Ask size</span>
+        <span role="columnheader" className="r" title="Our resting ask: size and lots queued ahead of it">
+          Our ask
+        </span>
+      </div>
+      {rows.slice(0, askRows).map((r, i) => (
+        <LadderRow key={`a${i}`} row={r} maxSize={maxSize} dp={dp} />
+      ))}
+      <div className="ladder-spread" role="row" data-testid="ladder-spread">
+        <span role="cell">mid {mid !== undefined ? fmtFixed(mid, dp + 1) : DASH}</span>
+        <span role="cell">spread {spread !== undefined ? fmtFixed(spread, dp) : DASH}</span>
+      </div>
+      {rows.slice(askRows).map((r, i) => (
+        <LadderRow key={`b${i}`} row={r} maxSize={maxSize} dp={dp} />
+      ))}
+    </div>
+  );
+});
+
+function LadderRow({ row, maxSize, dp }: { row: RowModel; maxSize: number; dp: number }): ReactElement {
+  const { side, level, queueAhead } = row;
+  const isOurs = level !== undefined && level.ours > 0;
+  // scaleX, not width: a transform changes no layout, so 40 bars a frame cost no reflow.
+  const scale = level ? `scaleX(${Math.min(1, level.size / maxSize).toFixed(3)})` : 'scaleX(0)';
+  const ourCell = isOurs ? (
+    <span
+      className="our-cell"
+      data-testid="ladder-queue"
+      title={`${fmtInt(level.ours)} lots ours; ${fmtInt(queueAhead)} lots ahead in the queue`}
+    >
+      <span className="our-size">{fmtInt(level.ours)}</span>
+      <span className="queue">q{queueAhead !== undefined ? fmtInt(queueAhead) : DASH}</span>
+    </span>
+  ) : null;
+  return (
+    <div
+      className={`ladder-row ${side} ${isOurs ? 'ours' : ''} ${level ? '' : 'empty'}`}
+      role="row"
+      data-testid="ladder-row"
+      data-side={side}
+      data-price={level?.price}
+      data-ours={isOurs ? 'true' : undefined}
+    >
+      <span role="cell" className="r">
+        {side === 'bid' ? ourCell : null}
+      </span>
+      <span role="cell" className="size-cell r">
+        {side === 'bid' && level && (
+          <>
+            <span className="bar bar-bid" style={{ transform: scale }} />
+            <span className="size">{fmtInt(level.size)}</span>
+          </>
+        )}
+      </span>
+      <span role="cell" className={`price c ${side}`}>
+        {level ? fmtFixed(level.price, dp) : ''}
+      </span>
+      <span role="cell" className="size-cell">
+        {side === 'ask' && level && (
+          <>
+            <span className="bar bar-ask" style={{ transform: scale }} />
+            <span className="size">{fmtInt(level.size)}</span>
+          </>
+        )}
+      </span>
+      <span role="cell" className="r">
+        {side === 'ask' ? ourCell : null}
+      </span>
+    </div>
+  );
+}

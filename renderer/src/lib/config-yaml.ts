@@ -1,0 +1,184 @@
+/**
+ * Reading and editing a backtest config as YAML text in the renderer. The YAML text is the single
+ * source of truth of the Backtest form: the seed, paths and strategy checkboxes are views of it, and
+ * editing them rewrites the text (through the `yaml` Document API, which keeps comments and layout),
+ * so what the user sees is exactly what `backtest.start {yaml}` receives and server errors' line
+ * numbers point into the visible text. Validation proper stays on the server (core/sim/backtest-config.ts).
+ */
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+
+export const STRATEGY_TYPES = ['fixed-spread', 'avellaneda-stoikov', 'glft'] as const;
+export type StrategyType = (typeof STRATEGY_TYPES)[number];
+
+/** Parameter order of each strategy schema (core/strategy/specs.ts): grids expand in this order. */
+const PARAM_ORDER: Record<StrategyType, readonly string[]> = {
+  'fixed-spread': ['type', 'name', 'halfSpread', 'skewPerLot', 'orderSizeLots', 'maxInventoryLots'],
+  'avellaneda-stoikov': [
+    'type',
+    'name',
+    'variant',
+    'gamma',
+    'sigma',
+    'k',
+    'window',
+    'orderSizeLots',
+    'maxInventoryLots',
+  ],
+  glft: ['type', 'name', 'method', 'gamma', 'sigma', 'A', 'k', 'Q', 'window', 'orderSizeLots'],
+};
+
+export interface ExpandedStrategy {
+  /** Index after grid expansion (what replay.start's strategyIndex means). */
+  index: number;
+  type: string;
+  label: string;
+}
+
+export type ConfigInfo =
+  | {
+      ok: true;
+      name: string | undefined;
+      seed: number | undefined;
+      paths: number | undefined;
+      mode: 'intensity' | 'book' | undefined;
+      tickSize: number | undefined;
+      horizon: number | undefined;
+      types: ReadonlySet<string>;
+      expanded: ExpandedStrategy[];
+    }
+  | { ok: false; error: string; line: number | undefined };
+
+export function inspectConfig(text: string): ConfigInfo {
+  const doc = parseDocument(text, { prettyErrors: true });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line;
+    return { ok: false, error: firstLine(err.message), line };
+  }
+  const root: unknown = doc.toJS();
+  if (!isRecord(root)) return { ok: false, error: 'the config must be a YAML mapping', line: undefined };
+  const scenario = isRecord(root.scenario) ? root.scenario : {};
+  const strategies = Array.isArray(root.strategies) ? root.strategies : [];
+  const types = new Set<string>();
+  for (const s of strategies) if (isRecord(s) && typeof s.type === 'string') types.add(s.type);
+  return {
+    ok: true,
+    name: typeof root.name === 'string' ? root.name : undefined,
+    seed: typeof root.seed === 'number' ? root.seed : undefined,
+    paths: typeof root.paths === 'number' ? root.paths : undefined,
+    mode: scenario.mode === 'book' || scenario.mode === 'intensity' ? scenario.mode : undefined,
+    tickSize: typeof scenario.tickSize === 'number' ? scenario.tickSize : undefined,
+    horizon: typeof scenario.horizon === 'number' ? scenario.horizon : undefined,
+    types,
+    expanded: expandStrategies(strategies),
+  };
+}
+
+/** Grid expansion as the back end does it: cartesian product over list-valued parameters, in schema order. */
+export function expandStrategies(strategies: readonly unknown[]): ExpandedStrategy[] {
+  const out: ExpandedStrategy[] = [];
+  for (const s of strategies) {
+    if (!isRecord(s)) continue;
+    const type = typeof s.type === 'string' ? s.type : '?';
+    const order = PARAM_ORDER[type as StrategyType] ?? [];
+    const keys = [...order.filter((k) => k in s), ...Object.keys(s).filter((k) => !order.includes(k))];
+    let combos: [string, unknown][][] = [[]];
+    for (const key of keys) {
+      const v = s[key];
+      if (v === undefined || v === null) continue;
+      const values = Array.isArray(v) ? v : [v];
+      const next: [string, unknown][][] = [];
+      for (const c of combos) for (const x of values) next.push([...c, [key, x]]);
+      combos = next;
+    }
+    for (const c of combos) {
+      const variant = c.find(([k]) => k === 'variant')?.[1];
+      const params = c
+        .filter(([k]) => k !== 'type' && k !== 'name' && k !== 'variant')
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(' · ');
+      const head = typeof s.name === 'string' ? s.name : variant ? `${type}/${String(variant)}` : type;
+      out.push({ index: out.length, type, label: params ? `${head} · ${params}` : head });
+    }
+  }
+  return out;
+}
+
+/** Sets a top-level scalar (seed, paths), keeping the rest of the text. */
+export function setTopLevel(text: string, key: string, value: number | string): string {
+  const doc = parseStrict(text);
+  doc.set(key, value);
+  return stringify(doc);
+}
+
+/**
+ * Adds or removes all strategies of a type. Added entries come from `presetText` when the preset has
+ * that type, else from a default that validates for the config's scenario mode.
+ */
+export function setStrategyEnabled(
+  text: string,
+  type: StrategyType,
+  enabled: boolean,
+  presetText?: string,
+): string {
+  const doc = parseStrict(text);
+  let seq = doc.get('strategies');
+  if (!isSeq(seq)) {
+    seq = doc.createNode([]);
+    doc.set('strategies', seq);
+  }
+  if (!isSeq(seq)) return text;
+  const typeOf = (item: unknown): unknown => (isMap(item) ? item.get('type') : undefined);
+  if (!enabled) {
+    seq.items = seq.items.filter((item) => typeOf(item) !== type);
+    return stringify(doc);
+  }
+  if (seq.items.some((item) => typeOf(item) === type)) return text;
+  const fromPreset = presetText ? presetStrategies(presetText, type) : [];
+  const mode = doc.getIn(['scenario', 'mode']) === 'book' ? 'book' : 'intensity';
+  const entries = fromPreset.length > 0 ? fromPreset : [defaultStrategy(type, mode)];
+  for (const e of entries) seq.items.push(doc.createNode(e));
+  return stringify(doc);
+}
+
+function presetStrategies(presetText: string, type: string): Record<string, unknown>[] {
+  const doc = parseDocument(presetText);
+  if (doc.errors.length > 0) return [];
+  const root: unknown = doc.toJS();
+  if (!isRecord(root) || !Array.isArray(root.strategies)) return [];
+  return root.strategies.filter((s): s is Record<string, unknown> => isRecord(s) && s.type === type);
+}
+
+/** A reasonable starting point per strategy; book mode needs explicit A and k (no intensity model). */
+function defaultStrategy(type: StrategyType, mode: 'book' | 'intensity'): Record<string, unknown> {
+  switch (type) {
+    case 'fixed-spread':
+      return mode === 'book' ? { type, halfSpread: 0.01, skewPerLot: 0.001 } : { type, halfSpread: 0.7 };
+    case 'avellaneda-stoikov':
+      return mode === 'book' ? { type, gamma: 0.1, k: 100, window: 300 } : { type, gamma: 0.1 };
+    case 'glft':
+      return mode === 'book'
+        ? { type, method: 'exact', gamma: 0.1, A: 0.5, k: 100, Q: 20 }
+        : { type, gamma: 0.1 };
+  }
+}
+
+function parseStrict(text: string): Document {
+  const doc = parseDocument(text);
+  const err = doc.errors[0];
+  if (err) throw new Error(`the YAML has an error; fix it first: ${firstLine(err.message)}`);
+  if (!isMap(doc.contents)) throw new Error('the config must be a YAML mapping');
+  return doc;
+}
+
+function stringify(doc: Document): string {
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

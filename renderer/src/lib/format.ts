@@ -1,0 +1,97 @@
+/**
+ * Number formatting for tables and tickers. Every number in the UI goes through here so columns line
+ * up (tabular figures in CSS) and missing values read the same everywhere (an em dash).
+ */
+
+export const DASH = '—';
+
+/** Adaptive precision, like the CLI tables: 1234.5, 12.345, 0.1234, 1.23e-5. */
+export function fmtNum(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return DASH;
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  let s: string;
+  if (a >= 1e6 || a < 1e-4) s = x.toExponential(2);
+  else if (a >= 1000) s = x.toFixed(0);
+  else if (a >= 100) s = x.toFixed(1);
+  else if (a >= 1) s = x.toFixed(3);
+  else s = x.toFixed(4);
+  return minus(s);
+}
+
+/** Fixed decimals with a true minus sign. */
+export function fmtFixed(x: number | null | undefined, digits: number): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return DASH;
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  return minus(x.toFixed(digits));
+}
+
+/** Signed: +1.23 / −1.23 (for PnL and inventory tickers). */
+export function fmtSigned(x: number | null | undefined, digits: number): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return DASH;
+  const s = fmtFixed(x, digits);
+  return x > 0 ? `+${s}` : s;
+}
+
+export function fmtPct(x: number | null | undefined, digits = 1): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return DASH;
+  return `${fmtFixed(x * 100, digits)}%`;
+}
+
+/** 1,234,567 (hot path in the ladder: no toLocaleString, which is slow). */
+export function fmtInt(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return DASH;
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  const n = Math.round(x);
+  const a = n < 0 ? -n : n;
+  let s: string;
+  if (a < 1000) s = String(a);
+  else {
+    const digits = String(a);
+    const head = digits.length % 3 || 3;
+    s = digits.slice(0, head);
+    for (let i = head; i < digits.length; i += 3) s += `,${digits.slice(i, i + 3)}`;
+  }
+  return n < 0 ? `−${s}` : s;
+}
+
+/** Sim seconds as m:ss.s (or h:mm:ss.s for long horizons). */
+export function fmtSimTime(t: number | null | undefined, decimals = 1): string {
+  if (t === null || t === undefined || !Number.isFinite(t)) return DASH;
+  const neg = t < 0;
+  const scale = 10 ** decimals;
+  // Round first so 59.96 s shows as 1:00.0, not 0:60.0.
+  const a = Math.round(Math.abs(t) * scale) / scale;
+  const h = Math.floor(a / 3600);
+  const m = Math.floor((a % 3600) / 60);
+  const s = a % 60;
+  const ss =
+    decimals > 0 ? s.toFixed(decimals).padStart(3 + decimals, '0') : String(Math.floor(s)).padStart(2, '0');
+  const body = h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+  return neg ? `−${body}` : body;
+}
+
+/** ISO timestamp as a compact local date-time: 2025-01-31 14:05:09. */
+export function fmtDateTime(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Duration between two ISO timestamps: 12.3 s, 4 m 05 s. */
+export function fmtDuration(fromIso: string, toIso: string | null): string {
+  if (!toIso) return DASH;
+  const ms = new Date(toIso).getTime() - new Date(fromIso).getTime();
+  if (!Number.isFinite(ms) || ms < 0) return DASH;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${m} m ${String(s).padStart(2, '0')} s`;
+}
+
+function minus(s: string): string {
+  return s.startsWith('-') ? `−${s.slice(1)}` : s;
+}

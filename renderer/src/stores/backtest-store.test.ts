@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { RunDetail, ScenarioPreset } from '../../../core/api/contract';
+import { ApiCallError } from '../api/errors';
+import { FakeApi, settle } from '../testing/fake-api';
+import { RootStore } from './root-store';
+
+const PRESET: ScenarioPreset = {
+  id: 'as2008',
+  title: 'as2008',
+  description: 'AS 2008',
+  mode: 'intensity',
+  yaml: 'name: as2008\nseed: 2008\npaths: 10\nscenario:\n  mode: intensity\nstrategies:\n  - type: avellaneda-stoikov\n    gamma: [0.1, 0.5]\n',
+};
+
+const DETAIL: RunDetail = {
+  run: {
+    id: 'r1',
+    kind: 'backtest',
+    name: 'as2008',
+    status: 'completed',
+    seed: 2008,
+    paths: 10,
+    codeVersion: 'x',
+    createdAt: '2025-01-01T00:00:00Z',
+    finishedAt: '2025-01-01T00:00:01Z',
+    error: null,
+    results: 2,
+  },
+  config: {},
+  results: [],
+  seriesPaths: [0],
+};
+
+function setup(): { api: FakeApi; root: RootStore } {
+  const api = new FakeApi()
+    .on('scenarios.presets', () => [PRESET])
+    .on('runs.list', () => [DETAIL.run])
+    .on('jobs.list', () => [])
+    .on('runs.get', () => DETAIL)
+    .on('backtest.start', () => ({ jobId: 'j1', runId: 'r1' }))
+    .on('jobs.cancel', () => ({ cancelled: true }));
+  const root = new RootStore(api, { scheduleFrame: () => undefined });
+  root.start();
+  return { api, root };
+}
+
+describe('BacktestStore', () => {
+  it('prefills the YAML from the first preset and edits it through the form', async () => {
+    const { root } = setup();
+    await settle();
+    const bt = root.backtest;
+    expect(bt.presetId).toBe('as2008');
+    expect(bt.config).toMatchObject({ ok: true, seed: 2008, paths: 10 });
+    bt.setPaths(3);
+    bt.toggleStrategy('glft', true);
+    expect(bt.config).toMatchObject({ ok: true, paths: 3 });
+    expect(bt.config.ok && [...bt.config.types].sort()).toEqual(['avellaneda-stoikov', 'glft']);
+    expect(bt.edited).toBe(true);
+  });
+
+  it('runs: start → progress → done → shows the stored run', async () => {
+    const { api, root } = setup();
+    await settle();
+    const bt = root.backtest;
+    await bt.start();
+    expect(api.callsOf('backtest.start')[0]).toMatchObject({ yaml: PRESET.yaml, keepPaths: 3 });
+    expect(bt.job).toMatchObject({ jobId: 'j1', phase: 'running' });
+    api.emit('job.progress', { jobId: 'other', runId: 'x', done: 9, total: 9, strategy: 'x' });
+    api.emit('job.progress', { jobId: 'j1', runId: 'r1', done: 5, total: 20, strategy: 'inventory' });
+    expect(bt.progress).toBeCloseTo(0.25);
+    api.emit('job.done', { jobId: 'j1', runId: 'r1', status: 'completed', error: null });
+    await settle();
+    expect(bt.job?.phase).toBe('completed');
+    expect(bt.shownRunId).toBe('r1');
+    expect(root.runs.details.get('r1')).toBe(DETAIL);
+  });
+
+  it('job events that race the start answer are not lost', async () => {
+    const { api, root } = setup();
+    await settle();
+    let answer: (v: { jobId: string; runId: string }) => void = () => undefined;
+    api.on('backtest.start', () => new Promise((r) => (answer = r)));
+    const started = root.backtest.start();
+    await settle();
+    api.emit('job.done', { jobId: 'j1', runId: 'r1', status: 'failed', error: 'worker crashed' });
+    answer({ jobId: 'j1', runId: 'r1' });
+    await started;
+    expect(root.backtest.job).toMatchObject({ phase: 'failed', error: 'worker crashed' });
+    expect(root.ui.bannerList[0]).toMatchObject({ kind: 'error', message: 'worker crashed' });
+  });
+
+  it('cancel calls jobs.cancel; the cancelled event shows a notice', async () => {
+    const { api, root } = setup();
+    await settle();
+    await root.backtest.start();
+    await root.backtest.cancel();
+    expect(api.callsOf('jobs.cancel')).toEqual([{ jobId: 'j1' }]);
+    api.emit('job.done', { jobId: 'j1', runId: 'r1', status: 'cancelled', error: null });
+    expect(root.backtest.job?.phase).toBe('cancelled');
+    expect(root.ui.bannerList.some((b) => b.kind === 'warning' && b.title === 'Backtest cancelled')).toBe(
+      true,
+    );
+  });
+
+  it('a rejected start shows the server message and path', async () => {
+    const { api, root } = setup();
+    await settle();
+    api.on('backtest.start', () => {
+      throw new ApiCallError('invalid_input', 'config.yaml:9:3: scenario.dt: Too small', 'scenario.dt');
+    });
+    await root.backtest.start();
+    expect(root.backtest.job).toBeNull();
+    expect(root.ui.bannerList[0]).toMatchObject({
+      title: 'The backtest could not start',
+      code: 'invalid_input',
+      path: 'scenario.dt',
+    });
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * The Backtest form and its one running job. The YAML text is the source of truth (see
+ * lib/config-yaml.ts); the preset picker, file loader, seed/paths inputs and strategy checkboxes edit
+ * it. Run sends `backtest.start {yaml}`, follows `job.progress` / `job.done` for its job id, and on
+ * completion shows the stored run (runs.get) below the form; Cancel calls `jobs.cancel`.
+ */
+import { makeAutoObservable, runInAction } from 'mobx';
+import type { EventPayload } from '../../../core/api/contract';
+import type { ApiClient } from '../api/transport';
+import {
+  inspectConfig,
+  setStrategyEnabled,
+  setTopLevel,
+  type ConfigInfo,
+  type StrategyType,
+} from '../lib/config-yaml';
+import type { RootStore } from './root-store';
+
+export type JobPhase = 'starting' | 'running' | 'completed' | 'cancelling' | 'cancelled' | 'failed';
+
+export interface ActiveJob {
+  jobId: string | null;
+  runId: string | null;
+  phase: JobPhase;
+  done: number;
+  total: number;
+  strategy: string;
+  error: string | null;
+  startedAtMs: number;
+  finishedAtMs: number | null;
+}
+
+type JobEvent =
+  | { topic: 'job.progress'; payload: EventPayload<'job.progress'> }
+  | { topic: 'job.done'; payload: EventPayload<'job.done'> };
+
+export type YamlSource = { kind: 'preset'; id: string } | { kind: 'file'; name: string } | { kind: 'none' };
+
+export class BacktestStore {
+  presetId: string | null = null;
+  yaml = '';
+  source: YamlSource = { kind: 'none' };
+  /** True once the text differs from what the preset or file gave. */
+  edited = false;
+  keepPaths = 3;
+  job: ActiveJob | null = null;
+  /** The run whose results are shown under the form. */
+  shownRunId: string | null = null;
+  /** Why the last checkbox or input edit could not be applied (invalid YAML). */
+  editError: string | null = null;
+  /** Events for a job id we have not learned yet (they can race the backtest.start answer). */
+  private early: JobEvent[] = [];
+
+  constructor(
+    readonly root: RootStore,
+    private readonly api: ApiClient,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    makeAutoObservable<this, 'api' | 'now' | 'early'>(
+      this,
+      { root: false, api: false, now: false, early: false },
+      { autoBind: true },
+    );
+  }
+
+  // -------------------------------------------------------------------------------- derived state
+
+  get config(): ConfigInfo {
+    return inspectConfig(this.yaml);
+  }
+
+  get running(): boolean {
+    const p = this.job?.phase;
+    return p === 'starting' || p === 'running' || p === 'cancelling';
+  }
+
+  /** 0..1 (0 while the total is unknown). */
+  get progress(): number {
+    const j = this.job;
+    if (!j) return 0;
+    if (j.phase === 'completed') return 1;
+    return j.total > 0 ? Math.min(1, j.done / j.total) : 0;
+  }
+
+  get canRun(): boolean {
+    const c = this.config;
+    return !this.running && c.ok && c.types.size > 0;
+  }
+
+  // -------------------------------------------------------------------------------- form edits
+
+  onPresetsLoaded(): void {
+    if (this.presetId !== null || this.source.kind === 'file') return;
+    const first = this.root.presets.list.find((p) => p.mode === 'intensity') ?? this.root.presets.list[0];
+    if (first) this.selectPreset(first.id);
+  }
+
+  selectPreset(id: string): void {
+    const preset = this.root.presets.get(id);
+    if (!preset) return;
+    this.presetId = id;
+    this.yaml = preset.yaml;
+    this.source = { kind: 'preset', id };
+    this.edited = false;
+    this.editError = null;
+  }
+
+  setYaml(text: string): void {
+    this.yaml = text;
+    this.edited = true;
+    this.editError = null;
+  }
+
+  loadFile(name: string, text: string): void {
+    this.yaml = text;
+    this.source = { kind: 'file', name };
+    this.edited = false;
+    this.editError = null;
+  }
+
+  setSeed(seed: number): void {
+    if (Number.isInteger(seed) && seed >= 0) this.edit((t) => setTopLevel(t, 'seed', seed));
+  }
+
+  setPaths(paths: number): void {
+    if (Number.isInteger(paths) && paths > 0) this.edit((t) => setTopLevel(t, 'paths', paths));
+  }
+
+  setKeepPaths(n: number): void {
+    if (Number.isInteger(n) && n >= 0 && n <= 50) this.keepPaths = n;
+  }
+
+  toggleStrategy(type: StrategyType, enabled: boolean): void {
+    const presetYaml = this.root.presets.get(this.presetId)?.yaml;
+    this.edit((t) => setStrategyEnabled(t, type, enabled, presetYaml));
+  }
+
+  private edit(f: (text: string) => string): void {
+    try {
+      const next = f(this.yaml);
+      if (next !== this.yaml) {
+        this.yaml = next;
+        this.edited = true;
+      }
+      this.editError = null;
+    } catch (e) {
+      this.editError = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  // -------------------------------------------------------------------------------- the job
+
+  /** Subscribes to job events for the store's lifetime; returns the disposer. */
+  listen(): () => void {
+    const offProgress = this.api.subscribe('job.progress', (p) =>
+      this.onJobEvent({ topic: 'job.progress', payload: p }),
+    );
+    const offDone = this.api.subscribe('job.done', (p) => this.onJobEvent({ topic: 'job.done', payload: p }));
+    return () => {
+      offProgress();
+      offDone();
+    };
+  }
+
+  /** After a reload: follow a backtest that is still running on the server. */
+  async attachRunningJob(): Promise<void> {
+    try {
+      const jobs = await this.api.call('jobs.list', {});
+      const j = jobs[0];
+      if (!j || this.job) return;
+      runInAction(() => {
+        this.job = {
+          jobId: j.jobId,
+          runId: j.runId,
+          phase: 'running',
+          done: j.done,
+          total: j.total,
+          strategy: '',
+          error: null,
+          startedAtMs: new Date(j.startedAt).getTime(),
+          finishedAtMs: null,
+        };
+      });
+    } catch {
+      // Not worth a banner: the list of jobs is a convenience after a reload.
+    }
+  }
+
+  async start(): Promise<void> {
+    if (!this.canRun) return;
+    this.early = [];
+    this.job = {
+      jobId: null,
+      runId: null,
+      phase: 'starting',
+      done: 0,
+      total: 0,
+      strategy: '',
+      error: null,
+      startedAtMs: this.now(),
+      finishedAtMs: null,
+    };
+    try {
+      const { jobId, runId } = await this.api.call('backtest.start', {
+        yaml: this.yaml,
+        keepPaths: this.keepPaths,
+      });
+      runInAction(() => {
+        if (!this.job) return;
+        this.job.jobId = jobId;
+        this.job.runId = runId;
+        if (this.job.phase === 'starting') this.job.phase = 'running';
+      });
+      void this.root.runs.loadList();
+      const early = this.early.filter((e) => e.payload.jobId === jobId);
+      this.early = [];
+      for (const e of early) this.onJobEvent(e);
+    } catch (e) {
+      runInAction(() => {
+        this.job = null;
+      });
+      this.root.ui.reportError('The backtest could not start', e);
+    }
+  }
+
+  async cancel(): Promise<void> {
+    const j = this.job;
+    if (!j || !j.jobId || !this.running) return;
+    j.phase = 'cancelling';
+    try {
+      const { cancelled } = await this.api.call('jobs.cancel', { jobId: j.jobId });
+      if (!cancelled) {
+        // The job ended between the click and the call; its job.done event settles the phase.
+        runInAction(() => {
+          if (this.job?.phase === 'cancelling') this.job.phase = 'running';
+        });
+      }
+    } catch (e) {
+      runInAction(() => {
+        if (this.job?.phase === 'cancelling') this.job.phase = 'running';
+      });
+      this.root.ui.reportError('Cancelling the backtest failed', e);
+    }
+  }
+
+  clearShownRun(): void {
+    this.shownRunId = null;
+  }
+
+  dismissJob(): void {
+    if (!this.running) this.job = null;
+  }
+
+  private onJobEvent(e: JobEvent): void {
+    const j = this.job;
+    if (!j) return;
+    if (j.jobId === null) {
+      if (j.phase === 'starting') this.early.push(e);
+      return;
+    }
+    if (e.payload.jobId !== j.jobId) return;
+    if (e.topic === 'job.progress') {
+      j.done = e.payload.done;
+      j.total = e.payload.total;
+      j.strategy = e.payload.strategy;
+      return;
+    }
+    const { status, error, runId } = e.payload;
+    j.finishedAtMs = this.now();
+    if (status === 'completed') {
+      j.phase = 'completed';
+      j.done = j.total;
+      this.shownRunId = runId;
+      void this.root.runs.fetchDetail(runId, true);
+    } else if (status === 'cancelled') {
+      j.phase = 'cancelled';
+      this.root.ui.notify(
+        'warning',
+        'Backtest cancelled',
+        'The run was stopped; it is kept in Runs with status cancelled.',
+      );
+    } else {
+      j.phase = 'failed';
+      j.error = error;
+      this.root.ui.reportError('The backtest failed', new Error(error ?? 'unknown error'));
+    }
+    void this.root.runs.loadList();
+  }
+}

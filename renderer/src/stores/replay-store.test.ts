@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { BookSnapshot, ReplayState, ScenarioPreset } from '../../../core/api/contract';
+import { FakeApi, settle } from '../testing/fake-api';
+import { bucketWidthFor, type FrameBatch } from './replay-store';
+import { RootStore } from './root-store';
+
+const PRESET: ScenarioPreset = {
+  id: 'book-default',
+  title: 'book-default',
+  description: '',
+  mode: 'book',
+  yaml: 'name: b\nseed: 7\npaths: 1\nscenario:\n  mode: book\n  tickSize: 0.01\nstrategies:\n  - type: fixed-spread\n    halfSpread: 0.01\n',
+};
+
+function state(status: ReplayState['status'], t = 0): ReplayState {
+  return { sessionId: 's1', status, speed: 1, t, horizon: 900 };
+}
+
+function snap(seq: number, t: number[], updates = 100): BookSnapshot {
+  return {
+    sessionId: 's1',
+    seq,
+    t: t[t.length - 1] ?? 0,
+    updates,
+    bids: [{ price: 99.99, size: 10, ours: 1 }],
+    asks: [{ price: 100.01, size: 12, ours: 0 }],
+    ours: [{ side: 'buy', price: 99.99, size: 1, queueAhead: 9 }],
+    trades: [{ t: t[0] ?? 0, price: 100, size: 1, side: 'sell', ours: true }],
+    ticks: { t, mid: t.map((x) => 100 + x), bid: t.map(() => 99.99), ask: t.map(() => null) },
+    inventory: 1,
+    pnl: 0.5,
+    cash: -99.5,
+  };
+}
+
+function setup(): { api: FakeApi; root: RootStore; frames: (() => void)[] } {
+  const api = new FakeApi()
+    .on('scenarios.presets', () => [PRESET])
+    .on('runs.list', () => [])
+    .on('jobs.list', () => [])
+    .on('replay.start', () => state('running'))
+    .on('replay.control', (i) => state(i.action === 'pause' ? 'paused' : 'running'));
+  const frames: (() => void)[] = [];
+  let now = 0;
+  const root = new RootStore(api, { scheduleFrame: (cb) => frames.push(cb), now: () => (now += 16) });
+  root.start();
+  return { api, root, frames };
+}
+
+describe('ReplayStore', () => {
+  it('coalesces many snapshots into one published frame', async () => {
+    const { api, root, frames } = setup();
+    await settle();
+    expect(root.replay.presetId).toBe('book-default');
+    await root.replay.start();
+    frames.splice(0).forEach((f) => f()); // the reset frame
+    const batches: FrameBatch[] = [];
+    root.replay.addFrameListener((b) => batches.push(b));
+    batches.length = 0;
+
+    for (let i = 0; i < 50; i++) api.emit('book.snapshot', snap(i, [i * 0.02, i * 0.02 + 0.01]));
+    expect(frames).toHaveLength(1); // one frame requested for 50 events
+    expect(root.replay.view).toBeNull(); // nothing published before the frame
+    frames.splice(0).forEach((f) => f());
+
+    expect(root.replay.view?.seq).toBe(49);
+    expect(root.replay.totalUpdates).toBe(5000);
+    expect(root.replay.perf).toMatchObject({ frames: 1, snapshotsReceived: 50, updatesApplied: 5000 });
+    expect(batches).toHaveLength(1);
+    const ts = batches[0]!.points.map((p) => p.t);
+    for (let i = 1; i < ts.length; i++) expect(ts[i]!).toBeGreaterThan(ts[i - 1]!);
+    // 1× → 0.05 s buckets: 0 … 0.99 s of ticks fall into 20 bars.
+    expect(bucketWidthFor(1)).toBe(0.05);
+    expect(ts).toHaveLength(20);
+    expect(batches[0]!.fills.length).toBe(50);
+    expect(batches[0]!.fills[0]).toMatchObject({ side: 'buy' });
+  });
+
+  it('keeps events that arrive before replay.start answers', async () => {
+    const { api, root, frames } = setup();
+    await settle();
+    let answer: (s: ReplayState) => void = () => undefined;
+    api.on('replay.start', () => new Promise<ReplayState>((r) => (answer = r)));
+    const started = root.replay.start();
+    await settle();
+    api.emit('replay.state', state('running'));
+    api.emit('book.snapshot', snap(0, [0.5]));
+    answer(state('running'));
+    await started;
+    frames.splice(0).forEach((f) => f());
+    expect(root.replay.view?.seq).toBe(0);
+    expect(root.replay.status).toBe('running');
+  });
+
+  it('ignores other sessions and never moves chart time backwards', async () => {
+    const { api, root, frames } = setup();
+    await settle();
+    await root.replay.start();
+    frames.splice(0).forEach((f) => f());
+    const batches: FrameBatch[] = [];
+    root.replay.addFrameListener((b) => batches.push(b));
+    api.emit('book.snapshot', { ...snap(0, [1.0]), sessionId: 'other' });
+    expect(frames).toHaveLength(0);
+    api.emit('book.snapshot', snap(1, [2.0, 2.01]));
+    frames.splice(0).forEach((f) => f());
+    await root.replay.setSpeed(1000); // wider buckets from now on
+    api.emit('book.snapshot', snap(2, [2.02, 3.5]));
+    frames.splice(0).forEach((f) => f());
+    const all = batches.filter((b) => !b.reset).flatMap((b) => b.points.map((p) => p.t));
+    for (let i = 1; i < all.length; i++) expect(all[i]!).toBeGreaterThanOrEqual(all[i - 1]!);
+  });
+
+  it('pause and step go through replay.control; errors become banners', async () => {
+    const { api, root } = setup();
+    await settle();
+    await root.replay.start();
+    await root.replay.pause();
+    expect(root.replay.status).toBe('paused');
+    api.on('replay.control', () => {
+      throw Object.assign(new Error('no replay session s1'), { code: 'not_found', path: 'sessionId' });
+    });
+    await root.replay.step();
+    expect(root.ui.bannerList[0]).toMatchObject({
+      kind: 'error',
+      title: 'Replay step failed',
+      code: 'not_found',
+    });
+    expect(api.callsOf('replay.control')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * View state that is not domain data: the active tab, the error/notice banners and the connection.
+ * Every store reports failures here (`reportError`) so the page shows one consistent banner per
+ * problem: a title saying what failed, the server's message, and its code and input path.
+ */
+import { makeAutoObservable } from 'mobx';
+import { toCallError } from '../api/errors';
+import type { ConnectionInfo } from '../api/transport';
+import type { RootStore } from './root-store';
+
+export const TABS = ['backtest', 'orderbook', 'runs'] as const;
+export type Tab = (typeof TABS)[number];
+
+export type BannerKind = 'error' | 'warning' | 'info';
+
+export interface Banner {
+  id: number;
+  kind: BannerKind;
+  title: string;
+  message: string;
+  code: string;
+  path: string;
+  /** How many times the same banner was raised (shown as ×n instead of stacking copies). */
+  count: number;
+}
+
+const MAX_BANNERS = 5;
+
+export class UiStore {
+  activeTab: Tab = 'backtest';
+  readonly banners = new Map<number, Banner>();
+  connection: ConnectionInfo = { state: 'connecting', detail: '' };
+  private nextId = 1;
+
+  constructor(readonly root: RootStore) {
+    makeAutoObservable(this, { root: false }, { autoBind: true });
+  }
+
+  setTab(tab: Tab): void {
+    this.activeTab = tab;
+  }
+
+  setConnection(info: ConnectionInfo): void {
+    this.connection = info;
+  }
+
+  get bannerList(): Banner[] {
+    return [...this.banners.values()];
+  }
+
+  /** Shows a failed API call (or any thrown value) as an error banner titled by what was being done. */
+  reportError(title: string, e: unknown): void {
+    const err = toCallError(e);
+    this.push('error', title, err.message, err.code, err.path);
+  }
+
+  notify(kind: BannerKind, title: string, message: string): void {
+    this.push(kind, title, message, '', '');
+  }
+
+  dismiss(id: number): void {
+    this.banners.delete(id);
+  }
+
+  dismissAll(): void {
+    this.banners.clear();
+  }
+
+  private push(kind: BannerKind, title: string, message: string, code: string, path: string): void {
+    for (const b of this.banners.values()) {
+      if (b.kind === kind && b.title === title && b.message === message) {
+        b.count++;
+        return;
+      }
+    }
+    const id = this.nextId++;
+    this.banners.set(id, { id, kind, title, message, code, path, count: 1 });
+    while (this.banners.size > MAX_BANNERS) {
+      const oldest = this.banners.keys().next().value;
+      if (oldest === undefined) break;
+      this.banners.delete(oldest);
+    }
+  }
+}
