@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Rng } from '../rng/rng';
-import type { IntensityScenario } from '../sim/intensity-sim';
+import { as2008Scenario, type IntensityScenario } from '../sim/intensity-sim';
 import { sample } from './spaces';
 import { VectorAsEnv } from './vector-env';
 
@@ -21,23 +21,7 @@ export interface VectorEnvBenchResult {
   steps: number;
 }
 
-export const AS2008_SCENARIO: IntensityScenario = {
-  mode: 'intensity',
-  horizon: 1,
-  dt: 0.005,
-  s0: 100,
-  price: { model: 'abm', sigma: 2, drift: 0, increments: 'binomial' },
-  intensity: { A: 140, k: 1.5 },
-  tickSize: 0,
-  lotSize: 1,
-  initialInventoryLots: 0,
-  fees: { makerBps: 0, takerBps: 0, perLot: 0 },
-  impact: { model: 'none' },
-  takerHalfSpread: 0,
-  inventoryLimitLots: Number.POSITIVE_INFINITY,
-  entryLatency: 0,
-  sampleEvery: 1,
-};
+export const AS2008_SCENARIO: IntensityScenario = as2008Scenario();
 
 const ACTION_SETS = 8;
 

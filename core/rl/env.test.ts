@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUY, SELL } from '../domain/side';
 import { Rng } from '../rng/rng';
-import { IntensitySimulator, type IntensityScenario } from '../sim/intensity-sim';
+import { IntensitySimulator, as2008Scenario, type IntensityScenario } from '../sim/intensity-sim';
 import { FillLog, allocSeries, type PathResult } from '../sim/path-result';
 import type { MarketSimulator } from '../sim/simulator';
 import type { MarketObservation, QuoteDecision } from '../strategy/quoter';
@@ -9,24 +9,7 @@ import { MarketMakingEnv, actionToOffset, type MarketMakingEnvConfig } from './e
 import { contains, sample } from './spaces';
 
 function scenario(over: Partial<IntensityScenario> = {}): IntensityScenario {
-  return {
-    mode: 'intensity',
-    horizon: 1,
-    dt: 0.005,
-    s0: 100,
-    price: { model: 'abm', sigma: 2, drift: 0, increments: 'binomial' },
-    intensity: { A: 140, k: 1.5 },
-    tickSize: 0,
-    lotSize: 1,
-    initialInventoryLots: 0,
-    fees: { makerBps: 0, takerBps: 0, perLot: 0 },
-    impact: { model: 'none' },
-    takerHalfSpread: 0,
-    inventoryLimitLots: Number.POSITIVE_INFINITY,
-    entryLatency: 0,
-    sampleEvery: 1,
-    ...over,
-  };
+  return as2008Scenario(over);
 }
 
 function env(sc: IntensityScenario, over: Partial<MarketMakingEnvConfig> = {}): MarketMakingEnv {

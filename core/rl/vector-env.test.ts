@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, deriveSeed, mix32 } from '../rng/rng';
-import { IntensitySimulator, type IntensityScenario } from '../sim/intensity-sim';
+import { IntensitySimulator, as2008Scenario, type IntensityScenario } from '../sim/intensity-sim';
 import { MarketMakingEnv, actionToOffset, type QuotingEnvOptions, type StepResult } from './env';
 import { contains, sample } from './spaces';
 import { VectorAsEnv, deriveSeed2, type VectorStepResult } from './vector-env';
 
 function scenario(over: Partial<IntensityScenario> = {}): IntensityScenario {
-  return {
-    mode: 'intensity',
-    horizon: 1,
-    dt: 0.02,
-    s0: 100,
-    price: { model: 'abm', sigma: 2, drift: 0, increments: 'binomial' },
-    intensity: { A: 140, k: 1.5 },
-    tickSize: 0,
-    lotSize: 1,
-    initialInventoryLots: 0,
-    fees: { makerBps: 0, takerBps: 0, perLot: 0 },
-    impact: { model: 'none' },
-    takerHalfSpread: 0,
-    inventoryLimitLots: Number.POSITIVE_INFINITY,
-    entryLatency: 0,
-    sampleEvery: 1,
-    ...over,
-  };
+  return as2008Scenario({ dt: 0.02, ...over });
 }
 
 const OPTS: QuotingEnvOptions = {

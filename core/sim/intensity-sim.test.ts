@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
-import { runIntensityPath, type IntensityScenario } from './intensity-sim';
+import { as2008Scenario, runIntensityPath, type IntensityScenario } from './intensity-sim';
 import { BUY } from '../domain/side';
 
 /** Quotes a constant distance from the mid; records what it saw. */
@@ -26,24 +26,7 @@ class ConstantQuoter implements Quoter {
 }
 
 function scenario(over: Partial<IntensityScenario> = {}): IntensityScenario {
-  return {
-    mode: 'intensity',
-    horizon: 1,
-    dt: 0.005,
-    s0: 100,
-    price: { model: 'abm', sigma: 2, drift: 0, increments: 'binomial' },
-    intensity: { A: 140, k: 1.5 },
-    tickSize: 0,
-    lotSize: 1,
-    initialInventoryLots: 0,
-    fees: { makerBps: 0, takerBps: 0, perLot: 0 },
-    impact: { model: 'none' },
-    takerHalfSpread: 0,
-    inventoryLimitLots: Number.POSITIVE_INFINITY,
-    entryLatency: 0,
-    sampleEvery: 1,
-    ...over,
-  };
+  return as2008Scenario(over);
 }
 
 describe('intensity simulator (AS 2008 section 4 dynamics)', () => {

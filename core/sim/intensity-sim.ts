@@ -57,6 +57,32 @@ export interface IntensityScenario {
 const STREAM_PRICE = 1;
 const STREAM_FILLS = 2;
 
+/**
+ * The Avellaneda & Stoikov (2008) section 4 market (s0 = 100, σ = 2 with binomial steps, T = 1,
+ * dt = 0.005, λ(δ) = 140·e^{−1.5δ}, no fees, ticks, limits or latency), with optional overrides: the
+ * reference scenario for tests, benchmarks and environments.
+ */
+export function as2008Scenario(over: Partial<IntensityScenario> = {}): IntensityScenario {
+  return {
+    mode: 'intensity',
+    horizon: 1,
+    dt: 0.005,
+    s0: 100,
+    price: { model: 'abm', sigma: 2, drift: 0, increments: 'binomial' },
+    intensity: { A: 140, k: 1.5 },
+    tickSize: 0,
+    lotSize: 1,
+    initialInventoryLots: 0,
+    fees: { makerBps: 0, takerBps: 0, perLot: 0 },
+    impact: { model: 'none' },
+    takerHalfSpread: 0,
+    inventoryLimitLots: Number.POSITIVE_INFINITY,
+    entryLatency: 0,
+    sampleEvery: 1,
+    ...over,
+  };
+}
+
 /** Number of steps in a session. */
 export function intensitySteps(sc: IntensityScenario): number {
   return Math.round(sc.horizon / sc.dt);
