@@ -34,6 +34,9 @@ const bin = electronBinary();
 describe('Electron shell', () => {
   it('opens the app window, talks to the main process over IPC and runs a backtest', async (ctx) => {
     if ('reason' in bin) {
+      console.warn(
+        `Electron e2e spec skipped: ${bin.reason}. The web-shell specs cover the same UI in Chromium.`,
+      );
       ctx.skip(`skipped: ${bin.reason}`);
       return;
     }
