@@ -3,7 +3,10 @@
  * {"results": {...}, "machine": {...}, "date": "..."} as JSON on stdout (and to OUT).
  * Benchmarks are sequential so they do not compete for the two cores.
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { benchBookOps, benchLobsterReplay } from '../book/bench';
 import { benchVectorEnv } from '../rl/bench';
 import { benchAs2008, benchBookSim } from '../sim/bench';
@@ -22,7 +25,35 @@ const suites: Record<string, () => Record<string, number>> = {
   sim: () => ({ simEventsPerSec: benchBookSim().simEventsPerSec }),
   vectorEnv: () => ({ vectorEnvStepsPerSec: benchVectorEnv().vectorEnvStepsPerSec }),
   as2008: () => benchAs2008(),
+  ui: () => benchUi(),
 };
+
+/**
+ * What a person sees: runs the end-to-end performance spec (built web shell + Chromium; see
+ * e2e/perf.spec.ts) and reads the figures it writes to e2e/output/perf.json.
+ */
+function benchUi(): Record<string, number> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const vitest = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
+  const r = spawnSync(
+    process.execPath,
+    [vitest, 'run', '--config', 'vitest.e2e.config.ts', 'e2e/perf.spec.ts'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  if (r.status !== 0)
+    throw new Error('the UI performance spec failed (is Chromium installed at /usr/bin/chromium?)');
+  const f = JSON.parse(readFileSync(`${root}/e2e/output/perf.json`, 'utf8')) as Record<string, number | null>;
+  const out: Record<string, number> = {};
+  if (f.bookUpdatesPerSec != null) out.orderBookUpdatesPerSec = f.bookUpdatesPerSec;
+  if (f.fps != null) out.orderBookFps = f.fps;
+  if (f.frameP95Ms != null) out.orderBookFrameP95Ms = f.frameP95Ms;
+  if (f.apiRoundTripP50Ms != null) out.apiRoundTripP50Ms = f.apiRoundTripP50Ms;
+  if (f.apiRoundTripP99Ms != null) out.apiRoundTripP99Ms = f.apiRoundTripP99Ms;
+  return out;
+}
 
 export async function benchCommand(args: string[]): Promise<number> {
   let values;
@@ -41,10 +72,16 @@ export async function benchCommand(args: string[]): Promise<number> {
     return 2;
   }
   const results: Record<string, number> = {};
+  const failed: Record<string, string> = {};
   for (const name of names) {
     process.stderr.write(`bench: ${name}…\n`);
     const run = suites[name];
-    if (run) Object.assign(results, run());
+    try {
+      if (run) Object.assign(results, run());
+    } catch (e) {
+      failed[name] = (e as Error).message;
+      process.stderr.write(`bench: ${name} failed: ${(e as Error).message}\n`);
+    }
   }
   const out = {
     results,
@@ -56,8 +93,9 @@ export async function benchCommand(args: string[]): Promise<number> {
       platform: `${os.platform()} ${os.arch()}`,
     },
     date: new Date().toISOString(),
+    ...(Object.keys(failed).length > 0 ? { failed } : {}),
   };
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   if (values.json) writeJsonAtomic(values.json, out);
-  return 0;
+  return Object.keys(failed).length > 0 ? 1 : 0;
 }

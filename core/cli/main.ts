@@ -11,7 +11,7 @@ Commands:
       Run every strategy in a YAML config over the scenario's paths; print the results table.
   quotes --model glft|as --method exact|asymptotic --sigma S --A A --k K --gamma G --T T --Q Q [--t T0] [--json]
       Optimal bid/ask distances from the mid for each inventory q in [-Q, Q].
-  bench [--json OUT] [--only NAME,...]
+  bench [--json OUT] [--only book,lobster,sim,vectorEnv,as2008,ui]
       Run the performance benchmarks and print JSON.
   serve [--port N] [--host H] [--data-dir DIR]
       The web shell: serves the app and its API on http://127.0.0.1:5317 with an access token.

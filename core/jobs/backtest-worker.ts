@@ -18,13 +18,20 @@ port.on('message', (req: WorkerRequest) => {
   const controller = new AbortController();
   const kept: KeptPath[] = [];
   const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  // Progress leaves the worker at most every 25 ms (the parent throttles again to its own rate): one
+  // message per path would flood the host's event loop on fast backtests.
+  let lastProgress = -Infinity;
   try {
     const cfg = backtestConfigSchema.parse(req.config);
     const result = runBacktest(cfg, {
       signal: controller.signal,
       onProgress: (p) => {
         if (Atomics.load(flag, 0) !== 0) controller.abort();
-        post({ type: 'progress', done: p.done, total: p.total, strategy: p.strategy });
+        const now = performance.now();
+        if (p.done === p.total || now - lastProgress >= 25) {
+          lastProgress = now;
+          post({ type: 'progress', done: p.done, total: p.total, strategy: p.strategy });
+        }
       },
       onPath: (run, path) => {
         if (path.pathIndex < req.keepPaths) kept.push({ resultIndex: run, path });

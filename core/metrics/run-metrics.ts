@@ -63,89 +63,107 @@ export interface RunMetrics {
 }
 
 export function computeRunMetrics(paths: readonly PathResult[], opts: RunMetricsOptions): RunMetrics {
-  if (!(Number.isFinite(opts.periodsPerYear) && opts.periodsPerYear > 0)) {
-    throw new Error(`computeRunMetrics: periodsPerYear must be > 0, got ${opts.periodsPerYear}`);
+  const acc = new RunMetricsAccumulator(opts);
+  for (const p of paths) acc.add(p);
+  return acc.result();
+}
+
+/**
+ * The same metrics, fed one path at a time: a backtest keeps only per-path summaries and the pooled
+ * increments (8 bytes per bar) instead of every path's series and fills.
+ */
+export class RunMetricsAccumulator {
+  private finalPnl: number[] = [];
+  private finalInv: number[] = [];
+  private mdd: number[] = [];
+  private mddDur: number[] = [];
+  private turnover: number[] = [];
+  private inc = new Float64Array(1024);
+  private nInc = 0;
+  private spreadSum = 0;
+  private spreadCount = 0;
+  private absInvSum = 0;
+  private sampleCount = 0;
+  private fills = 0;
+  private quotes = 0;
+  private readonly rs = { sum: 0, weight: 0 };
+  private readonly mk = { sum: 0, weight: 0 };
+
+  constructor(private readonly opts: RunMetricsOptions) {
+    if (!(Number.isFinite(opts.periodsPerYear) && opts.periodsPerYear > 0)) {
+      throw new Error(`computeRunMetrics: periodsPerYear must be > 0, got ${opts.periodsPerYear}`);
+    }
+    if (!(opts.markoutHorizon >= 0)) {
+      throw new Error(`computeRunMetrics: markoutHorizon must be ≥ 0, got ${opts.markoutHorizon}`);
+    }
   }
-  if (!(opts.markoutHorizon >= 0)) {
-    throw new Error(`computeRunMetrics: markoutHorizon must be ≥ 0, got ${opts.markoutHorizon}`);
-  }
-  const nPaths = paths.length;
-  const finalPnl = new Float64Array(nPaths);
-  const finalInv = new Float64Array(nPaths);
-  const mdd = new Float64Array(nPaths);
-  const mddDur = new Float64Array(nPaths);
-  const turnover = new Float64Array(nPaths);
 
-  let nInc = 0;
-  for (const p of paths) nInc += Math.max(0, p.series.bars);
-  const inc = new Float64Array(nInc);
-
-  let k = 0;
-  let spreadSum = 0;
-  let spreadCount = 0;
-  let absInvSum = 0;
-  let sampleCount = 0;
-  let fills = 0;
-  let quotes = 0;
-  const rs = { sum: 0, weight: 0 };
-  const mk = { sum: 0, weight: 0 };
-
-  paths.forEach((p, j) => {
+  add(p: PathResult): void {
     const s = p.series;
     const n = s.bars + 1;
     if (s.pnl.length < n || s.t.length < n) {
       throw new Error(`computeRunMetrics: path ${p.pathIndex} has fewer than bars + 1 samples`);
     }
     const pnl = s.pnl.subarray(0, n);
-    finalPnl[j] = pnl[n - 1]!;
-    finalInv[j] = s.inventory[n - 1]!;
-    for (let i = 1; i < n; i++) inc[k++] = pnl[i]! - pnl[i - 1]!;
-    mdd[j] = maxDrawdown(pnl);
-    mddDur[j] = maxDrawdownDuration(s.t.subarray(0, n), pnl);
+    this.finalPnl.push(pnl[n - 1]!);
+    this.finalInv.push(s.inventory[n - 1]!);
+    if (this.nInc + n > this.inc.length) {
+      const grown = new Float64Array(Math.max(this.inc.length * 2, this.nInc + n));
+      grown.set(this.inc.subarray(0, this.nInc));
+      this.inc = grown;
+    }
+    for (let i = 1; i < n; i++) this.inc[this.nInc++] = pnl[i]! - pnl[i - 1]!;
+    this.mdd.push(maxDrawdown(pnl));
+    this.mddDur.push(maxDrawdownDuration(s.t.subarray(0, n), pnl));
     for (let i = 0; i < n; i++) {
       const b = s.bid[i]!;
       const a = s.ask[i]!;
       if (Number.isFinite(a) && Number.isFinite(b)) {
-        spreadSum += a - b;
-        spreadCount++;
+        this.spreadSum += a - b;
+        this.spreadCount++;
       }
-      absInvSum += Math.abs(s.inventory[i]!);
+      this.absInvSum += Math.abs(s.inventory[i]!);
     }
-    sampleCount += n;
-    fills += p.fills.count;
-    quotes += p.quotesPosted;
-    turnover[j] = pathTurnover(p);
-    accumulateRealizedSpread(p, undefined, rs);
-    accumulateRealizedSpread(p, opts.markoutHorizon, mk);
-  });
+    this.sampleCount += n;
+    this.fills += p.fills.count;
+    this.quotes += p.quotesPosted;
+    this.turnover.push(pathTurnover(p));
+    accumulateRealizedSpread(p, undefined, this.rs);
+    accumulateRealizedSpread(p, this.opts.markoutHorizon, this.mk);
+  }
 
-  const scratch = new Float64Array(inc.length);
-  const v95 = historicalVarEsSelect(inc, 0.95, scratch);
-  const v99 = historicalVarEsSelect(inc, 0.99, scratch);
-  const meanMdd = mean(mdd);
-  return {
-    paths: nPaths,
-    avgSpread: spreadCount > 0 ? spreadSum / spreadCount : 0,
-    pnlMean: mean(finalPnl),
-    pnlStd: sampleStd(finalPnl),
-    finalInventoryMean: mean(finalInv),
-    finalInventoryStd: sampleStd(finalInv),
-    sharpe: sharpe(inc, opts.periodsPerYear),
-    sortino: sortino(inc, opts.periodsPerYear),
-    calmar: calmar(mean(inc), opts.periodsPerYear, meanMdd),
-    maxDrawdown: meanMdd,
-    maxDrawdownDuration: mean(mddDur),
-    var95: v95.var,
-    es95: v95.es,
-    var99: v99.var,
-    es99: v99.es,
-    fillRate: quotes > 0 ? fills / quotes : 0,
-    realizedSpreadBps: rs.weight > 0 ? rs.sum / rs.weight : 0,
-    realizedSpreadMarkoutBps: mk.weight > 0 ? mk.sum / mk.weight : 0,
-    meanAbsInventory: sampleCount > 0 ? absInvSum / sampleCount : 0,
-    turnover: mean(turnover),
-    winRate: winRate(inc),
-    fills,
-    fillsPerPath: nPaths > 0 ? fills / nPaths : 0,
-  };
+  result(): RunMetrics {
+    const nPaths = this.finalPnl.length;
+    const inc = this.inc.subarray(0, this.nInc);
+    const scratch = new Float64Array(inc.length);
+    const v95 = historicalVarEsSelect(inc, 0.95, scratch);
+    const v99 = historicalVarEsSelect(inc, 0.99, scratch);
+    const meanMdd = mean(this.mdd);
+    const ppy = this.opts.periodsPerYear;
+    return {
+      paths: nPaths,
+      avgSpread: this.spreadCount > 0 ? this.spreadSum / this.spreadCount : 0,
+      pnlMean: mean(this.finalPnl),
+      pnlStd: sampleStd(this.finalPnl),
+      finalInventoryMean: mean(this.finalInv),
+      finalInventoryStd: sampleStd(this.finalInv),
+      sharpe: sharpe(inc, ppy),
+      sortino: sortino(inc, ppy),
+      calmar: calmar(mean(inc), ppy, meanMdd),
+      maxDrawdown: meanMdd,
+      maxDrawdownDuration: mean(this.mddDur),
+      var95: v95.var,
+      es95: v95.es,
+      var99: v99.var,
+      es99: v99.es,
+      fillRate: this.quotes > 0 ? this.fills / this.quotes : 0,
+      realizedSpreadBps: this.rs.weight > 0 ? this.rs.sum / this.rs.weight : 0,
+      realizedSpreadMarkoutBps: this.mk.weight > 0 ? this.mk.sum / this.mk.weight : 0,
+      meanAbsInventory: this.sampleCount > 0 ? this.absInvSum / this.sampleCount : 0,
+      turnover: mean(this.turnover),
+      winRate: winRate(inc),
+      fills: this.fills,
+      fillsPerPath: nPaths > 0 ? this.fills / nPaths : 0,
+    };
+  }
 }

@@ -123,7 +123,7 @@ describe('AppService', () => {
     const snaps: BookSnapshot[] = [];
     const off = svc.bus.subscribe('book.snapshot', (s) => snaps.push(s));
     const state = ok<ReplayState>(
-      await svc.dispatch('replay.start', { preset: 'book-default', speed: 0, depthLevels: 5 }, ctx),
+      await svc.dispatch('replay.start', { preset: 'book-default', speed: 1000, depthLevels: 5 }, ctx),
     );
     expect(state.status).toBe('running');
     while (snaps.length < 5) await new Promise((r) => setTimeout(r, 20));

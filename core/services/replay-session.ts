@@ -104,8 +104,11 @@ export class ReplaySession {
   control(action: 'pause' | 'resume' | 'step' | 'speed' | 'stop', speed?: number): ReplayState {
     switch (action) {
       case 'pause':
-        if (this.status === 'running') this.setStatus('paused');
-        this.clearTimer();
+        if (this.status === 'running') {
+          this.setStatus('paused');
+          this.clearTimer();
+          this.emit(true); // the paused view shows the book as it is now, not as of the last batch
+        }
         break;
       case 'resume':
         this.resume();
@@ -114,6 +117,7 @@ export class ReplaySession {
         if (this.status === 'running') {
           this.setStatus('paused');
           this.clearTimer();
+          this.emit(true);
         }
         if (this.status === 'paused') {
           this.run(Number.POSITIVE_INFINITY, 1);

@@ -3,7 +3,7 @@
  * callbacks and an AbortSignal, so the CLI, the app's worker pool and tests all drive it the same way.
  * Results carry no timestamps or timings: the same config and seed give byte-identical output.
  */
-import { computeRunMetrics, type RunMetrics } from '../metrics/run-metrics';
+import { RunMetricsAccumulator, type RunMetrics } from '../metrics/run-metrics';
 import { buildQuoter } from '../strategy/factory';
 import type { ParamValue } from '../strategy/quoter';
 import { expandGrid } from '../strategy/specs';
@@ -61,11 +61,11 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
   let done = 0;
   quoters.forEach((quoter, run) => {
     const sim = makeSimulator(cfg.scenario);
-    const paths: PathResult[] = [];
+    const metrics = new RunMetricsAccumulator(metricOpts);
     for (let p = 0; p < cfg.paths; p++) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
       const path = runPath(sim, quoter, cfg.seed, p);
-      paths.push(path);
+      metrics.add(path);
       opts.onPath?.(run, path);
       done++;
       opts.onProgress?.({ run, runs: quoters.length, strategy: quoter.name, done, total });
@@ -75,7 +75,7 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
       params: { ...quoter.params },
       scenario: cfg.scenario.name,
       paths: cfg.paths,
-      metrics: computeRunMetrics(paths, metricOpts),
+      metrics: metrics.result(),
     });
   });
   return { runs };

@@ -1,0 +1,196 @@
+/**
+ * Fixtures for the web-shell specs: a fresh data directory, the real `quotebench serve`, Chromium on
+ * its URL, each torn down when the test finishes (browser, then server, then the directory), plus
+ * small readers for what the page shows. Page functions run in the browser; this project compiles
+ * e2e/ without the DOM library, so they type the few DOM members they touch locally.
+ */
+import { rmSync } from 'node:fs';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { expect, onTestFinished } from 'vitest';
+import { launchChromium, startWebShell, tempDataDir, type WebShell } from './harness';
+
+export const VIEWPORT = { width: 1440, height: 900 };
+
+/** The DOM members the page functions use (e2e/ is compiled without lib.dom). */
+export interface MiniElement {
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): MiniElement | null;
+  querySelectorAll(selector: string): ArrayLike<MiniElement>;
+  readonly textContent: string | null;
+  readonly clientWidth: number;
+  readonly clientHeight: number;
+}
+
+interface MiniCanvas extends MiniElement {
+  readonly width: number;
+  readonly height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+  } | null;
+}
+
+/** A temp data directory removed when the test finishes (after the server using it has stopped). */
+export function freshDataDir(): string {
+  const dir = tempDataDir();
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `quotebench serve` on `dataDir`, stopped when the test finishes (SIGKILL if SIGTERM hangs). */
+export async function serve(dataDir: string): Promise<WebShell> {
+  const shell = await startWebShell(dataDir);
+  onTestFinished(() => stopShell(shell));
+  return shell;
+}
+
+export async function stopShell(shell: WebShell): Promise<void> {
+  if (shell.proc.exitCode !== null || shell.proc.signalCode !== null) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      shell.proc.kill('SIGKILL');
+      resolve();
+    }, 15_000);
+  });
+  await Promise.race([shell.stop(), killed]);
+  clearTimeout(timer);
+}
+
+export interface OpenPage {
+  browser: Browser;
+  page: Page;
+  /** Uncaught exceptions in the page (each spec expects none). */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Chromium on the shell's URL, connected (the status badge says open); closed when the test finishes. */
+export async function openPage(shell: WebShell): Promise<OpenPage> {
+  const browser = await launchChromium();
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await browser.close();
+  };
+  onTestFinished(close);
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  page.setDefaultTimeout(30_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(shell.url);
+  await expect.poll(() => attr(page.getByTestId('connection-status'), 'data-state')).toBe('open');
+  return { browser, page, pageErrors, close };
+}
+
+/** A fresh data dir, a server on it and a connected page. */
+export async function startApp(): Promise<OpenPage & { shell: WebShell; dataDir: string }> {
+  const dataDir = freshDataDir();
+  const shell = await serve(dataDir);
+  const opened = await openPage(shell);
+  return { ...opened, shell, dataDir };
+}
+
+/** An attribute of the first matching element, or null when there is none (never waits). */
+export function attr(loc: Locator, name: string): Promise<string | null> {
+  return loc.evaluateAll((els: MiniElement[], n: string) => els[0]?.getAttribute(n) ?? null, name);
+}
+
+/** A number attribute of the first matching element (NaN when missing). */
+export async function numAttr(loc: Locator, name: string): Promise<number> {
+  const v = await attr(loc, name);
+  return v === null ? NaN : Number(v);
+}
+
+/** A number as the UI formats it (true minus sign, thousands commas, %, unit suffixes). */
+export function parseUiNumber(text: string | null): number {
+  if (text === null) return NaN;
+  const m = /[−+-]?[\d,]*\.?\d+(?:e[−+-]?\d+)?/i.exec(text.trim());
+  if (!m) return NaN;
+  return Number(m[0].replace(/−/g, '-').replace(/,/g, ''));
+}
+
+/** The visible text of the first matching element, read as a number (NaN when missing). */
+export async function numText(loc: Locator): Promise<number> {
+  const t = await loc.evaluateAll((els: MiniElement[]) => els[0]?.textContent ?? null);
+  return parseUiNumber(t);
+}
+
+/** Selects a tab and checks it took: selected, and the tab panel is labelled by it. */
+export async function goToTab(page: Page, tab: 'backtest' | 'orderbook' | 'runs'): Promise<void> {
+  await page.getByTestId(`tab-${tab}`).click();
+  await expect.poll(() => attr(page.getByTestId(`tab-${tab}`), 'aria-selected')).toBe('true');
+  await expect.poll(() => attr(page.getByRole('tabpanel'), 'aria-labelledby')).toBe(`tab-${tab}`);
+}
+
+export interface Ink {
+  /** Width in device pixels of the canvas that holds the most of the colour. */
+  canvasWidth: number;
+  /** Pixel columns of that canvas holding at least one pixel of the colour. */
+  columns: number;
+  /** Pixels of the colour in that canvas. */
+  pixels: number;
+}
+
+/**
+ * How much of a colour a chart has actually painted, read back from its canvases. Only canvases at
+ * least half as wide as the chart count (the plot pane, not the price axis, whose last-value label
+ * carries the series colour).
+ */
+export function chartInk(chart: Locator, hex: string, tolerance = 24): Promise<Ink> {
+  const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return chart.evaluate(
+    (el: MiniElement, arg: { rgb: number[]; tol: number }): Ink => {
+      const [r = 0, g = 0, b = 0] = arg.rgb;
+      let best: Ink = { canvasWidth: 0, columns: 0, pixels: 0 };
+      const canvases = Array.from(el.querySelectorAll('canvas')) as MiniCanvas[];
+      for (const c of canvases) {
+        if (c.clientWidth < el.clientWidth / 2 || c.width === 0 || c.height === 0) continue;
+        const ctx = c.getContext('2d');
+        if (!ctx) continue;
+        const data = ctx.getImageData(0, 0, c.width, c.height).data;
+        const cols = new Uint8Array(c.width);
+        let pixels = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (
+            Math.abs((data[i] ?? 0) - r) <= arg.tol &&
+            Math.abs((data[i + 1] ?? 0) - g) <= arg.tol &&
+            Math.abs((data[i + 2] ?? 0) - b) <= arg.tol
+          ) {
+            pixels++;
+            cols[(i / 4) % c.width] = 1;
+          }
+        }
+        let columns = 0;
+        for (const v of cols) columns += v;
+        if (pixels > best.pixels) best = { canvasWidth: c.width, columns, pixels };
+      }
+      return best;
+    },
+    { rgb, tol: tolerance },
+  );
+}
+
+/** Waits until a numeric attribute stops changing for `quietMs` (e.g. the last frame after a pause). */
+export async function settledAttr(loc: Locator, name: string, quietMs = 400): Promise<number> {
+  let last = await numAttr(loc, name);
+  for (let i = 0; i < 50; i++) {
+    await sleep(quietMs);
+    const now = await numAttr(loc, name);
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error(`${name} kept changing`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Nearest-rank percentile of a sample (p in 0..100). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] ?? NaN;
+}
