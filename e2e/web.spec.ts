@@ -227,9 +227,9 @@ describe('web shell in Chromium', () => {
     const seq1 = await numAttr(ladder, 'data-seq');
     await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(seq1);
     const total = page.getByTestId('ticker-total-updates');
-    const total1 = await numText(total);
+    const total1 = await numAttr(total, 'data-value');
     expect(total1).toBeGreaterThan(0);
-    await expect.poll(() => numText(total)).toBeGreaterThan(total1);
+    await expect.poll(() => numAttr(total, 'data-value')).toBeGreaterThan(total1);
     expect(Number.isFinite(await numText(page.getByTestId('ticker-pnl')))).toBe(true);
     expect(Number.isFinite(await numText(page.getByTestId('ticker-inventory')))).toBe(true);
 

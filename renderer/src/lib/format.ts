@@ -56,6 +56,15 @@ export function fmtInt(x: number | null | undefined): string {
   return n < 0 ? `−${s}` : s;
 }
 
+/** 999, 12.3k, 4.56M: large counters that must fit a ticker. */
+export function fmtCompact(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return fmtInt(x);
+  const a = Math.abs(x);
+  if (a < 10_000) return fmtInt(x);
+  if (a < 1e6) return `${(x / 1e3).toFixed(a < 1e5 ? 1 : 0)}k`;
+  return `${(x / 1e6).toFixed(a < 1e7 ? 2 : 1)}M`;
+}
+
 /** Sim seconds as m:ss.s (or h:mm:ss.s for long horizons). */
 export function fmtSimTime(t: number | null | undefined, decimals = 1): string {
   if (t === null || t === undefined || !Number.isFinite(t)) return DASH;

@@ -5,7 +5,7 @@ import { observer } from 'mobx-react-lite';
 import { useEffect, useId, type ReactElement } from 'react';
 import { NumberField } from '../../components/number-field';
 import { ProgressBar } from '../../components/progress-bar';
-import { DASH, fmtFixed, fmtInt, fmtSigned, fmtSimTime } from '../../lib/format';
+import { DASH, fmtCompact, fmtFixed, fmtInt, fmtSigned, fmtSimTime } from '../../lib/format';
 import { useStores } from '../../stores/context';
 import { DEPTH_CHOICES, EDITOR_SOURCE, SPEEDS } from '../../stores/replay-store';
 import { BookChart } from './book-chart';
@@ -270,7 +270,12 @@ const Tickers = observer(function Tickers(): ReactElement {
         <ProgressBar value={t ?? 0} max={s?.horizon ?? 0} label="Session time" testId="replay-progress" />
       </div>
       <Ticker label="Updates/s" value={fmtInt(replay.updatesPerSec)} testId="ticker-updates" />
-      <Ticker label="Updates" value={fmtInt(replay.totalUpdates)} testId="ticker-total-updates" />
+      <Ticker
+        label="Updates"
+        value={fmtCompact(replay.totalUpdates)}
+        exact={replay.totalUpdates}
+        testId="ticker-total-updates"
+      />
       <Ticker
         label="Render"
         value={replay.framesPerSec > 0 ? String(replay.framesPerSec) : DASH}
@@ -292,15 +297,23 @@ function Ticker({
   unit,
   tone: t,
   testId,
+  exact,
 }: {
   label: string;
   value: string;
   unit?: string;
   tone?: 'pos' | 'neg' | undefined;
   testId: string;
+  /** The exact number behind a compact display (tooltip and data-value). */
+  exact?: number;
 }): ReactElement {
   return (
-    <div className="ticker" data-testid={testId}>
+    <div
+      className="ticker"
+      data-testid={testId}
+      data-value={exact}
+      title={exact === undefined ? undefined : fmtInt(exact)}
+    >
       <span className="ticker-label">{label}</span>
       <span className={`ticker-value num ${t ?? ''}`}>
         {value}
