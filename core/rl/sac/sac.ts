@@ -59,6 +59,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../../rng/rng';
+import type { Policy } from '../agent';
 import type { ReplayBatch } from '../replay-buffer';
 import { Mlp } from '../tf/dense';
 
@@ -232,7 +233,7 @@ export function tanhGaussianLogProb(u: T2, logStd: T2, constTerm: T2): T2 {
 /** tfjs-core's NamedTensor (not re-exported by @tensorflow/tfjs). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
-export class Sac {
+export class Sac implements Policy {
   readonly config: ResolvedSacConfig;
   readonly name: string;
   private readonly actor: Mlp;
@@ -286,6 +287,14 @@ export class Sac {
     this.criticVars = [...this.q1.variables, ...this.q2.variables];
     const backend = tf.getBackend();
     this.useTyped = c.inference === 'typed' || (c.inference === 'auto' && backend === 'cpu');
+  }
+
+  get obsDim(): number {
+    return this.config.obsDim;
+  }
+
+  get actionDim(): number {
+    return this.config.actionDim;
   }
 
   /** Updates done so far. */
