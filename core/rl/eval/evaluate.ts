@@ -1,0 +1,294 @@
+/**
+ * Evaluation of RL agents against classical quoters on common random numbers.
+ *
+ * Design. Every quoter (agents as PolicyQuoter, classical quoters from buildQuoter) runs on the same
+ * paths (seed, firstPath + i), i = 0 … paths − 1, each quoter with a fresh simulator from
+ * makeSimulator(scenario); everything random in a path is a function of (seed, pathIndex), so path i
+ * is the same market for every quoter and differences between quoters are paired by path. Each path is
+ * run by runScoredPath (./scored-path.ts): the env's reward for the episode and the full PathResult.
+ * Because the simulators are created here, an agent whose builder reads fills (BookFeatureBuilder)
+ * must get them through a SimulatorLink (./policy-quoter.ts); a builder bound to some other
+ * simulator's fills would silently read the wrong log.
+ *
+ * Per quoter the result holds
+ * - `metrics`: the pooled RunMetrics of all paths (RunMetricsAccumulator), what a backtest reports;
+ * - `perPath`: one number per path for each PathMetricKey, the single-path values of the existing
+ *   metric code (computeRunMetrics on [path], so the definitions are docs/metrics.md's):
+ *     reward             Σ env step rewards over the episode (scored-path.ts)
+ *     pnl                final mark-to-market PnL of the path
+ *     sharpe, sortino    annualized ratios of the path's per-bar PnL increments (periodsPerYear)
+ *     maxDrawdown        largest peak-to-trough fall of the path's PnL (≥ 0)
+ *     es99               historical 99% expected shortfall of the path's per-bar increments (loss > 0)
+ *     fillRate           fills / quotes posted on the path
+ *     realizedSpreadBps  size-weighted realized spread of the path's fills against the mid at the fill
+ *   Undefined single-path values are 0, as in run-metrics.ts (a path without fills has fillRate 0 and
+ *   realizedSpreadBps 0, a path without a negative increment has Sortino 0); the pooled `metrics` are
+ *   the better summary of such sparse quantities.
+ * - `summary`: for each key, the mean over paths and its percentile-bootstrap CI (Efron 1979; see
+ *   core/metrics/inference.ts), B = `resamples` (default 2000) at `level` (default 0.95). Every vector
+ *   is bootstrapped with the same seed (`bootstrapSeed`, default `seed`), i.e. the same resampled path
+ *   sets, so a quoter's intervals do not depend on which other quoters were evaluated.
+ *
+ * compareToBest picks the baseline with the highest mean of a key (reward, Sharpe or PnL; ties go to
+ * the first listed) and runs pairedTest (bootstrap CI of the mean difference, paired t, Wilcoxon
+ * signed-rank) of each agent against it, path by path, for reward, Sharpe and PnL.
+ *
+ * Output: plain JSON-able data (arrays of numbers, no typed arrays, no timings or timestamps): the same
+ * options give deep-equal results. The one non-JSON number that can appear is t = ±Infinity in a
+ * paired test whose differences are all equal and non-zero (see inference.ts).
+ */
+import { bootstrapCi, pairedTest, type PairedTestResult } from '../../metrics/inference';
+import {
+  RunMetricsAccumulator,
+  computeRunMetrics,
+  type RunMetrics,
+  type RunMetricsOptions,
+} from '../../metrics/run-metrics';
+import { makeSimulator } from '../../sim/backtest';
+import type { ScenarioConfig } from '../../sim/backtest-config';
+import type { ParamValue, Quoter } from '../../strategy/quoter';
+import { resolveReward, type RewardConfig } from '../reward';
+import { PolicyQuoter } from './policy-quoter';
+import { runScoredPath } from './scored-path';
+
+export type PathMetricKey =
+  'reward' | 'pnl' | 'sharpe' | 'sortino' | 'maxDrawdown' | 'es99' | 'fillRate' | 'realizedSpreadBps';
+
+export const PATH_METRIC_KEYS: readonly PathMetricKey[] = [
+  'reward',
+  'pnl',
+  'sharpe',
+  'sortino',
+  'maxDrawdown',
+  'es99',
+  'fillRate',
+  'realizedSpreadBps',
+];
+
+/** Mean across paths and its bootstrap CI. */
+export interface MeanCi {
+  mean: number;
+  low: number;
+  high: number;
+}
+
+export interface QuoterEval {
+  name: string;
+  /** 'agent' for a PolicyQuoter, 'baseline' otherwise. */
+  kind: 'agent' | 'baseline';
+  params: Record<string, ParamValue>;
+  /** Pooled over all paths, as a backtest reports them. */
+  metrics: RunMetrics;
+  /** One value per path (index i ↔ path firstPath + i). */
+  perPath: Record<PathMetricKey, number[]>;
+  /** Env steps scored per path. */
+  steps: number[];
+  summary: Record<PathMetricKey, MeanCi>;
+}
+
+export interface EvalResult {
+  scenario: string;
+  seed: number;
+  firstPath: number;
+  paths: number;
+  /** Episode horizon used for the reward (null: to the session end). */
+  horizon: number | null;
+  reward: RewardConfig;
+  level: number;
+  resamples: number;
+  bootstrapSeed: number;
+  quoters: QuoterEval[];
+}
+
+export interface EvalOptions {
+  scenario: ScenarioConfig;
+  /** Agents (PolicyQuoter) and classical quoters; names must be distinct. */
+  quoters: Quoter[];
+  seed: number;
+  /** Number of paths (integer ≥ 1). */
+  paths: number;
+  /** Index of the first path (default 0): use paths not seen in training. */
+  firstPath?: number;
+  /** Reward weights; missing ones are 0. */
+  reward: Partial<RewardConfig>;
+  /** Episode horizon for the reward (default: to the session end). */
+  horizon?: number;
+  metrics: RunMetricsOptions;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /** Bootstrap resamples (default 2000), level (default 0.95) and seed (default `seed`). */
+  resamples?: number;
+  level?: number;
+  bootstrapSeed?: number;
+}
+
+export function evaluate(opts: EvalOptions): EvalResult {
+  const who = 'evaluate';
+  const { scenario, quoters, seed, paths } = opts;
+  const firstPath = opts.firstPath ?? 0;
+  if (!(Number.isSafeInteger(paths) && paths >= 1))
+    throw new RangeError(`${who}: paths must be an integer ≥ 1 (got ${paths})`);
+  if (!(Number.isSafeInteger(firstPath) && firstPath >= 0))
+    throw new RangeError(`${who}: firstPath must be an integer ≥ 0 (got ${firstPath})`);
+  if (!Number.isFinite(seed)) throw new RangeError(`${who}: seed must be finite (got ${seed})`);
+  if (quoters.length === 0) throw new RangeError(`${who}: no quoters to evaluate`);
+  const names = new Set<string>();
+  for (const q of quoters) {
+    if (names.has(q.name)) throw new RangeError(`${who}: duplicate quoter name '${q.name}'`);
+    names.add(q.name);
+  }
+  if (opts.horizon !== undefined && !(opts.horizon > 0))
+    throw new RangeError(`${who}: horizon must be > 0 (got ${opts.horizon})`);
+  const reward = resolveReward(opts.reward);
+  const resamples = opts.resamples ?? 2000;
+  const level = opts.level ?? 0.95;
+  const bootstrapSeed = opts.bootstrapSeed ?? seed;
+  // Validate everything up front rather than after all the simulation.
+  if (!(Number.isSafeInteger(resamples) && resamples >= 1))
+    throw new RangeError(`${who}: resamples must be an integer ≥ 1 (got ${resamples})`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`${who}: level must be in (0, 1) (got ${level})`);
+  if (!Number.isFinite(bootstrapSeed))
+    throw new RangeError(`${who}: bootstrapSeed must be finite (got ${bootstrapSeed})`);
+  void new RunMetricsAccumulator(opts.metrics); // throws on invalid metric options
+
+  const total = quoters.length * paths;
+  let done = 0;
+  const scoredOpts = {
+    reward,
+    lotSize: scenario.lotSize,
+    ...(opts.horizon !== undefined ? { horizon: opts.horizon } : {}),
+  };
+  const out: QuoterEval[] = [];
+  for (const quoter of quoters) {
+    const sim = makeSimulator(scenario);
+    const pooled = new RunMetricsAccumulator(opts.metrics);
+    const perPath = emptyPerPath();
+    const steps: number[] = [];
+    for (let i = 0; i < paths; i++) {
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      const scored = runScoredPath(sim, quoter, seed, firstPath + i, scoredOpts);
+      const path = scored.path;
+      pooled.add(path);
+      const m = computeRunMetrics([path], opts.metrics);
+      perPath.reward.push(scored.reward);
+      perPath.pnl.push(m.pnlMean);
+      perPath.sharpe.push(m.sharpe);
+      perPath.sortino.push(m.sortino);
+      perPath.maxDrawdown.push(m.maxDrawdown);
+      perPath.es99.push(m.es99);
+      perPath.fillRate.push(m.fillRate);
+      perPath.realizedSpreadBps.push(m.realizedSpreadBps);
+      steps.push(scored.steps);
+      done++;
+      opts.onProgress?.(done, total);
+    }
+    const summary = {} as Record<PathMetricKey, MeanCi>;
+    for (const key of PATH_METRIC_KEYS) {
+      const ci = bootstrapCi(perPath[key], { resamples, level, seed: bootstrapSeed });
+      summary[key] = { mean: ci.estimate, low: ci.low, high: ci.high };
+    }
+    out.push({
+      name: quoter.name,
+      kind: quoter instanceof PolicyQuoter ? 'agent' : 'baseline',
+      params: { ...quoter.params },
+      metrics: pooled.result(),
+      perPath,
+      steps,
+      summary,
+    });
+  }
+  return {
+    scenario: scenario.name,
+    seed,
+    firstPath,
+    paths,
+    horizon: opts.horizon ?? null,
+    reward: { ...reward },
+    level,
+    resamples,
+    bootstrapSeed,
+    quoters: out,
+  };
+}
+
+function emptyPerPath(): Record<PathMetricKey, number[]> {
+  return {
+    reward: [],
+    pnl: [],
+    sharpe: [],
+    sortino: [],
+    maxDrawdown: [],
+    es99: [],
+    fillRate: [],
+    realizedSpreadBps: [],
+  };
+}
+
+// --- Paired comparison against the best baseline -----------------------------------------------
+
+export type CompareKey = 'reward' | 'sharpe' | 'pnl';
+export const COMPARE_KEYS: readonly CompareKey[] = ['reward', 'sharpe', 'pnl'];
+
+export interface AgentComparison {
+  agent: string;
+  baseline: string;
+  /** Paired tests of agent − baseline, path by path. */
+  reward: PairedTestResult;
+  sharpe: PairedTestResult;
+  pnl: PairedTestResult;
+}
+
+export interface Comparison {
+  /** The key the best baseline was chosen by (highest mean). */
+  key: CompareKey;
+  bestBaseline: string;
+  /** Mean of `key` for every baseline considered, in the order given. */
+  baselineMeans: { name: string; mean: number }[];
+  level: number;
+  tests: AgentComparison[];
+}
+
+export interface CompareOptions {
+  agents: string[];
+  baselines: string[];
+  key: CompareKey;
+}
+
+export function compareToBest(result: EvalResult, opts: CompareOptions): Comparison {
+  const who = 'compareToBest';
+  const byName = new Map(result.quoters.map((q) => [q.name, q]));
+  const find = (name: string): QuoterEval => {
+    const q = byName.get(name);
+    if (q === undefined) throw new RangeError(`${who}: no quoter named '${name}' in the result`);
+    return q;
+  };
+  if (opts.baselines.length === 0) throw new RangeError(`${who}: no baselines given`);
+  if (!COMPARE_KEYS.includes(opts.key))
+    throw new RangeError(`${who}: key must be 'reward', 'sharpe' or 'pnl' (got ${String(opts.key)})`);
+  const baselines = opts.baselines.map(find);
+  const agents = opts.agents.map(find);
+  let best = baselines[0]!;
+  for (const b of baselines) if (b.summary[opts.key].mean > best.summary[opts.key].mean) best = b;
+  const testOpts = { resamples: result.resamples, level: result.level, seed: result.bootstrapSeed };
+  return {
+    key: opts.key,
+    bestBaseline: best.name,
+    baselineMeans: baselines.map((b) => ({ name: b.name, mean: b.summary[opts.key].mean })),
+    level: result.level,
+    tests: agents.map((a) => ({
+      agent: a.name,
+      baseline: best.name,
+      reward: pairedTest(a.perPath.reward, best.perPath.reward, testOpts),
+      sharpe: pairedTest(a.perPath.sharpe, best.perPath.sharpe, testOpts),
+      pnl: pairedTest(a.perPath.pnl, best.perPath.pnl, testOpts),
+    })),
+  };
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const e = new Error('evaluation cancelled');
+  e.name = 'AbortError';
+  return e;
+}

@@ -1,0 +1,249 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../config/load-config';
+import { backtestConfigSchema } from '../../sim/backtest-config';
+import { BookSimulator, type BookScenario } from '../../sim/book-sim';
+import { IntensitySimulator, as2008Scenario } from '../../sim/intensity-sim';
+import type { FillLog, PathResult } from '../../sim/path-result';
+import { toBookScenario } from '../../sim/scenario';
+import { runPath, type MarketSimulator } from '../../sim/simulator';
+import { emptyDecision, emptyObservation } from '../../strategy/quoter';
+import type { Policy } from '../agent';
+import { MarketMakingEnv, resolveEnvOptions, type QuotingEnvOptions } from '../env';
+import { BookFeatureBuilder } from '../features/book-features';
+import { RunningNormalizer } from '../features/normalizer';
+import { intensityObservation, type ObservationBuilder } from '../observation';
+import { PolicyQuoter, SimulatorLink } from './policy-quoter';
+
+/** a_k = tanh(b_k + Σ_i w_k,i·x_i), a deterministic policy with outputs in (−1, 1). */
+class LinearPolicy implements Policy {
+  readonly actionDim = 2;
+  calls = 0;
+  constructor(
+    readonly obsDim: number,
+    private readonly w: readonly number[],
+    private readonly b: readonly [number, number],
+  ) {}
+  act(obs: Float32Array | Float64Array, _deterministic: boolean, out: Float32Array | Float64Array): void {
+    this.calls++;
+    const D = this.obsDim;
+    const rows = obs.length / D;
+    for (let r = 0; r < rows; r++)
+      for (let k = 0; k < 2; k++) {
+        let s = this.b[k]!;
+        for (let i = 0; i < D; i++) s += (this.w[k * D + i] ?? 0) * obs[r * D + i]!;
+        out[r * 2 + k] = Math.tanh(s);
+      }
+  }
+}
+
+/** Run one env episode with the policy; returns Σ rewards, the final PnL and the steps. */
+function envEpisode(
+  env: MarketMakingEnv,
+  policy: Policy,
+  normalizer: RunningNormalizer | undefined,
+  seed: number,
+  path: number,
+): { reward: number; pnl: number; steps: number } {
+  let x = env.reset(seed, path);
+  const y = new Float64Array(x.length);
+  const a = new Float64Array(2);
+  let reward = 0;
+  let steps = 0;
+  for (;;) {
+    policy.act(normalizer ? normalizer.normalize(x, y) : x, true, a);
+    const r = env.step(a);
+    reward += r.reward;
+    steps++;
+    if (r.terminated || r.truncated) return { reward, pnl: r.info.pnl, steps };
+    x = r.observation;
+  }
+}
+
+function fillsOf(log: FillLog): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < log.count; i++)
+    rows.push([log.t[i]!, log.side[i]!, log.price[i]!, log.size[i]!, log.fee[i]!]);
+  return rows;
+}
+
+function finalPnl(p: PathResult): number {
+  return p.series.pnl[p.series.bars]!;
+}
+
+function bookDefault(horizon: number): BookScenario {
+  const path = fileURLToPath(new URL('../../../resources/configs/book-default.yaml', import.meta.url));
+  const cfg = loadConfigFile(path, backtestConfigSchema);
+  if (cfg.scenario.mode !== 'book') throw new Error('book-default.yaml is not a book scenario');
+  return toBookScenario({ ...cfg.scenario, horizon });
+}
+
+/** Normalizer statistics from one episode of fixed quotes, frozen (as a trainer would save them). */
+function fitNormalizer(
+  sim: MarketSimulator,
+  builder: ObservationBuilder,
+  envOpts: QuotingEnvOptions,
+  lotSize: number,
+): RunningNormalizer {
+  const env = new MarketMakingEnv({ sim, lotSize, observation: builder, ...envOpts });
+  const n = new RunningNormalizer(builder.names.length);
+  n.update(env.reset(99, 0));
+  for (;;) {
+    const r = env.step([0, 0]);
+    n.update(r.observation);
+    if (r.terminated || r.truncated) break;
+  }
+  n.freeze();
+  return n;
+}
+
+describe('PolicyQuoter', () => {
+  const envOpts: QuotingEnvOptions = {
+    orderSizeLots: 1,
+    minOffset: -0.2,
+    maxOffset: 3,
+    actionScale: 'unit',
+    inventoryScale: 5,
+  };
+
+  it('places exactly the env quotes in intensity mode (same fills, same final PnL)', () => {
+    const sc = as2008Scenario();
+    // Positive inventory widens the bid and tightens the ask (a skew), time left shifts both.
+    const policy = new LinearPolicy(2, [1.2, -0.4, -1.2, 0.3], [-0.1, -0.2]);
+    for (const normalized of [false, true]) {
+      const normalizer = normalized
+        ? fitNormalizer(new IntensitySimulator(sc), intensityObservation, envOpts, sc.lotSize)
+        : undefined;
+      for (const [seed, path] of [
+        [11, 0],
+        [11, 3],
+        [12, 1],
+      ] as const) {
+        const envSim = new IntensitySimulator(sc);
+        const env = new MarketMakingEnv({ sim: envSim, ...envOpts });
+        const e = envEpisode(env, policy, normalizer, seed, path);
+        const q = PolicyQuoter.fromEnvOptions(envOpts, {
+          name: 'linear',
+          policy,
+          builder: intensityObservation,
+          ...(normalizer ? { normalizer } : {}),
+        });
+        const p = runPath(new IntensitySimulator(sc), q, seed, path);
+        expect(p.fills.count).toBeGreaterThan(5);
+        expect(fillsOf(p.fills)).toEqual(fillsOf(envSim.ownFills()));
+        expect(finalPnl(p)).toBe(e.pnl);
+        expect(e.steps).toBe(200);
+      }
+    }
+  });
+
+  it('places exactly the env quotes in book mode with BookFeatureBuilder and a frozen normalizer', () => {
+    const sc = bookDefault(60);
+    const bookOpts: QuotingEnvOptions = {
+      orderSizeLots: 1,
+      minOffset: 0,
+      maxOffset: 0.05,
+      actionScale: 'unit',
+      inventoryScale: 10,
+    };
+    const fitSim = new BookSimulator(sc);
+    const normalizer = fitNormalizer(
+      fitSim,
+      new BookFeatureBuilder({ levels: sc.depthLevels, fills: () => fitSim.ownFills() }),
+      bookOpts,
+      sc.lotSize,
+    );
+    const dim = normalizer.dim;
+    const w: number[] = [];
+    for (let k = 0; k < 2; k++) for (let i = 0; i < dim; i++) w.push(0.3 * Math.sin(1 + i * (k + 1.7)));
+    const policy = new LinearPolicy(dim, w, [-0.6, -0.6]);
+
+    const envSim = new BookSimulator(sc);
+    const env = new MarketMakingEnv({
+      sim: envSim,
+      lotSize: sc.lotSize,
+      observation: new BookFeatureBuilder({ levels: sc.depthLevels, fills: () => envSim.ownFills() }),
+      ...bookOpts,
+    });
+    const e = envEpisode(env, policy, normalizer, 7, 2);
+
+    const link = new SimulatorLink();
+    const q = PolicyQuoter.fromEnvOptions(bookOpts, {
+      name: 'linear-book',
+      policy,
+      builder: new BookFeatureBuilder({ levels: sc.depthLevels, fills: link.fills }),
+      normalizer,
+      link,
+    });
+    const sim = new BookSimulator(sc);
+    q.attachSimulator(sim);
+    expect(link.simulator).toBe(sim);
+    const p = runPath(sim, q, 7, 2);
+    expect(p.fills.count).toBeGreaterThan(0);
+    expect(fillsOf(p.fills)).toEqual(fillsOf(envSim.ownFills()));
+    expect(finalPnl(p)).toBe(e.pnl);
+    // Running the same path again (quoter reused) gives the same result: reset() clears the builder.
+    const again = runPath(sim, q, 7, 2);
+    expect(fillsOf(again.fills)).toEqual(fillsOf(p.fills));
+  });
+
+  it('sets the episode context like env.reset, honours the horizon option and quotes without a book', () => {
+    const policy = new LinearPolicy(2, [0, 0, 0, 0], [0, 0]); // a = 0 → offset = mid of the box
+    const q = new PolicyQuoter({
+      name: 'flat',
+      policy,
+      builder: intensityObservation,
+      action: resolveEnvOptions({ ...envOpts, maxOffset: 1.8 }, 't').action,
+      orderSizeLots: 2,
+      inventoryScale: 5,
+      horizon: 0.5,
+    });
+    const obs = { ...emptyObservation(), t: 0.25, horizon: 1, mid: 100 };
+    const dec = emptyDecision();
+    q.reset();
+    q.quote(obs, dec);
+    expect(q.context).toEqual({ inventoryScale: 5, horizon: 0.5, tEnd: 0.75 });
+    expect(dec).toEqual({
+      bidPrice: 100 - 0.8,
+      askPrice: 100 + 0.8,
+      bidSize: 2,
+      askSize: 2,
+      marketOrderLots: 0,
+    });
+    obs.t = 0.5;
+    q.quote(obs, dec);
+    expect(q.context.tEnd).toBe(0.75); // fixed for the episode
+    q.reset();
+    expect(Number.isNaN(q.context.horizon)).toBe(true);
+    expect(q.params).toMatchObject({
+      orderSizeLots: 2,
+      minOffset: -0.2,
+      maxOffset: 1.8,
+      actionScale: 'unit',
+    });
+  });
+
+  it('validates its inputs', () => {
+    const action = resolveEnvOptions(envOpts, 't').action;
+    const base = { name: 'x', builder: intensityObservation, action, orderSizeLots: 1, inventoryScale: 1 };
+    expect(() => new PolicyQuoter({ ...base, policy: new LinearPolicy(3, [], [0, 0]) })).toThrow(/obsDim/);
+    expect(
+      () =>
+        new PolicyQuoter({
+          ...base,
+          policy: new LinearPolicy(2, [], [0, 0]),
+          normalizer: new RunningNormalizer(4),
+        }),
+    ).toThrow(/normalizer/);
+    expect(() => new PolicyQuoter({ ...base, policy: new LinearPolicy(2, [], [0, 0]), horizon: 0 })).toThrow(
+      /horizon/,
+    );
+    const nan: Policy = { obsDim: 2, actionDim: 2, act: (_o, _d, out) => out.fill(Number.NaN) };
+    const q = new PolicyQuoter({ ...base, policy: nan });
+    q.reset();
+    expect(() => q.quote({ ...emptyObservation(), horizon: 1, mid: 100 }, emptyDecision())).toThrow(
+      /non-finite/,
+    );
+    expect(() => new SimulatorLink().fills()).toThrow(/no simulator/);
+  });
+});
