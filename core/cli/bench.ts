@@ -1,6 +1,7 @@
 /**
  * `quotebench bench [--json OUT] [--only a,b]`: run the benchmarks and print
- * {"results": {...}, "machine": {...}, "date": "..."} as JSON on stdout (and to OUT).
+ * {"results": {...}, "backends": {...}, "machine": {...}, "date": "..."} as JSON on stdout (and to
+ * OUT). `backends` names the tfjs backend that ran each RL figure (e.g. {"sacUpdatesPerSec": "wasm"}).
  * Benchmarks are sequential so they do not compete for the two cores.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,13 @@ import { benchAs2008, benchBookSim } from '../sim/bench';
 import { parse } from './args';
 import { writeJsonAtomic } from './write-json';
 
-const suites: Record<string, () => Record<string, number>> = {
+interface SuiteResult {
+  results: Record<string, number>;
+  backends?: Record<string, string>;
+}
+type Suite = () => Record<string, number> | Promise<SuiteResult>;
+
+const suites: Record<string, Suite> = {
   book: () => ({ bookOpsPerSec: benchBookOps().bookOpsPerSec }),
   lobster: () => {
     const r = benchLobsterReplay();
@@ -25,6 +32,31 @@ const suites: Record<string, () => Record<string, number>> = {
   sim: () => ({ simEventsPerSec: benchBookSim().simEventsPerSec }),
   vectorEnv: () => ({ vectorEnvStepsPerSec: benchVectorEnv().vectorEnvStepsPerSec }),
   as2008: () => benchAs2008(),
+  sac: async () => {
+    const { benchSac } = await import('../rl/sac/bench');
+    const r = await benchSac();
+    return { results: { sacUpdatesPerSec: r.sacUpdatesPerSec }, backends: { sacUpdatesPerSec: r.backend } };
+  },
+  ppo: async () => {
+    const { benchPpo } = await import('../rl/ppo/bench');
+    const r = await benchPpo();
+    return {
+      results: { ppoIterationSeconds: r.ppoIterationSeconds },
+      backends: { ppoIterationSeconds: r.backend },
+    };
+  },
+  rollout: async () => {
+    const { benchRollout } = await import('../rl/sac/bench');
+    const r = await benchRollout();
+    return {
+      results: {
+        rolloutStepsPerSec: r.rolloutStepsPerSec,
+        rolloutTfStepsPerSec: r.tfStepsPerSec,
+        rolloutTypedStepsPerSec: r.typedStepsPerSec,
+      },
+      backends: { rolloutStepsPerSec: `${r.backend} (${r.inference} inference)` },
+    };
+  },
   ui: () => benchUi(),
 };
 
@@ -72,12 +104,19 @@ export async function benchCommand(args: string[]): Promise<number> {
     return 2;
   }
   const results: Record<string, number> = {};
+  const backends: Record<string, string> = {};
   const failed: Record<string, string> = {};
   for (const name of names) {
     process.stderr.write(`bench: ${name}…\n`);
     const run = suites[name];
     try {
-      if (run) Object.assign(results, run());
+      if (!run) continue;
+      const r = await run();
+      if ('results' in r && typeof r.results === 'object') {
+        const sr = r as SuiteResult;
+        Object.assign(results, sr.results);
+        if (sr.backends) Object.assign(backends, sr.backends);
+      } else Object.assign(results, r);
     } catch (e) {
       failed[name] = (e as Error).message;
       process.stderr.write(`bench: ${name} failed: ${(e as Error).message}\n`);
@@ -85,6 +124,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   const out = {
     results,
+    ...(Object.keys(backends).length > 0 ? { backends } : {}),
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',

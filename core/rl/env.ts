@@ -1,6 +1,5 @@
 /**
- * MarketMakingEnv: a gym-style environment around any MarketSimulator (intensity mode now, book mode
- * later). API after OpenAI Gym (Brockman et al. 2016) with Gymnasium's split of episode ends into
+ * MarketMakingEnv: a gym-style environment around any MarketSimulator (intensity or book mode). API after OpenAI Gym (Brockman et al. 2016) with Gymnasium's split of episode ends into
  * `terminated` (the MDP reached a terminal state) and `truncated` (cut short by a time limit outside
  * the MDP); the market model is the simulator's (Avellaneda & Stoikov 2008 in intensity mode).
  *
@@ -38,6 +37,7 @@ import {
   type ObservationBuilder,
   type ObservationContext,
 } from './observation';
+import { isStatefulBuilder } from './features/book-features';
 import { crossingAmount, markToMarket, resolveReward, stepReward, type RewardConfig } from './reward';
 import { box, type Box } from './spaces';
 
@@ -223,6 +223,7 @@ export class MarketMakingEnv {
     this.path = path;
     const obs = this.obs;
     this.sim.reset(seed, path);
+    if (isStatefulBuilder(this.builder)) this.builder.reset();
     if (!this.sim.observe(obs)) throw new Error('MarketMakingEnv.reset: the simulator session has no steps');
     const t0 = obs.t;
     const horizon = this.options.horizon ?? obs.horizon - t0;

@@ -51,8 +51,8 @@
  * Statefulness. The ObservationBuilder contract (../observation.ts) describes a pure function of
  * (obs, ctx); OFI, realized volatility and the fill features need the previous observation, so this
  * builder is stateful: `build` consumes one observation and must be called exactly once per
- * observation, in time order. `reset()` starts a new episode. Because MarketMakingEnv does not call
- * `reset()` on its builder, the builder also detects a new episode by itself, when any of these
+ * observation, in time order. `reset()` starts a new episode (MarketMakingEnv.reset and PolicyQuoter.reset
+ * call it). As a safety net for callers that do not, the builder also detects a new episode by itself, when any of these
  * happens: time goes backwards, `ctx.tEnd` / `ctx.horizon` change, or the fills source returns a
  * different FillLog object (simulators allocate a new log per path) or a shorter one (cleared).
  * Use one instance per environment: a vector of envs needs a vector of builders.

@@ -1,0 +1,165 @@
+/**
+ * `quotebench train --config FILE [--run-dir DIR] [--resume] [--data-dir DIR] [--steps N] [--quiet]`
+ *
+ * Trains the SAC or PPO agent a training config describes (core/rl/train/config.ts) and writes its
+ * checkpoints under the run directory, by default `<data dir>/training/<config name>-<seed>` (the data
+ * dir as everywhere: --data-dir, QUOTEBENCH_DATA_DIR, ~/.quotebench). Prints the tfjs backend line
+ * first, then a progress bar on stderr (steps, mean episode return, latest evaluation against the
+ * Avellaneda–Stoikov baseline), one line per checkpoint, and a summary on stdout. Ctrl-C stops
+ * cleanly after writing a checkpoint (a second Ctrl-C exits at once, losing nothing but the steps
+ * since the last checkpoint). `--steps N` overrides budget.totalSteps (also when resuming).
+ *
+ * Exit codes: 0 finished or stopped, 1 failed (NaN / exploding loss: the last good checkpoint stays),
+ * 2 invalid usage, config or run directory (nothing is written for an invalid config).
+ */
+import path from 'node:path';
+import { ConfigError } from '../config/load-config';
+import { CheckpointError } from '../rl/train/checkpoint';
+import { loadTrainConfig, type TrainConfig } from '../rl/train/config';
+import { createTrainer, fmt, TrainSetupError, type TrainerHandle } from '../rl/train/trainer';
+import type { TrainMetrics, TrainResult } from '../rl/train/types';
+import { describeTf, loadTf } from '../rl/tf/backend';
+import { DataDirError, resolveDataDir } from '../store/data-dir';
+import { UsageError, numberOption, parse } from './args';
+import { ProgressBar } from './progress';
+
+const NAME = 'quotebench train';
+
+/** Default run directory of a config under a data directory. */
+export function defaultRunDir(dataDir: string, cfg: Pick<TrainConfig, 'name' | 'seed'>): string {
+  return path.join(dataDir, 'training', `${cfg.name}-${cfg.seed}`);
+}
+
+export async function trainCommand(args: string[]): Promise<number> {
+  const err = (s: string): void => {
+    process.stderr.write(`${s}\n`);
+  };
+  let values;
+  let steps: number | undefined;
+  try {
+    values = parse(args, {
+      config: { type: 'string', short: 'c' },
+      'run-dir': { type: 'string' },
+      resume: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      steps: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    });
+    if (!values.config) throw new UsageError('--config FILE is required');
+    if (values.steps !== undefined) {
+      steps = numberOption(values, 'steps');
+      if (!(Number.isInteger(steps) && steps >= 1))
+        throw new UsageError(`--steps must be an integer ≥ 1, got "${values.steps}"`);
+    }
+  } catch (e) {
+    err(`${NAME}: ${(e as Error).message}`);
+    return 2;
+  }
+
+  let cfg: TrainConfig;
+  try {
+    cfg = loadTrainConfig(values.config);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`${NAME}: invalid config\n${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (steps !== undefined) cfg = { ...cfg, budget: { ...cfg.budget, totalSteps: steps } };
+
+  let runDir: string;
+  try {
+    runDir = values['run-dir']
+      ? path.resolve(values['run-dir'])
+      : defaultRunDir(
+          resolveDataDir({ ...(values['data-dir'] ? { cliDataDir: values['data-dir'] } : {}) }),
+          cfg,
+        );
+  } catch (e) {
+    if (e instanceof DataDirError) {
+      err(`${NAME}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+
+  const quiet = values.quiet === true;
+  err(describeTf(await loadTf({ quiet: true })));
+
+  let trainer: TrainerHandle;
+  try {
+    trainer = await createTrainer(cfg, { runDir, resume: values.resume === true, quiet: true });
+  } catch (e) {
+    if (e instanceof TrainSetupError || e instanceof CheckpointError || e instanceof RangeError) {
+      err(`${NAME}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+
+  const tty = Boolean(process.stderr.isTTY);
+  const bar = new ProgressBar('train', process.stderr, !quiet);
+  const line = (s: string): void => {
+    if (quiet) return;
+    // On a terminal, clear the bar's line first; the bar redraws on the next sample.
+    process.stderr.write(tty ? `\r\x1b[K${s}\n` : `${s}\n`);
+  };
+  line(
+    `${cfg.algo.toUpperCase()} '${cfg.name}' (seed ${cfg.seed}, ${cfg.budget.totalSteps} steps) in ${runDir}` +
+      (trainer.resumedFrom ? `, resuming at step ${trainer.startStep}` : ''),
+  );
+
+  const ac = new AbortController();
+  const onSigint = (): void => {
+    if (ac.signal.aborted) {
+      err(`\n${NAME}: interrupted again; exiting without a final checkpoint`);
+      process.exit(130);
+    }
+    err(`\n${NAME}: stopping (writing a checkpoint; Ctrl-C again to exit at once)`);
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  let last: TrainMetrics | undefined;
+  let lastReturn: number | undefined;
+  let result: TrainResult;
+  try {
+    result = await trainer.run({
+      signal: ac.signal,
+      onLog: line,
+      onCheckpoint: () => {
+        // The trainer's own log line names it (onLog).
+      },
+      onMetrics: (m) => {
+        last = m;
+        if (m.episodeReturn !== undefined) lastReturn = m.episodeReturn;
+        const evalPart =
+          m.evalReturn !== undefined ? ` eval ${fmt(m.evalReturn)} vs AS ${fmt(m.evalBaselineReturn)}` : '';
+        bar.update(m.step, m.totalSteps, `ret ${fmt(lastReturn)}${evalPart}`);
+      },
+    });
+  } catch (e) {
+    bar.done();
+    err(`${NAME}: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    trainer.dispose();
+  }
+  bar.done();
+
+  const secs = last?.elapsedSec ?? 0;
+  const ran = result.step - trainer.startStep;
+  const out: string[] = [
+    `${cfg.name}: ${result.status}${result.reason !== undefined ? ` (${result.reason})` : ''}`,
+    `  steps ${result.step}/${cfg.budget.totalSteps}, updates ${result.updates}, episodes ${result.episodes}; ` +
+      `${ran} steps in ${secs.toFixed(1)} s (${secs > 0 ? Math.round(ran / secs) : 0} steps/s), backend ${trainer.backend}`,
+  ];
+  if (last?.evalReturn !== undefined)
+    out.push(`  eval return ${fmt(last.evalReturn)} vs AS baseline ${fmt(last.evalBaselineReturn)}`);
+  if (result.lastCheckpoint) out.push(`  checkpoint ${result.lastCheckpoint.dir}`);
+  out.push(`  run dir ${runDir}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return result.status === 'failed' ? 1 : 0;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { makeSimulator } from '../../sim/backtest';
+import { runPath } from '../../sim/simulator';
+import { actionToOffset } from '../env';
+import { parseTrainConfig, type TrainConfig } from './config';
+import {
+  BaselineDriver,
+  baselineParams,
+  makeBaselineQuoter,
+  makeEnv,
+  makeEnvs,
+  offsetToUnit,
+} from './env-factory';
+
+const intensity = `name: t
+algo: sac
+seed: 5
+scenario:
+  mode: intensity
+  horizon: 1
+  dt: 0.01
+  s0: 100
+  price: { sigma: 2, increments: binomial }
+  intensity: { A: 140, k: 1.5 }
+env:
+  minOffset: -20
+  maxOffset: 20
+  inventoryScale: 5
+baseline: { gamma: 0.1 }
+budget: { totalSteps: 1000 }
+`;
+
+const book = `name: b
+algo: ppo
+seed: 5
+scenario:
+  mode: book
+  horizon: 20
+  warmup: 5
+  tickSize: 0.01
+  s0: 100
+  price: { sigma: 0.01 }
+  decisionInterval: 0.5
+env:
+  minOffset: 0.005
+  maxOffset: 0.1
+  inventoryScale: 10
+features: { kind: book, levels: 3, volHorizons: [5, 20] }
+baseline: { k: 100, A: 0.5 }
+budget: { totalSteps: 1000 }
+`;
+
+describe('env factory', () => {
+  it('builds intensity and book envs with their own simulators and builders', () => {
+    const cfg = parseTrainConfig(intensity, 'i.yaml');
+    const te = makeEnv(cfg);
+    expect(te.obsDim).toBe(2);
+    expect([te.inventoryIndex, te.timeLeftIndex]).toEqual([0, 1]);
+    expect(te.env.options.action.unit).toBe(true);
+    const o = te.env.reset(1, 0);
+    expect(Array.from(o)).toEqual([0, 1]);
+    expect(te.sim.lastObservation()?.mid).toBe(100);
+
+    const bc = parseTrainConfig(book, 'b.yaml');
+    const [a, b] = makeEnvs(bc, 2);
+    expect(a!.obsDim).toBe(4 * 3 + 3 + 2 + 4);
+    expect(a!.builder).not.toBe(b!.builder);
+    expect(a!.sim).not.toBe(b!.sim);
+    const oa = a!.env.reset(3, 0);
+    expect(oa[a!.timeLeftIndex]).toBe(1);
+    const r = a!.env.step([0, 0]);
+    expect(r.observation.length).toBe(a!.obsDim);
+    expect(baselineParams(bc)).toMatchObject({ k: 100, A: 0.5, sigma: 0.01, Q: 40, gamma: 0.1 });
+  });
+
+  it('offsetToUnit inverts actionToOffset inside the box and clips outside', () => {
+    const m = makeEnv(parseTrainConfig(book, 'b.yaml')).env.options.action;
+    for (const a of [-1, -0.5, 0, 0.3, 1]) expect(offsetToUnit(m, actionToOffset(m, a))).toBeCloseTo(a, 12);
+    expect(offsetToUnit(m, 5)).toBe(1);
+    expect(offsetToUnit(m, -5)).toBe(-1);
+    expect(offsetToUnit(m, Number.NaN)).toBe(1);
+  });
+
+  it('runs AS through the env exactly as a backtest runs it when its quotes fit the box', () => {
+    const cfg: TrainConfig = parseTrainConfig(intensity, 'i.yaml');
+    const te = makeEnv(cfg);
+    const driver = new BaselineDriver(te, makeBaselineQuoter(cfg, 'as'), undefined);
+    const a = new Float64Array(2);
+    for (let p = 0; p < 3; p++) {
+      te.env.reset(42, p);
+      driver.reset();
+      let sum = 0;
+      let pnl = 0;
+      for (;;) {
+        driver.action(a);
+        const r = te.env.step(a);
+        sum += r.reward;
+        pnl = r.info.pnl;
+        if (r.terminated || r.truncated) break;
+      }
+      const ref = runPath(makeSimulator(cfg.scenario), makeBaselineQuoter(cfg, 'as'), 42, p);
+      const b = ref.series.bars;
+      const refPnl = ref.series.cash[b]! + ref.series.inventory[b]! * ref.series.mid[b]! - 0;
+      expect(pnl).toBeCloseTo(refPnl, 6);
+      expect(sum).toBeCloseTo(refPnl, 6);
+    }
+    expect(makeBaselineQuoter(cfg, 'glft').name).toBe('glft');
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * The PPO trainer: Proximal Policy Optimization with the clipped surrogate (Schulman, Wolski,
+ * Dhariwal, Radford & Klimov 2017; core/rl/ppo/ppo.ts) and generalized advantage estimation
+ * (Schulman, Moritz, Levine, Jordan & Abbeel 2016; core/rl/ppo/rollout.ts), on `nEnvs` independent
+ * MarketMakingEnvs stepped in lockstep.
+ *
+ * One iteration:
+ *   1. rollout: nSteps vector steps; at each, the policy samples a raw (unclipped) Gaussian action per
+ *      env on the normalized observations, with its log-probability and V(s); each env steps (it
+ *      clips the action to [−1, 1] when it maps it to quotes); the rollout buffer stores
+ *      (s, a, log π, V, rewardScale·r, done) with done = terminated OR truncated. A truncated step
+ *      (env.maxEpisodeSteps, a time limit outside the MDP) gets γ·V(s_final) added to its reward, so
+ *      that the advantage still bootstraps from the state the time limit cut off — the usual
+ *      correction (as SB3 does) that lets GAE treat every done alike. Ended envs reset at once onto
+ *      their next path: env e runs training paths e, e + nEnvs, e + 2·nEnvs, …;
+ *   2. GAE(γ, λ) with V(s_T) of the observations after the last step as the bootstrap;
+ *   3. Ppo.update: `epochs` passes of minibatch PPO-clip steps.
+ * The last rollout of the budget is cut short so that no more than totalSteps (+ nEnvs − 1) env
+ * steps are taken. Evaluation and checkpoints happen between iterations (a checkpoint never holds a
+ * half-collected rollout). The running normalizer is updated with every raw observation of the
+ * training envs (all envs of a vector step, then normalization with the updated statistics).
+ *
+ * Resume: weights, log σ, the Adam state and the agent's counters (Ppo.getWeights with the
+ * optimizer), the normalizer, the counters and each env's next path index come back; the episodes
+ * that were running are abandoned and every env starts on its next path. A stop in the middle of a
+ * rollout checkpoints the weights of the last update with the step counter including the partial
+ * rollout (those steps are spent, not learned from).
+ */
+import type { Policy } from '../agent';
+import { Ppo, type PpoWeights } from '../ppo/ppo';
+import { RolloutBuffer } from '../ppo/rollout';
+import type { CheckpointState, LoadedCheckpoint } from './checkpoint';
+import { agentSeed, trainingSeed, type TrainConfig } from './config';
+import { makeEnvs, type TrainEnv } from './env-factory';
+import { allFinite, BaseTrainer, lossProblem, type RunContext, type TrainerSetup } from './trainer';
+import type { TrainResult } from './types';
+
+const ACTION_DIM = 2;
+
+/** The PPO agent of a config (untrained; setWeights loads a checkpoint's snapshot). */
+export function makePpoAgent(cfg: TrainConfig, obsDim: number): Ppo {
+  const p = cfg.ppo;
+  return new Ppo({
+    obsDim,
+    actionDim: ACTION_DIM,
+    seed: agentSeed(cfg),
+    hidden: p.hidden,
+    gamma: p.gamma,
+    gaeLambda: p.gaeLambda,
+    clipRatio: p.clipRatio,
+    lr: p.lr,
+    epochs: p.epochs,
+    minibatchSize: p.minibatchSize,
+    entCoef: p.entCoef,
+    vfCoef: p.vfCoef,
+    maxGradNorm: p.maxGradNorm,
+    normalizeAdvantages: p.normalizeAdvantages,
+    ...(p.targetKl !== undefined ? { targetKl: p.targetKl } : {}),
+    ...(p.initialLogStd !== undefined ? { initialLogStd: p.initialLogStd } : {}),
+  });
+}
+
+export class PpoTrainer extends BaseTrainer {
+  readonly algo = 'ppo' as const;
+  private readonly envs: TrainEnv[];
+  private agent: Ppo | undefined;
+  private rollout: RolloutBuffer | undefined;
+  /** Next training path of each env. */
+  private nextPath: number[];
+
+  constructor(s: TrainerSetup) {
+    const envs = makeEnvs(s.cfg, s.cfg.ppo.nEnvs);
+    super(s, envs[0]!.obsDim);
+    this.envs = envs;
+    envs.forEach((te, i) => this.hookTrainEnv(te, i));
+    this.nextPath = envs.map((_, e) => e);
+  }
+
+  async init(checkpoint: LoadedCheckpoint | undefined): Promise<void> {
+    const cfg = this.cfg;
+    const p = cfg.ppo;
+    const D = this.envs[0]!.obsDim;
+    this.agent = makePpoAgent(cfg, D);
+    this.rollout = new RolloutBuffer({ nSteps: p.nSteps, nEnvs: p.nEnvs, obsDim: D, actionDim: ACTION_DIM });
+    if (!checkpoint) return;
+    this.restoreBase(checkpoint);
+    await this.agent.setWeights(checkpoint.agent as PpoWeights);
+    this.updates = this.agent.updateCount;
+    const np = checkpoint.manifest.nextPath;
+    if (np.length !== p.nEnvs)
+      throw new RangeError(
+        `${checkpoint.info.dir}: ${np.length} env cursors, the config has ${p.nEnvs} envs`,
+      );
+    this.nextPath = [...np];
+  }
+
+  protected policy(): Policy {
+    return this.ppo();
+  }
+
+  private ppo(): Ppo {
+    if (!this.agent) throw new Error('PpoTrainer: not initialized');
+    return this.agent;
+  }
+
+  protected async loop(ctx: RunContext): Promise<TrainResult> {
+    const cfg = this.cfg;
+    const p = cfg.ppo;
+    const { totalSteps: total, checkpointEvery, evalEvery } = cfg.budget;
+    const agent = this.ppo();
+    const rollout = this.rollout!;
+    const N = p.nEnvs;
+    const D = this.envs[0]!.obsDim;
+    const scale = cfg.rewardScale;
+    const gamma = agent.config.gamma;
+    const bound = cfg.guard.maxLoss;
+    const obs = new Float32Array(N * D);
+    const act = new Float32Array(N * ACTION_DIM);
+    const logp = new Float32Array(N);
+    const val = new Float32Array(N);
+    const rew = new Float32Array(N);
+    const done = new Float32Array(N);
+    const lastVal = new Float32Array(N);
+    const finalN = new Float32Array(D);
+    const vFinal = new Float32Array(1);
+    const epReturn = new Float64Array(N);
+    const raw: Float64Array[] = new Array<Float64Array>(N);
+    const nextMultiple = (every: number): number =>
+      every > 0 ? (Math.floor(this.step / every) + 1) * every : Number.POSITIVE_INFINITY;
+    let nextCkpt = nextMultiple(checkpointEvery);
+    let nextEval = nextMultiple(evalEvery);
+    const fail = (why: string): Promise<TrainResult> =>
+      this.finish(ctx, 'failed', `${why}; ${this.keptCheckpoint()}`);
+
+    if (this.step >= total) return this.finish(ctx, 'finished');
+    for (let e = 0; e < N; e++) raw[e] = this.resetEnv(e);
+    this.observe(raw, obs);
+
+    while (this.step < total) {
+      rollout.clear();
+      for (let t = 0; t < p.nSteps && this.step < total; t++) {
+        const stop = await this.tick(ctx);
+        if (stop) return this.finish(ctx, 'stopped', this.stopReason(stop));
+        agent.sample(obs, act, logp, val);
+        if (!allFinite(act) || !allFinite(val))
+          return fail(`the policy's output is non-finite at step ${this.step} (update ${this.updates})`);
+        for (let e = 0; e < N; e++) {
+          const te = this.envs[e]!;
+          const r = te.env.step(act.subarray(e * ACTION_DIM, e * ACTION_DIM + ACTION_DIM));
+          if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + e + 1}`);
+          if (!allFinite(r.observation))
+            return fail(`the observation is non-finite at step ${this.step + e + 1}`);
+          let reward = r.reward * scale;
+          epReturn[e] = epReturn[e]! + r.reward;
+          ctx.metrics.addInventory(r.info.inventory);
+          if (r.truncated && !r.terminated) {
+            this.normalizeInto(r.observation, finalN);
+            agent.value(finalN, vFinal);
+            reward += gamma * vFinal[0]!;
+          }
+          rew[e] = reward;
+          if (r.terminated || r.truncated) {
+            done[e] = 1;
+            this.episodes++;
+            ctx.metrics.addEpisode(epReturn[e]!, r.info.pnl);
+            epReturn[e] = 0;
+            raw[e] = this.resetEnv(e);
+          } else {
+            done[e] = 0;
+            raw[e] = r.observation;
+          }
+        }
+        rollout.add(obs, act, logp, val, rew, done);
+        this.step += N;
+        this.observe(raw, obs);
+        this.emitMetrics(ctx);
+      }
+
+      agent.value(obs, lastVal);
+      rollout.computeGae(lastVal, gamma, agent.config.gaeLambda);
+      const u = agent.update(rollout);
+      this.updates += u.minibatches;
+      const bad = lossProblem(
+        {
+          'policy loss': u.policyLoss,
+          'value loss': u.valueLoss,
+          entropy: u.entropy,
+          'approx KL': u.approxKl,
+        },
+        bound,
+      );
+      if (bad !== undefined) return fail(`${bad} at update ${this.updates}`);
+      ctx.metrics.addLosses({
+        actorLoss: u.policyLoss,
+        criticLoss: u.valueLoss,
+        entropy: u.entropy,
+        approxKl: u.approxKl,
+        clipFraction: u.clipFraction,
+      });
+
+      if (this.step >= nextEval) {
+        nextEval = nextMultiple(evalEvery);
+        const evalBad = await this.evaluate(ctx);
+        if (evalBad !== undefined) return fail(evalBad);
+      }
+      if (this.step >= nextCkpt) {
+        nextCkpt = nextMultiple(checkpointEvery);
+        const ckBad = await this.saveCheckpoint(ctx);
+        if (ckBad !== undefined) return this.finish(ctx, 'failed', ckBad);
+      }
+      this.emitMetrics(ctx);
+    }
+    return this.finish(ctx, 'finished');
+  }
+
+  /** Reset env e onto its next path; returns the raw first observation. */
+  private resetEnv(e: number): Float64Array {
+    const te = this.envs[e]!;
+    const path = this.nextPath[e]!;
+    this.nextPath[e] = path + this.envs.length;
+    const o = te.env.reset(trainingSeed(this.cfg), path);
+    this.noteReset(te);
+    return o;
+  }
+
+  /** Update the normalizer with every env's raw observation, then normalize them all into `out`. */
+  private observe(raw: readonly Float64Array[], out: Float32Array): void {
+    const D = this.envs[0]!.obsDim;
+    if (this.normalizer) for (const r of raw) this.normalizer.update(r);
+    raw.forEach((r, e) => this.normalizeInto(r, out, e * D));
+    // The reference observation of the quote curves: env 0's current (non-terminal) observation.
+    this.refObs = raw[0]!;
+  }
+
+  protected async checkpointState(): Promise<CheckpointState> {
+    return {
+      ...this.baseCheckpointState(),
+      nextPath: [...this.nextPath],
+      trainer: { nEnvs: this.envs.length },
+      agent: await this.ppo().getWeights({ optimizer: true }),
+    };
+  }
+
+  protected disposeAgent(): void {
+    this.agent?.dispose();
+    this.agent = undefined;
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The SAC trainer: Soft Actor-Critic (Haarnoja, Zhou, Abbeel & Levine 2018; the twin-critic,
+ * auto-temperature form of Haarnoja et al. 2018b, implemented in core/rl/sac/sac.ts) on one
+ * MarketMakingEnv, off-policy from a replay buffer.
+ *
+ * Loop, per env step:
+ *   1. act: uniform random actions in [−1, 1]² for the first `warmupSteps` steps (exploration that
+ *      does not depend on the untrained networks, as SB3's learning_starts), then a sample of the
+ *      stochastic policy on the normalized observation;
+ *   2. step the env; the running normalizer is updated with the new raw observation, which is then
+ *      normalized with the updated statistics;
+ *   3. store (normalized s, a, rewardScale·r, normalized s', terminated). `terminated` only: a time-limit
+ *      truncation (env.maxEpisodeSteps) is stored with done = 0, so the critic bootstraps through it
+ *      (the time limit is not part of the MDP). Stored observations keep the statistics of the moment
+ *      they were seen; the statistics settle quickly and this is what the standard implementations do;
+ *   4. after warm-up, every `updateEvery` steps, updateEvery·updatesPerStep updates on batches drawn
+ *      uniformly from the buffer.
+ * Episodes run training paths (trainingSeed, 0), (trainingSeed, 1), …
+ *
+ * Resume: networks, target networks, α and the Adam moments (Sac.getWeights with the optimizer), the
+ * agent's noise counters, the normalizer, the counters, the next path index and the replay buffer
+ * (contents and sampling state, when it was small enough to be written: checkpoint.ts) come back
+ * exactly; the episode that was running when the checkpoint was taken is abandoned and the next one
+ * starts on the next path. A buffer that was not written is refilled: the trainer acts with the
+ * (trained, stochastic) policy and does not update for another `warmupSteps` steps.
+ */
+import { Sac, type SacWeights } from '../sac/sac';
+import type { Policy } from '../agent';
+import { allocateBatch, ReplayBuffer, type ReplayBatch, type ReplayBufferMeta } from '../replay-buffer';
+import type { CheckpointState, LoadedCheckpoint } from './checkpoint';
+import { agentSeed, replaySeed, trainingSeed, type TrainConfig } from './config';
+import { makeEnv, type TrainEnv } from './env-factory';
+import { allFinite, BaseTrainer, lossProblem, type RunContext, type TrainerSetup } from './trainer';
+import type { TrainResult } from './types';
+
+const ACTION_DIM = 2;
+
+/** The SAC agent of a config (untrained; setWeights loads a checkpoint's snapshot). */
+export function makeSacAgent(cfg: TrainConfig, obsDim: number): Sac {
+  const c = cfg.sac;
+  return new Sac({
+    obsDim,
+    actionDim: ACTION_DIM,
+    seed: agentSeed(cfg),
+    hidden: c.hidden,
+    gamma: c.gamma,
+    tau: c.tau,
+    actorLr: c.actorLr,
+    criticLr: c.criticLr,
+    alphaLr: c.alphaLr,
+    initialAlpha: c.initialAlpha,
+    autoAlpha: c.autoAlpha,
+    warmupSteps: c.warmupSteps,
+    ...(c.targetEntropy !== undefined ? { targetEntropy: c.targetEntropy } : {}),
+    ...(c.maxGradNorm !== undefined ? { maxGradNorm: c.maxGradNorm } : {}),
+  });
+}
+
+export class SacTrainer extends BaseTrainer {
+  readonly algo = 'sac' as const;
+  private readonly te: TrainEnv;
+  private agent: Sac | undefined;
+  private buffer: ReplayBuffer | undefined;
+  private batch: ReplayBatch | undefined;
+  private nextPath = 0;
+  /** Uniform random actions before this step. */
+  private randomUntil: number;
+  /** No updates before this step. */
+  private updatesFrom: number;
+
+  constructor(s: TrainerSetup) {
+    const te = makeEnv(s.cfg);
+    super(s, te.obsDim);
+    this.te = te;
+    this.hookTrainEnv(te, 0);
+    this.randomUntil = s.cfg.sac.warmupSteps;
+    this.updatesFrom = Math.max(1, s.cfg.sac.warmupSteps);
+  }
+
+  /** Replay capacity: bufferSize, but never more than the run can fill. */
+  get bufferCapacity(): number {
+    return Math.max(1, Math.min(this.cfg.sac.bufferSize, this.cfg.budget.totalSteps));
+  }
+
+  async init(checkpoint: LoadedCheckpoint | undefined): Promise<void> {
+    const cfg = this.cfg;
+    const c = cfg.sac;
+    const D = this.te.obsDim;
+    this.agent = makeSacAgent(cfg, D);
+    this.batch = allocateBatch(c.batchSize, D, ACTION_DIM);
+    const capacity = this.bufferCapacity;
+    const fresh = (): ReplayBuffer =>
+      new ReplayBuffer({ capacity, obsDim: D, actionDim: ACTION_DIM, seed: replaySeed(cfg) });
+    if (!checkpoint) {
+      this.buffer = fresh();
+      return;
+    }
+    this.restoreBase(checkpoint);
+    await this.agent.setWeights(checkpoint.agent as SacWeights);
+    this.updates = this.agent.updateCount;
+    const m = checkpoint.manifest;
+    this.nextPath = m.nextPath[0]!;
+    const savedFrom = m.trainer.updatesFrom;
+    if (typeof savedFrom === 'number') this.updatesFrom = Math.max(this.updatesFrom, savedFrom);
+    if (checkpoint.replay) {
+      const { meta, arrays } = checkpoint.replay;
+      if (meta.obsDim !== D || meta.actionDim !== ACTION_DIM)
+        throw new RangeError(`${checkpoint.info.dir}: replay buffer dimensions do not match the env`);
+      if (meta.capacity === capacity) this.buffer = ReplayBuffer.restore(meta, arrays);
+      else {
+        // The budget changed the capacity: re-add the stored rows, oldest first.
+        const buf = fresh();
+        for (const row of chronological(meta))
+          buf.add(
+            arrays.obs,
+            arrays.action,
+            arrays.reward[row]!,
+            arrays.nextObs,
+            arrays.done[row]!,
+            row * D,
+            row * ACTION_DIM,
+          );
+        this.buffer = buf;
+        this.log(`replay buffer resized from ${meta.capacity} to ${capacity} transitions`);
+      }
+    } else {
+      this.buffer = fresh();
+      this.updatesFrom = Math.max(this.updatesFrom, this.step + Math.max(1, c.warmupSteps));
+      this.log(
+        `the checkpoint has no replay contents (${m.replay?.omitted ?? 'not saved'}); ` +
+          `refilling the buffer: no updates until step ${this.updatesFrom}`,
+      );
+    }
+  }
+
+  protected policy(): Policy {
+    return this.sac();
+  }
+
+  private sac(): Sac {
+    if (!this.agent) throw new Error('SacTrainer: not initialized');
+    return this.agent;
+  }
+
+  protected async loop(ctx: RunContext): Promise<TrainResult> {
+    const cfg = this.cfg;
+    const c = cfg.sac;
+    const { totalSteps: total, checkpointEvery, evalEvery } = cfg.budget;
+    const agent = this.sac();
+    const buffer = this.buffer!;
+    const batch = this.batch!;
+    const env = this.te.env;
+    const D = this.te.obsDim;
+    const scale = cfg.rewardScale;
+    const bound = cfg.guard.maxLoss;
+    const burst = c.updateEvery * c.updatesPerStep;
+    const obsN = new Float32Array(D);
+    const nextN = new Float32Array(D);
+    const act = new Float32Array(ACTION_DIM);
+    const nextMultiple = (every: number): number =>
+      every > 0 ? (Math.floor(this.step / every) + 1) * every : Number.POSITIVE_INFINITY;
+    let nextCkpt = nextMultiple(checkpointEvery);
+    let nextEval = nextMultiple(evalEvery);
+    const fail = (why: string): Promise<TrainResult> =>
+      this.finish(ctx, 'failed', `${why}; ${this.keptCheckpoint()}`);
+
+    if (this.step >= total) return this.finish(ctx, 'finished');
+    this.startEpisode(obsN);
+    let epReturn = 0;
+    while (this.step < total) {
+      const stop = await this.tick(ctx);
+      if (stop) return this.finish(ctx, 'stopped', this.stopReason(stop));
+
+      if (this.step < this.randomUntil) agent.randomAction(act);
+      else {
+        agent.act(obsN, false, act);
+        if (!allFinite(act))
+          return fail(`the policy's action is non-finite at step ${this.step} (update ${this.updates})`);
+      }
+      const r = env.step(act);
+      if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + 1}`);
+      if (!allFinite(r.observation)) return fail(`the observation is non-finite at step ${this.step + 1}`);
+      this.normalizer?.update(r.observation);
+      this.normalizeInto(r.observation, nextN);
+      buffer.add(obsN, act, r.reward * scale, nextN, r.terminated);
+      epReturn += r.reward;
+      ctx.metrics.addInventory(r.info.inventory);
+      this.step++;
+      if (r.terminated || r.truncated) {
+        this.episodes++;
+        ctx.metrics.addEpisode(epReturn, r.info.pnl);
+        epReturn = 0;
+        this.startEpisode(obsN);
+      } else {
+        obsN.set(nextN);
+        this.refObs = r.observation;
+      }
+
+      if (this.step >= this.updatesFrom && this.step % c.updateEvery === 0) {
+        for (let k = 0; k < burst; k++) {
+          if (k > 0) await this.maybeYield(ctx);
+          buffer.sample(batch);
+          const u = agent.update(batch);
+          this.updates++;
+          const bad = lossProblem(
+            { 'critic loss': u.criticLoss, 'actor loss': u.actorLoss, alpha: u.alpha, entropy: u.entropy },
+            bound,
+          );
+          if (bad !== undefined) return fail(`${bad} at update ${this.updates}`);
+          ctx.metrics.addLosses({
+            actorLoss: u.actorLoss,
+            criticLoss: u.criticLoss,
+            alpha: u.alpha,
+            entropy: u.entropy,
+          });
+        }
+      }
+
+      if (this.step >= nextEval) {
+        nextEval = nextMultiple(evalEvery);
+        const bad = await this.evaluate(ctx);
+        if (bad !== undefined) return fail(bad);
+      }
+      if (this.step >= nextCkpt) {
+        nextCkpt = nextMultiple(checkpointEvery);
+        const bad = await this.saveCheckpoint(ctx);
+        if (bad !== undefined) return this.finish(ctx, 'failed', bad);
+      }
+      this.emitMetrics(ctx);
+    }
+    return this.finish(ctx, 'finished');
+  }
+
+  /** Reset the env on the next training path; the normalized first observation goes into `out`. */
+  private startEpisode(out: Float32Array): void {
+    const raw = this.te.env.reset(trainingSeed(this.cfg), this.nextPath++);
+    this.noteReset(this.te);
+    this.normalizer?.update(raw);
+    this.normalizeInto(raw, out);
+    this.refObs = raw;
+  }
+
+  protected async checkpointState(): Promise<CheckpointState> {
+    const buffer = this.buffer!;
+    return {
+      ...this.baseCheckpointState(),
+      nextPath: [this.nextPath],
+      trainer: { updatesFrom: this.updatesFrom, bufferCapacity: buffer.capacity },
+      agent: await this.sac().getWeights({ optimizer: true }),
+      replay: { meta: buffer.meta(), arrays: buffer.arrays() },
+    };
+  }
+
+  protected disposeAgent(): void {
+    this.agent?.dispose();
+    this.agent = undefined;
+  }
+}
+
+/** Rows of a stored buffer from the oldest to the newest. */
+function* chronological(meta: ReplayBufferMeta): Generator<number> {
+  const { size, capacity, cursor } = meta;
+  if (size < capacity) for (let i = 0; i < size; i++) yield i;
+  else for (let i = 0; i < capacity; i++) yield (cursor + i) % capacity;
+}

@@ -1,0 +1,719 @@
+/**
+ * The training service: `createTrainer(cfg, opts)` builds a SAC or PPO trainer (sac-trainer.ts,
+ * ppo-trainer.ts) behind the one Trainer interface of types.ts, and this module holds what both
+ * share: the run directory (config.json, refusing to resume under another config), resuming from the
+ * newest readable checkpoint, the metrics throttle, the NaN / explosion guard, cooperative yielding
+ * (gate, AbortSignal, wall-clock budget), periodic evaluation against the Avellaneda–Stoikov baseline,
+ * checkpoint writing with retention, and the quote curves.
+ *
+ * Conventions every trainer follows:
+ * - Reported returns (episodeReturn, evalReturn, evalBaselineReturn) are undiscounted sums of the env
+ *   reward, before `rewardScale` (which only scales what the learner sees).
+ * - Observations are normalized by a RunningNormalizer (when `normalizeObservations`) updated with
+ *   every raw training observation and clipped to ±10 (as SB3's VecNormalize); evaluation and quote
+ *   curves use the statistics as they are, without updating them.
+ * - Metrics go out at most maxMetricsHz times a second (time-based throttle: each sample aggregates
+ *   everything since the previous one) and once more at the end, whatever the status.
+ * - Guard: a non-finite or exploding loss (|loss| > guard.maxLoss), a non-finite reward, a non-finite
+ *   action or non-finite weights stop the run at once with status 'failed' and a reason naming the
+ *   quantity, its value, the update (or step) and the last good checkpoint, which stays on disk: no
+ *   checkpoint is written after a failure.
+ * - Cooperation: `opts.gate` is awaited before every env step (SAC) / vector step (PPO) and the
+ *   trainer yields to the event loop at least every 50 ms, so a worker can pause or stop it; an
+ *   aborted signal or an exceeded `budget.maxMinutes` writes a final checkpoint and returns 'stopped'.
+ * - Evaluation: `budget.evalEpisodes` paths (evaluationSeed(cfg), 0 …) with the deterministic policy
+ *   on a separate env; the AS baseline runs on the same paths through the same env and reward
+ *   (env-factory.ts BaselineDriver: its quotes become unit actions, clipped to the env's offset box;
+ *   computed once and cached, it does not change during a run).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { asQuotes } from '../../strategy/avellaneda-stoikov';
+import { GlftModel } from '../../strategy/glft';
+import type { Policy } from '../agent';
+import { actionToOffset } from '../env';
+import { RunningNormalizer } from '../features/normalizer';
+import { describeTf, loadTf } from '../tf/backend';
+import {
+  CheckpointError,
+  NonFiniteWeightsError,
+  pruneCheckpoints,
+  readCheckpoint,
+  scanCheckpoints,
+  writeCheckpoint,
+  type CheckpointState,
+  type LoadedCheckpoint,
+} from './checkpoint';
+import { configHash, configIdentity, evaluationSeed, identityDiff, type TrainConfig } from './config';
+import { baselineParams, BaselineDriver, makeBaselineQuoter, makeEnv, type TrainEnv } from './env-factory';
+import type {
+  CheckpointInfo,
+  QuoteCurve,
+  TrainAlgo,
+  Trainer,
+  TrainMetrics,
+  TrainResult,
+  TrainRunOptions,
+  TrainStatus,
+} from './types';
+
+/** Observation clip after normalization (SB3 VecNormalize's clip_obs). */
+export const OBS_CLIP = 10;
+/** The trainer yields to the event loop at least this often (ms). */
+export const YIELD_MS = 50;
+export const CONFIG_FILE = 'config.json';
+
+export interface CreateTrainerOptions {
+  runDir: string;
+  /** Continue from the newest valid checkpoint in runDir (an error when there is none). */
+  resume?: boolean;
+  /** Metrics samples per second (0 < hz ≤ 10, default 10). */
+  maxMetricsHz?: number;
+  /** No log line about the backend (other log lines still go to onLog). */
+  quiet?: boolean;
+  /** Clock of the metrics throttle in ms (default performance.now; tests pass a deterministic one). */
+  clock?: () => number;
+  /** Replay buffers larger than this are not written into checkpoints (default 256 MiB). */
+  maxReplayBytes?: number;
+  /** Test hook, called once for every env the trainer creates (e.g. to wrap env.step). */
+  envHook?: (te: TrainEnv, role: 'train' | 'eval', index: number) => void;
+}
+
+/** A Trainer with what the CLI and the worker show besides. */
+export interface TrainerHandle extends Trainer {
+  readonly config: TrainConfig;
+  /** describeTf of the backend, e.g. "tfjs 4.22.0 backend: wasm (SIMD, 1 thread) — …". */
+  readonly backendLine: string;
+  /** Step the trainer starts (or resumed) from. */
+  readonly startStep: number;
+  readonly resumedFrom: CheckpointInfo | undefined;
+}
+
+/** Setup problems the user can fix (no checkpoint to resume, another config, …): CLI exit 2. */
+export class TrainSetupError extends Error {
+  override name = 'TrainSetupError';
+}
+
+/** Build the trainer for cfg.algo (loads tfjs once, prepares runDir, resumes when asked). */
+export async function createTrainer(cfg: TrainConfig, opts: CreateTrainerOptions): Promise<TrainerHandle> {
+  const hz = opts.maxMetricsHz ?? 10;
+  if (!(hz > 0 && hz <= 10))
+    throw new RangeError(`createTrainer: maxMetricsHz must be in (0, 10] (got ${hz})`);
+  const loaded = await loadTf({ quiet: true });
+  const setup: TrainerSetup = {
+    cfg,
+    runDir: path.resolve(opts.runDir),
+    backend: loaded.backend,
+    backendLine: describeTf(loaded),
+    opts: { ...opts, maxMetricsHz: hz },
+  };
+  const checkpoint = prepareRunDir(setup);
+  const trainer =
+    cfg.algo === 'sac'
+      ? new (await import('./sac-trainer')).SacTrainer(setup)
+      : new (await import('./ppo-trainer')).PpoTrainer(setup);
+  try {
+    await trainer.init(checkpoint);
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  return trainer;
+}
+
+export interface TrainerSetup {
+  cfg: TrainConfig;
+  runDir: string;
+  backend: string;
+  backendLine: string;
+  opts: CreateTrainerOptions & { maxMetricsHz: number };
+  /** Log lines produced during setup (flushed through the first run's onLog). */
+  log?: string[];
+}
+
+/**
+ * Fresh start: refuse a runDir that already has checkpoints, write config.json. Resume: refuse another
+ * config (listing the keys that differ) and return the newest checkpoint that reads cleanly.
+ */
+function prepareRunDir(s: TrainerSetup): LoadedCheckpoint | undefined {
+  const { cfg, runDir } = s;
+  const log = (s.log ??= []);
+  if (s.opts.quiet !== true) log.push(s.backendLine);
+  const cfgFile = path.join(runDir, CONFIG_FILE);
+  const hash = configHash(cfg);
+  const { checkpoints, invalid } = scanCheckpoints(runDir);
+  const writeConfig = (): void => {
+    fs.mkdirSync(runDir, { recursive: true });
+    const tmp = `${cfgFile}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify({ configHash: hash, config: cfg }, null, 2)}\n`);
+    fs.renameSync(tmp, cfgFile);
+  };
+  if (s.opts.resume !== true) {
+    if (checkpoints.length > 0)
+      throw new TrainSetupError(
+        `${runDir} already holds a training run (${checkpoints.length} checkpoint(s), newest ${checkpoints.at(-1)!.id}); ` +
+          'resume it or choose another run directory',
+      );
+    writeConfig();
+    return undefined;
+  }
+  if (fs.existsSync(cfgFile)) {
+    let saved: { config?: unknown } | undefined;
+    try {
+      saved = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as { config?: unknown };
+    } catch (e) {
+      throw new TrainSetupError(`${cfgFile}: cannot read the run's config (${(e as Error).message})`);
+    }
+    const old = saved?.config as TrainConfig | undefined;
+    if (old === undefined || typeof old !== 'object')
+      throw new TrainSetupError(`${cfgFile}: no 'config' in the run's config file`);
+    const diff = identityDiff(configIdentity(old), configIdentity(cfg));
+    if (diff.length > 0)
+      throw new TrainSetupError(
+        `refusing to resume ${runDir} with a different config: ${diff.slice(0, 8).join(', ')}${diff.length > 8 ? ', …' : ''} ` +
+          `differ from ${cfgFile} (only name, description and budget may change)`,
+      );
+  }
+  for (const bad of invalid) log.push(`ignoring checkpoint ${bad.id}: ${bad.reason}`);
+  if (checkpoints.length === 0)
+    throw new TrainSetupError(
+      `nothing to resume: no valid checkpoint in ${path.join(runDir, 'checkpoints')}`,
+    );
+  let firstError: Error | undefined;
+  for (let i = checkpoints.length - 1; i >= 0; i--) {
+    const c = checkpoints[i]!;
+    try {
+      const loaded = readCheckpoint(c.dir, { algo: cfg.algo, configHash: hash });
+      writeConfig();
+      return loaded;
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      firstError ??= e;
+      log.push(`skipping checkpoint ${c.id}: ${e.message}`);
+    }
+  }
+  throw new TrainSetupError(`cannot resume ${runDir}: ${firstError?.message ?? 'no readable checkpoint'}`);
+}
+
+// -----------------------------------------------------------------------------------------------------
+// Metrics.
+
+export interface LossSample {
+  actorLoss?: number;
+  criticLoss?: number;
+  alpha?: number;
+  entropy?: number;
+  approxKl?: number;
+  clipFraction?: number;
+}
+
+type LossKey = keyof LossSample;
+const LOSS_KEYS: readonly LossKey[] = [
+  'actorLoss',
+  'criticLoss',
+  'alpha',
+  'entropy',
+  'approxKl',
+  'clipFraction',
+];
+
+/** Aggregates everything since the previous sample and emits at most `hz` samples a second. */
+export class MetricsWindow {
+  private lastClock: number;
+  private lastReal = performance.now();
+  private lastStep: number;
+  private epN = 0;
+  private epReturn = 0;
+  private epPnl = 0;
+  private invN = 0;
+  private invAbs = 0;
+  private lossN = 0;
+  private readonly lossSum: Record<LossKey, number> = {
+    actorLoss: 0,
+    criticLoss: 0,
+    alpha: 0,
+    entropy: 0,
+    approxKl: 0,
+    clipFraction: 0,
+  };
+  private readonly lossCount: Record<LossKey, number> = {
+    actorLoss: 0,
+    criticLoss: 0,
+    alpha: 0,
+    entropy: 0,
+    approxKl: 0,
+    clipFraction: 0,
+  };
+  private emitted = 0;
+
+  constructor(
+    private readonly hz: number,
+    private readonly clock: () => number,
+    private readonly emit: ((m: TrainMetrics) => void) | undefined,
+    startStep: number,
+  ) {
+    this.lastClock = clock();
+    this.lastStep = startStep;
+  }
+
+  /** Samples emitted so far. */
+  get count(): number {
+    return this.emitted;
+  }
+
+  addEpisode(ret: number, pnl: number): void {
+    this.epN++;
+    this.epReturn += ret;
+    this.epPnl += pnl;
+  }
+
+  addInventory(q: number): void {
+    this.invN++;
+    this.invAbs += Math.abs(q);
+  }
+
+  addLosses(s: LossSample): void {
+    this.lossN++;
+    for (const k of LOSS_KEYS) {
+      const v = s[k];
+      if (v !== undefined) {
+        this.lossSum[k] += v;
+        this.lossCount[k]++;
+      }
+    }
+  }
+
+  /** Emit when the interval has passed (or `force`). */
+  maybeEmit(
+    base: { step: number; totalSteps: number; updates: number; episodes: number; elapsedSec: number },
+    evals: { evalReturn?: number | undefined; evalBaselineReturn?: number | undefined },
+    force = false,
+  ): void {
+    if (this.emit === undefined) return;
+    const now = this.clock();
+    if (!force && now - this.lastClock < 1000 / this.hz) return;
+    this.lastClock = now;
+    const real = performance.now();
+    const dt = (real - this.lastReal) / 1000;
+    const m: TrainMetrics = {
+      ...base,
+      stepsPerSec: dt > 0 ? (base.step - this.lastStep) / dt : 0,
+    };
+    this.lastReal = real;
+    this.lastStep = base.step;
+    if (this.epN > 0) {
+      m.episodeReturn = this.epReturn / this.epN;
+      m.episodePnl = this.epPnl / this.epN;
+    }
+    if (this.invN > 0) m.meanAbsInventory = this.invAbs / this.invN;
+    for (const k of LOSS_KEYS) if (this.lossCount[k] > 0) m[k] = this.lossSum[k] / this.lossCount[k];
+    if (evals.evalReturn !== undefined) m.evalReturn = evals.evalReturn;
+    if (evals.evalBaselineReturn !== undefined) m.evalBaselineReturn = evals.evalBaselineReturn;
+    this.epN = this.epReturn = this.epPnl = this.invN = this.invAbs = this.lossN = 0;
+    for (const k of LOSS_KEYS) this.lossSum[k] = this.lossCount[k] = 0;
+    this.emitted++;
+    this.emit(m);
+  }
+}
+
+/** The guard: the first non-finite loss, or one whose magnitude exceeds `bound` (undefined: all fine). */
+export function lossProblem(losses: Record<string, number>, bound: number): string | undefined {
+  for (const [name, v] of Object.entries(losses)) {
+    if (!Number.isFinite(v)) return `${name} is ${v}`;
+    if (Math.abs(v) > bound) return `${name} ${v.toExponential(3)} exceeds the bound ${bound}`;
+  }
+  return undefined;
+}
+
+export function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+// -----------------------------------------------------------------------------------------------------
+// The shared trainer.
+
+export interface RunContext {
+  opts: TrainRunOptions;
+  metrics: MetricsWindow;
+  startReal: number;
+  deadline: number;
+  lastYield: number;
+}
+
+export type StopCause = 'abort' | 'time';
+
+export abstract class BaseTrainer implements TrainerHandle {
+  abstract readonly algo: TrainAlgo;
+  readonly config: TrainConfig;
+  readonly backend: string;
+  readonly backendLine: string;
+  readonly runDir: string;
+  startStep = 0;
+  resumedFrom: CheckpointInfo | undefined;
+
+  protected readonly cfg: TrainConfig;
+  protected readonly opts: TrainerSetup['opts'];
+  protected readonly hash: string;
+  protected readonly normalizer: RunningNormalizer | null;
+  protected step = 0;
+  protected updates = 0;
+  protected episodes = 0;
+  protected evalReturn: number | undefined;
+  protected evalBaselineReturn: number | undefined;
+  protected lastEvalStep = -1;
+  protected lastCheckpoint: CheckpointInfo | undefined;
+  /** Most recent raw training observation (the reference of the quote curves). */
+  protected refObs: Float64Array | null = null;
+  /** Episode length in time units (known after the first reset). */
+  protected episodeHorizon = Number.NaN;
+  protected disposed = false;
+  private running = false;
+  private pendingLog: string[];
+  private logSink: ((line: string) => void) | undefined;
+  private evalEnv: TrainEnv | undefined;
+  private baselineCache: number | undefined;
+  private normScratch: Float64Array;
+
+  constructor(s: TrainerSetup, obsDim: number) {
+    this.cfg = s.cfg;
+    this.config = s.cfg;
+    this.backend = s.backend;
+    this.backendLine = s.backendLine;
+    this.runDir = s.runDir;
+    this.opts = s.opts;
+    this.hash = configHash(s.cfg);
+    this.pendingLog = [...(s.log ?? [])];
+    this.normalizer = s.cfg.normalizeObservations ? new RunningNormalizer(obsDim) : null;
+    this.normScratch = new Float64Array(obsDim);
+  }
+
+  /** Build the agent and, when resuming, load the checkpoint. */
+  abstract init(checkpoint: LoadedCheckpoint | undefined): Promise<void>;
+  protected abstract policy(): Policy;
+  protected abstract loop(ctx: RunContext): Promise<TrainResult>;
+  /** The state for writeCheckpoint (counters, cursors, agent snapshot, replay). */
+  protected abstract checkpointState(): Promise<CheckpointState>;
+  protected abstract disposeAgent(): void;
+
+  async run(opts: TrainRunOptions = {}): Promise<TrainResult> {
+    if (this.disposed) throw new Error('Trainer.run: the trainer was disposed');
+    if (this.running) throw new Error('Trainer.run: already running');
+    this.running = true;
+    this.logSink = opts.onLog;
+    for (const line of this.pendingLog.splice(0)) opts.onLog?.(line);
+    const startReal = performance.now();
+    const maxMin = this.cfg.budget.maxMinutes;
+    const ctx: RunContext = {
+      opts,
+      metrics: new MetricsWindow(
+        this.opts.maxMetricsHz,
+        this.opts.clock ?? (() => performance.now()),
+        opts.onMetrics,
+        this.step,
+      ),
+      startReal,
+      deadline: maxMin !== undefined ? startReal + maxMin * 60_000 : Number.POSITIVE_INFINITY,
+      lastYield: startReal,
+    };
+    try {
+      const result = await this.loop(ctx);
+      this.emitMetrics(ctx, true);
+      return result;
+    } finally {
+      this.running = false;
+      this.logSink = undefined;
+    }
+  }
+
+  quoteCurves(inventories: readonly number[]): QuoteCurve[] {
+    if (this.disposed) throw new Error('Trainer.quoteCurves: the trainer was disposed');
+    const cfg = this.cfg;
+    const ref = this.referenceObservation();
+    const te = this.evalEnvironment();
+    const m = te.env.options.action;
+    const policy = this.policy();
+    const x = new Float32Array(ref.length);
+    const a = new Float32Array(policy.actionDim);
+    const raw = Float64Array.from(ref);
+    const agent: QuoteCurve = { name: 'agent', points: [] };
+    for (const q of inventories) {
+      raw[te.inventoryIndex] = q / cfg.env.inventoryScale;
+      this.normalizeInto(raw, x);
+      policy.act(x, true, a);
+      agent.points.push({ q, bid: actionToOffset(m, a[0]!), ask: actionToOffset(m, a[1]!) });
+    }
+    const bp = baselineParams(cfg);
+    const timeLeft = ref[te.timeLeftIndex]!;
+    const tau = Number.isFinite(this.episodeHorizon) ? timeLeft * this.episodeHorizon : 0;
+    const clips = inventories.map((q) => q / bp.orderSizeLots);
+    const as: QuoteCurve = {
+      name: 'AS',
+      points: asQuotes({ sigma: bp.sigma, k: bp.k, gamma: bp.gamma, T: tau }, clips).map((r, i) => ({
+        q: inventories[i]!,
+        bid: r.bid,
+        ask: r.ask,
+      })),
+    };
+    const glft = new GlftModel({
+      gamma: bp.gamma,
+      sigma: bp.sigma,
+      A: bp.A,
+      k: bp.k,
+      Q: bp.Q,
+      method: 'exact',
+    });
+    const gl: QuoteCurve = {
+      name: 'GLFT',
+      points: inventories.map((q) => {
+        const c = Math.max(-bp.Q, Math.min(bp.Q, Math.round(q / bp.orderSizeLots)));
+        return { q, bid: glft.bidDistance(c, tau), ask: glft.askDistance(c, tau) };
+      }),
+    };
+    return [agent, as, gl];
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposeAgent();
+  }
+
+  // --------------------------------------------------------------------------------------------------
+  // Helpers for the loops.
+
+  protected log(line: string): void {
+    if (this.logSink) this.logSink(line);
+    else this.pendingLog.push(line);
+  }
+
+  /** Gate, yield at least every YIELD_MS, then report a stop cause (abort, time budget) if any. */
+  protected async tick(ctx: RunContext): Promise<StopCause | null> {
+    if (ctx.opts.gate) await ctx.opts.gate();
+    const now = performance.now();
+    if (now - ctx.lastYield >= YIELD_MS) {
+      await yieldToLoop();
+      ctx.lastYield = performance.now();
+    }
+    if (ctx.opts.signal?.aborted === true) return 'abort';
+    if (now > ctx.deadline) return 'time';
+    return null;
+  }
+
+  /** Yield to the event loop when YIELD_MS have passed since the last yield (no gate, no stop check). */
+  protected async maybeYield(ctx: RunContext): Promise<void> {
+    if (performance.now() - ctx.lastYield >= YIELD_MS) {
+      await yieldToLoop();
+      ctx.lastYield = performance.now();
+    }
+  }
+
+  protected emitMetrics(ctx: RunContext, force = false): void {
+    ctx.metrics.maybeEmit(
+      {
+        step: this.step,
+        totalSteps: this.cfg.budget.totalSteps,
+        updates: this.updates,
+        episodes: this.episodes,
+        elapsedSec: (performance.now() - ctx.startReal) / 1000,
+      },
+      { evalReturn: this.evalReturn, evalBaselineReturn: this.evalBaselineReturn },
+      force,
+    );
+  }
+
+  /** y = clip((x − mean)/std, ±OBS_CLIP) without updating the statistics (or a plain copy). */
+  protected normalizeInto(raw: ArrayLike<number>, out: Float32Array, offset = 0): void {
+    const n = this.normScratch.length;
+    if (this.normalizer) {
+      this.normalizer.normalize(raw, this.normScratch, OBS_CLIP);
+      for (let i = 0; i < n; i++) out[offset + i] = this.normScratch[i]!;
+    } else for (let i = 0; i < n; i++) out[offset + i] = raw[i]!;
+  }
+
+  /** Record the episode length on the first reset of any env. */
+  protected noteReset(te: TrainEnv): void {
+    if (Number.isFinite(this.episodeHorizon)) return;
+    const o = te.sim.lastObservation();
+    if (o === null) return;
+    this.episodeHorizon = this.cfg.env.horizon ?? o.horizon - o.t;
+  }
+
+  /** Let the test hook see a training env (call once per env, after super()). */
+  protected hookTrainEnv(te: TrainEnv, index: number): void {
+    this.opts.envHook?.(te, 'train', index);
+  }
+
+  private evalEnvironment(): TrainEnv {
+    if (!this.evalEnv) {
+      this.evalEnv = makeEnv(this.cfg);
+      this.opts.envHook?.(this.evalEnv, 'eval', 0);
+    }
+    return this.evalEnv;
+  }
+
+  private referenceObservation(): Float64Array {
+    if (this.refObs) return this.refObs;
+    const te = this.evalEnvironment();
+    const obs = te.env.reset(evaluationSeed(this.cfg), 0);
+    this.noteReset(te);
+    return obs;
+  }
+
+  /**
+   * Evaluate the deterministic policy (and, once, the AS baseline) on the evaluation paths. Returns a
+   * failure reason when the policy produced a non-finite action.
+   */
+  protected async evaluate(ctx: RunContext): Promise<string | undefined> {
+    const E = this.cfg.budget.evalEpisodes;
+    if (E === 0) return undefined;
+    const te = this.evalEnvironment();
+    const seed = evaluationSeed(this.cfg);
+    const policy = this.policy();
+    const x = new Float32Array(te.obsDim);
+    const a = new Float32Array(policy.actionDim);
+    let total = 0;
+    for (let e = 0; e < E; e++) {
+      let obs = te.env.reset(seed, e);
+      this.noteReset(te);
+      for (;;) {
+        this.normalizeInto(obs, x);
+        policy.act(x, true, a);
+        if (!allFinite(a)) return `the policy's action is non-finite in evaluation (update ${this.updates})`;
+        const r = te.env.step(a);
+        total += r.reward;
+        if (r.terminated || r.truncated) break;
+        obs = r.observation;
+        await this.maybeYield(ctx);
+      }
+    }
+    if (this.baselineCache === undefined) {
+      const driver = new BaselineDriver(te, makeBaselineQuoter(this.cfg, 'as'), this.cfg.env.horizon);
+      let base = 0;
+      for (let e = 0; e < E; e++) {
+        te.env.reset(seed, e);
+        driver.reset();
+        for (;;) {
+          driver.action(a);
+          const r = te.env.step(a);
+          base += r.reward;
+          if (r.terminated || r.truncated) break;
+          await this.maybeYield(ctx);
+        }
+      }
+      this.baselineCache = base / E;
+    }
+    this.evalReturn = total / E;
+    this.evalBaselineReturn = this.baselineCache;
+    this.lastEvalStep = this.step;
+    this.log(
+      `eval at step ${this.step}: return ${fmt(this.evalReturn)} (AS baseline ${fmt(this.evalBaselineReturn)}) over ${E} paths`,
+    );
+    return undefined;
+  }
+
+  /** Write a checkpoint (and prune). Returns a failure reason when the weights are non-finite. */
+  protected async saveCheckpoint(ctx: RunContext): Promise<string | undefined> {
+    const state = await this.checkpointState();
+    let info: CheckpointInfo;
+    try {
+      info = writeCheckpoint(this.runDir, state, {
+        ...(this.opts.maxReplayBytes !== undefined ? { maxReplayBytes: this.opts.maxReplayBytes } : {}),
+      });
+    } catch (e) {
+      if (e instanceof NonFiniteWeightsError)
+        return `weights are non-finite at update ${this.updates} (${e.where}); ${this.keptCheckpoint()}`;
+      throw e;
+    }
+    this.lastCheckpoint = info;
+    pruneCheckpoints(this.runDir, this.cfg.budget.keepCheckpoints);
+    ctx.opts.onCheckpoint?.(info);
+    this.log(
+      `checkpoint ${info.id} (step ${info.step}, ${info.updates} updates, ${info.episodes} episodes` +
+        `${info.evalReturn !== undefined ? `, eval ${fmt(info.evalReturn)}` : ''})`,
+    );
+    return undefined;
+  }
+
+  /** "kept checkpoint step-…" or "no checkpoint was written yet". */
+  protected keptCheckpoint(): string {
+    return this.lastCheckpoint
+      ? `kept checkpoint ${this.lastCheckpoint.id}`
+      : 'no checkpoint was written yet';
+  }
+
+  protected baseCheckpointState(): Omit<CheckpointState, 'agent' | 'nextPath' | 'trainer' | 'replay'> {
+    return {
+      algo: this.algo,
+      step: this.step,
+      updates: this.updates,
+      episodes: this.episodes,
+      configHash: this.hash,
+      ...(this.evalReturn !== undefined ? { evalReturn: this.evalReturn } : {}),
+      ...(this.evalBaselineReturn !== undefined ? { evalBaselineReturn: this.evalBaselineReturn } : {}),
+      normalizer: this.normalizer ? this.normalizer.toJSON() : null,
+    };
+  }
+
+  /** Counters, normalizer and evaluation from a checkpoint. */
+  protected restoreBase(c: LoadedCheckpoint): void {
+    const m = c.manifest;
+    this.step = m.step;
+    this.updates = m.updates;
+    this.episodes = m.episodes;
+    this.startStep = m.step;
+    this.resumedFrom = c.info;
+    this.lastCheckpoint = c.info;
+    this.evalReturn = m.evalReturn;
+    this.evalBaselineReturn = m.evalBaselineReturn;
+    if (this.normalizer) {
+      if (m.normalizer === null)
+        throw new CheckpointError(c.info.dir, 'has no observation normalizer, but the config normalizes');
+      const n = RunningNormalizer.fromJSON(m.normalizer);
+      if (n.dim !== this.normalizer.dim)
+        throw new CheckpointError(
+          c.info.dir,
+          `normalizer has dim ${n.dim}, the env has ${this.normalizer.dim}`,
+        );
+      this.normalizer.merge(n);
+    }
+    this.log(`resuming from ${c.info.id} (step ${m.step}, ${m.updates} updates, ${m.episodes} episodes)`);
+  }
+
+  /** Final bookkeeping of a loop: failure (no checkpoint), or final eval/checkpoint then the result. */
+  protected async finish(ctx: RunContext, status: TrainStatus, reason?: string): Promise<TrainResult> {
+    if (status !== 'failed') {
+      if (status === 'finished' && this.lastEvalStep !== this.step) {
+        const bad = await this.evaluate(ctx);
+        if (bad !== undefined) return this.finish(ctx, 'failed', `${bad}; ${this.keptCheckpoint()}`);
+      }
+      if (this.lastCheckpoint?.step !== this.step || this.lastCheckpoint.evalReturn !== this.evalReturn) {
+        const bad = await this.saveCheckpoint(ctx);
+        if (bad !== undefined) return this.finish(ctx, 'failed', bad);
+      }
+    }
+    if (reason !== undefined) this.log(`${status}: ${reason}`);
+    return {
+      status,
+      ...(reason !== undefined ? { reason } : {}),
+      step: this.step,
+      updates: this.updates,
+      episodes: this.episodes,
+      ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
+    };
+  }
+
+  protected stopReason(cause: StopCause): string {
+    return cause === 'abort'
+      ? `stopped at step ${this.step} by request`
+      : `stopped at step ${this.step}: the time budget of ${this.cfg.budget.maxMinutes} min is spent`;
+  }
+}
+
+export function fmt(x: number | undefined): string {
+  if (x === undefined) return '–';
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(3) : x.toFixed(a >= 100 ? 1 : 3);
+}
