@@ -11,7 +11,11 @@ Commands:
       Run every strategy in a YAML config over the scenario's paths; print the results table.
   quotes --model glft|as --method exact|asymptotic --sigma S --A A --k K --gamma G --T T --Q Q [--t T0] [--json]
       Optimal bid/ask distances from the mid for each inventory q in [-Q, Q].
-  bench [--json OUT] [--only book,lobster,sim,vectorEnv,as2008,ui]
+  train --config FILE [--run-dir DIR] [--resume] [--data-dir DIR] [--steps N] [--quiet]
+      Train an RL agent (SAC or PPO, see resources/configs/sac-default.yaml); checkpoints in the run dir.
+  eval --checkpoint DIR [--episodes N] [--json OUT] [--quiet]
+      Evaluate a trained agent against AS, GLFT and fixed spread on held-out seeds (95% CIs, paired tests).
+  bench [--json OUT] [--only book,lobster,sim,vectorEnv,as2008,sac,ppo,rollout,ui]
       Run the performance benchmarks and print JSON.
   serve [--port N] [--host H] [--data-dir DIR]
       The web shell: serves the app and its API on http://127.0.0.1:5317 with an access token.
@@ -24,6 +28,8 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   backtest: async () => (await import('./backtest')).backtestCommand,
   quotes: async () => (await import('./quotes')).quotesCommand,
+  train: async () => (await import('./train')).trainCommand,
+  eval: async () => (await import('./eval')).evalCommand,
   bench: async () => (await import('./bench')).benchCommand,
   serve: async () => (await import('./serve')).serveCommand,
 };

@@ -1,0 +1,190 @@
+/**
+ * `quotebench eval` in process: a SAC and a PPO run trained on one tiny problem, evaluated together
+ * against tuned AS / GLFT / fixed-spread on held-out paths; the printed table and the JSON; determinism;
+ * invalid input (exit 2).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { evaluationSeed, parseTrainConfig, trainingSeed, type TrainConfig } from '../rl/train/config';
+import { createTrainer } from '../rl/train/trainer';
+import { evalCommand } from './eval';
+
+function tiny(algo: 'sac' | 'ppo', seed = 9): TrainConfig {
+  return parseTrainConfig(
+    `name: tiny-${algo}
+algo: ${algo}
+seed: ${seed}
+scenario:
+  mode: intensity
+  horizon: 1
+  dt: 0.02
+  s0: 100
+  price: { sigma: 2, increments: binomial }
+  intensity: { A: 140, k: 1.5 }
+env:
+  maxOffset: 3
+  inventoryScale: 5
+  reward: { inventory: 0.01 }
+sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 60 }
+ppo: { hidden: [16, 16], nEnvs: 2, nSteps: 50, minibatchSize: 50, epochs: 2 }
+budget: { totalSteps: 200, checkpointEvery: 100, evalEvery: 200, evalEpisodes: 2 }
+`,
+    'tiny.yaml',
+  );
+}
+
+let dir: string;
+let sacRun: string;
+let ppoRun: string;
+let otherRun: string;
+let out = '';
+let err = '';
+
+async function train(cfg: TrainConfig, name: string): Promise<string> {
+  const runDir = path.join(dir, name);
+  const t = await createTrainer(cfg, { runDir, quiet: true });
+  try {
+    expect((await t.run({})).status).toBe('finished');
+  } finally {
+    t.dispose();
+  }
+  return runDir;
+}
+
+async function run(args: string[]): Promise<number> {
+  out = '';
+  err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    return await evalCommand(args);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qb-eval-cli-'));
+  sacRun = await train(tiny('sac'), 'sac');
+  ppoRun = await train(tiny('ppo'), 'ppo');
+  otherRun = await train(tiny('sac', 10), 'sac-other-seed');
+}, 120_000);
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface EvalJson {
+  backend: string;
+  agents: Array<{ name: string; algo: string; step: number; trainingSeed: number }>;
+  tuning: {
+    seed: number;
+    paths: number;
+    candidates: Array<{ family: string; params: Record<string, number>; reward: number }>;
+    best: Record<string, { params: Record<string, number>; reward: number }>;
+  };
+  evaluation: {
+    seed: number;
+    firstPath: number;
+    paths: number;
+    quoters: Array<{
+      name: string;
+      kind: string;
+      params: Record<string, unknown>;
+      perPath: { reward: number[] };
+    }>;
+  };
+  comparison: { bestBaseline: string; tests: Array<{ agent: string; reward: { pValue: number } }> };
+}
+
+describe('quotebench eval', () => {
+  it('evaluates SAC and PPO against tuned baselines on held-out paths', async () => {
+    const json = path.join(dir, 'out', 'eval.json');
+    const args = [
+      '--checkpoint',
+      sacRun,
+      '--checkpoint',
+      ppoRun,
+      '--episodes',
+      '6',
+      '--tune-episodes',
+      '3',
+      '--gammas',
+      '0.01,0.1,1',
+      '--resamples',
+      '200',
+      '--json',
+      json,
+      '--quiet',
+    ];
+    expect(await run(args)).toBe(0);
+    expect(out).toMatch(/backend: (wasm|cpu|tensorflow)/);
+    expect(out).toMatch(/Baselines tuned on 3 training paths \(seed 9\)/);
+    for (const name of ['SAC', 'PPO', 'AS', 'GLFT', 'fixed-spread']) expect(out).toContain(name);
+    expect(out).toMatch(/Paired tests vs the best baseline by mean reward/);
+
+    const j = JSON.parse(fs.readFileSync(json, 'utf8')) as EvalJson;
+    expect(j.agents.map((a) => [a.name, a.algo, a.step])).toEqual([
+      ['SAC', 'sac', 200],
+      ['PPO', 'ppo', 200],
+    ]);
+    const cfg = tiny('sac');
+    // tuning on training paths, evaluation on the evaluation seed past the trainer's eval paths
+    expect(j.tuning.seed).toBe(trainingSeed(cfg));
+    expect(j.evaluation.seed).toBe(evaluationSeed(cfg));
+    expect(j.evaluation.seed).not.toBe(j.tuning.seed);
+    expect(j.evaluation.firstPath).toBe(1000);
+    expect(j.evaluation.paths).toBe(6);
+    expect(j.evaluation.quoters.map((q) => [q.name, q.kind])).toEqual([
+      ['SAC', 'agent'],
+      ['PPO', 'agent'],
+      ['AS', 'baseline'],
+      ['GLFT', 'baseline'],
+      ['fixed-spread', 'baseline'],
+    ]);
+    // the tuned γ is the grid's best by mean reward, and it is what the AS quoter ran with
+    const asCands = j.tuning.candidates.filter((c) => c.family === 'as');
+    expect(asCands.map((c) => c.params.gamma)).toEqual([0.01, 0.1, 1]);
+    const bestAs = asCands.reduce((b, c) => (c.reward > b.reward ? c : b));
+    expect(j.tuning.best.as!.params.gamma).toBe(bestAs.params.gamma);
+    expect(j.evaluation.quoters[2]!.params.gamma).toBe(bestAs.params.gamma);
+    // one paired test per agent against the best baseline by mean reward
+    const means = j.evaluation.quoters.slice(2).map((q) => ({
+      name: q.name,
+      m: q.perPath.reward.reduce((s, x) => s + x, 0) / q.perPath.reward.length,
+    }));
+    const best = means.reduce((b, c) => (c.m > b.m ? c : b));
+    expect(j.comparison.bestBaseline).toBe(best.name);
+    expect(j.comparison.tests.map((t) => t.agent)).toEqual(['SAC', 'PPO']);
+    for (const t of j.comparison.tests) expect(t.reward.pValue).toBeGreaterThanOrEqual(0);
+
+    // same inputs, same numbers
+    const first = fs.readFileSync(json, 'utf8');
+    expect(await run(args)).toBe(0);
+    expect(fs.readFileSync(json, 'utf8')).toBe(first);
+  }, 120_000);
+
+  it('rejects invalid input with exit code 2 and a message naming it', async () => {
+    expect(await run([])).toBe(2);
+    expect(err).toMatch(/--checkpoint DIR is required/);
+    expect(await run(['--checkpoint', sacRun, '--episodes', '1'])).toBe(2);
+    expect(err).toMatch(/--episodes must be an integer ≥ 2/);
+    expect(await run(['--checkpoint', sacRun, '--gammas', '0.1,-1'])).toBe(2);
+    expect(err).toMatch(/--gammas/);
+    expect(await run(['--checkpoint', sacRun, '--pick', 'worst'])).toBe(2);
+    expect(err).toMatch(/--pick must be latest or best/);
+    expect(await run(['--checkpoint', path.join(dir, 'missing'), '--quiet'])).toBe(2);
+    expect(err).toMatch(/no such directory/);
+    // agents trained on different seeds would not face the same held-out paths
+    expect(await run(['--checkpoint', sacRun, '--checkpoint', otherRun, '--quiet'])).toBe(2);
+    expect(err).toMatch(/trained on another problem/);
+  }, 60_000);
+});

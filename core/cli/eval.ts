@@ -1,0 +1,275 @@
+/**
+ * `quotebench eval --checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N]
+ *                  [--gammas LIST] [--first-path N] [--pick latest|best] [--resamples B] [--quiet]`
+ *
+ * Evaluates trained agents against the classical quoters on held-out paths and prints the results
+ * table (core/rl/eval/report.ts): per quoter the mean over paths of reward, PnL, Sharpe, Sortino, max
+ * drawdown, 99% ES, fill rate and realized spread (bps) with percentile-bootstrap 95% CIs, then a
+ * paired test (bootstrap CI of the mean difference, paired t, Wilcoxon signed-rank) of each agent
+ * against the best classical quoter by mean reward on the same paths.
+ *
+ * - Agents: each --checkpoint is a checkpoint directory or a run directory (its newest checkpoint, or
+ *   the best by the trainer's periodic evaluation with --pick best); loaded by
+ *   core/rl/train/load-policy.ts. Several agents (e.g. a SAC and a PPO run) must share the scenario,
+ *   env (reward, horizon, action box), baseline parameters and seed, so that they face the same paths.
+ * - Baselines: Avellaneda–Stoikov, GLFT and fixed spread, each tuned by grid search on --tune-episodes
+ *   training paths (default 20; core/rl/eval/tune-baselines.ts; --tune-episodes 0 skips tuning and
+ *   uses the config's baseline γ and the middle of the fixed-spread grid).
+ * - Paths: evaluationSeed(cfg) (never the training seed), paths --first-path … (default 1000, past every
+ *   path the trainer's own periodic evaluation can have used, so checkpoint selection does not leak into
+ *   the result) for --episodes paths (default 100).
+ * The JSON holds the backend, the agents (checkpoint, step, config name), the tuning grid with each
+ * candidate's mean reward, the full evaluation (per-path values included) and the paired tests.
+ *
+ * Exit codes: 0 done, 2 invalid usage, unreadable or mismatched checkpoints.
+ */
+import { canonicalJson, evaluationSeed, trainingSeed, type TrainConfig } from '../rl/train/config';
+import { compareToBest, evaluate, type Comparison, type EvalResult } from '../rl/eval/evaluate';
+import { formatEvalTable } from '../rl/eval/report';
+import {
+  BASELINE_NAMES,
+  candidateQuoter,
+  fixedSpreadGrid,
+  tuneBaselines,
+  tunedQuoters,
+  type TuneResult,
+} from '../rl/eval/tune-baselines';
+import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load-policy';
+import { describeTf, loadTf } from '../rl/tf/backend';
+import { barLength } from '../sim/backtest-config';
+import type { Quoter } from '../strategy/quoter';
+import { UsageError, numberOption, parse } from './args';
+import { ProgressBar } from './progress';
+import { formatTable } from './table';
+import { writeJsonAtomic } from './write-json';
+
+const NAME = 'quotebench eval';
+const SECONDS_PER_YEAR = 365 * 86_400;
+
+interface EvalArgs {
+  checkpoints: string[];
+  episodes: number;
+  tuneEpisodes: number;
+  firstPath: number;
+  resamples: number;
+  gammas: number[] | undefined;
+  pick: 'latest' | 'best';
+  json: string | undefined;
+  quiet: boolean;
+}
+
+function intOption(values: Record<string, unknown>, name: string, def: number, min: number): number {
+  const x = numberOption(values, name, { def });
+  if (!(Number.isSafeInteger(x) && x >= min))
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(values[name])}"`);
+  return x;
+}
+
+function parseEvalArgs(args: string[]): EvalArgs {
+  const values = parse(args, {
+    checkpoint: { type: 'string', multiple: true },
+    episodes: { type: 'string' },
+    'tune-episodes': { type: 'string' },
+    'first-path': { type: 'string' },
+    resamples: { type: 'string' },
+    gammas: { type: 'string' },
+    pick: { type: 'string' },
+    json: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  const checkpoints = values.checkpoint ?? [];
+  if (checkpoints.length === 0)
+    throw new UsageError('--checkpoint DIR is required (a checkpoint or run directory)');
+  let gammas: number[] | undefined;
+  if (values.gammas !== undefined) {
+    gammas = values.gammas.split(',').map((s) => Number(s.trim()));
+    if (gammas.length === 0 || gammas.some((g) => !(Number.isFinite(g) && g > 0)))
+      throw new UsageError(`--gammas must be a comma-separated list of numbers > 0, got "${values.gammas}"`);
+  }
+  const pick = values.pick ?? 'latest';
+  if (pick !== 'latest' && pick !== 'best')
+    throw new UsageError(`--pick must be latest or best, got "${pick}"`);
+  return {
+    checkpoints,
+    episodes: intOption(values, 'episodes', 100, 2),
+    tuneEpisodes: intOption(values, 'tune-episodes', 20, 0),
+    firstPath: intOption(values, 'first-path', 1000, 0),
+    resamples: intOption(values, 'resamples', 2000, 100),
+    gammas,
+    pick,
+    json: values.json,
+    quiet: values.quiet === true,
+  };
+}
+
+/** The parts of a config that must agree between agents evaluated together. */
+function sharedIdentity(cfg: TrainConfig): string {
+  return canonicalJson({ scenario: cfg.scenario, env: cfg.env, baseline: cfg.baseline, seed: cfg.seed });
+}
+
+export async function evalCommand(args: string[]): Promise<number> {
+  const err = (s: string): void => {
+    process.stderr.write(`${s}\n`);
+  };
+  let a: EvalArgs;
+  try {
+    a = parseEvalArgs(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${NAME}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+
+  const tfInfo = await loadTf({ quiet: true });
+  const backendLine = describeTf(tfInfo);
+  if (!a.quiet) err(backendLine);
+
+  const agents: LoadedPolicy[] = [];
+  try {
+    try {
+      for (const dir of a.checkpoints) agents.push(await loadPolicy(dir, { pick: a.pick }));
+    } catch (e) {
+      if (e instanceof PolicyLoadError) {
+        err(`${NAME}: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
+    const first = agents[0]!;
+    const cfg = first.cfg;
+    for (const ag of agents.slice(1))
+      if (sharedIdentity(ag.cfg) !== sharedIdentity(cfg)) {
+        err(
+          `${NAME}: ${ag.checkpoint.dir} was trained on another problem than ${first.checkpoint.dir} ` +
+            '(scenario, env, baseline and seed must be equal to evaluate agents on the same paths)',
+        );
+        return 2;
+      }
+    const names = uniqueNames(agents);
+    const evalSeed = evaluationSeed(cfg);
+    const trainSeeds = new Set(agents.map((ag) => trainingSeed(ag.cfg)));
+    if (trainSeeds.has(evalSeed)) {
+      err(`${NAME}: evaluation seed ${evalSeed} equals a training seed; refusing to evaluate`);
+      return 2;
+    }
+    if (!a.quiet)
+      for (const [i, ag] of agents.entries())
+        err(
+          `agent ${names[i]}: ${ag.cfg.algo.toUpperCase()} ${ag.checkpoint.dir} (step ${ag.checkpoint.step})`,
+        );
+
+    const bar = barLength(cfg.scenario);
+    const metrics = {
+      periodsPerYear: SECONDS_PER_YEAR / (bar * cfg.scenario.timeUnitSeconds),
+      markoutHorizon: 10 * bar,
+    };
+
+    // 1. Baselines tuned on training paths.
+    let tuning: TuneResult | undefined;
+    let baselines: Quoter[];
+    if (a.tuneEpisodes > 0) {
+      const tb = new ProgressBar('tune', process.stderr, !a.quiet);
+      tuning = tuneBaselines({
+        cfg,
+        paths: a.tuneEpisodes,
+        ...(a.gammas ? { gammas: a.gammas } : {}),
+        metrics,
+        onProgress: (d, t) => tb.update(d, t),
+      });
+      tb.done();
+      baselines = tunedQuoters(cfg, tuning);
+    } else {
+      const grid = fixedSpreadGrid(cfg);
+      const [halfSpread, skewPerLot] = grid[Math.floor(grid.length / 2)]!;
+      baselines = [
+        candidateQuoter(cfg, { family: 'as', params: { gamma: cfg.baseline.gamma } }, BASELINE_NAMES.as),
+        candidateQuoter(cfg, { family: 'glft', params: { gamma: cfg.baseline.gamma } }, BASELINE_NAMES.glft),
+        candidateQuoter(cfg, { family: 'fixed', params: { halfSpread, skewPerLot } }, BASELINE_NAMES.fixed),
+      ];
+    }
+
+    // 2. Everyone on the held-out paths.
+    const eb = new ProgressBar('eval', process.stderr, !a.quiet);
+    const result: EvalResult = evaluate({
+      scenario: cfg.scenario,
+      quoters: [...agents.map((ag, i) => ag.quoter(names[i])), ...baselines],
+      seed: evalSeed,
+      paths: a.episodes,
+      firstPath: a.firstPath,
+      reward: cfg.env.reward,
+      ...(cfg.env.horizon !== undefined ? { horizon: cfg.env.horizon } : {}),
+      metrics,
+      resamples: a.resamples,
+      onProgress: (d, t) => eb.update(d, t),
+    });
+    eb.done();
+    const comparison: Comparison = compareToBest(result, {
+      agents: names,
+      baselines: baselines.map((b) => b.name),
+      key: 'reward',
+    });
+
+    const out = process.stdout;
+    out.write(`${backendLine}\n`);
+    if (tuning) out.write(`\n${tuningTable(tuning)}`);
+    out.write(`\n${formatEvalTable(result, comparison)}`);
+    if (a.json) {
+      writeJsonAtomic(a.json, {
+        backend: tfInfo.backend,
+        backendLine,
+        agents: agents.map((ag, i) => ({
+          name: names[i],
+          algo: ag.cfg.algo,
+          config: ag.cfg.name,
+          runDir: ag.runDir,
+          checkpoint: ag.checkpoint.dir,
+          step: ag.checkpoint.step,
+          trainingSeed: trainingSeed(ag.cfg),
+        })),
+        tuning: tuning ?? null,
+        evaluation: result,
+        comparison,
+      });
+      if (!a.quiet) err(`wrote ${a.json}`);
+    }
+    return 0;
+  } finally {
+    for (const ag of agents) ag.dispose();
+  }
+}
+
+/** "SAC", "PPO"; "SAC-2", … when an algorithm appears more than once. */
+function uniqueNames(agents: LoadedPolicy[]): string[] {
+  const count = new Map<string, number>();
+  for (const ag of agents) count.set(ag.cfg.algo, (count.get(ag.cfg.algo) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return agents.map((ag) => {
+    const base = ag.cfg.algo.toUpperCase();
+    if (count.get(ag.cfg.algo) === 1) return base;
+    const k = (seen.get(ag.cfg.algo) ?? 0) + 1;
+    seen.set(ag.cfg.algo, k);
+    return `${base}-${k}`;
+  });
+}
+
+function tuningTable(t: TuneResult): string {
+  const rows = (['as', 'glft', 'fixed'] as const).map((f) => {
+    const b = t.best[f];
+    const n = t.candidates.filter((c) => c.family === f).length;
+    return [
+      BASELINE_NAMES[f],
+      Object.entries(b.params)
+        .map(([k, v]) => `${k}=${String(Number(v.toPrecision(4)))}`)
+        .join(' '),
+      b.reward,
+      b.rewardSe,
+      n,
+    ];
+  });
+  return (
+    `Baselines tuned on ${t.paths} training paths (seed ${t.seed}) by ${t.objective}:\n\n` +
+    formatTable(['Baseline', 'Chosen', 'Mean reward', 'SE', 'Grid size'], rows)
+  );
+}
