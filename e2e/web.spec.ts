@@ -486,13 +486,17 @@ describe('web shell in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     await expectTab('runs', 'runs-refresh');
     expect(await page.getByTestId('replay-start').count()).toBe(0);
+    await page.keyboard.press('ArrowRight');
+    await expectTab('training', 'train-start');
     await page.keyboard.press('ArrowRight'); // wraps
     await expectTab('backtest', 'run-backtest');
     await page.keyboard.press('ArrowLeft'); // wraps back
-    await expectTab('runs', 'runs-refresh');
+    await expectTab('training', 'train-start');
     await page.keyboard.press('Home');
     await expectTab('backtest', 'preset-select');
     await page.keyboard.press('End');
+    await expectTab('training', 'train-start');
+    await page.keyboard.press('ArrowLeft');
     await expectTab('runs', 'runs-refresh');
     await screenshot(page, 'web-keyboard-tabs');
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import backtestWorkerPath from '../core/jobs/backtest-worker?modulePath';
 import { JobRunner } from '../core/jobs/job-runner';
+import trainWorkerPath from '../core/jobs/train-worker?modulePath';
 import { AppService } from '../core/services/app-service';
 import { resolveDataDir } from '../core/store/data-dir';
 import { bindApi } from './ipc';
@@ -37,6 +38,7 @@ void app.whenReady().then(() => {
     version: app.getVersion(),
     jobs: new JobRunner({ workerEntry: pathToFileURL(backtestWorkerPath) }),
     nativeBinding: electronNativeBinding(),
+    training: { workerEntry: pathToFileURL(trainWorkerPath) },
   });
   unbind = bindApi(service, entryUrl);
   createMainWindow(entryUrl);

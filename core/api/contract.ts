@@ -5,7 +5,10 @@
  * back-end side of every transport (see registry.ts). Every failure crosses the boundary as an ApiError.
  */
 import { z } from 'zod';
+import type { CheckpointInfo, QuoteCurve, TrainAlgo, TrainMetrics } from '../rl/train/types';
 import type { EventTopic, MethodName } from './names';
+
+export type { CheckpointInfo, QuoteCurve, TrainAlgo, TrainMetrics } from '../rl/train/types';
 
 // ------------------------------------------------------------------------------------------------
 // Errors
@@ -18,6 +21,8 @@ export const API_ERROR_CODES = [
   'not_found',
   'conflict',
   'unauthorized',
+  /** The feature exists in the contract but is not available in this build (yet). */
+  'unavailable',
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -186,6 +191,122 @@ export interface SimTick {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Training (core/services/training-service.ts)
+
+/**
+ * running/paused: a worker is training it now. finished: the step budget was spent. stopped: stopped
+ * by the user (or the app closing) after writing a final checkpoint. failed: a loss went NaN or the
+ * worker died (the last good checkpoint is kept). incomplete: the process hosting it was killed.
+ * stopped, failed and incomplete runs can be resumed from their last checkpoint.
+ */
+export type TrainingStatus = 'running' | 'paused' | 'finished' | 'stopped' | 'failed' | 'incomplete';
+
+export interface TrainingRunRow {
+  id: string;
+  name: string;
+  algo: TrainAlgo;
+  seed: number;
+  codeVersion: string;
+  status: TrainingStatus;
+  /** Why it stopped, failed or is incomplete (null while running or when finished normally). */
+  reason: string | null;
+  /** tfjs backend of the worker that trained it last ('tensorflow' | 'wasm' | 'cpu'), once known. */
+  backend: string | null;
+  /** Where its checkpoints live (`<runDir>/checkpoints/step-NNNNNNNNN/`). */
+  runDir: string;
+  /** Environment steps reached (latest metrics sample). */
+  step: number;
+  totalSteps: number | null;
+  createdAt: string;
+  updatedAt: string;
+  checkpoints: number;
+  /** Step of the newest checkpoint (the resume point), null when there is none. */
+  lastCheckpointStep: number | null;
+}
+
+/** The numeric fields of TrainMetrics stored per sample (all but `step`). */
+export type TrainMetricField = Exclude<keyof TrainMetrics, 'step'>;
+
+/**
+ * A run's metrics history, column-wise. Up to `maxPoints` points: when more samples are stored they are
+ * averaged in equal-count buckets (a point's step is the last step of its bucket; each field is the
+ * mean over the bucket's samples that have it, so sparse fields such as evalReturn survive).
+ * Missing values are null.
+ */
+export type TrainMetricsHistory = {
+  /** Samples stored for the run. */
+  total: number;
+  downsampled: boolean;
+  step: number[];
+} & { [K in TrainMetricField]: (number | null)[] };
+
+export interface TrainingCheckpointRow extends CheckpointInfo {
+  createdAt: string;
+}
+
+export interface TrainingDetail {
+  run: TrainingRunRow;
+  /** The validated training config (YAML-equivalent object). */
+  config: unknown;
+  metrics: TrainMetricsHistory;
+  checkpoints: TrainingCheckpointRow[];
+}
+
+export interface TrainPreset {
+  id: string;
+  title: string;
+  description: string;
+  algo: TrainAlgo;
+  /** The training config as YAML text (editable in the UI). */
+  yaml: string;
+}
+
+export interface TrainQuoteCurves {
+  runId: string;
+  /**
+   * live: asked the training worker now. final: the curves the worker computed when the run ended
+   * (its final policy = its last checkpoint). checkpoint: computed by loading the latest checkpoint in
+   * a worker (runs that ended without final curves, e.g. after a crash).
+   */
+  source: 'live' | 'final' | 'checkpoint';
+  /** Training step of the policy the curves describe. */
+  step: number;
+  curves: QuoteCurve[];
+}
+
+/** Per-path metrics of an evaluation (core/rl/eval/evaluate.ts PathMetricKey; docs/metrics.md). */
+export type EvalMetricKey =
+  'reward' | 'pnl' | 'sharpe' | 'sortino' | 'maxDrawdown' | 'es99' | 'fillRate' | 'realizedSpreadBps';
+
+/** Mean over the evaluation paths and its percentile-bootstrap confidence interval. */
+export interface EvalMeanCi {
+  mean: number;
+  low: number;
+  high: number;
+}
+
+export interface TrainEvalRow {
+  /** The agent (the checkpoint's policy) or a baseline quoter (AS, GLFT, …). */
+  name: string;
+  kind: 'agent' | 'baseline';
+  summary: Record<EvalMetricKey, EvalMeanCi>;
+}
+
+export interface TrainEvalReport {
+  runId: string;
+  checkpoint: string;
+  step: number;
+  /** Evaluation paths (held-out seeds: never training paths). */
+  episodes: number;
+  seed: number;
+  /** Confidence level of the intervals, e.g. 0.95. */
+  level: number;
+  rows: TrainEvalRow[];
+  /** Free-text notes from the evaluator (paired tests against the best baseline, …). */
+  notes: string[];
+}
+
+// ------------------------------------------------------------------------------------------------
 // Inputs
 
 const id = z.string().min(1).max(100);
@@ -216,6 +337,19 @@ const replayStartInput = z.strictObject({
   maxBatchesPerSec: z.number().int().min(1).max(240).default(60),
 });
 
+const trainStartInput = z
+  .strictObject({
+    /** A training preset id (train.presets) … */
+    preset: z.string().min(1).max(100).optional(),
+    /** … or the YAML text of a training config. */
+    yaml: z.string().max(1_000_000).optional(),
+    /** Display name (default: the config's name, else the preset id). */
+    name: z.string().min(1).max(200).optional(),
+  })
+  .refine((x) => (x.preset === undefined) !== (x.yaml === undefined), {
+    message: 'give exactly one of preset or yaml',
+  });
+
 const methodSchemas = {
   'app.info': z.strictObject({}),
   'scenarios.presets': z.strictObject({}),
@@ -236,6 +370,24 @@ const methodSchemas = {
     action: z.enum(['pause', 'resume', 'step', 'speed', 'stop']),
     speed: z.number().min(0).max(1e6).optional(),
   }),
+  'train.presets': z.strictObject({}),
+  'train.start': trainStartInput,
+  'train.control': z.strictObject({ id, action: z.enum(['pause', 'resume', 'stop']) }),
+  'train.resume': z.strictObject({ id }),
+  'train.list': z.strictObject({ limit: z.number().int().min(1).max(1000).default(200) }),
+  'train.get': z.strictObject({ id, maxPoints: z.number().int().min(10).max(2000).default(2000) }),
+  'train.checkpoints': z.strictObject({ id }),
+  'train.quoteCurves': z.strictObject({
+    id,
+    /** Inventories (lots) to evaluate the policy at (default −10…10). */
+    inventories: z.array(z.number().finite().min(-1e6).max(1e6)).min(2).max(201).optional(),
+  }),
+  'train.evaluate': z.strictObject({
+    id,
+    /** A checkpoint id (e.g. "step-000120000"); default: the newest. */
+    checkpoint: z.string().min(1).max(100).optional(),
+    episodes: z.number().int().min(1).max(10_000).default(20),
+  }),
 } satisfies Record<MethodName, z.ZodType>;
 
 export interface MethodOutputs {
@@ -250,6 +402,15 @@ export interface MethodOutputs {
   'runs.delete': { deleted: boolean };
   'replay.start': ReplayState;
   'replay.control': ReplayState;
+  'train.presets': TrainPreset[];
+  'train.start': TrainingRunRow;
+  'train.control': TrainingRunRow;
+  'train.resume': TrainingRunRow;
+  'train.list': TrainingRunRow[];
+  'train.get': TrainingDetail;
+  'train.checkpoints': TrainingCheckpointRow[];
+  'train.quoteCurves': TrainQuoteCurves;
+  'train.evaluate': TrainEvalReport;
 }
 
 export interface EventPayloads {
@@ -258,6 +419,12 @@ export interface EventPayloads {
   'book.snapshot': BookSnapshot;
   'sim.tick': SimTick;
   'replay.state': ReplayState;
+  /** New samples of a training run since the previous event (≤ 10 events a second per run). */
+  'train.metrics': { runId: string; samples: TrainMetrics[] };
+  /** A training run's row whenever its status, backend or reason changes. */
+  'train.status': TrainingRunRow;
+  'train.checkpoint': { runId: string; checkpoint: TrainingCheckpointRow };
+  'train.log': { runId: string; at: string; line: string };
 }
 
 export const contract = { methods: methodSchemas } as const;

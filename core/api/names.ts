@@ -15,6 +15,15 @@ export const METHOD_NAMES = [
   'runs.delete',
   'replay.start',
   'replay.control',
+  'train.presets',
+  'train.start',
+  'train.control',
+  'train.resume',
+  'train.list',
+  'train.get',
+  'train.checkpoints',
+  'train.quoteCurves',
+  'train.evaluate',
 ] as const;
 
 export const EVENT_TOPICS = [
@@ -23,6 +32,10 @@ export const EVENT_TOPICS = [
   'book.snapshot',
   'sim.tick',
   'replay.state',
+  'train.metrics',
+  'train.status',
+  'train.checkpoint',
+  'train.log',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -1,8 +1,8 @@
 /**
- * The back end of the app: one object that owns the run store, the job runner, live replay sessions
- * and the event bus, and implements every method of the API contract. Electron's main process and the
- * headless server both host exactly this (each binds it to its own transport), so the two shells
- * cannot drift apart.
+ * The back end of the app: one object that owns the run store, the job runner, live replay sessions,
+ * the training service (training-service.ts) and the event bus, and implements every method of the
+ * API contract. Electron's main process and the headless server both host exactly this (each binds
+ * it to its own transport), so the two shells cannot drift apart.
  */
 import { randomUUID } from 'node:crypto';
 import { ApiException, type AppInfo, type JobInfo } from '../api/contract';
@@ -17,6 +17,7 @@ import { codeVersion } from '../store/code-version';
 import { openStore, type Store } from '../store/db';
 import { loadPresets } from './presets';
 import { ReplaySession } from './replay-session';
+import { TrainingService, type TrainingServiceOptions } from './training-service';
 
 /** Who is calling: sessions are owned by a client and stopped when it goes away. */
 export interface CallContext {
@@ -32,6 +33,8 @@ export interface AppServiceOptions {
   maxSessionsPerClient?: number;
   /** Path of a better-sqlite3 addon built for this runtime (Electron); default: the installed one. */
   nativeBinding?: string | undefined;
+  /** Training service options (worker entry, limits); the store, bus and data dir are the service's. */
+  training?: Omit<TrainingServiceOptions, 'store' | 'bus' | 'dataDir'>;
 }
 
 interface RunningJob {
@@ -43,6 +46,7 @@ export class AppService {
   readonly bus = new EventBus();
   readonly store: Store;
   readonly dispatch: Dispatch<CallContext>;
+  readonly training: TrainingService;
   private readonly jobs: JobRunner;
   private readonly running = new Map<string, RunningJob>();
   private readonly sessions = new Map<string, { owner: string; session: ReplaySession }>();
@@ -51,6 +55,12 @@ export class AppService {
   constructor(private readonly opts: AppServiceOptions) {
     this.store = openStore(opts.dataDir, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
     this.jobs = opts.jobs ?? new JobRunner();
+    this.training = new TrainingService({
+      ...opts.training,
+      store: this.store,
+      bus: this.bus,
+      dataDir: this.store.dataDir,
+    });
     this.dispatch = createDispatcher(this.handlers());
   }
 
@@ -69,6 +79,7 @@ export class AppService {
     for (const job of this.running.values()) job.controller.abort();
     for (const s of this.sessions.values()) s.session.dispose();
     this.sessions.clear();
+    await this.training.close();
     await Promise.allSettled([...this.pending]);
     await this.jobs.close();
     this.store.close();
@@ -174,6 +185,15 @@ export class AppService {
         }
         return state;
       },
+      'train.presets': () => this.training.presets(),
+      'train.start': (input) => this.training.start(input),
+      'train.control': ({ id, action }) => this.training.control(id, action),
+      'train.resume': ({ id }) => this.training.resume(id),
+      'train.list': ({ limit }) => this.training.list(limit),
+      'train.get': ({ id, maxPoints }) => this.training.get(id, maxPoints),
+      'train.checkpoints': ({ id }) => this.training.checkpoints(id),
+      'train.quoteCurves': ({ id, inventories }) => this.training.quoteCurves(id, inventories),
+      'train.evaluate': ({ id, checkpoint, episodes }) => this.training.evaluate(id, checkpoint, episodes),
     };
   }
 

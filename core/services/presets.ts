@@ -1,34 +1,66 @@
 /**
- * Scenario presets: the example configs shipped in resources/configs/, offered in the UI as starting
- * points (their YAML is editable there). Read once per call; they are small.
+ * Presets: the example configs shipped in resources/configs/, offered in the UI as starting points
+ * (their YAML is editable there). Backtest scenario configs and training configs share the folder; a
+ * training config is one with a top-level `algo` key (core/rl/train/config.ts), and each list only
+ * takes its own kind. Read once per call; they are small.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { ScenarioPreset } from '../api/contract';
+import type { ScenarioPreset, TrainAlgo, TrainPreset } from '../api/contract';
 
 export function defaultConfigsDir(): string {
   return fileURLToPath(new URL('../../resources/configs/', import.meta.url));
 }
 
-export function loadPresets(dir = defaultConfigsDir()): ScenarioPreset[] {
+interface PresetDoc {
+  name?: unknown;
+  description?: unknown;
+  algo?: unknown;
+  scenario?: { mode?: unknown };
+}
+
+function readConfigs(dir: string): { id: string; yaml: string; doc: PresetDoc | null }[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort();
   return files.map((f) => {
     const yaml = readFileSync(`${dir}/${f}`, 'utf8');
-    const doc = parse(yaml) as {
-      name?: unknown;
-      description?: unknown;
-      scenario?: { mode?: unknown };
-    } | null;
-    const id = f.replace(/\.yaml$/, '');
-    return {
+    let doc: PresetDoc | null = null;
+    try {
+      const parsed: unknown = parse(yaml);
+      if (typeof parsed === 'object' && parsed !== null) doc = parsed as PresetDoc;
+    } catch {
+      // A broken file still shows up (its YAML errors surface when it is used).
+    }
+    return { id: f.replace(/\.yaml$/, ''), yaml, doc };
+  });
+}
+
+const isTraining = (doc: PresetDoc | null): boolean => doc?.algo !== undefined;
+
+/** Backtest scenario presets (every config without a top-level `algo`). */
+export function loadPresets(dir = defaultConfigsDir()): ScenarioPreset[] {
+  return readConfigs(dir)
+    .filter((c) => !isTraining(c.doc))
+    .map(({ id, yaml, doc }) => ({
       id,
       title: typeof doc?.name === 'string' ? doc.name : id,
       description: typeof doc?.description === 'string' ? doc.description : '',
       mode: doc?.scenario?.mode === 'book' ? 'book' : 'intensity',
       yaml,
-    };
-  });
+    }));
+}
+
+/** Training presets (configs with a top-level `algo`: sac-default, ppo-default, sac-as, …). */
+export function loadTrainPresets(dir = defaultConfigsDir()): TrainPreset[] {
+  return readConfigs(dir)
+    .filter((c) => isTraining(c.doc))
+    .map(({ id, yaml, doc }) => ({
+      id,
+      title: typeof doc?.name === 'string' ? doc.name : id,
+      description: typeof doc?.description === 'string' ? doc.description.trim() : '',
+      algo: (doc?.algo === 'ppo' ? 'ppo' : 'sac') satisfies TrainAlgo,
+      yaml,
+    }));
 }

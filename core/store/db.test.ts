@@ -80,7 +80,16 @@ describe('schema and migrations', () => {
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['artifacts', 'fills', 'run_results', 'runs', 'series']);
+    expect(tables).toEqual([
+      'artifacts',
+      'fills',
+      'run_results',
+      'runs',
+      'series',
+      'training_checkpoints',
+      'training_metrics',
+      'training_runs',
+    ]);
     db.close();
   });
 
@@ -110,7 +119,7 @@ describe('schema and migrations', () => {
     db.close();
     expect(() => openStore(dir)).toThrow(SchemaTooNewError);
     expect(() => openStore(dir)).toThrow(
-      /schema version 99, but this build of Quotebench knows versions up to 1/,
+      new RegExp(`schema version 99, but this build of Quotebench knows versions up to ${SCHEMA_VERSION}`),
     );
     const after = raw();
     expect(after.pragma('user_version', { simple: true })).toBe(99);

@@ -10,7 +10,8 @@
  * - On open, every 'running' run whose owner is gone is marked 'incomplete' in one transaction: a
  *   process killed mid-run leaves an incomplete run, never a corrupt database or a half-written one.
  *   (Owner = pid + host recorded at create; a run of another live process on this host, or of another
- *   store open in this process, is left alone.)
+ *   store open in this process, is left alone.) Training runs likewise: a 'running' or 'paused'
+ *   training run whose owner is gone becomes 'incomplete' (resumable from its last checkpoint).
  * - All writes go through IMMEDIATE transactions (no read→write upgrade deadlocks between processes).
  * Everything is synchronous, like better-sqlite3: use it from one thread (the main/service thread).
  */
@@ -21,6 +22,7 @@ import { ArtifactRepository } from './artifact-repository';
 import { StoreError } from './errors';
 import { migrate, SchemaTooNewError, userVersion } from './migrations';
 import { RunRepository } from './run-repository';
+import { TrainingRepository } from './training-repository';
 
 export { StoreError, type StoreErrorCode } from './errors';
 export { SchemaTooNewError, SCHEMA_VERSION } from './migrations';
@@ -33,6 +35,13 @@ export type {
   FinalStatus,
   NumericFields,
 } from './run-repository';
+export type {
+  TrainingRepository,
+  NewTrainingRun,
+  FinalTrainingStatus,
+  LiveTrainingStatus,
+  StoredCurves,
+} from './training-repository';
 
 export const STORE_FILE = 'quotebench.sqlite';
 
@@ -55,7 +64,10 @@ export interface Store {
   readonly schemaVersion: number;
   /** Runs this open found orphaned ('running' with no live owner) and marked 'incomplete'. */
   readonly recovered: readonly string[];
+  /** Training runs this open found orphaned ('running'/'paused' with no live owner): now 'incomplete'. */
+  readonly recoveredTraining: readonly string[];
   readonly runs: RunRepository;
+  readonly training: TrainingRepository;
   readonly artifacts: ArtifactRepository;
   /** Run `fn` in one IMMEDIATE transaction (nested calls become savepoints); rolled back if it throws. */
   transaction<T>(fn: () => T): T;
@@ -89,13 +101,17 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
     migrate(db, file);
     const runs = new RunRepository(db, now);
     const artifacts = new ArtifactRepository(db, now);
+    const training = new TrainingRepository(db, now);
     const recovered = runs.recoverOrphans();
+    const recoveredTraining = training.recoverOrphans();
     return {
       dataDir: dir,
       file,
       schemaVersion: userVersion(db),
       recovered,
+      recoveredTraining,
       runs,
+      training,
       artifacts,
       transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
       integrityCheck: () =>
@@ -104,6 +120,7 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
           .join('\n'),
       close: () => {
         runs.detach();
+        training.detach();
         if (db.open) db.close();
       },
     };

@@ -11,6 +11,14 @@
  * - Every other table hangs off runs(id) with ON DELETE CASCADE: deleting a run leaves no orphan rows.
  * - series and fills hold one row per stored path; their columns are BLOBs of little-endian Float64
  *   (side: Uint8) values, NaN preserved, with the element count in `bars + 1` / `count`.
+ *
+ * Invariants of version 2 (training runs, core/store/training-repository.ts):
+ * - training_runs.status ∈ TrainingStatus; a 'running' or 'paused' row belongs to a live process
+ *   (owner_pid on owner_host) or is turned 'incomplete' by the next openStore. Its checkpoints on disk
+ *   live under run_dir.
+ * - training_metrics: one row per TrainMetrics sample, `seq` ordering them per run (continued across
+ *   resumes); absent optional fields are NULL. training_checkpoints: one row per checkpoint
+ *   directory the trainer reported. Both hang off training_runs(id) with ON DELETE CASCADE.
  */
 import type Database from 'better-sqlite3';
 
@@ -86,6 +94,66 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL,
     PRIMARY KEY (run_id, name)
   ) STRICT;
+  `,
+  // 2: training runs, their metrics history and checkpoints.
+  `
+  CREATE TABLE training_runs (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    algo         TEXT NOT NULL CHECK (algo IN ('sac', 'ppo')),
+    config_json  TEXT NOT NULL,
+    seed         INTEGER NOT NULL,
+    code_version TEXT NOT NULL,
+    status       TEXT NOT NULL
+                 CHECK (status IN ('running', 'paused', 'finished', 'stopped', 'failed', 'incomplete')),
+    reason       TEXT,
+    backend      TEXT,
+    run_dir      TEXT NOT NULL,
+    step         INTEGER NOT NULL DEFAULT 0,
+    total_steps  INTEGER,
+    curves_json  TEXT,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    owner_pid    INTEGER,
+    owner_host   TEXT
+  ) STRICT;
+  CREATE INDEX training_runs_by_created ON training_runs (created_at);
+  CREATE INDEX training_runs_live ON training_runs (status) WHERE status IN ('running', 'paused');
+
+  CREATE TABLE training_metrics (
+    run_id               TEXT NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
+    seq                  INTEGER NOT NULL,
+    step                 INTEGER NOT NULL,
+    total_steps          INTEGER NOT NULL,
+    updates              INTEGER NOT NULL,
+    episodes             INTEGER NOT NULL,
+    elapsed_sec          REAL NOT NULL,
+    steps_per_sec        REAL NOT NULL,
+    episode_return       REAL,
+    episode_pnl          REAL,
+    mean_abs_inventory   REAL,
+    actor_loss           REAL,
+    critic_loss          REAL,
+    alpha                REAL,
+    entropy              REAL,
+    approx_kl            REAL,
+    clip_fraction        REAL,
+    eval_return          REAL,
+    eval_baseline_return REAL,
+    PRIMARY KEY (run_id, seq)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE training_checkpoints (
+    run_id      TEXT NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
+    id          TEXT NOT NULL,
+    step        INTEGER NOT NULL,
+    updates     INTEGER NOT NULL,
+    episodes    INTEGER NOT NULL,
+    dir         TEXT NOT NULL,
+    eval_return REAL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+  ) STRICT, WITHOUT ROWID;
   `,
 ];
 

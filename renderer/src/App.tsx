@@ -1,4 +1,4 @@
-// The workstation shell: top bar with the three views as keyboard-navigable tabs, the connection
+// The workstation shell: top bar with the four views as keyboard-navigable tabs, the connection
 // indicator, the banner stack, and the active view.
 import { observer } from 'mobx-react-lite';
 import { useRef, type KeyboardEvent, type ReactElement } from 'react';
@@ -7,10 +7,16 @@ import { ErrorBoundary } from './components/error-boundary';
 import { BacktestView } from './features/backtest/backtest-view';
 import { OrderBookView } from './features/orderbook/orderbook-view';
 import { RunsView } from './features/runs/runs-view';
+import { TrainingView } from './features/training/training-view';
 import { useStores } from './stores/context';
 import { TABS, type Tab } from './stores/ui-store';
 
-const TAB_LABELS: Record<Tab, string> = { backtest: 'Backtest', orderbook: 'Order book', runs: 'Runs' };
+const TAB_LABELS: Record<Tab, string> = {
+  backtest: 'Backtest',
+  orderbook: 'Order book',
+  runs: 'Runs',
+  training: 'Training',
+};
 
 export const App = observer(function App(): ReactElement {
   const { ui } = useStores();
@@ -72,6 +78,7 @@ export const App = observer(function App(): ReactElement {
           {ui.activeTab === 'backtest' && <BacktestView />}
           {ui.activeTab === 'orderbook' && <OrderBookView />}
           {ui.activeTab === 'runs' && <RunsView />}
+          {ui.activeTab === 'training' && <TrainingView />}
         </ErrorBoundary>
       </main>
     </div>

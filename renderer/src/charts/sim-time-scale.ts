@@ -22,7 +22,13 @@ import type {
 } from 'lightweight-charts';
 import type { ChartOptionsImpl } from 'lightweight-charts';
 
-export type SimTimeFormat = 'clock' | 'number';
+/**
+ * clock: m:ss; number: plain numbers ("t 0.25"); step / lots: plain numbers of a non-time axis (training
+ * steps, inventory in lots), labelled "step 1200" / "q −3" on the crosshair.
+ */
+export type SimTimeFormat = 'clock' | 'number' | 'step' | 'lots';
+
+const AXIS_LABEL: Record<SimTimeFormat, string> = { clock: 't', number: 't', step: 'step', lots: 'q' };
 
 /** Tick weights: rounder times win when labels compete for space. */
 const STEPS: readonly [number, number][] = [
@@ -108,12 +114,13 @@ export class SimTimeScaleBehavior implements IHorzScaleBehavior<number> {
   /** The crosshair label. */
   formatHorzItem(item: InternalHorzScaleItem): string {
     const t = item as unknown as number;
-    return this.format === 'clock' ? `t ${formatSimClock(t, 2)}` : `t ${formatSimNumber(t)}`;
+    const label = AXIS_LABEL[this.format];
+    return this.format === 'clock' ? `${label} ${formatSimClock(t, 2)}` : `${label} ${formatSimNumber(t)}`;
   }
 
   formatTickmark(mark: TickMark): string {
     const t = mark.time as unknown as number;
-    if (this.format === 'number') return formatSimNumber(t);
+    if (this.format !== 'clock') return formatSimNumber(t);
     const w = mark.weight as number;
     return formatSimClock(t, w >= 5 ? 0 : w >= 3 ? 1 : 2);
   }

@@ -8,6 +8,7 @@ import { BacktestStore } from './backtest-store';
 import { PresetStore } from './preset-store';
 import { ReplayStore, defaultFrameScheduler, type FrameScheduler } from './replay-store';
 import { RunsStore } from './runs-store';
+import { TrainingStore } from './training-store';
 import { UiStore } from './ui-store';
 
 export interface RootStoreOptions {
@@ -23,6 +24,7 @@ export class RootStore {
   readonly backtest: BacktestStore;
   readonly replay: ReplayStore;
   readonly runs: RunsStore;
+  readonly training: TrainingStore;
   private readonly disposers: (() => void)[] = [];
 
   constructor(
@@ -34,6 +36,7 @@ export class RootStore {
     this.backtest = new BacktestStore(this, api);
     this.replay = new ReplayStore(this, api, opts.scheduleFrame ?? defaultFrameScheduler, opts.now);
     this.runs = new RunsStore(this, api);
+    this.training = new TrainingStore(this, api, opts.scheduleFrame ?? defaultFrameScheduler);
   }
 
   /** Connects the subscriptions and loads the initial data. */
@@ -50,6 +53,7 @@ export class RootStore {
 
   dispose(): void {
     this.replay.dispose();
+    this.training.dispose();
     for (const d of this.disposers.splice(0)) d();
   }
 }

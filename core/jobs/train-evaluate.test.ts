@@ -1,0 +1,72 @@
+/**
+ * The evaluation report of `train.evaluate` (train-evaluate.ts) with a classical quoter standing in
+ * for the checkpoint's policy (core/rl/train/load-policy.test.ts tests the loaded policy itself): the agent and the
+ * AS / GLFT baselines on the same held-out paths, every metric as a mean with its CI, the paired
+ * tests as notes; deterministic.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseTrainConfig } from '../rl/train/config';
+import { buildQuoter } from '../strategy/factory';
+import { evaluateAgainstBaselines } from './train-evaluate';
+
+const cfg = parseTrainConfig(
+  `name: eval-test
+algo: sac
+seed: 3
+scenario:
+  mode: intensity
+  name: tiny
+  horizon: 1
+  dt: 0.01
+  s0: 100
+  price: { model: abm, sigma: 2, increments: binomial }
+  intensity: { A: 140, k: 1.5 }
+env:
+  maxOffset: 2
+  inventoryScale: 5
+budget:
+  totalSteps: 1000
+`,
+  'eval-test.yaml',
+);
+
+describe('evaluateAgainstBaselines', () => {
+  it('reports the agent and both baselines with means and CIs, and the paired tests', () => {
+    const quoter = buildQuoter({ type: 'fixed-spread', halfSpread: 0.7 }, cfg.scenario);
+    const agent = { quoter, checkpoint: 'step-000000900', step: 900 };
+    const report = evaluateAgainstBaselines(cfg, { runId: 'r1', episodes: 6 }, agent, { resamples: 200 });
+    expect(report).toMatchObject({
+      runId: 'r1',
+      checkpoint: 'step-000000900',
+      step: 900,
+      episodes: 6,
+      level: 0.95,
+    });
+    expect(report.rows.map((r) => r.kind)).toEqual(['agent', 'baseline', 'baseline']);
+    expect(report.rows[0]?.name).toBe(quoter.name);
+    for (const r of report.rows) {
+      for (const k of [
+        'sharpe',
+        'sortino',
+        'maxDrawdown',
+        'es99',
+        'fillRate',
+        'realizedSpreadBps',
+        'pnl',
+        'reward',
+      ] as const) {
+        const s = r.summary[k];
+        expect(Number.isFinite(s.mean)).toBe(true);
+        expect(s.low).toBeLessThanOrEqual(s.mean + 1e-12);
+        expect(s.high).toBeGreaterThanOrEqual(s.mean - 1e-12);
+      }
+      expect(r.summary.fillRate.mean).toBeGreaterThan(0);
+    }
+    expect(report.notes).toHaveLength(3);
+    expect(report.notes[0]).toMatch(/^reward: .* − .* \(best baseline by mean reward\) = .*paired t p = /);
+    // held-out paths and fixed seeds: the same report again
+    expect(evaluateAgainstBaselines(cfg, { runId: 'r1', episodes: 6 }, agent, { resamples: 200 })).toEqual(
+      report,
+    );
+  });
+});

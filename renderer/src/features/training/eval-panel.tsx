@@ -1,0 +1,142 @@
+/**
+ * "Evaluate against baselines": runs train.evaluate on the watched run's newest checkpoint and shows
+ * the results table — per quoter the mean over the held-out evaluation paths of each risk metric with
+ * its bootstrap confidence interval.
+ */
+import { observer } from 'mobx-react-lite';
+import type { ReactElement } from 'react';
+import type { EvalMeanCi, EvalMetricKey, TrainEvalReport } from '../../../../core/api/contract';
+import { NumberField } from '../../components/number-field';
+import { fmtFixed, fmtInt, fmtNum, fmtPct } from '../../lib/format';
+import { useStores } from '../../stores/context';
+
+interface Column {
+  key: EvalMetricKey;
+  label: string;
+  fmt: (x: number) => string;
+  title: string;
+}
+
+const COLUMNS: readonly Column[] = [
+  { key: 'sharpe', label: 'Sharpe', fmt: (x) => fmtFixed(x, 2), title: 'Annualized Sharpe ratio per path' },
+  {
+    key: 'sortino',
+    label: 'Sortino',
+    fmt: (x) => fmtFixed(x, 2),
+    title: 'Annualized Sortino ratio per path',
+  },
+  { key: 'maxDrawdown', label: 'Max DD', fmt: fmtNum, title: 'Largest peak-to-trough PnL fall per path' },
+  { key: 'es99', label: 'ES99', fmt: fmtNum, title: '99% expected shortfall of per-bar PnL changes' },
+  { key: 'fillRate', label: 'Fill rate', fmt: (x) => fmtPct(x, 1), title: 'Fills per quote posted' },
+  {
+    key: 'realizedSpreadBps',
+    label: 'Real. spread bps',
+    fmt: (x) => fmtFixed(x, 2),
+    title: 'Size-weighted realized spread of our fills, basis points',
+  },
+  { key: 'pnl', label: 'Mean PnL', fmt: fmtNum, title: 'Final mark-to-market PnL per path' },
+  { key: 'reward', label: 'Reward', fmt: fmtNum, title: "Sum of the env's reward per episode" },
+];
+
+function Cell({ ci, fmt }: { ci: EvalMeanCi; fmt: (x: number) => string }): ReactElement {
+  return (
+    <>
+      <span className="num">{fmt(ci.mean)}</span>
+      <span className="ci num">
+        [{fmt(ci.low)}, {fmt(ci.high)}]
+      </span>
+    </>
+  );
+}
+
+export const EvalPanel = observer(function EvalPanel(): ReactElement {
+  const { training } = useStores();
+  const run = training.selected;
+  const report = training.evalReport;
+  const hasCheckpoint = (run?.lastCheckpointStep ?? null) !== null || training.checkpoints.length > 0;
+  return (
+    <section className="panel train-eval" aria-label="Evaluation against baselines" data-testid="train-eval">
+      <div className="panel-head">
+        <h2>Evaluation against baselines</h2>
+        <span className="spacer" />
+        <div className="train-eval-form">
+          <NumberField
+            label="Episodes"
+            value={training.evalEpisodes}
+            onCommit={training.setEvalEpisodes}
+            min={1}
+            max={10_000}
+            testId="train-eval-episodes"
+          />
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => void training.evaluate()}
+            disabled={!run || !hasCheckpoint || training.evalBusy}
+            title={!hasCheckpoint ? 'The run has no checkpoint yet' : 'Evaluate the newest checkpoint'}
+            data-testid="train-evaluate"
+          >
+            {training.evalBusy ? 'Evaluating…' : 'Evaluate against baselines'}
+          </button>
+        </div>
+      </div>
+      {report ? (
+        <EvalTable report={report} />
+      ) : (
+        <div className="empty-state small" data-testid="train-eval-empty">
+          {training.evalError ? (
+            <span className="yaml-error" role="alert" data-testid="train-eval-error">
+              {training.evalError}
+            </span>
+          ) : training.evalBusy ? (
+            'Running the evaluation episodes…'
+          ) : (
+            'Evaluate the newest checkpoint on held-out paths next to the Avellaneda–Stoikov and GLFT quoters.'
+          )}
+        </div>
+      )}
+    </section>
+  );
+});
+
+function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
+  return (
+    <div className="table-wrap">
+      <p className="hint train-eval-meta">
+        Checkpoint <code>{report.checkpoint}</code> (step {fmtInt(report.step)}), {fmtInt(report.episodes)}{' '}
+        held-out paths, means with {Math.round(report.level * 100)}% bootstrap intervals.
+      </p>
+      <table className="grid-table compact train-eval-table" data-testid="train-eval-table">
+        <thead>
+          <tr>
+            <th className="col-text">Quoter</th>
+            {COLUMNS.map((c) => (
+              <th key={c.key} className="col-num" title={c.title}>
+                {c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {report.rows.map((r) => (
+            <tr key={r.name} data-testid="train-eval-row" data-kind={r.kind}>
+              <th className="col-text">{r.kind === 'agent' ? <strong>{r.name}</strong> : r.name}</th>
+              {COLUMNS.map((c) => (
+                <td key={c.key} className="col-num" data-metric={c.key}>
+                  <Cell ci={r.summary[c.key]} fmt={c.fmt} />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {report.notes.length > 0 && (
+        <ul className="hint train-eval-notes">
+          {report.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import type {
+  TrainingDetail,
+  TrainingRunRow,
+  TrainMetrics,
+  TrainMetricsHistory,
+  TrainPreset,
+} from '../../../core/api/contract';
+import { ApiCallError } from '../api/errors';
+import { FakeApi, settle } from '../testing/fake-api';
+import { RootStore } from './root-store';
+import {
+  CUSTOM_SOURCE,
+  canResumeFromCheckpoint,
+  historyToPoints,
+  type TrainFrameBatch,
+} from './training-store';
+
+const PRESET: TrainPreset = {
+  id: 'sac-as',
+  title: 'sac-as',
+  description: 'd',
+  algo: 'sac',
+  yaml: 'name: sac-as\n',
+};
+
+function row(
+  id: string,
+  status: TrainingRunRow['status'],
+  extra: Partial<TrainingRunRow> = {},
+): TrainingRunRow {
+  return {
+    id,
+    name: id,
+    algo: 'sac',
+    seed: 1,
+    codeVersion: 'x',
+    status,
+    reason: null,
+    backend: 'wasm',
+    runDir: `/runs/${id}`,
+    step: 0,
+    totalSteps: 1000,
+    createdAt: `2025-01-01T00:00:0${id.length}Z`,
+    updatedAt: '2025-01-01T00:00:00Z',
+    checkpoints: 0,
+    lastCheckpointStep: null,
+    ...extra,
+  };
+}
+
+function sample(step: number, extra: Partial<TrainMetrics> = {}): TrainMetrics {
+  return { step, totalSteps: 1000, updates: step, episodes: 0, elapsedSec: 1, stepsPerSec: 10, ...extra };
+}
+
+function history(steps: number[]): TrainMetricsHistory {
+  const nulls = steps.map(() => null);
+  return {
+    total: steps.length,
+    downsampled: false,
+    step: steps,
+    totalSteps: steps.map(() => 1000),
+    updates: steps,
+    episodes: steps.map(() => 0),
+    elapsedSec: steps.map(() => 1),
+    stepsPerSec: steps.map(() => 10),
+    episodeReturn: steps.map((s) => (s % 20 === 0 ? s / 10 : null)),
+    episodePnl: nulls,
+    meanAbsInventory: nulls,
+    actorLoss: steps.map(() => 0.5),
+    criticLoss: nulls,
+    alpha: nulls,
+    entropy: nulls,
+    approxKl: nulls,
+    clipFraction: nulls,
+    evalReturn: nulls,
+    evalBaselineReturn: nulls,
+  };
+}
+
+function setup(runs: TrainingRunRow[], steps: number[] = [10, 20, 30]) {
+  let getResolve: ((d: TrainingDetail) => void) | null = null;
+  let deferGet = false;
+  const api = new FakeApi()
+    .on('scenarios.presets', () => [])
+    .on('runs.list', () => [])
+    .on('jobs.list', () => [])
+    .on('train.presets', () => [PRESET])
+    .on('train.list', () => runs)
+    .on('train.get', ({ id }) => {
+      const d: TrainingDetail = {
+        run: runs.find((r) => r.id === id) ?? row(id, 'running'),
+        config: {},
+        metrics: history(steps),
+        checkpoints: [],
+      };
+      if (!deferGet) return d;
+      return new Promise<TrainingDetail>((resolve) => {
+        getResolve = resolve;
+      }).then(() => d);
+    })
+    .on('train.quoteCurves', ({ id }) => ({ runId: id, source: 'live', step: 30, curves: [] }))
+    .on('train.control', ({ id, action }) => row(id, action === 'pause' ? 'paused' : 'running'))
+    .on('train.start', () => row('new', 'running', { backend: null }))
+    .on('train.resume', ({ id }) => row(id, 'running'))
+    .on('train.evaluate', () => {
+      throw new ApiCallError('unavailable', 'evaluation against baselines is not available in this build');
+    });
+  const frames: (() => void)[] = [];
+  const root = new RootStore(api, { scheduleFrame: (cb) => frames.push(cb) });
+  root.start();
+  const runFrames = (): void => {
+    for (const f of frames.splice(0)) f();
+  };
+  return {
+    api,
+    root,
+    t: root.training,
+    runFrames,
+    deferNextGet: () => {
+      deferGet = true;
+    },
+    releaseGet: () => {
+      deferGet = false;
+      getResolve?.({} as TrainingDetail);
+    },
+  };
+}
+
+describe('TrainingStore', () => {
+  it('is lazy: nothing is called before the view activates it', async () => {
+    const { api, t } = setup([row('a', 'finished')]);
+    await settle();
+    expect(api.callsOf('train.list')).toEqual([]);
+    expect(api.listenerCount('train.metrics')).toBe(0);
+    t.activate();
+    t.activate();
+    await settle();
+    expect(api.callsOf('train.list')).toHaveLength(1);
+    expect(api.listenerCount('train.metrics')).toBe(1);
+    expect(t.presetId).toBe('sac-as');
+    expect(t.yaml).toBe(PRESET.yaml);
+  });
+
+  it('watches the live run, coalesces samples per frame and feeds the charts without going back in steps', async () => {
+    const { api, t, runFrames } = setup([row('aa', 'finished'), row('live', 'running', { step: 30 })]);
+    t.activate();
+    await settle();
+    expect(t.selectedId).toBe('live');
+    runFrames();
+    const batches: TrainFrameBatch[] = [];
+    t.addFrameListener((b) => batches.push(b));
+    expect(batches[0]).toMatchObject({ reset: true });
+    expect(batches[0]?.points.map((p) => p.step)).toEqual([10, 20, 30]);
+    expect(batches[0]?.points[1]?.episodeReturn).toBe(2);
+    expect(batches[0]?.points[0]?.episodeReturn).toBeUndefined();
+    batches.length = 0;
+
+    api.emit('train.metrics', { runId: 'live', samples: [sample(30), sample(40)] });
+    api.emit('train.metrics', { runId: 'live', samples: [sample(50)] });
+    api.emit('train.metrics', { runId: 'other', samples: [sample(60)] });
+    expect(t.latest?.step).toBe(30); // nothing published before the frame
+    runFrames();
+    expect(batches).toEqual([{ reset: false, points: [sample(40), sample(50)] }]);
+    expect(t.latest?.step).toBe(50);
+    expect(t.step).toBe(50);
+    expect(t.sampleCount).toBe(5);
+    expect(t.progress).toBeCloseTo(0.05);
+  });
+
+  it('holds samples that arrive while the history loads and merges them after it', async () => {
+    const { api, t, runFrames, deferNextGet, releaseGet } = setup([row('live', 'running')]);
+    deferNextGet();
+    t.activate();
+    await settle();
+    api.emit('train.metrics', { runId: 'live', samples: [sample(20), sample(30), sample(40)] });
+    releaseGet();
+    await settle();
+    runFrames();
+    const batches: TrainFrameBatch[] = [];
+    t.addFrameListener((b) => batches.push(b));
+    expect(batches[0]?.points.map((p) => p.step)).toEqual([10, 20, 30, 40]);
+  });
+
+  it('starts from a preset or custom YAML, controls the run and resumes from a checkpoint', async () => {
+    const { api, t } = setup([]);
+    t.activate();
+    await settle();
+    expect(t.canStart).toBe(true);
+    t.setName('  my run ');
+    await t.start();
+    expect(api.callsOf('train.start')).toEqual([{ preset: 'sac-as', name: 'my run' }]);
+    expect(t.selectedId).toBe('new');
+    expect(t.canStart).toBe(false); // one training at a time
+
+    t.onStatus(row('new', 'running'));
+    await t.togglePause();
+    expect(api.callsOf('train.control')).toEqual([{ id: 'new', action: 'pause' }]);
+    expect(t.selected?.status).toBe('paused');
+    await t.togglePause();
+    expect(t.selected?.status).toBe('running');
+
+    t.onStatus(row('new', 'stopped', { lastCheckpointStep: 30, updatedAt: '2025-01-02T00:00:00Z' }));
+    expect(canResumeFromCheckpoint(t.selected)).toBe(true);
+    const gets = api.callsOf('train.get').length;
+    await t.resumeFromCheckpoint();
+    expect(api.callsOf('train.resume')).toEqual([{ id: 'new' }]);
+    expect(api.callsOf('train.get').length).toBe(gets + 1); // history reloaded
+
+    t.onStatus(row('new', 'finished'));
+    t.selectPreset(CUSTOM_SOURCE);
+    t.setYaml('name: x\nalgo: ppo\n');
+    await t.start();
+    expect(api.callsOf('train.start').at(-1)).toEqual({ yaml: 'name: x\nalgo: ppo\n', name: 'my run' });
+  });
+
+  it('shows an evaluation failure in place and as a banner', async () => {
+    const { t, root } = setup([row('done', 'finished', { lastCheckpointStep: 100 })]);
+    t.activate();
+    await settle();
+    await t.evaluate();
+    expect(t.evalError).toMatch(/not available/);
+    expect(t.evalReport).toBeNull();
+    expect(root.ui.bannerList.at(-1)).toMatchObject({ code: 'unavailable', kind: 'error' });
+  });
+
+  it('keeps checkpoints sorted and the log bounded', async () => {
+    const { t, api } = setup([row('live', 'running')]);
+    t.activate();
+    await settle();
+    const cp = (step: number) => ({
+      id: `step-${step}`,
+      dir: '/x',
+      step,
+      updates: 0,
+      episodes: 0,
+      createdAt: '2025',
+    });
+    api.emit('train.checkpoint', { runId: 'live', checkpoint: cp(200) });
+    api.emit('train.checkpoint', { runId: 'live', checkpoint: cp(100) });
+    api.emit('train.checkpoint', { runId: 'other', checkpoint: cp(300) });
+    expect(t.checkpoints.map((c) => c.step)).toEqual([100, 200]);
+    for (let i = 0; i < 250; i++) api.emit('train.log', { runId: 'live', at: '2025', line: `l${i}` });
+    expect(t.logs).toHaveLength(200);
+    expect(t.logs.at(-1)?.line).toBe('l249');
+  });
+
+  it('converts a column-wise history into points', () => {
+    const pts = historyToPoints(history([1, 2]));
+    expect(pts).toEqual([
+      { step: 1, totalSteps: 1000, updates: 1, episodes: 0, elapsedSec: 1, stepsPerSec: 10, actorLoss: 0.5 },
+      { step: 2, totalSteps: 1000, updates: 2, episodes: 0, elapsedSec: 1, stepsPerSec: 10, actorLoss: 0.5 },
+    ]);
+  });
+});

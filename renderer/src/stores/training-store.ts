@@ -1,0 +1,612 @@
+/**
+ * The training monitor: the training presets and form, the list of training runs, and the run being
+ * watched (its metrics history for the live charts, checkpoints, quote curves, log and evaluation).
+ *
+ * Activated lazily (`activate()`, when the Training view first mounts): it then loads the presets and
+ * the run list and subscribes to the `train.*` events for good (a run keeps being followed while
+ * another tab is shown).
+ *
+ * Coalescing (as the replay store): a `train.metrics` event for the watched run only appends its
+ * samples to a plain buffer and asks for one animation frame; the frame appends them to the history,
+ * publishes the latest sample to MobX once (the status line re-renders once) and hands the new samples
+ * to the chart listeners (`series.update`, no React render). Samples that arrive while the history is
+ * being (re)loaded are held and merged after it, skipping steps the history already has, so the
+ * charts' x values (steps) always increase.
+ */
+import { makeAutoObservable, observable, observableRef, runInAction } from 'mobx';
+import type {
+  TrainEvalReport,
+  TrainingCheckpointRow,
+  TrainingRunRow,
+  TrainMetrics,
+  TrainMetricsHistory,
+  TrainPreset,
+  TrainQuoteCurves,
+} from '../../../core/api/contract';
+import type { ApiClient } from '../api/transport';
+import type { LoadStatus } from './preset-store';
+import type { FrameScheduler } from './replay-store';
+import type { RootStore } from './root-store';
+
+/** One sample as the charts read it (missing values undefined). */
+export type TrainPoint = TrainMetrics;
+
+export interface TrainFrameBatch {
+  /** True: `points` is the whole history (set the series' data); false: append `points`. */
+  reset: boolean;
+  points: readonly TrainPoint[];
+}
+
+export type TrainFrameListener = (batch: TrainFrameBatch) => void;
+
+export type TrainDetailState = 'idle' | 'loading' | 'ready' | 'error';
+
+export const CURVES_REFRESH_MS = 3000;
+const MAX_LOG = 200;
+const CUSTOM = '__custom__';
+
+/** The picker value that means "the YAML typed in the editor". */
+export const CUSTOM_SOURCE = CUSTOM;
+
+export function isLive(status: TrainingRunRow['status'] | undefined): boolean {
+  return status === 'running' || status === 'paused';
+}
+
+export function canResumeFromCheckpoint(run: TrainingRunRow | undefined): boolean {
+  if (!run) return false;
+  return (
+    (run.status === 'stopped' || run.status === 'failed' || run.status === 'incomplete') &&
+    run.lastCheckpointStep !== null
+  );
+}
+
+/** TrainMetricsHistory (column-wise) → points (row-wise). */
+export function historyToPoints(h: TrainMetricsHistory): TrainPoint[] {
+  const out: TrainPoint[] = [];
+  for (let i = 0; i < h.step.length; i++) {
+    const v = (
+      k: Exclude<keyof TrainMetricsHistory, 'total' | 'downsampled' | 'step'>,
+    ): number | undefined => {
+      const x = h[k][i];
+      return x === null || x === undefined ? undefined : x;
+    };
+    const p: TrainPoint = {
+      step: h.step[i] ?? 0,
+      totalSteps: v('totalSteps') ?? 0,
+      updates: v('updates') ?? 0,
+      episodes: v('episodes') ?? 0,
+      elapsedSec: v('elapsedSec') ?? 0,
+      stepsPerSec: v('stepsPerSec') ?? 0,
+    };
+    for (const k of [
+      'episodeReturn',
+      'episodePnl',
+      'meanAbsInventory',
+      'actorLoss',
+      'criticLoss',
+      'alpha',
+      'entropy',
+      'approxKl',
+      'clipFraction',
+      'evalReturn',
+      'evalBaselineReturn',
+    ] as const) {
+      const x = v(k);
+      if (x !== undefined) p[k] = x;
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+export class TrainingStore {
+  // ----- presets and form
+  presets: TrainPreset[] = [];
+  presetsStatus: LoadStatus = 'idle';
+  presetId: string | null = null;
+  yaml = '';
+  /** True once the YAML differs from the preset's. */
+  edited = false;
+  name = '';
+  starting = false;
+
+  // ----- runs
+  readonly runs = observable.map<string, TrainingRunRow>({}, { deep: false });
+  listStatus: LoadStatus = 'idle';
+  selectedId: string | null = null;
+  detailState: TrainDetailState = 'idle';
+  detailError = '';
+  checkpoints: TrainingCheckpointRow[] = [];
+  curves: TrainQuoteCurves | null = null;
+  curvesError = '';
+  logs: { at: string; line: string }[] = [];
+  controlBusy = false;
+  evalBusy = false;
+  evalReport: TrainEvalReport | null = null;
+  evalError = '';
+  evalEpisodes = 20;
+
+  // ----- published once per frame
+  latest: TrainMetrics | null = null;
+  /** Samples of the watched run shown so far (history + live); data-samples in the view. */
+  sampleCount = 0;
+  /** Of the history: was it averaged into buckets (more samples than points)? */
+  downsampled = false;
+
+  // ----- plain
+  private activated = false;
+  private unsubscribe: (() => void) | null = null;
+  private history: TrainPoint[] = [];
+  private pending: TrainPoint[] = [];
+  /** Live samples that arrived while the history was loading. */
+  private held: TrainPoint[] = [];
+  private loadingHistory = false;
+  private loadSeq = 0;
+  private frameRequested = false;
+  private resetPending = false;
+  private readonly frameListeners = new Set<TrainFrameListener>();
+  private curvesTimer: ReturnType<typeof setInterval> | null = null;
+  private curvesInFlight = false;
+
+  constructor(
+    readonly root: RootStore,
+    private readonly api: ApiClient,
+    private readonly schedule: FrameScheduler,
+  ) {
+    makeAutoObservable<
+      this,
+      | 'api'
+      | 'schedule'
+      | 'activated'
+      | 'unsubscribe'
+      | 'history'
+      | 'pending'
+      | 'held'
+      | 'loadingHistory'
+      | 'loadSeq'
+      | 'frameRequested'
+      | 'resetPending'
+      | 'frameListeners'
+      | 'curvesTimer'
+      | 'curvesInFlight'
+      | 'onMetrics'
+      | 'flush'
+    >(
+      this,
+      {
+        root: false,
+        api: false,
+        schedule: false,
+        runs: false,
+        presets: observableRef,
+        checkpoints: observableRef,
+        curves: observableRef,
+        logs: observableRef,
+        evalReport: observableRef,
+        latest: observableRef,
+        activated: false,
+        unsubscribe: false,
+        history: false,
+        pending: false,
+        held: false,
+        loadingHistory: false,
+        loadSeq: false,
+        frameRequested: false,
+        resetPending: false,
+        frameListeners: false,
+        curvesTimer: false,
+        curvesInFlight: false,
+        onMetrics: false,
+        flush: false,
+      },
+      { autoBind: true },
+    );
+  }
+
+  // -------------------------------------------------------------------------------- derived
+
+  get sortedRuns(): TrainingRunRow[] {
+    return [...this.runs.values()].sort((a, b) =>
+      a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
+    );
+  }
+
+  get selected(): TrainingRunRow | undefined {
+    return this.selectedId ? this.runs.get(this.selectedId) : undefined;
+  }
+
+  get preset(): TrainPreset | undefined {
+    return this.presets.find((p) => p.id === this.presetId);
+  }
+
+  /** A run of this app is training now (the service trains one at a time). */
+  get activeRun(): TrainingRunRow | undefined {
+    return this.sortedRuns.find((r) => isLive(r.status));
+  }
+
+  get canStart(): boolean {
+    if (this.starting || this.activeRun) return false;
+    if (this.presetId === CUSTOM) return this.yaml.trim() !== '';
+    return this.presetId !== null;
+  }
+
+  /** The step shown: the latest sample's, else the run row's. */
+  get step(): number {
+    return this.latest?.step ?? this.selected?.step ?? 0;
+  }
+
+  get progress(): number {
+    const total = this.latest?.totalSteps ?? this.selected?.totalSteps ?? 0;
+    return total > 0 ? Math.min(1, this.step / total) : 0;
+  }
+
+  // -------------------------------------------------------------------------------- lifecycle
+
+  /** Load presets and runs and follow the train.* events (first call only). */
+  activate(): void {
+    if (this.activated) return;
+    this.activated = true;
+    const offs = [
+      this.api.subscribe('train.metrics', (m) => this.onMetrics(m.runId, m.samples)),
+      this.api.subscribe('train.status', (r) => this.onStatus(r)),
+      this.api.subscribe('train.checkpoint', (c) => this.onCheckpoint(c.runId, c.checkpoint)),
+      this.api.subscribe('train.log', (l) => this.onLog(l.runId, l.at, l.line)),
+    ];
+    this.unsubscribe = () => {
+      for (const off of offs) off();
+    };
+    void this.loadPresets();
+    void this.loadList();
+  }
+
+  dispose(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.stopCurvesPolling();
+    this.frameListeners.clear();
+  }
+
+  async loadPresets(): Promise<void> {
+    this.presetsStatus = 'loading';
+    try {
+      const presets = await this.api.call('train.presets', {});
+      runInAction(() => {
+        this.presets = presets;
+        this.presetsStatus = 'ready';
+        if (this.presetId === null && presets[0]) this.selectPreset(presets[0].id);
+      });
+    } catch (e) {
+      runInAction(() => {
+        this.presetsStatus = 'error';
+      });
+      this.root.ui.reportError('Loading the training presets failed', e);
+    }
+  }
+
+  async loadList(): Promise<void> {
+    if (this.listStatus !== 'ready') this.listStatus = 'loading';
+    try {
+      const rows = await this.api.call('train.list', { limit: 200 });
+      runInAction(() => {
+        this.runs.clear();
+        for (const r of rows) this.runs.set(r.id, r);
+        this.listStatus = 'ready';
+        if (this.selectedId === null) {
+          const first = rows.find((r) => isLive(r.status)) ?? rows[0];
+          if (first) void this.select(first.id);
+        }
+      });
+    } catch (e) {
+      runInAction(() => {
+        this.listStatus = 'error';
+      });
+      this.root.ui.reportError('Loading the training runs failed', e);
+    }
+  }
+
+  // -------------------------------------------------------------------------------- form
+
+  selectPreset(id: string): void {
+    this.presetId = id;
+    if (id === CUSTOM) return;
+    const p = this.presets.find((x) => x.id === id);
+    if (!p) return;
+    this.yaml = p.yaml;
+    this.edited = false;
+  }
+
+  setYaml(text: string): void {
+    this.yaml = text;
+    this.edited = true;
+  }
+
+  setName(name: string): void {
+    this.name = name;
+  }
+
+  setEvalEpisodes(n: number): void {
+    if (Number.isInteger(n) && n >= 1 && n <= 10_000) this.evalEpisodes = n;
+  }
+
+  // -------------------------------------------------------------------------------- actions
+
+  async start(): Promise<void> {
+    if (!this.canStart || this.presetId === null) return;
+    const source = this.presetId === CUSTOM || this.edited ? { yaml: this.yaml } : { preset: this.presetId };
+    const name = this.name.trim();
+    this.starting = true;
+    try {
+      const row = await this.api.call('train.start', { ...source, ...(name ? { name } : {}) });
+      runInAction(() => {
+        this.runs.set(row.id, row);
+      });
+      await this.select(row.id);
+    } catch (e) {
+      this.root.ui.reportError('The training could not start', e);
+    } finally {
+      runInAction(() => {
+        this.starting = false;
+      });
+    }
+  }
+
+  pause(): Promise<void> {
+    return this.control('pause');
+  }
+
+  resume(): Promise<void> {
+    return this.control('resume');
+  }
+
+  stop(): Promise<void> {
+    return this.control('stop');
+  }
+
+  /** Space: pause ↔ resume of the watched run. */
+  togglePause(): Promise<void> {
+    const s = this.selected?.status;
+    if (s === 'running') return this.pause();
+    if (s === 'paused') return this.resume();
+    return Promise.resolve();
+  }
+
+  /** Continue the watched (stopped/failed/incomplete) run from its newest checkpoint. */
+  async resumeFromCheckpoint(): Promise<void> {
+    const run = this.selected;
+    if (!run || !canResumeFromCheckpoint(run)) return;
+    this.controlBusy = true;
+    try {
+      const row = await this.api.call('train.resume', { id: run.id });
+      runInAction(() => {
+        this.runs.set(row.id, row);
+      });
+      // The service may have dropped samples beyond the checkpoint: reload the history.
+      await this.loadDetail(row.id);
+    } catch (e) {
+      this.root.ui.reportError('Resuming from the checkpoint failed', e);
+    } finally {
+      runInAction(() => {
+        this.controlBusy = false;
+      });
+    }
+  }
+
+  async evaluate(): Promise<void> {
+    const run = this.selected;
+    if (!run || this.evalBusy) return;
+    this.evalBusy = true;
+    this.evalError = '';
+    try {
+      const report = await this.api.call('train.evaluate', { id: run.id, episodes: this.evalEpisodes });
+      runInAction(() => {
+        if (this.selectedId === run.id) this.evalReport = report;
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      runInAction(() => {
+        if (this.selectedId === run.id) this.evalError = message;
+      });
+      this.root.ui.reportError('Evaluating against the baselines failed', e);
+    } finally {
+      runInAction(() => {
+        this.evalBusy = false;
+      });
+    }
+  }
+
+  private async control(action: 'pause' | 'resume' | 'stop'): Promise<void> {
+    const run = this.selected;
+    if (!run) return;
+    this.controlBusy = true;
+    try {
+      const row = await this.api.call('train.control', { id: run.id, action });
+      runInAction(() => {
+        const cur = this.runs.get(row.id);
+        if (!cur || cur.updatedAt <= row.updatedAt) this.runs.set(row.id, row);
+      });
+    } catch (e) {
+      this.root.ui.reportError(`Training ${action} failed`, e);
+    } finally {
+      runInAction(() => {
+        this.controlBusy = false;
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------- watched run
+
+  async select(id: string | null): Promise<void> {
+    if (this.selectedId === id && this.detailState !== 'error') return;
+    this.selectedId = id;
+    this.checkpoints = [];
+    this.curves = null;
+    this.curvesError = '';
+    this.logs = [];
+    this.evalReport = null;
+    this.evalError = '';
+    if (id === null) {
+      this.resetHistory([]);
+      this.detailState = 'idle';
+      return;
+    }
+    await this.loadDetail(id);
+    void this.refreshCurves();
+  }
+
+  /** (Re)load the watched run's history, checkpoints and row; live samples are held meanwhile. */
+  async loadDetail(id: string): Promise<void> {
+    const seq = ++this.loadSeq;
+    this.loadingHistory = true;
+    this.held = [];
+    this.detailState = 'loading';
+    try {
+      const d = await this.api.call('train.get', { id, maxPoints: 2000 });
+      if (seq !== this.loadSeq || this.selectedId !== id) return;
+      const points = historyToPoints(d.metrics);
+      for (const p of this.held) if (p.step > (points[points.length - 1]?.step ?? -Infinity)) points.push(p);
+      this.held = [];
+      this.loadingHistory = false;
+      runInAction(() => {
+        this.runs.set(d.run.id, d.run);
+        this.checkpoints = d.checkpoints;
+        this.downsampled = d.metrics.downsampled;
+        this.detailState = 'ready';
+      });
+      this.resetHistory(points);
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      this.loadingHistory = false;
+      const message = e instanceof Error ? e.message : String(e);
+      runInAction(() => {
+        this.detailState = 'error';
+        this.detailError = message;
+      });
+      this.root.ui.reportError('Loading the training run failed', e);
+    }
+  }
+
+  async refreshCurves(): Promise<void> {
+    const run = this.selected;
+    if (!run || this.curvesInFlight) return;
+    if (run.lastCheckpointStep === null && !isLive(run.status)) return;
+    if (isLive(run.status) && run.backend === null) return; // the trainer is still starting
+    this.curvesInFlight = true;
+    try {
+      const c = await this.api.call('train.quoteCurves', { id: run.id });
+      runInAction(() => {
+        if (this.selectedId === run.id) {
+          this.curves = c;
+          this.curvesError = '';
+        }
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      runInAction(() => {
+        if (this.selectedId === run.id) this.curvesError = message;
+      });
+    } finally {
+      this.curvesInFlight = false;
+    }
+  }
+
+  /** While the view is mounted: refresh a live run's quote curves every few seconds. */
+  startCurvesPolling(): () => void {
+    this.stopCurvesPolling();
+    this.curvesTimer = setInterval(() => {
+      if (isLive(this.selected?.status)) void this.refreshCurves();
+    }, CURVES_REFRESH_MS);
+    return () => this.stopCurvesPolling();
+  }
+
+  private stopCurvesPolling(): void {
+    if (this.curvesTimer) clearInterval(this.curvesTimer);
+    this.curvesTimer = null;
+  }
+
+  // -------------------------------------------------------------------------------- events
+
+  /** Hot path: buffers only (no MobX) for the watched run. */
+  onMetrics(runId: string, samples: readonly TrainMetrics[]): void {
+    if (runId !== this.selectedId) return;
+    if (this.loadingHistory) {
+      for (const s of samples) this.held.push(s);
+      return;
+    }
+    for (const s of samples) this.pending.push(s);
+    this.requestFrame();
+  }
+
+  onStatus(row: TrainingRunRow): void {
+    const prev = this.runs.get(row.id);
+    this.runs.set(row.id, row);
+    if (row.id !== this.selectedId) return;
+    if (prev && prev.status !== row.status && !isLive(row.status)) {
+      // The run ended: the final checkpoint and the final policy's curves are there now.
+      void this.refreshCurves();
+    }
+    // A (re)started trainer: show its live policy as soon as it answers.
+    if (isLive(row.status) && row.backend !== null && this.curves?.source !== 'live')
+      void this.refreshCurves();
+  }
+
+  onCheckpoint(runId: string, c: TrainingCheckpointRow): void {
+    if (runId !== this.selectedId) return;
+    this.checkpoints = [...this.checkpoints.filter((x) => x.id !== c.id), c].sort((a, b) => a.step - b.step);
+  }
+
+  onLog(runId: string, at: string, line: string): void {
+    if (runId !== this.selectedId) return;
+    this.logs = [...this.logs, { at, line }].slice(-MAX_LOG);
+  }
+
+  // -------------------------------------------------------------------------------- frames
+
+  /** Registers a chart: it gets the whole history (reset), then each frame's new samples. */
+  addFrameListener(l: TrainFrameListener): () => void {
+    this.frameListeners.add(l);
+    l({ reset: true, points: this.history });
+    return () => this.frameListeners.delete(l);
+  }
+
+  private resetHistory(points: TrainPoint[]): void {
+    this.history = points;
+    this.pending = [];
+    this.resetPending = true;
+    this.requestFrame();
+  }
+
+  private requestFrame(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    this.schedule(() => this.flush());
+  }
+
+  /** Once per animation frame. */
+  flush(): void {
+    this.frameRequested = false;
+    const reset = this.resetPending;
+    this.resetPending = false;
+    const lastStep = this.history[this.history.length - 1]?.step ?? -Infinity;
+    const added: TrainPoint[] = [];
+    let last = lastStep;
+    for (const p of this.pending) {
+      if (p.step > last) {
+        added.push(p);
+        last = p.step;
+      }
+    }
+    this.pending = [];
+    for (const p of added) this.history.push(p);
+    const latest = this.history[this.history.length - 1] ?? null;
+    runInAction(() => {
+      this.latest = latest;
+      this.sampleCount = this.history.length;
+    });
+    if (reset || added.length > 0) {
+      const batch: TrainFrameBatch = reset
+        ? { reset: true, points: this.history }
+        : { reset: false, points: added };
+      for (const l of this.frameListeners) l(batch);
+    }
+  }
+}
