@@ -7,32 +7,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { evaluationSeed, parseTrainConfig, trainingSeed, type TrainConfig } from '../rl/train/config';
+import { evaluationSeed, trainingSeed, type TrainConfig } from '../rl/train/config';
+import { tinyTrainConfig } from '../rl/train/tiny-config.fixture';
 import { createTrainer } from '../rl/train/trainer';
 import { evalCommand } from './eval';
 
 function tiny(algo: 'sac' | 'ppo', seed = 9): TrainConfig {
-  return parseTrainConfig(
-    `name: tiny-${algo}
-algo: ${algo}
-seed: ${seed}
-scenario:
-  mode: intensity
-  horizon: 1
-  dt: 0.02
-  s0: 100
-  price: { sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 3
-  inventoryScale: 5
-  reward: { inventory: 0.01 }
-sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 60 }
+  return tinyTrainConfig({
+    name: `tiny-${algo}`,
+    algo,
+    seed,
+    env: '  reward: { inventory: 0.01 }\n',
+    body: `sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 60 }
 ppo: { hidden: [16, 16], nEnvs: 2, nSteps: 50, minibatchSize: 50, epochs: 2 }
 budget: { totalSteps: 200, checkpointEvery: 100, evalEvery: 200, evalEpisodes: 2 }
 `,
-    'tiny.yaml',
-  );
+  });
 }
 
 let dir: string;

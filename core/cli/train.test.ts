@@ -10,23 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listCheckpoints } from '../rl/train/checkpoint';
 import { trainCommand } from './train';
+import { tinyTrainYaml } from '../rl/train/tiny-config.fixture';
 
-const tiny = `name: tiny-cli
-algo: sac
-seed: 4
-scenario:
-  mode: intensity
-  horizon: 1
-  dt: 0.02
-  s0: 100
-  price: { sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 3
-  inventoryScale: 5
-sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 50 }
+const tiny = tinyTrainYaml({
+  name: 'tiny-cli',
+  seed: 4,
+  body: `sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 50 }
 budget: { totalSteps: 200, checkpointEvery: 100, evalEvery: 100, evalEpisodes: 2 }
-`;
+`,
+});
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;

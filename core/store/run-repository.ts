@@ -20,6 +20,7 @@ import type { RunDetail, RunResultRow, RunRow, RunStatus, SeriesPayload } from '
 import { FillLog, type PathResult, type PathSeries } from '../sim/path-result';
 import { blobF64, blobU8, f64Blob, u8Blob } from './columns';
 import { StoreError } from './errors';
+import { RunOwnership } from './run-ownership';
 
 export type ParamValue = number | string | boolean;
 
@@ -128,7 +129,7 @@ export class RunRepository {
   private readonly txWriteCompleted;
   private readonly txDelete;
   /** Runs this repository created and has not finished. */
-  private readonly mine = new Set<string>();
+  private readonly owned = new RunOwnership(liveRuns);
 
   constructor(
     private readonly db: Database.Database,
@@ -244,8 +245,7 @@ export class RunRepository {
       process.pid,
       os.hostname(),
     );
-    this.mine.add(id);
-    liveRuns.add(id);
+    this.owned.own(id);
     return this.row(id);
   }
 
@@ -267,7 +267,7 @@ export class RunRepository {
     if (!FINAL.includes(status))
       throw new StoreError('invalid', `cannot finish a run as '${String(status)}'`);
     this.txFinish.immediate(runId, status, error ?? null);
-    this.released(runId);
+    this.owned.release(runId);
     return this.row(runId);
   }
 
@@ -295,7 +295,7 @@ export class RunRepository {
       keys.add(key);
     }
     this.txWriteCompleted.immediate(runId, rs, paths);
-    this.released(runId);
+    this.owned.release(runId);
     return this.row(runId);
   }
 
@@ -366,7 +366,7 @@ export class RunRepository {
   /** Delete a run and (by cascade) its results, series, fills and artifacts. */
   delete(runId: string): boolean {
     const deleted = this.txDelete.immediate(runId);
-    this.released(runId);
+    this.owned.release(runId);
     // Hand the freed pages back to the file system (auto_vacuum = INCREMENTAL); outside the transaction.
     if (deleted) this.db.pragma('incremental_vacuum');
     return deleted;
@@ -380,14 +380,9 @@ export class RunRepository {
   recoverOrphans(): string[] {
     return this.db
       .transaction(() => {
-        const host = os.hostname();
         const marked: string[] = [];
         for (const r of this.s.running.all()) {
-          const alive =
-            r.owner_host === host &&
-            r.owner_pid !== null &&
-            (r.owner_pid === process.pid ? liveRuns.has(r.id) : pidAlive(r.owner_pid));
-          if (alive) continue;
+          if (this.owned.ownerAlive(r)) continue;
           this.s.markIncomplete.run(INCOMPLETE_MESSAGE, r.id);
           marked.push(r.id);
         }
@@ -398,13 +393,7 @@ export class RunRepository {
 
   /** Forget this repository's unfinished runs (its store is closing). */
   detach(): void {
-    for (const id of this.mine) liveRuns.delete(id);
-    this.mine.clear();
-  }
-
-  private released(runId: string): void {
-    this.mine.delete(runId);
-    liveRuns.delete(runId);
+    this.owned.detach();
   }
 
   private row(runId: string): RunRow {
@@ -616,13 +605,4 @@ function toResultRow(runId: string, r: ResultDbRow): RunResultRow {
 
 function nanToNull(v: number): number | null {
   return Number.isNaN(v) ? null : v;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -30,6 +30,7 @@ import type {
   TrainMetricsHistory,
 } from '../api/contract';
 import { StoreError } from './errors';
+import { RunOwnership } from './run-ownership';
 
 export interface NewTrainingRun {
   /** Default: a random UUID (the service picks it to name the run directory). */
@@ -129,7 +130,7 @@ export class TrainingRepository {
   private readonly txAppend;
   private readonly txCheckpoint;
   private readonly txDelete;
-  private readonly mine = new Set<string>();
+  private readonly owned = new RunOwnership(liveTrainingRuns);
 
   constructor(
     private readonly db: Database.Database,
@@ -290,7 +291,7 @@ export class TrainingRepository {
       process.pid,
       os.hostname(),
     );
-    this.own(id);
+    this.owned.own(id);
     return this.row(id);
   }
 
@@ -323,7 +324,7 @@ export class TrainingRepository {
     if (current === 'finished')
       throw new StoreError('read_only', `training run ${runId} is finished: its step budget is spent`);
     this.s.setLive.run(status, this.stamp(), process.pid, os.hostname(), runId);
-    this.own(runId);
+    this.owned.own(runId);
     return this.row(runId);
   }
 
@@ -333,7 +334,7 @@ export class TrainingRepository {
       throw new StoreError('invalid', `cannot end a training run as '${String(status)}'`);
     this.requireRun(runId);
     this.s.setFinal.run(status, reason ?? null, this.stamp(), runId);
-    this.release(runId);
+    this.owned.release(runId);
     return this.row(runId);
   }
 
@@ -442,7 +443,7 @@ export class TrainingRepository {
   /** Delete a run with its metrics and checkpoint rows (not its directory: the caller owns that). */
   delete(runId: string): boolean {
     const deleted = this.txDelete.immediate(runId);
-    this.release(runId);
+    this.owned.release(runId);
     return deleted;
   }
 
@@ -450,14 +451,9 @@ export class TrainingRepository {
   recoverOrphans(): string[] {
     return this.db
       .transaction(() => {
-        const host = os.hostname();
         const marked: string[] = [];
         for (const r of this.s.live.all()) {
-          const alive =
-            r.owner_host === host &&
-            r.owner_pid !== null &&
-            (r.owner_pid === process.pid ? liveTrainingRuns.has(r.id) : pidAlive(r.owner_pid));
-          if (alive) continue;
+          if (this.owned.ownerAlive(r)) continue;
           this.s.markIncomplete.run(TRAINING_INCOMPLETE_REASON, this.stamp(), r.id);
           marked.push(r.id);
         }
@@ -468,18 +464,7 @@ export class TrainingRepository {
 
   /** Forget this repository's live runs (its store is closing). */
   detach(): void {
-    for (const id of this.mine) liveTrainingRuns.delete(id);
-    this.mine.clear();
-  }
-
-  private own(runId: string): void {
-    this.mine.add(runId);
-    liveTrainingRuns.add(runId);
-  }
-
-  private release(runId: string): void {
-    this.mine.delete(runId);
-    liveTrainingRuns.delete(runId);
+    this.owned.detach();
   }
 
   private stamp(): string {
@@ -554,14 +539,5 @@ function parseJson(text: string, what: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     throw new StoreError('corrupt', `${what}: stored JSON does not parse`);
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -14,22 +14,9 @@ import {
   trainConfigSchema,
   trainingSeed,
 } from './config';
+import { tinyTrainYaml } from './tiny-config.fixture';
 
-const base = `name: t
-algo: sac
-seed: 5
-scenario:
-  mode: intensity
-  horizon: 1
-  dt: 0.02
-  s0: 100
-  price: { sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 3
-  inventoryScale: 5
-budget: { totalSteps: 1000 }
-`;
+const base = tinyTrainYaml({ name: 't', body: 'budget: { totalSteps: 1000 }\n' });
 
 function issues(text: string): string {
   try {

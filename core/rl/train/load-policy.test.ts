@@ -12,33 +12,22 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { evaluate } from '../eval/evaluate';
 import { loadTf } from '../tf/backend';
 import { listCheckpoints } from './checkpoint';
-import { evaluationSeed, parseTrainConfig, type TrainConfig } from './config';
+import { evaluationSeed, type TrainConfig } from './config';
 import { loadPolicy, PolicyLoadError } from './load-policy';
+import { tinyTrainConfig } from './tiny-config.fixture';
 import { createTrainer } from './trainer';
 
 function tiny(algo: 'sac' | 'ppo'): TrainConfig {
-  return parseTrainConfig(
-    `name: tiny-${algo}
-algo: ${algo}
-seed: 5
-scenario:
-  mode: intensity
-  horizon: 1
-  dt: 0.02
-  s0: 100
-  price: { sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 3
-  inventoryScale: 5
-  reward: { inventory: 0.01 }
-normalizeObservations: true
+  return tinyTrainConfig({
+    name: `tiny-${algo}`,
+    algo,
+    env: '  reward: { inventory: 0.01 }\n',
+    body: `normalizeObservations: true
 sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 60 }
 ppo: { hidden: [16, 16], nEnvs: 2, nSteps: 50, minibatchSize: 50, epochs: 2 }
 budget: { totalSteps: 300, checkpointEvery: 100, evalEvery: 300, evalEpisodes: 3 }
 `,
-    `tiny-${algo}.yaml`,
-  );
+  });
 }
 
 let dir: string;

@@ -5,35 +5,25 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadTf } from '../tf/backend';
 import { listCheckpoints, readCheckpoint } from './checkpoint';
-import { parseTrainConfig, type TrainConfig } from './config';
+import type { TrainConfig } from './config';
 import { createTrainer } from './trainer';
 import type { TrainMetrics } from './types';
+import { tinyTrainConfig } from './tiny-config.fixture';
 
 /** A tiny PPO run: 4 envs × 25 steps per iteration on 50-step AS episodes, 16×16 networks. */
 function tiny(
   extra = '',
   budget = 'totalSteps: 600, checkpointEvery: 200, evalEvery: 300, evalEpisodes: 2',
 ): TrainConfig {
-  return parseTrainConfig(
-    `name: tiny-ppo
-algo: ppo
-seed: 3
-scenario:
-  mode: intensity
-  horizon: 1
-  dt: 0.02
-  s0: 100
-  price: { sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 3
-  inventoryScale: 5
-${extra}normalizeObservations: true
+  return tinyTrainConfig({
+    name: 'tiny-ppo',
+    algo: 'ppo',
+    seed: 3,
+    body: `${extra}normalizeObservations: true
 ppo: { hidden: [16, 16], nEnvs: 4, nSteps: 25, epochs: 2, minibatchSize: 50 }
 budget: { ${budget} }
 `,
-    'tiny-ppo.yaml',
-  );
+  });
 }
 
 let dir: string;

@@ -5,36 +5,24 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadTf } from '../tf/backend';
 import { listCheckpoints, readCheckpoint } from './checkpoint';
-import { parseTrainConfig, type TrainConfig } from './config';
+import type { TrainConfig } from './config';
 import { createTrainer, TrainSetupError, type CreateTrainerOptions } from './trainer';
 import type { TrainMetrics, TrainResult } from './types';
+import { tinyTrainConfig } from './tiny-config.fixture';
 
 /** A tiny SAC run: 50-step episodes of the AS intensity model, 16×16 networks, batch 32. */
 function tiny(
   extra = '',
   budget = 'totalSteps: 300, checkpointEvery: 100, evalEvery: 150, evalEpisodes: 2',
 ): TrainConfig {
-  return parseTrainConfig(
-    `name: tiny
-algo: sac
-seed: 11
-scenario:
-  mode: intensity
-  horizon: 1
-  dt: 0.02
-  s0: 100
-  price: { sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 3
-  inventoryScale: 5
-  reward: { inventory: 0.01 }
-normalizeObservations: true
+  return tinyTrainConfig({
+    seed: 11,
+    env: '  reward: { inventory: 0.01 }\n',
+    body: `normalizeObservations: true
 sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 60 }
 budget: { ${budget} }
 ${extra}`,
-    'tiny.yaml',
-  );
+  });
 }
 
 /** A deterministic metrics clock: 1 ms per call (so a 10 Hz throttle emits every 100 calls). */

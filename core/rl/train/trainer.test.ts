@@ -9,26 +9,18 @@ import { latestCheckpoint, scanCheckpoints } from './checkpoint';
 import { parseTrainConfig, type TrainConfig } from './config';
 import { createTrainer, lossProblem, MetricsWindow } from './trainer';
 import type { TrainMetrics } from './types';
+import { tinyTrainYaml } from './tiny-config.fixture';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const trainerModule = fileURLToPath(new URL('./trainer.ts', import.meta.url));
 
-const tinyText = `name: kill
-algo: sac
-seed: 21
-scenario:
-  mode: intensity
-  horizon: 1
-  dt: 0.02
-  s0: 100
-  price: { sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 3
-  inventoryScale: 5
-sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 50 }
+const tinyText = tinyTrainYaml({
+  name: 'kill',
+  seed: 21,
+  body: `sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 50 }
 budget: { totalSteps: 1000000, checkpointEvery: 100, evalEvery: 0, evalEpisodes: 0 }
-`;
+`,
+});
 
 let dir: string;
 beforeAll(async () => {
