@@ -69,11 +69,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../../rng/rng';
 import type { Policy } from '../agent';
-import type { InferenceMode, OptimizerState } from '../sac/sac';
+import type { InferenceMode } from '../sac/sac';
 import { Mlp } from '../tf/dense';
+import { readOptimizer, writeOptimizer, type NamedTensor, type OptimizerState } from '../tf/optimizer-state';
 import type { RolloutBuffer } from './rollout';
 
-export type { InferenceMode, OptimizerState } from '../sac/sac';
+export type { InferenceMode } from '../sac/sac';
+export type { OptimizerState } from '../tf/optimizer-state';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 const STREAM_SAMPLE = 1;
@@ -267,9 +269,6 @@ export function gaussianLogProb(act: T2, mu: T2, logStd: T1): T1 {
 export function gaussianEntropy(logStd: T1): tf.Scalar {
   return tf.add(tf.sum(logStd), logStd.shape[0] * (0.5 + HALF_LOG_2PI)) as tf.Scalar;
 }
-
-/** tfjs-core's NamedTensor (not re-exported by @tensorflow/tfjs). */
-type NamedTensor = { name: string; tensor: tf.Tensor };
 
 export class Ppo implements Policy {
   readonly config: ResolvedPpoConfig;
@@ -572,7 +571,7 @@ export class Ppo implements Policy {
     this.actor.fromTypedArrays(w.actor);
     this.critic.fromTypedArrays(w.critic);
     tf.tidy(() => this.logStd.assign(tf.tensor1d(w.logStd.slice())));
-    if (w.optimizer) await writeOptimizer(this.opt, w.optimizer, this.vars);
+    if (w.optimizer) await writeOptimizer(this.opt, w.optimizer, this.vars, 'Ppo.setWeights:');
     this.updates = w.updates;
     this.iterations = w.iterations;
     this.sampleCalls = w.sampleCalls;
@@ -736,45 +735,4 @@ export class Ppo implements Policy {
 
 function clampUnit(x: number): number {
   return x < -1 ? -1 : x > 1 ? 1 : x;
-}
-
-async function readOptimizer(opt: tf.Optimizer, prefix: string): Promise<OptimizerState> {
-  const named = await opt.getWeights();
-  const [iter, ...rest] = named;
-  const iterations = iter ? (await iter.tensor.data())[0]! : 0;
-  iter?.tensor.dispose(); // a fresh scalar; the rest are the optimizer's own variables
-  const values = await Promise.all(
-    rest.map(async (t) => Float32Array.from((await t.tensor.data()) as Float32Array)),
-  );
-  const names = rest.map((t) => (t.name.startsWith(`${prefix}/`) ? t.name.slice(prefix.length + 1) : t.name));
-  return { iterations, names, values };
-}
-
-/** Replace the Adam moments (positional: m for each variable, then v), disposing the old ones. */
-async function writeOptimizer(
-  opt: tf.Optimizer,
-  s: OptimizerState,
-  vars: readonly tf.Variable[],
-): Promise<void> {
-  if (!(Number.isInteger(s.iterations) && s.iterations >= 0))
-    throw new RangeError('Ppo.setWeights: optimizer iterations must be an integer ≥ 0');
-  const n = vars.length;
-  if (s.values.length !== 0 && s.values.length !== 2 * n)
-    throw new RangeError(`Ppo.setWeights: optimizer has ${s.values.length} slots, expected ${2 * n}`);
-  for (let i = 0; i < s.values.length; i++)
-    if (s.values[i]!.length !== vars[i % n]!.size)
-      throw new RangeError(`Ppo.setWeights: optimizer slot ${i} has the wrong size`);
-  const old = await opt.getWeights();
-  old[0]?.tensor.dispose();
-  const fresh: NamedTensor[] = [{ name: 'iter', tensor: tf.scalar(s.iterations, 'int32') }];
-  for (let i = 0; i < s.values.length; i++) {
-    const v = vars[i % n]!;
-    fresh.push({
-      name: `${v.name}/${i < n ? 'm' : 'v'}`,
-      tensor: tf.tensor(s.values[i]!.slice(), v.shape, 'float32'),
-    });
-  }
-  await opt.setWeights(fresh);
-  for (const t of fresh) t.tensor.dispose();
-  for (const t of old.slice(1)) t.tensor.dispose();
 }

@@ -62,6 +62,7 @@ import { deriveSeed, Rng } from '../../rng/rng';
 import type { Policy } from '../agent';
 import type { ReplayBatch } from '../replay-buffer';
 import { Mlp } from '../tf/dense';
+import { readOptimizer, writeOptimizer, type NamedTensor, type OptimizerState } from '../tf/optimizer-state';
 
 const LOG_STD_MIN = -20;
 const LOG_STD_MAX = 2;
@@ -130,11 +131,7 @@ export interface SacUpdateResult {
   entropy: number;
 }
 
-export interface OptimizerState {
-  iterations: number;
-  names: string[];
-  values: Float32Array[];
-}
+export type { OptimizerState } from '../tf/optimizer-state';
 
 export interface SacWeights {
   version: 1;
@@ -230,8 +227,6 @@ export function tanhGaussianLogProb(u: T2, logStd: T2, constTerm: T2): T2 {
   const perDim = tf.sub(tf.mul(2, tf.add(u, tf.softplus(tf.mul(-2, u)))), logStd);
   return tf.add(tf.sum(perDim, 1, true), constTerm) as T2;
 }
-/** tfjs-core's NamedTensor (not re-exported by @tensorflow/tfjs). */
-type NamedTensor = { name: string; tensor: tf.Tensor };
 
 export class Sac implements Policy {
   readonly config: ResolvedSacConfig;
@@ -499,9 +494,9 @@ export class Sac implements Policy {
     this.actCalls = w.actCalls;
     this.noiseSeed = w.seed;
     if (w.optimizers) {
-      await writeOptimizer(this.actorOpt, w.optimizers.actor, this.actorVars, 'actor');
-      await writeOptimizer(this.criticOpt, w.optimizers.critic, this.criticVars, 'critic');
-      await writeOptimizer(this.alphaOpt, w.optimizers.alpha, [this.logAlpha], 'alpha');
+      await writeOptimizer(this.actorOpt, w.optimizers.actor, this.actorVars, 'Sac.setWeights: actor');
+      await writeOptimizer(this.criticOpt, w.optimizers.critic, this.criticVars, 'Sac.setWeights: critic');
+      await writeOptimizer(this.alphaOpt, w.optimizers.alpha, [this.logAlpha], 'Sac.setWeights: alpha');
     }
     this.typedStale = true;
   }
@@ -561,46 +556,4 @@ export class Sac implements Policy {
   private assertLive(): void {
     if (this.disposed) throw new Error(`Sac ${this.name} was disposed`);
   }
-}
-
-async function readOptimizer(opt: tf.Optimizer, prefix: string): Promise<OptimizerState> {
-  const named = await opt.getWeights();
-  const [iter, ...rest] = named;
-  const iterations = iter ? (await iter.tensor.data())[0]! : 0;
-  iter?.tensor.dispose(); // a fresh scalar; the rest are the optimizer's own variables
-  const values = await Promise.all(
-    rest.map(async (t) => Float32Array.from((await t.tensor.data()) as Float32Array)),
-  );
-  const names = rest.map((t) => (t.name.startsWith(`${prefix}/`) ? t.name.slice(prefix.length + 1) : t.name));
-  return { iterations, names, values };
-}
-
-/** Replace an Adam optimizer's moments (positional: m for each variable, then v), disposing the old ones. */
-async function writeOptimizer(
-  opt: tf.Optimizer,
-  s: OptimizerState,
-  vars: readonly tf.Variable[],
-  what: string,
-): Promise<void> {
-  if (!(Number.isInteger(s.iterations) && s.iterations >= 0))
-    throw new RangeError(`Sac.setWeights: ${what} optimizer iterations must be an integer ≥ 0`);
-  const n = vars.length;
-  if (s.values.length !== 0 && s.values.length !== 2 * n)
-    throw new RangeError(`Sac.setWeights: ${what} optimizer has ${s.values.length} slots, expected ${2 * n}`);
-  for (let i = 0; i < s.values.length; i++)
-    if (s.values[i]!.length !== vars[i % n]!.size)
-      throw new RangeError(`Sac.setWeights: ${what} optimizer slot ${i} has the wrong size`);
-  const old = await opt.getWeights();
-  old[0]?.tensor.dispose();
-  const fresh: NamedTensor[] = [{ name: 'iter', tensor: tf.scalar(s.iterations, 'int32') }];
-  for (let i = 0; i < s.values.length; i++) {
-    const v = vars[i % n]!;
-    fresh.push({
-      name: `${v.name}/${i < n ? 'm' : 'v'}`,
-      tensor: tf.tensor(s.values[i]!.slice(), v.shape, 'float32'),
-    });
-  }
-  await opt.setWeights(fresh);
-  for (const t of fresh) t.tensor.dispose();
-  for (const t of old.slice(1)) t.tensor.dispose();
 }
