@@ -73,6 +73,14 @@ describe('training config', () => {
     expect(ok.normalizeObservations).toBe(true);
   });
 
+  it('takes a fractional replay ratio when the update bursts are whole', () => {
+    const cfg = parseTrainConfig(`${base}sac: { updatesPerStep: 0.25, updateEvery: 4 }\n`, 'x.yaml');
+    expect(cfg.sac.updatesPerStep).toBe(0.25);
+    expect(issues(`${base}sac: { updatesPerStep: 0.25, updateEvery: 2 }\n`)).toMatch(
+      /sac\.updatesPerStep: updateEvery·updatesPerStep must be a whole number ≥ 1 \(got 0\.5\)/,
+    );
+  });
+
   it('keeps evaluation seeds apart from training seeds', () => {
     for (let s = 0; s < 20_000; s++) {
       const cfg = { seed: s };

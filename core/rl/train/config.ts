@@ -77,8 +77,12 @@ export const sacConfigSchema = z.strictObject({
   bufferSize: posInt.default(1_000_000),
   /** Env steps of uniform random actions (and no updates) at the start. */
   warmupSteps: z.number().int().nonnegative().default(1000),
-  /** Gradient updates per env step after warm-up (SB3's gradient_steps / train_freq). */
-  updatesPerStep: posInt.max(64).default(1),
+  /**
+   * Gradient updates per env step after warm-up (the replay ratio, SB3's gradient_steps / train_freq);
+   * may be a fraction (0.25 with updateEvery 4: one update every 4 steps, 4× more env samples per
+   * second of compute). updateEvery·updatesPerStep must be a whole number ≥ 1.
+   */
+  updatesPerStep: positive.max(64).default(1),
   /** Do the updates in bursts every `updateEvery` env steps (updateEvery·updatesPerStep at a time). */
   updateEvery: posInt.default(1),
   maxGradNorm: positive.optional(),
@@ -175,6 +179,13 @@ export const trainConfigSchema = z
           });
     if (cfg.env.maxOffset <= cfg.env.minOffset)
       ctx.addIssue({ code: 'custom', path: ['env', 'maxOffset'], message: 'must be > env.minOffset' });
+    const burst = cfg.sac.updateEvery * cfg.sac.updatesPerStep;
+    if (cfg.algo === 'sac' && !(Math.abs(burst - Math.round(burst)) < 1e-9 && Math.round(burst) >= 1))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sac', 'updatesPerStep'],
+        message: `updateEvery·updatesPerStep must be a whole number ≥ 1 (got ${burst})`,
+      });
     if (cfg.algo === 'ppo' && cfg.ppo.minibatchSize > cfg.ppo.nEnvs * cfg.ppo.nSteps)
       ctx.addIssue({
         code: 'custom',

@@ -153,7 +153,7 @@ export class SacTrainer extends BaseTrainer {
     const D = this.te.obsDim;
     const scale = cfg.rewardScale;
     const bound = cfg.guard.maxLoss;
-    const burst = c.updateEvery * c.updatesPerStep;
+    const burst = Math.round(c.updateEvery * c.updatesPerStep);
     const obsN = new Float32Array(D);
     const nextN = new Float32Array(D);
     const act = new Float32Array(ACTION_DIM);
