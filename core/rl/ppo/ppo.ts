@@ -68,7 +68,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../../rng/rng';
-import type { Policy } from '../agent';
+import { checkSnapshot, type Policy } from '../agent';
 import type { InferenceMode } from '../sac/sac';
 import { Mlp } from '../tf/dense';
 import { readOptimizer, writeOptimizer, type NamedTensor, type OptimizerState } from '../tf/optimizer-state';
@@ -546,28 +546,14 @@ export class Ppo implements Policy {
   async setWeights(w: PpoWeights): Promise<void> {
     this.assertLive();
     const c = this.config;
-    if (w.version !== 1) throw new RangeError(`Ppo.setWeights: unknown version ${String(w.version)}`);
-    if (
-      w.obsDim !== c.obsDim ||
-      w.actionDim !== c.actionDim ||
-      w.hidden.length !== c.hidden.length ||
-      w.hidden.some((h, i) => h !== c.hidden[i])
-    )
-      throw new RangeError(
-        `Ppo.setWeights: snapshot is obs ${w.obsDim}, action ${w.actionDim}, hidden [${w.hidden.join(', ')}]; ` +
-          `agent is obs ${c.obsDim}, action ${c.actionDim}, hidden [${c.hidden.join(', ')}]`,
-      );
+    checkSnapshot('Ppo.setWeights', w, c, {
+      updates: w.updates,
+      iterations: w.iterations,
+      sampleCalls: w.sampleCalls,
+      actCalls: w.actCalls,
+    });
     if (w.logStd.length !== c.actionDim || !w.logStd.every((v) => Number.isFinite(v)))
       throw new RangeError(`Ppo.setWeights: logStd must hold ${c.actionDim} finite values`);
-    if (!Number.isFinite(w.seed)) throw new RangeError('Ppo.setWeights: seed must be finite');
-    for (const [k, v] of [
-      ['updates', w.updates],
-      ['iterations', w.iterations],
-      ['sampleCalls', w.sampleCalls],
-      ['actCalls', w.actCalls],
-    ] as const)
-      if (!(Number.isInteger(v) && v >= 0))
-        throw new RangeError(`Ppo.setWeights: ${k} must be an integer ≥ 0`);
     this.actor.fromTypedArrays(w.actor);
     this.critic.fromTypedArrays(w.critic);
     tf.tidy(() => this.logStd.assign(tf.tensor1d(w.logStd.slice())));

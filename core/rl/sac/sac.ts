@@ -59,7 +59,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../../rng/rng';
-import type { Policy } from '../agent';
+import { checkSnapshot, type Policy } from '../agent';
 import type { ReplayBatch } from '../replay-buffer';
 import { Mlp } from '../tf/dense';
 import { readOptimizer, writeOptimizer, type NamedTensor, type OptimizerState } from '../tf/optimizer-state';
@@ -465,25 +465,8 @@ export class Sac implements Policy {
   async setWeights(w: SacWeights): Promise<void> {
     this.assertLive();
     const c = this.config;
-    if (w.version !== 1) throw new RangeError(`Sac.setWeights: unknown version ${String(w.version)}`);
-    if (
-      w.obsDim !== c.obsDim ||
-      w.actionDim !== c.actionDim ||
-      w.hidden.length !== c.hidden.length ||
-      w.hidden.some((h, i) => h !== c.hidden[i])
-    )
-      throw new RangeError(
-        `Sac.setWeights: snapshot is obs ${w.obsDim}, action ${w.actionDim}, hidden [${w.hidden.join(', ')}]; ` +
-          `agent is obs ${c.obsDim}, action ${c.actionDim}, hidden [${c.hidden.join(', ')}]`,
-      );
+    checkSnapshot('Sac.setWeights', w, c, { updates: w.updates, actCalls: w.actCalls });
     if (!Number.isFinite(w.logAlpha)) throw new RangeError('Sac.setWeights: logAlpha must be finite');
-    if (!Number.isFinite(w.seed)) throw new RangeError('Sac.setWeights: seed must be finite');
-    for (const [k, v] of [
-      ['updates', w.updates],
-      ['actCalls', w.actCalls],
-    ] as const)
-      if (!(Number.isInteger(v) && v >= 0))
-        throw new RangeError(`Sac.setWeights: ${k} must be an integer ≥ 0`);
     this.actor.fromTypedArrays(w.actor);
     this.q1.fromTypedArrays(w.q1);
     this.q2.fromTypedArrays(w.q2);

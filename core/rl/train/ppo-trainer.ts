@@ -106,7 +106,7 @@ export class PpoTrainer extends BaseTrainer {
   protected async loop(ctx: RunContext): Promise<TrainResult> {
     const cfg = this.cfg;
     const p = cfg.ppo;
-    const { totalSteps: total, checkpointEvery, evalEvery } = cfg.budget;
+    const total = cfg.budget.totalSteps;
     const agent = this.ppo();
     const rollout = this.rollout!;
     const N = p.nEnvs;
@@ -125,12 +125,8 @@ export class PpoTrainer extends BaseTrainer {
     const vFinal = new Float32Array(1);
     const epReturn = new Float64Array(N);
     const raw: Float64Array[] = new Array<Float64Array>(N);
-    const nextMultiple = (every: number): number =>
-      every > 0 ? (Math.floor(this.step / every) + 1) * every : Number.POSITIVE_INFINITY;
-    let nextCkpt = nextMultiple(checkpointEvery);
-    let nextEval = nextMultiple(evalEvery);
-    const fail = (why: string): Promise<TrainResult> =>
-      this.finish(ctx, 'failed', `${why}; ${this.keptCheckpoint()}`);
+    this.startSchedule();
+    const fail = (why: string): Promise<TrainResult> => this.fail(ctx, why);
 
     if (this.step >= total) return this.finish(ctx, 'finished');
     for (let e = 0; e < N; e++) raw[e] = this.resetEnv(e);
@@ -198,17 +194,8 @@ export class PpoTrainer extends BaseTrainer {
         clipFraction: u.clipFraction,
       });
 
-      if (this.step >= nextEval) {
-        nextEval = nextMultiple(evalEvery);
-        const evalBad = await this.evaluate(ctx);
-        if (evalBad !== undefined) return fail(evalBad);
-      }
-      if (this.step >= nextCkpt) {
-        nextCkpt = nextMultiple(checkpointEvery);
-        const ckBad = await this.saveCheckpoint(ctx);
-        if (ckBad !== undefined) return this.finish(ctx, 'failed', ckBad);
-      }
-      this.emitMetrics(ctx);
+      const ended = await this.periodicWork(ctx);
+      if (ended !== undefined) return ended;
     }
     return this.finish(ctx, 'finished');
   }

@@ -145,7 +145,7 @@ export class SacTrainer extends BaseTrainer {
   protected async loop(ctx: RunContext): Promise<TrainResult> {
     const cfg = this.cfg;
     const c = cfg.sac;
-    const { totalSteps: total, checkpointEvery, evalEvery } = cfg.budget;
+    const total = cfg.budget.totalSteps;
     const agent = this.sac();
     const buffer = this.buffer!;
     const batch = this.batch!;
@@ -157,12 +157,8 @@ export class SacTrainer extends BaseTrainer {
     const obsN = new Float32Array(D);
     const nextN = new Float32Array(D);
     const act = new Float32Array(ACTION_DIM);
-    const nextMultiple = (every: number): number =>
-      every > 0 ? (Math.floor(this.step / every) + 1) * every : Number.POSITIVE_INFINITY;
-    let nextCkpt = nextMultiple(checkpointEvery);
-    let nextEval = nextMultiple(evalEvery);
-    const fail = (why: string): Promise<TrainResult> =>
-      this.finish(ctx, 'failed', `${why}; ${this.keptCheckpoint()}`);
+    this.startSchedule();
+    const fail = (why: string): Promise<TrainResult> => this.fail(ctx, why);
 
     if (this.step >= total) return this.finish(ctx, 'finished');
     this.startEpisode(obsN);
@@ -216,17 +212,8 @@ export class SacTrainer extends BaseTrainer {
         }
       }
 
-      if (this.step >= nextEval) {
-        nextEval = nextMultiple(evalEvery);
-        const bad = await this.evaluate(ctx);
-        if (bad !== undefined) return fail(bad);
-      }
-      if (this.step >= nextCkpt) {
-        nextCkpt = nextMultiple(checkpointEvery);
-        const bad = await this.saveCheckpoint(ctx);
-        if (bad !== undefined) return this.finish(ctx, 'failed', bad);
-      }
-      this.emitMetrics(ctx);
+      const ended = await this.periodicWork(ctx);
+      if (ended !== undefined) return ended;
     }
     return this.finish(ctx, 'finished');
   }

@@ -636,6 +636,45 @@ export abstract class BaseTrainer implements TrainerHandle {
     return undefined;
   }
 
+  /** Steps at which the next periodic evaluation and checkpoint are due (set by startSchedule). */
+  private nextEvalAt = Number.POSITIVE_INFINITY;
+  private nextCheckpointAt = Number.POSITIVE_INFINITY;
+
+  /** The next multiple of `every` after the current step (∞ when `every` is 0: disabled). */
+  private nextMultiple(every: number): number {
+    return every > 0 ? (Math.floor(this.step / every) + 1) * every : Number.POSITIVE_INFINITY;
+  }
+
+  /** Schedule evaluations and checkpoints (budget.evalEvery, checkpointEvery) from the current step. */
+  protected startSchedule(): void {
+    this.nextEvalAt = this.nextMultiple(this.cfg.budget.evalEvery);
+    this.nextCheckpointAt = this.nextMultiple(this.cfg.budget.checkpointEvery);
+  }
+
+  /**
+   * After the env steps of a loop turn: evaluate and checkpoint when due, then emit metrics. Returns the
+   * run's result when one of them failed, else undefined.
+   */
+  protected async periodicWork(ctx: RunContext): Promise<TrainResult | undefined> {
+    if (this.step >= this.nextEvalAt) {
+      this.nextEvalAt = this.nextMultiple(this.cfg.budget.evalEvery);
+      const bad = await this.evaluate(ctx);
+      if (bad !== undefined) return this.fail(ctx, bad);
+    }
+    if (this.step >= this.nextCheckpointAt) {
+      this.nextCheckpointAt = this.nextMultiple(this.cfg.budget.checkpointEvery);
+      const bad = await this.saveCheckpoint(ctx);
+      if (bad !== undefined) return this.finish(ctx, 'failed', bad);
+    }
+    this.emitMetrics(ctx);
+    return undefined;
+  }
+
+  /** End the run as failed, naming the checkpoint that was kept. */
+  protected fail(ctx: RunContext, why: string): Promise<TrainResult> {
+    return this.finish(ctx, 'failed', `${why}; ${this.keptCheckpoint()}`);
+  }
+
   /** "kept checkpoint step-…" or "no checkpoint was written yet". */
   protected keptCheckpoint(): string {
     return this.lastCheckpoint
