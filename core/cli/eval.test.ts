@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluationSeed, trainingSeed, type TrainConfig } from '../rl/train/config';
 import { tinyTrainConfig } from '../rl/train/tiny-config.fixture';
 import { createTrainer } from '../rl/train/trainer';
 import { evalCommand } from './eval';
+import { captureOutput } from './capture.fixture';
 
 function tiny(algo: 'sac' | 'ppo', seed = 9): TrainConfig {
   return tinyTrainConfig({
@@ -44,22 +45,10 @@ async function train(cfg: TrainConfig, name: string): Promise<string> {
 }
 
 async function run(args: string[]): Promise<number> {
-  out = '';
-  err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return await evalCommand(args);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const r = await captureOutput(() => evalCommand(args));
+  out = r.out;
+  err = r.err;
+  return r.code;
 }
 
 beforeAll(async () => {

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listCheckpoints } from '../rl/train/checkpoint';
 import { trainCommand } from './train';
 import { tinyTrainYaml } from '../rl/train/tiny-config.fixture';
+import { captureOutput } from './capture.fixture';
 
 const tiny = tinyTrainYaml({
   name: 'tiny-cli',
@@ -26,22 +27,10 @@ let out: string;
 let err: string;
 
 async function run(args: string[]): Promise<number> {
-  out = '';
-  err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return await trainCommand(args);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const r = await captureOutput(() => trainCommand(args));
+  out = r.out;
+  err = r.err;
+  return r.code;
 }
 
 beforeEach(() => {
