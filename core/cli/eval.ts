@@ -36,7 +36,7 @@ import {
 } from '../rl/eval/tune-baselines';
 import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load-policy';
 import { describeTf, loadTf } from '../rl/tf/backend';
-import { barLength } from '../sim/backtest-config';
+import { markoutHorizon, periodsPerYear } from '../sim/backtest-config';
 import type { Quoter } from '../strategy/quoter';
 import { UsageError, numberOption, parse } from './args';
 import { ProgressBar } from './progress';
@@ -44,7 +44,6 @@ import { formatTable } from './table';
 import { writeJsonAtomic } from './write-json';
 
 const NAME = 'quotebench eval';
-const SECONDS_PER_YEAR = 365 * 86_400;
 
 interface EvalArgs {
   checkpoints: string[];
@@ -160,11 +159,7 @@ export async function evalCommand(args: string[]): Promise<number> {
           `agent ${names[i]}: ${ag.cfg.algo.toUpperCase()} ${ag.checkpoint.dir} (step ${ag.checkpoint.step})`,
         );
 
-    const bar = barLength(cfg.scenario);
-    const metrics = {
-      periodsPerYear: SECONDS_PER_YEAR / (bar * cfg.scenario.timeUnitSeconds),
-      markoutHorizon: 10 * bar,
-    };
+    const metrics = { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) };
 
     // 1. Baselines tuned on training paths.
     let tuning: TuneResult | undefined;

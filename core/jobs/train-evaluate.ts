@@ -12,7 +12,7 @@ import type { TrainEvalReport } from '../api/contract';
 import { evaluate, compareToBest, PATH_METRIC_KEYS, type EvalResult } from '../rl/eval/evaluate';
 import { evaluationSeed, type TrainConfig } from '../rl/train/config';
 import { makeBaselineQuoter } from '../rl/train/env-factory';
-import { barLength } from '../sim/backtest-config';
+import { markoutHorizon, periodsPerYear } from '../sim/backtest-config';
 import type { Quoter } from '../strategy/quoter';
 import type { EvaluateRequest } from './train-protocol';
 
@@ -22,8 +22,6 @@ export type CheckpointQuoterLoader = (
   runDir: string,
   checkpointId: string | undefined,
 ) => Promise<{ quoter: Quoter; checkpoint: string; step: number; dispose?: () => void }>;
-
-const SECONDS_PER_YEAR = 365 * 86_400;
 
 export interface EvaluateCheckpointOptions {
   /** Bootstrap resamples (default 2000). */
@@ -38,7 +36,6 @@ export function evaluateAgainstBaselines(
   opts: EvaluateCheckpointOptions = {},
 ): TrainEvalReport {
   const baselines = [makeBaselineQuoter(cfg, 'as'), makeBaselineQuoter(cfg, 'glft')];
-  const bar = barLength(cfg.scenario);
   const result = evaluate({
     scenario: cfg.scenario,
     quoters: [agent.quoter, ...baselines],
@@ -46,10 +43,7 @@ export function evaluateAgainstBaselines(
     paths: req.episodes,
     reward: cfg.env.reward,
     ...(cfg.env.horizon !== undefined ? { horizon: cfg.env.horizon } : {}),
-    metrics: {
-      periodsPerYear: SECONDS_PER_YEAR / (bar * cfg.scenario.timeUnitSeconds),
-      markoutHorizon: 10 * bar,
-    },
+    metrics: { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) },
     ...(opts.resamples !== undefined ? { resamples: opts.resamples } : {}),
   });
   return toReport(

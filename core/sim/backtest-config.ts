@@ -54,13 +54,20 @@ export function barLength(sc: ScenarioConfig): number {
   return sc.mode === 'intensity' ? sc.dt * sc.sampleEvery : sc.sampleInterval;
 }
 
+/** A config with a scenario and, optionally, metric overrides (backtests; training configs have none). */
+type MetricsSource = {
+  scenario: ScenarioConfig;
+  metrics?: { periodsPerYear?: number | undefined; markoutHorizon?: number | undefined };
+};
+
 /** Annualization: bars per (365-day) year unless the config says otherwise. */
-export function periodsPerYear(cfg: BacktestConfig): number {
+export function periodsPerYear(cfg: MetricsSource): number {
   return (
-    cfg.metrics.periodsPerYear ?? SECONDS_PER_YEAR / (barLength(cfg.scenario) * cfg.scenario.timeUnitSeconds)
+    cfg.metrics?.periodsPerYear ?? SECONDS_PER_YEAR / (barLength(cfg.scenario) * cfg.scenario.timeUnitSeconds)
   );
 }
 
-export function markoutHorizon(cfg: BacktestConfig): number {
-  return cfg.metrics.markoutHorizon ?? 10 * barLength(cfg.scenario);
+/** Mark-out horizon of the realized-spread metrics: 10 bars unless the config says otherwise. */
+export function markoutHorizon(cfg: MetricsSource): number {
+  return cfg.metrics?.markoutHorizon ?? 10 * barLength(cfg.scenario);
 }

@@ -17,6 +17,7 @@
  * numbers), so the grid is compared path by path.
  */
 import type { RunMetricsOptions } from '../../metrics/run-metrics';
+import { mean, sampleStd } from '../../metrics/stats';
 import { buildQuoter } from '../../strategy/factory';
 import type { Quoter } from '../../strategy/quoter';
 import { trainingSeed, type TrainConfig } from '../train/config';
@@ -140,7 +141,11 @@ export function tuneBaselines(opts: TuneOptions): TuneResult {
   });
   const candidates = grid.map((c, i): TuneCandidate => {
     const r = result.quoters[i]!.perPath.reward;
-    return { ...c, reward: mean(r), rewardSe: standardError(r) };
+    return {
+      ...c,
+      reward: mean(r),
+      rewardSe: r.length >= 2 ? sampleStd(r) / Math.sqrt(r.length) : Number.NaN,
+    };
   });
   const best = {} as Record<BaselineFamily, TuneCandidate>;
   for (const c of candidates) {
@@ -153,19 +158,4 @@ export function tuneBaselines(opts: TuneOptions): TuneResult {
 /** The tuned AS, GLFT and fixed-spread quoters (named BASELINE_NAMES). */
 export function tunedQuoters(cfg: TrainConfig, t: TuneResult): Quoter[] {
   return (['as', 'glft', 'fixed'] as const).map((f) => candidateQuoter(cfg, t.best[f], BASELINE_NAMES[f]));
-}
-
-function mean(x: readonly number[]): number {
-  let s = 0;
-  for (const v of x) s += v;
-  return s / x.length;
-}
-
-function standardError(x: readonly number[]): number {
-  const n = x.length;
-  if (n < 2) return Number.NaN;
-  const m = mean(x);
-  let ss = 0;
-  for (const v of x) ss += (v - m) ** 2;
-  return Math.sqrt(ss / (n - 1) / n);
 }
