@@ -21,6 +21,10 @@ export const API_ERROR_CODES = [
   'not_found',
   'conflict',
   'unauthorized',
+  /** A config document that cannot be parsed or validated (too large, too deep, bad YAML, bad keys). */
+  'bad_config',
+  /** A job whose config implies more work or memory than the limits allow (the message names the key). */
+  'limit_exceeded',
   /** The feature exists in the contract but is not available in this build (yet). */
   'unavailable',
   'internal',
