@@ -6,6 +6,7 @@
  * ApiException → its own code; a config file error → invalid_input with its file:line message; any
  * other exception → internal (message only, never a stack).
  */
+import { LimitError } from '../backtest/limits';
 import { ConfigError, formatPath } from '../config/load-config';
 import {
   ApiException,
@@ -69,6 +70,7 @@ export function createDispatcher<Ctx>(handlers: Handlers<Ctx>): Dispatch<Ctx> {
 
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiException) return e.toApiError();
+  if (e instanceof LimitError) return { code: 'limit_exceeded', message: e.message, path: e.key };
   if (e instanceof ConfigError) {
     const first = e.issues[0];
     return { code: 'invalid_input', message: e.message, path: first?.path ?? '' };

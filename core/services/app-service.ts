@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiException, type AppInfo, type JobInfo } from '../api/contract';
 import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
+import { DEFAULT_MAX_JOBS_PER_CLIENT, LimitError, checkBacktestLimits } from '../backtest/limits';
 import { ConfigError, formatPath, parseConfigText } from '../config/load-config';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import { backtestConfigSchema, type BacktestConfig } from '../sim/backtest-config';
@@ -31,6 +32,8 @@ export interface AppServiceOptions {
   jobs?: JobRunner;
   /** Live replay sessions allowed at once per client. */
   maxSessionsPerClient?: number;
+  /** Queued and running backtests allowed at once per client (default 8); more get limit_exceeded. */
+  maxJobsPerClient?: number;
   /** Path of a better-sqlite3 addon built for this runtime (Electron); default: the installed one. */
   nativeBinding?: string | undefined;
   /** Training service options (worker entry, limits); the store, bus and data dir are the service's. */
@@ -40,6 +43,8 @@ export interface AppServiceOptions {
 interface RunningJob {
   info: JobInfo;
   controller: AbortController;
+  /** The client that started it (CallContext.clientId). */
+  owner: string;
 }
 
 export class AppService {
@@ -94,9 +99,9 @@ export class AppService {
         transport: this.opts.transport,
       }),
       'scenarios.presets': () => loadPresets(),
-      'backtest.start': ({ config, yaml, keepPaths }) => {
+      'backtest.start': ({ config, yaml, keepPaths }, ctx) => {
         const cfg = parseBacktest(config, yaml);
-        return this.startBacktest(cfg, keepPaths);
+        return this.startBacktest(cfg, keepPaths, ctx.clientId);
       },
       'jobs.list': () => [...this.running.values()].map((j) => ({ ...j.info })),
       'jobs.cancel': ({ jobId }) => {
@@ -145,6 +150,7 @@ export class AppService {
             'scenario.mode',
           );
         }
+        checkBacktestLimits({ ...cfg, paths: 1 }); // before the grid is expanded; a replay runs one path
         const specs = cfg.strategies.flatMap((s) => expandGrid(s));
         const spec = specs[input.strategyIndex];
         if (!spec) {
@@ -197,7 +203,23 @@ export class AppService {
     };
   }
 
-  private startBacktest(cfg: BacktestConfig, keepPaths: number): { jobId: string; runId: string } {
+  private startBacktest(
+    cfg: BacktestConfig,
+    keepPaths: number,
+    owner: string,
+  ): { jobId: string; runId: string } {
+    // Refused before anything is written: the work and memory the config implies, and the client's queue.
+    checkBacktestLimits(cfg, { keepPaths });
+    const maxJobs = this.opts.maxJobsPerClient ?? DEFAULT_MAX_JOBS_PER_CLIENT;
+    const own = [...this.running.values()].filter((j) => j.owner === owner).length;
+    if (own >= maxJobs)
+      throw new LimitError(
+        'maxJobsPerClient',
+        maxJobs,
+        own + 1,
+        'backtests queued or running for this client',
+        '(wait for one to finish or cancel one)',
+      );
     const run = this.store.runs.create({
       kind: 'backtest',
       name: cfg.name,
@@ -216,7 +238,7 @@ export class AppService {
       total: 0,
       startedAt: new Date().toISOString(),
     };
-    this.running.set(jobId, { info, controller });
+    this.running.set(jobId, { info, controller, owner });
     const work = this.jobs
       .runBacktest(cfg, {
         keepPaths,

@@ -4,7 +4,8 @@
  * so strategies are compared on identical markets.
  */
 import { z } from 'zod';
-import { strategySpecSchema } from '../strategy/specs';
+import { backtestLimitsSchema } from '../backtest/limits';
+import { strategySpecSchema, type StrategySpec } from '../strategy/specs';
 import { bookScenarioSchema, intensityScenarioSchema } from './scenario';
 
 export const scenarioSchema = z.discriminatedUnion('mode', [intensityScenarioSchema, bookScenarioSchema]);
@@ -26,8 +27,16 @@ export const backtestConfigSchema = z
     scenario: scenarioSchema,
     strategies: z.array(strategySpecSchema).min(1),
     metrics: metricsConfigSchema.default({}),
+    /**
+     * Raise the limits on the work and memory of the job (core/backtest/limits.ts), e.g.
+     * `limits: { maxPathSteps: 1e11 }`. Keys and defaults: maxPathSteps 1e10 (paths × steps of a run),
+     * maxRuns 10000 (grid combinations), maxTotalSteps 2e10 (runs × paths × steps), maxSeriesBars 1e7
+     * (bars per path), maxFillsPerPath 5e7, maxKeptBytes 1e9 (paths kept for charts).
+     */
+    limits: backtestLimitsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
+    cfg.strategies.forEach((s, i) => addQuoterOverflowIssues(s, cfg.scenario, ['strategies', i], ctx));
     // Without an intensity model the quoters' A and k cannot be defaulted from the scenario.
     if (cfg.scenario.mode !== 'book') return;
     cfg.strategies.forEach((s, i) => {
@@ -46,6 +55,54 @@ export const backtestConfigSchema = z
   });
 
 export type BacktestConfig = z.output<typeof backtestConfigSchema>;
+
+const values = (v: number | number[] | undefined): number[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
+const maxOf = (v: number | number[] | undefined, dflt: number): number => Math.max(dflt, ...values(v));
+const minOf = (v: number | number[] | undefined, dflt: number): number =>
+  values(v).length > 0 ? Math.min(...values(v)) : dflt;
+
+/**
+ * Quantities the AS and GLFT quoters compute that must stay finite (statically, at the extremes of the
+ * grid): γσ²T (the AS reservation-price shift), and for GLFT α = (k/2)γσ², α·Q²·T (the exponent of
+ * its matrix exponential) and the asymptotic slope σ²γ/(2kA)·(1 + γ/k)^{1 + k/γ}. σ, A and k default
+ * to the scenario's (σ·s0 for gbm, the largest regime σ); T is the window or the horizon.
+ */
+export function addQuoterOverflowIssues(
+  s: StrategySpec,
+  sc: ScenarioConfig,
+  at: (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
+  if (s.type === 'fixed-spread') return;
+  const scSigma =
+    Math.max(sc.price.sigma, ...(sc.price.regimes?.sigmas ?? [])) * (sc.price.model === 'gbm' ? sc.s0 : 1);
+  const gamma = maxOf(s.gamma, 0);
+  const sigma = s.sigma === undefined ? scSigma : maxOf(s.sigma, 0);
+  const T = s.window === undefined ? sc.horizon : maxOf(s.window, 0);
+  const issue = (key: string, message: string): void =>
+    ctx.addIssue({ code: 'custom', path: [...at, key], message });
+  // A scenario σ that overflows is reported by the scenario schema, under its own key.
+  if (!Number.isFinite(sigma * sigma)) {
+    if (s.sigma !== undefined) issue('sigma', `σ² = ${sigma * sigma} overflows`);
+    return;
+  }
+  if (!Number.isFinite(gamma * sigma * sigma * T))
+    return issue('gamma', `γσ²T = ${gamma * sigma * sigma * T} is not a finite number`);
+  if (s.type !== 'glft') return;
+  const k = sc.mode === 'intensity' ? sc.intensity.k : Number.NaN;
+  const A = sc.mode === 'intensity' ? sc.intensity.A : Number.NaN;
+  const kMax = s.k === undefined ? k : maxOf(s.k, 0);
+  const kMin = s.k === undefined ? k : minOf(s.k, k);
+  const aMin = s.A === undefined ? A : minOf(s.A, A);
+  if (!(kMax > 0 && kMin > 0 && aMin > 0)) return; // book mode without A/k: reported elsewhere
+  const alphaQ2T = (kMax / 2) * gamma * sigma * sigma * maxOf(s.Q, 0) ** 2 * T;
+  if (!Number.isFinite(alphaQ2T)) return issue('gamma', `(k/2)γσ²·Q²·T = ${alphaQ2T} is not a finite number`);
+  const slope =
+    ((sigma * sigma * gamma) / (2 * kMin * aMin)) * Math.exp((1 + kMin / gamma) * Math.log1p(gamma / kMin));
+  if (!Number.isFinite(slope))
+    issue('gamma', `σ²γ/(2kA)·(1 + γ/k)^(1 + k/γ) = ${slope} is not a finite number`);
+}
 
 const SECONDS_PER_YEAR = 365 * 86_400;
 

@@ -41,6 +41,53 @@ export const priceSchema = z.strictObject({
   jumps: z.strictObject({ rate: nonNegative, mean: finite.default(0), std: nonNegative }).optional(),
 });
 
+/** Standard deviations of the price path the overflow check allows for. */
+const PRICE_SDS = 8;
+/** ln(Number.MAX_VALUE): exp of anything larger is Infinity. */
+const LN_MAX = Math.log(Number.MAX_VALUE);
+
+/**
+ * Numbers the price process computes that must stay finite, checked statically so that a config like
+ * `sigma: 1e308` is refused naming the key instead of producing an all-NaN result. With σ the largest
+ * volatility (of the regimes too) and T the horizon: σ², σ²·T and, for the path itself,
+ * s0 + 8σ√T + |μ|T + jumps (abm) or s0·exp(8σ√T + |μ|T + σ²T/2 + jumps) (gbm), where the jumps
+ * term is rate·T·(|mean| + 8·std).
+ */
+export function addPriceOverflowIssues(
+  s: { s0: number; horizon: number; price: z.output<typeof priceSchema> },
+  ctx: z.RefinementCtx,
+): void {
+  const p = s.price;
+  const T = s.horizon;
+  const sigma = Math.max(p.sigma, ...(p.regimes?.sigmas ?? []));
+  const sigmaPath = p.regimes && sigma > p.sigma ? ['price', 'regimes', 'sigmas'] : ['price', 'sigma'];
+  const issue = (path: string[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+  if (!Number.isFinite(sigma * sigma * T)) {
+    issue(sigmaPath, `σ²·horizon = ${sigma * sigma * T} overflows (σ = ${sigma})`);
+    return;
+  }
+  const jumps = p.jumps ? p.jumps.rate * T * (Math.abs(p.jumps.mean) + PRICE_SDS * p.jumps.std) : 0;
+  if (!Number.isFinite(jumps)) {
+    issue(['price', 'jumps'], 'rate·horizon·(|mean| + 8·std) overflows');
+    return;
+  }
+  const drift = Math.abs(p.drift) * T;
+  if (!Number.isFinite(drift)) {
+    issue(['price', 'drift'], `|drift|·horizon = ${drift} overflows`);
+    return;
+  }
+  const spread = PRICE_SDS * sigma * Math.sqrt(T);
+  if (p.model === 'gbm') {
+    const exponent = spread + drift + (sigma * sigma * T) / 2 + jumps;
+    if (!(Math.log(s.s0) + exponent < LN_MAX)) {
+      const blame = drift + jumps > spread + (sigma * sigma * T) / 2 ? ['price', 'drift'] : sigmaPath;
+      issue(blame, `s0·exp(8σ√T + |μ|T + σ²T/2 + jumps) overflows (exponent ${exponent.toPrecision(4)})`);
+    }
+  } else if (!Number.isFinite(s.s0 + spread + drift + jumps)) {
+    issue(spread >= drift ? sigmaPath : ['price', 'drift'], 's0 + 8σ√T + |μ|T + jumps overflows');
+  }
+}
+
 export const feeSchema = z.strictObject({
   makerBps: finite.default(0),
   takerBps: finite.default(0),
@@ -92,7 +139,20 @@ export const intensityScenarioSchema = z
     entryLatency: nonNegative.default(0),
     sampleEvery: z.number().int().positive().default(1),
   })
-  .refine((s) => s.dt <= s.horizon, { message: 'dt must not exceed horizon', path: ['dt'] });
+  .refine((s) => s.dt <= s.horizon, { message: 'dt must not exceed horizon', path: ['dt'] })
+  .refine((s) => s.entryLatency <= s.horizon, {
+    message: 'must not exceed horizon (no quote would ever reach the venue)',
+    path: ['entryLatency'],
+  })
+  .superRefine((s, ctx) => {
+    addPriceOverflowIssues(s, ctx);
+    if (!Number.isFinite(s.intensity.A * s.horizon))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intensity', 'A'],
+        message: `A·horizon = ${s.intensity.A * s.horizon} is not a finite number`,
+      });
+  });
 
 export type IntensityScenarioConfig = z.output<typeof intensityScenarioSchema>;
 
@@ -131,35 +191,37 @@ export const flowSchema = z.strictObject({
 
 const defaultLatency = { model: 'constant' as const, value: 0 };
 
-export const bookScenarioSchema = z.strictObject({
-  mode: z.literal('book'),
-  name: z.string().default('book'),
-  /** Session length in seconds. */
-  horizon: positive,
-  warmup: nonNegative.default(30),
-  timeUnitSeconds: positive.default(1),
-  tickSize: positive,
-  lotSize: positive.default(1),
-  s0: positive,
-  price: priceSchema,
-  priceDt: positive.default(0.1),
-  flow: flowSchema.default(flowSchema.parse({})),
-  latency: z
-    .strictObject({
-      entry: latencySchema.default(defaultLatency),
-      cancel: latencySchema.default(defaultLatency),
-      marketData: latencySchema.default(defaultLatency),
-    })
-    .default({ entry: defaultLatency, cancel: defaultLatency, marketData: defaultLatency }),
-  decisionInterval: positive.default(1),
-  postOnly: z.boolean().default(true),
-  fees: feeSchema.default({ makerBps: 0, takerBps: 0, perLot: 0 }),
-  impact: impactSchema.default({ model: 'none' }),
-  inventoryLimitLots: positive.optional(),
-  initialInventoryLots: finite.default(0),
-  sampleInterval: positive.default(1),
-  depthLevels: z.number().int().min(1).max(50).default(5),
-});
+export const bookScenarioSchema = z
+  .strictObject({
+    mode: z.literal('book'),
+    name: z.string().default('book'),
+    /** Session length in seconds. */
+    horizon: positive,
+    warmup: nonNegative.default(30),
+    timeUnitSeconds: positive.default(1),
+    tickSize: positive,
+    lotSize: positive.default(1),
+    s0: positive,
+    price: priceSchema,
+    priceDt: positive.default(0.1),
+    flow: flowSchema.default(flowSchema.parse({})),
+    latency: z
+      .strictObject({
+        entry: latencySchema.default(defaultLatency),
+        cancel: latencySchema.default(defaultLatency),
+        marketData: latencySchema.default(defaultLatency),
+      })
+      .default({ entry: defaultLatency, cancel: defaultLatency, marketData: defaultLatency }),
+    decisionInterval: positive.default(1),
+    postOnly: z.boolean().default(true),
+    fees: feeSchema.default({ makerBps: 0, takerBps: 0, perLot: 0 }),
+    impact: impactSchema.default({ model: 'none' }),
+    inventoryLimitLots: positive.optional(),
+    initialInventoryLots: finite.default(0),
+    sampleInterval: positive.default(1),
+    depthLevels: z.number().int().min(1).max(50).default(5),
+  })
+  .superRefine((s, ctx) => addPriceOverflowIssues(s, ctx));
 
 export type BookScenarioConfig = z.output<typeof bookScenarioSchema>;
 

@@ -61,6 +61,16 @@ export type ConcreteSpec = { [K in keyof StrategySpec]: Exclude<StrategySpec[K],
   type: StrategySpec['type'];
 };
 
+/**
+ * Number of runs a spec expands into (the product of its list lengths), computed without expanding:
+ * the limits check (core/backtest/limits.ts) calls it before anything is allocated.
+ */
+export function gridSize(spec: StrategySpec): number {
+  let n = 1;
+  for (const value of Object.values(spec)) if (Array.isArray(value)) n *= value.length;
+  return n;
+}
+
 /** Expand list-valued parameters into the cartesian product, in key order. */
 export function expandGrid(spec: StrategySpec): Record<string, unknown>[] {
   let out: Record<string, unknown>[] = [{}];
