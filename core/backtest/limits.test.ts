@@ -8,6 +8,7 @@ import { ConfigError, parseConfigText } from '../config/load-config';
 import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
 import { AppService } from '../services/app-service';
 import { loadPresets } from '../services/presets';
+import { tinyTrainYaml } from '../rl/train/tiny-config.fixture';
 import { backtestConfigSchema } from '../sim/backtest-config';
 import {
   DEFAULT_BACKTEST_LIMITS,
@@ -295,6 +296,15 @@ describe('AppService refuses a job over the limits before it starts', () => {
     );
     const r = await svc.dispatch('replay.start', { yaml: text, strategyIndex: 0 }, ctx);
     expect(errorOf(r)).toMatchObject({ code: 'limit_exceeded', path: 'limits.maxRuns' });
+  });
+
+  it('train.start with a huge network answers limit_exceeded and creates no run', async () => {
+    const text = tinyTrainYaml({
+      body: 'sac: { hidden: [4096, 4096, 4096] }\nbudget: { totalSteps: 100 }\n',
+    });
+    const err = errorOf(await svc.dispatch('train.start', { yaml: text }, ctx));
+    expect(err).toMatchObject({ code: 'limit_exceeded', path: 'limits.maxNetworkParams' });
+    expect(await svc.dispatch('train.list', {}, ctx)).toEqual({ ok: true, output: [] });
   });
 
   it('a client past maxJobsPerClient gets limit_exceeded; other clients do not', async () => {

@@ -40,6 +40,7 @@ import type { EvaluateRequest, TrainWorkerMessage } from '../jobs/train-protocol
 import { TrainWorkerClient, TrainWorkerError } from '../jobs/train-worker-client';
 import { listCheckpoints } from '../rl/train/checkpoint';
 import { parseTrainConfig, trainConfigSchema, type TrainConfig } from '../rl/train/config';
+import { checkTrainLimits } from '../rl/train/limits';
 import { codeVersion } from '../store/code-version';
 import type { Store } from '../store/db';
 import { defaultConfigsDir, loadTrainPresets } from './presets';
@@ -124,6 +125,7 @@ export class TrainingService {
     if (text === undefined)
       throw new ApiException('invalid_input', 'give a preset or the yaml of a training config', 'preset');
     const cfg = parseTrainConfig(text, file);
+    checkTrainLimits(cfg); // LimitError (limit_exceeded) before anything is written
     this.requireCapacity();
     const id = randomUUID();
     const runDir = join(this.opts.dataDir, 'training', id);

@@ -13,7 +13,7 @@
  * further derived seeds (agentSeed, replaySeed). The eval CLI uses the same helpers.
  *
  * Identity. `configHash` hashes the part of the resolved config that defines the learning problem
- * (everything except name, description, budget, and the section of the algorithm not in use): a
+ * (everything except name, description, budget, limits, and the section of the algorithm not in use): a
  * checkpoint only resumes under a config with the same hash, while the budget (e.g. `--steps`) may
  * change between sessions.
  */
@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { loadConfigFile, parseConfigText } from '../../config/load-config';
 import { deriveSeed } from '../../rng/rng';
 import { scenarioSchema } from '../../sim/backtest-config';
+import { trainLimitsSchema } from './limits';
 
 const finite = z.number().finite();
 const positive = finite.positive();
@@ -161,6 +162,8 @@ export const trainConfigSchema = z
     budget: budgetConfigSchema,
     baseline: baselineConfigSchema.prefault({}),
     guard: guardConfigSchema.prefault({}),
+    /** Raise the limits on network size, replay, steps and envs (core/rl/train/limits.ts). */
+    limits: trainLimitsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.features.kind === 'book' && cfg.scenario.mode !== 'book')
@@ -245,7 +248,7 @@ export function replaySeed(cfg: Pick<TrainConfig, 'seed'>): number {
 
 /** The part of the config that defines the learning problem (see the module header). */
 export function configIdentity(cfg: TrainConfig): Record<string, unknown> {
-  const { name: _n, description: _d, budget: _b, sac, ppo, ...rest } = cfg;
+  const { name: _n, description: _d, budget: _b, limits: _l, sac, ppo, ...rest } = cfg;
   return { ...rest, ...(cfg.algo === 'sac' ? { sac } : { ppo }) };
 }
 
