@@ -2,11 +2,15 @@
  * Worker-thread entry for one backtest. Receives a validated config, runs it with progress messages
  * (throttled by the parent), keeps the first `keepPaths` paths of every strategy run for charts, and
  * posts the results. Cancellation: the parent sets a flag in a SharedArrayBuffer (a running
- * synchronous backtest cannot receive messages); it is checked after every path.
+ * synchronous backtest cannot receive messages); the simulators poll it every few thousand steps or
+ * events inside each path (StopPoller, core/sim/guards.ts), so a cancel is seen within milliseconds
+ * whatever the path length. Progress is reported within long paths too (fractional `done`).
+ * A NonFiniteError is posted with its fields so the parent can rebuild it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runBacktest } from '../sim/backtest';
 import { backtestConfigSchema } from '../sim/backtest-config';
+import { NonFiniteError } from '../sim/guards';
 import type { PathResult } from '../sim/path-result';
 import type { WorkerRequest, WorkerMessage, KeptPath } from './protocol';
 
@@ -15,7 +19,7 @@ if (!port) throw new Error('backtest-worker must run in a worker thread');
 
 port.on('message', (req: WorkerRequest) => {
   const flag = new Int32Array(req.abort);
-  const controller = new AbortController();
+  const stopRequested = (): boolean => Atomics.load(flag, 0) !== 0;
   const kept: KeptPath[] = [];
   const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   // Progress leaves the worker at most every 25 ms (the parent throttles again to its own rate): one
@@ -24,9 +28,9 @@ port.on('message', (req: WorkerRequest) => {
   try {
     const cfg = backtestConfigSchema.parse(req.config);
     const result = runBacktest(cfg, {
-      signal: controller.signal,
+      shouldStop: stopRequested,
+      progressWithinPath: true,
       onProgress: (p) => {
-        if (Atomics.load(flag, 0) !== 0) controller.abort();
         const now = performance.now();
         if (p.done === p.total || now - lastProgress >= 25) {
           lastProgress = now;
@@ -39,9 +43,12 @@ port.on('message', (req: WorkerRequest) => {
     });
     post({ type: 'done', runs: result.runs, paths: kept }, transferables(kept.map((k) => k.path)));
   } catch (e) {
-    const err = e as Error;
-    if (controller.signal.aborted || err.name === 'AbortError') post({ type: 'cancelled' });
-    else post({ type: 'failed', message: err.message });
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (stopRequested() || err.name === 'AbortError') post({ type: 'cancelled' });
+    else if (err instanceof NonFiniteError) {
+      const { quantity, value, pathIndex, step, t } = err;
+      post({ type: 'failed', message: err.message, nonFinite: { quantity, value, pathIndex, step, t } });
+    } else post({ type: 'failed', message: err.message });
   }
 });
 

@@ -18,4 +18,9 @@ export type WorkerMessage =
   | { type: 'progress'; done: number; total: number; strategy: string }
   | { type: 'done'; runs: RunSummary[]; paths: KeptPath[] }
   | { type: 'cancelled' }
-  | { type: 'failed'; message: string };
+  | {
+      type: 'failed';
+      message: string;
+      /** Set when the run stopped on a NonFiniteError (core/sim/guards.ts): its fields. */
+      nonFinite?: { quantity: string; value: number; pathIndex: number; step: number; t: number };
+    };

@@ -2,12 +2,17 @@
  * Backtest runner: strategies (grids expanded) × one scenario × paths. Pure computation with progress
  * callbacks and an AbortSignal, so the CLI, the app's worker pool and tests all drive it the same way.
  * Results carry no timestamps or timings: the same config and seed give byte-identical output.
+ *
+ * Cancellation is polled inside every path (StopPoller, ./guards.ts: every 4096 steps or events), not
+ * only between paths, so one enormous path stops as promptly as many small ones. Memory: one path's
+ * series and fills at a time, plus what onPath keeps and the metrics accumulator (per-bar increments).
  */
 import { RunMetricsAccumulator, type RunMetrics } from '../metrics/run-metrics';
 import { buildQuoter } from '../strategy/factory';
 import type { ParamValue } from '../strategy/quoter';
 import { expandGrid } from '../strategy/specs';
 import { markoutHorizon, periodsPerYear, type BacktestConfig, type ScenarioConfig } from './backtest-config';
+import { abortErrorOf, makeStopPoller } from './guards';
 import { IntensitySimulator } from './intensity-sim';
 import type { PathResult } from './path-result';
 import { BookSimulator } from './book-sim';
@@ -27,7 +32,10 @@ export interface BacktestProgress {
   run: number;
   runs: number;
   strategy: string;
-  /** Paths finished over all runs, and the total. */
+  /**
+   * Paths finished over all runs, and the total. Between paths `done` is an integer; during a long path
+   * (reported at most at every stop poll) it carries the finished share of the current path.
+   */
   done: number;
   total: number;
 }
@@ -35,6 +43,13 @@ export interface BacktestProgress {
 export interface BacktestOptions {
   onProgress?: (p: BacktestProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Polled with the signal, every few thousand steps inside a path (e.g. a worker's shared flag, which
+   * a synchronous run cannot learn from a message); true cancels the run with an AbortError.
+   */
+  shouldStop?: () => boolean;
+  /** Report progress within a path too (at most once per stop poll; default false). */
+  progressWithinPath?: boolean;
   /** Called with every finished path (e.g. to keep one for charts); paths are not retained otherwise. */
   onPath?: (run: number, path: PathResult) => void;
 }
@@ -59,11 +74,33 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
   const metricOpts = { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) };
   const runs: RunSummary[] = [];
   let done = 0;
+  let sim: MarketSimulator | null = null;
+  let current = { run: 0, strategy: '' };
+  const onPoll =
+    opts.progressWithinPath === true && opts.onProgress !== undefined
+      ? (): void => {
+          const frac = sim?.pathProgress?.() ?? 0;
+          opts.onProgress?.({
+            run: current.run,
+            runs: quoters.length,
+            strategy: current.strategy,
+            done: done + frac,
+            total,
+          });
+        }
+      : undefined;
+  const stop = makeStopPoller(
+    { signal: opts.signal, shouldStop: opts.shouldStop, ...(onPoll ? { onPoll } : {}) },
+    'backtest cancelled',
+  );
   quoters.forEach((quoter, run) => {
-    const sim = makeSimulator(cfg.scenario);
+    sim = makeSimulator(cfg.scenario);
+    sim.setStopPoller?.(stop);
+    current = { run, strategy: quoter.name };
     const metrics = new RunMetricsAccumulator(metricOpts);
     for (let p = 0; p < cfg.paths; p++) {
-      if (opts.signal?.aborted) throw abortError(opts.signal);
+      if (opts.signal?.aborted) throw abortErrorOf(opts.signal, 'backtest cancelled');
+      stop?.check();
       const path = runPath(sim, quoter, cfg.seed, p);
       metrics.add(path);
       opts.onPath?.(run, path);
@@ -79,12 +116,4 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
     });
   });
   return { runs };
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const e = new Error('backtest cancelled');
-  e.name = 'AbortError';
-  return e;
 }

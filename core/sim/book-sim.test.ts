@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
 import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
 import { BookSimulator } from './book-sim';
+import { RunAbortedError, StopPoller } from './guards';
 import { replayAccounts, type PathResult } from './path-result';
 import { bookScenarioSchema, toBookScenario } from './scenario';
 import { runPath } from './simulator';
@@ -203,5 +204,33 @@ describe('book-mode simulator', () => {
 
   it('rejects an invalid scenario with a clear message', () => {
     expect(() => new BookSimulator({ ...scenario(), tickSize: 0 })).toThrow(/tickSize must be > 0/);
+  });
+});
+
+describe('book-mode simulator: bounded jobs (issue 9)', () => {
+  it('polls a stop request between events, also inside one long decision interval', () => {
+    // One decision per 10^6 s: the whole path is background events inside a single observe().
+    const sc = scenario({ horizon: 3600, decisionInterval: 1e6 });
+    const plain = runPath(new BookSimulator(sc), joinTouch(), 3, 0);
+    const sim = new BookSimulator(sc);
+    const never = new StopPoller(() => false, 1000);
+    sim.setStopPoller(never);
+    const polled = runPath(sim, joinTouch(), 3, 0);
+    expect(Array.from(polled.series.pnl)).toEqual(Array.from(plain.series.pnl));
+    expect(never.polls).toBeGreaterThan(10);
+
+    let asked = 0;
+    sim.setStopPoller(new StopPoller(() => ++asked === 3, 1000));
+    expect(() => runPath(sim, joinTouch(), 3, 0)).toThrow(RunAbortedError);
+    expect(sim.isFinished()).toBe(false);
+    expect(sim.pathProgress()).toBeGreaterThan(0);
+    expect(sim.pathProgress()).toBeLessThan(1);
+  });
+
+  it('stops with a NonFiniteError when cash overflows', () => {
+    const sc = { ...scenario(), lotSize: 1e306 }; // past any static check: the guard is at run time
+    expect(() => runPath(new BookSimulator(sc), joinTouch(), 3, 1)).toThrow(
+      expect.objectContaining({ name: 'NonFiniteError', quantity: 'cash', pathIndex: 1 }) as Error,
+    );
   });
 });

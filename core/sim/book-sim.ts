@@ -31,6 +31,7 @@ import { OrderBook, createDepthBuffers, type DepthBuffers } from '../book/order-
 import { BUY, SELL, type Side } from '../domain/side';
 import { Rng, deriveSeed } from '../rng/rng';
 import type { MarketObservation, QuoteDecision } from '../strategy/quoter';
+import { assertFiniteState, type StopPoller } from './guards';
 import { makerFee, takerFee, type FeeSpec } from './models/fee';
 import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
 import { sampleLatency, type LatencySpec } from './models/latency';
@@ -162,6 +163,7 @@ export class BookSimulator implements MarketSimulator {
   private fills = new FillLog(256);
   private quotesPosted = 0;
   private finished = true;
+  private stop: StopPoller | null = null;
   /** Events processed in this path (background + price + agent), for benchmarks. */
   events = 0;
   /** Post-only rejections of our orders. */
@@ -187,7 +189,7 @@ export class BookSimulator implements MarketSimulator {
     this.price = new PriceProcess(sc.price);
     this.impact = makeImpactModel(sc.impact);
     this.bars = Math.max(1, Math.ceil(sc.horizon / sc.sampleInterval));
-    this.series = allocSeries(this.bars);
+    this.series = allocSeries(0); // each path allocates its own in reset()
     for (let i = 0; i < SNAP_RING; i++) this.snapDepth.push(createDepthBuffers(sc.depthLevels));
     this.obsDepth = { ...createDepthBuffers(sc.depthLevels), levels: sc.depthLevels };
     this.book.onFill = (makerId, makerOwner, takerId, takerOwner, makerSide, priceTicks, qty) => {
@@ -270,6 +272,7 @@ export class BookSimulator implements MarketSimulator {
         return ADVANCE_END;
       }
       if (tNext > tLimit || processed >= maxEvents) return ADVANCE_LIMIT;
+      this.stop?.tick();
       this.t = tNext;
       this.events++;
       processed++;
@@ -357,6 +360,14 @@ export class BookSimulator implements MarketSimulator {
 
   ownFills(): FillLog {
     return this.fills;
+  }
+
+  setStopPoller(stop: StopPoller | null): void {
+    this.stop = stop;
+  }
+
+  pathProgress(): number {
+    return this.finished ? 1 : Math.min(1, Math.max(0, this.t / this.sc.horizon));
   }
 
   result(): PathResult {
@@ -541,6 +552,7 @@ export class BookSimulator implements MarketSimulator {
     for (;;) {
       const tNext = Math.min(this.nextPriceT, this.nextBgT);
       if (tNext >= tEnd) return;
+      this.stop?.tick();
       this.t = tNext;
       if (this.nextPriceT === tNext) this.priceUpdate();
       else this.backgroundEvent();
@@ -623,7 +635,9 @@ export class BookSimulator implements MarketSimulator {
     s.ask[j] = this.ourId[SELL] !== 0 ? (this.ourPrice[SELL] ?? NaN) * tick : NaN;
     s.inventory[j] = this.q;
     s.cash[j] = this.cash;
-    s.pnl[j] = this.cash + this.q * this.sc.lotSize * mid - this.initialValue;
+    const pnl = this.cash + this.q * this.sc.lotSize * mid - this.initialValue;
+    s.pnl[j] = pnl;
+    assertFiniteState(mid, this.cash, this.q, pnl, this.pathIndex, this.events, this.t);
     this.nextSampleT =
       this.sample < this.bars ? this.sample * this.sc.sampleInterval : Number.POSITIVE_INFINITY;
   }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
-import { as2008Scenario, runIntensityPath, type IntensityScenario } from './intensity-sim';
+import {
+  as2008Scenario,
+  IntensitySimulator,
+  runIntensityPath,
+  type IntensityScenario,
+} from './intensity-sim';
 import { BUY } from '../domain/side';
+import { NonFiniteError, RunAbortedError, StopPoller } from './guards';
+import { runPath } from './simulator';
 
 /** Quotes a constant distance from the mid; records what it saw. */
 class ConstantQuoter implements Quoter {
@@ -136,5 +143,80 @@ describe('intensity simulator (AS 2008 section 4 dynamics)', () => {
     expect(r.fills.price[0]).toBeCloseTo(100 + 0.05 + 0.03, 12);
     expect(r.series.mid[1]).toBeCloseTo(100 + 0.06, 12);
     expect(r.series.inventory[1]).toBe(3);
+  });
+});
+
+/** Quotes ±delta around the mid without allocating anything per step. */
+const farQuoter = (delta: number): Quoter => ({
+  name: 'far',
+  params: {},
+  reset(): void {},
+  quote(obs: MarketObservation, out: QuoteDecision): void {
+    out.bidPrice = obs.mid - delta;
+    out.askPrice = obs.mid + delta;
+    out.bidSize = 1;
+    out.askSize = 1;
+  },
+});
+
+describe('intensity simulator: bounded jobs (issue 9)', () => {
+  it('allocates its sampled series (steps / sampleEvery + 1) per path and nothing per step', () => {
+    // 10^7 steps, one sample per 10^4 steps: 1001 samples. Quotes 20 away from the mid (λ·dt ≈ 1e-11)
+    // do not fill, so everything the path keeps is its series and an empty fills log.
+    const sc = scenario({ horizon: 1e7, dt: 1, sampleEvery: 10_000, intensity: { A: 1, k: 1.5 } });
+    const before = process.memoryUsage().arrayBuffers;
+    const sim = new IntensitySimulator(sc);
+    // Nothing is allocated for the series until a path starts (not even for 10^6 bars: 56 MB).
+    void new IntensitySimulator(scenario({ horizon: 1e6, dt: 1 }));
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+    expect(sim.size()).toEqual({ steps: 1e7, bars: 1000 });
+    const r = runPath(sim, farQuoter(20), 1, 0);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    const s = r.series;
+    expect(s.bars).toBe(1000);
+    for (const a of [s.t, s.mid, s.bid, s.ask, s.inventory, s.cash, s.pnl]) expect(a.length).toBe(1001);
+    expect(s.t[1000]).toBe(1e7);
+    expect(r.fills.count).toBe(0);
+    expect(r.fills.t.length).toBe(64);
+    // 8 bytes per step would be 80 MB; what the path keeps is 7 · 1001 · 8 B + 64 · 41 B ≈ 59 KB.
+    expect(grown).toBeLessThan(8 << 20);
+  });
+
+  it('a stop poller changes no number; a stop request ends the path inside it with an AbortError', () => {
+    const sc = scenario({ sampleEvery: 3 });
+    const plain = runIntensityPath(sc, new ConstantQuoter(0.7), 7, 3);
+    const sim = new IntensitySimulator(sc);
+    const never = new StopPoller(() => false, 16);
+    sim.setStopPoller(never);
+    const polled = runPath(sim, new ConstantQuoter(0.7), 7, 3);
+    expect(Array.from(polled.series.pnl)).toEqual(Array.from(plain.series.pnl));
+    expect(Array.from(polled.fills.price.subarray(0, polled.fills.count))).toEqual(
+      Array.from(plain.fills.price.subarray(0, plain.fills.count)),
+    );
+    expect(never.polls).toBe(Math.floor(200 / 16));
+
+    let asked = 0;
+    sim.setStopPoller(new StopPoller(() => ++asked === 2, 16));
+    const q = new ConstantQuoter(0.7);
+    expect(() => runPath(sim, q, 7, 3)).toThrow(RunAbortedError);
+    expect(q.seen).toHaveLength(31); // stopped at the 32nd step, the second poll
+    expect(sim.pathProgress()).toBeCloseTo(31 / 200, 12);
+  });
+
+  it('stops with a NonFiniteError naming the quantity, path, step and time when the state overflows', () => {
+    const sc = scenario({ price: { model: 'abm', sigma: 1e308, drift: 0, increments: 'binomial' } });
+    let err: unknown;
+    try {
+      runIntensityPath(sc, new ConstantQuoter(0.7), 7, 2);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NonFiniteError);
+    const nf = err as NonFiniteError;
+    expect(nf.pathIndex).toBe(2);
+    expect(['mid', 'cash', 'pnl']).toContain(nf.quantity);
+    expect(nf.step).toBeGreaterThan(0);
+    expect(nf.t).toBeCloseTo(nf.step * 0.005, 12);
+    expect(nf.message).toContain(`on path 2 at step ${nf.step}`);
   });
 });

@@ -21,6 +21,7 @@
 import { BUY, SELL } from '../domain/side';
 import { Rng, deriveSeed } from '../rng/rng';
 import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
+import { assertFiniteState, type StopPoller } from './guards';
 import { makerFee, takerFee, type FeeSpec } from './models/fee';
 import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
 import { PriceProcess, type PriceProcessSpec } from './models/price';
@@ -90,7 +91,9 @@ export function intensitySteps(sc: IntensityScenario): number {
 
 /**
  * Step-wise intensity simulator (one decision per step). Arrays are allocated per path for the
- * result; stepping allocates nothing.
+ * result (series of bars + 1 samples, bars = ⌈steps / sampleEvery⌉, and the fills log); stepping
+ * allocates nothing. An attached StopPoller is ticked once per step; the state is checked for
+ * non-finite numbers at every sample.
  */
 export class IntensitySimulator implements MarketSimulator {
   private readonly steps: number;
@@ -120,6 +123,7 @@ export class IntensitySimulator implements MarketSimulator {
   private quotesPosted = 0;
   private sample = 0;
   private finished = true;
+  private stop: StopPoller | null = null;
 
   constructor(readonly sc: IntensityScenario) {
     this.steps = intensitySteps(sc);
@@ -136,7 +140,7 @@ export class IntensitySimulator implements MarketSimulator {
     this.ringMkt = new Float64Array(this.ringLen);
     this.price = new PriceProcess(sc.price);
     this.impact = makeImpactModel(sc.impact);
-    this.series = allocSeries(this.bars);
+    this.series = allocSeries(0); // each path allocates its own in reset()
   }
 
   reset(seed: number, pathIndex: number): void {
@@ -168,6 +172,7 @@ export class IntensitySimulator implements MarketSimulator {
       this.finish();
       return false;
     }
+    this.stop?.tick();
     obs.t = this.i * this.sc.dt;
     obs.horizon = this.sc.horizon;
     obs.mid = this.s;
@@ -260,6 +265,19 @@ export class IntensitySimulator implements MarketSimulator {
     return this.fills;
   }
 
+  setStopPoller(stop: StopPoller | null): void {
+    this.stop = stop;
+  }
+
+  pathProgress(): number {
+    return this.finished ? 1 : this.i / this.steps;
+  }
+
+  /** Number of steps in a path, and of bars (the series hold bars + 1 samples). */
+  size(): { steps: number; bars: number } {
+    return { steps: this.steps, bars: this.bars };
+  }
+
   result(): PathResult {
     if (!this.finished) throw new Error('IntensitySimulator.result() called before the path finished');
     return {
@@ -281,7 +299,9 @@ export class IntensitySimulator implements MarketSimulator {
     series.ask[j] = ask;
     series.inventory[j] = this.q;
     series.cash[j] = this.cash;
-    series.pnl[j] = this.cash + this.q * this.sc.lotSize * this.s - this.initialValue;
+    const pnl = this.cash + this.q * this.sc.lotSize * this.s - this.initialValue;
+    series.pnl[j] = pnl;
+    assertFiniteState(this.s, this.cash, this.q, pnl, this.pathIndex, this.i, t);
   }
 
   private finish(): void {

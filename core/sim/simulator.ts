@@ -10,9 +10,16 @@
  * the observation (which may be stale by the market-data latency); `act` submits the decision at that
  * moment (it reaches the venue after the order-entry latency). Intensity mode and book mode both
  * implement this, so backtests, environments and replay share one loop.
+ *
+ * Bounded jobs: a simulator polls an attached StopPoller (./guards.ts) inside its own step/event loop,
+ * so every loop that drives it (runPath, the RL scorer, environments) can be cancelled mid-path
+ * without a check of its own; and it checks the recorded state for NaN/±Infinity at every sample
+ * (NonFiniteError). Memory: a path allocates its sampled series (bars + 1 per array) and its fills log,
+ * nothing per step.
  */
 import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
 import { emptyDecision, emptyObservation } from '../strategy/quoter';
+import type { StopPoller } from './guards';
 import type { FillLog, PathResult } from './path-result';
 
 export interface MarketSimulator {
@@ -26,6 +33,13 @@ export interface MarketSimulator {
   result(): PathResult;
   /** The live log of our own fills on the current path (grows as the path runs; read-only). */
   ownFills(): FillLog;
+  /**
+   * Poll `stop` once per unit of work (step or event) from now on, null to stop polling. It throws out
+   * of observe()/reset(); the path is then abandoned (reset() starts a new one).
+   */
+  setStopPoller?(stop: StopPoller | null): void;
+  /** Share of the current path simulated so far, in [0, 1] (progress of very long paths). */
+  pathProgress?(): number;
 }
 
 /** Run one path of a quoter in a simulator. */

@@ -175,6 +175,18 @@ describe('evaluate', () => {
     expect(() => evaluate(options({ metrics: { periodsPerYear: 0, markoutHorizon: 1 } }))).toThrow();
   });
 
+  it('stops inside one long path when shouldStop says so (the simulators poll it)', () => {
+    // One path of 10^7 steps; the check answers true from its 3rd poll on, long before the path ends.
+    const long = intensityScenarioSchema.parse({ ...scenario, horizon: 1e7, dt: 1, sampleEvery: 10_000 });
+    let polls = 0;
+    const run = (): unknown =>
+      evaluate(
+        options({ scenario: long, paths: 1, quoters: quoters().slice(1, 2), shouldStop: () => ++polls >= 3 }),
+      );
+    expect(run).toThrow(expect.objectContaining({ name: 'AbortError' }) as Error);
+    expect(polls).toBe(3);
+  });
+
   it('scores a shorter episode horizon than the session', () => {
     const r = evaluate(options({ paths: 3, quoters: quoters().slice(0, 2), horizon: 0.5, resamples: 50 }));
     expect(r.horizon).toBe(0.5);

@@ -45,6 +45,7 @@ import {
   type RunMetricsOptions,
 } from '../../metrics/run-metrics';
 import { makeSimulator } from '../../sim/backtest';
+import { abortErrorOf, makeStopPoller } from '../../sim/guards';
 import type { ScenarioConfig } from '../../sim/backtest-config';
 import type { ParamValue, Quoter } from '../../strategy/quoter';
 import { resolveReward, type RewardConfig } from '../reward';
@@ -114,7 +115,13 @@ export interface EvalOptions {
   /** Episode horizon for the reward (default: to the session end). */
   horizon?: number;
   metrics: RunMetricsOptions;
+  /**
+   * Cancels the evaluation: polled between paths and, through the simulators' StopPoller, every few
+   * thousand steps/events inside a path; throws the signal's reason or an AbortError.
+   */
   signal?: AbortSignal;
+  /** Polled with the signal (e.g. a worker's shared flag); true cancels with an AbortError. */
+  shouldStop?: () => boolean;
   onProgress?: (done: number, total: number) => void;
   /** Bootstrap resamples (default 2000), level (default 0.95) and seed (default `seed`). */
   resamples?: number;
@@ -159,13 +166,16 @@ export function evaluate(opts: EvalOptions): EvalResult {
     ...(opts.horizon !== undefined ? { horizon: opts.horizon } : {}),
   };
   const out: QuoterEval[] = [];
+  const stop = makeStopPoller({ signal: opts.signal, shouldStop: opts.shouldStop }, 'evaluation cancelled');
   for (const quoter of quoters) {
     const sim = makeSimulator(scenario);
+    sim.setStopPoller?.(stop);
     const pooled = new RunMetricsAccumulator(opts.metrics);
     const perPath = emptyPerPath();
     const steps: number[] = [];
     for (let i = 0; i < paths; i++) {
-      if (opts.signal?.aborted) throw abortError(opts.signal);
+      if (opts.signal?.aborted) throw abortErrorOf(opts.signal, 'evaluation cancelled');
+      stop?.check();
       const scored = runScoredPath(sim, quoter, seed, firstPath + i, scoredOpts);
       const path = scored.path;
       pooled.add(path);
@@ -283,12 +293,4 @@ export function compareToBest(result: EvalResult, opts: CompareOptions): Compari
       pnl: pairedTest(a.perPath.pnl, best.perPath.pnl, testOpts),
     })),
   };
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const e = new Error('evaluation cancelled');
-  e.name = 'AbortError';
-  return e;
 }
