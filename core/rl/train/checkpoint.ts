@@ -6,10 +6,14 @@
  *     manifest.json   what the checkpoint is (see CheckpointManifest): format version, algo, step,
  *                     updates, episodes, config hash, the latest evaluation, the trainer's resume
  *                     cursors (next training path index per env), the observation normalizer, the
- *                     agent snapshot as JSON with every Float32Array replaced by {"$f32": i}, the
- *                     index of weights.bin, and the replay buffer's meta (SAC);
+ *                     run's totalSteps and, for the checkpoint a stopped session ends with, why it
+ *                     stopped (`stop`); the agent snapshot and the trainer state (the running
+ *                     episodes, PPO's partial rollout, the schedule: what resuming needs to continue
+ *                     exactly as if it never stopped) as JSON with every Float32Array replaced by
+ *                     {"$f32": i}, the index of weights.bin, and the replay buffer's meta (SAC);
  *     weights.bin     every Float32Array of the agent snapshot (networks, target networks, optimizer
- *                     moments), little-endian float32, concatenated in index order;
+ *                     moments) and of the trainer state, little-endian float32, concatenated in index
+ *                     order;
  *     replay.bin      (SAC, optional) the stored rows of the replay buffer: obs, action, reward,
  *                     nextObs, done, concatenated. Written only when it is at most `maxReplayBytes`
  *                     (default 256 MiB); otherwise the manifest keeps the buffer's meta with
@@ -22,6 +26,9 @@
  * `.tmp` one; directories without a valid manifest are skipped and reported by scanCheckpoints.
  *
  * Retention (pruneCheckpoints): the newest K checkpoints plus the best one by evaluation return.
+ *
+ * Permissions: checkpoint directories are created 0700 and their files 0600 (weights and replay
+ * contents are the user's work, not for other local accounts).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -77,10 +84,20 @@ export interface ReplayRecord {
   index?: ArrayEntry[];
 }
 
+/** Why the session that wrote a checkpoint stopped before its budget: the user, or budget.maxMinutes. */
+export interface CheckpointStop {
+  cause: 'request' | 'time';
+  reason: string;
+}
+
 export interface CheckpointManifest {
   format: number;
   algo: TrainAlgo;
   step: number;
+  /** The run's budget.totalSteps when the checkpoint was written (absent in older checkpoints). */
+  totalSteps?: number;
+  /** Set on the checkpoint a stopped session ended with. */
+  stop?: CheckpointStop;
   updates: number;
   episodes: number;
   configHash: string;
@@ -90,7 +107,7 @@ export interface CheckpointManifest {
   /** Next training path index of each env (env e runs paths e, e + n, e + 2n, …). */
   nextPath: number[];
   normalizer: NormalizerState | null;
-  /** Small trainer state (JSON). */
+  /** Trainer state (JSON; its Float32Arrays replaced by {"$f32": index into `weights`}). */
   trainer: Record<string, unknown>;
   /** The agent snapshot with Float32Arrays replaced by {"$f32": index into `weights`}. */
   agent: unknown;
@@ -104,6 +121,8 @@ export interface CheckpointManifest {
 export interface CheckpointState {
   algo: TrainAlgo;
   step: number;
+  totalSteps?: number;
+  stop?: CheckpointStop;
   updates: number;
   episodes: number;
   configHash: string;
@@ -111,6 +130,7 @@ export interface CheckpointState {
   evalBaselineReturn?: number;
   nextPath: number[];
   normalizer: NormalizerState | null;
+  /** Trainer state: plain JSON values and Float32Arrays, arbitrarily nested. */
   trainer: Record<string, unknown>;
   /** Agent snapshot (Sac/Ppo getWeights): plain JSON values and Float32Arrays, arbitrarily nested. */
   agent: unknown;
@@ -122,6 +142,8 @@ export interface LoadedCheckpoint {
   manifest: CheckpointManifest;
   /** The agent snapshot with its Float32Arrays restored. */
   agent: unknown;
+  /** The trainer state with its Float32Arrays restored. */
+  trainer: Record<string, unknown>;
   /** Replay contents (when the checkpoint has them). */
   replay?: { meta: ReplayBufferMeta; arrays: ReplayBufferArrays };
 }
@@ -142,6 +164,8 @@ const manifestSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
   algo: z.enum(['sac', 'ppo']),
   step: z.number().int().nonnegative(),
+  totalSteps: z.number().int().positive().optional(),
+  stop: z.object({ cause: z.enum(['request', 'time']), reason: z.string() }).optional(),
   updates: z.number().int().nonnegative(),
   episodes: z.number().int().nonnegative(),
   configHash: z.string().min(1),
@@ -186,11 +210,14 @@ interface Packed {
   nonFinite?: string;
 }
 
-/** Replace every Float32Array by {"$f32": i}; report the first non-finite value. */
-export function packSnapshot(value: unknown, root = 'agent'): Packed {
-  const arrays: Float32Array[] = [];
-  const names: string[] = [];
-  let nonFinite: string | undefined;
+/**
+ * Replace every Float32Array by {"$f32": i}; report the first non-finite value. With `into`, the
+ * arrays are appended to another snapshot's (indices continue after its arrays).
+ */
+export function packSnapshot(value: unknown, root = 'agent', into?: Packed): Packed {
+  const arrays: Float32Array[] = into?.arrays ?? [];
+  const names: string[] = into?.names ?? [];
+  let nonFinite: string | undefined = into?.nonFinite;
   const walk = (v: unknown, at: string): unknown => {
     if (v instanceof Float32Array) {
       if (nonFinite === undefined)
@@ -267,8 +294,19 @@ function concat(
   return { buf, index };
 }
 
+/** Mode of checkpoint files (and of the run's config.json): the owner's only. */
+export const PRIVATE_FILE_MODE = 0o600;
+/** Mode of checkpoint directories (and of the run directory). */
+export const PRIVATE_DIR_MODE = 0o700;
+
+/** mkdir -p with PRIVATE_DIR_MODE for what it creates, and `dir` itself made PRIVATE_DIR_MODE. */
+export function mkdirPrivate(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  fs.chmodSync(dir, PRIVATE_DIR_MODE);
+}
+
 function writeFileSynced(file: string, data: Uint8Array | string): void {
-  const fd = fs.openSync(file, 'w');
+  const fd = fs.openSync(file, 'w', PRIVATE_FILE_MODE);
   try {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
@@ -311,7 +349,9 @@ export function writeCheckpoint(
   const root = checkpointsDir(runDir);
   const id = checkpointId(state.step);
   const dir = path.join(root, id);
-  const packed = packSnapshot(state.agent);
+  const packedAgent = packSnapshot(state.agent);
+  const packedTrainer = packSnapshot(state.trainer, 'trainer', packedAgent);
+  const packed = { ...packedTrainer, json: packedAgent.json };
   if (packed.nonFinite !== undefined) throw new NonFiniteWeightsError(dir, packed.nonFinite);
   const { buf: weights, index } = concat(packed.arrays, packed.names);
 
@@ -345,6 +385,8 @@ export function writeCheckpoint(
     format: CHECKPOINT_FORMAT,
     algo: state.algo,
     step: state.step,
+    ...(state.totalSteps !== undefined ? { totalSteps: state.totalSteps } : {}),
+    ...(state.stop !== undefined ? { stop: state.stop } : {}),
     updates: state.updates,
     episodes: state.episodes,
     configHash: state.configHash,
@@ -353,7 +395,7 @@ export function writeCheckpoint(
     ...(state.evalBaselineReturn !== undefined ? { evalBaselineReturn: state.evalBaselineReturn } : {}),
     nextPath: [...state.nextPath],
     normalizer: state.normalizer,
-    trainer: state.trainer,
+    trainer: packedTrainer.json as Record<string, unknown>,
     agent: packed.json,
     weights: index,
     weightsBytes: weights.byteLength,
@@ -361,10 +403,11 @@ export function writeCheckpoint(
     ...(replay ? { replay } : {}),
   };
 
-  fs.mkdirSync(root, { recursive: true });
+  mkdirPrivate(root);
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp);
+  fs.mkdirSync(tmp, { mode: PRIVATE_DIR_MODE });
+  fs.chmodSync(tmp, PRIVATE_DIR_MODE);
   writeFileSynced(path.join(tmp, WEIGHTS), weights);
   if (replayBuf) writeFileSynced(path.join(tmp, REPLAY), replayBuf);
   // The manifest last: a directory with a manifest has all its files.
@@ -523,6 +566,7 @@ export function readCheckpoint(
   const wf = path.join(dir, WEIGHTS);
   const arrays = sliceArrays(readBin(wf, m.weightsBytes, m.weightsSha256), m.weights, wf);
   const agent = unpackSnapshot(m.agent, arrays, mf);
+  const trainer = unpackSnapshot(m.trainer, arrays, mf) as Record<string, unknown>;
   let replay: LoadedCheckpoint['replay'];
   if (m.replay?.file && opts.replay !== false) {
     const rf = path.join(dir, m.replay.file);
@@ -544,7 +588,13 @@ export function readCheckpoint(
       },
     };
   }
-  return { info: infoOf(m, path.basename(dir), dir), manifest: m, agent, ...(replay ? { replay } : {}) };
+  return {
+    info: infoOf(m, path.basename(dir), dir),
+    manifest: m,
+    agent,
+    trainer,
+    ...(replay ? { replay } : {}),
+  };
 }
 
 /**

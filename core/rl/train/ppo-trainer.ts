@@ -20,19 +20,32 @@
  * half-collected rollout). The running normalizer is updated with every raw observation of the
  * training envs (all envs of a vector step, then normalization with the updated statistics).
  *
- * Resume: weights, log σ, the Adam state and the agent's counters (Ppo.getWeights with the
- * optimizer), the normalizer, the counters and each env's next path index come back; the episodes
- * that were running are abandoned and every env starts on its next path. A stop in the middle of a
- * rollout checkpoints the weights of the last update with the step counter including the partial
- * rollout (those steps are spent, not learned from).
+ * Resume is the same as never stopping: weights, log σ, the Adam state and the agent's counters
+ * (Ppo.getWeights with the optimizer), the normalizer, the counters, each env's next path index, the
+ * evaluation/checkpoint schedule, every env's running episode (path, actions so far — replayed on the
+ * env at resume, trainer.ts EpisodeLog —, return so far), the normalized observations the agent acts
+ * on next, and the rollout collected so far (a stop in the middle of a rollout checkpoints its rows
+ * and the resumed run completes that rollout) come back exactly, so a resumed run takes the same steps
+ * and updates, bit for bit, as one that never stopped (resume-equivalence.test.ts). A checkpoint from
+ * before this state was saved abandons the running episodes and the partial rollout (logged).
  */
 import type { Policy } from '../agent';
 import { Ppo, type PpoWeights } from '../ppo/ppo';
 import { RolloutBuffer } from '../ppo/rollout';
-import type { CheckpointState, LoadedCheckpoint } from './checkpoint';
+import { CheckpointError, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
 import { agentSeed, trainingSeed, type TrainConfig } from './config';
 import { makeEnvs, type TrainEnv } from './env-factory';
-import { allFinite, BaseTrainer, lossProblem, type RunContext, type TrainerSetup } from './trainer';
+import {
+  allFinite,
+  BaseTrainer,
+  EpisodeLog,
+  episodeState,
+  lossProblem,
+  parseEpisodeState,
+  replayEpisode,
+  type RunContext,
+  type TrainerSetup,
+} from './trainer';
 import type { TrainResult } from './types';
 
 const ACTION_DIM = 2;
@@ -67,6 +80,12 @@ export class PpoTrainer extends BaseTrainer {
   private rollout: RolloutBuffer | undefined;
   /** Next training path of each env. */
   private nextPath: number[];
+  /** The running episodes (actions, return so far, raw observation) and the normalized observations. */
+  private readonly episodeLogs: EpisodeLog[];
+  private readonly epReturn: Float64Array;
+  private readonly raw: Float64Array[];
+  private readonly obs: Float32Array;
+  private live = false;
 
   constructor(s: TrainerSetup) {
     const envs = makeEnvs(s.cfg, s.cfg.ppo.nEnvs);
@@ -74,6 +93,10 @@ export class PpoTrainer extends BaseTrainer {
     this.envs = envs;
     envs.forEach((te, i) => this.hookTrainEnv(te, i));
     this.nextPath = envs.map((_, e) => e);
+    this.episodeLogs = envs.map(() => new EpisodeLog(ACTION_DIM));
+    this.epReturn = new Float64Array(envs.length);
+    this.raw = envs.map(() => new Float64Array(0));
+    this.obs = new Float32Array(envs.length * envs[0]!.obsDim);
   }
 
   async init(checkpoint: LoadedCheckpoint | undefined): Promise<void> {
@@ -92,6 +115,67 @@ export class PpoTrainer extends BaseTrainer {
         `${checkpoint.info.dir}: ${np.length} env cursors, the config has ${p.nEnvs} envs`,
       );
     this.nextPath = [...np];
+    this.restoreEpisodes(checkpoint);
+  }
+
+  /** Continue the checkpoint's running episodes (replayed on the envs) and its partial rollout. */
+  private restoreEpisodes(c: LoadedCheckpoint): void {
+    const eps = c.trainer.episodes;
+    const obs = c.trainer.obs;
+    if (eps === undefined) {
+      this.log(`${c.info.id} holds no running episodes: every env starts on its next path`);
+      return;
+    }
+    const N = this.envs.length;
+    if (!Array.isArray(eps) || eps.length !== N)
+      throw new CheckpointError(c.info.dir, `the running episodes are not ${N} (one per env)`);
+    if (!(obs instanceof Float32Array) || obs.length !== this.obs.length)
+      throw new CheckpointError(c.info.dir, 'the running episodes have no current observations');
+    const seed = trainingSeed(this.cfg);
+    for (let e = 0; e < N; e++) {
+      const what = `env ${e}'s running episode`;
+      const ep = parseEpisodeState(c, eps[e], what);
+      this.raw[e] = replayEpisode(c, this.envs[e]!, seed, ep, this.episodeLogs[e]!, what);
+      this.noteReset(this.envs[e]!);
+      this.epReturn[e] = ep.epReturn;
+    }
+    this.obs.set(obs);
+    this.refObs = this.raw[0]!;
+    const ro = c.trainer.rollout;
+    if (ro !== undefined) {
+      const r = ro as Record<string, unknown>;
+      const parts = ['obs', 'action', 'logProb', 'value', 'reward', 'done'] as const;
+      const widths = {
+        obs: this.obs.length / N,
+        action: ACTION_DIM,
+        logProb: 1,
+        value: 1,
+        reward: 1,
+        done: 1,
+      };
+      const steps = r.steps;
+      if (!(
+        typeof steps === 'number' &&
+        Number.isInteger(steps) &&
+        steps >= 0 &&
+        steps < this.cfg.ppo.nSteps
+      ))
+        throw new CheckpointError(c.info.dir, 'the partial rollout is malformed');
+      for (const k of parts) {
+        const a = r[k];
+        if (!(a instanceof Float32Array) || a.length !== steps * N * widths[k])
+          throw new CheckpointError(c.info.dir, `the partial rollout's ${k} is malformed`);
+      }
+      const rows = r as Record<(typeof parts)[number], Float32Array>;
+      const rollout = this.rollout!;
+      rollout.clear();
+      for (let t = 0; t < steps; t++) {
+        const at = (k: (typeof parts)[number]): Float32Array =>
+          rows[k].subarray(t * N * widths[k], (t + 1) * N * widths[k]);
+        rollout.add(at('obs'), at('action'), at('logProb'), at('value'), at('reward'), at('done'));
+      }
+    }
+    this.live = true;
   }
 
   protected policy(): Policy {
@@ -114,7 +198,7 @@ export class PpoTrainer extends BaseTrainer {
     const scale = cfg.rewardScale;
     const gamma = agent.config.gamma;
     const bound = cfg.guard.maxLoss;
-    const obs = new Float32Array(N * D);
+    const obs = this.obs;
     const act = new Float32Array(N * ACTION_DIM);
     const logp = new Float32Array(N);
     const val = new Float32Array(N);
@@ -123,26 +207,30 @@ export class PpoTrainer extends BaseTrainer {
     const lastVal = new Float32Array(N);
     const finalN = new Float32Array(D);
     const vFinal = new Float32Array(1);
-    const epReturn = new Float64Array(N);
-    const raw: Float64Array[] = new Array<Float64Array>(N);
+    const epReturn = this.epReturn;
+    const raw = this.raw;
     this.startSchedule();
     const fail = (why: string): Promise<TrainResult> => this.fail(ctx, why);
 
     if (this.step >= total) return this.finish(ctx, 'finished');
-    for (let e = 0; e < N; e++) raw[e] = this.resetEnv(e);
-    this.observe(raw, obs);
+    if (!this.live) {
+      for (let e = 0; e < N; e++) raw[e] = this.resetEnv(e);
+      this.observe(raw, obs);
+      this.live = true;
+    }
 
     while (this.step < total) {
-      rollout.clear();
-      for (let t = 0; t < p.nSteps && this.step < total; t++) {
+      // A resumed run first completes the rollout its checkpoint was taken in.
+      while (rollout.stepCount < p.nSteps && this.step < total) {
         const stop = await this.tick(ctx);
-        if (stop) return this.finish(ctx, 'stopped', this.stopReason(stop));
+        if (stop) return this.stop(ctx, stop);
         agent.sample(obs, act, logp, val);
         if (!allFinite(act) || !allFinite(val))
           return fail(`the policy's output is non-finite at step ${this.step} (update ${this.updates})`);
         for (let e = 0; e < N; e++) {
           const te = this.envs[e]!;
           const r = te.env.step(act.subarray(e * ACTION_DIM, e * ACTION_DIM + ACTION_DIM));
+          this.episodeLogs[e]!.push(act, e * ACTION_DIM);
           if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + e + 1}`);
           if (!allFinite(r.observation))
             return fail(`the observation is non-finite at step ${this.step + e + 1}`);
@@ -175,6 +263,7 @@ export class PpoTrainer extends BaseTrainer {
       agent.value(obs, lastVal);
       rollout.computeGae(lastVal, gamma, agent.config.gaeLambda);
       const u = agent.update(rollout);
+      rollout.clear();
       this.updates += u.minibatches;
       const bad = lossProblem(
         {
@@ -206,6 +295,8 @@ export class PpoTrainer extends BaseTrainer {
     const path = this.nextPath[e]!;
     this.nextPath[e] = path + this.envs.length;
     const o = te.env.reset(trainingSeed(this.cfg), path);
+    this.episodeLogs[e]!.start(path);
+    this.epReturn[e] = 0;
     this.noteReset(te);
     return o;
   }
@@ -223,8 +314,34 @@ export class PpoTrainer extends BaseTrainer {
     return {
       ...this.baseCheckpointState(),
       nextPath: [...this.nextPath],
-      trainer: { nEnvs: this.envs.length },
+      trainer: {
+        ...this.baseTrainerState(),
+        nEnvs: this.envs.length,
+        ...(this.live
+          ? {
+              episodes: this.envs.map((_, e) =>
+                episodeState(this.episodeLogs[e]!, this.epReturn[e]!, this.raw[e]!),
+              ),
+              obs: this.obs.slice(),
+              ...(this.rollout!.stepCount > 0 ? { rollout: this.partialRollout() } : {}),
+            }
+          : {}),
+      },
       agent: await this.ppo().getWeights({ optimizer: true }),
+    };
+  }
+
+  /** The rows of the rollout collected so far (a stop mid-rollout; copies). */
+  private partialRollout(): Record<string, unknown> {
+    const r = this.rollout!;
+    return {
+      steps: r.stepCount,
+      obs: r.obs.slice(),
+      action: r.actions.slice(),
+      logProb: r.logProbs.slice(),
+      value: r.values.slice(),
+      reward: r.rewards.slice(),
+      done: r.dones.slice(),
     };
   }
 

@@ -17,20 +17,36 @@
  *      uniformly from the buffer.
  * Episodes run training paths (trainingSeed, 0), (trainingSeed, 1), …
  *
- * Resume: networks, target networks, α and the Adam moments (Sac.getWeights with the optimizer), the
- * agent's noise counters, the normalizer, the counters, the next path index and the replay buffer
- * (contents and sampling state, when it was small enough to be written: checkpoint.ts) come back
- * exactly; the episode that was running when the checkpoint was taken is abandoned and the next one
- * starts on the next path. A buffer that was not written is refilled: the trainer acts with the
- * (trained, stochastic) policy and does not update for another `warmupSteps` steps.
+ * Resume is the same as never stopping: networks, target networks, α and the Adam moments
+ * (Sac.getWeights with the optimizer), the agent's noise counters, the normalizer, the counters, the
+ * next path index, the evaluation/checkpoint schedule, the replay buffer (contents and sampling state,
+ * when it was small enough to be written: checkpoint.ts) and the running episode (its path, the
+ * actions taken so far — replayed on the env at resume, trainer.ts EpisodeLog —, its return so far and
+ * the normalized observation the agent acts on next, normalized with the statistics of the moment it
+ * was seen) come back exactly, so a resumed run takes the same steps and updates, bit for bit, as one
+ * that never stopped (resume-equivalence.test.ts). Two exceptions, both logged: a checkpoint from
+ * before the running episode was saved abandons that episode and starts the next path; a buffer that
+ * was not written is refilled: the trainer acts with the (trained, stochastic) policy and does not
+ * update for another `warmupSteps` steps. Metric samples are per session (the last one of a stopped
+ * session is forced out), so they are not in the checkpoint.
  */
 import { Sac, type SacWeights } from '../sac/sac';
 import type { Policy } from '../agent';
 import { allocateBatch, ReplayBuffer, type ReplayBatch, type ReplayBufferMeta } from '../replay-buffer';
-import type { CheckpointState, LoadedCheckpoint } from './checkpoint';
+import { CheckpointError, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
 import { agentSeed, replaySeed, trainingSeed, type TrainConfig } from './config';
 import { makeEnv, type TrainEnv } from './env-factory';
-import { allFinite, BaseTrainer, lossProblem, type RunContext, type TrainerSetup } from './trainer';
+import {
+  allFinite,
+  BaseTrainer,
+  EpisodeLog,
+  episodeState,
+  lossProblem,
+  parseEpisodeState,
+  replayEpisode,
+  type RunContext,
+  type TrainerSetup,
+} from './trainer';
 import type { TrainResult } from './types';
 
 const ACTION_DIM = 2;
@@ -63,6 +79,12 @@ export class SacTrainer extends BaseTrainer {
   private buffer: ReplayBuffer | undefined;
   private batch: ReplayBatch | undefined;
   private nextPath = 0;
+  /** The running episode: its actions, return so far, current normalized and raw observation. */
+  private readonly episode = new EpisodeLog(ACTION_DIM);
+  private episodeLive = false;
+  private epReturn = 0;
+  private obsN: Float32Array;
+  private raw: Float64Array = new Float64Array(0);
   /** Uniform random actions before this step. */
   private randomUntil: number;
   /** No updates before this step. */
@@ -75,6 +97,7 @@ export class SacTrainer extends BaseTrainer {
     this.hookTrainEnv(te, 0);
     this.randomUntil = s.cfg.sac.warmupSteps;
     this.updatesFrom = Math.max(1, s.cfg.sac.warmupSteps);
+    this.obsN = new Float32Array(te.obsDim);
   }
 
   /** Replay capacity: bufferSize, but never more than the run can fill. */
@@ -100,8 +123,9 @@ export class SacTrainer extends BaseTrainer {
     this.updates = this.agent.updateCount;
     const m = checkpoint.manifest;
     this.nextPath = m.nextPath[0]!;
-    const savedFrom = m.trainer.updatesFrom;
+    const savedFrom = checkpoint.trainer.updatesFrom;
     if (typeof savedFrom === 'number') this.updatesFrom = Math.max(this.updatesFrom, savedFrom);
+    this.restoreEpisode(checkpoint);
     if (checkpoint.replay) {
       const { meta, arrays } = checkpoint.replay;
       if (meta.obsDim !== D || meta.actionDim !== ACTION_DIM)
@@ -133,6 +157,25 @@ export class SacTrainer extends BaseTrainer {
     }
   }
 
+  /** Continue the checkpoint's running episode (replayed on the env), if it has one. */
+  private restoreEpisode(c: LoadedCheckpoint): void {
+    const saved = c.trainer.episode;
+    const obs = c.trainer.obs;
+    if (saved === undefined) {
+      this.log(`${c.info.id} holds no running episode: starting the next path (${this.nextPath})`);
+      return;
+    }
+    const ep = parseEpisodeState(c, saved, 'the running episode');
+    if (!(obs instanceof Float32Array) || obs.length !== this.obsN.length)
+      throw new CheckpointError(c.info.dir, 'the running episode has no current observation');
+    this.raw = replayEpisode(c, this.te, trainingSeed(this.cfg), ep, this.episode, 'the running episode');
+    this.noteReset(this.te);
+    this.obsN.set(obs);
+    this.epReturn = ep.epReturn;
+    this.refObs = this.raw;
+    this.episodeLive = true;
+  }
+
   protected policy(): Policy {
     return this.sac();
   }
@@ -154,18 +197,17 @@ export class SacTrainer extends BaseTrainer {
     const scale = cfg.rewardScale;
     const bound = cfg.guard.maxLoss;
     const burst = Math.round(c.updateEvery * c.updatesPerStep);
-    const obsN = new Float32Array(D);
+    const obsN = this.obsN;
     const nextN = new Float32Array(D);
     const act = new Float32Array(ACTION_DIM);
     this.startSchedule();
     const fail = (why: string): Promise<TrainResult> => this.fail(ctx, why);
 
     if (this.step >= total) return this.finish(ctx, 'finished');
-    this.startEpisode(obsN);
-    let epReturn = 0;
+    if (!this.episodeLive) this.startEpisode(obsN);
     while (this.step < total) {
       const stop = await this.tick(ctx);
-      if (stop) return this.finish(ctx, 'stopped', this.stopReason(stop));
+      if (stop) return this.stop(ctx, stop);
 
       if (this.step < this.randomUntil) agent.randomAction(act);
       else {
@@ -174,21 +216,22 @@ export class SacTrainer extends BaseTrainer {
           return fail(`the policy's action is non-finite at step ${this.step} (update ${this.updates})`);
       }
       const r = env.step(act);
+      this.episode.push(act);
       if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + 1}`);
       if (!allFinite(r.observation)) return fail(`the observation is non-finite at step ${this.step + 1}`);
       this.normalizer?.update(r.observation);
       this.normalizeInto(r.observation, nextN);
       buffer.add(obsN, act, r.reward * scale, nextN, r.terminated);
-      epReturn += r.reward;
+      this.epReturn += r.reward;
       ctx.metrics.addInventory(r.info.inventory);
       this.step++;
       if (r.terminated || r.truncated) {
         this.episodes++;
-        ctx.metrics.addEpisode(epReturn, r.info.pnl);
-        epReturn = 0;
+        ctx.metrics.addEpisode(this.epReturn, r.info.pnl);
         this.startEpisode(obsN);
       } else {
         obsN.set(nextN);
+        this.raw = r.observation;
         this.refObs = r.observation;
       }
 
@@ -220,10 +263,15 @@ export class SacTrainer extends BaseTrainer {
 
   /** Reset the env on the next training path; the normalized first observation goes into `out`. */
   private startEpisode(out: Float32Array): void {
-    const raw = this.te.env.reset(trainingSeed(this.cfg), this.nextPath++);
+    const path = this.nextPath++;
+    const raw = this.te.env.reset(trainingSeed(this.cfg), path);
+    this.episode.start(path);
+    this.episodeLive = true;
+    this.epReturn = 0;
     this.noteReset(this.te);
     this.normalizer?.update(raw);
     this.normalizeInto(raw, out);
+    this.raw = raw;
     this.refObs = raw;
   }
 
@@ -232,7 +280,14 @@ export class SacTrainer extends BaseTrainer {
     return {
       ...this.baseCheckpointState(),
       nextPath: [this.nextPath],
-      trainer: { updatesFrom: this.updatesFrom, bufferCapacity: buffer.capacity },
+      trainer: {
+        ...this.baseTrainerState(),
+        updatesFrom: this.updatesFrom,
+        bufferCapacity: buffer.capacity,
+        ...(this.episodeLive
+          ? { episode: episodeState(this.episode, this.epReturn, this.raw), obs: this.obsN.slice() }
+          : {}),
+      },
       agent: await this.sac().getWeights({ optimizer: true }),
       replay: { meta: buffer.meta(), arrays: buffer.arrays() },
     };

@@ -29,6 +29,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { z } from 'zod';
 import { asQuotes } from '../../strategy/avellaneda-stoikov';
 import { GlftModel } from '../../strategy/glft';
 import type { Policy } from '../agent';
@@ -37,12 +38,15 @@ import { RunningNormalizer } from '../features/normalizer';
 import { describeTf, loadTf } from '../tf/backend';
 import {
   CheckpointError,
+  mkdirPrivate,
   NonFiniteWeightsError,
+  PRIVATE_FILE_MODE,
   pruneCheckpoints,
   readCheckpoint,
   scanCheckpoints,
   writeCheckpoint,
   type CheckpointState,
+  type CheckpointStop,
   type LoadedCheckpoint,
 } from './checkpoint';
 import { configHash, configIdentity, evaluationSeed, identityDiff, type TrainConfig } from './config';
@@ -144,9 +148,12 @@ function prepareRunDir(s: TrainerSetup): LoadedCheckpoint | undefined {
   const hash = configHash(cfg);
   const { checkpoints, invalid } = scanCheckpoints(runDir);
   const writeConfig = (): void => {
-    fs.mkdirSync(runDir, { recursive: true });
+    mkdirPrivate(runDir);
     const tmp = `${cfgFile}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ configHash: hash, config: cfg }, null, 2)}\n`);
+    fs.writeFileSync(tmp, `${JSON.stringify({ configHash: hash, config: cfg }, null, 2)}\n`, {
+      mode: PRIVATE_FILE_MODE,
+    });
+    fs.chmodSync(tmp, PRIVATE_FILE_MODE);
     fs.renameSync(tmp, cfgFile);
   };
   if (s.opts.resume !== true) {
@@ -343,6 +350,20 @@ export interface RunContext {
 }
 
 export type StopCause = 'abort' | 'time';
+
+/** The evaluation/checkpoint schedule saved in a checkpoint's trainer state (null: never). */
+interface ScheduleState {
+  evalEvery: number;
+  checkpointEvery: number;
+  nextEvalAt: number | null;
+  nextCheckpointAt: number | null;
+}
+const scheduleSchema = z.object({
+  evalEvery: z.number(),
+  checkpointEvery: z.number(),
+  nextEvalAt: z.number().nullable(),
+  nextCheckpointAt: z.number().nullable(),
+});
 
 export abstract class BaseTrainer implements TrainerHandle {
   abstract readonly algo: TrainAlgo;
@@ -614,8 +635,9 @@ export abstract class BaseTrainer implements TrainerHandle {
   }
 
   /** Write a checkpoint (and prune). Returns a failure reason when the weights are non-finite. */
-  protected async saveCheckpoint(ctx: RunContext): Promise<string | undefined> {
+  protected async saveCheckpoint(ctx: RunContext, stop?: CheckpointStop): Promise<string | undefined> {
     const state = await this.checkpointState();
+    if (stop !== undefined) state.stop = stop;
     let info: CheckpointInfo;
     try {
       info = writeCheckpoint(this.runDir, state, {
@@ -640,15 +662,46 @@ export abstract class BaseTrainer implements TrainerHandle {
   private nextEvalAt = Number.POSITIVE_INFINITY;
   private nextCheckpointAt = Number.POSITIVE_INFINITY;
 
+  /** The schedule read from the checkpoint resumed from (used by the first startSchedule). */
+  private restoredSchedule: ScheduleState | undefined;
+
   /** The next multiple of `every` after the current step (∞ when `every` is 0: disabled). */
   private nextMultiple(every: number): number {
     return every > 0 ? (Math.floor(this.step / every) + 1) * every : Number.POSITIVE_INFINITY;
   }
 
-  /** Schedule evaluations and checkpoints (budget.evalEvery, checkpointEvery) from the current step. */
+  /**
+   * Schedule evaluations and checkpoints (budget.evalEvery, checkpointEvery) from the current step. A
+   * resumed trainer takes the due steps saved in its checkpoint (PPO may stop mid-rollout, past a
+   * multiple that the rollout's end would have served), unless the budget changed the intervals.
+   */
   protected startSchedule(): void {
-    this.nextEvalAt = this.nextMultiple(this.cfg.budget.evalEvery);
-    this.nextCheckpointAt = this.nextMultiple(this.cfg.budget.checkpointEvery);
+    const b = this.cfg.budget;
+    const r = this.restoredSchedule;
+    this.restoredSchedule = undefined;
+    if (r !== undefined && r.evalEvery === b.evalEvery && r.checkpointEvery === b.checkpointEvery) {
+      this.nextEvalAt = r.nextEvalAt ?? Number.POSITIVE_INFINITY;
+      this.nextCheckpointAt = r.nextCheckpointAt ?? Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.nextEvalAt = this.nextMultiple(b.evalEvery);
+    this.nextCheckpointAt = this.nextMultiple(b.checkpointEvery);
+  }
+
+  /**
+   * The shared part of the trainer state of a checkpoint: the schedule as it stands and the step of
+   * the latest evaluation (with the subclass's episode state, all a resumed run needs to continue as
+   * if it never stopped).
+   */
+  protected baseTrainerState(): Record<string, unknown> {
+    const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    const schedule: ScheduleState = {
+      evalEvery: this.cfg.budget.evalEvery,
+      checkpointEvery: this.cfg.budget.checkpointEvery,
+      nextEvalAt: fin(this.nextEvalAt),
+      nextCheckpointAt: fin(this.nextCheckpointAt),
+    };
+    return { schedule, lastEvalStep: this.lastEvalStep };
   }
 
   /**
@@ -686,6 +739,7 @@ export abstract class BaseTrainer implements TrainerHandle {
     return {
       algo: this.algo,
       step: this.step,
+      totalSteps: this.cfg.budget.totalSteps,
       updates: this.updates,
       episodes: this.episodes,
       configHash: this.hash,
@@ -706,6 +760,10 @@ export abstract class BaseTrainer implements TrainerHandle {
     this.lastCheckpoint = c.info;
     this.evalReturn = m.evalReturn;
     this.evalBaselineReturn = m.evalBaselineReturn;
+    const sched = scheduleSchema.safeParse(c.trainer.schedule);
+    if (sched.success) this.restoredSchedule = sched.data;
+    const lastEval = c.trainer.lastEvalStep;
+    if (typeof lastEval === 'number' && Number.isInteger(lastEval)) this.lastEvalStep = lastEval;
     if (this.normalizer) {
       if (m.normalizer === null)
         throw new CheckpointError(c.info.dir, 'has no observation normalizer, but the config normalizes');
@@ -720,15 +778,33 @@ export abstract class BaseTrainer implements TrainerHandle {
     this.log(`resuming from ${c.info.id} (step ${m.step}, ${m.updates} updates, ${m.episodes} episodes)`);
   }
 
-  /** Final bookkeeping of a loop: failure (no checkpoint), or final eval/checkpoint then the result. */
-  protected async finish(ctx: RunContext, status: TrainStatus, reason?: string): Promise<TrainResult> {
+  /**
+   * Final bookkeeping of a loop: failure (no checkpoint), or final eval/checkpoint then the result. A
+   * stop (`cause`) always ends with a checkpoint of the current step that records why it stopped (it
+   * replaces a periodic checkpoint of the same step: same state, plus the mark), so that `eval` can
+   * label a checkpoint of a run that did not reach its totalSteps even without the store.
+   */
+  protected async finish(
+    ctx: RunContext,
+    status: TrainStatus,
+    reason?: string,
+    cause?: StopCause,
+  ): Promise<TrainResult> {
     if (status !== 'failed') {
       if (status === 'finished' && this.lastEvalStep !== this.step) {
         const bad = await this.evaluate(ctx);
         if (bad !== undefined) return this.finish(ctx, 'failed', `${bad}; ${this.keptCheckpoint()}`);
       }
-      if (this.lastCheckpoint?.step !== this.step || this.lastCheckpoint.evalReturn !== this.evalReturn) {
-        const bad = await this.saveCheckpoint(ctx);
+      const stop: CheckpointStop | undefined =
+        status === 'stopped'
+          ? { cause: cause === 'time' ? 'time' : 'request', reason: reason ?? 'stopped' }
+          : undefined;
+      if (
+        stop !== undefined ||
+        this.lastCheckpoint?.step !== this.step ||
+        this.lastCheckpoint.evalReturn !== this.evalReturn
+      ) {
+        const bad = await this.saveCheckpoint(ctx, stop);
         if (bad !== undefined) return this.finish(ctx, 'failed', bad);
       }
     }
@@ -736,11 +812,18 @@ export abstract class BaseTrainer implements TrainerHandle {
     return {
       status,
       ...(reason !== undefined ? { reason } : {}),
+      ...(status === 'stopped' ? { stoppedBy: cause === 'time' ? 'time' : 'request' } : {}),
+      totalSteps: this.cfg.budget.totalSteps,
       step: this.step,
       updates: this.updates,
       episodes: this.episodes,
       ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
     };
+  }
+
+  /** End the session on a stop (request or time budget): final checkpoint marked with the cause. */
+  protected stop(ctx: RunContext, cause: StopCause): Promise<TrainResult> {
+    return this.finish(ctx, 'stopped', this.stopReason(cause), cause);
   }
 
   protected stopReason(cause: StopCause): string {
@@ -755,4 +838,128 @@ export function fmt(x: number | undefined): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(3) : x.toFixed(a >= 100 ? 1 : 3);
+}
+
+// -----------------------------------------------------------------------------------------------------
+// The running episode in a checkpoint.
+
+/**
+ * The actions an env has taken since its episode began (float32, as the env received them), so that a
+ * checkpoint can hold the running episode without serializing the simulator: a resumed trainer resets
+ * the env on the same path and replays them (everything random in an episode is a function of
+ * (seed, path) and the actions, core/rl/env.ts), then checks that it arrived at the saved observation.
+ */
+export class EpisodeLog {
+  private data: Float32Array;
+  private n = 0;
+
+  constructor(
+    readonly actionDim: number,
+    /** Training path of the episode. */
+    public path = 0,
+  ) {
+    this.data = new Float32Array(64 * actionDim);
+  }
+
+  /** Steps taken in the episode. */
+  get steps(): number {
+    return this.n;
+  }
+
+  start(path: number): void {
+    this.path = path;
+    this.n = 0;
+  }
+
+  push(a: ArrayLike<number>, offset = 0): void {
+    const d = this.actionDim;
+    if ((this.n + 1) * d > this.data.length) {
+      const grown = new Float32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    for (let i = 0; i < d; i++) this.data[this.n * d + i] = a[offset + i]!;
+    this.n++;
+  }
+
+  /** A copy of the actions so far (steps × actionDim). */
+  actions(): Float32Array {
+    return this.data.slice(0, this.n * this.actionDim);
+  }
+
+  /** Load saved actions (replace the log). */
+  load(path: number, actions: Float32Array): void {
+    this.path = path;
+    this.n = actions.length / this.actionDim;
+    if (this.data.length < actions.length) this.data = new Float32Array(actions.length);
+    this.data.set(actions);
+  }
+}
+
+/** What a checkpoint holds of one env's running episode. */
+export interface EpisodeState {
+  path: number;
+  /** The actions since the reset (steps × actionDim). */
+  actions: Float32Array;
+  /** Undiscounted reward sum so far. */
+  epReturn: number;
+  /** The raw observation the env is in (a check of the replay). */
+  raw: number[];
+}
+
+export function episodeState(log: EpisodeLog, epReturn: number, raw: ArrayLike<number>): EpisodeState {
+  return { path: log.path, actions: log.actions(), epReturn, raw: Array.from(raw) };
+}
+
+const episodeSchema = z.object({
+  path: z.number().int().nonnegative(),
+  actions: z.instanceof(Float32Array),
+  epReturn: z.number(),
+  raw: z.array(z.number()),
+});
+
+/** Parse a saved episode state (a CheckpointError naming the checkpoint when it is malformed). */
+export function parseEpisodeState(c: LoadedCheckpoint, v: unknown, what: string): EpisodeState {
+  const r = episodeSchema.safeParse(v);
+  if (!r.success) throw new CheckpointError(c.info.dir, `${what} is malformed`);
+  return r.data;
+}
+
+/**
+ * Reset `te` on training path `ep.path` and replay the saved actions; returns the raw observation the
+ * env is in. Throws a CheckpointError when the replay does not arrive where the checkpoint says (the
+ * episode ended early, or another observation: the simulator is not the one that wrote it).
+ */
+export function replayEpisode(
+  c: LoadedCheckpoint,
+  te: TrainEnv,
+  seed: number,
+  ep: EpisodeState,
+  log: EpisodeLog,
+  what: string,
+): Float64Array {
+  const d = log.actionDim;
+  if (ep.actions.length % d !== 0)
+    throw new CheckpointError(
+      c.info.dir,
+      `${what}: ${ep.actions.length} action values, not a multiple of ${d}`,
+    );
+  let obs = te.env.reset(seed, ep.path);
+  const steps = ep.actions.length / d;
+  for (let k = 0; k < steps; k++) {
+    const r = te.env.step(ep.actions.subarray(k * d, k * d + d));
+    if (r.terminated || r.truncated)
+      throw new CheckpointError(
+        c.info.dir,
+        `${what}: replaying path ${ep.path} ended the episode at step ${k + 1} of ${steps}`,
+      );
+    obs = r.observation;
+  }
+  if (obs.length !== ep.raw.length || obs.some((x, i) => x !== ep.raw[i]))
+    throw new CheckpointError(
+      c.info.dir,
+      `${what}: replaying path ${ep.path} (${steps} steps) does not reproduce the saved observation (another simulator version?)`,
+    );
+  log.load(ep.path, ep.actions);
+  return obs;
 }

@@ -59,7 +59,11 @@ export interface TrainResult {
   status: TrainStatus;
   /** Why it stopped or failed (e.g. "critic loss is NaN at update 1234; kept checkpoint step-…"). */
   reason?: string;
+  /** What stopped a 'stopped' run: a request (signal) or the wall-clock safety stop budget.maxMinutes. */
+  stoppedBy?: 'request' | 'time';
   step: number;
+  /** The run's budget (step < totalSteps: the policy is not the one the recipe asked for). */
+  totalSteps?: number;
   updates: number;
   episodes: number;
   /** The last checkpoint written (or loaded) in this process. */
