@@ -5,6 +5,11 @@
  * (`book.snapshot`) at most `maxBatchesPerSec` times a second: the ladder after the last update, our
  * orders with their queue positions, the trades since the previous batch, and a thinned trail of
  * (t, mid, our bid, our ask) for the chart. Pause, resume, step (one simulator event) and stop.
+ *
+ * Bounded: the simulation runs in slices of at most ~8 ms (2000 events, then the wall clock is read),
+ * so `stop` and `pause` take effect at the next tick. An error out of the simulator or the quoter
+ * (e.g. a NonFiniteError, core/sim/guards.ts) stops the session (status 'stopped', `onError`) instead
+ * of escaping from a timer callback and taking the process down.
  */
 import type { BookSnapshot, LadderLevel, ReplayState, ReplayStatus, TradeView } from '../api/contract';
 import { createDepthBuffers } from '../book/order-book';
@@ -24,6 +29,8 @@ export interface ReplaySessionOptions {
   maxBatchesPerSec: number;
   onSnapshot: (s: BookSnapshot) => void;
   onState: (s: ReplayState) => void;
+  /** The session stopped on an error (default: logged to stderr). */
+  onError?: (e: Error) => void;
   /** Wall clock in ms (injectable for tests). */
   now?: () => number;
 }
@@ -120,8 +127,12 @@ export class ReplaySession {
           this.emit(true);
         }
         if (this.status === 'paused') {
-          this.run(Number.POSITIVE_INFINITY, 1);
-          this.emit(true);
+          try {
+            this.run(Number.POSITIVE_INFINITY, 1);
+            this.emit(true);
+          } catch (e) {
+            this.fail(e);
+          }
         }
         break;
       case 'speed':
@@ -157,6 +168,23 @@ export class ReplaySession {
   private tick(): void {
     this.timer = null;
     if (this.status !== 'running') return;
+    try {
+      this.tickBody();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Stop the session on an error thrown by the simulator or the quoter. */
+  private fail(e: unknown): void {
+    this.clearTimer();
+    this.setStatus('stopped');
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (this.opts.onError) this.opts.onError(err);
+    else console.error(`replay ${this.id} stopped: ${err.message}`);
+  }
+
+  private tickBody(): void {
     const wall = this.now();
     const dtWall = (wall - this.lastWall) / 1000;
     this.lastWall = wall;

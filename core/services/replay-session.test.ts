@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { ReplayState } from '../api/contract';
+import { bookScenarioSchema, toBookScenario } from '../sim/scenario';
+import { FixedSpreadQuoter } from '../strategy/fixed-spread';
+import { ReplaySession } from './replay-session';
+
+const scenario = (over: Record<string, unknown> = {}) =>
+  toBookScenario(
+    bookScenarioSchema.parse({
+      mode: 'book',
+      horizon: 1e6,
+      tickSize: 0.01,
+      s0: 100,
+      price: { model: 'abm', sigma: 0.012 },
+      warmup: 5,
+      ...over,
+    }),
+  );
+
+function session(sc: ReturnType<typeof scenario>, onError?: (e: Error) => void) {
+  const states: ReplayState[] = [];
+  const s = new ReplaySession({
+    sessionId: 's1',
+    scenario: sc,
+    quoter: new FixedSpreadQuoter({ halfSpread: 0.005, skewPerLot: 0, orderSizeLots: 1 }),
+    seed: 1,
+    speed: 0, // as fast as possible: the session is always busy
+    depthLevels: 5,
+    maxBatchesPerSec: 20,
+    onSnapshot: () => {},
+    onState: (st) => states.push(st),
+    ...(onError ? { onError } : {}),
+  });
+  return { s, states };
+}
+
+const waitFor = async (cond: () => boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('ReplaySession (bounded)', () => {
+  it('stops a session running at full speed: the simulation does not advance after stop', async () => {
+    const { s } = session(scenario());
+    s.start();
+    await waitFor(() => s.state().t > 1);
+    expect(s.control('stop').status).toBe('stopped');
+    const tStop = s.state().t;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.state().t).toBe(tStop);
+    s.dispose();
+  });
+
+  it('an error inside the simulation stops the session instead of escaping the timer', async () => {
+    // lotSize 1e306 overflows cash at the first fill (past any static check: the guard is at run time).
+    const errors: Error[] = [];
+    const { s, states } = session({ ...scenario(), lotSize: 1e306 }, (e) => errors.push(e));
+    s.start();
+    await waitFor(() => errors.length > 0);
+    expect(errors[0]?.name).toBe('NonFiniteError');
+    expect(s.state().status).toBe('stopped');
+    expect(states.at(-1)?.status).toBe('stopped');
+    s.dispose();
+  });
+});
