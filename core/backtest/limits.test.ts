@@ -85,6 +85,15 @@ describe('backtest limits', () => {
     );
   });
 
+  it('a grid too long to spread into Math.max is validated and refused by its size', () => {
+    // Through the schema, as an API `config` object (YAML documents have their own size limit).
+    const cfg = backtestConfigSchema.parse({
+      ...parse(yaml({})),
+      strategies: [{ type: 'avellaneda-stoikov', gamma: Array.from({ length: 200_000 }, (_, i) => i + 1) }],
+    });
+    expect(limitError(() => checkBacktestLimits(cfg)).key).toBe('limits.maxRuns');
+  });
+
   it('refuses horizon 1e10, dt 1 by paths × steps', () => {
     const e = limitError(() => checkBacktestLimits(parse(yaml({ horizon: '1e10', dt: '1', paths: 2 }))));
     expect(e.key).toBe('limits.maxPathSteps');

@@ -58,9 +58,12 @@ export type BacktestConfig = z.output<typeof backtestConfigSchema>;
 
 const values = (v: number | number[] | undefined): number[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
-const maxOf = (v: number | number[] | undefined, dflt: number): number => Math.max(dflt, ...values(v));
+/** Largest of a grid value and `dflt` (a loop: a grid may be too long to spread into Math.max). */
+const maxOf = (v: number | number[] | undefined, dflt: number): number =>
+  values(v).reduce((m, x) => (x > m ? x : m), dflt);
+/** Smallest of a grid value, or `dflt` when it is not given. */
 const minOf = (v: number | number[] | undefined, dflt: number): number =>
-  values(v).length > 0 ? Math.min(...values(v)) : dflt;
+  values(v).reduce((m, x) => (x < m ? x : m), values(v)[0] ?? dflt);
 
 /**
  * Quantities the AS and GLFT quoters compute that must stay finite (statically, at the extremes of the
@@ -75,8 +78,7 @@ export function addQuoterOverflowIssues(
   ctx: z.RefinementCtx,
 ): void {
   if (s.type === 'fixed-spread') return;
-  const scSigma =
-    Math.max(sc.price.sigma, ...(sc.price.regimes?.sigmas ?? [])) * (sc.price.model === 'gbm' ? sc.s0 : 1);
+  const scSigma = maxOf(sc.price.regimes?.sigmas, sc.price.sigma) * (sc.price.model === 'gbm' ? sc.s0 : 1);
   const gamma = maxOf(s.gamma, 0);
   const sigma = s.sigma === undefined ? scSigma : maxOf(s.sigma, 0);
   const T = s.window === undefined ? sc.horizon : maxOf(s.window, 0);

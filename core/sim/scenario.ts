@@ -59,7 +59,7 @@ export function addPriceOverflowIssues(
 ): void {
   const p = s.price;
   const T = s.horizon;
-  const sigma = Math.max(p.sigma, ...(p.regimes?.sigmas ?? []));
+  const sigma = (p.regimes?.sigmas ?? []).reduce((m, x) => (x > m ? x : m), p.sigma);
   const sigmaPath = p.regimes && sigma > p.sigma ? ['price', 'regimes', 'sigmas'] : ['price', 'sigma'];
   const issue = (path: string[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
   if (!Number.isFinite(sigma * sigma * T)) {
