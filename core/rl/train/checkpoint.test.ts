@@ -190,4 +190,46 @@ describe('checkpoints', () => {
     expect(readCheckpoint(again.dir).manifest.evalReturn).toBe(7);
     expect(fs.readdirSync(path.join(dir, 'checkpoints'))).toEqual(['step-000000100']);
   });
+
+  it('writes directories 0700 and files 0600, whatever the umask', () => {
+    const old = process.umask(0o022);
+    try {
+      const run = path.join(dir, 'run');
+      const info = writeCheckpoint(
+        run,
+        state(100, {
+          replay: (() => {
+            const b = filledBuffer(5, 8);
+            return { meta: b.meta(), arrays: b.arrays() };
+          })(),
+        }),
+      );
+      const mode = (p: string): number => fs.statSync(p).mode & 0o777;
+      expect(mode(path.join(run, 'checkpoints'))).toBe(0o700);
+      expect(mode(info.dir)).toBe(0o700);
+      expect(fs.readdirSync(info.dir).sort()).toEqual(['manifest.json', 'replay.bin', 'weights.bin']);
+      for (const f of fs.readdirSync(info.dir)) expect(mode(path.join(info.dir, f)), f).toBe(0o600);
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it('keeps Float32Arrays of the trainer state in weights.bin and carries totalSteps and the stop', () => {
+    const actions = Float32Array.from([0.1, -0.2, 0.3, 0.4]);
+    const info = writeCheckpoint(
+      dir,
+      state(100, {
+        totalSteps: 300,
+        stop: { cause: 'time', reason: 'the time budget is spent' },
+        trainer: { episode: { path: 2, actions }, n: 1 },
+      }),
+    );
+    const c = readCheckpoint(info.dir);
+    expect(c.trainer).toEqual({ episode: { path: 2, actions }, n: 1 });
+    expect(c.trainer.episode).toMatchObject({ actions: expect.any(Float32Array) as Float32Array });
+    expect(c.manifest.trainer).toEqual({ episode: { path: 2, actions: { $f32: 4 } }, n: 1 });
+    expect(c.manifest).toMatchObject({ totalSteps: 300, stop: { cause: 'time' } });
+    // The agent's arrays are unchanged by the trainer's.
+    expect(c.agent).toEqual(agent(100));
+  });
 });

@@ -92,6 +92,10 @@ describe('SacTrainer', () => {
     expect(a.result.lastCheckpoint?.step).toBe(300);
     expect(a.logs.some((l) => /eval at step 150/.test(l))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'a', 'config.json'))).toBe(true);
+    // The run directory is the user's only (0700; config.json and checkpoint files 0600).
+    expect(fs.statSync(path.join(dir, 'a')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir, 'a', 'config.json')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(ck[0]!.dir, 'weights.bin')).mode & 0o777).toBe(0o600);
   });
 
   it('keeps the tensor count flat across many updates', async () => {
