@@ -6,47 +6,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { Rng } from '../rng/rng';
 import { AppService } from '../services/app-service';
 import { startServer, type RunningServer } from './server';
-import type { ServerMessage } from './ws-protocol';
-
-class Client {
-  readonly messages: ServerMessage[] = [];
-  private waiters: (() => void)[] = [];
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      this.messages.push(JSON.parse(d.toString()) as ServerMessage);
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-  static open(url: string, headers: Record<string, string> = {}): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers });
-      const c = new Client(ws);
-      ws.once('open', () => resolve(c));
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    });
-  }
-  async waitFor(pred: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<ServerMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error('timed out waiting for a message');
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  }
-  async call(id: number, method: string, input: unknown): Promise<ServerMessage> {
-    this.ws.send(JSON.stringify({ kind: 'call', id, method, input }));
-    return this.waitFor((m) => m.kind === 'result' && m.id === id);
-  }
-}
+import { WsTestClient as Client } from './ws-test-client';
 
 describe('headless server', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'qb-srv-'));
@@ -79,7 +42,7 @@ describe('headless server', () => {
   it('refuses a WebSocket without the right token or from another origin', async () => {
     await expect(Client.open(`ws://127.0.0.1:${server.port}/ws`)).rejects.toThrow(/401/);
     await expect(Client.open(`ws://127.0.0.1:${server.port}/ws?token=wrong`)).rejects.toThrow(/401/);
-    await expect(Client.open(wsUrl, { Origin: 'https://evil.example' })).rejects.toThrow(/401/);
+    await expect(Client.open(wsUrl, { Origin: 'https://evil.example' })).rejects.toThrow(/403/);
     const ok = await Client.open(wsUrl, { Origin: `http://127.0.0.1:${server.port}` });
     ok.ws.close();
   });

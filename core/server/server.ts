@@ -3,16 +3,33 @@
  * research box without a display and for the end-to-end tests. Binds 127.0.0.1 by default and
  * requires a random token (in the URL it prints) on the WebSocket; cross-origin WebSocket requests are
  * refused. Every malformed message gets a typed error and the connection keeps serving.
+ *
+ * Invariants (nothing a client sends can take the process down):
+ * - One guard around request handling, one around upgrade handling and one around each WebSocket
+ *   message: an exception (or rejected promise) from a handler is answered with 500 (the upgrade
+ *   socket is closed, the call gets `internal`) and reported in one line on stderr (no stack, no
+ *   query string, never the token), at most LOG_BURST lines a minute.
+ * - A request target that is not a well-formed origin-form path (`/%`, `/%ff`, `//x` is fine) is 400;
+ *   a Host header that could be a DNS-rebinding name is 421 (request-checks.ts); malformed raw bytes
+ *   (`clientError`) are 400/431 and the socket is closed; socket and file-stream errors are absorbed.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { pipeline, type Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isEventTopic, type EventTopic } from '../api/names';
 import type { AppService } from '../services/app-service';
+import { hostAllowed, isLoopbackName, parseRequestTarget, type RequestTarget } from './request-checks';
 import { MAX_MESSAGE_BYTES, clientMessageSchema, type ServerMessage } from './ws-protocol';
+
+/** Answers a parsed, Host-checked request (the static files; tests inject a throwing one). */
+export type StaticHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: RequestTarget,
+) => void | Promise<void>;
 
 export interface ServerOptions {
   service: AppService;
@@ -22,6 +39,10 @@ export interface ServerOptions {
   staticDir: string;
   /** Fixed token (tests); random otherwise. */
   token?: string;
+  /** Internal (tests): replaces the static-file handler, to prove the request guard. */
+  staticHandler?: StaticHandler;
+  /** Where one-line failure reports go (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -45,6 +66,8 @@ const MIME: Record<string, string> = {
 /** Events a slow client may miss (they are coalesced snapshots); results and job events never drop. */
 const DROPPABLE: ReadonlySet<string> = new Set(['book.snapshot', 'sim.tick']);
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Failure reports per minute, at most; the rest are counted and summed up in the next report. */
+const LOG_BURST = 10;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -52,22 +75,86 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const tokenBuf = Buffer.from(token);
   const staticRoot = resolve(opts.staticDir);
   const service = opts.service;
+  const handleStatic: StaticHandler =
+    opts.staticHandler ?? ((req, res, target) => serveStatic(staticRoot, req, res, target));
+  const report = makeReporter(opts.log ?? ((line) => process.stderr.write(`${line}\n`)), token);
+  let port = 0;
 
-  const http = createServer((req, res) => serveStatic(staticRoot, req, res));
+  const http = createServer();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_MESSAGE_BYTES });
 
+  /** The request guard: nothing thrown or rejected below reaches the process. */
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const fail = (e: unknown): void => {
+      report('request', e, req);
+      try {
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal error\n');
+      } catch {
+        res.destroy();
+      }
+    };
+    try {
+      const pending = onRequest(req, res);
+      if (pending) pending.catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
+    const target = parseRequestTarget(req.url);
+    if (!target) return plain(res, 400, 'Bad Request: malformed request target\n');
+    if (!hostOk(req)) return plain(res, 421, 'Misdirected Request: this Host is not served here\n');
+    return handleStatic(req, res, target);
+  }
+
+  /** Host check (request-checks.ts); a request without Host is HTTP/1.0 (Node answers 1.1 with 400). */
+  function hostOk(req: IncomingMessage): boolean {
+    const given = req.headers.host;
+    if (given === undefined) return req.httpVersionMajor === 1 && req.httpVersionMinor === 0;
+    return hostAllowed(given, host, port);
+  }
+
+  /** The upgrade guard: errors on the raw socket are absorbed, an exception closes it with 500. */
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const given = Buffer.from(url.searchParams.get('token') ?? '');
-    const okToken = given.length === tokenBuf.length && timingSafeEqual(given, tokenBuf);
+    socket.on('error', () => socket.destroy());
+    try {
+      onUpgrade(req, socket, head);
+    } catch (e) {
+      report('upgrade', e, req);
+      refuse(socket, 500);
+    }
+  });
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const target = parseRequestTarget(req.url);
+    if (!target) return refuse(socket, 400);
+    if (!hostOk(req)) return refuse(socket, 421);
+    if (target.pathname !== '/ws') return refuse(socket, 404);
+    const given = Buffer.from(target.searchParams.get('token') ?? '');
+    if (given.length !== tokenBuf.length || !timingSafeEqual(given, tokenBuf)) return refuse(socket, 401);
     const origin = req.headers.origin;
-    const okOrigin = origin === undefined || sameHost(origin, req.headers.host);
-    if (url.pathname !== '/ws' || !okToken || !okOrigin) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+    if (origin !== undefined && !sameHost(origin, req.headers.host)) return refuse(socket, 403);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        onConnection(ws);
+      } catch (e) {
+        report('connection', e, req);
+        ws.terminate();
+      }
+    });
+  }
+
+  // Malformed raw bytes, oversized headers, timeouts: answer if the socket can still take it, close.
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    refuse(socket, status);
   });
 
   function onConnection(ws: WebSocket): void {
@@ -76,6 +163,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const send = (m: ServerMessage): void => {
       if (ws.readyState !== ws.OPEN) return;
       ws.send(JSON.stringify(m));
+    };
+    const internal = (e: unknown, id: number | string | undefined): void => {
+      report('message', e);
+      const error = { code: 'internal' as const, message: 'internal error', path: '' };
+      try {
+        if (id === undefined) send({ kind: 'error', error });
+        else send({ kind: 'result', id, ok: false, error });
+      } catch {
+        ws.terminate();
+      }
     };
     const subscribe = (topic: EventTopic): void => {
       if (subs.has(topic)) return;
@@ -87,7 +184,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         }),
       );
     };
-    ws.on('message', (data: RawData, isBinary: boolean) => {
+    const onMessage = (data: RawData, isBinary: boolean): void => {
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
       if (isBinary) {
         send({
@@ -138,10 +235,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       const msg = parsed.data;
       if (msg.kind === 'call') {
-        void service.dispatch(msg.method, msg.input, { clientId }).then((r) => {
-          if (r.ok) send({ kind: 'result', id: msg.id, ok: true, output: r.output });
-          else send({ kind: 'result', id: msg.id, ok: false, error: r.error });
-        });
+        service
+          .dispatch(msg.method, msg.input, { clientId })
+          .then((r) => {
+            if (r.ok) send({ kind: 'result', id: msg.id, ok: true, output: r.output });
+            else send({ kind: 'result', id: msg.id, ok: false, error: r.error });
+          })
+          .catch((e: unknown) => internal(e, msg.id));
         return;
       }
       for (const topic of msg.topics) {
@@ -158,6 +258,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           subs.delete(topic);
         }
       }
+    };
+    // The message guard: a throw in a handler answers `internal` instead of reaching the process.
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      try {
+        onMessage(data, isBinary);
+      } catch (e) {
+        internal(e, undefined);
+      }
     });
     ws.on('close', () => {
       for (const off of subs.values()) off();
@@ -169,10 +277,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   await new Promise<void>((ok, fail) => {
     http.once('error', fail);
-    http.listen(opts.port ?? 0, host, () => ok());
+    http.listen(opts.port ?? 0, host, () => {
+      http.off('error', fail);
+      ok();
+    });
   });
+  http.on('error', (e) => report('server', e));
   const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
@@ -181,9 +293,78 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close: async () => {
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((ok) => wss.close(() => ok()));
-      await new Promise<void>((ok) => http.close(() => ok()));
+      const closed = new Promise<void>((ok) => http.close(() => ok()));
+      http.closeAllConnections();
+      await closed;
     },
   };
+}
+
+/** True when the server listens on loopback only (the Host check is then the strict one). */
+export function isLoopbackBind(host: string): boolean {
+  return isLoopbackName(host);
+}
+
+function plain(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(body);
+}
+
+/** Answer a raw socket (upgrade or client error) with a bodiless status and close it. */
+function refuse(socket: Duplex, status: number): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+  );
+}
+
+/**
+ * One line per failure, no stack: what failed, the method and path (never the query, where the
+ * token travels), the error's name and message. At most LOG_BURST lines a minute.
+ */
+function makeReporter(
+  log: (line: string) => void,
+  token: string,
+): (where: string, e: unknown, req?: IncomingMessage) => void {
+  let windowStart = -Infinity;
+  let inWindow = 0;
+  let suppressed = 0;
+  return (where, e, req) => {
+    try {
+      const now = Date.now();
+      if (now - windowStart >= 60_000) {
+        windowStart = now;
+        inWindow = 0;
+      }
+      if (++inWindow > LOG_BURST) {
+        suppressed++;
+        return;
+      }
+      const path = req
+        ? ` (${clean(req.method ?? '?', 16)} ${clean((req.url ?? '').split('?')[0] ?? '', 120)})`
+        : '';
+      const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const more = suppressed > 0 ? ` [${suppressed} similar reports suppressed]` : '';
+      suppressed = 0;
+      log(
+        `quotebench server: ${where} handler failed${path}: ${clean(what, 300)}${more}`
+          .split(token)
+          .join('<token>'),
+      );
+    } catch {
+      // Reporting must never be the thing that fails.
+    }
+  };
+}
+
+function clean(s: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {
@@ -194,20 +375,20 @@ function sameHost(origin: string, host: string | undefined): boolean {
   }
 }
 
-function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, target: RequestTarget): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+  const rel = normalize(target.pathname).replace(/^([/\\])+/, '');
   const file = join(root, rel === '' ? 'index.html' : rel);
   if (!file.startsWith(root + sep) && file !== root) {
     res.writeHead(403).end();
     return;
   }
-  const target = existsSync(file) && statSync(file).isFile() ? file : join(root, 'index.html');
-  if (!existsSync(target)) {
+  const index = join(root, 'index.html');
+  const served = isFile(file) ? file : index;
+  if (!isFile(served)) {
     res
       .writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' })
       .end(
@@ -215,15 +396,34 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
       );
     return;
   }
-  res.writeHead(200, {
-    'Content-Type': MIME[extname(target)] ?? 'application/octet-stream',
+  const headers = {
+    'Content-Type': MIME[extname(served)] ?? 'application/octet-stream',
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
-  });
+  };
   if (req.method === 'HEAD') {
-    res.end();
+    res.writeHead(200, headers).end();
     return;
   }
-  createReadStream(target).pipe(res);
+  // Headers go out once the file is open, so an open error is still a clean 500; a read error after
+  // that cuts the response (pipeline destroys both ends) and never reaches the process.
+  const stream = createReadStream(served);
+  stream.once('open', () => {
+    res.writeHead(200, headers);
+    pipeline(stream, res, () => undefined);
+  });
+  stream.on('error', () => {
+    if (res.headersSent) res.destroy();
+    else plain(res, 500, 'could not read the file\n');
+  });
+  res.once('close', () => stream.destroy());
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
