@@ -128,6 +128,14 @@ describe('backtest limits', () => {
     expect(w.steps).toBe(1e8);
   });
 
+  it('refuses paths × bars of a run (the bar increments its metrics keep)', () => {
+    const cfg = parse(yaml({ paths: 1000, horizon: '1e4', dt: '1e-3', sampleEvery: 100 }));
+    const e = limitError(() => checkBacktestLimits(cfg));
+    expect(e.key).toBe('limits.maxRunBars');
+    expect(e.value).toBe(1e8);
+    expect(() => checkBacktestLimits({ ...cfg, paths: 100 })).not.toThrow();
+  });
+
   it('refuses fills per path', () => {
     // 5e7 steps with A·dt = 140: up to 2 fills a step.
     const cfg = parse(yaml({ paths: 1, horizon: '5e7', dt: '1', sampleEvery: 100 }));

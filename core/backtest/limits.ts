@@ -17,11 +17,14 @@
  * - our fills per path: at most 2·steps·min(1, A·dt) in intensity mode (one per side per step, quotes
  *   at or outside the mid); 2·marketRate·horizon + 2·horizon/decisionInterval in book mode; a fill
  *   costs 41 bytes (five Float64 columns and a side byte);
+ * - bars of a run: paths × bars; the run's metrics keep every bar's PnL increment (historical VaR/ES,
+ *   core/metrics/run-metrics.ts), 8 bytes each, up to 3× that at the peak (growth and the selection's
+ *   scratch copy);
  * - kept paths: runs × min(keepPaths, paths) × (series + fills).
  *
  * Invariant: every default admits every shipped config (resources/configs), preset and test config;
- * together they bound one job to ~3.6 GB and, at ~3·10⁶ intensity steps/s (book mode is slower per
- * event), a few hours of CPU (see DEFAULT_BACKTEST_LIMITS).
+ * together they bound one job to ~5 GB and, at the measured ~10⁶ steps or events per second, about
+ * 6 hours of CPU (see DEFAULT_BACKTEST_LIMITS).
  */
 import { z } from 'zod';
 import type { BacktestConfig, ScenarioConfig } from '../sim/backtest-config';
@@ -42,6 +45,8 @@ export const backtestLimitsSchema = z.strictObject({
   maxTotalSteps: limit.optional(),
   /** Series bars of one path, steps / sampleEvery (default 1e7: 560 MB per path). */
   maxSeriesBars: limit.optional(),
+  /** paths × series bars of one run, kept by its metrics (default 5e7: 400 MB, 1.2 GB at the peak). */
+  maxRunBars: limit.optional(),
   /** Our fills on one path, estimated (default 5e7: 2 GB per path). */
   maxFillsPerPath: limit.optional(),
   /** Bytes of the paths kept for charts and the store (default 1e9). */
@@ -53,15 +58,17 @@ export type BacktestLimits = { [K in keyof BacktestLimitsConfig]-?: number };
 
 /**
  * Defaults. Largest shipped job: as2008 = 6 runs × 1000 paths × 200 steps = 1.2e6 steps; book-stress
- * ≈ 2 paths × 3.3e6 events. The defaults are ≥ 1000× those; 2e10 steps is about 2 h of intensity
- * mode at the measured ~3·10⁶ steps/s. Memory of one job ≤ 560 MB (series of the running path) + 2 GB
- * (its fills) + 1 GB (kept paths).
+ * ≈ 2 paths × 3.2e6 events (estimated; 2.5e6 measured). The work defaults are ≥ 1000× those; 2e10
+ * steps is ~6 h at the measured ~10⁶ steps (intensity, AS quoter) or events (book) per second. Memory
+ * of one job ≤ 560 MB (series of the running path) + 2 GB (its fills) + 1.2 GB (the run's bar
+ * increments at the peak) + 1 GB (kept paths) ≈ 5 GB; the job pool runs cores − 1 jobs at once.
  */
 export const DEFAULT_BACKTEST_LIMITS: Readonly<BacktestLimits> = Object.freeze({
   maxPathSteps: 1e10,
   maxRuns: 10_000,
   maxTotalSteps: 2e10,
   maxSeriesBars: 1e7,
+  maxRunBars: 5e7,
   maxFillsPerPath: 5e7,
   maxKeptBytes: 1e9,
 });
@@ -137,6 +144,8 @@ export interface BacktestWork extends PathWork {
   paths: number;
   pathSteps: number;
   totalSteps: number;
+  /** paths × bars: the bar increments one run's metrics keep. */
+  runBars: number;
   keptPaths: number;
   keptBytes: number;
 }
@@ -157,6 +166,7 @@ export function estimateBacktestWork(cfg: BacktestConfig, opts: BacktestWorkOpti
     paths: cfg.paths,
     pathSteps: cfg.paths * path.steps,
     totalSteps: runs * cfg.paths * path.steps,
+    runBars: cfg.paths * path.bars,
     keptPaths,
     keptBytes: keptPaths * path.pathBytes,
   };
@@ -186,6 +196,7 @@ export function checkBacktestLimits(
   check('maxPathSteps', lim.maxPathSteps, w.pathSteps, `paths × ${stepWord}`);
   check('maxTotalSteps', lim.maxTotalSteps, w.totalSteps, `runs × paths × ${stepWord}`);
   check('maxSeriesBars', lim.maxSeriesBars, w.bars, 'series bars per path');
+  check('maxRunBars', lim.maxRunBars, w.runBars, 'paths × series bars');
   check('maxFillsPerPath', lim.maxFillsPerPath, w.fills, 'fills per path (estimated)');
   check('maxKeptBytes', lim.maxKeptBytes, w.keptBytes, 'bytes of kept paths');
   return w;

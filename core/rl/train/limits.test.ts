@@ -65,6 +65,9 @@ describe('training limits', () => {
     const cfg = tinyTrainConfig({ body: budget(1000) });
     const long = { ...cfg, scenario: { ...cfg.scenario, horizon: 1e6 } };
     expect(limitError(() => checkTrainLimits(long)).key).toBe('limits.maxSeriesBars');
+    const evals = { ...cfg, budget: { ...cfg.budget, evalEpisodes: 1000 } };
+    const longer = { ...evals, scenario: { ...cfg.scenario, horizon: 2e3 } }; // 1e5 bars × 1000 episodes
+    expect(limitError(() => checkTrainLimits(longer)).key).toBe('limits.maxRunBars');
   });
 
   it('a limits: section raises a limit; it is strict and not part of the config identity', () => {

@@ -2,7 +2,7 @@
  * Limits on the work and memory a training config implies, checked before the run starts (issue 9 §2):
  * network sizes (trainable parameters of every network of the algorithm, target copies included),
  * replay-buffer bytes, total env steps, parallel envs, and the per-path series and fills of the
- * scenario (as core/backtest/limits.ts). Over a limit `checkTrainLimits` throws the backtest module's
+ * scenario and the bars an evaluation keeps (as core/backtest/limits.ts). Over a limit `checkTrainLimits` throws the backtest module's
  * LimitError naming the config key (`limits.maxNetworkParams`, …); a `limits:` section in the training
  * config raises them (strict: unknown keys are errors).
  *
@@ -37,6 +37,8 @@ export const trainLimitsSchema = z.strictObject({
   maxEnvs: limit.optional(),
   /** Series bars of one path of the scenario (default 1e7, as backtests). */
   maxSeriesBars: limit.optional(),
+  /** evalEpisodes × series bars, kept by an evaluation's metrics (default 5e7, as backtests). */
+  maxRunBars: limit.optional(),
   /** Estimated fills of ours on one path (default 5e7, as backtests). */
   maxFillsPerPath: limit.optional(),
 });
@@ -55,6 +57,7 @@ export const DEFAULT_TRAIN_LIMITS: Readonly<TrainLimits> = Object.freeze({
   maxTotalSteps: 2e7,
   maxEnvs: 64,
   maxSeriesBars: DEFAULT_BACKTEST_LIMITS.maxSeriesBars,
+  maxRunBars: DEFAULT_BACKTEST_LIMITS.maxRunBars,
   maxFillsPerPath: DEFAULT_BACKTEST_LIMITS.maxFillsPerPath,
 });
 
@@ -73,7 +76,7 @@ export interface TrainLimitsInput {
   };
   sac: { hidden: number[]; bufferSize: number };
   ppo: { hidden: number[]; nEnvs: number };
-  budget: { totalSteps: number };
+  budget: { totalSteps: number; evalEpisodes: number };
   limits?: TrainLimitsConfig | undefined;
 }
 
@@ -83,6 +86,8 @@ export interface TrainWork extends PathWork {
   replayBytes: number;
   totalSteps: number;
   envs: number;
+  /** evalEpisodes × bars: what one evaluation's metrics keep. */
+  evalBars: number;
 }
 
 /** Trainable parameters of a dense MLP with layer sizes `sizes`. */
@@ -119,8 +124,10 @@ export function estimateTrainWork(cfg: TrainLimitsInput): TrainWork {
     networkParams = mlpParams([D, ...h, A]) + A + mlpParams([D, ...h, 1]);
     envs = cfg.ppo.nEnvs;
   }
+  const path = scenarioPathWork(cfg.scenario);
   return {
-    ...scenarioPathWork(cfg.scenario),
+    ...path,
+    evalBars: cfg.budget.evalEpisodes * path.bars,
     obsDim: D,
     networkParams,
     replayBytes,
@@ -151,6 +158,7 @@ export function checkTrainLimits(cfg: TrainLimitsInput): TrainWork {
   check('maxNetworkParams', w.networkParams, `network parameters (${cfg.algo}.hidden)`);
   check('maxReplayBytes', w.replayBytes, 'replay buffer bytes (min(sac.bufferSize, totalSteps) × row)');
   check('maxSeriesBars', w.bars, 'series bars per path');
+  check('maxRunBars', w.evalBars, 'budget.evalEpisodes × series bars');
   check('maxFillsPerPath', w.fills, 'fills per path (estimated)');
   return w;
 }
