@@ -129,10 +129,10 @@ describe('backtest limits', () => {
   });
 
   it('refuses paths × bars of a run (the bar increments its metrics keep)', () => {
-    const cfg = parse(yaml({ paths: 1000, horizon: '1e4', dt: '1e-3', sampleEvery: 100 }));
+    const cfg = parse(yaml({ paths: 1000, horizon: '1e4', dt: '1e-3', sampleEvery: 10 }));
     const e = limitError(() => checkBacktestLimits(cfg));
     expect(e.key).toBe('limits.maxRunBars');
-    expect(e.value).toBe(1e8);
+    expect(e.value).toBe(1e9);
     expect(() => checkBacktestLimits({ ...cfg, paths: 100 })).not.toThrow();
   });
 

@@ -23,7 +23,7 @@
  * - kept paths: runs × min(keepPaths, paths) × (series + fills).
  *
  * Invariant: every default admits every shipped config (resources/configs), preset and test config;
- * together they bound one job to ~5 GB and, at the measured ~10⁶ steps or events per second, about
+ * together they bound one job to ~6 GB and, at the measured ~10⁶ steps or events per second, about
  * 6 hours of CPU (see DEFAULT_BACKTEST_LIMITS).
  */
 import { z } from 'zod';
@@ -45,7 +45,7 @@ export const backtestLimitsSchema = z.strictObject({
   maxTotalSteps: limit.optional(),
   /** Series bars of one path, steps / sampleEvery (default 1e7: 560 MB per path). */
   maxSeriesBars: limit.optional(),
-  /** paths × series bars of one run, kept by its metrics (default 5e7: 400 MB, 1.2 GB at the peak). */
+  /** paths × series bars of one run, kept by its metrics (default 1e8: 800 MB, 2.4 GB at the peak). */
   maxRunBars: limit.optional(),
   /** Our fills on one path, estimated (default 5e7: 2 GB per path). */
   maxFillsPerPath: limit.optional(),
@@ -60,15 +60,15 @@ export type BacktestLimits = { [K in keyof BacktestLimitsConfig]-?: number };
  * Defaults. Largest shipped job: as2008 = 6 runs × 1000 paths × 200 steps = 1.2e6 steps; book-stress
  * ≈ 2 paths × 3.2e6 events (estimated; 2.5e6 measured). The work defaults are ≥ 1000× those; 2e10
  * steps is ~6 h at the measured ~10⁶ steps (intensity, AS quoter) or events (book) per second. Memory
- * of one job ≤ 560 MB (series of the running path) + 2 GB (its fills) + 1.2 GB (the run's bar
- * increments at the peak) + 1 GB (kept paths) ≈ 5 GB; the job pool runs cores − 1 jobs at once.
+ * of one job ≤ 560 MB (series of the running path) + 2 GB (its fills) + 2.4 GB (the run's bar
+ * increments at the peak) + 1 GB (kept paths) ≈ 6 GB; the job pool runs cores − 1 jobs at once.
  */
 export const DEFAULT_BACKTEST_LIMITS: Readonly<BacktestLimits> = Object.freeze({
   maxPathSteps: 1e10,
   maxRuns: 10_000,
   maxTotalSteps: 2e10,
   maxSeriesBars: 1e7,
-  maxRunBars: 5e7,
+  maxRunBars: 1e8,
   maxFillsPerPath: 5e7,
   maxKeptBytes: 1e9,
 });

@@ -31,7 +31,7 @@ export const backtestConfigSchema = z
      * Raise the limits on the work and memory of the job (core/backtest/limits.ts), e.g.
      * `limits: { maxPathSteps: 1e11 }`. Keys and defaults: maxPathSteps 1e10 (paths × steps of a run),
      * maxRuns 10000 (grid combinations), maxTotalSteps 2e10 (runs × paths × steps), maxSeriesBars 1e7
-     * (bars per path), maxRunBars 5e7 (paths × bars), maxFillsPerPath 5e7, maxKeptBytes 1e9 (kept paths).
+     * (bars per path), maxRunBars 1e8 (paths × bars), maxFillsPerPath 5e7, maxKeptBytes 1e9 (kept paths).
      */
     limits: backtestLimitsSchema.optional(),
   })

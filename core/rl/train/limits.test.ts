@@ -66,7 +66,7 @@ describe('training limits', () => {
     const long = { ...cfg, scenario: { ...cfg.scenario, horizon: 1e6 } };
     expect(limitError(() => checkTrainLimits(long)).key).toBe('limits.maxSeriesBars');
     const evals = { ...cfg, budget: { ...cfg.budget, evalEpisodes: 1000 } };
-    const longer = { ...evals, scenario: { ...cfg.scenario, horizon: 2e3 } }; // 1e5 bars × 1000 episodes
+    const longer = { ...evals, scenario: { ...cfg.scenario, horizon: 4e3 } }; // 2e5 bars × 1000 episodes
     expect(limitError(() => checkTrainLimits(longer)).key).toBe('limits.maxRunBars');
   });
 

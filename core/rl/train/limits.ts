@@ -37,7 +37,7 @@ export const trainLimitsSchema = z.strictObject({
   maxEnvs: limit.optional(),
   /** Series bars of one path of the scenario (default 1e7, as backtests). */
   maxSeriesBars: limit.optional(),
-  /** evalEpisodes × series bars, kept by an evaluation's metrics (default 5e7, as backtests). */
+  /** evalEpisodes × series bars, kept by an evaluation's metrics (default 1e8, as backtests). */
   maxRunBars: limit.optional(),
   /** Estimated fills of ours on one path (default 5e7, as backtests). */
   maxFillsPerPath: limit.optional(),
