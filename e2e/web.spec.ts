@@ -436,7 +436,7 @@ describe('web shell in Chromium', () => {
     await page.getByTestId('run-backtest').click();
     const banner = page.getByTestId('error-banner');
     await banner.waitFor();
-    expect(await banner.getAttribute('data-code')).toBe('invalid_input');
+    expect(await banner.getAttribute('data-code')).toBe('bad_config');
     const text = (await banner.textContent()) ?? '';
     expect(text).toContain('scenario.dtt');
     const line = Number(/config\.yaml:(\d+)/.exec(text)?.[1]);

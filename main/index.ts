@@ -4,6 +4,8 @@
 import { app, BrowserWindow, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setParseWorkerEntry } from '../core/config/load-config';
+import parseWorkerPath from '../core/config/parse-worker?modulePath';
 import backtestWorkerPath from '../core/jobs/backtest-worker?modulePath';
 import { JobRunner } from '../core/jobs/job-runner';
 import trainWorkerPath from '../core/jobs/train-worker?modulePath';
@@ -32,6 +34,7 @@ let unbind: (() => void) | null = null;
 void app.whenReady().then(() => {
   hardenSession(session.defaultSession, devServerUrl ? 'development' : 'production');
   const dataDir = resolveDataDir({ electronUserData: app.getPath('userData'), env: process.env });
+  setParseWorkerEntry(pathToFileURL(parseWorkerPath));
   service = new AppService({
     dataDir,
     transport: 'electron',

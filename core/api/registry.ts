@@ -3,7 +3,8 @@
  * `createDispatcher` checks that there is exactly one handler per method, validates every input with
  * the method's zod schema, and turns every failure into a typed ApiError {code, message, path}:
  * unknown method → unknown_method; schema failure → invalid_input naming the first bad field;
- * ApiException → its own code; a config file error → invalid_input with its file:line message; any
+ * ApiException → its own code; a config error (ConfigError: schema, YAML syntax, parse limits) →
+ * bad_config with its file:line:col message and the first issue's key path; any
  * other exception → internal (message only, never a stack).
  */
 import { LimitError } from '../backtest/limits';
@@ -73,7 +74,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof LimitError) return { code: 'limit_exceeded', message: e.message, path: e.key };
   if (e instanceof ConfigError) {
     const first = e.issues[0];
-    return { code: 'invalid_input', message: e.message, path: first?.path ?? '' };
+    return { code: 'bad_config', message: e.message, path: first?.path ?? '' };
   }
   if (e instanceof RangeError) return { code: 'invalid_input', message: e.message, path: '' };
   const message = e instanceof Error ? e.message : String(e);

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { backtestConfigSchema } from '../sim/backtest-config';
-import { ConfigError, parseConfigText } from './load-config';
+import { billionLaughs, nestedBrackets } from './hostile-yaml.fixture';
+import { ConfigError, parseConfigText, parseConfigTextAsync } from './load-config';
+import { ParsePool } from './parse-pool';
+import { scanFlowNesting } from './parse-yaml';
 
 const good = `name: t
 seed: 1
@@ -20,9 +23,9 @@ strategies:
     gamma: [0.1, 0.5]
 `;
 
-function issues(text: string): ConfigError {
+function issues(text: string, limits?: Parameters<typeof parseConfigText>[3]): ConfigError {
   try {
-    parseConfigText(text, 'cfg.yaml', backtestConfigSchema);
+    parseConfigText(text, 'cfg.yaml', backtestConfigSchema, limits);
   } catch (e) {
     if (e instanceof ConfigError) return e;
     throw e;
@@ -103,5 +106,117 @@ strategies:
       ),
     );
     expect(e.issues[0]?.path).toBe('scenario.price.regimes.transitionRates');
+  });
+});
+
+describe('config parsing limits (hostile documents)', () => {
+  it('refuses alias expansion ("billion laughs") with a ConfigError, not the library ReferenceError', () => {
+    const e = issues(billionLaughs());
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]?.message).toMatch(/alias expansion/);
+    // Located at the first alias in the document.
+    expect(e.issues[0]).toMatchObject({ path: '', line: 2 });
+  });
+
+  it('refuses deep flow nesting before parsing it, with its position', () => {
+    const e = issues(`seed: 1\nx: ${nestedBrackets()}`);
+    expect(e.message).toBe('cfg.yaml:2:132: (root): nesting deeper than 64 levels');
+  });
+
+  it('refuses deep block nesting and compact sequences after parsing', () => {
+    let block = '';
+    for (let i = 0; i < 70; i++) block += `${' '.repeat(i)}k${i}:\n`;
+    expect(issues(block).issues[0]?.message).toBe('nesting deeper than 64 levels');
+    expect(issues(`${'- '.repeat(70)}x\n`).issues[0]).toMatchObject({
+      message: 'nesting deeper than 64 levels',
+      line: 1,
+    });
+    // Far too deep for the library's recursion: its stack overflow is reported as nesting.
+    expect(issues(`${'- '.repeat(20_000)}x\n`).issues[0]?.message).toMatch(/nesting too deep/);
+  });
+
+  it('accepts nesting up to the limit and counts brackets in quotes and comments correctly', () => {
+    const deep = `${'['.repeat(64)}${']'.repeat(64)}`;
+    expect(scanFlowNesting(deep, 64)).toBeNull();
+    expect(scanFlowNesting(`[${deep}]`, 64)).toEqual({ line: 1, col: 65 });
+    expect(
+      scanFlowNesting(`x: ["${'['.repeat(100)}", '${'{'.repeat(100)}'] # ${'['.repeat(100)}`, 64),
+    ).toBeNull();
+    expect(scanFlowNesting(`# ${'['.repeat(100)}\nx: 1`, 64)).toBeNull();
+    expect(scanFlowNesting(`x: ["a\\"${'['.repeat(100)}"]`, 64)).toBeNull();
+  });
+
+  it('refuses complex keys (toJS would stringify them, super-linearly)', () => {
+    const e = issues(`${'? '.repeat(40)}x\n`);
+    expect(e.issues[0]?.message).toMatch(/key must be a plain value/);
+    expect(issues('a: &k 1\n*k : 2\n').issues[0]?.message).toMatch(/alias cannot be a key/);
+  });
+
+  it('refuses a document over the size limit', () => {
+    const e = issues(good, { limits: { maxBytes: 100 } });
+    expect(e.message).toMatch(
+      /^cfg\.yaml: \(root\): the document is \d+ bytes, more than the limit of 100 bytes$/,
+    );
+  });
+
+  it('reports at most 10 YAML syntax errors and 20 schema problems', () => {
+    expect(issues('a: '.repeat(1000)).issues.length).toBeLessThanOrEqual(10);
+    const many = good.replace(
+      'seed: 1\n',
+      `seed: 1\n${Array.from({ length: 50 }, (_, i) => `u${i}: 1\n`).join('')}`,
+    );
+    const e = issues(many);
+    expect(e.issues).toHaveLength(21);
+    expect(e.issues[20]?.message).toBe('and 30 more problems');
+  });
+});
+
+describe('parseConfigTextAsync (YAML work in a worker thread)', () => {
+  const pool = new ParsePool({ timeoutMs: 1000 });
+  afterAll(() => pool.close());
+  const asyncIssues = async (text: string): Promise<ConfigError> => {
+    const e: unknown = await parseConfigTextAsync(text, 'cfg.yaml', backtestConfigSchema, { pool }).then(
+      () => new Error('expected a ConfigError'),
+      (err: unknown) => err,
+    );
+    if (e instanceof ConfigError) return e;
+    throw e;
+  };
+
+  it('gives the same results and messages as the in-thread parser', async () => {
+    expect(await parseConfigTextAsync(good, 'cfg.yaml', backtestConfigSchema, { pool })).toEqual(
+      parseConfigText(good, 'cfg.yaml', backtestConfigSchema),
+    );
+    for (const text of [
+      good.replace('    k: 1.5\n', '    k: 1.5\n    kk: 3\n'),
+      good.replace('    k: 1.5', '    k: fast').replace('paths: 10', 'paths: -3'),
+      'seed: 1\nscenario: [unclosed\n',
+      billionLaughs(),
+      `x: ${'{'.repeat(1000)}`,
+    ]) {
+      expect((await asyncIssues(text)).message).toBe(issues(text).message);
+    }
+  });
+
+  it('fails a document that takes the worker too long, then serves the next request', async () => {
+    // Invalid compact mappings: not caught by the pre-scan, seconds of parser time at this size.
+    const slow = await asyncIssues('a: '.repeat(200_000));
+    expect(slow.message).toBe('cfg.yaml: (root): parsing took longer than 1 s: the document is too complex');
+    expect(await parseConfigTextAsync(good, 'cfg.yaml', backtestConfigSchema, { pool })).toMatchObject({
+      seed: 1,
+    });
+  });
+
+  it('fails cleanly when the worker cannot start', async () => {
+    const broken = new ParsePool({ entry: new URL('./no-such-worker.ts', import.meta.url) });
+    try {
+      const e = await parseConfigTextAsync(good, 'cfg.yaml', backtestConfigSchema, { pool: broken }).catch(
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).message).toMatch(/the config parser stopped/);
+    } finally {
+      await broken.close();
+    }
   });
 });

@@ -4,10 +4,25 @@
  *   resources/configs/as2008.yaml:12:5: scenario.intensity.k: Too small: expected number to be >0
  * Unknown keys are rejected by the schemas (strict objects) and reported at the unknown key's line.
  * Nothing is returned on any error, so a caller never acts on a half-valid config.
+ *
+ * Hostile documents: parsing is bounded (size, nesting depth, alias expansion: parse-yaml.ts) and every
+ * failure, including the YAML library's own exceptions, is a ConfigError. Services parse with
+ * parseConfigTextAsync, which does the YAML work in a worker thread with a timeout (parse-pool.ts).
  */
-import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isNode, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
+import { sharedParsePool, type ParsePool } from './parse-pool';
+import {
+  DEFAULT_PARSE_LIMITS,
+  locateAll,
+  parseYaml,
+  type KeyPath,
+  type ParseLimits,
+  type Position,
+} from './parse-yaml';
+
+export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-yaml';
+export { setParseWorkerEntry } from './parse-pool';
 
 export interface ConfigIssue {
   /** Dotted key path, e.g. "scenario.intensity.k" or "strategies[1].gamma". */
@@ -42,79 +57,109 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Parse config text; `file` is used in messages only. Throws ConfigError. */
-export function parseConfigText<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        const first = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
-        return {
-          path: '',
-          message: `YAML syntax: ${first}`,
-          line: pos?.line,
-          col: pos?.col,
-        };
-      }),
-    );
-  }
-  const data: unknown = doc.toJS();
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  const issues: ConfigIssue[] = [];
-  for (const issue of result.error.issues) {
+/** Options of the config parsers: limits (default DEFAULT_PARSE_LIMITS) and, async only, the pool. */
+export interface ConfigParseOptions {
+  limits?: Partial<ParseLimits>;
+  /** The worker pool parseConfigTextAsync uses (default: the process-wide one). */
+  pool?: ParsePool;
+}
+
+/**
+ * Parse config text in this thread; `file` is used in messages only. Throws ConfigError for every
+ * failure, limits included. For the CLI and tests: a service must use parseConfigTextAsync.
+ */
+export function parseConfigText<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  opts: ConfigParseOptions = {},
+): z.output<S> {
+  const r = parseYaml(text, limitsOf(opts));
+  if (!r.ok) throw new ConfigError(file, r.issues);
+  const result = schema.safeParse(r.parsed.data);
+  if (result.success) return result.data as z.output<S>;
+  const found = schemaIssues(result.error);
+  throw issuesError(file, found, locateAll(r.parsed, found));
+}
+
+/**
+ * Parse config text with the YAML work in a worker thread (parse-pool.ts), so no document can stall
+ * the caller's event loop; the schema check runs here on the plain data. Same results and messages as
+ * parseConfigText, plus a ConfigError when the worker takes too long on a document.
+ */
+export async function parseConfigTextAsync<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  opts: ConfigParseOptions = {},
+): Promise<z.output<S>> {
+  const limits = limitsOf(opts);
+  const pool = opts.pool ?? sharedParsePool();
+  const reply = await pool.run({ op: 'parse', text, limits });
+  if (!reply.ok) throw new ConfigError(file, reply.issues);
+  if (!('data' in reply))
+    throw new ConfigError(file, [{ path: '', message: 'the config parser answered out of turn' }]);
+  const result = schema.safeParse(reply.data);
+  if (result.success) return result.data as z.output<S>;
+  const found = schemaIssues(result.error);
+  const located = await pool.run({ op: 'locate', text, limits, targets: found });
+  const positions = located.ok && 'positions' in located ? located.positions : found.map(() => ({}));
+  throw issuesError(file, found, positions);
+}
+
+/** At most this many schema problems are reported (and located) per document. */
+const MAX_SCHEMA_ISSUES = 20;
+
+interface SchemaIssue {
+  path: KeyPath;
+  /** Locate the key itself (an unknown key) rather than its value. */
+  key: boolean;
+  message: string;
+}
+
+function schemaIssues(error: z.ZodError): SchemaIssue[] {
+  const out: SchemaIssue[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const at = locate(doc, lineCounter, [...issue.path, key], true);
-        issues.push({ path: formatPath([...issue.path, key]), message: 'unknown key', ...at });
-      }
-      continue;
-    }
-    const at = locate(doc, lineCounter, issue.path, false);
-    issues.push({ path: formatPath(issue.path), message: issue.message, ...at });
+      for (const key of issue.keys) out.push({ path: [...path, key], key: true, message: 'unknown key' });
+    } else out.push({ path, key: false, message: issue.message });
   }
-  throw new ConfigError(file, issues);
+  if (out.length <= MAX_SCHEMA_ISSUES) return out;
+  const more = out.length - MAX_SCHEMA_ISSUES;
+  return [...out.slice(0, MAX_SCHEMA_ISSUES), { path: [], key: false, message: `and ${more} more problems` }];
+}
+
+function issuesError(file: string, found: SchemaIssue[], positions: readonly Position[]): ConfigError {
+  return new ConfigError(
+    file,
+    found.map((f, i) => ({ path: formatPath(f.path), message: f.message, ...positions[i] })),
+  );
+}
+
+function limitsOf(opts: ConfigParseOptions): ParseLimits {
+  return { ...DEFAULT_PARSE_LIMITS, ...opts.limits };
 }
 
 /** Read and parse a config file. Throws ConfigError (also for an unreadable file). */
-export function loadConfigFile<S extends z.ZodType>(path: string, schema: S): z.output<S> {
+export function loadConfigFile<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  opts: ConfigParseOptions = {},
+): z.output<S> {
+  const { maxBytes } = limitsOf(opts);
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > maxBytes) {
+      throw new ConfigError(path, [
+        { path: '', message: `the document is ${size} bytes, more than the limit of ${maxBytes} bytes` },
+      ]);
+    }
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(path, [{ path: '', message: `cannot read file: ${(e as Error).message}` }]);
   }
-  return parseConfigText(text, path, schema);
-}
-
-/** Find the line of a key path in the document; for a missing key, fall back to its nearest parent. */
-function locate(
-  doc: Document,
-  lc: LineCounter,
-  path: readonly PropertyKey[],
-  keyPosition: boolean,
-): { line?: number; col?: number } {
-  let node: unknown = doc.contents;
-  let lastFound: Node | null = isNode(node) ? node : null;
-  let keyNode: Node | null = null;
-  for (const p of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((it) => isNode(it.key) && (it.key as { value?: unknown }).value === p);
-      if (!pair) break;
-      keyNode = isNode(pair.key) ? pair.key : null;
-      node = pair.value;
-    } else if (isSeq(node) && typeof p === 'number') {
-      node = node.items[p];
-      keyNode = null;
-    } else break;
-    if (isNode(node)) lastFound = node;
-  }
-  const target = keyPosition && keyNode ? keyNode : lastFound;
-  const offset = target?.range?.[0];
-  if (offset === undefined) return {};
-  const pos = lc.linePos(offset);
-  return { line: pos.line, col: pos.col };
+  return parseConfigText(text, path, schema, opts);
 }

@@ -98,7 +98,7 @@ describe('AppService', () => {
       { yaml: yaml(10).replace('  dt: 0.005', '  dt: -1') },
       ctx,
     );
-    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input', path: 'scenario.dt' } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad_config', path: 'scenario.dt' } });
     if (!r.ok) expect(r.error.message).toMatch(/config\.yaml:7:7: scenario\.dt/);
     expect(ok<unknown[]>(await svc.dispatch('runs.list', {}, ctx))).toHaveLength(before);
   });

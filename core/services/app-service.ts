@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiException, type AppInfo, type JobInfo } from '../api/contract';
 import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
 import { DEFAULT_MAX_JOBS_PER_CLIENT, LimitError, checkBacktestLimits } from '../backtest/limits';
-import { ConfigError, formatPath, parseConfigText } from '../config/load-config';
+import { ConfigError, formatPath, parseConfigTextAsync } from '../config/load-config';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import { backtestConfigSchema, type BacktestConfig } from '../sim/backtest-config';
 import { toBookScenario } from '../sim/scenario';
@@ -99,8 +99,8 @@ export class AppService {
         transport: this.opts.transport,
       }),
       'scenarios.presets': () => loadPresets(),
-      'backtest.start': ({ config, yaml, keepPaths }, ctx) => {
-        const cfg = parseBacktest(config, yaml);
+      'backtest.start': async ({ config, yaml, keepPaths }, ctx) => {
+        const cfg = await parseBacktest(config, yaml);
         return this.startBacktest(cfg, keepPaths, ctx.clientId);
       },
       'jobs.list': () => [...this.running.values()].map((j) => ({ ...j.info })),
@@ -130,7 +130,7 @@ export class AppService {
         if (job) throw new ApiException('conflict', 'the run is still running: cancel it first', 'runId');
         return { deleted: this.store.runs.delete(runId) };
       },
-      'replay.start': (input, ctx) => {
+      'replay.start': async (input, ctx) => {
         const preset =
           input.preset !== undefined ? loadPresets().find((p) => p.id === input.preset) : undefined;
         if (input.preset !== undefined && !preset)
@@ -142,7 +142,7 @@ export class AppService {
             'give a preset or the yaml of a book-mode config',
             'preset',
           );
-        const cfg = parseConfigText(text, input.preset ?? 'yaml', backtestConfigSchema);
+        const cfg = await parseConfigTextAsync(text, input.preset ?? 'yaml', backtestConfigSchema);
         if (cfg.scenario.mode !== 'book') {
           throw new ApiException(
             'invalid_input',
@@ -285,9 +285,12 @@ export class AppService {
   }
 }
 
-/** A backtest config from an object or YAML text; errors name the key (and line for YAML). */
-function parseBacktest(config: unknown, yaml: string | undefined): BacktestConfig {
-  if (yaml !== undefined) return parseConfigText(yaml, 'config.yaml', backtestConfigSchema);
+/**
+ * A backtest config from an object or YAML text (parsed in the config worker: no document can stall
+ * the event loop); errors name the key (and line for YAML).
+ */
+async function parseBacktest(config: unknown, yaml: string | undefined): Promise<BacktestConfig> {
+  if (yaml !== undefined) return parseConfigTextAsync(yaml, 'config.yaml', backtestConfigSchema);
   const parsed = backtestConfigSchema.safeParse(config);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -257,10 +257,10 @@ describe('training service', () => {
     const bad = await fail('train.start', {
       yaml: yaml('svc-train', 1000, 100).replace('maxOffset: 2', 'maxOffset: -2'),
     });
-    expect(bad).toMatchObject({ code: 'invalid_input', path: 'env.maxOffset' });
+    expect(bad).toMatchObject({ code: 'bad_config', path: 'env.maxOffset' });
     expect(bad.message).toMatch(/config\.yaml:\d+:\d+: env\.maxOffset/);
     const unknown = await fail('train.start', { yaml: `${yaml('svc-train', 1000, 100)}bogus: 1\n` });
-    expect(unknown).toMatchObject({ code: 'invalid_input', path: 'bogus' });
+    expect(unknown).toMatchObject({ code: 'bad_config', path: 'bogus' });
     expect(await fail('train.start', {})).toMatchObject({ code: 'invalid_input' });
     expect(await fail('train.start', { preset: 'nope' })).toMatchObject({
       code: 'not_found',

@@ -35,11 +35,11 @@ import {
   type TrainQuoteCurves,
 } from '../api/contract';
 import type { EventBus } from '../api/registry';
-import { ConfigError, formatPath } from '../config/load-config';
+import { ConfigError, formatPath, parseConfigTextAsync } from '../config/load-config';
 import type { EvaluateRequest, TrainWorkerMessage } from '../jobs/train-protocol';
 import { TrainWorkerClient, TrainWorkerError } from '../jobs/train-worker-client';
 import { listCheckpoints } from '../rl/train/checkpoint';
-import { parseTrainConfig, trainConfigSchema, type TrainConfig } from '../rl/train/config';
+import { trainConfigSchema, type TrainConfig } from '../rl/train/config';
 import { checkTrainLimits } from '../rl/train/limits';
 import { codeVersion } from '../store/code-version';
 import type { Store } from '../store/db';
@@ -109,11 +109,11 @@ export class TrainingService {
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
 
-  start(input: {
+  async start(input: {
     preset?: string | undefined;
     yaml?: string | undefined;
     name?: string | undefined;
-  }): TrainingRunRow {
+  }): Promise<TrainingRunRow> {
     let text = input.yaml;
     let file = 'config.yaml';
     if (input.preset !== undefined) {
@@ -124,7 +124,8 @@ export class TrainingService {
     }
     if (text === undefined)
       throw new ApiException('invalid_input', 'give a preset or the yaml of a training config', 'preset');
-    const cfg = parseTrainConfig(text, file);
+    // YAML work in the config worker: no document can stall the event loop.
+    const cfg = await parseConfigTextAsync(text, file, trainConfigSchema);
     checkTrainLimits(cfg); // LimitError (limit_exceeded) before anything is written
     this.requireCapacity();
     const id = randomUUID();

@@ -106,13 +106,13 @@ describe('BacktestStore', () => {
     const { api, root } = setup();
     await settle();
     api.on('backtest.start', () => {
-      throw new ApiCallError('invalid_input', 'config.yaml:9:3: scenario.dt: Too small', 'scenario.dt');
+      throw new ApiCallError('bad_config', 'config.yaml:9:3: scenario.dt: Too small', 'scenario.dt');
     });
     await root.backtest.start();
     expect(root.backtest.job).toBeNull();
     expect(root.ui.bannerList[0]).toMatchObject({
       title: 'The backtest could not start',
-      code: 'invalid_input',
+      code: 'bad_config',
       path: 'scenario.dt',
     });
   });
