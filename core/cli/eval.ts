@@ -156,7 +156,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     if (!a.quiet)
       for (const [i, ag] of agents.entries())
         err(
-          `agent ${names[i]}: ${ag.cfg.algo.toUpperCase()} ${ag.checkpoint.dir} (step ${ag.checkpoint.step})`,
+          `agent ${names[i]}: ${ag.cfg.algo.toUpperCase()} ${ag.checkpoint.dir} (${ag.label ?? `step ${ag.checkpoint.step}`})`,
         );
 
     const metrics = { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) };
@@ -208,6 +208,9 @@ export async function evalCommand(args: string[]): Promise<number> {
 
     const out = process.stdout;
     out.write(`${backendLine}\n`);
+    // A checkpoint short of its run's totalSteps is not the policy the recipe asked for: say so.
+    for (const [i, ag] of agents.entries())
+      if (ag.label !== undefined) out.write(`agent ${names[i]}: ${ag.label}\n`);
     if (tuning) out.write(`\n${tuningTable(tuning)}`);
     out.write(`\n${formatEvalTable(result, comparison)}`);
     if (a.json) {
@@ -221,6 +224,9 @@ export async function evalCommand(args: string[]): Promise<number> {
           runDir: ag.runDir,
           checkpoint: ag.checkpoint.dir,
           step: ag.checkpoint.step,
+          totalSteps: ag.progress.totalSteps,
+          stoppedBy: ag.progress.stop ?? null,
+          label: ag.label ?? null,
           trainingSeed: trainingSeed(ag.cfg),
         })),
         tuning: tuning ?? null,

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { ConfigError } from '../config/load-config';
 import { CheckpointError } from '../rl/train/checkpoint';
 import { loadTrainConfig, type TrainConfig } from '../rl/train/config';
+import { progressLabel } from '../rl/train/run-label';
 import { createTrainer, fmt, TrainSetupError, type TrainerHandle } from '../rl/train/trainer';
 import type { TrainMetrics, TrainResult } from '../rl/train/types';
 import { describeTf, loadTf } from '../rl/tf/backend';
@@ -158,6 +159,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   ];
   if (last?.evalReturn !== undefined)
     out.push(`  eval return ${fmt(last.evalReturn)} vs AS baseline ${fmt(last.evalBaselineReturn)}`);
+  if (result.stoppedBy === 'time') {
+    // budget.maxMinutes is a safety stop, not part of the recipe: the policy is short of its budget.
+    const label = progressLabel({ step: result.step, totalSteps: cfg.budget.totalSteps, stop: 'time' });
+    if (label !== undefined) out.push(`  ${label}; resume the run to reach its totalSteps`);
+  }
   if (result.lastCheckpoint) out.push(`  checkpoint ${result.lastCheckpoint.dir}`);
   out.push(`  run dir ${runDir}`);
   process.stdout.write(`${out.join('\n')}\n`);

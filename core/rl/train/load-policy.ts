@@ -30,6 +30,7 @@ import {
   readCheckpoint,
   scanCheckpoints,
 } from './checkpoint';
+import { progressLabel, type StopCause } from './run-label';
 import { configHash, trainConfigSchema, type TrainConfig } from './config';
 import { envOptions, makeFeatures } from './env-factory';
 import { makePpoAgent } from './ppo-trainer';
@@ -52,6 +53,16 @@ export interface LoadedPolicy {
   readonly normalizer: RunningNormalizer | undefined;
   /** Default quoter name: "<algo>-<config name>@<step>", e.g. "sac-sac-default@90000". */
   readonly name: string;
+  /**
+   * The checkpoint's step against the run's totalSteps (the manifest's, or the run's config for older
+   * checkpoints) and, when the session that wrote it was stopped, why (the manifest's `stop`).
+   */
+  readonly progress: { step: number; totalSteps: number; stop?: StopCause; stopReason?: string };
+  /**
+   * run-label.ts progressLabel of the checkpoint, e.g. "step 120,000 of 300,000 — stopped by the time
+   * budget"; undefined when it reached its totalSteps.
+   */
+  readonly label: string | undefined;
   /** A new PolicyQuoter of this policy (own builder and simulator link). */
   quoter(name?: string): PolicyQuoter;
   /** Free the agent's tensors (the quoters stop working). */
@@ -152,6 +163,12 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
 
   const info = loaded.info;
   const name = `${cfg.algo}-${cfg.name}@${info.step}`;
+  const m = loaded.manifest;
+  const progress: LoadedPolicy['progress'] = {
+    step: info.step,
+    totalSteps: m.totalSteps ?? cfg.budget.totalSteps,
+    ...(m.stop ? { stop: m.stop.cause, stopReason: m.stop.reason } : {}),
+  };
   const env = envOptions(cfg);
   return {
     cfg,
@@ -160,6 +177,8 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
     policy,
     normalizer,
     name,
+    progress,
+    label: progressLabel(progress),
     quoter(qname = name) {
       const link = new SimulatorLink();
       const { builder } = makeFeatures(cfg, link.fills);

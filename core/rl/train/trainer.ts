@@ -51,6 +51,7 @@ import {
 } from './checkpoint';
 import { configHash, configIdentity, evaluationSeed, identityDiff, type TrainConfig } from './config';
 import { baselineParams, BaselineDriver, makeBaselineQuoter, makeEnv, type TrainEnv } from './env-factory';
+import { requestStopReason, timeBudgetReason } from './run-label';
 import type {
   CheckpointInfo,
   QuoteCurve,
@@ -828,8 +829,8 @@ export abstract class BaseTrainer implements TrainerHandle {
 
   protected stopReason(cause: StopCause): string {
     return cause === 'abort'
-      ? `stopped at step ${this.step} by request`
-      : `stopped at step ${this.step}: the time budget of ${this.cfg.budget.maxMinutes} min is spent`;
+      ? requestStopReason(this.step)
+      : timeBudgetReason(this.step, this.cfg.budget.maxMinutes);
   }
 }
 
