@@ -3,14 +3,16 @@
  * loop (train-worker-host.ts) around a trainer that advances `FAKE_STEPS_PER_TICK` steps every
  * QB_FAKE_TICK_MS (default 5 ms), emits a metrics sample per tick, writes real checkpoints
  * (core/rl/train/checkpoint.ts, with a one-number "agent") every budget.checkpointEvery steps and on
- * stop, resumes from the newest one, and honours gate and signal like the real trainers.
+ * stop, resumes from the newest one, and honours gate, signal and budget.maxMinutes (a time stop, with
+ * the real trainers' reason and checkpoint mark) like the real trainers.
  *
  * Scripted failures by config name: "fake-nan" → status 'failed' at step ≥ 200 (after a checkpoint);
  * "fake-crash" → the thread exits with code 3 at step ≥ 200; "fake-throw" → createTrainer throws.
  */
 import { parentPort } from 'node:worker_threads';
-import { listCheckpoints, writeCheckpoint } from '../rl/train/checkpoint';
+import { listCheckpoints, writeCheckpoint, type CheckpointStop } from '../rl/train/checkpoint';
 import { trainConfigSchema, type TrainConfig } from '../rl/train/config';
+import { timeBudgetReason } from '../rl/train/run-label';
 import type { CheckpointInfo, QuoteCurve, Trainer, TrainResult, TrainRunOptions } from '../rl/train/types';
 import { hostTrainWorker, type TrainerOpenOptions } from './train-worker-host';
 
@@ -56,8 +58,14 @@ class FakeTrainer implements Trainer {
     while (this.step < total) {
       await opts.gate?.();
       if (opts.signal?.aborted) {
-        last = this.checkpoint(opts);
-        return this.result('stopped', last, 'aborted');
+        last = this.checkpoint(opts, { cause: 'request', reason: 'aborted' });
+        return { ...this.result('stopped', last, 'aborted'), stoppedBy: 'request' };
+      }
+      const maxMin = this.cfg.budget.maxMinutes;
+      if (maxMin !== undefined && performance.now() - started > maxMin * 60_000) {
+        const reason = timeBudgetReason(this.step, maxMin);
+        last = this.checkpoint(opts, { cause: 'time', reason });
+        return { ...this.result('stopped', last, reason), stoppedBy: 'time' };
       }
       await new Promise((r) => setTimeout(r, tickMs));
       const before = this.step;
@@ -98,10 +106,12 @@ class FakeTrainer implements Trainer {
 
   dispose(): void {}
 
-  private checkpoint(opts: TrainRunOptions): CheckpointInfo {
+  private checkpoint(opts: TrainRunOptions, stop?: CheckpointStop): CheckpointInfo {
     const info = writeCheckpoint(this.runDir, {
       algo: this.algo,
       step: this.step,
+      totalSteps: this.cfg.budget.totalSteps,
+      ...(stop ? { stop } : {}),
       updates: this.updates,
       episodes: this.episodes,
       configHash: 'fake',
