@@ -13,6 +13,7 @@ import {
   CUSTOM_SOURCE,
   canResumeFromCheckpoint,
   historyToPoints,
+  runProgressLabel,
   type TrainFrameBatch,
 } from './training-store';
 
@@ -243,6 +244,34 @@ describe('TrainingStore', () => {
     for (let i = 0; i < 250; i++) api.emit('train.log', { runId: 'live', at: '2025', line: `l${i}` });
     expect(t.logs).toHaveLength(200);
     expect(t.logs.at(-1)?.line).toBe('l249');
+  });
+
+  it('labels a run that ended short of its totalSteps, naming the time budget when it stopped it', async () => {
+    const byTime = row('budget', 'stopped', {
+      step: 120_000,
+      totalSteps: 300_000,
+      reason: 'stopped at step 120000: the time budget of 30 min is spent',
+      lastCheckpointStep: 120_000,
+    });
+    const { t } = setup([byTime]);
+    t.activate();
+    await settle();
+    await t.select('budget');
+    expect(t.progressLabel).toBe('step 120,000 of 300,000 — stopped by the time budget');
+    const r = (status: TrainingRunRow['status'], extra: Partial<TrainingRunRow> = {}): TrainingRunRow =>
+      row('x', status, { step: 500, totalSteps: 1000, ...extra });
+    expect(runProgressLabel(r('stopped', { reason: 'stopped by the user' }))).toBe(
+      'step 500 of 1,000 — stopped on request',
+    );
+    expect(runProgressLabel(r('failed', { reason: 'critic loss is NaN' }))).toBe(
+      'step 500 of 1,000 — the run failed',
+    );
+    expect(runProgressLabel(r('incomplete'))).toBe('step 500 of 1,000 — the run was interrupted');
+    // No label while it runs, once it finished, or when it reached its budget.
+    expect(runProgressLabel(r('running'))).toBeUndefined();
+    expect(runProgressLabel(r('finished', { step: 1000 }))).toBeUndefined();
+    expect(runProgressLabel(r('stopped', { step: 1000, reason: 'stopped by the user' }))).toBeUndefined();
+    expect(runProgressLabel(r('stopped', { totalSteps: null }))).toBeUndefined();
   });
 
   it('converts a column-wise history into points', () => {

@@ -60,6 +60,35 @@ export function canResumeFromCheckpoint(run: TrainingRunRow | undefined): boolea
   );
 }
 
+/** 120000 → "120,000" (grouping independent of the browser's locale). */
+function groupDigits(n: number): string {
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * The label of a run that ended short of its totalSteps, e.g. "step 120,000 of 300,000 — stopped by the
+ * time budget" (budget.maxMinutes is a safety stop, not part of the recipe: its policy is not the one
+ * the config asked for). Undefined for live runs, finished runs and runs that reached their budget.
+ * Mirrors core/rl/train/run-label.ts progressLabel: the cause comes from the stored reason, which
+ * names the time budget (timeBudgetReason).
+ */
+export function runProgressLabel(run: TrainingRunRow | undefined): string | undefined {
+  if (!run || isLive(run.status) || run.status === 'finished') return undefined;
+  const total = run.totalSteps;
+  if (total === null || !(run.step < total)) return undefined;
+  const why =
+    run.status === 'failed'
+      ? 'the run failed'
+      : run.status === 'incomplete'
+        ? 'the run was interrupted'
+        : run.reason !== null && /\btime budget\b/.test(run.reason)
+          ? 'stopped by the time budget'
+          : 'stopped on request';
+  return `step ${groupDigits(run.step)} of ${groupDigits(total)} — ${why}`;
+}
+
 /** TrainMetricsHistory (column-wise) → points (row-wise). */
 export function historyToPoints(h: TrainMetricsHistory): TrainPoint[] {
   const out: TrainPoint[] = [];
@@ -233,6 +262,11 @@ export class TrainingStore {
   /** The step shown: the latest sample's, else the run row's. */
   get step(): number {
     return this.latest?.step ?? this.selected?.step ?? 0;
+  }
+
+  /** runProgressLabel of the selected run (a run that ended short of its totalSteps). */
+  get progressLabel(): string | undefined {
+    return runProgressLabel(this.selected);
   }
 
   get progress(): number {

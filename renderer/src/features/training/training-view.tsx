@@ -437,6 +437,11 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
           <dd className="num">{run.seed}</dd>
         </div>
       </dl>
+      {training.progressLabel !== undefined && (
+        <p className="hint" data-testid="train-progress-label">
+          {training.progressLabel}
+        </p>
+      )}
       {run.reason && (
         <p
           className={run.status === 'failed' ? 'run-error' : 'hint'}
