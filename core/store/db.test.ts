@@ -413,7 +413,8 @@ describe('orphaned runs on open', () => {
 
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
     const db = raw();
-    const own = db.prepare('UPDATE runs SET owner_pid = ?, owner_host = ? WHERE id = ?');
+    // No start time recorded (as in rows of schema < 3): the owner check falls back to the pid.
+    const own = db.prepare('UPDATE runs SET owner_pid = ?, owner_host = ?, owner_start = NULL WHERE id = ?');
     own.run(deadPid, os.hostname(), dead.id);
     own.run(process.ppid, 'some-other-host', elsewhere.id);
     own.run(process.ppid, os.hostname(), alive.id); // our parent (the test runner) is alive

@@ -9,8 +9,9 @@
  * - The schema is versioned (migrations.ts, PRAGMA user_version); a newer-than-known file is refused.
  * - On open, every 'running' run whose owner is gone is marked 'incomplete' in one transaction: a
  *   process killed mid-run leaves an incomplete run, never a corrupt database or a half-written one.
- *   (Owner = pid + host recorded at create; a run of another live process on this host, or of another
- *   store open in this process, is left alone.) Training runs likewise: a 'running' or 'paused'
+ *   (Owner = host + pid + process start time recorded at create, run-ownership.ts; a run of another
+ *   live process on this host, or of another store open in this process, is left alone; a pid reused
+ *   by an unrelated process does not count as the owner where the start time is known: Linux.) Training runs likewise: a 'running' or 'paused'
  *   training run whose owner is gone becomes 'incomplete' (resumable from its last checkpoint).
  * - All writes go through IMMEDIATE transactions (no read→write upgrade deadlocks between processes).
  * Everything is synchronous, like better-sqlite3: use it from one thread (the main/service thread).

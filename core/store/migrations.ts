@@ -19,6 +19,12 @@
  * - training_metrics: one row per TrainMetrics sample, `seq` ordering them per run (continued across
  *   resumes); absent optional fields are NULL. training_checkpoints: one row per checkpoint
  *   directory the trainer reported. Both hang off training_runs(id) with ON DELETE CASCADE.
+ *
+ * Invariants of version 3 (owner start time, core/store/run-ownership.ts):
+ * - runs.owner_start and training_runs.owner_start: the owning process's start time (Linux: clock
+ *   ticks since boot) next to owner_pid, NULL where unknown (other OS, rows of older versions). An
+ *   owner is alive only if its pid exists and, when recorded, its start time matches; the column is
+ *   cleared together with owner_pid/owner_host.
  */
 import type Database from 'better-sqlite3';
 
@@ -154,6 +160,11 @@ export const MIGRATIONS: readonly string[] = [
     created_at  TEXT NOT NULL,
     PRIMARY KEY (run_id, id)
   ) STRICT, WITHOUT ROWID;
+  `,
+  // 3: the owner's process start time, so that a reused pid is not taken for a live owner.
+  `
+  ALTER TABLE runs ADD COLUMN owner_start INTEGER;
+  ALTER TABLE training_runs ADD COLUMN owner_start INTEGER;
   `,
 ];
 

@@ -14,13 +14,12 @@
  * - Reads return the exact shapes of core/api/contract.ts; bid/ask NaN (no quote) is returned as null.
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import type Database from 'better-sqlite3';
 import type { RunDetail, RunResultRow, RunRow, RunStatus, SeriesPayload } from '../api/contract';
 import { FillLog, type PathResult, type PathSeries } from '../sim/path-result';
 import { blobF64, blobU8, f64Blob, u8Blob } from './columns';
 import { StoreError } from './errors';
-import { RunOwnership } from './run-ownership';
+import { RunOwnership, currentOwner, type OwnerColumns } from './run-ownership';
 
 export type ParamValue = number | string | boolean;
 
@@ -137,11 +136,11 @@ export class RunRepository {
   ) {
     this.s = {
       insertRun: db.prepare<
-        [string, string, string, string, number, number, string, string, number, string],
+        [string, string, string, string, number, number, string, string, number, string, number | null],
         never
       >(
-        `INSERT INTO runs (id, kind, name, status, config_json, seed, paths, code_version, created_at, owner_pid, owner_host)
-         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, kind, name, status, config_json, seed, paths, code_version, created_at, owner_pid, owner_host, owner_start)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       status: db.prepare<[string], string>('SELECT status FROM runs WHERE id = ?').pluck(),
       resultIdxs: db.prepare<[string], number>('SELECT idx FROM run_results WHERE run_id = ?').pluck(),
@@ -159,7 +158,8 @@ export class RunRepository {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       finish: db.prepare<[string, string, string | null, string], never>(
-        `UPDATE runs SET status = ?, finished_at = ?, error = ?, owner_pid = NULL, owner_host = NULL WHERE id = ?`,
+        `UPDATE runs SET status = ?, finished_at = ?, error = ?, owner_pid = NULL, owner_host = NULL, owner_start = NULL
+         WHERE id = ?`,
       ),
       list: db.prepare<[number], RunDbRow>(
         `SELECT ${RUN_COLUMNS} FROM runs r ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`,
@@ -179,11 +179,11 @@ export class RunRepository {
         `SELECT count, t, side, price, size, fee, mid_at_fill FROM fills WHERE run_id = ? AND result_idx = ? AND path = ?`,
       ),
       delete: db.prepare<[string], never>('DELETE FROM runs WHERE id = ?'),
-      running: db.prepare<[], { id: string; owner_pid: number | null; owner_host: string | null }>(
-        `SELECT id, owner_pid, owner_host FROM runs WHERE status = 'running'`,
+      running: db.prepare<[], { id: string } & OwnerColumns>(
+        `SELECT id, owner_pid, owner_host, owner_start FROM runs WHERE status = 'running'`,
       ),
       markIncomplete: db.prepare<[string, string], never>(
-        `UPDATE runs SET status = 'incomplete', error = ?, owner_pid = NULL, owner_host = NULL
+        `UPDATE runs SET status = 'incomplete', error = ?, owner_pid = NULL, owner_host = NULL, owner_start = NULL
          WHERE id = ? AND status = 'running'`,
       ),
     };
@@ -242,8 +242,9 @@ export class RunRepository {
       input.paths,
       String(input.codeVersion),
       createdAt,
-      process.pid,
-      os.hostname(),
+      currentOwner().pid,
+      currentOwner().host,
+      currentOwner().start,
     );
     this.owned.own(id);
     return this.row(id);

@@ -259,7 +259,10 @@ describe('TrainingRepository', () => {
 
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
     const db = new Database(path.join(dir, STORE_FILE));
-    const own = db.prepare('UPDATE training_runs SET owner_pid = ?, owner_host = ? WHERE id = ?');
+    // No start time recorded (as in rows of schema < 3): the owner check falls back to the pid.
+    const own = db.prepare(
+      'UPDATE training_runs SET owner_pid = ?, owner_host = ?, owner_start = NULL WHERE id = ?',
+    );
     own.run(deadPid, os.hostname(), dead.id);
     own.run(process.ppid, os.hostname(), alive.id);
     db.close();

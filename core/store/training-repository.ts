@@ -16,7 +16,6 @@
  *   trainer fails) is stored as NULL. Inputs are validated before any write.
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import type Database from 'better-sqlite3';
 import type {
   CheckpointInfo,
@@ -30,7 +29,7 @@ import type {
   TrainMetricsHistory,
 } from '../api/contract';
 import { StoreError } from './errors';
-import { RunOwnership } from './run-ownership';
+import { RunOwnership, currentOwner, type OwnerColumns } from './run-ownership';
 
 export interface NewTrainingRun {
   /** Default: a random UUID (the service picks it to name the run directory). */
@@ -154,12 +153,13 @@ export class TrainingRepository {
           string,
           number,
           string,
+          number | null,
         ],
         never
       >(
         `INSERT INTO training_runs (id, name, algo, config_json, seed, code_version, status, run_dir, total_steps,
-           created_at, updated_at, owner_pid, owner_host)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
+           created_at, updated_at, owner_pid, owner_host, owner_start)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
       ),
       get: db.prepare<[string], RunDbRow>(`SELECT ${RUN_COLUMNS} FROM training_runs r WHERE r.id = ?`),
       list: db.prepare<[number], RunDbRow>(
@@ -170,12 +170,13 @@ export class TrainingRepository {
         .prepare<[string], string | null>('SELECT curves_json FROM training_runs WHERE id = ?')
         .pluck(),
       status: db.prepare<[string], string>('SELECT status FROM training_runs WHERE id = ?').pluck(),
-      setLive: db.prepare<[string, string, number, string, string], never>(
-        `UPDATE training_runs SET status = ?, reason = NULL, updated_at = ?, owner_pid = ?, owner_host = ? WHERE id = ?`,
+      setLive: db.prepare<[string, string, number, string, number | null, string], never>(
+        `UPDATE training_runs SET status = ?, reason = NULL, updated_at = ?, owner_pid = ?, owner_host = ?,
+           owner_start = ? WHERE id = ?`,
       ),
       setFinal: db.prepare<[string, string | null, string, string], never>(
-        `UPDATE training_runs SET status = ?, reason = ?, updated_at = ?, owner_pid = NULL, owner_host = NULL
-         WHERE id = ?`,
+        `UPDATE training_runs SET status = ?, reason = ?, updated_at = ?, owner_pid = NULL, owner_host = NULL,
+           owner_start = NULL WHERE id = ?`,
       ),
       setBackend: db.prepare<[string, string, string], never>(
         'UPDATE training_runs SET backend = ?, updated_at = ? WHERE id = ?',
@@ -227,12 +228,12 @@ export class TrainingRepository {
       ),
       touch: db.prepare<[string, string], never>('UPDATE training_runs SET updated_at = ? WHERE id = ?'),
       delete: db.prepare<[string], never>('DELETE FROM training_runs WHERE id = ?'),
-      live: db.prepare<[], { id: string; owner_pid: number | null; owner_host: string | null }>(
-        `SELECT id, owner_pid, owner_host FROM training_runs WHERE status IN ('running', 'paused')`,
+      live: db.prepare<[], { id: string } & OwnerColumns>(
+        `SELECT id, owner_pid, owner_host, owner_start FROM training_runs WHERE status IN ('running', 'paused')`,
       ),
       markIncomplete: db.prepare<[string, string, string], never>(
         `UPDATE training_runs SET status = 'incomplete', reason = ?, updated_at = ?, owner_pid = NULL,
-           owner_host = NULL WHERE id = ? AND status IN ('running', 'paused')`,
+           owner_host = NULL, owner_start = NULL WHERE id = ? AND status IN ('running', 'paused')`,
       ),
     };
 
@@ -288,8 +289,9 @@ export class TrainingRepository {
       total,
       at,
       at,
-      process.pid,
-      os.hostname(),
+      currentOwner().pid,
+      currentOwner().host,
+      currentOwner().start,
     );
     this.owned.own(id);
     return this.row(id);
@@ -323,7 +325,8 @@ export class TrainingRepository {
     const current = this.requireRun(runId);
     if (current === 'finished')
       throw new StoreError('read_only', `training run ${runId} is finished: its step budget is spent`);
-    this.s.setLive.run(status, this.stamp(), process.pid, os.hostname(), runId);
+    const me = currentOwner();
+    this.s.setLive.run(status, this.stamp(), me.pid, me.host, me.start, runId);
     this.owned.own(runId);
     return this.row(runId);
   }
