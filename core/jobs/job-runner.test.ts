@@ -39,22 +39,26 @@ describe('JobRunner (worker_threads)', () => {
 
   it('keeps the calling thread free and throttles progress to ≤ 20 Hz', async () => {
     const cfg = config(6000);
+    // A timer on the calling thread counts its ticks; each progress callback notes the count. Had the
+    // backtest run on this thread, no tick could happen between two callbacks of the same job. (No
+    // bound on the gap between ticks: that would measure the machine's load, not the design.)
     let ticks = 0;
-    let maxGap = 0;
-    let last = performance.now();
     const timer = setInterval(() => {
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
       ticks++;
     }, 5);
     const progress: number[] = [];
+    const ticksAtProgress: number[] = [];
     const t0 = performance.now();
-    await runner.runBacktest(cfg, { onProgress: () => progress.push(performance.now()) });
+    await runner.runBacktest(cfg, {
+      onProgress: () => {
+        progress.push(performance.now());
+        ticksAtProgress.push(ticks);
+      },
+    });
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(timer);
-    expect(ticks).toBeGreaterThan(10);
-    expect(maxGap).toBeLessThan(200);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(ticksAtProgress[ticksAtProgress.length - 1] ?? 0).toBeGreaterThan(ticksAtProgress[0] ?? 0);
     // At most one callback per 50 ms, plus the final one.
     for (let i = 1; i < progress.length - 1; i++)
       expect((progress[i] ?? 0) - (progress[i - 1] ?? 0)).toBeGreaterThanOrEqual(49);
