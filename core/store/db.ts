@@ -11,8 +11,12 @@
  *   process killed mid-run leaves an incomplete run, never a corrupt database or a half-written one.
  *   (Owner = host + pid + process start time recorded at create, run-ownership.ts; a run of another
  *   live process on this host, or of another store open in this process, is left alone; a pid reused
- *   by an unrelated process does not count as the owner where the start time is known: Linux.) Training runs likewise: a 'running' or 'paused'
- *   training run whose owner is gone becomes 'incomplete' (resumable from its last checkpoint).
+ *   by an unrelated process does not count as the owner where the start time is known: Linux.)
+ *   Training runs likewise: a 'running' or 'paused' training run whose owner is gone becomes
+ *   'incomplete' (resumable from its last checkpoint).
+ * - Owner-only files: the database file and its -wal/-shm are 0600 (created so, and tightened on open
+ *   if an older version left them broader; SQLite gives -wal/-shm the database file's mode), and a
+ *   data directory this creates is 0700 (see data-dir.ts for existing directories). POSIX only.
  * - All writes go through IMMEDIATE transactions (no read→write upgrade deadlocks between processes).
  * Everything is synchronous, like better-sqlite3: use it from one thread (the main/service thread).
  */
@@ -20,6 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ArtifactRepository } from './artifact-repository';
+import { DATA_DIR_MODE, DATA_FILE_MODE, tightenMode } from './data-dir';
 import { StoreError } from './errors';
 import { migrate, SchemaTooNewError, userVersion } from './migrations';
 import { RunRepository } from './run-repository';
@@ -84,9 +89,17 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
   const now = opts.now ?? (() => new Date());
   const busy = opts.busyTimeoutMs ?? 5000;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
   } catch (e) {
     throw new StoreError('open_failed', `cannot create the data directory ${dir}: ${(e as Error).message}`);
+  }
+  try {
+    // Create the file owner-only before SQLite does (it would use 0644 & ~umask); -wal/-shm follow it.
+    fs.closeSync(fs.openSync(file, 'wx', DATA_FILE_MODE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new StoreError('open_failed', `cannot open ${file}: ${(e as Error).message}`);
+    }
   }
   let db: Database.Database;
   try {
@@ -99,6 +112,7 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
   }
   try {
     configure(db, file, busy);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) tightenMode(f, DATA_FILE_MODE);
     migrate(db, file);
     const runs = new RunRepository(db, now);
     const artifacts = new ArtifactRepository(db, now);
