@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isLoopbackBind, startServer } from '../server/server';
+import { isLoopbackName } from '../server/request-checks';
+import { startServer } from '../server/server';
 import { listenForStop, shutdownWithin } from '../server/shutdown';
 import { AppService } from '../services/app-service';
 import { resolveDataDir } from '../store/data-dir';
@@ -57,7 +58,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.stderr.write(`quotebench serve: cannot listen on ${host}:${port}: ${(e as Error).message}\n`);
     return 1;
   }
-  if (!isLoopbackBind(host)) {
+  if (!isLoopbackName(host)) {
     process.stderr.write(
       `quotebench serve: WARNING: listening on ${host}, not on loopback. The app and its API are reachable ` +
         'from the network, protected only by the access token, sent over plain HTTP (anyone who can read ' +

@@ -165,6 +165,10 @@ describe('request guard with an injected handler', () => {
         throw new TypeError(`thrown for ${TOKEN}`);
       case '/reject':
         return Promise.reject(new Error('rejected'));
+      case '/write-after-end':
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('done');
+        res.write('more');
+        return undefined;
       case '/late':
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         res.write('partial');
@@ -203,9 +207,10 @@ describe('request guard with an injected handler', () => {
       expect((await fetch(`${base}/reject`)).status).toBe(500);
     }
     await expect(fetch(`${base}/late`).then((r) => r.text())).rejects.toThrow();
+    expect(await (await fetch(`${base}/write-after-end`)).text()).toBe('done');
     const ok = await fetch(`${base}/`);
     expect(await ok.text()).toBe('fine');
-    expect(logged).toHaveLength(7);
+    await vi.waitFor(() => expect(logged).toHaveLength(8), { timeout: 20_000 });
     for (const line of logged) {
       expect(line.split('\n')).toHaveLength(1);
       expect(line).not.toContain(TOKEN);

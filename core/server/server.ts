@@ -21,7 +21,7 @@ import { pipeline, type Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isEventTopic, type EventTopic } from '../api/names';
 import type { AppService } from '../services/app-service';
-import { hostAllowed, isLoopbackName, parseRequestTarget, type RequestTarget } from './request-checks';
+import { hostAllowed, parseRequestTarget, type RequestTarget } from './request-checks';
 import { MAX_MESSAGE_BYTES, clientMessageSchema, type ServerMessage } from './ws-protocol';
 
 /** Answers a parsed, Host-checked request (the static files; tests inject a throwing one). */
@@ -94,6 +94,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         res.destroy();
       }
     };
+    // A handler's misuse of the response (a write after end) is reported, not thrown at the process.
+    res.on('error', (e) => report('response', e, req));
     try {
       const pending = onRequest(req, res);
       if (pending) pending.catch(fail);
@@ -298,11 +300,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await closed;
     },
   };
-}
-
-/** True when the server listens on loopback only (the Host check is then the strict one). */
-export function isLoopbackBind(host: string): boolean {
-  return isLoopbackName(host);
 }
 
 function plain(res: ServerResponse, status: number, body: string): void {
