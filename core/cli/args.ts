@@ -1,24 +1,75 @@
-/** Argument parsing shared by the commands: node's parseArgs with errors turned into usage errors. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+/**
+ * Argument parsing shared by the commands: node's parseArgs with errors turned into usage errors, and
+ * strict number parsing. Invariants: a flag's value is either exactly what the user typed, parsed
+ * completely ("2.7" is never 2, " 3" or "0x10" never 3 or 16), or the command stops with a UsageError
+ * naming the flag; main.ts turns UsageError and UserError into one line on stderr and exit code 2.
+ */
+import { parseArgs } from 'node:util';
 
+/** Invalid usage: an unknown option, a missing or malformed value. Exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: string[],
-  options: T,
-): ReturnType<
-  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>
->['values'] {
+/** A user's input cannot be acted on (a file that cannot be read or written, a missing directory). Exit 2. */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
+/** One option as node's parseArgs knows it, plus what `--help` prints about it. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder of the value in the help, e.g. "FILE" or "N". */
+  arg?: string;
+  /** One line for `--help`. */
+  help?: string;
+  /** The default, as `--help` shows it. */
+  def?: string | number;
+  /** Integer range of the value (checked by intOption, shown by `--help`). */
+  min?: number;
+  max?: number;
+}
+
+type OptionValue<O extends OptionSpec> = O['type'] extends 'boolean'
+  ? O['multiple'] extends true
+    ? boolean[]
+    : boolean
+  : O['multiple'] extends true
+    ? string[]
+    : string;
+
+export type OptionValues<T extends Record<string, OptionSpec>> = { [K in keyof T]?: OptionValue<T[K]> };
+
+/** Parse `args` strictly (no positionals, no unknown options); throws UsageError. */
+export function parse<T extends Record<string, OptionSpec>>(args: string[], options: T): OptionValues<T> {
+  const plain: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, o] of Object.entries(options)) {
+    plain[name] = {
+      type: o.type,
+      ...(o.short !== undefined ? { short: o.short } : {}),
+      ...(o.multiple !== undefined ? { multiple: o.multiple } : {}),
+    };
+  }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options: plain, strict: true, allowPositionals: false })
+      .values as OptionValues<T>;
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // One line: node's messages for an ambiguous value span three.
+    throw new UsageError((e as Error).message.split('\n').join(' '));
   }
 }
 
-/** A required finite number option. */
+/** A decimal number as a person types it: digits, an optional fraction and exponent; nothing else. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** A decimal integer: digits with an optional sign (no exponent, no fraction, no hex). */
+const INTEGER = /^[+-]?\d+$/;
+
+/**
+ * A finite number option. Without a value: `def` if given, else NaN when `required: false`, else a
+ * UsageError. Only plain decimal notation is accepted ("0x10", "", " 3", "Infinity" are errors).
+ */
 export function numberOption(
   values: Record<string, unknown>,
   name: string,
@@ -30,9 +81,29 @@ export function numberOption(
     if (opts.required !== false) throw new UsageError(`--${name} is required`);
     return Number.NaN;
   }
-  const x = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(x)) {
-    throw new UsageError(`--${name} must be a finite number, got "${String(raw)}"`);
+  const x = typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(x)) throw new UsageError(`--${name} must be a finite number, got "${String(raw)}"`);
+  return x;
+}
+
+/**
+ * An integer option in [min, max]. Without a value: `def` if given, else a UsageError. Rejects
+ * fractions ("2.7"), exponents ("1e9"), hex ("0x10"), blanks and out-of-range values, naming the flag.
+ */
+export function intOption(
+  values: Record<string, unknown>,
+  name: string,
+  opts: { min: number; max: number; def?: number },
+): number {
+  const raw = values[name];
+  if (raw === undefined) {
+    if (opts.def !== undefined) return opts.def;
+    throw new UsageError(`--${name} is required`);
   }
+  const x = typeof raw === 'string' && INTEGER.test(raw) ? Number(raw) : Number.NaN;
+  if (!(Number.isSafeInteger(x) && x >= opts.min && x <= opts.max))
+    throw new UsageError(
+      `--${name} must be an integer from ${opts.min} to ${opts.max}, got "${String(raw)}"`,
+    );
   return x;
 }

@@ -2,16 +2,19 @@
  * `quotebench bench [--json OUT] [--only a,b]`: run the benchmarks and print
  * {"results": {...}, "backends": {...}, "machine": {...}, "date": "..."} as JSON on stdout (and to
  * OUT). `backends` names the tfjs backend that ran each RL figure (e.g. {"sacUpdatesPerSec": "wasm"}).
- * Benchmarks are sequential so they do not compete for the two cores.
+ * Benchmarks are sequential so they do not compete for the two cores. `cli` times the command line
+ * end to end in child processes (start-up included).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBookOps, benchLobsterReplay } from '../book/bench';
 import { benchVectorEnv } from '../rl/bench';
 import { benchAs2008, benchBookSim } from '../sim/bench';
 import { parse } from './args';
+import { BENCH_OPTIONS } from './commands';
 import { writeJsonAtomic } from './write-json';
 
 interface SuiteResult {
@@ -32,6 +35,7 @@ const suites: Record<string, Suite> = {
   sim: () => ({ simEventsPerSec: benchBookSim().simEventsPerSec }),
   vectorEnv: () => ({ vectorEnvStepsPerSec: benchVectorEnv().vectorEnvStepsPerSec }),
   as2008: () => benchAs2008(),
+  cli: () => benchCli(),
   sac: async () => {
     const { benchSac } = await import('../rl/sac/bench');
     const r = await benchSac();
@@ -87,10 +91,55 @@ function benchUi(): Record<string, number> {
   return out;
 }
 
+/** Median of a non-empty list. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * What a user waits for at the command line, end to end (process start-up, transpiling or loading the
+ * bundle, the config, the worker, the computation, the JSON): the AS 2008 main job and `--version`,
+ * each run 5 times in a fresh `node bin/quotebench.mjs` process; median and minimum wall time in ms.
+ */
+function benchCli(): Record<string, number> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'qb-bench-cli-'));
+  const time = (args: string[]): number => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['bin/quotebench.mjs', ...args], { cwd: root, stdio: 'ignore' });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`quotebench ${args.join(' ')} exited with ${String(r.status)}`);
+    return ms;
+  };
+  try {
+    const job = [
+      'backtest',
+      '--config',
+      'resources/configs/as2008.yaml',
+      '--quiet',
+      '--json',
+      path.join(dir, 'as2008.json'),
+    ];
+    time(job); // warm the file cache (and tsx's transform cache when running from sources)
+    const jobs = Array.from({ length: 5 }, () => time(job));
+    const versions = Array.from({ length: 5 }, () => time(['--version']));
+    return {
+      cliAs2008MedianMs: Math.round(median(jobs)),
+      cliAs2008MinMs: Math.round(Math.min(...jobs)),
+      cliVersionMedianMs: Math.round(median(versions)),
+      cliVersionMinMs: Math.round(Math.min(...versions)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
   let values;
   try {
-    values = parse(args, { json: { type: 'string' }, only: { type: 'string' } });
+    values = parse(args, BENCH_OPTIONS);
   } catch (e) {
     process.stderr.write(`quotebench bench: ${(e as Error).message}\n`);
     return 2;

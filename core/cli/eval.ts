@@ -38,10 +38,11 @@ import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load
 import { describeTf, loadTf } from '../rl/tf/backend';
 import { markoutHorizon, periodsPerYear } from '../sim/backtest-config';
 import type { Quoter } from '../strategy/quoter';
-import { UsageError, numberOption, parse } from './args';
+import { UsageError, intOption, parse } from './args';
+import { EVAL_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { formatTable } from './table';
-import { writeJsonAtomic } from './write-json';
+import { checkWritable, writeJsonAtomic } from './write-json';
 
 const NAME = 'quotebench eval';
 
@@ -57,25 +58,8 @@ interface EvalArgs {
   quiet: boolean;
 }
 
-function intOption(values: Record<string, unknown>, name: string, def: number, min: number): number {
-  const x = numberOption(values, name, { def });
-  if (!(Number.isSafeInteger(x) && x >= min))
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(values[name])}"`);
-  return x;
-}
-
 function parseEvalArgs(args: string[]): EvalArgs {
-  const values = parse(args, {
-    checkpoint: { type: 'string', multiple: true },
-    episodes: { type: 'string' },
-    'tune-episodes': { type: 'string' },
-    'first-path': { type: 'string' },
-    resamples: { type: 'string' },
-    gammas: { type: 'string' },
-    pick: { type: 'string' },
-    json: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-  });
+  const values = parse(args, EVAL_OPTIONS);
   const checkpoints = values.checkpoint ?? [];
   if (checkpoints.length === 0)
     throw new UsageError('--checkpoint DIR is required (a checkpoint or run directory)');
@@ -90,10 +74,10 @@ function parseEvalArgs(args: string[]): EvalArgs {
     throw new UsageError(`--pick must be latest or best, got "${pick}"`);
   return {
     checkpoints,
-    episodes: intOption(values, 'episodes', 100, 2),
-    tuneEpisodes: intOption(values, 'tune-episodes', 20, 0),
-    firstPath: intOption(values, 'first-path', 1000, 0),
-    resamples: intOption(values, 'resamples', 2000, 100),
+    episodes: intOption(values, 'episodes', EVAL_OPTIONS.episodes),
+    tuneEpisodes: intOption(values, 'tune-episodes', EVAL_OPTIONS['tune-episodes']),
+    firstPath: intOption(values, 'first-path', EVAL_OPTIONS['first-path']),
+    resamples: intOption(values, 'resamples', EVAL_OPTIONS.resamples),
     gammas,
     pick,
     json: values.json,
@@ -120,6 +104,8 @@ export async function evalCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
+
+  if (a.json !== undefined) checkWritable(a.json);
 
   const tfInfo = await loadTf({ quiet: true });
   const backendLine = describeTf(tfInfo);

@@ -1,31 +1,23 @@
 /**
  * `quotebench <command>`: the command-line face of core/. Every command returns an exit code:
- * 0 success, 1 runtime failure, 2 invalid usage or invalid input (nothing written).
+ * 0 success, 1 runtime failure, 2 invalid usage or invalid input (nothing written), 130/143 stopped by
+ * SIGINT/SIGTERM.
+ *
+ * This module owns what is common to all commands: `--help`/`-h` and `--version`/`-V`, checking the
+ * command line against the command table (commands.ts) before the command's module is even loaded,
+ * and turning every error a command throws into one line on stderr and an exit code (classifyError):
+ * user errors exit 2, anything unexpected exits 1 (its stack only with QUOTEBENCH_DEBUG=1).
+ * Commands are loaded lazily, so `backtest` never loads TensorFlow.js.
  */
-export const USAGE = `quotebench — market-making research workstation (CLI)
+import { readFileSync } from 'node:fs';
+import { parse } from './args';
+import { COMMANDS, isCommandName, renderCommandHelp, renderUsage, type CommandName } from './commands';
 
-Usage: quotebench <command> [options]
-
-Commands:
-  backtest --config FILE [--json OUT] [--seed N] [--paths N] [--quiet]
-      Run every strategy in a YAML config over the scenario's paths; print the results table.
-  quotes --model glft|as --method exact|asymptotic --sigma S --A A --k K --gamma G --T T --Q Q [--t T0] [--json]
-      Optimal bid/ask distances from the mid for each inventory q in [-Q, Q].
-  train --config FILE [--run-dir DIR] [--resume] [--data-dir DIR] [--steps N] [--quiet]
-      Train an RL agent (SAC or PPO, see resources/configs/sac-default.yaml); checkpoints in the run dir.
-  eval --checkpoint DIR [--episodes N] [--json OUT] [--quiet]
-      Evaluate a trained agent against AS, GLFT and fixed spread on held-out seeds (95% CIs, paired tests).
-  bench [--json OUT] [--only book,lobster,sim,vectorEnv,as2008,sac,ppo,rollout,ui]
-      Run the performance benchmarks and print JSON.
-  serve [--port N] [--host H] [--data-dir DIR]
-      The web shell: serves the app and its API on http://127.0.0.1:5317 with an access token.
-  help
-      Show this message.
-`;
+export const USAGE = renderUsage();
 
 type Command = (args: string[]) => Promise<number>;
 
-const commands: Record<string, () => Promise<Command>> = {
+const commands: Record<CommandName, () => Promise<Command>> = {
   backtest: async () => (await import('./backtest')).backtestCommand,
   quotes: async () => (await import('./quotes')).quotesCommand,
   train: async () => (await import('./train')).trainCommand,
@@ -34,17 +26,93 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve')).serveCommand,
 };
 
+/** The version in package.json. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Errors that are the user's to fix (exit 2), recognized by name so no heavy module is imported. */
+const USER_ERROR_NAMES = new Set([
+  'UsageError',
+  'UserError',
+  'ConfigError',
+  'LimitError',
+  'DataDirError',
+  'PolicyLoadError',
+  'CheckpointError',
+  'TrainSetupError',
+]);
+
+/** Runs that failed on their own terms (exit 1): the message is for the user, no stack hint. */
+const RUN_FAILURE_NAMES = new Set(['RunFailedError', 'NonFiniteError']);
+
+/** File-system failures a user causes and can fix: a missing, unreadable or unwritable path. */
+const USER_FS_CODES = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'EISDIR',
+  'ENOTDIR',
+  'EROFS',
+  'ENOSPC',
+  'EEXIST',
+  'ENAMETOOLONG',
+  'ELOOP',
+]);
+
+/**
+ * The exit code and the stderr text of an error that reached main: one line per message line (a
+ * ConfigError has one line per issue), never a stack unless `debug`.
+ */
+export function classifyError(command: string, e: unknown, debug = false): { code: number; text: string } {
+  const prefix = `quotebench ${command}: `;
+  if (!(e instanceof Error)) return { code: 1, text: `${prefix}internal error: ${String(e)}\n` };
+  const sys = (e as NodeJS.ErrnoException).code;
+  const user = USER_ERROR_NAMES.has(e.name) || (typeof sys === 'string' && USER_FS_CODES.has(sys));
+  const expected = user || RUN_FAILURE_NAMES.has(e.name);
+  const text = expected
+    ? `${prefix}${e.message}\n`
+    : `${prefix}internal error: ${e.message}${debug ? '' : ' (QUOTEBENCH_DEBUG=1 shows the stack)'}\n`;
+  const stack = debug && e.stack ? `${e.stack}\n` : '';
+  return { code: user ? 2 : 1, text: text + stack };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && isCommandName(topic)) {
+      process.stdout.write(renderCommandHelp(topic));
+      return 0;
+    }
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const load = commands[name];
-  if (!load) {
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`quotebench ${version()}\n`);
+    return 0;
+  }
+  if (!isCommandName(name)) {
     process.stderr.write(`quotebench: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
-  const command = await load();
-  return command(rest);
+  const end = rest.indexOf('--');
+  const flags = end === -1 ? rest : rest.slice(0, end);
+  if (flags.includes('--help') || flags.includes('-h')) {
+    process.stdout.write(renderCommandHelp(name));
+    return 0;
+  }
+  try {
+    // The table is the parser's contract: reject what no command option accepts before loading anything.
+    parse(rest, COMMANDS[name].options);
+    const command = await commands[name]();
+    return await command(rest);
+  } catch (e) {
+    const { code, text } = classifyError(name, e, process.env.QUOTEBENCH_DEBUG === '1');
+    process.stderr.write(text);
+    return code;
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * A progress bar on stderr. On a terminal it redraws one line at most 10 times a second; when stderr is
  * not a terminal (CI logs, pipes) it prints a plain line at every 10% instead, so logs stay readable.
+ * `done` may be fractional (progress within a long path); counts are printed as whole units.
  */
 export class ProgressBar {
   private lastDraw = 0;
@@ -29,14 +30,14 @@ export class ProgressBar {
       const elapsed = (now - this.started) / 1000;
       const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : 0;
       this.stream.write(
-        `\r${this.label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total} ${detail} eta ${eta.toFixed(1)}s\x1b[K`,
+        `\r${this.label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${Math.floor(done)}/${total} ${detail} eta ${eta.toFixed(1)}s\x1b[K`,
       );
     } else {
       const decile = Math.floor(frac * 10);
       if (decile === this.lastDecile) return;
       this.lastDecile = decile;
       this.stream.write(
-        `${this.label} ${(decile * 10).toString().padStart(3)}% ${done}/${total} ${detail}\n`,
+        `${this.label} ${(decile * 10).toString().padStart(3)}% ${Math.floor(done)}/${total} ${detail}\n`,
       );
     }
   }

@@ -12,7 +12,8 @@
  */
 import { asQuotes } from '../strategy/avellaneda-stoikov';
 import { glftQuotes } from '../strategy/glft';
-import { UsageError, numberOption, parse } from './args';
+import { UsageError, intOption, numberOption, parse } from './args';
+import { QUOTES_OPTIONS } from './commands';
 import { formatTable } from './table';
 
 export interface QuoteRow {
@@ -25,18 +26,7 @@ export async function quotesCommand(args: string[]): Promise<number> {
   let rows: QuoteRow[];
   let json = false;
   try {
-    const v = parse(args, {
-      model: { type: 'string' },
-      method: { type: 'string' },
-      sigma: { type: 'string' },
-      A: { type: 'string' },
-      k: { type: 'string' },
-      gamma: { type: 'string' },
-      T: { type: 'string' },
-      Q: { type: 'string' },
-      t: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const v = parse(args, QUOTES_OPTIONS);
     json = Boolean(v.json);
     const model = v.model ?? 'glft';
     const method = v.method ?? 'exact';
@@ -51,8 +41,7 @@ export async function quotesCommand(args: string[]): Promise<number> {
     const T = positive(v, 'T');
     const t = numberOption(v, 't', { def: 0 });
     if (t < 0 || t > T) throw new UsageError(`--t must lie in [0, T], got ${t}`);
-    const Q = numberOption(v, 'Q');
-    if (!Number.isInteger(Q) || Q < 1) throw new UsageError(`--Q must be a positive integer, got ${Q}`);
+    const Q = intOption(v, 'Q', QUOTES_OPTIONS.Q);
     const needsA = model === 'glft' || method === 'exact';
     const A = needsA ? positive(v, 'A') : numberOption(v, 'A', { def: Number.NaN });
     if (model === 'as' && method === 'asymptotic') {
@@ -62,7 +51,8 @@ export async function quotesCommand(args: string[]): Promise<number> {
       rows = glftQuotes({ sigma, A, k, gamma, T, Q, t, method: model === 'as' ? 'exact' : method });
     }
   } catch (e) {
-    process.stderr.write(`quotebench quotes: ${(e as Error).message}\n`);
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`quotebench quotes: ${e.message}\n`);
     return 2;
   }
   if (json) {

@@ -69,7 +69,7 @@ describe('quotebench train', () => {
     expect(listCheckpoints(runDir).at(-1)?.step).toBe(250);
   });
 
-  it('stops cleanly on SIGINT with a final checkpoint (exit 0)', async () => {
+  it('stops cleanly on SIGINT with a final checkpoint (exit 130)', async () => {
     const cfg = path.join(dir, 'long.yaml');
     fs.writeFileSync(cfg, tiny.replace('totalSteps: 200', 'totalSteps: 1000000'));
     const runDir = path.join(dir, 'run');
@@ -103,8 +103,8 @@ describe('quotebench train', () => {
         });
       },
     );
-    expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/stopping \(writing a checkpoint/);
+    expect(res.code, res.stderr).toBe(130);
+    expect(res.stderr).toMatch(/SIGINT: stopping after a final checkpoint/);
     expect(res.stdout).toMatch(/tiny-cli: stopped \(stopped at step \d+ by request\)/);
     const last = listCheckpoints(runDir).at(-1)!;
     expect(last.step).toBeGreaterThanOrEqual(200);

@@ -5,11 +5,11 @@
  * checkpoints under the run directory, by default `<data dir>/training/<config name>-<seed>` (the data
  * dir as everywhere: --data-dir, QUOTEBENCH_DATA_DIR, ~/.quotebench). Prints the tfjs backend line
  * first, then a progress bar on stderr (steps, mean episode return, latest evaluation against the
- * Avellaneda–Stoikov baseline), one line per checkpoint, and a summary on stdout. Ctrl-C stops
- * cleanly after writing a checkpoint (a second Ctrl-C exits at once, losing nothing but the steps
- * since the last checkpoint). `--steps N` overrides budget.totalSteps (also when resuming).
+ * Avellaneda–Stoikov baseline), one line per checkpoint, and a summary on stdout. SIGINT (Ctrl-C) or
+ * SIGTERM stops cleanly after writing a checkpoint and exits 130/143 (a second signal exits at once,
+ * losing nothing but the steps since the last checkpoint). `--steps N` overrides budget.totalSteps (also when resuming).
  *
- * Exit codes: 0 finished or stopped, 1 failed (NaN / exploding loss: the last good checkpoint stays),
+ * Exit codes: 0 finished, 130/143 stopped by SIGINT/SIGTERM, 1 failed (NaN / exploding loss: the last good checkpoint stays),
  * 2 invalid usage, config or run directory (nothing is written for an invalid config).
  */
 import path from 'node:path';
@@ -21,8 +21,10 @@ import { createTrainer, fmt, TrainSetupError, type TrainerHandle } from '../rl/t
 import type { TrainMetrics, TrainResult } from '../rl/train/types';
 import { describeTf, loadTf } from '../rl/tf/backend';
 import { DataDirError, resolveDataDir } from '../store/data-dir';
-import { UsageError, numberOption, parse } from './args';
+import { UsageError, intOption, parse } from './args';
+import { TRAIN_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
+import { handleStopSignals } from './stop-signals';
 
 const NAME = 'quotebench train';
 
@@ -38,20 +40,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   let values;
   let steps: number | undefined;
   try {
-    values = parse(args, {
-      config: { type: 'string', short: 'c' },
-      'run-dir': { type: 'string' },
-      resume: { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      steps: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-    });
+    values = parse(args, TRAIN_OPTIONS);
     if (!values.config) throw new UsageError('--config FILE is required');
-    if (values.steps !== undefined) {
-      steps = numberOption(values, 'steps');
-      if (!(Number.isInteger(steps) && steps >= 1))
-        throw new UsageError(`--steps must be an integer ≥ 1, got "${values.steps}"`);
-    }
+    if (values.steps !== undefined) steps = intOption(values, 'steps', TRAIN_OPTIONS.steps);
   } catch (e) {
     err(`${NAME}: ${(e as Error).message}`);
     return 2;
@@ -111,23 +102,18 @@ export async function trainCommand(args: string[]): Promise<number> {
       (trainer.resumedFrom ? `, resuming at step ${trainer.startStep}` : ''),
   );
 
-  const ac = new AbortController();
-  const onSigint = (): void => {
-    if (ac.signal.aborted) {
-      err(`\n${NAME}: interrupted again; exiting without a final checkpoint`);
-      process.exit(130);
-    }
-    err(`\n${NAME}: stopping (writing a checkpoint; Ctrl-C again to exit at once)`);
-    ac.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const stop = handleStopSignals({
+    name: NAME,
+    stopping: 'stopping after a final checkpoint',
+    abandoning: 'without a final checkpoint',
+  });
 
   let last: TrainMetrics | undefined;
   let lastReturn: number | undefined;
   let result: TrainResult;
   try {
     result = await trainer.run({
-      signal: ac.signal,
+      signal: stop.signal,
       onLog: line,
       onCheckpoint: () => {
         // The trainer's own log line names it (onLog).
@@ -142,10 +128,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     });
   } catch (e) {
     bar.done();
-    err(`${NAME}: ${(e as Error).stack ?? String(e)}`);
-    return 1;
+    throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
     trainer.dispose();
   }
   bar.done();
@@ -167,5 +152,5 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (result.lastCheckpoint) out.push(`  checkpoint ${result.lastCheckpoint.dir}`);
   out.push(`  run dir ${runDir}`);
   process.stdout.write(`${out.join('\n')}\n`);
-  return result.status === 'failed' ? 1 : 0;
+  return result.status === 'failed' ? 1 : (stop.exitCode() ?? 0);
 }

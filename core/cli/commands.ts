@@ -1,0 +1,281 @@
+/**
+ * The one table of the CLI's commands: each command's usage line, summary and options (type, short
+ * flag, value placeholder, help line, default, integer range). The commands parse their arguments
+ * with these specs, main.ts checks every command line against them before loading a command, and
+ * `--help` is rendered from them, so the parser, the help and the README table cannot drift apart.
+ * Invariant: this module imports nothing heavy (it is loaded for `--help` and `--version`).
+ */
+import type { OptionSpec } from './args';
+
+/** Valid seeds: the RNG takes seeds as unsigned 32-bit integers (core/rng, the config schemas). */
+export const MAX_SEED = 0xffffffff;
+
+const help = {
+  type: 'boolean',
+  short: 'h',
+  help: 'Show this help and exit.',
+} as const satisfies OptionSpec;
+
+export const BACKTEST_OPTIONS = {
+  config: { type: 'string', short: 'c', arg: 'FILE', help: 'Backtest config (YAML). Required.' },
+  json: { type: 'string', arg: 'OUT', help: 'Also write every metric as JSON to OUT (atomically).' },
+  seed: {
+    type: 'string',
+    arg: 'N',
+    help: "Override the config's seed.",
+    min: 0,
+    max: MAX_SEED,
+  },
+  paths: {
+    type: 'string',
+    arg: 'N',
+    help: "Override the config's number of paths.",
+    min: 1,
+    max: 1_000_000,
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress bar.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export const QUOTES_OPTIONS = {
+  model: {
+    type: 'string',
+    arg: 'glft|as',
+    help: 'Guéant–Lehalle–Fernandez-Tapia or Avellaneda–Stoikov.',
+    def: 'glft',
+  },
+  method: {
+    type: 'string',
+    arg: 'exact|asymptotic',
+    help: 'Finite-horizon solution or closed-form approximation.',
+    def: 'exact',
+  },
+  sigma: { type: 'string', arg: 'S', help: 'Volatility of the mid (price units per √time), > 0. Required.' },
+  A: {
+    type: 'string',
+    arg: 'A',
+    help: 'Intensity scale of λ(δ) = A·e^(−kδ), > 0. Required except for as asymptotic.',
+  },
+  k: { type: 'string', arg: 'K', help: 'Intensity decay k, > 0. Required.' },
+  gamma: { type: 'string', arg: 'G', help: 'Risk aversion γ, > 0. Required.' },
+  T: { type: 'string', arg: 'T', help: 'Horizon, > 0. Required.' },
+  Q: {
+    type: 'string',
+    arg: 'Q',
+    help: 'Inventory bound: rows for q in [−Q, Q]. Required.',
+    min: 1,
+    max: 1000,
+  },
+  t: { type: 'string', arg: 'T0', help: 'Time at which to quote, in [0, T].', def: '0' },
+  json: { type: 'boolean', help: 'Print {"quotes":[{"q","bid","ask"}]} instead of a table.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export const TRAIN_OPTIONS = {
+  config: { type: 'string', short: 'c', arg: 'FILE', help: 'Training config (YAML). Required.' },
+  'run-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Where checkpoints go.',
+    def: '<data dir>/training/<name>-<seed>',
+  },
+  resume: { type: 'boolean', help: "Continue from the run directory's newest checkpoint." },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory.',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  steps: {
+    type: 'string',
+    arg: 'N',
+    help: 'Override budget.totalSteps (also when resuming).',
+    min: 1,
+    max: 1_000_000_000,
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress bar or log lines.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export const EVAL_OPTIONS = {
+  checkpoint: {
+    type: 'string',
+    multiple: true,
+    arg: 'DIR',
+    help: 'A checkpoint or run directory; repeat to compare agents. Required.',
+  },
+  episodes: {
+    type: 'string',
+    arg: 'N',
+    help: 'Held-out evaluation paths.',
+    def: 100,
+    min: 2,
+    max: 1_000_000,
+  },
+  'tune-episodes': {
+    type: 'string',
+    arg: 'N',
+    help: 'Training paths to tune the baselines on (0: no tuning).',
+    def: 20,
+    min: 0,
+    max: 1_000_000,
+  },
+  gammas: {
+    type: 'string',
+    arg: 'LIST',
+    help: 'Comma-separated γ grid for tuning AS and GLFT.',
+    def: 'built in',
+  },
+  'first-path': {
+    type: 'string',
+    arg: 'N',
+    help: 'First path index of the evaluation seed.',
+    def: 1000,
+    min: 0,
+    max: 1_000_000_000,
+  },
+  pick: { type: 'string', arg: 'latest|best', help: 'Which checkpoint of a run directory.', def: 'latest' },
+  resamples: {
+    type: 'string',
+    arg: 'B',
+    help: 'Bootstrap resamples for the 95% CIs.',
+    def: 2000,
+    min: 100,
+    max: 1_000_000,
+  },
+  json: { type: 'string', arg: 'OUT', help: 'Also write the full evaluation as JSON to OUT.' },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress bars or log lines.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export const BENCH_OPTIONS = {
+  json: { type: 'string', arg: 'OUT', help: 'Also write the JSON to OUT.' },
+  only: {
+    type: 'string',
+    arg: 'LIST',
+    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui.',
+    def: 'all',
+  },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export const SERVE_OPTIONS = {
+  port: {
+    type: 'string',
+    short: 'p',
+    arg: 'N',
+    help: 'TCP port (0: any free port).',
+    def: 5317,
+    min: 0,
+    max: 65535,
+  },
+  host: { type: 'string', arg: 'H', help: 'Address to bind.', def: '127.0.0.1' },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory.',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  static: { type: 'string', arg: 'DIR', help: 'Built renderer to serve.', def: 'out/renderer' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export interface CommandSpec {
+  /** The usage line after `quotebench <name>`. */
+  usage: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+}
+
+export const COMMANDS = {
+  backtest: {
+    usage: '--config FILE [--json OUT] [--seed N] [--paths N] [--quiet]',
+    summary: "Run every strategy in a YAML config over the scenario's paths; print the results table.",
+    options: BACKTEST_OPTIONS,
+  },
+  quotes: {
+    usage:
+      '--model glft|as --method exact|asymptotic --sigma S --A A --k K --gamma G --T T --Q Q [--t T0] [--json]',
+    summary: 'Optimal bid/ask distances from the mid for each inventory q in [-Q, Q].',
+    options: QUOTES_OPTIONS,
+  },
+  train: {
+    usage: '--config FILE [--run-dir DIR] [--resume] [--data-dir DIR] [--steps N] [--quiet]',
+    summary:
+      'Train an RL agent (SAC or PPO, see resources/configs/sac-default.yaml); checkpoints in the run dir.',
+    options: TRAIN_OPTIONS,
+  },
+  eval: {
+    usage:
+      '--checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N] [--gammas LIST] [--first-path N] [--pick latest|best] [--resamples B] [--quiet]',
+    summary:
+      'Evaluate trained agents against tuned AS, GLFT and fixed spread on held-out paths (95% CIs, paired tests).',
+    options: EVAL_OPTIONS,
+  },
+  bench: {
+    usage: '[--json OUT] [--only LIST]',
+    summary: 'Run the performance benchmarks and print JSON.',
+    options: BENCH_OPTIONS,
+  },
+  serve: {
+    usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',
+    summary: 'The web shell: serves the app and its API on http://127.0.0.1:5317 with an access token.',
+    options: SERVE_OPTIONS,
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** `quotebench --help`: every command with its usage line and summary. */
+export function renderUsage(): string {
+  const lines = [
+    'quotebench — market-making research workstation (CLI)',
+    '',
+    'Usage: quotebench <command> [options]',
+    '       quotebench <command> --help     options of a command',
+    '       quotebench --version',
+    '',
+    'Commands:',
+  ];
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name} ${c.usage}`, `      ${c.summary}`);
+  }
+  lines.push('  help', '      Show this message.', '');
+  lines.push('Exit codes: 0 done, 1 failed, 2 invalid usage or input (nothing written),');
+  lines.push('            130/143 stopped by SIGINT/SIGTERM.', '');
+  return lines.join('\n');
+}
+
+/** The left column of an option in the help: "-c, --config FILE". */
+export function optionLabel(name: string, o: OptionSpec): string {
+  const flag = `--${name}${o.arg !== undefined ? ` ${o.arg}` : ''}`;
+  return o.short !== undefined ? `-${o.short}, ${flag}` : `    ${flag}`;
+}
+
+/** The right column: the help line, the integer range and the default. */
+export function optionText(o: OptionSpec): string {
+  let s = o.help ?? '';
+  if (o.min !== undefined && o.max !== undefined) s += ` Integer ${o.min}–${o.max}.`;
+  if (o.def !== undefined) s += ` Default: ${String(o.def)}.`;
+  return s;
+}
+
+/** `quotebench <command> --help`. */
+export function renderCommandHelp(name: CommandName): string {
+  const c: CommandSpec = COMMANDS[name];
+  const entries = Object.entries(c.options).map(([n, o]) => [optionLabel(n, o), optionText(o)] as const);
+  const width = Math.max(...entries.map(([l]) => l.length));
+  return [
+    `Usage: quotebench ${name} ${c.usage}`,
+    '',
+    c.summary,
+    '',
+    'Options:',
+    ...entries.map(([l, t]) => `  ${l.padEnd(width)}  ${t}`),
+    '',
+  ].join('\n');
+}
