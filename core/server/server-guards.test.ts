@@ -138,6 +138,18 @@ describe('server guards', () => {
     expect(uncaught).toEqual([]);
   });
 
+  it('reports an event that cannot be sent and keeps the socket', async () => {
+    const c = await WsTestClient.open(`ws://${host}/ws?token=${TOKEN}`);
+    c.ws.send(JSON.stringify({ kind: 'sub', topics: ['job.progress'] }));
+    await c.call(1, 'app.info', {}); // messages are handled in order: the subscription is in place
+    service.bus.emit('job.progress', { bad: 1n } as never); // BigInt: JSON.stringify throws
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/event handler failed: TypeError/);
+    expect(await c.call(2, 'app.info', {})).toMatchObject({ ok: true });
+    c.close();
+    logged.length = 0;
+  });
+
   it('turns a throwing API handler into an internal error and keeps the socket', async () => {
     const spy = vi.spyOn(service, 'dispatch').mockRejectedValueOnce(new Error('handler exploded'));
     const c = await WsTestClient.open(`ws://${host}/ws?token=${TOKEN}`);

@@ -79,6 +79,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     opts.staticHandler ?? ((req, res, target) => serveStatic(staticRoot, req, res, target));
   const report = makeReporter(opts.log ?? ((line) => process.stderr.write(`${line}\n`)), token);
   let port = 0;
+  /** A listener whose exception is reported instead of thrown into the emitter. */
+  const guard =
+    <A extends unknown[]>(where: string, fn: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+      } catch (e) {
+        report(where, e);
+      }
+    };
 
   const http = createServer();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_MESSAGE_BYTES });
@@ -180,10 +190,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (subs.has(topic)) return;
       subs.set(
         topic,
-        service.bus.subscribe(topic, (payload) => {
-          if (DROPPABLE.has(topic) && ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
-          send({ kind: 'event', topic, payload });
-        }),
+        service.bus.subscribe(
+          topic,
+          guard('event', (payload: unknown) => {
+            if (DROPPABLE.has(topic) && ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
+            send({ kind: 'event', topic, payload });
+          }),
+        ),
       );
     };
     const onMessage = (data: RawData, isBinary: boolean): void => {
@@ -269,11 +282,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         internal(e, undefined);
       }
     });
-    ws.on('close', () => {
-      for (const off of subs.values()) off();
-      subs.clear();
-      service.releaseClient(clientId);
-    });
+    ws.on(
+      'close',
+      guard('close', () => {
+        for (const off of subs.values()) off();
+        subs.clear();
+        service.releaseClient(clientId);
+      }),
+    );
     ws.on('error', () => ws.terminate());
   }
 
