@@ -440,6 +440,21 @@ export class Ppo implements Policy {
 
   /** PPO-clip epochs over a rollout whose advantages were computed (see the module header). */
   update(buf: RolloutBuffer): PpoUpdateResult {
+    const steps = this.updateSteps(buf);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+    }
+  }
+
+  /**
+   * `update` one minibatch at a time: the generator yields after every minibatch step and returns the
+   * result at the end, so a caller can give the event loop a turn (and see a cancellation) between
+   * minibatches. Abandoning it part-way leaves the networks and Adam partly updated (and the update
+   * and iteration counters as they were): restore a getWeights snapshot taken before (setWeights).
+   * Driven to the end, it is exactly `update`.
+   */
+  *updateSteps(buf: RolloutBuffer): Generator<void, PpoUpdateResult, void> {
     this.assertLive();
     const c = this.config;
     const { obsDim: D, actionDim: A } = c;
@@ -495,6 +510,8 @@ export class Ppo implements Policy {
           for (let b = 0; b < B; b++) this.mbAdv[b] = (this.mbAdv[b]! - mean) * inv;
         }
         const applied = this.minibatchStep(B);
+        this.typedStale = true;
+        this.logStdStale = true;
         evaluated++;
         for (let k = 0; k < 5; k++) sums[k] = sums[k]! + this.mbStats[k]!;
         if (!applied) {
@@ -502,6 +519,7 @@ export class Ppo implements Policy {
           break;
         }
         steps++;
+        yield;
       }
     }
     this.updates += steps;

@@ -30,12 +30,13 @@
  * before this state was saved abandons the running episodes and the partial rollout (logged).
  */
 import type { Policy } from '../agent';
-import { Ppo, type PpoWeights } from '../ppo/ppo';
+import { Ppo, type PpoUpdateResult, type PpoWeights } from '../ppo/ppo';
 import { RolloutBuffer } from '../ppo/rollout';
 import { CheckpointError, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
 import { agentSeed, trainingSeed, type TrainConfig } from './config';
 import { makeEnvs, type TrainEnv } from './env-factory';
 import {
+  ABORTED,
   allFinite,
   BaseTrainer,
   EpisodeLog,
@@ -158,7 +159,7 @@ export class PpoTrainer extends BaseTrainer {
         typeof steps === 'number' &&
         Number.isInteger(steps) &&
         steps >= 0 &&
-        steps < this.cfg.ppo.nSteps
+        steps <= this.cfg.ppo.nSteps
       ))
         throw new CheckpointError(c.info.dir, 'the partial rollout is malformed');
       for (const k of parts) {
@@ -212,81 +213,112 @@ export class PpoTrainer extends BaseTrainer {
     this.startSchedule();
     const fail = (why: string): Promise<TrainResult> => this.fail(ctx, why);
 
-    if (this.step >= total) return this.finish(ctx, 'finished');
-    if (!this.live) {
+    if (!this.live && this.step < total) {
       for (let e = 0; e < N; e++) raw[e] = this.resetEnv(e);
       this.observe(raw, obs);
       this.live = true;
     }
 
-    while (this.step < total) {
-      // A resumed run first completes the rollout its checkpoint was taken in.
-      while (rollout.stepCount < p.nSteps && this.step < total) {
-        const stop = await this.tick(ctx);
-        if (stop) return this.stop(ctx, stop);
-        agent.sample(obs, act, logp, val);
-        if (!allFinite(act) || !allFinite(val))
-          return fail(`the policy's output is non-finite at step ${this.step} (update ${this.updates})`);
-        for (let e = 0; e < N; e++) {
-          const te = this.envs[e]!;
-          const r = te.env.step(act.subarray(e * ACTION_DIM, e * ACTION_DIM + ACTION_DIM));
-          this.episodeLogs[e]!.push(act, e * ACTION_DIM);
-          if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + e + 1}`);
-          if (!allFinite(r.observation))
-            return fail(`the observation is non-finite at step ${this.step + e + 1}`);
-          let reward = r.reward * scale;
-          epReturn[e] = epReturn[e]! + r.reward;
-          ctx.metrics.addInventory(r.info.inventory);
-          if (r.truncated && !r.terminated) {
-            this.normalizeInto(r.observation, finalN);
-            agent.value(finalN, vFinal);
-            reward += gamma * vFinal[0]!;
+    for (;;) {
+      if (!this.turnPending) {
+        if (this.step >= total) break;
+        // A resumed run first completes the rollout its checkpoint was taken in.
+        while (rollout.stepCount < p.nSteps && this.step < total) {
+          const stop = await this.tick(ctx);
+          if (stop) return this.stop(ctx, stop);
+          agent.sample(obs, act, logp, val);
+          if (!allFinite(act) || !allFinite(val))
+            return fail(`the policy's output is non-finite at step ${this.step} (update ${this.updates})`);
+          for (let e = 0; e < N; e++) {
+            const te = this.envs[e]!;
+            const r = te.env.step(act.subarray(e * ACTION_DIM, e * ACTION_DIM + ACTION_DIM));
+            this.episodeLogs[e]!.push(act, e * ACTION_DIM);
+            if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + e + 1}`);
+            if (!allFinite(r.observation))
+              return fail(`the observation is non-finite at step ${this.step + e + 1}`);
+            let reward = r.reward * scale;
+            epReturn[e] = epReturn[e]! + r.reward;
+            ctx.metrics.addInventory(r.info.inventory);
+            if (r.truncated && !r.terminated) {
+              this.normalizeInto(r.observation, finalN);
+              agent.value(finalN, vFinal);
+              reward += gamma * vFinal[0]!;
+            }
+            rew[e] = reward;
+            if (r.terminated || r.truncated) {
+              done[e] = 1;
+              this.episodes++;
+              ctx.metrics.addEpisode(epReturn[e]!, r.info.pnl);
+              epReturn[e] = 0;
+              raw[e] = this.resetEnv(e);
+            } else {
+              done[e] = 0;
+              raw[e] = r.observation;
+            }
           }
-          rew[e] = reward;
-          if (r.terminated || r.truncated) {
-            done[e] = 1;
-            this.episodes++;
-            ctx.metrics.addEpisode(epReturn[e]!, r.info.pnl);
-            epReturn[e] = 0;
-            raw[e] = this.resetEnv(e);
-          } else {
-            done[e] = 0;
-            raw[e] = r.observation;
-          }
+          rollout.add(obs, act, logp, val, rew, done);
+          this.step += N;
+          this.observe(raw, obs);
+          this.emitMetrics(ctx);
         }
-        rollout.add(obs, act, logp, val, rew, done);
-        this.step += N;
-        this.observe(raw, obs);
-        this.emitMetrics(ctx);
+        this.turnPending = true;
       }
 
-      agent.value(obs, lastVal);
-      rollout.computeGae(lastVal, gamma, agent.config.gaeLambda);
-      const u = agent.update(rollout);
-      rollout.clear();
-      this.updates += u.minibatches;
-      const bad = lossProblem(
-        {
-          'policy loss': u.policyLoss,
-          'value loss': u.valueLoss,
+      // The rest of the turn: the update (cancellable between minibatches), then the periodic work.
+      if (rollout.stepCount > 0) {
+        agent.value(obs, lastVal);
+        rollout.computeGae(lastVal, gamma, agent.config.gaeLambda);
+        const u = await this.cancellableUpdate(ctx, rollout);
+        if (u === ABORTED) return this.stop(ctx, 'abort');
+        rollout.clear();
+        this.updates += u.minibatches;
+        const bad = lossProblem(
+          {
+            'policy loss': u.policyLoss,
+            'value loss': u.valueLoss,
+            entropy: u.entropy,
+            'approx KL': u.approxKl,
+          },
+          bound,
+        );
+        if (bad !== undefined) return fail(`${bad} at update ${this.updates}`);
+        ctx.metrics.addLosses({
+          actorLoss: u.policyLoss,
+          criticLoss: u.valueLoss,
           entropy: u.entropy,
-          'approx KL': u.approxKl,
-        },
-        bound,
-      );
-      if (bad !== undefined) return fail(`${bad} at update ${this.updates}`);
-      ctx.metrics.addLosses({
-        actorLoss: u.policyLoss,
-        criticLoss: u.valueLoss,
-        entropy: u.entropy,
-        approxKl: u.approxKl,
-        clipFraction: u.clipFraction,
-      });
+          approxKl: u.approxKl,
+          clipFraction: u.clipFraction,
+        });
+      }
 
       const ended = await this.periodicWork(ctx);
       if (ended !== undefined) return ended;
+      this.turnPending = false;
     }
     return this.finish(ctx, 'finished');
+  }
+
+  /**
+   * Ppo.update one minibatch at a time, yielding to the event loop (and checking the signal) between
+   * minibatches. On an abort the agent goes back to its state from before the update (a snapshot,
+   * restored exactly), so the stop's checkpoint holds the collected rollout and the weights it is to
+   * be learned from: the resumed run redoes this update as if it had never stopped.
+   */
+  private async cancellableUpdate(
+    ctx: RunContext,
+    rollout: RolloutBuffer,
+  ): Promise<PpoUpdateResult | typeof ABORTED> {
+    const agent = this.ppo();
+    const before = ctx.opts.signal ? await agent.getWeights({ optimizer: true }) : undefined;
+    const steps = agent.updateSteps(rollout);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+      if (before !== undefined && (await this.yieldAndCheck(ctx))) {
+        await agent.setWeights(before);
+        return ABORTED;
+      }
+    }
   }
 
   /** Reset env e onto its next path; returns the raw first observation. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadTf } from '../tf/backend';
-import { latestCheckpoint } from './checkpoint';
+import { latestCheckpoint, readCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
 import { everyCallClock, resumePpoConfig, resumeSacConfig } from './resume.fixture';
 import { createTrainer } from './trainer';
@@ -42,23 +42,34 @@ function final(runDir: string, r: TrainResult): Final {
   return { result: { ...rest, checkpoint: lastCheckpoint?.id }, manifest, files };
 }
 
+interface Stop {
+  checkpoint?: number;
+  step?: number;
+  reads?: number;
+}
+
 interface Session {
   result: TrainResult;
   metrics: Sample[];
 }
 
-async function session(
-  cfg: TrainConfig,
-  runDir: string,
-  resume: boolean,
-  stopWhen?: { checkpoint?: number; step?: number },
-): Promise<Session> {
+async function session(cfg: TrainConfig, runDir: string, resume: boolean, stopWhen?: Stop): Promise<Session> {
   const t = await createTrainer(cfg, { runDir, quiet: true, resume, clock: everyCallClock() });
   const ac = new AbortController();
+  // `reads`: a signal that reads as aborted from its N-th look on — a stop at a deterministic point
+  // anywhere the trainer checks (a step, between burst updates or PPO minibatches, in an evaluation).
+  let reads = 0;
+  const limit = stopWhen?.reads ?? Number.POSITIVE_INFINITY;
+  const counted = {
+    get aborted(): boolean {
+      return ++reads >= limit;
+    },
+  };
+  const signal = stopWhen?.reads !== undefined ? (counted as unknown as AbortSignal) : ac.signal;
   const metrics: Sample[] = [];
   try {
     const result = await t.run({
-      signal: ac.signal,
+      signal,
       onMetrics: (m) => {
         metrics.push(strip(m));
         if (stopWhen?.step !== undefined && m.step >= stopWhen.step) ac.abort();
@@ -87,7 +98,7 @@ afterEach(() => {
 const cases: {
   algo: 'sac' | 'ppo';
   cfg: () => TrainConfig;
-  stops: { checkpoint?: number; step?: number }[];
+  stops: Stop[];
 }[] = [
   // SAC: episodes end at 50, 100, …; checkpoint 100 is at an episode boundary, 125 mid-episode.
   { algo: 'sac', cfg: resumeSacConfig, stops: [{ checkpoint: 100 }, { checkpoint: 125 }] },
@@ -119,6 +130,41 @@ describe('resume equals never stopping', () => {
         );
       }
     }, 120_000);
+
+  /** Where a stop fell, from its checkpoint's trainer state. */
+  function position(runDir: string): string {
+    const ck = latestCheckpoint(runDir)!;
+    const t = readCheckpoint(ck.dir, undefined, { replay: false }).trainer;
+    const sched = t.schedule as { nextEvalAt: number | null };
+    if (t.turnPending !== true) return 'step';
+    if (typeof t.pendingUpdates === 'number' && t.pendingUpdates > 0) return 'burst';
+    if (t.rollout !== undefined) return 'update';
+    if (sched.nextEvalAt !== null && sched.nextEvalAt <= ck.step) return 'eval';
+    return 'other';
+  }
+
+  for (const { algo, cfg, reads, want } of [
+    // SAC (bursts of 2 updates): a read per step, one per burst, one per evaluation step.
+    { algo: 'sac', cfg: resumeSacConfig, reads: [120, 121, 122, 123, 180], want: ['burst', 'eval', 'step'] },
+    // PPO (4 minibatches per update): a read per vector step, per minibatch, per evaluation step.
+    { algo: 'ppo', cfg: resumePpoConfig, reads: [27, 28, 29, 30, 120], want: ['eval', 'step', 'update'] },
+  ] as const)
+    it(`${algo}: a stop anywhere the signal is checked (${want.join(', ')}) resumes bit-identical`, async () => {
+      const c = cfg();
+      const whole = await session(c, path.join(dir, 'whole'), false);
+      const wantFinal = final(path.join(dir, 'whole'), whole.result);
+      const seen = new Set<string>();
+      for (const n of reads) {
+        const runDir = path.join(dir, `reads-${n}`);
+        const a = await session(c, runDir, false, { reads: n });
+        expect(a.result).toMatchObject({ status: 'stopped', stoppedBy: 'request' });
+        const where = position(runDir);
+        seen.add(where);
+        const b = await session(c, runDir, true);
+        expect(final(runDir, b.result), `${algo} stopped (${where}) at ${a.result.step}`).toEqual(wantFinal);
+      }
+      expect([...seen].sort()).toEqual(expect.arrayContaining([...want]));
+    }, 180_000);
 
   for (const { algo, cfg, k } of [
     { algo: 'sac', cfg: resumeSacConfig, k: 125 },

@@ -87,6 +87,8 @@ export class SacTrainer extends BaseTrainer {
   private raw: Float64Array = new Float64Array(0);
   /** Uniform random actions before this step. */
   private randomUntil: number;
+  /** Updates of the current burst still to do (a stop can fall between them). */
+  private pendingUpdates = 0;
   /** No updates before this step. */
   private updatesFrom: number;
 
@@ -125,6 +127,9 @@ export class SacTrainer extends BaseTrainer {
     this.nextPath = m.nextPath[0]!;
     const savedFrom = checkpoint.trainer.updatesFrom;
     if (typeof savedFrom === 'number') this.updatesFrom = Math.max(this.updatesFrom, savedFrom);
+    const pending = checkpoint.trainer.pendingUpdates;
+    if (typeof pending === 'number' && Number.isInteger(pending) && pending >= 0)
+      this.pendingUpdates = pending;
     this.restoreEpisode(checkpoint);
     if (checkpoint.replay) {
       const { meta, arrays } = checkpoint.replay;
@@ -149,6 +154,7 @@ export class SacTrainer extends BaseTrainer {
       }
     } else {
       this.buffer = fresh();
+      this.pendingUpdates = 0; // nothing to sample from until the buffer is refilled
       this.updatesFrom = Math.max(this.updatesFrom, this.step + Math.max(1, c.warmupSteps));
       this.log(
         `the checkpoint has no replay contents (${m.replay?.omitted ?? 'not saved'}); ` +
@@ -203,60 +209,65 @@ export class SacTrainer extends BaseTrainer {
     this.startSchedule();
     const fail = (why: string): Promise<TrainResult> => this.fail(ctx, why);
 
-    if (this.step >= total) return this.finish(ctx, 'finished');
-    if (!this.episodeLive) this.startEpisode(obsN);
-    while (this.step < total) {
-      const stop = await this.tick(ctx);
-      if (stop) return this.stop(ctx, stop);
+    if (!this.episodeLive && this.step < total) this.startEpisode(obsN);
+    for (;;) {
+      if (!this.turnPending) {
+        if (this.step >= total) break;
+        const stop = await this.tick(ctx);
+        if (stop) return this.stop(ctx, stop);
 
-      if (this.step < this.randomUntil) agent.randomAction(act);
-      else {
-        agent.act(obsN, false, act);
-        if (!allFinite(act))
-          return fail(`the policy's action is non-finite at step ${this.step} (update ${this.updates})`);
-      }
-      const r = env.step(act);
-      this.episode.push(act);
-      if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + 1}`);
-      if (!allFinite(r.observation)) return fail(`the observation is non-finite at step ${this.step + 1}`);
-      this.normalizer?.update(r.observation);
-      this.normalizeInto(r.observation, nextN);
-      buffer.add(obsN, act, r.reward * scale, nextN, r.terminated);
-      this.epReturn += r.reward;
-      ctx.metrics.addInventory(r.info.inventory);
-      this.step++;
-      if (r.terminated || r.truncated) {
-        this.episodes++;
-        ctx.metrics.addEpisode(this.epReturn, r.info.pnl);
-        this.startEpisode(obsN);
-      } else {
-        obsN.set(nextN);
-        this.raw = r.observation;
-        this.refObs = r.observation;
-      }
-
-      if (this.step >= this.updatesFrom && this.step % c.updateEvery === 0) {
-        for (let k = 0; k < burst; k++) {
-          if (k > 0) await this.maybeYield(ctx);
-          buffer.sample(batch);
-          const u = agent.update(batch);
-          this.updates++;
-          const bad = lossProblem(
-            { 'critic loss': u.criticLoss, 'actor loss': u.actorLoss, alpha: u.alpha, entropy: u.entropy },
-            bound,
-          );
-          if (bad !== undefined) return fail(`${bad} at update ${this.updates}`);
-          ctx.metrics.addLosses({
-            actorLoss: u.actorLoss,
-            criticLoss: u.criticLoss,
-            alpha: u.alpha,
-            entropy: u.entropy,
-          });
+        if (this.step < this.randomUntil) agent.randomAction(act);
+        else {
+          agent.act(obsN, false, act);
+          if (!allFinite(act))
+            return fail(`the policy's action is non-finite at step ${this.step} (update ${this.updates})`);
         }
+        const r = env.step(act);
+        this.episode.push(act);
+        if (!Number.isFinite(r.reward)) return fail(`reward is ${r.reward} at step ${this.step + 1}`);
+        if (!allFinite(r.observation)) return fail(`the observation is non-finite at step ${this.step + 1}`);
+        this.normalizer?.update(r.observation);
+        this.normalizeInto(r.observation, nextN);
+        buffer.add(obsN, act, r.reward * scale, nextN, r.terminated);
+        this.epReturn += r.reward;
+        ctx.metrics.addInventory(r.info.inventory);
+        this.step++;
+        if (r.terminated || r.truncated) {
+          this.episodes++;
+          ctx.metrics.addEpisode(this.epReturn, r.info.pnl);
+          this.startEpisode(obsN);
+        } else {
+          obsN.set(nextN);
+          this.raw = r.observation;
+          this.refObs = r.observation;
+        }
+        if (this.step >= this.updatesFrom && this.step % c.updateEvery === 0) this.pendingUpdates = burst;
+        this.turnPending = true;
+      }
+
+      // The rest of the turn: the burst's updates (a stop between them keeps the remainder owed).
+      for (let k = 0; this.pendingUpdates > 0; k++) {
+        if (k > 0 && (await this.yieldAndCheck(ctx))) return this.stop(ctx, 'abort');
+        buffer.sample(batch);
+        const u = agent.update(batch);
+        this.updates++;
+        this.pendingUpdates--;
+        const bad = lossProblem(
+          { 'critic loss': u.criticLoss, 'actor loss': u.actorLoss, alpha: u.alpha, entropy: u.entropy },
+          bound,
+        );
+        if (bad !== undefined) return fail(`${bad} at update ${this.updates}`);
+        ctx.metrics.addLosses({
+          actorLoss: u.actorLoss,
+          criticLoss: u.criticLoss,
+          alpha: u.alpha,
+          entropy: u.entropy,
+        });
       }
 
       const ended = await this.periodicWork(ctx);
       if (ended !== undefined) return ended;
+      this.turnPending = false;
     }
     return this.finish(ctx, 'finished');
   }
@@ -284,6 +295,7 @@ export class SacTrainer extends BaseTrainer {
         ...this.baseTrainerState(),
         updatesFrom: this.updatesFrom,
         bufferCapacity: buffer.capacity,
+        pendingUpdates: this.pendingUpdates,
         ...(this.episodeLive
           ? { episode: episodeState(this.episode, this.epReturn, this.raw), obs: this.obsN.slice() }
           : {}),

@@ -19,8 +19,16 @@
  *   quantity, its value, the update (or step) and the last good checkpoint, which stays on disk: no
  *   checkpoint is written after a failure.
  * - Cooperation: `opts.gate` is awaited before every env step (SAC) / vector step (PPO) and the
- *   trainer yields to the event loop at least every 50 ms, so a worker can pause or stop it; an
- *   aborted signal or an exceeded `budget.maxMinutes` writes a final checkpoint and returns 'stopped'.
+ *   trainer yields to the event loop at least every 50 ms — also between the updates of a SAC burst,
+ *   between PPO minibatches and inside evaluations, where it also checks the signal — so a worker can
+ *   pause or stop it within a second; an aborted signal or an exceeded `budget.maxMinutes` (checked at
+ *   step boundaries: the wall clock decides only when to stop, never what is learned) writes a final
+ *   checkpoint and returns 'stopped'.
+ * - A loop turn is: the env step(s) (SAC: one step; PPO: the rollout), then the updates, then the
+ *   periodic evaluation/checkpoint. A stop inside the second half (`turnPending`) checkpoints what the
+ *   turn still owes — SAC's remaining burst updates, PPO's collected rollout with the weights from
+ *   before its interrupted update, an evaluation that was due — and a resumed run completes the turn
+ *   first, so resuming stays the same as never stopping.
  * - Evaluation: `budget.evalEpisodes` paths (evaluationSeed(cfg), 0 …) with the deterministic policy
  *   on a separate env; the AS baseline runs on the same paths through the same env and reward
  *   (env-factory.ts BaselineDriver: its quotes become unit actions, clipped to the env's offset box;
@@ -352,6 +360,9 @@ export interface RunContext {
 
 export type StopCause = 'abort' | 'time';
 
+/** An evaluation (or update) cut short by the signal. */
+export const ABORTED: unique symbol = Symbol('aborted');
+
 /** The evaluation/checkpoint schedule saved in a checkpoint's trainer state (null: never). */
 interface ScheduleState {
   evalEvery: number;
@@ -385,6 +396,8 @@ export abstract class BaseTrainer implements TrainerHandle {
   protected evalReturn: number | undefined;
   protected evalBaselineReturn: number | undefined;
   protected lastEvalStep = -1;
+  /** The env steps of the current loop turn are done; its updates / periodic work are not. */
+  protected turnPending = false;
   protected lastCheckpoint: CheckpointInfo | undefined;
   /** Most recent raw training observation (the reference of the quote curves). */
   protected refObs: Float64Array | null = null;
@@ -531,6 +544,12 @@ export abstract class BaseTrainer implements TrainerHandle {
     }
   }
 
+  /** maybeYield, then whether the signal asks to stop (used inside updates and evaluations). */
+  protected async yieldAndCheck(ctx: RunContext): Promise<boolean> {
+    await this.maybeYield(ctx);
+    return ctx.opts.signal?.aborted === true;
+  }
+
   protected emitMetrics(ctx: RunContext, force = false): void {
     ctx.metrics.maybeEmit(
       {
@@ -587,7 +606,7 @@ export abstract class BaseTrainer implements TrainerHandle {
    * Evaluate the deterministic policy (and, once, the AS baseline) on the evaluation paths. Returns a
    * failure reason when the policy produced a non-finite action.
    */
-  protected async evaluate(ctx: RunContext): Promise<string | undefined> {
+  protected async evaluate(ctx: RunContext): Promise<string | typeof ABORTED | undefined> {
     const E = this.cfg.budget.evalEpisodes;
     if (E === 0) return undefined;
     const te = this.evalEnvironment();
@@ -607,7 +626,7 @@ export abstract class BaseTrainer implements TrainerHandle {
         total += r.reward;
         if (r.terminated || r.truncated) break;
         obs = r.observation;
-        await this.maybeYield(ctx);
+        if (await this.yieldAndCheck(ctx)) return ABORTED;
       }
     }
     if (this.baselineCache === undefined) {
@@ -621,7 +640,7 @@ export abstract class BaseTrainer implements TrainerHandle {
           const r = te.env.step(a);
           base += r.reward;
           if (r.terminated || r.truncated) break;
-          await this.maybeYield(ctx);
+          if (await this.yieldAndCheck(ctx)) return ABORTED;
         }
       }
       this.baselineCache = base / E;
@@ -702,7 +721,7 @@ export abstract class BaseTrainer implements TrainerHandle {
       nextEvalAt: fin(this.nextEvalAt),
       nextCheckpointAt: fin(this.nextCheckpointAt),
     };
-    return { schedule, lastEvalStep: this.lastEvalStep };
+    return { schedule, lastEvalStep: this.lastEvalStep, turnPending: this.turnPending };
   }
 
   /**
@@ -711,8 +730,14 @@ export abstract class BaseTrainer implements TrainerHandle {
    */
   protected async periodicWork(ctx: RunContext): Promise<TrainResult | undefined> {
     if (this.step >= this.nextEvalAt) {
+      const due = this.nextEvalAt;
       this.nextEvalAt = this.nextMultiple(this.cfg.budget.evalEvery);
       const bad = await this.evaluate(ctx);
+      if (bad === ABORTED) {
+        // Still owed: the resumed run evaluates here before its next step (turnPending).
+        this.nextEvalAt = due;
+        return this.stop(ctx, 'abort');
+      }
       if (bad !== undefined) return this.fail(ctx, bad);
     }
     if (this.step >= this.nextCheckpointAt) {
@@ -765,6 +790,7 @@ export abstract class BaseTrainer implements TrainerHandle {
     if (sched.success) this.restoredSchedule = sched.data;
     const lastEval = c.trainer.lastEvalStep;
     if (typeof lastEval === 'number' && Number.isInteger(lastEval)) this.lastEvalStep = lastEval;
+    this.turnPending = c.trainer.turnPending === true;
     if (this.normalizer) {
       if (m.normalizer === null)
         throw new CheckpointError(c.info.dir, 'has no observation normalizer, but the config normalizes');
@@ -794,6 +820,8 @@ export abstract class BaseTrainer implements TrainerHandle {
     if (status !== 'failed') {
       if (status === 'finished' && this.lastEvalStep !== this.step) {
         const bad = await this.evaluate(ctx);
+        // An abort during the final evaluation: stop; the resumed run evaluates and finishes.
+        if (bad === ABORTED) return this.stop(ctx, 'abort');
         if (bad !== undefined) return this.finish(ctx, 'failed', `${bad}; ${this.keptCheckpoint()}`);
       }
       const stop: CheckpointStop | undefined =
