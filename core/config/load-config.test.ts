@@ -175,7 +175,7 @@ describe('parseConfigTextAsync (YAML work in a worker thread)', () => {
   const pool = new ParsePool({ timeoutMs: 1000 });
   afterAll(() => pool.close());
   const asyncIssues = async (text: string): Promise<ConfigError> => {
-    const e: unknown = await parseConfigTextAsync(text, 'cfg.yaml', backtestConfigSchema, { pool }).then(
+    const e: unknown = await parseConfigTextAsync(text, 'cfg.yaml', 'backtest', { pool }).then(
       () => new Error('expected a ConfigError'),
       (err: unknown) => err,
     );
@@ -184,7 +184,7 @@ describe('parseConfigTextAsync (YAML work in a worker thread)', () => {
   };
 
   it('gives the same results and messages as the in-thread parser', async () => {
-    expect(await parseConfigTextAsync(good, 'cfg.yaml', backtestConfigSchema, { pool })).toEqual(
+    expect(await parseConfigTextAsync(good, 'cfg.yaml', 'backtest', { pool })).toEqual(
       parseConfigText(good, 'cfg.yaml', backtestConfigSchema),
     );
     for (const text of [
@@ -202,7 +202,7 @@ describe('parseConfigTextAsync (YAML work in a worker thread)', () => {
     // Invalid compact mappings: not caught by the pre-scan, seconds of parser time at this size.
     const slow = await asyncIssues('a: '.repeat(200_000));
     expect(slow.message).toBe('cfg.yaml: (root): parsing took longer than 1 s: the document is too complex');
-    expect(await parseConfigTextAsync(good, 'cfg.yaml', backtestConfigSchema, { pool })).toMatchObject({
+    expect(await parseConfigTextAsync(good, 'cfg.yaml', 'backtest', { pool })).toMatchObject({
       seed: 1,
     });
   });
@@ -210,7 +210,7 @@ describe('parseConfigTextAsync (YAML work in a worker thread)', () => {
   it('fails cleanly when the worker cannot start', async () => {
     const broken = new ParsePool({ entry: new URL('./no-such-worker.ts', import.meta.url) });
     try {
-      const e = await parseConfigTextAsync(good, 'cfg.yaml', backtestConfigSchema, { pool: broken }).catch(
+      const e = await parseConfigTextAsync(good, 'cfg.yaml', 'backtest', { pool: broken }).catch(
         (err: unknown) => err,
       );
       expect(e).toBeInstanceOf(ConfigError);

@@ -7,22 +7,20 @@
  *
  * Hostile documents: parsing is bounded (size, nesting depth, alias expansion: parse-yaml.ts) and every
  * failure, including the YAML library's own exceptions, is a ConfigError. Services parse with
- * parseConfigTextAsync, which does the YAML work in a worker thread with a timeout (parse-pool.ts).
+ * parseConfigTextAsync, which parses and checks the schema (named: schemas.ts) in a worker thread with
+ * a timeout (parse-pool.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { sharedParsePool, type ParsePool } from './parse-pool';
-import {
-  DEFAULT_PARSE_LIMITS,
-  locateAll,
-  parseYaml,
-  type KeyPath,
-  type ParseLimits,
-  type Position,
-} from './parse-yaml';
+import { DEFAULT_PARSE_LIMITS, parseYaml, type ParseLimits } from './parse-yaml';
+import type { ConfigOf, ConfigSchemaName } from './schemas';
+import { validateParsed } from './validate';
 
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-yaml';
 export { setParseWorkerEntry } from './parse-pool';
+export { formatPath } from './validate';
+export type { ConfigSchemaName } from './schemas';
 
 export interface ConfigIssue {
   /** Dotted key path, e.g. "scenario.intensity.k" or "strategies[1].gamma". */
@@ -48,15 +46,6 @@ export function formatIssue(file: string, i: ConfigIssue): string {
   return `${where}: ${i.path === '' ? '(root)' : i.path}: ${i.message}`;
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out;
-}
-
 /** Options of the config parsers: limits (default DEFAULT_PARSE_LIMITS) and, async only, the pool. */
 export interface ConfigParseOptions {
   limits?: Partial<ParseLimits>;
@@ -76,65 +65,27 @@ export function parseConfigText<S extends z.ZodType>(
 ): z.output<S> {
   const r = parseYaml(text, limitsOf(opts));
   if (!r.ok) throw new ConfigError(file, r.issues);
-  const result = schema.safeParse(r.parsed.data);
-  if (result.success) return result.data as z.output<S>;
-  const found = schemaIssues(result.error);
-  throw issuesError(file, found, locateAll(r.parsed, found));
+  const v = validateParsed(r.parsed, schema);
+  if (!v.ok) throw new ConfigError(file, v.issues);
+  return v.data;
 }
 
 /**
- * Parse config text with the YAML work in a worker thread (parse-pool.ts), so no document can stall
- * the caller's event loop; the schema check runs here on the plain data. Same results and messages as
- * parseConfigText, plus a ConfigError when the worker takes too long on a document.
+ * Parse and check config text against the named schema (schemas.ts) in a worker thread
+ * (parse-pool.ts), so that no document can stall the caller's event loop: neither the YAML work nor
+ * the schema check of a large document runs here. Same results and messages as parseConfigText,
+ * plus a ConfigError when the worker takes too long on a document.
  */
-export async function parseConfigTextAsync<S extends z.ZodType>(
+export async function parseConfigTextAsync<N extends ConfigSchemaName>(
   text: string,
   file: string,
-  schema: S,
+  schema: N,
   opts: ConfigParseOptions = {},
-): Promise<z.output<S>> {
-  const limits = limitsOf(opts);
+): Promise<ConfigOf<N>> {
   const pool = opts.pool ?? sharedParsePool();
-  const reply = await pool.run({ op: 'parse', text, limits });
+  const reply = await pool.run({ text, limits: limitsOf(opts), schema });
   if (!reply.ok) throw new ConfigError(file, reply.issues);
-  if (!('data' in reply))
-    throw new ConfigError(file, [{ path: '', message: 'the config parser answered out of turn' }]);
-  const result = schema.safeParse(reply.data);
-  if (result.success) return result.data as z.output<S>;
-  const found = schemaIssues(result.error);
-  const located = await pool.run({ op: 'locate', text, limits, targets: found });
-  const positions = located.ok && 'positions' in located ? located.positions : found.map(() => ({}));
-  throw issuesError(file, found, positions);
-}
-
-/** At most this many schema problems are reported (and located) per document. */
-const MAX_SCHEMA_ISSUES = 20;
-
-interface SchemaIssue {
-  path: KeyPath;
-  /** Locate the key itself (an unknown key) rather than its value. */
-  key: boolean;
-  message: string;
-}
-
-function schemaIssues(error: z.ZodError): SchemaIssue[] {
-  const out: SchemaIssue[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: [...path, key], key: true, message: 'unknown key' });
-    } else out.push({ path, key: false, message: issue.message });
-  }
-  if (out.length <= MAX_SCHEMA_ISSUES) return out;
-  const more = out.length - MAX_SCHEMA_ISSUES;
-  return [...out.slice(0, MAX_SCHEMA_ISSUES), { path: [], key: false, message: `and ${more} more problems` }];
-}
-
-function issuesError(file: string, found: SchemaIssue[], positions: readonly Position[]): ConfigError {
-  return new ConfigError(
-    file,
-    found.map((f, i) => ({ path: formatPath(f.path), message: f.message, ...positions[i] })),
-  );
+  return reply.data as ConfigOf<N>;
 }
 
 function limitsOf(opts: ConfigParseOptions): ParseLimits {

@@ -1,6 +1,6 @@
 /**
- * One lazily started worker thread that parses config YAML (parse-worker.ts) so that no document, however
- * hostile, occupies the service thread's event loop. Requests run one at a time in arrival order; each
+ * One lazily started worker thread that parses and schema-checks config YAML (parse-worker.ts) so that
+ * no document, however hostile or large, occupies the service thread's event loop. Requests run one at a time in arrival order; each
  * may take at most `timeoutMs` of the worker's time (measured from when it starts, plus a start-up
  * allowance the first time), after which the worker is terminated and the request fails with an issue
  * ("took longer than …"); the next request gets a fresh worker. A crash or out-of-memory of the worker
@@ -14,8 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../jobs/worker-url';
 import type { ParseReply, ParseRequest } from './parse-protocol';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type ParseJob = DistributiveOmit<ParseRequest, 'id'>;
+export type ParseJob = Omit<ParseRequest, 'id'>;
 
 export interface ParsePoolOptions {
   entry?: URL;

@@ -95,6 +95,25 @@ describe('hostile configs over the API', () => {
     expect(r.maxGapMs).toBeLessThan(2000);
   });
 
+  it('checks the schema of a large document off the event loop too, reporting at most 20 problems', async () => {
+    // ~1 MB of valid YAML with 14,000 bad strategies: parsing + schema check ≈ 1.5 s of work.
+    let text = good;
+    while (text.length < 990_000) text += '  - { type: avellaneda-stoikov, gamma: [0.1, 0.2], bogus: 1 }\n';
+    const r = await whileOthersCall('backtest.start', { yaml: text });
+    console.log(
+      `990 KB with 14,000 schema errors: answered in ${r.tookMs.toFixed(0)} ms; ` +
+        `other client: ${r.answers} answers, max gap ${r.maxGapMs.toFixed(1)} ms`,
+    );
+    expect(r.result).toMatchObject({ ok: false, error: { code: 'bad_config', path: 'strategies[1].bogus' } });
+    if (!r.result.ok) {
+      const lines = r.result.error.message.split('\n');
+      expect(lines).toHaveLength(21);
+      expect(lines[0]).toBe('config.yaml:14:52: strategies[1].bogus: unknown key');
+      expect(lines[20]).toMatch(/^config\.yaml: \(root\): and \d+ more problems$/);
+    }
+    expect(r.maxGapMs).toBeLessThan(2000);
+  });
+
   it('answers billion laughs and other hostile documents with bad_config on every config method', async () => {
     for (const method of ['backtest.start', 'replay.start', 'train.start'] as const) {
       const laughs = await svc.dispatch(method, { yaml: billionLaughs() }, { clientId: 'a' });

@@ -1,18 +1,26 @@
 /**
- * Worker-thread entry that parses config YAML off the service thread (see parse-pool.ts). Stateless:
- * each request carries its text; a `locate` request parses again (it only follows a schema failure).
- * It never throws: parseYaml turns every failure into issues, and anything else is reported as one.
+ * Worker-thread entry that parses and schema-checks config YAML off the service thread (see
+ * parse-pool.ts). Stateless: each request carries its text and names its schema. It never throws:
+ * parseYaml and validateParsed turn every failure into issues, and anything else is reported as one.
  */
 import { parentPort } from 'node:worker_threads';
 import type { ParseReply, ParseRequest } from './parse-protocol';
-import { locateAll, parseYaml } from './parse-yaml';
+import { parseYaml } from './parse-yaml';
+import { CONFIG_SCHEMAS } from './schemas';
+import { validateParsed } from './validate';
 
 function handle(req: ParseRequest): ParseReply {
   const r = parseYaml(req.text, req.limits);
   if (!r.ok) return { id: req.id, ok: false, issues: r.issues };
-  if (req.op === 'parse') return { id: req.id, ok: true, data: r.parsed.data };
-  return { id: req.id, ok: true, positions: locateAll(r.parsed, req.targets) };
+  const v = validateParsed(r.parsed, CONFIG_SCHEMAS[req.schema]);
+  return v.ok ? { id: req.id, ok: true, data: v.data } : { id: req.id, ok: false, issues: v.issues };
 }
+
+const fail = (id: number, e: unknown): ParseReply => ({
+  id,
+  ok: false,
+  issues: [{ path: '', message: `cannot parse the document: ${e instanceof Error ? e.message : String(e)}` }],
+});
 
 const port = parentPort;
 if (port) {
@@ -21,21 +29,13 @@ if (port) {
     try {
       reply = handle(req);
     } catch (e) {
-      reply = {
-        id: req.id,
-        ok: false,
-        issues: [{ path: '', message: `cannot parse the document: ${String(e)}` }],
-      };
+      reply = fail(req.id, e);
     }
     try {
       port.postMessage(reply);
     } catch (e) {
       // The data could not be cloned (should not happen for YAML's JSON-like output).
-      port.postMessage({
-        id: req.id,
-        ok: false,
-        issues: [{ path: '', message: `cannot parse the document: ${(e as Error).message}` }],
-      } satisfies ParseReply);
+      port.postMessage(fail(req.id, e));
     }
   });
 }

@@ -142,7 +142,7 @@ export class AppService {
             'give a preset or the yaml of a book-mode config',
             'preset',
           );
-        const cfg = await parseConfigTextAsync(text, input.preset ?? 'yaml', backtestConfigSchema);
+        const cfg = await parseConfigTextAsync(text, input.preset ?? 'yaml', 'backtest');
         if (cfg.scenario.mode !== 'book') {
           throw new ApiException(
             'invalid_input',
@@ -290,7 +290,7 @@ export class AppService {
  * the event loop); errors name the key (and line for YAML).
  */
 async function parseBacktest(config: unknown, yaml: string | undefined): Promise<BacktestConfig> {
-  if (yaml !== undefined) return parseConfigTextAsync(yaml, 'config.yaml', backtestConfigSchema);
+  if (yaml !== undefined) return parseConfigTextAsync(yaml, 'config.yaml', 'backtest');
   const parsed = backtestConfigSchema.safeParse(config);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -125,7 +125,7 @@ export class TrainingService {
     if (text === undefined)
       throw new ApiException('invalid_input', 'give a preset or the yaml of a training config', 'preset');
     // YAML work in the config worker: no document can stall the event loop.
-    const cfg = await parseConfigTextAsync(text, file, trainConfigSchema);
+    const cfg = await parseConfigTextAsync(text, file, 'train');
     checkTrainLimits(cfg); // LimitError (limit_exceeded) before anything is written
     this.requireCapacity();
     const id = randomUUID();
