@@ -88,6 +88,21 @@ export async function parseConfigTextAsync<N extends ConfigSchemaName>(
   return reply.data as ConfigOf<N>;
 }
 
+/**
+ * Check a config object (e.g. from a JSON API message) against the named schema in the parse worker,
+ * so that a large object is not validated on the caller's event loop. The issues carry key paths
+ * (no positions); at most 20 are reported.
+ */
+export async function checkConfigDataAsync<N extends ConfigSchemaName>(
+  data: unknown,
+  schema: N,
+  opts: Pick<ConfigParseOptions, 'pool'> = {},
+): Promise<{ ok: true; data: ConfigOf<N> } | { ok: false; issues: ConfigIssue[] }> {
+  const pool = opts.pool ?? sharedParsePool();
+  const reply = await pool.run({ data, schema });
+  return reply.ok ? { ok: true, data: reply.data as ConfigOf<N> } : { ok: false, issues: reply.issues };
+}
+
 function limitsOf(opts: ConfigParseOptions): ParseLimits {
   return { ...DEFAULT_PARSE_LIMITS, ...opts.limits };
 }

@@ -14,7 +14,8 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../jobs/worker-url';
 import type { ParseReply, ParseRequest } from './parse-protocol';
 
-export type ParseJob = Omit<ParseRequest, 'id'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type ParseJob = DistributiveOmit<ParseRequest, 'id'>;
 
 export interface ParsePoolOptions {
   entry?: URL;
@@ -74,7 +75,12 @@ export class ParsePool {
     this.current = { p, id, timer: null };
     this.armTimer();
     w.ref();
-    w.postMessage({ ...p.job, id } satisfies ParseRequest);
+    try {
+      w.postMessage({ ...p.job, id } satisfies ParseRequest);
+    } catch (e) {
+      // Data that cannot be cloned (or is nested too deeply for it): the worker never saw it.
+      this.finish(`cannot hand the config to the parser: ${(e as Error).message}`);
+    }
   }
 
   private armTimer(): void {

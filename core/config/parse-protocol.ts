@@ -6,12 +6,10 @@
 import type { ParseIssue, ParseLimits } from './parse-yaml';
 import type { ConfigSchemaName } from './schemas';
 
-export interface ParseRequest {
-  id: number;
-  text: string;
-  limits: ParseLimits;
-  schema: ConfigSchemaName;
-}
+/** YAML text to parse and check, or data (a config object from JSON) to check only. */
+export type ParseRequest =
+  | { id: number; schema: ConfigSchemaName; text: string; limits: ParseLimits }
+  | { id: number; schema: ConfigSchemaName; data: unknown };
 
 export type ParseReply =
   { id: number; ok: true; data: unknown } | { id: number; ok: false; issues: ParseIssue[] };

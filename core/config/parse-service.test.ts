@@ -114,6 +114,28 @@ describe('hostile configs over the API', () => {
     expect(r.maxGapMs).toBeLessThan(2000);
   });
 
+  it('checks a config object (JSON) in the worker too: large or deeply nested objects are bad_config', async () => {
+    const strategies = Array.from({ length: 14_000 }, () => ({
+      type: 'avellaneda-stoikov',
+      gamma: 0.1,
+      bogus: 1,
+    }));
+    const r = await whileOthersCall('backtest.start', { config: { strategies } });
+    console.log(
+      `config object with 14,000 bad strategies: answered in ${r.tookMs.toFixed(0)} ms; ` +
+        `other client: ${r.answers} answers, max gap ${r.maxGapMs.toFixed(1)} ms`,
+    );
+    expect(r.result).toMatchObject({
+      ok: false,
+      error: { code: 'bad_config', path: expect.stringMatching(/^config\./) as unknown },
+    });
+    expect(r.maxGapMs).toBeLessThan(2000);
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const nested = await svc.dispatch('backtest.start', { config: { name: deep } }, { clientId: 'a' });
+    expect(nested).toMatchObject({ ok: false, error: { code: 'bad_config' } });
+  });
+
   it('answers billion laughs and other hostile documents with bad_config on every config method', async () => {
     for (const method of ['backtest.start', 'replay.start', 'train.start'] as const) {
       const laughs = await svc.dispatch(method, { yaml: billionLaughs() }, { clientId: 'a' });

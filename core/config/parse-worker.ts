@@ -7,9 +7,13 @@ import { parentPort } from 'node:worker_threads';
 import type { ParseReply, ParseRequest } from './parse-protocol';
 import { parseYaml } from './parse-yaml';
 import { CONFIG_SCHEMAS } from './schemas';
-import { validateParsed } from './validate';
+import { validateData, validateParsed } from './validate';
 
 function handle(req: ParseRequest): ParseReply {
+  if ('data' in req) {
+    const v = validateData(req.data, CONFIG_SCHEMAS[req.schema]);
+    return v.ok ? { id: req.id, ok: true, data: v.data } : { id: req.id, ok: false, issues: v.issues };
+  }
   const r = parseYaml(req.text, req.limits);
   if (!r.ok) return { id: req.id, ok: false, issues: r.issues };
   const v = validateParsed(r.parsed, CONFIG_SCHEMAS[req.schema]);

@@ -37,6 +37,19 @@ export function validateParsed<S extends z.ZodType>(parsed: ParsedYaml, schema: 
   return { ok: false, issues };
 }
 
+/** Check data that did not come from YAML (a config object): issues carry key paths, no positions. */
+export function validateData<S extends z.ZodType>(data: unknown, schema: S): Validated<z.output<S>> {
+  const result = schema.safeParse(data);
+  if (result.success) return { ok: true, data: result.data as z.output<S> };
+  const all = schemaIssues(result.error);
+  const issues: ParseIssue[] = all
+    .slice(0, MAX_SCHEMA_ISSUES)
+    .map((f) => ({ path: formatPath(f.path), message: f.message }));
+  const more = all.length - issues.length;
+  if (more > 0) issues.push({ path: '', message: `and ${more} more problems` });
+  return { ok: false, issues };
+}
+
 interface SchemaIssue {
   path: KeyPath;
   /** Locate the key itself (an unknown key) rather than its value. */

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { ApiException, type AppInfo, type JobInfo } from '../api/contract';
 import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
 import { DEFAULT_MAX_JOBS_PER_CLIENT, LimitError, checkBacktestLimits } from '../backtest/limits';
-import { ConfigError, formatPath, parseConfigTextAsync } from '../config/load-config';
+import { ConfigError, checkConfigDataAsync, parseConfigTextAsync } from '../config/load-config';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
-import { backtestConfigSchema, type BacktestConfig } from '../sim/backtest-config';
+import type { BacktestConfig } from '../sim/backtest-config';
 import { toBookScenario } from '../sim/scenario';
 import { buildQuoter } from '../strategy/factory';
 import { expandGrid } from '../strategy/specs';
@@ -286,15 +286,15 @@ export class AppService {
 }
 
 /**
- * A backtest config from an object or YAML text (parsed in the config worker: no document can stall
- * the event loop); errors name the key (and line for YAML).
+ * A backtest config from an object or YAML text (parsed and checked in the config worker: no document
+ * can stall the event loop); errors name the key (and line for YAML).
  */
 async function parseBacktest(config: unknown, yaml: string | undefined): Promise<BacktestConfig> {
   if (yaml !== undefined) return parseConfigTextAsync(yaml, 'config.yaml', 'backtest');
-  const parsed = backtestConfigSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue ? formatPath(issue.path) : '';
+  const checked = await checkConfigDataAsync(config, 'backtest');
+  if (checked.ok) return checked.data;
+  const issue = checked.issues[0];
+  const path = issue?.path ?? '';
   throw new ConfigError('config', [
     { path: path === '' ? 'config' : `config.${path}`, message: issue?.message ?? 'invalid' },
   ]);
