@@ -69,4 +69,19 @@ describe('evaluateAgainstBaselines', () => {
       report,
     );
   });
+
+  it("stops inside a path when its stop flag is raised (the worker polls the service's flag)", () => {
+    const quoter = buildQuoter({ type: 'fixed-spread', halfSpread: 0.7 }, cfg.scenario);
+    const agent = { quoter, checkpoint: 'step-000000900', step: 900 };
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    let polls = 0;
+    const shouldStop = (): boolean => {
+      if (++polls === 3) Atomics.store(flag, 0, 1);
+      return Atomics.load(flag, 0) === 1;
+    };
+    expect(() =>
+      evaluateAgainstBaselines(cfg, { runId: 'r1', episodes: 50 }, agent, { resamples: 200, shouldStop }),
+    ).toThrow(/cancelled/);
+    expect(polls).toBe(3);
+  });
 });

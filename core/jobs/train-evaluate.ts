@@ -26,6 +26,8 @@ export type CheckpointQuoterLoader = (
 export interface EvaluateCheckpointOptions {
   /** Bootstrap resamples (default 2000). */
   resamples?: number;
+  /** Polled inside the paths (evaluate.ts): true cancels with an AbortError. */
+  shouldStop?: () => boolean;
 }
 
 /** Evaluate `agent` (the checkpoint's policy) against the run's baselines; the API's report shape. */
@@ -45,6 +47,7 @@ export function evaluateAgainstBaselines(
     ...(cfg.env.horizon !== undefined ? { horizon: cfg.env.horizon } : {}),
     metrics: { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) },
     ...(opts.resamples !== undefined ? { resamples: opts.resamples } : {}),
+    ...(opts.shouldStop !== undefined ? { shouldStop: opts.shouldStop } : {}),
   });
   return toReport(
     req.runId,

@@ -40,6 +40,12 @@ export interface EvaluateRequest {
   /** Checkpoint id under `<runDir>/checkpoints`; the newest when absent. */
   checkpoint?: string;
   episodes: number;
+  /**
+   * Cancellation flag (an Int32Array's buffer; element 0 set to 1 by the service): the evaluation polls
+   * it inside its paths (core/rl/eval/evaluate.ts shouldStop), since a synchronous evaluation does not
+   * see messages. The service also terminates the worker if it has not answered soon after.
+   */
+  stopFlag?: SharedArrayBuffer;
 }
 
 export type TrainWorkerRequest =

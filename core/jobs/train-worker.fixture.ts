@@ -8,13 +8,17 @@
  *
  * Scripted failures by config name: "fake-nan" → status 'failed' at step ≥ 200 (after a checkpoint);
  * "fake-crash" → the thread exits with code 3 at step ≥ 200; "fake-throw" → createTrainer throws.
+ * `train.evaluate` answers 'unavailable', except for "fake-eval-block": an evaluation that blocks
+ * the thread for 60 s and ignores its stop flag (the service must terminate the worker to cancel it).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { listCheckpoints, writeCheckpoint, type CheckpointStop } from '../rl/train/checkpoint';
 import { trainConfigSchema, type TrainConfig } from '../rl/train/config';
 import { timeBudgetReason } from '../rl/train/run-label';
 import type { CheckpointInfo, QuoteCurve, Trainer, TrainResult, TrainRunOptions } from '../rl/train/types';
-import { hostTrainWorker, type TrainerOpenOptions } from './train-worker-host';
+import { hostTrainWorker, UnavailableError, type TrainerOpenOptions } from './train-worker-host';
 
 export const FAKE_STEPS_PER_TICK = 20;
 
@@ -143,6 +147,23 @@ class FakeTrainer implements Trainer {
 
 hostTrainWorker(port, {
   parseConfig: (config) => trainConfigSchema.parse(config),
+  evaluate: (cfg, req) => {
+    if (cfg.name !== 'fake-eval-block')
+      return Promise.reject(
+        new UnavailableError('evaluation against baselines is not available in this build'),
+      );
+    // Synchronous work that never looks at a signal or flag; a heartbeat file shows it is running.
+    const beat = path.join(req.runDir, 'eval-heartbeat');
+    const end = performance.now() + 60_000;
+    let next = 0;
+    for (let n = 0; performance.now() < end;) {
+      if (performance.now() >= next) {
+        fs.writeFileSync(beat, String(n++));
+        next = performance.now() + 20;
+      }
+    }
+    return Promise.reject(new Error('the blocking fake evaluation was not cancelled'));
+  },
   createTrainer: (cfg: TrainConfig, opts: TrainerOpenOptions) => {
     if (cfg.name === 'fake-throw') return Promise.reject(new Error('cannot build the networks'));
     return Promise.resolve(new FakeTrainer(cfg, opts.runDir, opts.resume === true));

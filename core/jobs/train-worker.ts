@@ -39,7 +39,10 @@ hostTrainWorker<TrainConfig>(port, {
   evaluate: async (cfg, req) => {
     const agent = await loadCheckpointQuoter(cfg, req.runDir, req.checkpoint);
     try {
-      return evaluateAgainstBaselines(cfg, req, agent);
+      const flag = req.stopFlag ? new Int32Array(req.stopFlag) : undefined;
+      return evaluateAgainstBaselines(cfg, req, agent, {
+        ...(flag ? { shouldStop: () => Atomics.load(flag, 0) === 1 } : {}),
+      });
     } finally {
       agent.dispose?.();
     }

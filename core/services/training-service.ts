@@ -85,6 +85,8 @@ const CURVE_POINTS = 21;
 export class TrainingService {
   private readonly active = new Map<string, ActiveRun>();
   private readonly curveLoads = new Map<string, Promise<TrainQuoteCurves>>();
+  /** Running `train.evaluate` calls (close() cancels them). */
+  private readonly evaluations = new Set<AbortController>();
   private readonly entry: URL;
   private readonly maxActive: number;
   private readonly persistEveryMs: number;
@@ -191,6 +193,7 @@ export class TrainingService {
   /** Stop every run (final checkpoints), wait for them (bounded), terminate the workers. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const c of this.evaluations) c.abort();
     const runs = [...this.active.values()];
     for (const run of runs) {
       run.stopReason = 'stopped because the app was closed';
@@ -288,7 +291,16 @@ export class TrainingService {
     return load;
   }
 
-  async evaluate(id: string, checkpoint: string | undefined, episodes: number): Promise<TrainEvalReport> {
+  /**
+   * Evaluate a checkpoint in a short-lived worker. `signal` (and close()) cancel it within about a
+   * second: see evaluateTrainingRun.
+   */
+  async evaluate(
+    id: string,
+    checkpoint: string | undefined,
+    episodes: number,
+    signal?: AbortSignal,
+  ): Promise<TrainEvalReport> {
     const row = this.requireRow(id);
     const cps = this.checkpoints(id);
     const cp = checkpoint === undefined ? cps[cps.length - 1] : cps.find((c) => c.id === checkpoint);
@@ -297,13 +309,24 @@ export class TrainingService {
         ? new ApiException('conflict', `training run ${id} has no checkpoint to evaluate yet`, 'id')
         : new ApiException('not_found', `training run ${id} has no checkpoint ${checkpoint}`, 'checkpoint');
     }
-    return evaluateTrainingRun({
-      run: row,
-      config: this.storedConfig(id),
-      checkpoint: cp,
-      episodes,
-      withIdleWorker: (fn) => this.withIdleWorker(fn),
-    });
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    if (signal?.aborted === true) controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.evaluations.add(controller);
+    try {
+      return await evaluateTrainingRun({
+        run: row,
+        config: this.storedConfig(id),
+        checkpoint: cp,
+        episodes,
+        withIdleWorker: (fn) => this.withIdleWorker(fn),
+        signal: controller.signal,
+      });
+    } finally {
+      this.evaluations.delete(controller);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -544,7 +567,15 @@ export async function evaluateTrainingRun(ctx: {
   checkpoint: TrainingCheckpointRow;
   episodes: number;
   withIdleWorker: <T>(fn: (client: TrainWorkerClient) => Promise<T>) => Promise<T>;
+  /**
+   * Cancels the evaluation at once: the call rejects with 'conflict', the worker's shared stop flag is
+   * raised (the evaluation polls it inside its paths, core/rl/eval/evaluate.ts shouldStop) and the
+   * short-lived worker is terminated (withIdleWorker closes it when the call settles), the safety net
+   * for work that does not poll.
+   */
+  signal?: AbortSignal;
 }): Promise<TrainEvalReport> {
+  const stopFlag = new SharedArrayBuffer(4);
   const req: Omit<EvaluateRequest, 'reqId'> = {
     type: 'evaluate',
     runId: ctx.run.id,
@@ -552,8 +583,30 @@ export async function evaluateTrainingRun(ctx: {
     runDir: ctx.run.runDir,
     checkpoint: ctx.checkpoint.id,
     episodes: ctx.episodes,
+    stopFlag,
   };
-  return ctx.withIdleWorker((client) => client.request<TrainEvalReport>(req, 30 * 60_000));
+  const signal = ctx.signal;
+  const cancelled = (): ApiException =>
+    new ApiException('conflict', `the evaluation of training run ${ctx.run.id} was cancelled`);
+  if (signal?.aborted === true) throw cancelled();
+  return ctx.withIdleWorker(async (client) => {
+    let rejectCancel: ((e: unknown) => void) | undefined;
+    const onAbort = (): void => {
+      Atomics.store(new Int32Array(stopFlag), 0, 1);
+      rejectCancel?.(cancelled());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([
+        client.request<TrainEvalReport>(req, 30 * 60_000),
+        new Promise<never>((_, reject) => {
+          rejectCancel = reject;
+        }),
+      ]);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  });
 }
 
 /** Inventories for the quote curves: 21 points over ±2·inventoryScale (at least ±1 lot). */
