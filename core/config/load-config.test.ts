@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { backtestConfigSchema } from '../sim/backtest-config';
 import { billionLaughs, nestedBrackets } from './hostile-yaml.fixture';
-import { ConfigError, parseConfigText, parseConfigTextAsync } from './load-config';
+import { closeSharedParsePool, ConfigError, parseConfigText, parseConfigTextAsync } from './load-config';
 import { ParsePool } from './parse-pool';
 import { scanFlowNesting } from './parse-yaml';
 
@@ -218,5 +218,14 @@ describe('parseConfigTextAsync (YAML work in a worker thread)', () => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+describe('the shared parse pool', () => {
+  it('parses after being closed (a new worker starts)', async () => {
+    expect(await parseConfigTextAsync(good, 'cfg.yaml', 'backtest')).toMatchObject({ seed: 1 });
+    await closeSharedParsePool();
+    expect(await parseConfigTextAsync(good, 'cfg.yaml', 'backtest')).toMatchObject({ seed: 1 });
+    await closeSharedParsePool();
   });
 });

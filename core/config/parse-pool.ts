@@ -159,3 +159,10 @@ export function sharedParsePool(): ParsePool {
   shared ??= new ParsePool();
   return shared;
 }
+
+/** Terminate the process-wide pool's worker (shutdown); a later parse starts a new one. */
+export async function closeSharedParsePool(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.close();
+}
