@@ -5,8 +5,10 @@
  * read so its start-up overlaps parsing), which keeps this thread free to answer SIGINT/SIGTERM: the
  * first signal sets the worker's stop flag (polled inside every path), prints "cancelled" and exits
  * 130/143 without writing --json; a second signal, or a worker that has not stopped 3 s later, exits at
- * once. Errors are thrown to main.ts, which prints one line and picks the exit code.
+ * once. The config's work and memory are checked against its limits before the run (LimitError).
+ * Errors are thrown to main.ts, which prints one line and picks the exit code.
  */
+import { checkBacktestLimits } from '../backtest/limits';
 import { loadConfigFile } from '../config/load-config';
 import type { WorkerMessage, WorkerRequest } from '../jobs/protocol';
 import { startWorker } from '../jobs/worker-url';
@@ -38,6 +40,7 @@ export async function backtestCommand(args: string[]): Promise<number> {
     const cfg = loadConfigFile(values.config, backtestConfigSchema);
     if (seed !== undefined) cfg.seed = seed;
     if (paths !== undefined) cfg.paths = paths;
+    checkBacktestLimits(cfg, { keepPaths: 0 }); // LimitError (exit 2) before any work
     if (values.json) checkWritable(values.json);
 
     const stop = handleStopSignals({ name: NAME, stopping: 'cancelling', graceMs: 3000 });

@@ -166,6 +166,17 @@ strategies:
     expect(existsSync(join(dir, 'e.json'))).toBe(false);
   });
 
+  it('a config over its limits is refused before the run: one line naming the limit, exit 2', async () => {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, small.replace('paths: 2', 'paths: 2\nlimits: { maxTotalSteps: 100 }'));
+    const out = join(dir, 'big.json');
+    const r = await run(['backtest', '--config', big, '--json', out, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^quotebench backtest: .*exceeds limits\.maxTotalSteps = 100/);
+    oneLine(r.err);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a config error is its message (file:line:col), exit 2', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, small.replace('  dt: 0.01', '  dtt: 0.01'));
