@@ -13,7 +13,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadTf } from '../tf/backend';
 import { latestCheckpoint, readCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
-import { everyCallClock, resumePpoConfig, resumeSacConfig } from './resume.fixture';
+import { everyCallClock, resumeBookConfig, resumePpoConfig, resumeSacConfig } from './resume.fixture';
 import { createTrainer } from './trainer';
 import type { TrainMetrics, TrainResult } from './types';
 
@@ -96,7 +96,7 @@ afterEach(() => {
 });
 
 const cases: {
-  algo: 'sac' | 'ppo';
+  algo: string;
   cfg: () => TrainConfig;
   stops: Stop[];
 }[] = [
@@ -104,6 +104,8 @@ const cases: {
   { algo: 'sac', cfg: resumeSacConfig, stops: [{ checkpoint: 100 }, { checkpoint: 125 }] },
   // PPO: checkpoint 100 is at the envs' episode boundary, 150 mid-episode; step 170 is mid-rollout.
   { algo: 'ppo', cfg: resumePpoConfig, stops: [{ checkpoint: 100 }, { checkpoint: 150 }, { step: 170 }] },
+  // PPO on the book simulator (stateful features): a stop mid-episode and mid-rollout.
+  { algo: 'ppo-book', cfg: resumeBookConfig, stops: [{ checkpoint: 40 }, { step: 66 }] },
 ];
 
 describe('resume equals never stopping', () => {

@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { TrainConfig } from './config';
+import { parseTrainConfig, type TrainConfig } from './config';
 import { tinyTrainConfig } from './tiny-config.fixture';
 import { createTrainer } from './trainer';
 
@@ -38,6 +38,33 @@ ppo: { hidden: [8, 8], nEnvs: 2, nSteps: 25, epochs: 2, minibatchSize: 25 }
 budget: { totalSteps: 300, checkpointEvery: 50, evalEvery: 100, evalEpisodes: 1, keepCheckpoints: 100 }
 `,
   });
+}
+
+/** PPO on the book simulator (stateful book features): the episode replay must hold there too. */
+export function resumeBookConfig(): TrainConfig {
+  return parseTrainConfig(
+    `name: resume-book
+algo: ppo
+seed: 5
+scenario:
+  mode: book
+  horizon: 20
+  warmup: 5
+  tickSize: 0.01
+  s0: 100
+  price: { sigma: 0.01 }
+  decisionInterval: 0.5
+env:
+  minOffset: 0.005
+  maxOffset: 0.1
+  inventoryScale: 10
+features: { kind: book, levels: 3, volHorizons: [5, 20] }
+baseline: { k: 100, A: 0.5 }
+ppo: { hidden: [8], nEnvs: 2, nSteps: 10, epochs: 1, minibatchSize: 20 }
+budget: { totalSteps: 160, checkpointEvery: 40, evalEvery: 80, evalEpisodes: 1, keepCheckpoints: 100 }
+`,
+    'resume-book.yaml',
+  );
 }
 
 /** A metrics clock that lets every sample through (so the sample sequence is deterministic). */
