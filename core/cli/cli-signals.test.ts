@@ -13,10 +13,11 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/quotebench.mjs');
 
-/** Long enough that it is still running when the signal comes (a million paths). */
+/** Long enough that it is still running when the signal comes (a million paths; limits raised). */
 const long = `name: long
 seed: 1
 paths: 1000000
+limits: { maxRunBars: 1e9 }
 scenario:
   mode: intensity
   horizon: 1
