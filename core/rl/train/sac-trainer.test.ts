@@ -217,6 +217,28 @@ describe('SacTrainer', () => {
     expect(metrics.at(-1)?.step).toBe(60); // the final sample is emitted on failure too
   });
 
+  it('resumes a checkpoint from before the running episode was saved, starting the next path', async () => {
+    const cfg = tiny('', 'totalSteps: 160, checkpointEvery: 75, evalEvery: 0, evalEpisodes: 0');
+    const ac = new AbortController();
+    const t = await createTrainer(cfg, { runDir: dir, quiet: true });
+    await t.run({ signal: ac.signal, onCheckpoint: (c) => c.step === 75 && ac.abort() });
+    t.dispose();
+    // Make it an older checkpoint: no episode, observation, schedule or turn state.
+    const mf = path.join(dir, 'checkpoints', 'step-000000075', 'manifest.json');
+    const m = JSON.parse(fs.readFileSync(mf, 'utf8')) as { trainer: Record<string, unknown> };
+    for (const k of ['episode', 'obs', 'schedule', 'lastEvalStep', 'turnPending', 'pendingUpdates'])
+      delete m.trainer[k];
+    fs.writeFileSync(mf, JSON.stringify(m));
+    const logs: string[] = [];
+    const t2 = await createTrainer(cfg, { runDir: dir, quiet: true, resume: true });
+    const r = await t2.run({ onLog: (l) => logs.push(l) });
+    t2.dispose();
+    expect(r).toMatchObject({ status: 'finished', step: 160 });
+    expect(
+      logs.some((l) => /step-000000075 holds no running episode: starting the next path \(2\)/.test(l)),
+    ).toBe(true);
+  });
+
   it('resumes without replay contents by refilling the buffer first', async () => {
     const cfg = tiny('', 'totalSteps: 200, checkpointEvery: 100, evalEvery: 0, evalEpisodes: 0');
     const ac = new AbortController();
