@@ -177,6 +177,23 @@ strategies:
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a "billion laughs" YAML is a config error: one line, exit 2 (was a ReferenceError stack)', async () => {
+    const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    const names = 'abcdefghi';
+    for (let i = 1; i < names.length; i++)
+      lines.push(
+        `${names[i]}: &${names[i]} [${Array(9)
+          .fill(`*${names[i - 1]}`)
+          .join(', ')}]`,
+      );
+    const bomb = join(dir, 'laughs.yaml');
+    writeFileSync(bomb, lines.join('\n') + '\n');
+    const r = await run(['backtest', '--config', bomb, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^quotebench backtest: .*laughs\.yaml:\d+:\d+: /);
+    oneLine(r.err);
+  });
+
   it('a config error is its message (file:line:col), exit 2', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, small.replace('  dt: 0.01', '  dtt: 0.01'));
