@@ -42,6 +42,17 @@ describe('quotebench --help and --version', () => {
     });
   }
 
+  it('help prints the usage on stdout (exit 0); no command prints it on stderr (exit 2)', async () => {
+    const h = await run(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^quotebench — /);
+    for (const name of Object.keys(COMMANDS)) expect(h.out).toContain(`  ${name} `);
+    const none = await run([]);
+    expect(none.code).toBe(2);
+    expect(none.out).toBe('');
+    expect(none.err).toBe(h.out);
+  });
+
   it('--version and -V print the version of package.json', async () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {

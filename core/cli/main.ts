@@ -88,7 +88,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(renderCommandHelp(topic));
       return 0;
     }
-    process.stdout.write(USAGE);
+    // Without a command it is a usage error: the usage goes to stderr, exit 2.
+    (name === undefined ? process.stderr : process.stdout).write(USAGE);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
