@@ -139,6 +139,8 @@ export interface ReplayState {
   speed: number;
   t: number;
   horizon: number;
+  /** Set when the session stopped on an error (e.g. a non-finite price): what went wrong. */
+  error?: string;
 }
 
 /** One level of the ladder: price (decimal) and size (lots); our resting size at that price. */

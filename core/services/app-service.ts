@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { ApiException, type AppInfo, type JobInfo } from '../api/contract';
 import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
 import { DEFAULT_MAX_JOBS_PER_CLIENT, LimitError, checkBacktestLimits } from '../backtest/limits';
-import { ConfigError, checkConfigDataAsync, parseConfigTextAsync } from '../config/load-config';
+import {
+  ConfigError,
+  checkConfigDataAsync,
+  closeSharedParsePool,
+  parseConfigTextAsync,
+} from '../config/load-config';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import type { BacktestConfig } from '../sim/backtest-config';
 import { toBookScenario } from '../sim/scenario';
@@ -87,6 +92,7 @@ export class AppService {
     await this.training.close();
     await Promise.allSettled([...this.pending]);
     await this.jobs.close();
+    await closeSharedParsePool();
     this.store.close();
   }
 

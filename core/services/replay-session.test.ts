@@ -63,6 +63,9 @@ describe('ReplaySession (bounded)', () => {
     expect(errors[0]?.name).toBe('NonFiniteError');
     expect(s.state().status).toBe('stopped');
     expect(states.at(-1)?.status).toBe('stopped');
+    // The state says why, so the view can show it (the session carries it from then on).
+    expect(states.at(-1)?.error).toMatch(/cash/);
+    expect(s.state().error).toBe(errors[0]?.message);
     s.dispose();
   });
 });

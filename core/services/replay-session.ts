@@ -52,6 +52,8 @@ export class ReplaySession {
   private readonly depth;
   private readonly now: () => number;
   private status: ReplayStatus = 'paused';
+  /** Why the session stopped, when an error stopped it (carried in every later state). */
+  private error: string | undefined;
   private speed: number;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastWall = 0;
@@ -100,6 +102,7 @@ export class ReplaySession {
       speed: this.speed,
       t: this.sim.now(),
       horizon: this.opts.scenario.horizon,
+      ...(this.error !== undefined ? { error: this.error } : {}),
     };
   }
 
@@ -178,8 +181,9 @@ export class ReplaySession {
   /** Stop the session on an error thrown by the simulator or the quoter. */
   private fail(e: unknown): void {
     this.clearTimer();
-    this.setStatus('stopped');
     const err = e instanceof Error ? e : new Error(String(e));
+    this.error = err.message;
+    this.setStatus('stopped');
     if (this.opts.onError) this.opts.onError(err);
     else console.error(`replay ${this.id} stopped: ${err.message}`);
   }

@@ -11,6 +11,7 @@
  */
 import { makeSimulator } from '../../sim/backtest';
 import type { FillLog, PathResult } from '../../sim/path-result';
+import type { StopPoller } from '../../sim/guards';
 import type { MarketSimulator } from '../../sim/simulator';
 import { buildQuoter, scenarioSigma } from '../../strategy/factory';
 import {
@@ -50,6 +51,15 @@ export class TappedSimulator implements MarketSimulator {
 
   ownFills(): FillLog {
     return this.inner.ownFills();
+  }
+
+  // Forwarded, so a stop poller set on the env's simulator reaches the one that runs the path.
+  setStopPoller(stop: StopPoller | null): void {
+    this.inner.setStopPoller?.(stop);
+  }
+
+  pathProgress(): number {
+    return this.inner.pathProgress?.() ?? 0;
   }
 
   /** The observation the env holds (live: updated by every step); null before the first reset. */

@@ -92,6 +92,16 @@ describe('ReplayStore', () => {
     expect(root.replay.status).toBe('running');
   });
 
+  it('shows why a session stopped when the server says it stopped on an error', async () => {
+    const { api, root } = setup();
+    await settle();
+    await root.replay.start();
+    api.emit('replay.state', { ...state('stopped'), error: 'cash went non-finite at path 0' });
+    await settle();
+    const banners = [...root.ui.banners.values()];
+    expect(banners.some((b) => b.kind === 'error' && /non-finite/.test(b.message))).toBe(true);
+  });
+
   it('ignores other sessions and never moves chart time backwards', async () => {
     const { api, root, frames } = setup();
     await settle();

@@ -462,6 +462,9 @@ export class ReplayStore {
       return;
     }
     if (s.sessionId !== this.state?.sessionId) return;
+    if (s.error !== undefined && this.state.error === undefined) {
+      this.root.ui.notify('error', 'The replay stopped on an error', s.error);
+    }
     this.state = s;
     if (s.status === 'stopped' || s.status === 'finished') {
       // The final snapshot (forced by the session) may still be in flight; let it land first.
