@@ -1,19 +1,25 @@
 /**
  * `quotebench backtest --config FILE [--json OUT] [--seed N] [--paths N] [--quiet]`
  *
- * The backtest runs in a worker thread (core/jobs/backtest-worker.ts, started before the config is
- * read so its start-up overlaps parsing), which keeps this thread free to answer SIGINT/SIGTERM: the
- * first signal sets the worker's stop flag (polled inside every path), prints "cancelled" and exits
- * 130/143 without writing --json; a second signal, or a worker that has not stopped 3 s later, exits at
- * once. The config's work and memory are checked against its limits before the run (LimitError).
+ * The backtest runs in worker threads (core/jobs/backtest-worker.ts; the first is started before the
+ * config is read so its start-up overlaps parsing): the runs of the grid are dealt round-robin to up to
+ * one worker per core (at most MAX_WORKERS, never more than there are runs), one worker per
+ * STEPS_PER_WORKER simulated steps — a worker costs ~0.2 s of start-up and JIT warm-up, which a small
+ * job would not win back. Runs are independent, so the results are
+ * the same bit for bit whatever the number of workers; the table lists them in grid order. The workers
+ * keep this thread free to answer SIGINT/SIGTERM: the first signal sets their shared stop flag (polled
+ * inside every path), prints "cancelled" and exits 130/143 without writing --json; a second signal, or a
+ * worker that has not stopped 3 s later, exits at once. The config's work and memory are checked against its limits before the run (LimitError).
  * Errors are thrown to main.ts, which prints one line and picks the exit code.
  */
-import { checkBacktestLimits } from '../backtest/limits';
+import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { checkBacktestLimits, estimateBacktestWork } from '../backtest/limits';
 import { loadConfigFile } from '../config/load-config';
 import type { WorkerMessage, WorkerRequest } from '../jobs/protocol';
 import { startWorker } from '../jobs/worker-url';
 import { backtestConfigSchema } from '../sim/backtest-config';
-import type { BacktestResult } from '../sim/backtest';
+import type { BacktestResult, RunSummary } from '../sim/backtest';
 import { UsageError, intOption, parse } from './args';
 import { BACKTEST_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
@@ -23,6 +29,27 @@ import { cliWorkerEntry } from './worker-entry';
 import { checkWritable, writeJsonAtomic } from './write-json';
 
 const NAME = 'quotebench backtest';
+/** Upper bound on worker threads (each loads the simulator's code, ~30 MB). */
+const MAX_WORKERS = 8;
+/** Simulated steps (or book events) that justify one more worker (~0.5–1 s of warm work). */
+const STEPS_PER_WORKER = 2e6;
+
+/**
+ * Worker threads for a backtest of `runs` runs and `totalSteps` steps: one per STEPS_PER_WORKER steps,
+ * at most one per core, per run and MAX_WORKERS. QUOTEBENCH_WORKERS=N forces N (still at most the runs).
+ */
+export function backtestWorkerCount(
+  runs: number,
+  totalSteps: number,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const forced = Number(env.QUOTEBENCH_WORKERS);
+  const want =
+    Number.isInteger(forced) && forced >= 1
+      ? forced
+      : Math.min(os.availableParallelism(), Math.ceil(totalSteps / STEPS_PER_WORKER));
+  return Math.max(1, Math.min(want, runs, MAX_WORKERS));
+}
 
 /** A run that failed on its own terms (exit 1): the message is for the user, no stack. */
 export class RunFailedError extends Error {
@@ -35,19 +62,23 @@ export async function backtestCommand(args: string[]): Promise<number> {
   const seed = values.seed !== undefined ? intOption(values, 'seed', BACKTEST_OPTIONS.seed) : undefined;
   const paths = values.paths !== undefined ? intOption(values, 'paths', BACKTEST_OPTIONS.paths) : undefined;
 
-  const worker = startWorker(cliWorkerEntry('backtest-worker'));
+  const entry = cliWorkerEntry('backtest-worker');
+  const workers: Worker[] = [startWorker(entry)];
   try {
     const cfg = loadConfigFile(values.config, backtestConfigSchema);
     if (seed !== undefined) cfg.seed = seed;
     if (paths !== undefined) cfg.paths = paths;
     checkBacktestLimits(cfg, { keepPaths: 0 }); // LimitError (exit 2) before any work
+    const work = estimateBacktestWork(cfg);
+    const wanted = backtestWorkerCount(work.runs, work.totalSteps);
+    while (workers.length < wanted) workers.push(startWorker(entry));
     if (values.json) checkWritable(values.json);
 
     const stop = handleStopSignals({ name: NAME, stopping: 'cancelling', graceMs: 3000 });
     const bar = new ProgressBar('backtest', process.stderr, !values.quiet);
     let outcome: { result: BacktestResult } | { cancelled: true };
     try {
-      outcome = await runInWorker(worker, cfg, stop.signal, (done, total, strategy) =>
+      outcome = await runInWorkers(workers, cfg, work.runs, stop.signal, (done, total, strategy) =>
         bar.update(done, total, strategy),
       );
     } finally {
@@ -79,26 +110,75 @@ export async function backtestCommand(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    void worker.terminate();
+    for (const w of workers) void w.terminate();
   }
 }
 
-/** Run one validated config in the worker; resolves with the result or `cancelled` once it stopped. */
-function runInWorker(
-  worker: ReturnType<typeof startWorker>,
+/**
+ * Deal the runs round-robin over the workers (worker k gets runs k, k+n, …), run them, and put the
+ * summaries back in grid order. Progress is summed over the workers. Resolves with `cancelled` once
+ * every worker stopped after the signal; rejects on the first failure.
+ */
+async function runInWorkers(
+  workers: Worker[],
   config: unknown,
+  runCount: number,
   signal: AbortSignal,
   onProgress: (done: number, total: number, strategy: string) => void,
 ): Promise<{ result: BacktestResult } | { cancelled: true }> {
   const abort = new SharedArrayBuffer(4);
   const flag = new Int32Array(abort);
+  const onAbort = (): void => {
+    Atomics.store(flag, 0, 1);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const n = workers.length;
+  const slices = workers.map((_, k) =>
+    Array.from({ length: runCount }, (_, i) => i).filter((i) => i % n === k),
+  );
+  const done = new Float64Array(n);
+  const total = new Float64Array(n);
+  try {
+    const outcomes = await Promise.all(
+      workers.map((w, k) =>
+        runInWorker(w, config, abort, slices[k] ?? [], (d, t, strategy) => {
+          done[k] = d;
+          total[k] = t;
+          onProgress(sum(done), sum(total), strategy);
+        }),
+      ),
+    );
+    const runs: RunSummary[] = new Array<RunSummary>(runCount);
+    for (let k = 0; k < n; k++) {
+      const o = outcomes[k];
+      if (o === undefined || 'cancelled' in o) return { cancelled: true };
+      (slices[k] ?? []).forEach((runIndex, j) => {
+        const r = o.runs[j];
+        if (r) runs[runIndex] = r;
+      });
+    }
+    return { result: { runs } };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function sum(a: Float64Array): number {
+  let s = 0;
+  for (const x of a) s += x;
+  return s;
+}
+
+/** Run some runs of one validated config in a worker; resolves with their summaries or `cancelled`. */
+function runInWorker(
+  worker: Worker,
+  config: unknown,
+  abort: SharedArrayBuffer,
+  runIndices: number[],
+  onProgress: (done: number, total: number, strategy: string) => void,
+): Promise<{ runs: RunSummary[] } | { cancelled: true }> {
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      Atomics.store(flag, 0, 1);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
     const settle = (): void => {
-      signal.removeEventListener('abort', onAbort);
       worker.removeAllListeners('message');
       worker.removeAllListeners('error');
       worker.removeAllListeners('exit');
@@ -110,7 +190,7 @@ function runInWorker(
           return;
         case 'done':
           settle();
-          resolve({ result: { runs: m.runs } });
+          resolve({ runs: m.runs });
           return;
         case 'cancelled':
           settle();
@@ -130,7 +210,7 @@ function runInWorker(
       settle();
       reject(new Error(`the backtest worker exited with code ${code}`));
     });
-    const req: WorkerRequest = { config, keepPaths: 0, abort };
+    const req: WorkerRequest = { config, keepPaths: 0, abort, runIndices };
     worker.postMessage(req);
   });
 }

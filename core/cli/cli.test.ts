@@ -11,8 +11,16 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/quotebench.mjs');
 
-function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,7 +46,7 @@ strategies:
 describe('quotebench CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'qb-cli-'));
 
-  it('runs a backtest, prints a table and writes byte-identical JSON for the same seed', () => {
+  it('runs a backtest, prints a table and writes byte-identical JSON for the same seed (1 or 3 workers)', () => {
     const cfg = join(dir, 'small.yaml');
     writeFileSync(cfg, small);
     const a = run(['backtest', '--config', cfg, '--json', join(dir, 'a.json')]);
@@ -46,7 +54,10 @@ describe('quotebench CLI', () => {
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/inventory/);
     expect(a.stdout).toMatch(/fixed-spread/);
-    const b = run(['backtest', '--config', cfg, '--json', join(dir, 'b.json'), '--quiet']);
+    // A small job runs in one worker; forcing three deals its three runs out one each.
+    const b = run(['backtest', '--config', cfg, '--json', join(dir, 'b.json'), '--quiet'], {
+      QUOTEBENCH_WORKERS: '3',
+    });
     expect(b.code).toBe(0);
     const ja = readFileSync(join(dir, 'a.json'), 'utf8');
     expect(readFileSync(join(dir, 'b.json'), 'utf8')).toBe(ja);
@@ -177,5 +188,20 @@ describe('quotebench CLI', () => {
     expect(r.stderr).toMatch(/--sigma must be a finite number/);
     expect(run(['frobnicate']).code).toBe(2);
     expect(run(['help']).code).toBe(0);
+  });
+});
+
+describe('backtest worker count', () => {
+  it('one worker per 2e6 steps, at most one per core, per run and 8; QUOTEBENCH_WORKERS forces it', async () => {
+    const { backtestWorkerCount } = await import('./backtest');
+    const { availableParallelism } = await import('node:os');
+    const cores = availableParallelism();
+    expect(backtestWorkerCount(6, 1.2e6, {})).toBe(1); // the AS 2008 job: not worth a second worker
+    expect(backtestWorkerCount(6, 1.2e7, {})).toBe(Math.min(cores, 6));
+    expect(backtestWorkerCount(1, 1e12, {})).toBe(1);
+    expect(backtestWorkerCount(100, 1e12, {})).toBe(Math.min(cores, 8));
+    expect(backtestWorkerCount(6, 1, { QUOTEBENCH_WORKERS: '4' })).toBe(4);
+    expect(backtestWorkerCount(2, 1, { QUOTEBENCH_WORKERS: '4' })).toBe(2);
+    expect(backtestWorkerCount(6, 1, { QUOTEBENCH_WORKERS: 'x' })).toBe(1);
   });
 });

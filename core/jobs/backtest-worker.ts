@@ -30,6 +30,7 @@ port.on('message', (req: WorkerRequest) => {
     const result = runBacktest(cfg, {
       shouldStop: stopRequested,
       progressWithinPath: true,
+      ...(req.runIndices !== undefined ? { runIndices: req.runIndices } : {}),
       onProgress: (p) => {
         const now = performance.now();
         if (p.done === p.total || now - lastProgress >= 25) {
@@ -37,8 +38,9 @@ port.on('message', (req: WorkerRequest) => {
           post({ type: 'progress', done: p.done, total: p.total, strategy: p.strategy });
         }
       },
+      keepPaths: req.keepPaths,
       onPath: (run, path) => {
-        if (path.pathIndex < req.keepPaths) kept.push({ resultIndex: run, path });
+        kept.push({ resultIndex: run, path });
       },
     });
     post({ type: 'done', runs: result.runs, paths: kept }, transferables(kept.map((k) => k.path)));

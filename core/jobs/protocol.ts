@@ -7,6 +7,8 @@ export interface WorkerRequest {
   keepPaths: number;
   /** SharedArrayBuffer of one Int32: set to 1 to cancel. */
   abort: SharedArrayBuffer;
+  /** Compute only these runs of the expanded grid (runBacktest's runIndices); all when absent. */
+  runIndices?: number[];
 }
 
 export interface KeptPath {

@@ -50,8 +50,20 @@ export interface BacktestOptions {
   shouldStop?: () => boolean;
   /** Report progress within a path too (at most once per stop poll; default false). */
   progressWithinPath?: boolean;
-  /** Called with every finished path (e.g. to keep one for charts); paths are not retained otherwise. */
+  /**
+   * Called with every finished path (e.g. to keep one for charts), or only with those whose index is
+   * below `keepPaths` when that is given; a path passed to onPath is the callee's. Paths not passed on
+   * are handed back to the simulator (MarketSimulator.recycle) and their arrays reused.
+   */
   onPath?: (run: number, path: PathResult) => void;
+  keepPaths?: number;
+  /**
+   * Compute only these runs (indices into the expanded strategy list), in this order; all by default.
+   * Runs are independent (each has its own simulator and metrics; path i sees the same market in every
+   * run), so splitting a backtest's runs over several workers gives the same numbers bit for bit.
+   * Progress `run`/`runs` and onPath's `run` keep the indices of the whole list.
+   */
+  runIndices?: readonly number[];
 }
 
 export interface BacktestResult {
@@ -69,8 +81,15 @@ export function makeSimulator(sc: ScenarioConfig): MarketSimulator {
 
 export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): BacktestResult {
   const specs = cfg.strategies.flatMap((s) => expandGrid(s));
-  const quoters = specs.map((s) => buildQuoter(s, cfg.scenario));
-  const total = quoters.length * cfg.paths;
+  const selected = opts.runIndices ?? specs.map((_, i) => i);
+  for (const i of selected) {
+    if (!Number.isInteger(i) || i < 0 || i >= specs.length)
+      throw new RangeError(`runIndices: ${i} is not a run index (0..${specs.length - 1})`);
+  }
+  // Only the selected runs' quoters, all built before any work (a bad strategy fails at once).
+  const quoters = selected.map((i) => buildQuoter(specs[i] as (typeof specs)[number], cfg.scenario));
+  const total = selected.length * cfg.paths;
+  const runCount = specs.length;
   const metricOpts = { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) };
   const runs: RunSummary[] = [];
   let done = 0;
@@ -82,7 +101,7 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
           const frac = sim?.pathProgress?.() ?? 0;
           opts.onProgress?.({
             run: current.run,
-            runs: quoters.length,
+            runs: runCount,
             strategy: current.strategy,
             done: done + frac,
             total,
@@ -93,7 +112,8 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
     { signal: opts.signal, shouldStop: opts.shouldStop, ...(onPoll ? { onPoll } : {}) },
     'backtest cancelled',
   );
-  quoters.forEach((quoter, run) => {
+  selected.forEach((run, k) => {
+    const quoter = quoters[k] as (typeof quoters)[number];
     sim = makeSimulator(cfg.scenario);
     sim.setStopPoller?.(stop);
     current = { run, strategy: quoter.name };
@@ -103,9 +123,10 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
       stop?.check();
       const path = runPath(sim, quoter, cfg.seed, p);
       metrics.add(path);
-      opts.onPath?.(run, path);
+      if (opts.onPath && (opts.keepPaths === undefined || p < opts.keepPaths)) opts.onPath(run, path);
+      else sim.recycle?.(path);
       done++;
-      opts.onProgress?.({ run, runs: quoters.length, strategy: quoter.name, done, total });
+      opts.onProgress?.({ run, runs: runCount, strategy: quoter.name, done, total });
     }
     runs.push({
       strategy: quoter.name,

@@ -36,7 +36,7 @@ import { makerFee, takerFee, type FeeSpec } from './models/fee';
 import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
 import { sampleLatency, type LatencySpec } from './models/latency';
 import { PriceProcess, type PriceProcessSpec } from './models/price';
-import { FillLog, allocSeries, type PathResult, type PathSeries } from './path-result';
+import { FillLog, allocSeries, reuseOrAllocSeries, type PathResult, type PathSeries } from './path-result';
 import type { MarketSimulator } from './simulator';
 
 export interface BackgroundFlowSpec {
@@ -161,6 +161,8 @@ export class BookSimulator implements MarketSimulator {
   private lastMid = 0;
   private series: PathSeries;
   private fills = new FillLog(256);
+  /** A finished path handed back by recycle(): its arrays serve the next path. */
+  private spare: PathResult | undefined;
   private quotesPosted = 0;
   private finished = true;
   private stop: StopPoller | null = null;
@@ -219,8 +221,13 @@ export class BookSimulator implements MarketSimulator {
     this.nextBgId = 1;
     this.nextOurId = OUR_ID_BASE;
     this.snapNext = 0;
-    this.series = allocSeries(this.bars);
-    this.fills = new FillLog(256);
+    const spare = this.spare;
+    this.spare = undefined;
+    this.series = reuseOrAllocSeries(this.bars, spare?.series);
+    if (spare) {
+      this.fills = spare.fills;
+      this.fills.clear();
+    } else this.fills = new FillLog(256);
     this.quotesPosted = 0;
     this.events = 0;
     this.rejected = 0;
@@ -368,6 +375,10 @@ export class BookSimulator implements MarketSimulator {
 
   pathProgress(): number {
     return this.finished ? 1 : Math.min(1, Math.max(0, this.t / this.sc.horizon));
+  }
+
+  recycle(path: PathResult): void {
+    this.spare = path;
   }
 
   result(): PathResult {

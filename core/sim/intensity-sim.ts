@@ -25,7 +25,7 @@ import { assertFiniteState, type StopPoller } from './guards';
 import { makerFee, takerFee, type FeeSpec } from './models/fee';
 import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
 import { PriceProcess, type PriceProcessSpec } from './models/price';
-import { FillLog, allocSeries, type PathResult, type PathSeries } from './path-result';
+import { FillLog, allocSeries, reuseOrAllocSeries, type PathResult, type PathSeries } from './path-result';
 import { runPath, type MarketSimulator } from './simulator';
 
 export interface IntensityScenario {
@@ -115,6 +115,8 @@ export class IntensitySimulator implements MarketSimulator {
   private pathIndex = 0;
   private series: PathSeries;
   private fills = new FillLog(64);
+  /** A finished path handed back by recycle(): its arrays serve the next path. */
+  private spare: PathResult | undefined;
   private i = 0;
   private s = 0;
   private q = 0;
@@ -149,8 +151,13 @@ export class IntensitySimulator implements MarketSimulator {
     this.priceRng.reseed(deriveSeed(seed, pathIndex, STREAM_PRICE));
     this.fillRng.reseed(deriveSeed(seed, pathIndex, STREAM_FILLS));
     this.price.reset();
-    this.series = allocSeries(this.bars);
-    this.fills = new FillLog(64);
+    const spare = this.spare;
+    this.spare = undefined;
+    this.series = reuseOrAllocSeries(this.bars, spare?.series);
+    if (spare) {
+      this.fills = spare.fills;
+      this.fills.clear();
+    } else this.fills = new FillLog(64);
     this.i = 0;
     this.s = this.sc.s0;
     this.q = this.sc.initialInventoryLots;
@@ -276,6 +283,10 @@ export class IntensitySimulator implements MarketSimulator {
   /** Number of steps in a path, and of bars (the series hold bars + 1 samples). */
   size(): { steps: number; bars: number } {
     return { steps: this.steps, bars: this.bars };
+  }
+
+  recycle(path: PathResult): void {
+    this.spare = path;
   }
 
   result(): PathResult {

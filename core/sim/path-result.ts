@@ -86,6 +86,17 @@ export interface PathResult {
   lotSize: number;
 }
 
+/**
+ * A series of `bars` bars for the next path: the arrays of `spare` zeroed when it has that length (a
+ * recycled path's, see MarketSimulator.recycle), else new ones. Either way every entry starts at 0.
+ */
+export function reuseOrAllocSeries(bars: number, spare: PathSeries | undefined): PathSeries {
+  if (spare?.bars !== bars) return allocSeries(bars);
+  for (const a of [spare.t, spare.mid, spare.bid, spare.ask, spare.inventory, spare.cash, spare.pnl])
+    a.fill(0);
+  return spare;
+}
+
 export function allocSeries(bars: number): PathSeries {
   const n = bars + 1;
   return {

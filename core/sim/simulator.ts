@@ -40,6 +40,12 @@ export interface MarketSimulator {
   setStopPoller?(stop: StopPoller | null): void;
   /** Share of the current path simulated so far, in [0, 1] (progress of very long paths). */
   pathProgress?(): number;
+  /**
+   * Hand back a finished path that nobody keeps: the next reset() may reuse its arrays (cleared), so a
+   * long backtest does not allocate and collect a series and a fills log per path. The caller must not
+   * read the path afterwards.
+   */
+  recycle?(path: PathResult): void;
 }
 
 /** Run one path of a quoter in a simulator. */
