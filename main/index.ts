@@ -4,7 +4,7 @@
 import { app, BrowserWindow, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setParseWorkerEntry } from '../core/config/load-config';
+import { setParseWorkerEntry, warmSharedParsePool } from '../core/config/load-config';
 import parseWorkerPath from '../core/config/parse-worker?modulePath';
 import backtestWorkerPath from '../core/jobs/backtest-worker?modulePath';
 import { JobRunner } from '../core/jobs/job-runner';
@@ -43,6 +43,7 @@ void app.whenReady().then(() => {
     nativeBinding: electronNativeBinding(),
     training: { workerEntry: pathToFileURL(trainWorkerPath) },
   });
+  warmSharedParsePool();
   unbind = bindApi(service, entryUrl);
   createMainWindow(entryUrl);
   // macOS: re-open a window when the dock icon is clicked and none is open.

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { warmSharedParsePool } from '../config/load-config';
 import { isLoopbackName } from '../server/request-checks';
 import { startServer } from '../server/server';
 import { listenForStop, shutdownWithin } from '../server/shutdown';
@@ -65,6 +66,8 @@ export async function serveCommand(args: string[]): Promise<number> {
         'the traffic can take it). Host names are refused; use the IP address.\n',
     );
   }
+  // The config parser's worker starts now, not on the first client's config.
+  warmSharedParsePool();
   process.stdout.write(`Quotebench is serving on ${server.url}\n(data: ${dataDir}; Ctrl-C to stop)\n`);
   const stop = listenForStop('quotebench serve');
   const signal = await stop.signal;

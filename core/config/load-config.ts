@@ -18,7 +18,7 @@ import type { ConfigOf, ConfigSchemaName } from './schemas';
 import { validateParsed } from './validate';
 
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-yaml';
-export { closeSharedParsePool, setParseWorkerEntry } from './parse-pool';
+export { closeSharedParsePool, setParseWorkerEntry, warmSharedParsePool } from './parse-pool';
 export { formatPath } from './validate';
 export type { ConfigSchemaName } from './schemas';
 

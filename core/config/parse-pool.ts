@@ -58,6 +58,14 @@ export class ParsePool {
     });
   }
 
+  /**
+   * Start the worker now (a server calls this at start-up), so that the first config a client sends
+   * does not wait for — or stall the event loop with — the worker's start.
+   */
+  warm(): void {
+    this.ensureWorker();
+  }
+
   /** Terminate the worker; the request in progress and queued ones fail. */
   async close(): Promise<void> {
     const w = this.worker;
@@ -158,6 +166,11 @@ function parseWorkerEntry(): URL {
 export function sharedParsePool(): ParsePool {
   shared ??= new ParsePool();
   return shared;
+}
+
+/** Start the process-wide pool's worker ahead of the first request (server start-up). */
+export function warmSharedParsePool(): void {
+  sharedParsePool().warm();
 }
 
 /** Terminate the process-wide pool's worker (shutdown); a later parse starts a new one. */
