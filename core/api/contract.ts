@@ -282,7 +282,14 @@ export interface TrainQuoteCurves {
 
 /** Per-path metrics of an evaluation (core/rl/eval/evaluate.ts PathMetricKey; docs/metrics.md). */
 export type EvalMetricKey =
-  'reward' | 'pnl' | 'sharpe' | 'sortino' | 'maxDrawdown' | 'es99' | 'fillRate' | 'realizedSpreadBps';
+  | 'reward'
+  | 'pnl'
+  | 'sessionSharpe'
+  | 'maxDrawdown'
+  | 'es99'
+  | 'fillRate'
+  | 'effectiveSpreadBps'
+  | 'realizedSpreadBps';
 
 /** Mean over the evaluation paths and its percentile-bootstrap confidence interval. */
 export interface EvalMeanCi {

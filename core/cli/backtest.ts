@@ -24,7 +24,7 @@ import { UsageError, intOption, parse } from './args';
 import { BACKTEST_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { handleStopSignals } from './stop-signals';
-import { formatTable } from './table';
+import { formatNumber, formatTable } from './table';
 import { cliWorkerEntry } from './worker-entry';
 import { checkWritable, writeJsonAtomic } from './write-json';
 
@@ -104,6 +104,7 @@ export async function backtestCommand(args: string[]): Promise<number> {
           scenario: r.scenario,
           paths: r.paths,
           metrics: r.metrics,
+          annualization: r.annualization,
         })),
       });
       process.stderr.write(`wrote ${values.json}\n`);
@@ -224,11 +225,14 @@ export function resultsTable(result: BacktestResult): string {
     'pnl std',
     'q_T mean',
     'q_T std',
-    'sharpe',
-    'max dd',
-    'ES99',
+    'sharpe sess',
+    'sharpe ann',
+    'max dd mean',
+    'max dd worst',
+    'ES99 bar',
     'fill rate',
-    'rs bps',
+    'eff bps',
+    'real bps',
   ];
   const rows = result.runs.map((r) => [
     r.strategy,
@@ -243,11 +247,21 @@ export function resultsTable(result: BacktestResult): string {
     r.metrics.pnlStd,
     r.metrics.finalInventoryMean,
     r.metrics.finalInventoryStd,
+    r.metrics.sessionSharpe,
     r.metrics.sharpe,
     r.metrics.maxDrawdown,
+    r.metrics.maxDrawdownWorst,
     r.metrics.es99,
     r.metrics.fillRate,
+    r.metrics.effectiveSpreadBps,
     r.metrics.realizedSpreadBps,
   ]);
-  return formatTable(headers, rows);
+  const basis = result.runs[0]?.annualization;
+  const note =
+    basis === undefined
+      ? ''
+      : `sharpe ann = sharpe sess × √${formatNumber(basis.sessionsPerYear)} sessions/year (${basis.basis}); ` +
+        'max dd mean/worst: mean over paths / worst path; ES99 of per-bar PnL changes; ' +
+        'eff/real bps: edge vs the mid at the fill / at the mark-out horizon\n';
+  return formatTable(headers, rows) + note;
 }

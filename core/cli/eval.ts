@@ -36,7 +36,7 @@ import {
 } from '../rl/eval/tune-baselines';
 import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load-policy';
 import { describeTf, loadTf } from '../rl/tf/backend';
-import { markoutHorizon, periodsPerYear } from '../sim/backtest-config';
+import { metricOptionsOf } from '../sim/backtest-config';
 import type { Quoter } from '../strategy/quoter';
 import { UsageError, intOption, parse } from './args';
 import { EVAL_OPTIONS } from './commands';
@@ -145,7 +145,7 @@ export async function evalCommand(args: string[]): Promise<number> {
           `agent ${names[i]}: ${ag.cfg.algo.toUpperCase()} ${ag.checkpoint.dir} (${ag.label ?? `step ${ag.checkpoint.step}`})`,
         );
 
-    const metrics = { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) };
+    const metrics = metricOptionsOf(cfg);
 
     // 1. Baselines tuned on training paths.
     let tuning: TuneResult | undefined;

@@ -46,11 +46,11 @@ describe('evaluateAgainstBaselines', () => {
     expect(report.rows[0]?.name).toBe(quoter.name);
     for (const r of report.rows) {
       for (const k of [
-        'sharpe',
-        'sortino',
+        'sessionSharpe',
         'maxDrawdown',
         'es99',
         'fillRate',
+        'effectiveSpreadBps',
         'realizedSpreadBps',
         'pnl',
         'reward',
@@ -62,7 +62,7 @@ describe('evaluateAgainstBaselines', () => {
       }
       expect(r.summary.fillRate.mean).toBeGreaterThan(0);
     }
-    expect(report.notes).toHaveLength(3);
+    expect(report.notes).toHaveLength(3); // reward, pnl, session Sharpe
     expect(report.notes[0]).toMatch(/^reward: .* − .* \(best baseline by mean reward\) = .*paired t p = /);
     // held-out paths and fixed seeds: the same report again
     expect(evaluateAgainstBaselines(cfg, { runId: 'r1', episodes: 6 }, agent, { resamples: 200 })).toEqual(

@@ -12,7 +12,7 @@ import type { TrainEvalReport } from '../api/contract';
 import { evaluate, compareToBest, PATH_METRIC_KEYS, type EvalResult } from '../rl/eval/evaluate';
 import { evaluationSeed, type TrainConfig } from '../rl/train/config';
 import { makeBaselineQuoter } from '../rl/train/env-factory';
-import { markoutHorizon, periodsPerYear } from '../sim/backtest-config';
+import { metricOptionsOf } from '../sim/backtest-config';
 import type { Quoter } from '../strategy/quoter';
 import type { EvaluateRequest } from './train-protocol';
 
@@ -45,7 +45,7 @@ export function evaluateAgainstBaselines(
     paths: req.episodes,
     reward: cfg.env.reward,
     ...(cfg.env.horizon !== undefined ? { horizon: cfg.env.horizon } : {}),
-    metrics: { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) },
+    metrics: metricOptionsOf(cfg),
     ...(opts.resamples !== undefined ? { resamples: opts.resamples } : {}),
     ...(opts.shouldStop !== undefined ? { shouldStop: opts.shouldStop } : {}),
   });
@@ -72,7 +72,7 @@ function toReport(
     });
     const pct = Math.round(cmp.level * 100);
     for (const t of cmp.tests) {
-      for (const key of ['reward', 'pnl', 'sharpe'] as const) {
+      for (const key of ['reward', 'pnl'] as const) {
         const r = t[key];
         notes.push(
           `${key}: ${t.agent} − ${t.baseline} (best baseline by mean reward) = ${fmt(r.meanDiff)} ` +
@@ -80,6 +80,11 @@ function toReport(
             `Wilcoxon p = ${fmt(r.wilcoxonP)}`,
         );
       }
+      const s = t.sessionSharpe;
+      notes.push(
+        `session Sharpe: ${t.agent} − ${t.baseline} = ${fmt(s.diff)} ` +
+          `[${pct}% CI ${fmt(s.ciLow)}, ${fmt(s.ciHigh)}] (paired bootstrap over paths)`,
+      );
     }
   }
   return {
@@ -92,9 +97,10 @@ function toReport(
     rows: result.quoters.map((q, i) => ({
       name: q.name,
       kind: i === 0 ? 'agent' : 'baseline',
-      summary: Object.fromEntries(
-        PATH_METRIC_KEYS.map((k) => [k, { ...q.summary[k] }]),
-      ) as TrainEvalReport['rows'][number]['summary'],
+      summary: Object.fromEntries([
+        ...PATH_METRIC_KEYS.map((k) => [k, { ...q.summary[k] }]),
+        ['sessionSharpe', { ...q.sessionSharpe }],
+      ]) as TrainEvalReport['rows'][number]['summary'],
     })),
     notes,
   };

@@ -53,10 +53,10 @@ export function maxDrawdownDuration(t: ArrayLike<number>, series: ArrayLike<numb
 }
 
 /**
- * Calmar ratio: annualised mean increment (meanIncrement · periodsPerYear) over the maximum drawdown;
- * 0 when the drawdown is 0.
+ * Calmar ratio: annualised mean return (meanPerPeriod · periodsPerYear, e.g. mean session PnL ·
+ * sessions per year) over the maximum drawdown; 0 when the drawdown is 0.
  */
-export function calmar(meanIncrement: number, periodsPerYear: number, maxDd: number): number {
+export function calmar(meanPerPeriod: number, periodsPerYear: number, maxDd: number): number {
   if (!(maxDd > 0)) return 0;
-  return (meanIncrement * periodsPerYear) / maxDd;
+  return (meanPerPeriod * periodsPerYear) / maxDd;
 }

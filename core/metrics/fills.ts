@@ -1,13 +1,18 @@
 /**
- * Fill-based measures: realized spread and markouts (the standard execution-quality decomposition of
- * market microstructure; e.g. Hasbrouck, "Empirical Market Microstructure", OUP 2007, ch. 5, and the
- * realized-spread/price-impact split of the SEC Rule 605 statistics). Definitions in docs/metrics.md.
+ * Fill-based measures: effective spread, realized spread and their difference, the adverse selection
+ * (price impact) — the standard execution-quality decomposition of market microstructure (Huang &
+ * Stoll, "The components of the bid-ask spread", RFS 10(4), 1997; Hasbrouck, "Empirical Market
+ * Microstructure", OUP 2007, ch. 5; the effective/realized spread statistics of SEC Rule 605).
+ * Definitions in docs/metrics.md.
  *
- * For a fill of side s (sign +1 for a buy, −1 for a sell) at price p, size w, mid m₀ at the fill and
- * mid m_h a horizon h later:
- *   realized spread (bps)  = s·(m₀ − p)/m₀ · 1e4   what the fill earned against the mid,
- *   markout spread (bps)   = s·(m_h − p)/m₀ · 1e4   what was left after the mid moved (adverse selection),
- * both averaged with weights w over all fills. Fees are not included (gross of fees).
+ * For one of OUR fills (we are the maker) of side s (+1 when we buy, −1 when we sell) at price p,
+ * size w, mid m₀ at the fill and mid m_h a horizon h later:
+ *   effective spread (bps) = s·(m₀ − p)/m₀ · 1e4   what the fill earned against the mid at the fill,
+ *   realized spread (bps)  = s·(m_h − p)/m₀ · 1e4   what it kept once the mid had moved for h,
+ * both averaged with weights w over all fills; adverse selection = effective − realized. Sign: positive
+ * = we earned. Half-spread convention: no factor 2 (Rule 605 and Huang–Stoll report 2·D·(p − m)/m
+ * with D = +1 for a buyer-initiated trade; for a maker D = −s, so ours is exactly half of that figure).
+ * Fees are not included (gross of fees).
  */
 import { BUY } from '../domain/side';
 import type { PathResult, PathSeries } from '../sim/path-result';
@@ -43,12 +48,13 @@ export interface WeightedSum {
 }
 
 /**
- * Accumulate the size-weighted realized spread of one path's fills into `acc`. With `markoutHorizon`
- * undefined the reference mid is midAtFill; otherwise it is the series mid at t_fill + markoutHorizon.
+ * Accumulate the size-weighted spread of one path's fills into `acc`: the effective spread with
+ * `markoutHorizon` undefined (the reference mid is midAtFill), else the realized spread (the reference
+ * mid is the series mid at t_fill + markoutHorizon).
  * Fills whose midAtFill is not a finite positive number, or whose markout mid is not finite, are
  * skipped.
  */
-export function accumulateRealizedSpread(
+export function accumulateSpreadBps(
   path: PathResult,
   markoutHorizon: number | undefined,
   acc: WeightedSum,
@@ -80,21 +86,24 @@ export function accumulateRealizedSpread(
   }
 }
 
-/** Size-weighted mean realized spread in basis points over all fills of all paths; 0 if no fills. */
-export function realizedSpreadBps(paths: readonly PathResult[]): number {
+/**
+ * Size-weighted mean effective spread in basis points over all fills of all paths (edge against the mid
+ * at the fill); 0 if no fills.
+ */
+export function effectiveSpreadBps(paths: readonly PathResult[]): number {
   const acc = { sum: 0, weight: 0 };
-  for (const p of paths) accumulateRealizedSpread(p, undefined, acc);
+  for (const p of paths) accumulateSpreadBps(p, undefined, acc);
   return acc.weight > 0 ? acc.sum / acc.weight : 0;
 }
 
 /**
- * Size-weighted mean markout spread in basis points: the realized spread with the mid `markoutHorizon`
- * time units after each fill in the numerator (denominator still the mid at the fill); 0 if no fills.
+ * Size-weighted mean realized spread in basis points: the edge against the mid `markoutHorizon` time
+ * units after each fill (denominator still the mid at the fill); 0 if no fills.
  */
-export function realizedSpreadMarkoutBps(paths: readonly PathResult[], markoutHorizon: number): number {
+export function realizedSpreadBps(paths: readonly PathResult[], markoutHorizon: number): number {
   if (!(markoutHorizon >= 0)) throw new Error(`markoutHorizon must be ≥ 0, got ${markoutHorizon}`);
   const acc = { sum: 0, weight: 0 };
-  for (const p of paths) accumulateRealizedSpread(p, markoutHorizon, acc);
+  for (const p of paths) accumulateSpreadBps(p, markoutHorizon, acc);
   return acc.weight > 0 ? acc.sum / acc.weight : 0;
 }
 

@@ -4,19 +4,21 @@
  * the same code. Every definition, unit and convention is in docs/metrics.md; the building blocks are
  * in stats.ts, drawdown.ts and fills.ts.
  *
- * Pooling: per-bar PnL increments Δ_i = pnl[i] − pnl[i−1] (i = 1..bars, never across paths) are pooled
- * over all paths for Sharpe, Sortino, win rate, VaR/ES and the Calmar numerator; drawdowns are per path
- * and averaged; spread and inventory averages pool all samples; final PnL/inventory are per-path
- * values summarised across paths. Undefined quantities are 0, never NaN.
+ * Sessions: one path is one session. Sharpe, Sortino and Calmar are computed on the sample of final
+ * per-path PnLs (session returns) and annualised by √sessionsPerYear (annualization.ts states the
+ * basis). Per-bar PnL increments Δ_i = pnl[i] − pnl[i−1] (i = 1..bars, never across paths) are pooled
+ * over all paths for the per-bar figures (perBarSharpe, not annualised), win rate and VaR/ES;
+ * drawdowns are per path, averaged (maxDrawdown) and the worst (maxDrawdownWorst); spread and inventory
+ * averages pool all samples. Undefined quantities are 0, never NaN.
  */
 import type { PathResult } from '../sim/path-result';
 import { calmar, maxDrawdown, maxDrawdownDuration } from './drawdown';
-import { accumulateRealizedSpread, pathTurnover } from './fills';
-import { historicalVarEsSelect, mean, sampleStd, sharpe, sortino, winRate } from './stats';
+import { accumulateSpreadBps, pathTurnover } from './fills';
+import { historicalVarEsSelect, mean, sampleStd, sharpeRatio, sortinoRatio, winRate } from './stats';
 
 export interface RunMetricsOptions {
-  /** Bars per year, to annualise Sharpe, Sortino and Calmar (e.g. 365·24·3600 / bar length in s). */
-  periodsPerYear: number;
+  /** Sessions (paths) per year, to annualise Sharpe, Sortino and Calmar (annualization.ts). */
+  sessionsPerYear: number;
   /** Markout horizon in the series' time unit. */
   markoutHorizon: number;
 }
@@ -32,13 +34,20 @@ export interface RunMetrics {
   /** Mean and sample std across paths of the final inventory (lots). */
   finalInventoryMean: number;
   finalInventoryStd: number;
-  /** Annualised Sharpe and Sortino of the pooled per-bar PnL increments. */
+  /** Per-session Sharpe and Sortino: pnlMean / pnlStd and pnlMean / downside deviation of final PnLs. */
+  sessionSharpe: number;
+  sessionSortino: number;
+  /** Annualised: sessionSharpe · √sessionsPerYear, sessionSortino · √sessionsPerYear. */
   sharpe: number;
   sortino: number;
-  /** Annualised mean increment / maxDrawdown. */
+  /** Annualised mean PnL (pnlMean · sessionsPerYear) / maxDrawdown (the mean per-session drawdown). */
   calmar: number;
+  /** Sharpe of the pooled per-bar PnL increments, per bar (not annualised). */
+  perBarSharpe: number;
   /** Mean over paths of the maximum peak-to-trough PnL fall (quote currency, ≥ 0). */
   maxDrawdown: number;
+  /** The worst path's maximum drawdown (quote currency, ≥ 0). */
+  maxDrawdownWorst: number;
   /** Mean over paths of the longest time under water (series time unit). */
   maxDrawdownDuration: number;
   /** Historical VaR and ES of the pooled per-bar increments, positive = loss (quote currency). */
@@ -48,9 +57,12 @@ export interface RunMetrics {
   es99: number;
   /** Total fills / total quotes posted. */
   fillRate: number;
-  /** Size-weighted realized spread against the mid at the fill, and at the markout horizon (bps). */
+  /** Size-weighted edge of our fills against the mid at the fill (bps; half-spread, + = we earned). */
+  effectiveSpreadBps: number;
+  /** The same against the mid markoutHorizon after each fill (bps): the literature's realized spread. */
   realizedSpreadBps: number;
-  realizedSpreadMarkoutBps: number;
+  /** effectiveSpreadBps − realizedSpreadBps: what the mid's move after our fills cost us (bps). */
+  adverseSelectionBps: number;
   /** Mean |inventory| over all samples (lots). */
   meanAbsInventory: number;
   /** Mean per path of the traded notional Σ|price·size·lotSize| (quote currency). */
@@ -86,12 +98,12 @@ export class RunMetricsAccumulator {
   private sampleCount = 0;
   private fills = 0;
   private quotes = 0;
-  private readonly rs = { sum: 0, weight: 0 };
-  private readonly mk = { sum: 0, weight: 0 };
+  private readonly eff = { sum: 0, weight: 0 };
+  private readonly real = { sum: 0, weight: 0 };
 
   constructor(private readonly opts: RunMetricsOptions) {
-    if (!(Number.isFinite(opts.periodsPerYear) && opts.periodsPerYear > 0)) {
-      throw new Error(`computeRunMetrics: periodsPerYear must be > 0, got ${opts.periodsPerYear}`);
+    if (!(Number.isFinite(opts.sessionsPerYear) && opts.sessionsPerYear > 0)) {
+      throw new Error(`computeRunMetrics: sessionsPerYear must be > 0, got ${opts.sessionsPerYear}`);
     }
     if (!(opts.markoutHorizon >= 0)) {
       throw new Error(`computeRunMetrics: markoutHorizon must be ≥ 0, got ${opts.markoutHorizon}`);
@@ -128,8 +140,8 @@ export class RunMetricsAccumulator {
     this.fills += p.fills.count;
     this.quotes += p.quotesPosted;
     this.turnover.push(pathTurnover(p));
-    accumulateRealizedSpread(p, undefined, this.rs);
-    accumulateRealizedSpread(p, this.opts.markoutHorizon, this.mk);
+    accumulateSpreadBps(p, undefined, this.eff);
+    accumulateSpreadBps(p, this.opts.markoutHorizon, this.real);
   }
 
   result(): RunMetrics {
@@ -139,26 +151,38 @@ export class RunMetricsAccumulator {
     const v95 = historicalVarEsSelect(inc, 0.95, scratch);
     const v99 = historicalVarEsSelect(inc, 0.99, scratch);
     const meanMdd = mean(this.mdd);
-    const ppy = this.opts.periodsPerYear;
+    const spy = this.opts.sessionsPerYear;
+    const pnlMean = mean(this.finalPnl);
+    const sessionSharpe = sharpeRatio(this.finalPnl);
+    const sessionSortino = sortinoRatio(this.finalPnl);
+    const effective = this.eff.weight > 0 ? this.eff.sum / this.eff.weight : 0;
+    const realized = this.real.weight > 0 ? this.real.sum / this.real.weight : 0;
+    let worstMdd = 0;
+    for (const d of this.mdd) if (d > worstMdd) worstMdd = d;
     return {
       paths: nPaths,
       avgSpread: this.spreadCount > 0 ? this.spreadSum / this.spreadCount : 0,
-      pnlMean: mean(this.finalPnl),
+      pnlMean,
       pnlStd: sampleStd(this.finalPnl),
       finalInventoryMean: mean(this.finalInv),
       finalInventoryStd: sampleStd(this.finalInv),
-      sharpe: sharpe(inc, ppy),
-      sortino: sortino(inc, ppy),
-      calmar: calmar(mean(inc), ppy, meanMdd),
+      sessionSharpe,
+      sessionSortino,
+      sharpe: sessionSharpe * Math.sqrt(spy),
+      sortino: sessionSortino * Math.sqrt(spy),
+      calmar: calmar(pnlMean, spy, meanMdd),
+      perBarSharpe: sharpeRatio(inc),
       maxDrawdown: meanMdd,
+      maxDrawdownWorst: worstMdd,
       maxDrawdownDuration: mean(this.mddDur),
       var95: v95.var,
       es95: v95.es,
       var99: v99.var,
       es99: v99.es,
       fillRate: this.quotes > 0 ? this.fills / this.quotes : 0,
-      realizedSpreadBps: this.rs.weight > 0 ? this.rs.sum / this.rs.weight : 0,
-      realizedSpreadMarkoutBps: this.mk.weight > 0 ? this.mk.sum / this.mk.weight : 0,
+      effectiveSpreadBps: effective,
+      realizedSpreadBps: realized,
+      adverseSelectionBps: effective - realized,
       meanAbsInventory: this.sampleCount > 0 ? this.absInvSum / this.sampleCount : 0,
       turnover: mean(this.turnover),
       winRate: winRate(inc),

@@ -5,8 +5,8 @@ import {
   historicalVarEs,
   mean,
   sampleStd,
-  sharpe,
-  sortino,
+  sharpeRatio,
+  sortinoRatio,
   winRate,
 } from './stats';
 
@@ -28,25 +28,27 @@ describe('mean / sampleStd / downsideDeviation', () => {
   });
 });
 
-describe('sharpe / sortino / winRate', () => {
-  it('hand values with periodsPerYear = 4 (√4 = 2)', () => {
-    // [1, 2, −1, 2]: mean 1; deviations 0, 1, −2, 1 → Σ² = 6, /3 = 2 → std √2
-    // Sharpe = 1/√2 · 2 = √2
-    expect(sharpe([1, 2, -1, 2], 4)).toBeCloseTo(Math.SQRT2, 14);
-    // downside deviation = √((−1)²/4) = 0.5 → Sortino = 1/0.5 · 2 = 4
-    expect(sortino([1, 2, -1, 2], 4)).toBeCloseTo(4, 14);
+describe('sharpeRatio / sortinoRatio / winRate (not annualised)', () => {
+  it('hand values', () => {
+    // [1, 2, −1, 2]: mean 1; deviations 0, 1, −2, 1 → Σ² = 6, /3 = 2 → std √2 → Sharpe = 1/√2
+    expect(sharpeRatio([1, 2, -1, 2])).toBeCloseTo(Math.SQRT1_2, 14);
+    // downside deviation = √((−1)²/4) = 0.5 → Sortino = 1/0.5 = 2
+    expect(sortinoRatio([1, 2, -1, 2])).toBeCloseTo(2, 14);
+    // all negative [−1, −3]: mean −2, std √2 → −√2; DD = √((1 + 9)/2) = √5 → −2/√5
+    expect(sharpeRatio([-1, -3])).toBeCloseTo(-Math.SQRT2, 14);
+    expect(sortinoRatio([-1, -3])).toBeCloseTo(-2 / Math.sqrt(5), 14);
     // non-zero: 1, −2, 3 → 2 positive of 3
     expect(winRate([1, 0, -2, 3, 0])).toBeCloseTo(2 / 3, 15);
   });
 
   it('returns 0 where undefined: empty, single, constant (std is rounding noise), no losses', () => {
-    expect(sharpe([], 252)).toBe(0);
-    expect(sharpe([0.3], 252)).toBe(0);
+    expect(sharpeRatio([])).toBe(0);
+    expect(sharpeRatio([0.3])).toBe(0);
     // ten 0.1s: the computed mean is not exactly 0.1, so the computed std is ~1e−17, not 0
-    expect(sharpe(new Array(10).fill(0.1), 252)).toBe(0);
-    expect(sharpe([0, 0, 0], 252)).toBe(0);
-    expect(sortino([], 252)).toBe(0);
-    expect(sortino([1, 2, 0], 252)).toBe(0);
+    expect(sharpeRatio(new Array(10).fill(0.1))).toBe(0);
+    expect(sharpeRatio([0, 0, 0])).toBe(0);
+    expect(sortinoRatio([])).toBe(0);
+    expect(sortinoRatio([1, 2, 0])).toBe(0);
     expect(winRate([])).toBe(0);
     expect(winRate([0, 0])).toBe(0);
   });

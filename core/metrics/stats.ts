@@ -10,7 +10,9 @@
  *
  * Conventions: inputs are finite numbers; functions return 0 (never NaN) where a statistic is
  * undefined (empty input, n < 2 for the sample std, zero dispersion), so that results files and
- * tables stay numeric. Annualisation multiplies per-period ratios by √periodsPerYear (i.i.d. scaling).
+ * tables stay numeric. The ratios here are per observation (per session when the sample is one final
+ * PnL per path, per bar when it is bar increments); annualisation is the caller's, on a stated basis
+ * (run-metrics.ts, annualization.ts).
  */
 
 /** Arithmetic mean; 0 for an empty array. */
@@ -63,23 +65,23 @@ function isRoundingNoise(d: number, x: ArrayLike<number>): boolean {
 }
 
 /**
- * Annualised Sharpe ratio of per-period increments: mean / sampleStd · √periodsPerYear (zero risk-free
- * rate: increments are PnL changes, not excess returns). 0 if n < 2 or the std is 0 (to rounding).
+ * Sharpe ratio of a sample, not annualised: mean / sampleStd (zero risk-free rate: the values are PnL,
+ * not excess returns of invested capital). 0 if n < 2 or the std is 0 (to rounding).
  */
-export function sharpe(increments: ArrayLike<number>, periodsPerYear: number): number {
-  const sd = sampleStd(increments);
-  if (increments.length < 2 || isRoundingNoise(sd, increments)) return 0;
-  return (mean(increments) / sd) * Math.sqrt(periodsPerYear);
+export function sharpeRatio(x: ArrayLike<number>): number {
+  const sd = sampleStd(x);
+  if (x.length < 2 || isRoundingNoise(sd, x)) return 0;
+  return mean(x) / sd;
 }
 
 /**
- * Annualised Sortino ratio: mean / downsideDeviation · √periodsPerYear (target 0). 0 if empty or if no
- * increment is negative (downside deviation 0).
+ * Sortino ratio of a sample, not annualised: mean / downsideDeviation (target 0, full-sample
+ * denominator). 0 if empty or if no value is negative (downside deviation 0).
  */
-export function sortino(increments: ArrayLike<number>, periodsPerYear: number): number {
-  const dd = downsideDeviation(increments);
+export function sortinoRatio(x: ArrayLike<number>): number {
+  const dd = downsideDeviation(x);
   if (dd === 0) return 0;
-  return (mean(increments) / dd) * Math.sqrt(periodsPerYear);
+  return mean(x) / dd;
 }
 
 /** Share of the non-zero values that are positive; 0 if all are zero or the input is empty. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { backtestLimitsSchema } from '../backtest/limits';
+import { annualization, type Annualization } from '../metrics/annualization';
 import { strategySpecSchema, type StrategySpec } from '../strategy/specs';
 import { bookScenarioSchema, intensityScenarioSchema } from './scenario';
 
@@ -14,9 +15,26 @@ export type ScenarioConfig = z.output<typeof scenarioSchema>;
 export const metricsConfigSchema = z.strictObject({
   /** Horizon (scenario time units) for the marked-out realized spread; default 10 bars. */
   markoutHorizon: z.number().finite().nonnegative().optional(),
-  /** Bars per year for annualizing Sharpe, Sortino and Calmar; default from the bar length. */
-  periodsPerYear: z.number().finite().positive().optional(),
+  /**
+   * Annualisation of the session Sharpe, Sortino and Calmar (core/metrics/annualization.ts): a calendar
+   * (equities: 252 days × 6.5 h, the default; crypto: 365 × 24 h), whose days and hours may be
+   * overridden, or sessionsPerYear directly.
+   */
+  calendar: z.enum(['equities', 'crypto']).optional(),
+  tradingDaysPerYear: z.number().finite().positive().max(366).optional(),
+  tradingHoursPerDay: z.number().finite().positive().max(24).optional(),
+  sessionsPerYear: z.number().finite().positive().optional(),
+  /** Removed (issue 10): ratios are no longer annualised from bars; rejected with a pointer. */
+  periodsPerYear: z
+    .unknown()
+    .optional()
+    .refine((v) => v === undefined, {
+      message:
+        'periodsPerYear was removed: Sharpe, Sortino and Calmar are per session now; set calendar, ' +
+        'tradingDaysPerYear, tradingHoursPerDay or sessionsPerYear (docs/metrics.md)',
+    }),
 });
+export type MetricsConfig = z.output<typeof metricsConfigSchema>;
 
 export const backtestConfigSchema = z
   .strictObject({
@@ -106,8 +124,6 @@ export function addQuoterOverflowIssues(
     issue('gamma', `σ²γ/(2kA)·(1 + γ/k)^(1 + k/γ) = ${slope} is not a finite number`);
 }
 
-const SECONDS_PER_YEAR = 365 * 86_400;
-
 /** Length of one recorded bar in scenario time units. */
 export function barLength(sc: ScenarioConfig): number {
   return sc.mode === 'intensity' ? sc.dt * sc.sampleEvery : sc.sampleInterval;
@@ -116,14 +132,28 @@ export function barLength(sc: ScenarioConfig): number {
 /** A config with a scenario and, optionally, metric overrides (backtests; training configs have none). */
 type MetricsSource = {
   scenario: ScenarioConfig;
-  metrics?: { periodsPerYear?: number | undefined; markoutHorizon?: number | undefined };
+  metrics?: Partial<Omit<MetricsConfig, 'periodsPerYear'>> | undefined;
 };
 
-/** Annualization: bars per (365-day) year unless the config says otherwise. */
-export function periodsPerYear(cfg: MetricsSource): number {
-  return (
-    cfg.metrics?.periodsPerYear ?? SECONDS_PER_YEAR / (barLength(cfg.scenario) * cfg.scenario.timeUnitSeconds)
-  );
+/**
+ * The annualisation basis of a config's runs: one path is one session of horizon × timeUnitSeconds
+ * seconds (in intensity mode too: AS 2008's T = 1 is one day with `timeUnitSeconds: 86400`, so one
+ * session per trading day), on the config's calendar (default equities: 252 days × 6.5 h).
+ */
+export function annualizationOf(cfg: MetricsSource): Annualization {
+  const m = cfg.metrics;
+  return annualization({
+    sessionSeconds: cfg.scenario.horizon * cfg.scenario.timeUnitSeconds,
+    calendar: m?.calendar,
+    tradingDaysPerYear: m?.tradingDaysPerYear,
+    tradingHoursPerDay: m?.tradingHoursPerDay,
+    sessionsPerYear: m?.sessionsPerYear,
+  });
+}
+
+/** The options of computeRunMetrics for a config. */
+export function metricOptionsOf(cfg: MetricsSource): { sessionsPerYear: number; markoutHorizon: number } {
+  return { sessionsPerYear: annualizationOf(cfg).sessionsPerYear, markoutHorizon: markoutHorizon(cfg) };
 }
 
 /** Mark-out horizon of the realized-spread metrics: 10 bars unless the config says otherwise. */

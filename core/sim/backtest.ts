@@ -7,11 +7,17 @@
  * only between paths, so one enormous path stops as promptly as many small ones. Memory: one path's
  * series and fills at a time, plus what onPath keeps and the metrics accumulator (per-bar increments).
  */
+import type { Annualization } from '../metrics/annualization';
 import { RunMetricsAccumulator, type RunMetrics } from '../metrics/run-metrics';
 import { buildQuoter } from '../strategy/factory';
 import type { ParamValue } from '../strategy/quoter';
 import { expandGrid } from '../strategy/specs';
-import { markoutHorizon, periodsPerYear, type BacktestConfig, type ScenarioConfig } from './backtest-config';
+import {
+  annualizationOf,
+  metricOptionsOf,
+  type BacktestConfig,
+  type ScenarioConfig,
+} from './backtest-config';
 import { abortErrorOf, makeStopPoller } from './guards';
 import { IntensitySimulator } from './intensity-sim';
 import type { PathResult } from './path-result';
@@ -25,6 +31,8 @@ export interface RunSummary {
   scenario: string;
   paths: number;
   metrics: RunMetrics;
+  /** The basis of the annualised ratios in `metrics` (docs/metrics.md). */
+  annualization: Annualization;
 }
 
 export interface BacktestProgress {
@@ -90,7 +98,8 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
   const quoters = selected.map((i) => buildQuoter(specs[i] as (typeof specs)[number], cfg.scenario));
   const total = selected.length * cfg.paths;
   const runCount = specs.length;
-  const metricOpts = { periodsPerYear: periodsPerYear(cfg), markoutHorizon: markoutHorizon(cfg) };
+  const metricOpts = metricOptionsOf(cfg);
+  const annual = annualizationOf(cfg);
   const runs: RunSummary[] = [];
   let done = 0;
   let sim: MarketSimulator | null = null;
@@ -134,6 +143,7 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
       scenario: cfg.scenario.name,
       paths: cfg.paths,
       metrics: metrics.result(),
+      annualization: { ...annual },
     });
   });
   return { runs };

@@ -22,7 +22,7 @@ const scenario: ScenarioConfig = intensityScenarioSchema.parse({
   intensity: { A: 140, k: 1.5 },
 });
 
-const metrics = { periodsPerYear: 200, markoutHorizon: 0.05 };
+const metrics = { sessionsPerYear: 252, markoutHorizon: 0.05 };
 
 const linear: Policy = {
   obsDim: 2,
@@ -113,6 +113,11 @@ describe('evaluate', () => {
     const paths = Array.from({ length: 24 }, (_, i) => runPath(sim, quoter, 17, 1000 + i));
     expect(as.metrics).toEqual(computeRunMetrics(paths, metrics));
     expect(as.perPath.pnl).toEqual(paths.map((p) => p.series.pnl[p.series.bars]));
+    // Session Sharpe over the paths: the pooled metric, and mean/std of the per-path PnLs.
+    expect(as.sessionSharpe.mean).toBe(as.metrics.sessionSharpe);
+    expect(as.sessionSharpe.mean).toBeCloseTo(as.metrics.pnlMean / as.metrics.pnlStd, 12);
+    expect(as.sessionSharpe.low).toBeLessThanOrEqual(as.sessionSharpe.mean);
+    expect(as.sessionSharpe.high).toBeGreaterThanOrEqual(as.sessionSharpe.mean);
     // The AS market maker earns the spread in its own model.
     expect(as.summary.pnl.mean).toBeGreaterThan(0);
     expect(as.summary.realizedSpreadBps.mean).toBeGreaterThan(0);
@@ -127,16 +132,19 @@ describe('evaluate', () => {
     expect(copy.summary).toEqual(fixed.summary); // common bootstrap resamples
     const c = compareToBest(result, { agents: ['fixed-copy'], baselines: ['fixed'], key: 'reward' });
     expect(c.bestBaseline).toBe('fixed');
-    for (const t of [c.tests[0]!.reward, c.tests[0]!.sharpe, c.tests[0]!.pnl]) {
+    for (const t of [c.tests[0]!.reward, c.tests[0]!.pnl]) {
       expect(t).toMatchObject({ n: 24, meanDiff: 0, ciLow: 0, ciHigh: 0, t: 0, pValue: 1, wilcoxonP: 1 });
     }
+    expect(c.tests[0]!.sessionSharpe).toEqual({ diff: 0, ciLow: 0, ciHigh: 0 });
   });
 
   it('compares agents with the best baseline by the chosen key', () => {
     const baselines = ['fixed', 'as', 'glft'];
-    for (const key of ['reward', 'sharpe', 'pnl'] as const) {
+    for (const key of ['reward', 'sessionSharpe', 'pnl'] as const) {
       const c = compareToBest(result, { agents: ['agent'], baselines, key });
-      const means = baselines.map((n) => result.quoters.find((q) => q.name === n)!.summary[key].mean);
+      const score = (q: (typeof result.quoters)[number]): number =>
+        key === 'sessionSharpe' ? q.sessionSharpe.mean : q.summary[key].mean;
+      const means = baselines.map((n) => score(result.quoters.find((q) => q.name === n)!));
       expect(c.bestBaseline).toBe(baselines[means.indexOf(Math.max(...means))]);
       expect(c.baselineMeans.map((m) => m.mean)).toEqual(means);
       const t = c.tests[0]!;
@@ -146,8 +154,10 @@ describe('evaluate', () => {
       const best = result.quoters.find((q) => q.name === c.bestBaseline)!;
       expect(t.reward.meanDiff).toBeCloseTo(agent.summary.reward.mean - best.summary.reward.mean, 10);
       expect(t.pnl.n).toBe(24);
-      expect(t.sharpe.pValue).toBeGreaterThanOrEqual(0);
-      expect(t.sharpe.pValue).toBeLessThanOrEqual(1);
+      // session Sharpe difference: exactly the difference of the two ratios, inside its CI
+      expect(t.sessionSharpe.diff).toBeCloseTo(agent.sessionSharpe.mean - best.sessionSharpe.mean, 12);
+      expect(t.sessionSharpe.ciLow).toBeLessThanOrEqual(t.sessionSharpe.diff);
+      expect(t.sessionSharpe.ciHigh).toBeGreaterThanOrEqual(t.sessionSharpe.diff);
     }
     expect(() => compareToBest(result, { agents: ['nope'], baselines, key: 'reward' })).toThrow(/nope/);
     expect(() => compareToBest(result, { agents: ['agent'], baselines: [], key: 'reward' })).toThrow(
@@ -172,7 +182,7 @@ describe('evaluate', () => {
     expect(() => evaluate(options({ quoters: dup }))).toThrow(/duplicate/);
     expect(() => evaluate(options({ paths: 0 }))).toThrow(/paths/);
     expect(() => evaluate(options({ resamples: 0 }))).toThrow(/resamples/);
-    expect(() => evaluate(options({ metrics: { periodsPerYear: 0, markoutHorizon: 1 } }))).toThrow();
+    expect(() => evaluate(options({ metrics: { sessionsPerYear: 0, markoutHorizon: 1 } }))).toThrow();
   });
 
   it('stops inside one long path when shouldStop says so (the simulators poll it)', () => {

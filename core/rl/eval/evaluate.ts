@@ -16,28 +16,33 @@
  *   metric code (computeRunMetrics on [path], so the definitions are docs/metrics.md's):
  *     reward             Σ env step rewards over the episode (scored-path.ts)
  *     pnl                final mark-to-market PnL of the path
- *     sharpe, sortino    annualized ratios of the path's per-bar PnL increments (periodsPerYear)
  *     maxDrawdown        largest peak-to-trough fall of the path's PnL (≥ 0)
  *     es99               historical 99% expected shortfall of the path's per-bar increments (loss > 0)
  *     fillRate           fills / quotes posted on the path
- *     realizedSpreadBps  size-weighted realized spread of the path's fills against the mid at the fill
+ *     effectiveSpreadBps size-weighted edge of the path's fills against the mid at the fill
+ *     realizedSpreadBps  the same against the mid markoutHorizon after each fill
  *   Undefined single-path values are 0, as in run-metrics.ts (a path without fills has fillRate 0 and
- *   realizedSpreadBps 0, a path without a negative increment has Sortino 0); the pooled `metrics` are
- *   the better summary of such sparse quantities.
+ *   spreads 0); the pooled `metrics` are the better summary of such sparse quantities. There is no
+ *   per-path Sharpe: one path is one session, and a Sharpe ratio is a statistic over sessions
+ *   (docs/metrics.md). It is `sessionSharpe`: mean / sample std of the per-path PnLs, with a
+ *   percentile-bootstrap CI of that ratio over resampled paths.
  * - `summary`: for each key, the mean over paths and its percentile-bootstrap CI (Efron 1979; see
  *   core/metrics/inference.ts), B = `resamples` (default 2000) at `level` (default 0.95). Every vector
  *   is bootstrapped with the same seed (`bootstrapSeed`, default `seed`), i.e. the same resampled path
  *   sets, so a quoter's intervals do not depend on which other quoters were evaluated.
  *
- * compareToBest picks the baseline with the highest mean of a key (reward, Sharpe or PnL; ties go to
- * the first listed) and runs pairedTest (bootstrap CI of the mean difference, paired t, Wilcoxon
- * signed-rank) of each agent against it, path by path, for reward, Sharpe and PnL.
+ * compareToBest picks the baseline with the highest mean of a key (reward or PnL; or the highest
+ * sessionSharpe; ties go to the first listed) and runs pairedTest (bootstrap CI of the mean difference,
+ * paired t, Wilcoxon signed-rank) of each agent against it, path by path, for reward and PnL; for the
+ * session Sharpe it gives the difference agent − baseline with a paired percentile-bootstrap CI (the
+ * same resampled paths for both quoters).
  *
  * Output: plain JSON-able data (arrays of numbers, no typed arrays, no timings or timestamps): the same
  * options give deep-equal results. The one non-JSON number that can appear is t = ±Infinity in a
  * paired test whose differences are all equal and non-zero (see inference.ts).
  */
 import { bootstrapCi, pairedTest, type PairedTestResult } from '../../metrics/inference';
+import { sharpeRatio } from '../../metrics/stats';
 import {
   RunMetricsAccumulator,
   computeRunMetrics,
@@ -53,16 +58,15 @@ import { PolicyQuoter } from './policy-quoter';
 import { runScoredPath } from './scored-path';
 
 export type PathMetricKey =
-  'reward' | 'pnl' | 'sharpe' | 'sortino' | 'maxDrawdown' | 'es99' | 'fillRate' | 'realizedSpreadBps';
+  'reward' | 'pnl' | 'maxDrawdown' | 'es99' | 'fillRate' | 'effectiveSpreadBps' | 'realizedSpreadBps';
 
 export const PATH_METRIC_KEYS: readonly PathMetricKey[] = [
   'reward',
   'pnl',
-  'sharpe',
-  'sortino',
   'maxDrawdown',
   'es99',
   'fillRate',
+  'effectiveSpreadBps',
   'realizedSpreadBps',
 ];
 
@@ -85,6 +89,8 @@ export interface QuoterEval {
   /** Env steps scored per path. */
   steps: number[];
   summary: Record<PathMetricKey, MeanCi>;
+  /** Session Sharpe (mean / sample std of the per-path PnLs; 0 for one path) and its bootstrap CI. */
+  sessionSharpe: MeanCi;
 }
 
 export interface EvalResult {
@@ -182,11 +188,10 @@ export function evaluate(opts: EvalOptions): EvalResult {
       const m = computeRunMetrics([path], opts.metrics);
       perPath.reward.push(scored.reward);
       perPath.pnl.push(m.pnlMean);
-      perPath.sharpe.push(m.sharpe);
-      perPath.sortino.push(m.sortino);
       perPath.maxDrawdown.push(m.maxDrawdown);
       perPath.es99.push(m.es99);
       perPath.fillRate.push(m.fillRate);
+      perPath.effectiveSpreadBps.push(m.effectiveSpreadBps);
       perPath.realizedSpreadBps.push(m.realizedSpreadBps);
       steps.push(scored.steps);
       done++;
@@ -197,6 +202,7 @@ export function evaluate(opts: EvalOptions): EvalResult {
       const ci = bootstrapCi(perPath[key], { resamples, level, seed: bootstrapSeed });
       summary[key] = { mean: ci.estimate, low: ci.low, high: ci.high };
     }
+    const ss = bootstrapCi(perPath.pnl, { resamples, level, seed: bootstrapSeed, statistic: sharpeRatio });
     out.push({
       name: quoter.name,
       kind: quoter instanceof PolicyQuoter ? 'agent' : 'baseline',
@@ -205,6 +211,7 @@ export function evaluate(opts: EvalOptions): EvalResult {
       perPath,
       steps,
       summary,
+      sessionSharpe: { mean: ss.estimate, low: ss.low, high: ss.high },
     });
   }
   return {
@@ -225,27 +232,34 @@ function emptyPerPath(): Record<PathMetricKey, number[]> {
   return {
     reward: [],
     pnl: [],
-    sharpe: [],
-    sortino: [],
     maxDrawdown: [],
     es99: [],
     fillRate: [],
+    effectiveSpreadBps: [],
     realizedSpreadBps: [],
   };
 }
 
 // --- Paired comparison against the best baseline -----------------------------------------------
 
-export type CompareKey = 'reward' | 'sharpe' | 'pnl';
-export const COMPARE_KEYS: readonly CompareKey[] = ['reward', 'sharpe', 'pnl'];
+export type CompareKey = 'reward' | 'sessionSharpe' | 'pnl';
+export const COMPARE_KEYS: readonly CompareKey[] = ['reward', 'sessionSharpe', 'pnl'];
+
+/** A difference of a statistic over paths (agent − baseline) and its paired bootstrap CI. */
+export interface StatisticDiff {
+  diff: number;
+  ciLow: number;
+  ciHigh: number;
+}
 
 export interface AgentComparison {
   agent: string;
   baseline: string;
   /** Paired tests of agent − baseline, path by path. */
   reward: PairedTestResult;
-  sharpe: PairedTestResult;
   pnl: PairedTestResult;
+  /** sessionSharpe(agent) − sessionSharpe(baseline), CI from resampling the paths jointly. */
+  sessionSharpe: StatisticDiff;
 }
 
 export interface Comparison {
@@ -274,23 +288,50 @@ export function compareToBest(result: EvalResult, opts: CompareOptions): Compari
   };
   if (opts.baselines.length === 0) throw new RangeError(`${who}: no baselines given`);
   if (!COMPARE_KEYS.includes(opts.key))
-    throw new RangeError(`${who}: key must be 'reward', 'sharpe' or 'pnl' (got ${String(opts.key)})`);
+    throw new RangeError(`${who}: key must be 'reward', 'sessionSharpe' or 'pnl' (got ${String(opts.key)})`);
   const baselines = opts.baselines.map(find);
   const agents = opts.agents.map(find);
+  const score = (q: QuoterEval): number =>
+    opts.key === 'sessionSharpe' ? q.sessionSharpe.mean : q.summary[opts.key].mean;
   let best = baselines[0]!;
-  for (const b of baselines) if (b.summary[opts.key].mean > best.summary[opts.key].mean) best = b;
+  for (const b of baselines) if (score(b) > score(best)) best = b;
   const testOpts = { resamples: result.resamples, level: result.level, seed: result.bootstrapSeed };
   return {
     key: opts.key,
     bestBaseline: best.name,
-    baselineMeans: baselines.map((b) => ({ name: b.name, mean: b.summary[opts.key].mean })),
+    baselineMeans: baselines.map((b) => ({ name: b.name, mean: score(b) })),
     level: result.level,
     tests: agents.map((a) => ({
       agent: a.name,
       baseline: best.name,
       reward: pairedTest(a.perPath.reward, best.perPath.reward, testOpts),
-      sharpe: pairedTest(a.perPath.sharpe, best.perPath.sharpe, testOpts),
       pnl: pairedTest(a.perPath.pnl, best.perPath.pnl, testOpts),
+      sessionSharpe: sessionSharpeDiff(a.perPath.pnl, best.perPath.pnl, testOpts),
     })),
   };
+}
+
+/**
+ * sharpeRatio(a) − sharpeRatio(b) of paired per-path PnLs, with a percentile-bootstrap CI: each
+ * resample draws path indices with replacement and evaluates both ratios on the same paths.
+ */
+export function sessionSharpeDiff(
+  a: readonly number[],
+  b: readonly number[],
+  opts: { resamples: number; level: number; seed: number },
+): StatisticDiff {
+  if (a.length !== b.length) throw new RangeError(`sessionSharpeDiff: ${a.length} vs ${b.length} paths`);
+  const n = a.length;
+  const xa = new Float64Array(n);
+  const xb = new Float64Array(n);
+  const statistic = (idx: Float64Array): number => {
+    for (let i = 0; i < n; i++) {
+      xa[i] = a[idx[i]!]!;
+      xb[i] = b[idx[i]!]!;
+    }
+    return sharpeRatio(xa) - sharpeRatio(xb);
+  };
+  const indices = Array.from({ length: n }, (_, i) => i);
+  const ci = bootstrapCi(indices, { ...opts, statistic });
+  return { diff: ci.estimate, ciLow: ci.low, ciHigh: ci.high };
 }

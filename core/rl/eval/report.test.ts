@@ -40,7 +40,7 @@ const result = evaluate({
   seed: 5,
   paths: 8,
   reward: { inventory: 0.01 },
-  metrics: { periodsPerYear: 200, markoutHorizon: 0.05 },
+  metrics: { sessionsPerYear: 252, markoutHorizon: 0.05 },
   resamples: 200,
 });
 
@@ -49,11 +49,11 @@ describe('formatEvalTable', () => {
     const text = formatEvalTable(result);
     for (const h of [
       'Quoter',
-      'Sharpe',
-      'Sortino',
-      'Max DD',
-      'ES99',
+      'Session Sharpe',
+      'Max DD (path)',
+      'ES99 (bar)',
       'Fill rate',
+      'Eff. spread (bps)',
       'Real. spread (bps)',
       'PnL',
       'Reward',
@@ -65,7 +65,7 @@ describe('formatEvalTable', () => {
     for (const q of result.quoters) {
       const row = lines.find((l) => l.startsWith(q.name));
       expect(row).toBeDefined();
-      expect(row).toContain(formatCi(q.summary.sharpe));
+      expect(row).toContain(formatCi(q.sessionSharpe));
       expect(row).toContain(formatCi(q.summary.reward));
     }
     const cmp = compareToBest(result, {
@@ -83,12 +83,19 @@ describe('formatEvalTable', () => {
         high: cmp.tests[0]!.reward.ciHigh,
       }),
     );
-    expect(lines.filter((l) => l.startsWith('sac-agent'))).toHaveLength(4); // table row + 3 tests
+    const ssRow = lines.find((l) => l.startsWith('sac-agent') && l.includes(' session Sharpe '));
+    const d = cmp.tests[0]!.sessionSharpe;
+    expect(ssRow).toContain(formatCi({ mean: d.diff, low: d.ciLow, high: d.ciHigh }));
+    expect(lines.filter((l) => l.startsWith('sac-agent'))).toHaveLength(4); // table row + 3 comparisons
   });
 
   it('uses a given comparison and omits the block when there is nothing to compare', () => {
-    const cmp = compareToBest(result, { agents: ['sac-agent'], baselines: ['fixed-0.7'], key: 'sharpe' });
-    expect(formatEvalTable(result, cmp)).toContain('best baseline by mean sharpe: fixed-0.7');
+    const cmp = compareToBest(result, {
+      agents: ['sac-agent'],
+      baselines: ['fixed-0.7'],
+      key: 'sessionSharpe',
+    });
+    expect(formatEvalTable(result, cmp)).toContain('best baseline by session Sharpe: fixed-0.7');
     const baselinesOnly = { ...result, quoters: result.quoters.filter((q) => q.kind === 'baseline') };
     expect(formatEvalTable(baselinesOnly)).not.toContain('Paired tests');
     expect(formatCi({ mean: 1.5, low: -0.25, high: 3 })).toBe('1.500 [-0.2500, 3]');

@@ -1,6 +1,7 @@
 /**
  * Plain-text report of an evaluation (./evaluate.ts) for the terminal: one row per quoter with the
- * means over paths of the single-path metrics, each as "mean [low, high]" (percentile-bootstrap CI at
+ * session Sharpe (a statistic over paths) and the means over paths of the single-path metrics, each as
+ * "value [low, high]" (percentile-bootstrap CI at
  * the evaluation's level), then the paired tests of each agent against the best baseline (mean
  * difference agent − baseline with its bootstrap CI, the paired-t p-value and the Wilcoxon
  * signed-rank p-value; methods in core/metrics/inference.ts). Numbers are printed with the CLI's
@@ -11,11 +12,10 @@ import type { PairedTestResult } from '../../metrics/inference';
 import { compareToBest, type Comparison, type EvalResult, type MeanCi, type PathMetricKey } from './evaluate';
 
 const COLUMNS: readonly { key: PathMetricKey; header: string }[] = [
-  { key: 'sharpe', header: 'Sharpe' },
-  { key: 'sortino', header: 'Sortino' },
-  { key: 'maxDrawdown', header: 'Max DD' },
-  { key: 'es99', header: 'ES99' },
+  { key: 'maxDrawdown', header: 'Max DD (path)' },
+  { key: 'es99', header: 'ES99 (bar)' },
   { key: 'fillRate', header: 'Fill rate' },
+  { key: 'effectiveSpreadBps', header: 'Eff. spread (bps)' },
   { key: 'realizedSpreadBps', header: 'Real. spread (bps)' },
   { key: 'pnl', header: 'PnL' },
   { key: 'reward', header: 'Reward' },
@@ -55,8 +55,13 @@ export function formatEvalTable(result: EvalResult, comparison?: Comparison): st
       `mean over paths [${pct}% percentile-bootstrap CI, B = ${result.resamples}]`,
   );
   lines.push('');
-  const headers = ['Quoter', 'Kind', ...COLUMNS.map((c) => c.header)];
-  const rows = result.quoters.map((q) => [q.name, q.kind, ...COLUMNS.map((c) => formatCi(q.summary[c.key]))]);
+  const headers = ['Quoter', 'Kind', 'Session Sharpe', ...COLUMNS.map((c) => c.header)];
+  const rows = result.quoters.map((q) => [
+    q.name,
+    q.kind,
+    formatCi(q.sessionSharpe),
+    ...COLUMNS.map((c) => formatCi(q.summary[c.key])),
+  ]);
   lines.push(formatTable(headers, rows).trimEnd());
 
   let cmp = comparison;
@@ -70,15 +75,24 @@ export function formatEvalTable(result: EvalResult, comparison?: Comparison): st
     const cpct = Math.round(cmp.level * 1000) / 10;
     lines.push('');
     lines.push(
-      `Paired tests vs the best baseline by mean ${cmp.key}: ${cmp.bestBaseline} ` +
+      `Paired tests vs the best baseline by ${cmp.key === 'sessionSharpe' ? 'session Sharpe' : `mean ${cmp.key}`}: ` +
+        `${cmp.bestBaseline} ` +
         `(difference agent − baseline per path; t: paired Student t, W: Wilcoxon signed-rank)`,
     );
     lines.push('');
     const tHeaders = ['Agent', 'Metric', `Mean diff [${cpct}% CI]`, 't', 'p (t)', 'W z', 'p (W)'];
     const tRows = cmp.tests.flatMap((t) => [
       testRow(t.agent, 'reward', t.reward),
-      testRow(t.agent, 'Sharpe', t.sharpe),
       testRow(t.agent, 'PnL', t.pnl),
+      [
+        t.agent,
+        'session Sharpe',
+        formatCi({ mean: t.sessionSharpe.diff, low: t.sessionSharpe.ciLow, high: t.sessionSharpe.ciHigh }),
+        '—',
+        '—',
+        '—',
+        '—',
+      ],
     ]);
     lines.push(formatTable(tHeaders, tRows).trimEnd());
   }

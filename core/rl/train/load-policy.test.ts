@@ -73,7 +73,7 @@ describe('loadPolicy', () => {
           seed: evaluationSeed(cfg),
           paths: 3,
           reward: cfg.env.reward,
-          metrics: { periodsPerYear: 252, markoutHorizon: 0.1 },
+          metrics: { sessionsPerYear: 252, markoutHorizon: 0.1 },
           resamples: 10,
         });
         const q = res.quoters[0]!;

@@ -38,35 +38,61 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
     better: -1,
   },
   {
+    key: 'sessionSharpe',
+    label: 'Sharpe (session)',
+    title: 'Session Sharpe: mean / sample std of the per-path (per-session) final PnL, not annualised',
+    format: (x) => fmtFixed(x, 2),
+    better: 1,
+  },
+  {
     key: 'sharpe',
-    label: 'Sharpe',
-    title: 'Annualised Sharpe of per-bar PnL increments',
+    label: 'Sharpe (ann.)',
+    title: 'Annualised Sharpe: session Sharpe × √(sessions per year); basis in docs/metrics.md',
     format: (x) => fmtFixed(x, 2),
     better: 1,
   },
   {
     key: 'sortino',
-    label: 'Sortino',
-    title: 'Annualised Sortino of per-bar PnL increments',
+    label: 'Sortino (ann.)',
+    title: 'Annualised Sortino of the per-session PnL (downside deviation about 0, all sessions)',
     format: (x) => fmtFixed(x, 2),
     better: 1,
   },
   {
     key: 'maxDrawdown',
-    label: 'Max DD',
-    title: 'Mean over paths of the maximum drawdown',
+    label: 'Max DD (mean)',
+    title: 'Mean over paths of each path’s maximum drawdown',
+    format: (x) => fmtFixed(x, 2),
+    better: -1,
+  },
+  {
+    key: 'maxDrawdownWorst',
+    label: 'Max DD (worst)',
+    title: 'Maximum drawdown of the worst path',
     format: (x) => fmtFixed(x, 2),
     better: -1,
   },
   {
     key: 'var95',
     label: 'VaR 95',
-    title: 'Historical 95% VaR of per-bar increments (loss > 0)',
+    title: 'Historical 95% VaR of per-bar PnL increments (loss > 0)',
     format: fmtNum,
     better: -1,
   },
-  { key: 'es95', label: 'ES 95', title: 'Expected shortfall at 95%', format: fmtNum, better: -1 },
-  { key: 'es99', label: 'ES 99', title: 'Expected shortfall at 99%', format: fmtNum, better: -1 },
+  {
+    key: 'es95',
+    label: 'ES 95',
+    title: 'Historical expected shortfall at 95% of per-bar PnL increments (loss > 0)',
+    format: fmtNum,
+    better: -1,
+  },
+  {
+    key: 'es99',
+    label: 'ES 99',
+    title: 'Historical expected shortfall at 99% of per-bar PnL increments (loss > 0)',
+    format: fmtNum,
+    better: -1,
+  },
   {
     key: 'fillRate',
     label: 'Fill rate',
@@ -75,11 +101,25 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
     better: 0,
   },
   {
-    key: 'realizedSpreadBps',
-    label: 'Real. spread',
-    title: 'Size-weighted realized spread at the fill (bps)',
+    key: 'effectiveSpreadBps',
+    label: 'Eff. spread',
+    title: 'Effective spread: size-weighted edge of our fills against the mid at the fill (bps)',
     format: (x) => fmtFixed(x, 2),
     better: 1,
+  },
+  {
+    key: 'realizedSpreadBps',
+    label: 'Real. spread',
+    title: 'Realized spread: edge of our fills against the mid the mark-out horizon later (bps)',
+    format: (x) => fmtFixed(x, 2),
+    better: 1,
+  },
+  {
+    key: 'adverseSelectionBps',
+    label: 'Adv. sel.',
+    title: 'Adverse selection: effective − realized spread (bps)',
+    format: (x) => fmtFixed(x, 2),
+    better: -1,
   },
   {
     key: 'meanAbsInventory',
@@ -90,6 +130,37 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
   },
 ];
 
+/**
+ * Keys whose meaning changed with the session conventions of issue 10 (docs/metrics.md). A run stored
+ * before that change has no `sessionSharpe`: its `sharpe`, `sortino` and `calmar` were annualised per
+ * bar, its `realizedSpreadBps` was what is now `effectiveSpreadBps`, and its `realizedSpreadMarkoutBps`
+ * what is now `realizedSpreadBps`.
+ */
+const OLD_CONVENTION_HIDDEN = new Set(['sharpe', 'sortino', 'calmar']);
+const OLD_CONVENTION_RENAMED: Record<string, string> = {
+  effectiveSpreadBps: 'realizedSpreadBps',
+  realizedSpreadBps: 'realizedSpreadMarkoutBps',
+};
+
+/**
+ * The value of metric `key` of a stored result under the current conventions; undefined (shown as
+ * "—") when the run does not have it — also for a run stored under the old conventions whose figure
+ * meant something else.
+ */
+export function metricValue(metrics: Readonly<Record<string, number>>, key: string): number | undefined {
+  const old = !('sessionSharpe' in metrics);
+  if (!old) return metrics[key];
+  if (OLD_CONVENTION_HIDDEN.has(key)) return undefined;
+  const from = OLD_CONVENTION_RENAMED[key];
+  if (from !== undefined) return metrics[from];
+  if (key === 'adverseSelectionBps') {
+    const e = metrics.realizedSpreadBps;
+    const r = metrics.realizedSpreadMarkoutBps;
+    return e !== undefined && r !== undefined ? e - r : undefined;
+  }
+  return metrics[key];
+}
+
 /** For each ranked column, the index of the best result (undefined when fewer than 2 results). */
 export function bestByColumn(results: readonly RunResultRow[]): Map<string, number> {
   const best = new Map<string, number>();
@@ -99,7 +170,7 @@ export function bestByColumn(results: readonly RunResultRow[]): Map<string, numb
     let bestIdx = -1;
     let bestVal = 0;
     for (const r of results) {
-      const v = r.metrics[col.key];
+      const v = metricValue(r.metrics, col.key);
       if (v === undefined || !Number.isFinite(v)) continue;
       if (bestIdx < 0 || (col.better > 0 ? v > bestVal : v < bestVal)) {
         bestIdx = r.index;

@@ -7,6 +7,7 @@ import { StatusBadge } from '../../components/status-badge';
 import { fmtDateTime, fmtInt } from '../../lib/format';
 import {
   METRIC_COLUMNS,
+  metricValue,
   bestByColumn,
   distinguishingParams,
   formatParams,
@@ -74,7 +75,7 @@ function ComparePanel({ detail, side }: { detail: RunDetail; side: 'A' | 'B' }):
                     {c.label}
                   </th>
                   {results.map((r) => {
-                    const v = r.metrics[c.key];
+                    const v = metricValue(r.metrics, c.key);
                     return (
                       <td
                         key={r.index}

@@ -2,7 +2,7 @@
 // ranked column marked. Selecting a row picks the result whose paths the charts show.
 import type { KeyboardEvent, ReactElement } from 'react';
 import type { RunResultRow } from '../../../../core/api/contract';
-import { METRIC_COLUMNS, bestByColumn, formatParams, strategyLabel } from '../../lib/metrics';
+import { METRIC_COLUMNS, bestByColumn, metricValue, formatParams, strategyLabel } from '../../lib/metrics';
 
 export interface ResultsTableProps {
   results: readonly RunResultRow[];
@@ -66,7 +66,7 @@ export function ResultsTable({
                   <span className="params">{formatParams(r.params)}</span>
                 </td>
                 {METRIC_COLUMNS.map((c) => {
-                  const v = r.metrics[c.key];
+                  const v = metricValue(r.metrics, c.key);
                   const isBest = best.get(c.key) === r.index;
                   return (
                     <td

@@ -18,27 +18,38 @@ interface Column {
 }
 
 const COLUMNS: readonly Column[] = [
-  { key: 'sharpe', label: 'Sharpe', fmt: (x) => fmtFixed(x, 2), title: 'Annualized Sharpe ratio per path' },
   {
-    key: 'sortino',
-    label: 'Sortino',
+    key: 'sessionSharpe',
+    label: 'Session Sharpe',
     fmt: (x) => fmtFixed(x, 2),
-    title: 'Annualized Sortino ratio per path',
+    title: 'Mean / sample std of the per-path (per-session) PnL, not annualised',
   },
-  { key: 'maxDrawdown', label: 'Max DD', fmt: fmtNum, title: 'Largest peak-to-trough PnL fall per path' },
+  {
+    key: 'maxDrawdown',
+    label: 'Max DD (mean)',
+    fmt: fmtNum,
+    title: 'Mean over paths of the largest peak-to-trough PnL fall',
+  },
   { key: 'es99', label: 'ES99', fmt: fmtNum, title: '99% expected shortfall of per-bar PnL changes' },
   { key: 'fillRate', label: 'Fill rate', fmt: (x) => fmtPct(x, 1), title: 'Fills per quote posted' },
+  {
+    key: 'effectiveSpreadBps',
+    label: 'Eff. spread bps',
+    fmt: (x) => fmtFixed(x, 2),
+    title: 'Effective spread: size-weighted edge of our fills against the mid at the fill, bps',
+  },
   {
     key: 'realizedSpreadBps',
     label: 'Real. spread bps',
     fmt: (x) => fmtFixed(x, 2),
-    title: 'Size-weighted realized spread of our fills, basis points',
+    title: 'Realized spread: edge of our fills against the mid the mark-out horizon later, bps',
   },
   { key: 'pnl', label: 'Mean PnL', fmt: fmtNum, title: 'Final mark-to-market PnL per path' },
   { key: 'reward', label: 'Reward', fmt: fmtNum, title: "Sum of the env's reward per episode" },
 ];
 
-function Cell({ ci, fmt }: { ci: EvalMeanCi; fmt: (x: number) => string }): ReactElement {
+function Cell({ ci, fmt }: { ci: EvalMeanCi | undefined; fmt: (x: number) => string }): ReactElement {
+  if (ci === undefined) return <span className="num">—</span>;
   return (
     <>
       <span className="num">{fmt(ci.mean)}</span>
