@@ -260,8 +260,8 @@ export function resultsTable(result: BacktestResult): string {
   const note =
     basis === undefined
       ? ''
-      : `sharpe ann = sharpe sess × √${formatNumber(basis.sessionsPerYear)} sessions/year (${basis.basis}); ` +
-        'max dd mean/worst: mean over paths / worst path; ES99 of per-bar PnL changes; ' +
-        'eff/real bps: edge vs the mid at the fill / at the mark-out horizon\n';
+      : `sharpe ann = sharpe sess × √(${formatNumber(basis.sessionsPerYear)} sessions/year): ${basis.basis}\n` +
+        'max dd mean / worst: mean over paths / worst path; ES99 bar: of per-bar PnL changes; ' +
+        'eff / real bps: edge vs the mid at the fill / markoutHorizon later\n';
   return formatTable(headers, rows) + note;
 }
