@@ -50,7 +50,7 @@ describe('formatEvalTable', () => {
     for (const h of [
       'Quoter',
       'Session Sharpe',
-      'Max DD (path)',
+      'Max DD (mean)',
       'ES99 (bar)',
       'Fill rate',
       'Eff. spread (bps)',

@@ -12,7 +12,7 @@ import type { PairedTestResult } from '../../metrics/inference';
 import { compareToBest, type Comparison, type EvalResult, type MeanCi, type PathMetricKey } from './evaluate';
 
 const COLUMNS: readonly { key: PathMetricKey; header: string }[] = [
-  { key: 'maxDrawdown', header: 'Max DD (path)' },
+  { key: 'maxDrawdown', header: 'Max DD (mean)' },
   { key: 'es99', header: 'ES99 (bar)' },
   { key: 'fillRate', header: 'Fill rate' },
   { key: 'effectiveSpreadBps', header: 'Eff. spread (bps)' },
