@@ -55,10 +55,25 @@ async function finishedRun(): Promise<string> {
   return id;
 }
 
-/** Start an evaluation, let its worker block, cancel; ms from the cancel to the rejection. */
+/**
+ * Wait until the blocking evaluation is running: its heartbeat file exists and says something other
+ * than `previous` (a fresh worker starts counting again). Polls, so a slow machine only waits longer.
+ */
+async function beatStarted(file: string, previous?: string): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const now = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    if (now !== undefined && now !== previous) return;
+    if (performance.now() > deadline) throw new Error('the blocking evaluation never started');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Start an evaluation, wait until its worker blocks, cancel; ms from the cancel to the rejection. */
 async function cancelAfter(
   start: (signal: AbortSignal) => Promise<unknown>,
   cancel: () => void,
+  running: () => Promise<void>,
 ): Promise<number> {
   const ac = new AbortController();
   const p = start(ac.signal);
@@ -66,7 +81,7 @@ async function cancelAfter(
     () => new Error('the evaluation should have been cancelled'),
     (e: unknown) => e,
   );
-  await new Promise((r) => setTimeout(r, 1500)); // the worker loads and blocks
+  await running(); // the worker loaded and blocks
   const t0 = performance.now();
   cancel();
   ac.abort();
@@ -95,21 +110,24 @@ async function heartbeatStops(file: string): Promise<number> {
 describe('train.evaluate cancellation', () => {
   it('a cancelled evaluation rejects at once and its blocked worker is terminated', async () => {
     const id = await finishedRun();
+    const beat = path.join(svc.store.training.get(id)!.runDir, 'eval-heartbeat');
     const ms = await cancelAfter(
       (signal) => svc.training.evaluate(id, undefined, 5, signal),
       () => undefined,
+      () => beatStarted(beat),
     );
     console.log(`train.evaluate cancel → rejection: ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(5000); // generous; measured numbers are in the report
     // The blocked thread is gone: its heartbeat stops.
-    const beat = path.join(svc.store.training.get(id)!.runDir, 'eval-heartbeat');
     const stoppedAfter = await heartbeatStops(beat);
     console.log(`train.evaluate cancel → worker thread gone: ≤ ${stoppedAfter.toFixed(0)} ms`);
     expect(stoppedAfter).toBeLessThan(5000);
     // A second evaluation starts in a fresh worker (not stuck behind the first): cancel it too.
+    const last = fs.readFileSync(beat, 'utf8');
     const ms2 = await cancelAfter(
       (signal) => svc.training.evaluate(id, undefined, 5, signal),
       () => undefined,
+      () => beatStarted(beat, last),
     );
     expect(ms2).toBeLessThan(5000);
   }, 60_000);
@@ -120,7 +138,7 @@ describe('train.evaluate cancellation', () => {
       () => new Error('should have been cancelled'),
       (e: unknown) => e,
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await beatStarted(path.join(svc.store.training.get(id)!.runDir, 'eval-heartbeat'));
     const t0 = performance.now();
     await svc.close();
     const e = await p;
