@@ -35,6 +35,8 @@ interface ChartHandle {
   container: HTMLDivElement;
   /** Records a series' point count on the container (data-points / data-drawn). */
   report(id: symbol, points: number): void;
+  /** Sets a `data-*` attribute of the container (what a chart shows, for tests), e.g. mark('lineType', 'steps'). */
+  mark(name: string, value: string): void;
   alive: boolean;
 }
 
@@ -94,6 +96,9 @@ export function Chart({
         for (const n of counts.values()) max = Math.max(max, n);
         container.dataset.points = String(max);
         container.dataset.drawn = max > 0 ? 'true' : 'false';
+      },
+      mark(name, value) {
+        container.dataset[name] = value;
       },
     };
     container.dataset.points = '0';

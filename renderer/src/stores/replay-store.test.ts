@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BookSnapshot, ReplayState, ScenarioPreset } from '../../../core/api/contract';
 import { FakeApi, settle } from '../testing/fake-api';
-import { bucketWidthFor, type FrameBatch } from './replay-store';
+import { bucketWidthFor, regrid, type ChartPoint, type FrameBatch } from './replay-store';
 import { RootStore } from './root-store';
 
 const PRESET: ScenarioPreset = {
@@ -136,5 +136,47 @@ describe('ReplayStore', () => {
       code: 'not_found',
     });
     expect(api.callsOf('replay.control')).toHaveLength(2);
+  });
+  it('puts chart points on a regular grid: empty buckets carry the last value, a new width re-grids', async () => {
+    const { api, root, frames } = setup();
+    await settle();
+    await root.replay.start();
+    frames.splice(0).forEach((f) => f());
+    const batches: FrameBatch[] = [];
+    root.replay.addFrameListener((b) => batches.push(b));
+    // 1× → 0.05 s buckets. Ticks at 0.01, 0.32 (5 empty buckets between), then 0.43 in a later frame.
+    api.emit('book.snapshot', snap(0, [0.01, 0.32]));
+    frames.splice(0).forEach((f) => f());
+    api.emit('book.snapshot', snap(1, [0.43]));
+    frames.splice(0).forEach((f) => f());
+    const live = batches.filter((b) => !b.reset).flatMap((b) => b.points);
+    // Buckets 0, 0.05 … 0.4: 0.3 bucket holds the 0.32 tick, 0.35 carries it, 0.4 holds 0.43.
+    expect(live.map((p) => p.t)).toEqual([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]);
+    expect(live.slice(1, 6).every((p) => p.mid === 100.01)).toBe(true); // carried from t = 0.01
+    expect(live[6]?.mid).toBeCloseTo(100.32, 9);
+    expect(live[7]?.mid).toBeCloseTo(100.32, 9);
+    expect(batches.at(-1)?.bucketWidth).toBe(0.05);
+
+    // 100× → 5 s buckets: the history is re-gridded (a reset) and the grid stays regular.
+    await root.replay.setSpeed(100);
+    api.emit('book.snapshot', snap(2, [12.5]));
+    frames.splice(0).forEach((f) => f());
+    const reset = batches.at(-1);
+    expect(reset?.reset).toBe(true);
+    expect(reset?.bucketWidth).toBe(5);
+    expect(reset?.points.map((p) => p.t)).toEqual([0, 5, 10]);
+    expect(reset?.points[1]?.mid).toBeCloseTo(100.43, 9); // bucket 5 carries the 0.43 tick
+  });
+
+  it('regrid: last point per bucket wins, gaps carry forward, times are multiples of the width', () => {
+    const p = (t: number, mid: number): ChartPoint => ({ t, mid, bid: mid - 0.01, ask: null });
+    const out = regrid([p(0.2, 1), p(0.9, 2), p(3.1, 3), p(3.4, 4)], 1);
+    expect(out.map((x) => [x.t, x.mid])).toEqual([
+      [0, 2],
+      [1, 2],
+      [2, 2],
+      [3, 4],
+    ]);
+    expect(regrid([], 1)).toEqual([]);
   });
 });

@@ -14,6 +14,12 @@
  * sim time with a width that grows with the replay speed (so the chart advances at a readable rate)
  * and bucket times never go backwards (a later point in the same or an earlier bucket replaces the
  * last bar), so `series.update` is always legal.
+ *
+ * Regular grid. lightweight-charts places points by index, not by time, so the chart's time axis is
+ * proportional to sim time only if every bucket is present: a bucket with no tick carries the last
+ * bucket's values forward (the quotes did not change), and when the bucket width changes (a new
+ * speed, or the adaptive width at full speed) the whole history is re-gridded onto the new width and
+ * the listeners get a reset. So consecutive chart times always differ by exactly `chartBucketWidth`.
  */
 import { makeAutoObservable, observableRef, runInAction } from 'mobx';
 import type { BookSnapshot, EventPayload, ReplayState, TradeView } from '../../../core/api/contract';
@@ -51,6 +57,8 @@ export interface FrameBatch {
   points: readonly ChartPoint[];
   /** Our fills since the last frame (everything so far on reset). */
   fills: readonly FillMark[];
+  /** Sim seconds between consecutive points (every bucket is present: index spacing = time spacing). */
+  bucketWidth: number;
 }
 
 export type FrameListener = (batch: FrameBatch) => void;
@@ -69,6 +77,38 @@ export const EDITOR_SOURCE = '__editor__';
 export const DEPTH_CHOICES = [5, 10, 15, 20] as const;
 
 const NICE_WIDTHS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
+
+/** Rounds a bucket time to the grid's precision (bucket widths are ≥ 0.01 s). */
+function gridTime(index: number, w: number): number {
+  return Math.round(index * w * 1e6) / 1e6;
+}
+
+/** Most empty buckets filled in one gap (a gap longer than this is drawn as a jump). */
+const MAX_FILL = 20_000;
+
+/**
+ * Points onto a regular grid of width `w`: each point goes to the bucket floor(t / w)·w (the last
+ * point in a bucket wins), and every bucket between the first and the last is present, an empty one
+ * carrying the previous bucket's values forward. Input times must not decrease.
+ */
+export function regrid(points: readonly ChartPoint[], w: number): ChartPoint[] {
+  const out: ChartPoint[] = [];
+  let lastIndex = Number.NEGATIVE_INFINITY;
+  for (const p of points) {
+    let index = Math.floor(p.t / w + 1e-9);
+    if (index < lastIndex) index = lastIndex;
+    const prev = out[out.length - 1];
+    if (prev && index === lastIndex) {
+      out[out.length - 1] = { ...p, t: prev.t };
+      continue;
+    }
+    if (prev && index - lastIndex > 1 && index - lastIndex <= MAX_FILL)
+      for (let k = lastIndex + 1; k < index; k++) out.push({ ...prev, t: gridTime(k, w) });
+    out.push({ ...p, t: gridTime(index, w) });
+    lastIndex = index;
+  }
+  return out;
+}
 
 /** The smallest "round" bucket width ≥ x sim seconds. */
 export function niceWidth(x: number): number {
@@ -129,6 +169,10 @@ export class ReplayStore {
   private history: ChartPoint[] = [];
   private fillHistory: FillMark[] = [];
   private lastBucketT = Number.NEGATIVE_INFINITY;
+  /** The last bucketed point (pending or already in history): empty buckets carry it forward. */
+  private lastPoint: ChartPoint | null = null;
+  /** The bucket width `history` is gridded on; a different `bucketWidth` re-grids it at the next frame. */
+  private historyWidth = bucketWidthFor(1);
   /** Latest sim time seen, and the wall/sim clock pair a second ago (for the adaptive bucket width). */
   private maxSimT = 0;
   private rateRef: { at: number; t: number } | null = null;
@@ -174,6 +218,8 @@ export class ReplayStore {
       | 'history'
       | 'fillHistory'
       | 'lastBucketT'
+      | 'lastPoint'
+      | 'historyWidth'
       | 'maxSimT'
       | 'rateRef'
       | 'lastTapeAt'
@@ -208,6 +254,8 @@ export class ReplayStore {
         history: false,
         fillHistory: false,
         lastBucketT: false,
+        lastPoint: false,
+        historyWidth: false,
         maxSimT: false,
         rateRef: false,
         lastTapeAt: false,
@@ -488,16 +536,24 @@ export class ReplayStore {
     let last = pts[pts.length - 1];
     for (let i = 0; i < t.length; i++) {
       const ti = t[i] ?? 0;
-      let b = Math.round(Math.floor(ti / w) * w * 1e6) / 1e6;
+      let b = gridTime(Math.floor(ti / w + 1e-9), w);
       if (b < this.lastBucketT) b = this.lastBucketT;
       if (last && last.t === b) {
         last.mid = mid[i] ?? NaN;
         last.bid = bid[i] ?? null;
         last.ask = ask[i] ?? null;
       } else {
+        // Empty buckets since the last point carry it forward (a regular grid: index ∝ time).
+        const prev = this.lastPoint;
+        if (prev && b > prev.t) {
+          const from = Math.round(prev.t / w) + 1;
+          const to = Math.round(b / w);
+          if (to - from <= MAX_FILL) for (let k = from; k < to; k++) pts.push({ ...prev, t: gridTime(k, w) });
+        }
         last = { t: b, mid: mid[i] ?? NaN, bid: bid[i] ?? null, ask: ask[i] ?? null };
         pts.push(last);
       }
+      this.lastPoint = last;
       this.lastBucketT = b;
     }
     if (s.t > this.maxSimT) this.maxSimT = s.t;
@@ -532,7 +588,7 @@ export class ReplayStore {
     const points = this.pendingPoints;
     const fills = this.pendingFills;
     const updates = this.pendingUpdates;
-    const reset = this.resetPending;
+    let reset = this.resetPending;
     const at = this.now();
     // The tape is for reading: publish it at most ~10 times a second.
     const publishTape = this.pendingTrades.length > 0 && at - this.lastTapeAt >= TAPE_INTERVAL_MS;
@@ -560,6 +616,15 @@ export class ReplayStore {
 
     // History for listeners that mount later (the chart after a tab switch).
     this.appendHistory(points);
+    if (this.bucketWidth !== this.historyWidth) {
+      // A new width: re-grid everything so far onto it (one setData) and go on on the new grid.
+      this.historyWidth = this.bucketWidth;
+      this.history = regrid(this.history, this.historyWidth);
+      const last = this.history[this.history.length - 1];
+      this.lastPoint = last ?? null;
+      this.lastBucketT = last?.t ?? Number.NEGATIVE_INFINITY;
+      reset = true;
+    }
     for (const f of fills) this.fillHistory.push(f);
     if (this.fillHistory.length > MAX_FILLS) this.fillHistory.splice(0, this.fillHistory.length - MAX_FILLS);
 
@@ -579,8 +644,8 @@ export class ReplayStore {
     }
     if (points.length > 0 || fills.length > 0 || reset) {
       const batch: FrameBatch = reset
-        ? { reset, points: this.history, fills: this.fillHistory }
-        : { reset, points, fills };
+        ? { reset, points: this.history, fills: this.fillHistory, bucketWidth: this.historyWidth }
+        : { reset, points, fills, bucketWidth: this.historyWidth };
       for (const l of this.frameListeners) l(batch);
     }
     if (this.pendingTrades.length > 0) this.requestFrame();
@@ -604,7 +669,7 @@ export class ReplayStore {
   /** Registers a chart: it gets everything so far (reset), then each frame's new points. */
   addFrameListener(l: FrameListener): () => void {
     this.frameListeners.add(l);
-    l({ reset: true, points: this.history, fills: this.fillHistory });
+    l({ reset: true, points: this.history, fills: this.fillHistory, bucketWidth: this.historyWidth });
     return () => this.frameListeners.delete(l);
   }
 
@@ -627,7 +692,9 @@ export class ReplayStore {
     this.history = [];
     this.fillHistory = [];
     this.lastBucketT = Number.NEGATIVE_INFINITY;
+    this.lastPoint = null;
     this.bucketWidth = bucketWidthFor(this.speed);
+    this.historyWidth = this.bucketWidth;
     this.maxSimT = 0;
     this.rateRef = null;
     this.lastTapeAt = Number.NEGATIVE_INFINITY;
