@@ -3,16 +3,52 @@
  * the order-book chart's time axis is proportional to sim time (every bucket of a regular grid is a
  * point, also after a speed change widens the buckets), our quotes are step lines, prices carry the
  * tick's precision, the MID ticker shows the ladder's mid in full and unclipped, and the page does not
- * overflow horizontally. Screenshots go to e2e/output/.
+ * overflow horizontally; in the training monitor α reads "α" (not an upper-cased "Α"), the RETURN
+ * figure shows the last completed episode's return, and the two losses have an axis each.
+ * Screenshots go to e2e/output/.
  */
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { attr, goToTab, numAttr, settledAttr, startApp, type MiniElement } from './app';
+import { attr, goToTab, numAttr, settledAttr, sleep, startApp, type MiniElement } from './app';
 import { OUTPUT, screenshot } from './harness';
 
 interface Measured extends MiniElement {
   readonly scrollWidth: number;
+  /** The rendered text (CSS text-transform applied), unlike textContent. */
+  readonly innerText: string;
+}
+
+/** Small and fast (as e2e/training.spec.ts): 100-step episodes, a tiny network. */
+const TINY = `name: e2e-views
+description: tiny SAC run for the views spec
+algo: sac
+seed: 5
+scenario:
+  mode: intensity
+  name: tiny
+  horizon: 1
+  dt: 0.01
+  s0: 100
+  price: { model: abm, sigma: 2, increments: binomial }
+  intensity: { A: 140, k: 1.5 }
+env:
+  maxOffset: 2
+  inventoryScale: 5
+sac:
+  hidden: [16, 16]
+  batchSize: 32
+  warmupSteps: 100
+  bufferSize: 20000
+budget:
+  totalSteps: 100000
+  checkpointEvery: 300
+  evalEvery: 600
+  evalEpisodes: 2
+`;
+
+function innerText(loc: Locator): Promise<string> {
+  return loc.evaluate((el: Measured) => el.innerText);
 }
 
 /** Whether the page scrolls horizontally (document wider than the viewport). */
@@ -90,6 +126,38 @@ describe('views that tell the truth', () => {
     expect(await pageOverflowX(page)).toBeLessThanOrEqual(0);
     await screenshot(page, 'views-orderbook');
     await chart.screenshot({ path: join(OUTPUT, 'views-orderbook-chart.png') });
+    expect(pageErrors).toEqual([]);
+  });
+  it('training: α reads α, RETURN shows the last completed episode, one axis per loss', async () => {
+    const { page, pageErrors } = await startApp();
+    await goToTab(page, 'training');
+    const select = page.getByTestId('train-preset-select');
+    await select.locator('option[value="__custom__"]').waitFor({ state: 'attached' });
+    await select.selectOption('__custom__');
+    await page.getByTestId('train-yaml-editor').fill(TINY);
+    await page.getByTestId('train-name-input').fill('e2e views SAC');
+    await page.getByTestId('train-start').click();
+    const status = page.getByTestId('train-status');
+    await expect.poll(() => attr(status, 'data-status')).toBe('running');
+
+    // Rendered text (innerText applies text-transform): an upper-cased α would be "Α".
+    expect(await innerText(page.getByTestId('train-alpha-label'))).toBe('α (temperature)');
+    // Episodes are 100 steps: once the return chart has a point, an episode has ended, and the
+    // RETURN figure must keep showing it on every later sample (most samples end no episode).
+    const ret = page.getByTestId('train-chart-return');
+    await expect.poll(() => numAttr(ret, 'data-points'), { timeout: 60_000 }).toBeGreaterThan(1);
+    for (let i = 0; i < 5; i++) {
+      expect(await page.getByTestId('train-return').textContent()).not.toBe('—');
+      await sleep(300);
+    }
+    expect(await attr(page.getByTestId('train-chart-loss'), 'data-price-scales')).toBe(
+      'actorLoss:left,criticLoss:right',
+    );
+    expect(await pageOverflowX(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'views-training');
+
+    await page.getByTestId('train-stop').click();
+    await expect.poll(() => attr(status, 'data-status'), { timeout: 30_000 }).toBe('stopped');
     expect(pageErrors).toEqual([]);
   });
 });

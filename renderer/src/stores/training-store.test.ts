@@ -169,6 +169,21 @@ describe('TrainingStore', () => {
     expect(t.progress).toBeCloseTo(0.05);
   });
 
+  it('keeps the last completed episode return while later samples carry none', async () => {
+    const { api, t, runFrames } = setup([row('live', 'running', { step: 30 })]);
+    t.activate();
+    await settle();
+    runFrames();
+    // History 10, 20, 30: only step 20 ended an episode (return 2).
+    expect(t.latest?.episodeReturn).toBeUndefined();
+    expect(t.lastReturn).toEqual({ value: 2, step: 20 });
+    api.emit('train.metrics', { runId: 'live', samples: [sample(40), sample(50, { episodeReturn: -1.5 })] });
+    api.emit('train.metrics', { runId: 'live', samples: [sample(60)] });
+    runFrames();
+    expect(t.latest?.step).toBe(60);
+    expect(t.lastReturn).toEqual({ value: -1.5, step: 50 });
+  });
+
   it('holds samples that arrive while the history loads and merges them after it', async () => {
     const { api, t, runFrames, deferNextGet, releaseGet } = setup([row('live', 'running')]);
     deferNextGet();

@@ -157,6 +157,11 @@ export class TrainingStore {
 
   // ----- published once per frame
   latest: TrainMetrics | null = null;
+  /**
+   * The return of the last completed episode and the step it ended at. Most samples carry no
+   * episodeReturn (none ended in that sample), so the latest sample alone would mostly show "—".
+   */
+  lastReturn: { value: number; step: number } | null = null;
   /** Samples of the watched run shown so far (history + live); data-samples in the view. */
   sampleCount = 0;
   /** Of the history: was it averaged into buckets (more samples than points)? */
@@ -213,6 +218,7 @@ export class TrainingStore {
         logs: observableRef,
         evalReport: observableRef,
         latest: observableRef,
+        lastReturn: observableRef,
         activated: false,
         unsubscribe: false,
         history: false,
@@ -632,8 +638,16 @@ export class TrainingStore {
     this.pending = [];
     for (const p of added) this.history.push(p);
     const latest = this.history[this.history.length - 1] ?? null;
+    const scanned = reset ? this.history : added;
+    let ended: TrainPoint | undefined;
+    for (let i = scanned.length - 1; i >= 0 && !ended; i--) {
+      const p = scanned[i];
+      if (p?.episodeReturn !== undefined && Number.isFinite(p.episodeReturn)) ended = p;
+    }
     runInAction(() => {
       this.latest = latest;
+      if (ended) this.lastReturn = { value: ended.episodeReturn ?? NaN, step: ended.step };
+      else if (reset) this.lastReturn = null;
       this.sampleCount = this.history.length;
     });
     if (reset || added.length > 0) {

@@ -8,6 +8,7 @@
 import { LineSeries as LineSeriesDef, LineStyle } from 'lightweight-charts';
 import { useEffect, type ReactElement } from 'react';
 import { Chart, useChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
+import { COLORS } from '../../charts/theme';
 import { useStores } from '../../stores/context';
 import type { TrainFrameBatch, TrainPoint } from '../../stores/training-store';
 
@@ -19,6 +20,8 @@ export interface MetricSeriesSpec {
   color: string;
   dashed?: boolean;
   width?: 1 | 2;
+  /** Price axis of the series (default right); series of different magnitudes get one each. */
+  scale?: 'left' | 'right';
 }
 
 const BAR_SPACING = 4;
@@ -45,7 +48,12 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
 
   useEffect(() => {
     const chart = handle.chart;
-    chart.applyOptions({ timeScale: { barSpacing: BAR_SPACING, rightOffset: 2 } });
+    const usesLeft = specs.some((sp) => sp.scale === 'left');
+    chart.applyOptions({
+      timeScale: { barSpacing: BAR_SPACING, rightOffset: 2 },
+      leftPriceScale: { visible: usesLeft, borderColor: COLORS.border, minimumWidth: 56 },
+    });
+    handle.mark('priceScales', specs.map((sp) => `${sp.key}:${sp.scale ?? 'right'}`).join(','));
     const lines = specs.map((spec) => ({
       spec,
       api: chart.addSeries(LineSeriesDef, {
@@ -53,6 +61,7 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
         title: spec.title,
         lineWidth: spec.width ?? 2,
         lineStyle: spec.dashed ? LineStyle.Dashed : LineStyle.Solid,
+        priceScaleId: spec.scale ?? 'right',
         priceLineVisible: false,
         lastValueVisible: true,
         crosshairMarkerRadius: 3,

@@ -20,8 +20,10 @@ const RETURN_SERIES: readonly MetricSeriesSpec[] = [
   { key: 'evalBaselineReturn', title: 'AS', color: COLORS.inventory, dashed: true, width: 1 },
 ];
 const LOSS_SERIES: readonly MetricSeriesSpec[] = [
-  { key: 'actorLoss', title: 'actor', color: SERIES_PALETTE[0] },
-  { key: 'criticLoss', title: 'critic', color: SERIES_PALETTE[4] },
+  // Different scales (the critic's is often orders of magnitude larger): one price axis each, so the
+  // actor loss is not drawn flat.
+  { key: 'actorLoss', title: 'actor', color: SERIES_PALETTE[0], scale: 'left' },
+  { key: 'criticLoss', title: 'critic', color: SERIES_PALETTE[4], scale: 'right' },
 ];
 const ALPHA_SERIES: readonly MetricSeriesSpec[] = [
   { key: 'alpha', title: 'α', color: SERIES_PALETTE[3] },
@@ -99,10 +101,10 @@ export const TrainingView = observer(function TrainingView(): ReactElement {
             <figcaption>
               Losses
               <span className="legend" style={{ color: SERIES_PALETTE[0] }}>
-                actor
+                actor (left axis)
               </span>
               <span className="legend" style={{ color: SERIES_PALETTE[4] }}>
-                critic
+                critic (right axis)
               </span>
             </figcaption>
             <MetricChart
@@ -114,8 +116,8 @@ export const TrainingView = observer(function TrainingView(): ReactElement {
           <figure className="chart-card">
             <figcaption>
               Temperature &amp; entropy
-              <span className="legend" style={{ color: SERIES_PALETTE[3] }}>
-                α
+              <span className="legend keep-case" style={{ color: SERIES_PALETTE[3] }}>
+                α (temperature)
               </span>
               <span className="legend" style={{ color: SERIES_PALETTE[2] }}>
                 entropy
@@ -421,11 +423,22 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
           <dd className="num">{fmtInt(m?.updates)}</dd>
         </div>
         <div>
-          <dt>Return</dt>
-          <dd className="num">{fmtNum(m?.episodeReturn)}</dd>
+          <dt title="Return of the last completed episode">Return</dt>
+          <dd
+            className="num"
+            data-testid="train-return"
+            title={
+              training.lastReturn ? `Episode ended at step ${fmtInt(training.lastReturn.step)}` : undefined
+            }
+          >
+            {fmtNum(training.lastReturn?.value)}
+          </dd>
         </div>
         <div>
-          <dt>α</dt>
+          {/* Not upper-cased: "Α" would read as the intensity A. */}
+          <dt className="keep-case" data-testid="train-alpha-label">
+            α (temperature)
+          </dt>
           <dd className="num">{fmtFixed(m?.alpha, 4)}</dd>
         </div>
         <div>
