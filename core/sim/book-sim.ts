@@ -10,9 +10,19 @@
  *   new order can cross stale orders on the other side and trade with them: that is how stale quotes
  *   (ours included) get picked off.
  * - every resting background order is cancelled at rate θ (`cancelRate`, per order per second);
- * - market orders arrive on each side at rate μ with log-normal sizes. A share `toxicShare` of them is
- *   informed: it buys if the next reference move is up and sells if it is down (it sees the move one
- *   price step ahead), the rest pick a side at random.
+ * - market orders arrive on each side at rate μ with log-normal sizes. A share π (`toxicShare`, the
+ *   informed share) of them is informed, in the sense of Glosten & Milgrom (1985) and Kyle (1985): the
+ *   informed trader knows the reference (fundamental) price h seconds ahead (h = `informedHorizon`,
+ *   rounded to K = max(1, round(h / priceDt)) price steps) and trades towards it: at time t it buys if
+ *   ref(t + K·priceDt) > the book mid at t (the current reference price when the book is one-sided),
+ *   sells if below, and picks a side at random on a tie. The other 1 − π pick a side at random (noise
+ *   traders). Assumption: information is the future of the simulated reference path itself (no noise on
+ *   the signal, no strategic order splitting); the side draw of every market order uses the same number
+ *   of flow-stream draws whatever π is, so only the informed orders' sides change with π.
+ *   The reference path is generated K steps ahead into a ring buffer (same price stream, same draws in
+ *   the same order, so the path is the one the old one-step-ahead generator produced); a permanent
+ *   impact of our market orders shifts every buffered value by the same amount (exact for `abm`; for
+ *   `gbm` the buffered increments were drawn at the unshifted level, a negligible difference).
  * Events are drawn by the Gillespie method: after every event the total rate is recomputed and the
  * next arrival is exponential with that rate (exact for Markov arrival rates that depend on the state).
  * The reference price follows a PriceProcess stepped every `priceDt` seconds.
@@ -54,8 +64,10 @@ export interface BackgroundFlowSpec {
   marketRate: number;
   marketSizeMu: number;
   marketSizeSigma: number;
-  /** Share of market orders that trade in the direction of the next reference move. */
+  /** Share of market orders that are informed (trade towards the reference price `informedHorizon` ahead). */
   toxicShare: number;
+  /** Seconds ahead the informed traders see the reference price (rounded to whole price steps, ≥ 1). */
+  informedHorizon: number;
 }
 
 export interface BookScenario {
@@ -150,7 +162,11 @@ export class BookSimulator implements MarketSimulator {
   private pathIndex = 0;
   private t = 0;
   private ref = 0;
-  private nextRef = 0;
+  /** Reference prices 1…K price steps ahead: ring buffer, aheadHead = one step ahead. */
+  private readonly ahead: Float64Array;
+  private aheadHead = 0;
+  /** The reference price K steps ahead (the newest buffered value): what informed traders see. */
+  private farRef = 0;
   private nextPriceT = 0;
   private nextBgT = 0;
   private nextSampleT = 0;
@@ -170,6 +186,14 @@ export class BookSimulator implements MarketSimulator {
   events = 0;
   /** Post-only rejections of our orders. */
   rejected = 0;
+  /**
+   * Lots of our resting orders filled in this path by background limit orders that crossed them
+   * (stale-quote pick-offs after a reference move), and by background market orders (noise or informed).
+   */
+  pickedOffLots = 0;
+  marketHitLots = 0;
+  /** Kind of the background event being processed: 0 none, 1 limit order, 2 market order. */
+  private bgKind = 0;
   /** Called after every background-flow event (live views count book updates with it). */
   onBookEvent: (() => void) | null = null;
   /**
@@ -191,11 +215,16 @@ export class BookSimulator implements MarketSimulator {
     this.price = new PriceProcess(sc.price);
     this.impact = makeImpactModel(sc.impact);
     this.bars = Math.max(1, Math.ceil(sc.horizon / sc.sampleInterval));
+    this.ahead = new Float64Array(Math.max(1, Math.round(sc.flow.informedHorizon / sc.priceDt)));
     this.series = allocSeries(0); // each path allocates its own in reset()
     for (let i = 0; i < SNAP_RING; i++) this.snapDepth.push(createDepthBuffers(sc.depthLevels));
     this.obsDepth = { ...createDepthBuffers(sc.depthLevels), levels: sc.depthLevels };
     this.book.onFill = (makerId, makerOwner, takerId, takerOwner, makerSide, priceTicks, qty) => {
-      if (makerOwner === OWNER_US) this.ourFill(makerSide, priceTicks, qty, true, makerId);
+      if (makerOwner === OWNER_US) {
+        if (this.bgKind === 1) this.pickedOffLots += qty;
+        else if (this.bgKind === 2) this.marketHitLots += qty;
+        this.ourFill(makerSide, priceTicks, qty, true, makerId);
+      }
       if (takerOwner === OWNER_US)
         this.ourFill(makerSide === BUY ? SELL : BUY, priceTicks, qty, false, takerId);
       const hook = this.onTrade;
@@ -231,6 +260,8 @@ export class BookSimulator implements MarketSimulator {
     this.quotesPosted = 0;
     this.events = 0;
     this.rejected = 0;
+    this.pickedOffLots = 0;
+    this.marketHitLots = 0;
     this.ourId.fill(0);
     this.ourPrice.fill(Number.NaN);
     this.ourSize.fill(0);
@@ -243,7 +274,13 @@ export class BookSimulator implements MarketSimulator {
     // Warm up the background book before t = 0 (nothing of ours is in it yet).
     this.t = -sc.warmup;
     this.ref = sc.s0;
-    this.nextRef = this.price.step(this.ref, sc.priceDt, this.priceRng);
+    let r = this.ref;
+    for (let j = 0; j < this.ahead.length; j++) {
+      r = this.price.step(r, sc.priceDt, this.priceRng);
+      this.ahead[j] = r;
+    }
+    this.aheadHead = 0;
+    this.farRef = r;
     this.nextPriceT = this.t + sc.priceDt;
     this.nextBgT = this.t + this.drawBgWait();
     this.nextSampleT = Number.POSITIVE_INFINITY;
@@ -472,8 +509,10 @@ export class BookSimulator implements MarketSimulator {
         this.lastMid = this.markPrice();
         const filled = book.market(side, allowed, this.nextOurId++, OWNER_US);
         const dir = a > 0 ? 1 : -1;
-        this.ref += dir * this.impact.permanent(filled);
-        this.nextRef += dir * this.impact.permanent(filled);
+        const shift = dir * this.impact.permanent(filled);
+        this.ref += shift;
+        for (let j = 0; j < this.ahead.length; j++) this.ahead[j] = (this.ahead[j] ?? 0) + shift;
+        this.farRef += shift;
         this.nextBgT = this.t + this.drawBgWait(); // the background order count changed
         return;
       }
@@ -554,8 +593,11 @@ export class BookSimulator implements MarketSimulator {
   // Market side
 
   private priceUpdate(): void {
-    this.ref = this.nextRef;
-    this.nextRef = this.price.step(this.ref, this.sc.priceDt, this.priceRng);
+    const h = this.aheadHead;
+    this.ref = this.ahead[h] ?? this.ref;
+    this.farRef = this.price.step(this.farRef, this.sc.priceDt, this.priceRng);
+    this.ahead[h] = this.farRef;
+    this.aheadHead = h + 1 === this.ahead.length ? 0 : h + 1;
     this.nextPriceT += this.sc.priceDt;
   }
 
@@ -594,13 +636,21 @@ export class BookSimulator implements MarketSimulator {
       const price = side === BUY ? Math.ceil(refTicks) - d : Math.floor(refTicks) + d;
       const size = Math.max(1, Math.round(rng.logNormal(f.limitSizeMu, f.limitSizeSigma)));
       const id = this.nextBgId++;
+      this.bgKind = 1;
       if (book.addLimit(id, side, price, size, OWNER_BG) > 0) this.pushBg(id);
+      this.bgKind = 0;
     } else if (u < rLimit + rMarket) {
-      let side: Side;
-      if (rng.next() < f.toxicShare && this.nextRef !== this.ref) side = this.nextRef > this.ref ? BUY : SELL;
-      else side = u - rLimit < f.marketRate ? BUY : SELL;
+      // Informed (share π): towards the reference price K steps ahead, compared with the book mid now.
+      let side: Side = u - rLimit < f.marketRate ? BUY : SELL;
+      if (rng.next() < f.toxicShare) {
+        const mid = this.lastMid; // markPrice() at this event: the book mid, or ref if one-sided
+        if (this.farRef > mid) side = BUY;
+        else if (this.farRef < mid) side = SELL;
+      }
       const size = Math.max(1, Math.round(rng.logNormal(f.marketSizeMu, f.marketSizeSigma)));
+      this.bgKind = 2;
       book.market(side, size, this.nextBgId++, OWNER_BG);
+      this.bgKind = 0;
     } else {
       this.cancelRandomBackground();
     }
@@ -754,6 +804,7 @@ function validateBookScenario(sc: BookScenario): void {
   if (!(sc.flow.depthMeanTicks >= 1)) bad('flow.depthMeanTicks must be ≥ 1');
   if (!(sc.flow.maxDepthTicks >= 1)) bad('flow.maxDepthTicks must be ≥ 1');
   if (sc.flow.toxicShare < 0 || sc.flow.toxicShare > 1) bad('flow.toxicShare must lie in [0, 1]');
+  if (!(sc.flow.informedHorizon >= 0)) bad('flow.informedHorizon must be ≥ 0');
   const maxDt = new PriceProcess(sc.price).maxDt();
   if (sc.priceDt > maxDt)
     bad(`priceDt ${sc.priceDt} is too long for the regime switching rates (max ${maxDt})`);

@@ -6,6 +6,16 @@
  * Units: `horizon`, `dt`, latencies and intensities use the scenario's time unit; `timeUnitSeconds`
  * says how long one unit is in seconds (86 400 when T = 1 is a trading day), which fixes the
  * annualization of Sharpe-type metrics (see docs/metrics.md).
+ *
+ * Book-mode flow (`flow:`, model in core/sim/book-sim.ts): zero-intelligence background limit orders,
+ * cancels and market orders around a latent reference price, plus informed traders in the sense of
+ * Glosten & Milgrom (1985) / Kyle (1985): a share `toxicShare` of market orders is informed and trades
+ * towards the reference price `informedHorizon` seconds ahead (buys if it will be above the book mid
+ * now, sells if below), the rest are noise traders picking a side at random. Naming: the key stays
+ * `toxicShare` (backward compatible with every saved config and run; it means the informed share π);
+ * `informedHorizon` (seconds, default 2, rounded to whole `priceDt` steps, at least one) is new. Before
+ * 2026-12-06 informed orders saw only the next price step and compared it with the reference price
+ * (not the book mid), which barely moved adverse selection (docs/results.md).
  */
 import { z } from 'zod';
 import type { BookScenario } from './book-sim';
@@ -186,7 +196,10 @@ export const flowSchema = z.strictObject({
   marketRate: nonNegative.default(2),
   marketSizeMu: finite.default(1.2),
   marketSizeSigma: nonNegative.default(0.8),
+  /** Informed share π of market orders (Glosten–Milgrom / Kyle informed traders; see book-sim.ts). */
   toxicShare: finite.min(0).max(1).default(0),
+  /** Seconds ahead the informed traders see the reference price. */
+  informedHorizon: nonNegative.default(2),
 });
 
 const defaultLatency = { model: 'constant' as const, value: 0 };
