@@ -150,6 +150,20 @@ describe('views that tell the truth', () => {
       expect(await page.getByTestId('train-return').textContent()).not.toBe('—');
       await sleep(300);
     }
+    // Step axis proportional to the step: each curve is on a regular step grid with every bucket
+    // present, so the k-th point is at first + k·width.
+    for (const id of ['train-chart-loss', 'train-chart-alpha']) {
+      const g = await page.getByTestId(id).evaluate((el: MiniElement) => ({
+        points: Number(el.getAttribute('data-points')),
+        first: Number(el.getAttribute('data-first-t')),
+        last: Number(el.getAttribute('data-last-t')),
+        width: Number(el.getAttribute('data-grid-width')),
+      }));
+      expect(g.points, id).toBeGreaterThan(1);
+      expect(g.first % g.width, id).toBe(0);
+      expect(g.last % g.width, id).toBe(0);
+      expect(g.points, `${id} ${JSON.stringify(g)}`).toBe((g.last - g.first) / g.width + 1);
+    }
     expect(await attr(page.getByTestId('train-chart-loss'), 'data-price-scales')).toBe(
       'actorLoss:left,criticLoss:right',
     );

@@ -3,11 +3,15 @@
  * TrainingStore's per-frame listener: `setData` when the chart mounts or the watched run (re)loads,
  * then `series.update` for each new sample that has the series' field (no React render per sample).
  * Steps strictly increase per series (the store guarantees it; samples that would go back are
- * skipped here too). The container's data-points is the longest series' length (for tests).
+ * skipped here too). The time axis is proportional to the step: samples arrive at irregular steps, so
+ * every series is drawn on a regular step grid (charts/step-grid.ts; the grid widens, with one
+ * `setData`, as the run grows). The container's data-points is the longest series' length, and
+ * data-grid-width, data-first-t and data-last-t describe the grid (for tests).
  */
 import { LineSeries as LineSeriesDef, LineStyle } from 'lightweight-charts';
 import { useEffect, type ReactElement } from 'react';
 import { Chart, useChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
+import { appendOnGrid, bucketOf, niceGridWidth, toGrid, type XY } from '../../charts/step-grid';
 import { COLORS } from '../../charts/theme';
 import { useStores } from '../../stores/context';
 import type { TrainFrameBatch, TrainPoint } from '../../stores/training-store';
@@ -25,6 +29,12 @@ export interface MetricSeriesSpec {
 }
 
 const BAR_SPACING = 4;
+/**
+ * At most this many grid buckets over the run's span (the grid widens as the run grows), so the whole
+ * run fits a chart card at ≥ 2 px per bucket.
+ */
+const MAX_BUCKETS = 200;
+const MIN_FIT_SPACING = 2;
 
 export function MetricChart({
   testId,
@@ -66,39 +76,73 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
         lastValueVisible: true,
         crosshairMarkerRadius: 3,
       }) as SimLineSeries,
-      last: Number.NEGATIVE_INFINITY,
+      /** The samples (step, value) so far; re-gridded when the grid widens. */
+      raw: [] as XY[],
+      /** Last sample and its bucket on the grid. */
+      prev: null as XY | null,
+      lastK: Number.NEGATIVE_INFINITY,
+      /** Last grid time drawn, and points drawn. */
+      lastX: Number.NEGATIVE_INFINITY,
       count: 0,
     }));
     const id = Symbol('metrics');
+    let width = 1;
+
+    const regridAll = (): void => {
+      for (const line of lines) {
+        const g = toGrid(line.raw, width);
+        line.api.setData(g.map((p): SimLinePoint => ({ time: p.x, value: p.y })));
+        line.prev = line.raw[line.raw.length - 1] ?? null;
+        line.lastK = line.prev ? bucketOf(line.prev.x, width) : Number.NEGATIVE_INFINITY;
+        line.lastX = g[g.length - 1]?.x ?? Number.NEGATIVE_INFINITY;
+        line.count = g.length;
+      }
+    };
 
     const onFrame = (batch: TrainFrameBatch): void => {
-      for (const line of lines) {
+      const fresh: XY[][] = lines.map(() => []);
+      lines.forEach((line, i) => {
+        if (batch.reset) line.raw = [];
         const k = line.spec.key;
-        if (batch.reset) {
-          const data: SimLinePoint[] = [];
-          let last = Number.NEGATIVE_INFINITY;
-          for (const p of batch.points) {
-            const v = p[k];
-            if (v === undefined || !Number.isFinite(v) || !(p.step > last)) continue;
-            data.push({ time: p.step, value: v });
-            last = p.step;
-          }
-          line.api.setData(data);
-          line.last = last;
-          line.count = data.length;
-        } else {
-          for (const p of batch.points) {
-            const v = p[k];
-            if (v === undefined || !Number.isFinite(v) || !(p.step > line.last)) continue;
-            line.api.update({ time: p.step, value: v });
-            line.last = p.step;
-            line.count++;
-          }
+        for (const p of batch.points) {
+          const v = p[k];
+          const lastStep = line.raw[line.raw.length - 1]?.x ?? Number.NEGATIVE_INFINITY;
+          if (v === undefined || !Number.isFinite(v) || !(p.step > lastStep)) continue;
+          const xy = { x: p.step, y: v };
+          line.raw.push(xy);
+          fresh[i]?.push(xy);
         }
+      });
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const l of lines) {
+        lo = Math.min(lo, l.raw[0]?.x ?? lo);
+        hi = Math.max(hi, l.raw[l.raw.length - 1]?.x ?? hi);
+      }
+      const w = hi > lo ? niceGridWidth(hi - lo, MAX_BUCKETS) : 1;
+      if (batch.reset || w > width) {
+        width = batch.reset ? w : Math.max(width, w);
+        regridAll();
+      } else {
+        lines.forEach((line, i) => {
+          for (const p of fresh[i] ?? []) {
+            line.lastK = appendOnGrid(line.prev, line.lastK, p, width, (x, y) => {
+              if (x > line.lastX) line.count++;
+              line.lastX = x;
+              line.api.update({ time: x, value: y });
+            });
+            line.prev = p;
+          }
+        });
       }
       const count = Math.max(0, ...lines.map((l) => l.count));
       // Fit while the points do not fill the width; then keep the spacing and let new points scroll in.
-      if (batch.reset || count * BAR_SPACING < handle.container.clientWidth) chart.timeScale().fitContent();
+      if (batch.reset || count * MIN_FIT_SPACING < handle.container.clientWidth)
+        chart.timeScale().fitContent();
+      handle.mark('gridWidth', String(width));
+      const drawn = lines.filter((l) => l.count > 0);
+      handle.mark('firstT', String(Math.min(...drawn.map((l) => bucketOf(l.raw[0]?.x ?? 0, width) * width))));
+      handle.mark('lastT', String(Math.max(...drawn.map((l) => l.lastX))));
       handle.report(id, count);
     };
 
