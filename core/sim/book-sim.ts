@@ -804,7 +804,8 @@ function validateBookScenario(sc: BookScenario): void {
   if (!(sc.flow.depthMeanTicks >= 1)) bad('flow.depthMeanTicks must be ≥ 1');
   if (!(sc.flow.maxDepthTicks >= 1)) bad('flow.maxDepthTicks must be ≥ 1');
   if (sc.flow.toxicShare < 0 || sc.flow.toxicShare > 1) bad('flow.toxicShare must lie in [0, 1]');
-  if (!(sc.flow.informedHorizon >= 0)) bad('flow.informedHorizon must be ≥ 0');
+  if (!(sc.flow.informedHorizon >= 0 && sc.flow.informedHorizon <= sc.warmup + sc.horizon))
+    bad('flow.informedHorizon must lie in [0, warmup + horizon]');
   const maxDt = new PriceProcess(sc.price).maxDt();
   if (sc.priceDt > maxDt)
     bad(`priceDt ${sc.priceDt} is too long for the regime switching rates (max ${maxDt})`);

@@ -10,6 +10,7 @@ import { pairedTest } from '../metrics/inference';
 import { BookSimulator } from './book-sim';
 import { avg, bookDefault, pick, runTouchQuoter, withFlow, type StudyPath } from './flow-study';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
+import { bookScenarioSchema } from './scenario';
 import { runPath } from './simulator';
 
 const { config, seed, markoutHorizon } = bookDefault();
@@ -103,6 +104,12 @@ describe('informed flow: determinism and common random numbers', () => {
     const b = run(10);
     expect(Array.from(b.series.mid)).toEqual(Array.from(a.series.mid));
     expect(Array.from(b.series.pnl)).toEqual(Array.from(a.series.pnl));
+  });
+
+  it('refuses an informed horizon longer than the session, naming the key', () => {
+    const bad = bookScenarioSchema.safeParse({ ...config, flow: { ...config.flow, informedHorizon: 1e9 } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['flow', 'informedHorizon']);
   });
 
   it('informed orders trade towards the future reference price: a longer look-ahead changes the path', () => {

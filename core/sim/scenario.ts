@@ -234,6 +234,10 @@ export const bookScenarioSchema = z
     sampleInterval: positive.default(1),
     depthLevels: z.number().int().min(1).max(50).default(5),
   })
+  .refine((s) => s.flow.informedHorizon <= s.warmup + s.horizon, {
+    message: 'must not exceed warmup + horizon (the look-ahead buffer holds that many price steps)',
+    path: ['flow', 'informedHorizon'],
+  })
   .superRefine((s, ctx) => addPriceOverflowIssues(s, ctx));
 
 export type BookScenarioConfig = z.output<typeof bookScenarioSchema>;
