@@ -197,3 +197,24 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1] ?? NaN;
 }
+
+/** Each chart on the page (by test id) with its axis titles ('' when missing). */
+export function chartAxisTitles(page: Page): Promise<{ id: string; x: string; y: string }[]> {
+  return page.locator('.chart[data-testid]').evaluateAll((els: MiniElement[]) =>
+    els.map((el) => ({
+      id: el.getAttribute('data-testid') ?? '',
+      x: el.querySelector('[data-axis="x"]')?.textContent ?? '',
+      y: el.querySelector('[data-axis="y"]')?.textContent ?? '',
+    })),
+  );
+}
+
+/** Asserts every chart on the page has an x and a y axis title; returns how many charts there are. */
+export async function expectAxisTitles(page: Page): Promise<number> {
+  const charts = await chartAxisTitles(page);
+  for (const c of charts) {
+    expect(c.x, `${c.id} has no x-axis title`).not.toBe('');
+    expect(c.y, `${c.id} has no y-axis title`).not.toBe('');
+  }
+  return charts.length;
+}

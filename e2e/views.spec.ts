@@ -4,13 +4,23 @@
  * point, also after a speed change widens the buckets), our quotes are step lines, prices carry the
  * tick's precision, the MID ticker shows the ladder's mid in full and unclipped, and the page does not
  * overflow horizontally; in the training monitor α reads "α" (not an upper-cased "Α"), the RETURN
- * figure shows the last completed episode's return, and the two losses have an axis each.
+ * figure shows the last completed episode's return, and the two losses have an axis each; the
+ * training curves' step axis is a regular grid too, and every chart has axis titles.
  * Screenshots go to e2e/output/.
  */
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { attr, goToTab, numAttr, settledAttr, sleep, startApp, type MiniElement } from './app';
+import {
+  attr,
+  expectAxisTitles,
+  goToTab,
+  numAttr,
+  settledAttr,
+  sleep,
+  startApp,
+  type MiniElement,
+} from './app';
 import { OUTPUT, screenshot } from './harness';
 
 interface Measured extends MiniElement {
@@ -92,10 +102,8 @@ describe('views that tell the truth', () => {
     await expect
       .poll(async () => (await numAttr(chart, 'data-last-t')) - (await numAttr(chart, 'data-first-t')))
       .toBeGreaterThanOrEqual(4 * 60);
-    if ((await attr(status, 'data-status')) === 'running') {
-      await page.getByTestId('replay-pause').click();
-      await expect.poll(() => attr(status, 'data-status')).not.toBe('running');
-    }
+    // At 1000× the 15-minute session ends within seconds: read the chart once it has.
+    await expect.poll(() => attr(status, 'data-status'), { timeout: 60_000 }).not.toBe('running');
     await settledAttr(chart, 'data-points');
     const grid = await chart.evaluate((el: MiniElement) => ({
       points: Number(el.getAttribute('data-points')),
@@ -124,6 +132,8 @@ describe('views that tell the truth', () => {
       expect(t.clip, `${id} "${t.text}" is clipped`).toBeLessThanOrEqual(0);
     }
     expect(await pageOverflowX(page)).toBeLessThanOrEqual(0);
+    expect(await expectAxisTitles(page)).toBe(1);
+    expect(await chart.locator('[data-axis="x"]').textContent()).toBe('sim m:ss');
     await screenshot(page, 'views-orderbook');
     await chart.screenshot({ path: join(OUTPUT, 'views-orderbook-chart.png') });
     expect(pageErrors).toEqual([]);
@@ -168,6 +178,11 @@ describe('views that tell the truth', () => {
       'actorLoss:left,criticLoss:right',
     );
     expect(await pageOverflowX(page)).toBeLessThanOrEqual(0);
+    // Return, losses (a title per axis), α/entropy and the quote curves.
+    expect(await expectAxisTitles(page)).toBe(4);
+    expect(await page.getByTestId('train-chart-loss').locator('[data-axis="y-left"]').textContent()).toBe(
+      'actor loss',
+    );
     await screenshot(page, 'views-training');
 
     await page.getByTestId('train-stop').click();

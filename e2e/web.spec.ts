@@ -12,6 +12,7 @@ import { ApiCallFailed, ApiSocket } from './api-socket';
 import {
   attr,
   chartInk,
+  expectAxisTitles,
   freshDataDir,
   goToTab,
   numAttr,
@@ -136,6 +137,8 @@ describe('web shell in Chromium', () => {
         return ink.canvasWidth > 0 ? ink.columns / ink.canvasWidth : 0;
       })
       .toBeGreaterThan(0.6);
+    // Axis titles on all four charts (lightweight-charts draws none).
+    expect(await expectAxisTitles(page)).toBe(4);
 
     await screenshot(page, 'web-backtest-results');
     await pnl.screenshot({ path: join(OUTPUT, 'web-backtest-pnl-chart.png') });

@@ -4,6 +4,11 @@
  * sets its data when the `data` prop changes and hands its API to `onSeries` for streaming updates
  * (`series.update`, no React re-render). The container carries `data-points` (the largest series'
  * point count) and `data-drawn="true"` once any series has data, for tests.
+ *
+ * Axis titles. lightweight-charts draws no axis titles, so the chart overlays two small HTML labels:
+ * the horizontal axis' quantity and unit in the empty corner under the price axis (by default from
+ * the time format: "sim m:ss", "t (units)", "step", "q (lots)"), the right price axis' title just
+ * above that axis, and a left price axis' title in the corner under it.
  */
 import {
   LineSeries as LineSeriesDef,
@@ -58,7 +63,20 @@ export interface ChartProps {
   onChart?: (chart: SimChart | null) => void;
   /** Fit all data into view whenever the chart's width changes (static charts). */
   fitOnResize?: boolean;
+  /** Title (with unit) of the right price axis, e.g. "price", "PnL", "lots". */
+  yTitle: string;
+  /** Title of the left price axis, for charts whose series use it. */
+  yLeftTitle?: string;
+  /** Title of the horizontal axis; by default from `timeFormat`. */
+  xTitle?: string;
 }
+
+const X_TITLES: Record<SimTimeFormat, string> = {
+  clock: 'sim m:ss',
+  number: 't (units)',
+  step: 'step',
+  lots: 'q (lots)',
+};
 
 export function Chart({
   testId,
@@ -68,6 +86,9 @@ export function Chart({
   children,
   onChart,
   fitOnResize = false,
+  yTitle,
+  yLeftTitle,
+  xTitle,
 }: ChartProps): ReactElement {
   const ref = useRef<HTMLDivElement>(null);
   const [handle, setHandle] = useState<ChartHandle | null>(null);
@@ -132,6 +153,17 @@ export function Chart({
 
   return (
     <div ref={ref} className={`chart ${className ?? ''}`} data-testid={testId} role="img" aria-label={label}>
+      <span className="axis-title axis-title-y" data-axis="y">
+        {yTitle}
+      </span>
+      {yLeftTitle !== undefined && (
+        <span className="axis-title axis-title-y-left" data-axis="y-left">
+          {yLeftTitle}
+        </span>
+      )}
+      <span className="axis-title axis-title-x" data-axis="x">
+        {xTitle ?? X_TITLES[timeFormat]}
+      </span>
       {handle && <ChartContext value={handle}>{children}</ChartContext>}
     </div>
   );

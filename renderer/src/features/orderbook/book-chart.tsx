@@ -29,7 +29,12 @@ const BAR_SPACING = 3;
 
 export function BookChart(): ReactElement {
   return (
-    <Chart testId="book-chart" label="Mid price, our bid and ask, and our fills" timeFormat="clock">
+    <Chart
+      testId="book-chart"
+      label="Mid price, our bid and ask, and our fills"
+      timeFormat="clock"
+      yTitle="price"
+    >
       <BookSeries />
     </Chart>
   );

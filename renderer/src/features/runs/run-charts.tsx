@@ -1,5 +1,7 @@
 // PnL, inventory, drawdown and quotes of one stored path of one result, in four charts whose visible
-// ranges move together.
+// ranges move together. The stored series are sampled on fixed bars (core/sim records one point per
+// bar), so lightweight-charts' index spacing is proportional to time here without re-gridding.
+import { LineType } from 'lightweight-charts';
 import { observer } from 'mobx-react-lite';
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { SeriesPayload } from '../../../../core/api/contract';
@@ -22,8 +24,21 @@ const PNL_OPTS = { color: COLORS.pnl, lineWidth: 2 as const, title: 'PnL' };
 const INV_OPTS = { color: COLORS.inventory, lineWidth: 2 as const, title: 'Inventory', lineType: 1 as const };
 const DD_OPTS = { color: COLORS.drawdown, lineWidth: 1 as const, title: 'Drawdown' };
 const MID_OPTS = { color: COLORS.mid, lineWidth: 1 as const, title: 'Mid' };
-const BID_OPTS = { color: COLORS.bid, lineWidth: 1 as const, title: 'Bid', lastValueVisible: false };
-const ASK_OPTS = { color: COLORS.ask, lineWidth: 1 as const, title: 'Ask', lastValueVisible: false };
+// Quotes are piecewise constant between bars: step lines, not diagonals.
+const BID_OPTS = {
+  color: COLORS.bid,
+  lineWidth: 1 as const,
+  lineType: LineType.WithSteps,
+  title: 'Bid',
+  lastValueVisible: false,
+};
+const ASK_OPTS = {
+  color: COLORS.ask,
+  lineWidth: 1 as const,
+  lineType: LineType.WithSteps,
+  title: 'Ask',
+  lastValueVisible: false,
+};
 
 export const RunCharts = observer(function RunCharts({
   runId,
@@ -85,6 +100,7 @@ function SyncedCharts({
         <figcaption>PnL</figcaption>
         <Chart
           testId={`${testIdPrefix}-chart-pnl`}
+          yTitle="PnL"
           label="PnL over time"
           timeFormat={timeFormat}
           fitOnResize
@@ -97,6 +113,7 @@ function SyncedCharts({
         <figcaption>Inventory (lots)</figcaption>
         <Chart
           testId={`${testIdPrefix}-chart-inventory`}
+          yTitle="lots"
           label="Inventory over time"
           timeFormat={timeFormat}
           fitOnResize
@@ -109,6 +126,7 @@ function SyncedCharts({
         <figcaption>Drawdown</figcaption>
         <Chart
           testId={`${testIdPrefix}-chart-drawdown`}
+          yTitle="drawdown (PnL)"
           label="Drawdown from the PnL peak over time"
           timeFormat={timeFormat}
           fitOnResize
@@ -123,6 +141,7 @@ function SyncedCharts({
         </figcaption>
         <Chart
           testId={`${testIdPrefix}-chart-quotes`}
+          yTitle="price"
           label="Mid price and our quotes over time"
           timeFormat={timeFormat}
           fitOnResize

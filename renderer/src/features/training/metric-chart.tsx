@@ -40,13 +40,18 @@ export function MetricChart({
   testId,
   label,
   series,
+  yTitle,
+  yLeftTitle,
 }: {
   testId: string;
   label: string;
   series: readonly MetricSeriesSpec[];
+  /** Titles of the right (and left, if a series uses it) price axes. */
+  yTitle: string;
+  yLeftTitle?: string;
 }): ReactElement {
   return (
-    <Chart testId={testId} label={label} timeFormat="step">
+    <Chart testId={testId} label={label} timeFormat="step" yTitle={yTitle} yLeftTitle={yLeftTitle}>
       <MetricSeries specs={series} />
     </Chart>
   );
@@ -61,7 +66,7 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
     const usesLeft = specs.some((sp) => sp.scale === 'left');
     chart.applyOptions({
       timeScale: { barSpacing: BAR_SPACING, rightOffset: 2 },
-      leftPriceScale: { visible: usesLeft, borderColor: COLORS.border, minimumWidth: 56 },
+      leftPriceScale: { visible: usesLeft, borderColor: COLORS.border, minimumWidth: 72 },
     });
     handle.mark('priceScales', specs.map((sp) => `${sp.key}:${sp.scale ?? 'right'}`).join(','));
     const lines = specs.map((spec) => ({

@@ -109,6 +109,7 @@ function CurvesChart({ curves }: { curves: QuoteCurve[] | undefined }): ReactEle
       testId="train-chart-quotes"
       label="Bid and ask distance from the mid against inventory"
       timeFormat="lots"
+      yTitle="δ from mid"
       fitOnResize
     >
       {lines.map((l) => (

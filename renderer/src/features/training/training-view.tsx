@@ -93,6 +93,7 @@ export const TrainingView = observer(function TrainingView(): ReactElement {
             </figcaption>
             <MetricChart
               testId="train-chart-return"
+              yTitle="return"
               label="Episode return, evaluation return and the AS baseline against training steps"
               series={RETURN_SERIES}
             />
@@ -109,6 +110,8 @@ export const TrainingView = observer(function TrainingView(): ReactElement {
             </figcaption>
             <MetricChart
               testId="train-chart-loss"
+              yTitle="critic loss"
+              yLeftTitle="actor loss"
               label="Actor and critic losses against training steps"
               series={LOSS_SERIES}
             />
@@ -125,6 +128,7 @@ export const TrainingView = observer(function TrainingView(): ReactElement {
             </figcaption>
             <MetricChart
               testId="train-chart-alpha"
+              yTitle="α · entropy"
               label="Entropy temperature alpha and policy entropy against training steps"
               series={ALPHA_SERIES}
             />
