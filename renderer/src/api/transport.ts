@@ -15,6 +15,12 @@ export interface ConnectionInfo {
   state: ConnectionState;
   /** Why the last attempt failed (shown while reconnecting). */
   detail: string;
+  /**
+   * What is known about a failure: the open socket dropped (`lost`), nothing answers at the server's
+   * address (`unreachable`), or the server answers HTTP but refuses the WebSocket, i.e. the page's
+   * token is stale after a restart (`token-rejected`).
+   */
+  reason?: 'lost' | 'unreachable' | 'token-rejected';
 }
 
 export interface ApiClient {

@@ -42,9 +42,12 @@ describe('WsTransport', () => {
       callWaitMs: 1000,
       initialBackoffMs: 100,
       maxBackoffMs: 400,
+      probe: () => Promise.resolve(serverUp),
     });
+  let serverUp = false;
 
   beforeEach(() => {
+    serverUp = false;
     sockets = [];
     vi.useFakeTimers();
   });
@@ -120,6 +123,26 @@ describe('WsTransport', () => {
   it('without a token every call fails as unauthorized and no socket opens', async () => {
     const t = new WsTransport({ url: null, createSocket: () => new FakeSocket('x') });
     await expect(t.call('app.info', {})).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+  it('tells a dead server from a live one that refuses the token', async () => {
+    const t = make();
+    const infos: { state: string; reason?: string; detail: string }[] = [];
+    t.onConnection((i) => infos.push(i));
+    sockets[0]!.open();
+    sockets[0]!.drop();
+    expect(infos.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'lost' });
+    await vi.advanceTimersByTimeAsync(100);
+    sockets[1]!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(infos.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'unreachable' });
+    expect(infos.at(-1)!.detail).toMatch(/cannot reach the server/);
+    serverUp = true;
+    await vi.advanceTimersByTimeAsync(200);
+    sockets[2]!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(infos.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'token-rejected' });
+    expect(infos.at(-1)!.detail).toMatch(/server restarted; open the new URL .* \(the token changed\)/);
+    t.close();
   });
 });
 

@@ -33,6 +33,12 @@ export interface WsTransportOptions {
   callWaitMs?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Resolves true when the server answers plain HTTP. A browser WebSocket whose upgrade is refused
+   * (401, stale token) fails exactly like one to a dead server; the probe tells them apart.
+   * Default: fetch `/` of the socket's host; tests inject one.
+   */
+  probe?: () => Promise<boolean>;
 }
 
 const OPEN = 1;
@@ -55,6 +61,25 @@ type ServerMessage =
   | { kind: 'event'; topic: string; payload: unknown }
   | { kind: 'error'; error: ApiError };
 
+export const UNREACHABLE_MESSAGE = 'cannot reach the server (is `quotebench serve` running?); retrying';
+export const TOKEN_REJECTED_MESSAGE =
+  'the server restarted; open the new URL printed by `quotebench serve` (the token changed)';
+export const LOST_MESSAGE = 'connection lost; reconnecting';
+
+/** fetch of http(s)://<host>/ for a ws(s)://<host>/… URL: true when anything answers. */
+export function httpProbe(wsUrl: string): () => Promise<boolean> {
+  const u = new URL(wsUrl);
+  const httpUrl = `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}/`;
+  return async () => {
+    try {
+      await fetch(httpUrl, { method: 'HEAD', cache: 'no-store' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
 export const NO_TOKEN_MESSAGE =
   'This page has no access token. Open the URL printed by `quotebench serve` (it ends in ?token=…).';
 
@@ -65,6 +90,7 @@ export class WsTransport implements ApiClient {
   private readonly callWaitMs: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly probe: (() => Promise<boolean>) | null;
   private socket: SocketLike | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -85,6 +111,8 @@ export class WsTransport implements ApiClient {
     this.initialBackoffMs = opts.initialBackoffMs ?? 250;
     this.maxBackoffMs = opts.maxBackoffMs ?? 5_000;
     this.backoffMs = this.initialBackoffMs;
+    this.probe =
+      opts.probe ?? (this.url !== null && typeof fetch === 'function' ? httpProbe(this.url) : null);
     if (this.url === null) this.setInfo('closed', NO_TOKEN_MESSAGE);
     else this.connect();
   }
@@ -171,7 +199,7 @@ export class WsTransport implements ApiClient {
     try {
       socket = this.createSocket(this.url);
     } catch (e) {
-      this.scheduleReconnect(e instanceof Error ? e.message : 'cannot open a WebSocket');
+      this.scheduleReconnect(e instanceof Error ? e.message : 'cannot open a WebSocket', 'unreachable');
       return;
     }
     this.socket = socket;
@@ -211,17 +239,31 @@ export class WsTransport implements ApiClient {
           ),
         );
       }
-      const why = wasOpen
-        ? `connection lost${ev.code && ev.code !== 1006 ? ` (code ${ev.code})` : ''}`
-        : 'cannot reach the server (is `quotebench serve` running and the page URL current?)';
-      this.scheduleReconnect(why);
+      if (wasOpen) {
+        const code = ev.code && ev.code !== 1006 ? ` (code ${ev.code})` : '';
+        this.scheduleReconnect(`${LOST_MESSAGE}${code}`, 'lost');
+        return;
+      }
+      const probe = this.probe;
+      if (!probe) {
+        this.scheduleReconnect(UNREACHABLE_MESSAGE, 'unreachable');
+        return;
+      }
+      void probe().then(
+        (up) => {
+          if (this.closed || this.socket !== null || this.reconnectTimer !== null) return;
+          if (up) this.scheduleReconnect(TOKEN_REJECTED_MESSAGE, 'token-rejected');
+          else this.scheduleReconnect(UNREACHABLE_MESSAGE, 'unreachable');
+        },
+        () => this.scheduleReconnect(UNREACHABLE_MESSAGE, 'unreachable'),
+      );
     };
   }
 
-  private scheduleReconnect(detail: string): void {
+  private scheduleReconnect(detail: string, reason: NonNullable<ConnectionInfo['reason']>): void {
     if (this.closed) return;
     this.failures++;
-    this.setInfo('reconnecting', detail);
+    this.setInfo('reconnecting', detail, reason);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
     this.reconnectTimer = setTimeout(() => {
@@ -290,9 +332,9 @@ export class WsTransport implements ApiClient {
     }
   }
 
-  private setInfo(state: ConnectionState, detail: string): void {
+  private setInfo(state: ConnectionState, detail: string, reason?: ConnectionInfo['reason']): void {
     if (this.info.state === state && this.info.detail === detail) return;
-    this.info = { state, detail };
+    this.info = reason ? { state, detail, reason } : { state, detail };
     for (const cb of this.connectionListeners) cb(this.info);
   }
 

@@ -12,12 +12,21 @@ export const Banners = observer(function Banners(): ReactElement | null {
   return (
     <div className="banners" aria-live="polite">
       {showConn && (
-        <div className="banner banner-warning" role="status" data-testid="connection-banner">
+        <div
+          className="banner banner-warning"
+          role="status"
+          data-testid="connection-banner"
+          data-reason={conn.reason ?? ''}
+        >
           <div className="banner-body">
             <strong className="banner-title">
-              {conn.state === 'reconnecting'
-                ? 'Connection to the server lost — reconnecting'
-                : 'Not connected'}
+              {conn.state !== 'reconnecting'
+                ? 'Not connected'
+                : conn.reason === 'token-rejected'
+                  ? 'The server is up but refuses this page — its token is stale'
+                  : conn.reason === 'unreachable'
+                    ? 'Cannot reach the server — retrying'
+                    : 'Connection to the server lost — reconnecting'}
             </strong>
             <span className="banner-msg">{conn.detail}</span>
           </div>

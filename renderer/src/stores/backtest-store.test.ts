@@ -116,4 +116,33 @@ describe('BacktestStore', () => {
       path: 'scenario.dt',
     });
   });
+
+  it('a running job turns "state unknown" when the connection drops and re-syncs on reconnect', async () => {
+    const { api, root } = setup();
+    await settle();
+    const bt = root.backtest;
+    await bt.start();
+    await settle();
+    expect(bt.job?.phase).toBe('running');
+    root.ui.setConnection({ state: 'reconnecting', detail: 'connection lost', reason: 'lost' });
+    expect(bt.job?.phase).toBe('lost');
+    expect(bt.running).toBe(false);
+    expect(bt.job?.finishedAtMs).not.toBeNull();
+    expect(root.ui.connectionProblem).toBe('connection lost');
+    // Still running on the server: back to running with the server's counts.
+    api.on('jobs.list', () => [
+      { jobId: 'j1', runId: 'r1', kind: 'backtest', done: 4, total: 10, startedAt: '2025-01-01T00:00:00Z' },
+    ]);
+    root.ui.setConnection({ state: 'open', detail: '' });
+    await settle();
+    expect(bt.job).toMatchObject({ phase: 'running', done: 4, total: 10, finishedAtMs: null });
+    expect(root.ui.connectionProblem).toBeNull();
+    // Finished while we were away: the stored run says so.
+    root.ui.setConnection({ state: 'reconnecting', detail: 'connection lost', reason: 'lost' });
+    api.on('jobs.list', () => []);
+    root.ui.setConnection({ state: 'open', detail: '' });
+    await settle();
+    expect(bt.job?.phase).toBe('completed');
+    expect(bt.shownRunId).toBe('r1');
+  });
 });

@@ -16,7 +16,8 @@ import {
 } from '../lib/config-yaml';
 import type { RootStore } from './root-store';
 
-export type JobPhase = 'starting' | 'running' | 'completed' | 'cancelling' | 'cancelled' | 'failed';
+/** `lost`: the connection dropped while the job ran, so its state is unknown until a re-sync. */
+export type JobPhase = 'starting' | 'running' | 'completed' | 'cancelling' | 'cancelled' | 'failed' | 'lost';
 
 export interface ActiveJob {
   jobId: string | null;
@@ -243,6 +244,57 @@ export class BacktestStore {
     }
   }
 
+  /**
+   * The connection dropped: a job shown as running may have finished, failed or died with the
+   * server, so it is marked `lost` (state unknown) and its elapsed-time clock stops.
+   */
+  onConnectionLost(): void {
+    const j = this.job;
+    if (!j || !this.running) return;
+    j.phase = 'lost';
+    j.finishedAtMs = this.now();
+  }
+
+  /** The connection is back: ask the server what became of a `lost` job instead of assuming. */
+  async resync(): Promise<void> {
+    void this.root.runs.loadList();
+    const j = this.job;
+    if (!j || j.phase !== 'lost' || !j.jobId) return;
+    try {
+      const jobs = await this.api.call('jobs.list', {});
+      const live = jobs.find((x) => x.jobId === j.jobId);
+      if (live) {
+        runInAction(() => {
+          if (this.job !== j || j.phase !== 'lost') return;
+          j.phase = 'running';
+          j.done = live.done;
+          j.total = live.total;
+          j.finishedAtMs = null;
+        });
+        return;
+      }
+      if (!j.runId) return;
+      const detail = await this.api.call('runs.get', { runId: j.runId });
+      runInAction(() => {
+        if (this.job !== j || j.phase !== 'lost') return;
+        const status = detail.run.status;
+        if (status === 'completed') {
+          j.phase = 'completed';
+          j.done = j.total;
+          this.shownRunId = detail.run.id;
+          void this.root.runs.fetchDetail(detail.run.id, true);
+        } else if (status === 'cancelled') {
+          j.phase = 'cancelled';
+        } else if (status === 'failed') {
+          j.phase = 'failed';
+          j.error = detail.run.error;
+        }
+      });
+    } catch {
+      // Still `lost`: the card keeps saying the state is unknown rather than guessing.
+    }
+  }
+
   clearShownRun(): void {
     this.shownRunId = null;
   }
@@ -254,6 +306,7 @@ export class BacktestStore {
   private onJobEvent(e: JobEvent): void {
     const j = this.job;
     if (!j) return;
+    if (j.phase === 'lost') return;
     if (j.jobId === null) {
       if (j.phase === 'starting') this.early.push(e);
       return;

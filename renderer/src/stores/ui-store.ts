@@ -40,8 +40,23 @@ export class UiStore {
     this.activeTab = tab;
   }
 
+  /**
+   * Follows the transport's connection. Leaving `open` marks whatever the page shows as running as
+   * state-unknown; coming back re-syncs it from the server instead of assuming.
+   */
   setConnection(info: ConnectionInfo): void {
+    const prev = this.connection.state;
     this.connection = info;
+    if (prev === 'open' && info.state !== 'open') this.root.backtest.onConnectionLost();
+    else if (prev !== 'open' && prev !== 'connecting' && info.state === 'open')
+      void this.root.backtest.resync();
+  }
+
+  /** The page is not connected and knows why (shown as one banner above the views). */
+  get connectionProblem(): string | null {
+    const { state, detail } = this.connection;
+    if (state === 'open' || state === 'connecting' || detail === '') return null;
+    return detail;
   }
 
   get bannerList(): Banner[] {

@@ -247,6 +247,7 @@ const PHASE_TEXT = {
   completed: 'Completed',
   cancelled: 'Cancelled',
   failed: 'Failed',
+  lost: 'Connection lost — state unknown',
 } as const;
 
 const JobCard = observer(function JobCard(): ReactElement | null {
@@ -258,7 +259,7 @@ const JobCard = observer(function JobCard(): ReactElement | null {
   const tone =
     job.phase === 'failed'
       ? 'error'
-      : job.phase === 'cancelled'
+      : job.phase === 'cancelled' || job.phase === 'lost'
         ? 'warning'
         : job.phase === 'completed'
           ? 'ok'

@@ -1,0 +1,52 @@
+/**
+ * Views that say what they know (issue 10 §4): when the server dies a running job turns "connection
+ * lost — state unknown" and stops counting; an old tab after a restart says the token is stale rather
+ * than "cannot reach the server"; config errors show while editing; the order-book step names the
+ * event it applied. Screenshots go to e2e/output/.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { attr, numAttr, startApp, stopShell } from './app';
+import { screenshot, startWebShell } from './harness';
+
+async function pickPreset(page: Page, testId: string, id: string): Promise<void> {
+  const select = page.getByTestId(testId);
+  await select.locator(`option[value="${id}"]`).waitFor({ state: 'attached' });
+  await select.selectOption(id);
+  expect(await select.inputValue()).toBe(id);
+}
+
+describe('honest states in Chromium', () => {
+  it('server death: the job card stops claiming "Running"; a restarted server is told from a dead one', async () => {
+    const { page, shell, dataDir, pageErrors } = await startApp();
+    await pickPreset(page, 'preset-select', 'as2008');
+    await page.getByTestId('paths-input').fill('200000');
+    await expect.poll(() => page.getByTestId('yaml-editor').inputValue()).toMatch(/^paths: 200000$/m);
+    await page.getByTestId('run-backtest').click();
+    const card = page.getByTestId('job-card');
+    const progress = page.getByTestId('backtest-progress');
+    await expect.poll(() => numAttr(progress, 'data-value'), { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(await attr(card, 'data-phase')).toBe('running');
+
+    // The server dies: the card says the state is unknown, and the banner that nothing answers.
+    await stopShell(shell);
+    await expect.poll(() => attr(card, 'data-phase'), { timeout: 30_000 }).toBe('lost');
+    expect(await page.getByTestId('job-phase').textContent()).toBe('Connection lost — state unknown');
+    const banner = page.getByTestId('connection-banner');
+    await expect.poll(() => attr(banner, 'data-reason'), { timeout: 30_000 }).toBe('unreachable');
+    expect(await banner.textContent()).toMatch(/cannot reach the server/i);
+    await screenshot(page, 'states-server-down');
+
+    // Restarted on the same port with a new token: the old tab is told the token changed.
+    const second = await startWebShell(dataDir, shell.port);
+    onTestFinished(() => stopShell(second));
+    expect(second.url).not.toBe(shell.url);
+    await expect.poll(() => attr(banner, 'data-reason'), { timeout: 30_000 }).toBe('token-rejected');
+    expect(await banner.textContent()).toContain(
+      'the server restarted; open the new URL printed by `quotebench serve` (the token changed)',
+    );
+    expect(await attr(card, 'data-phase')).toBe('lost');
+    await screenshot(page, 'states-stale-token');
+    expect(pageErrors).toEqual([]);
+  });
+});
