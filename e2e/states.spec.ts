@@ -49,4 +49,47 @@ describe('honest states in Chromium', () => {
     await screenshot(page, 'states-stale-token');
     expect(pageErrors).toEqual([]);
   });
+
+  it('config errors show while editing, name the loaded file, and do not stack', async () => {
+    const { page, pageErrors } = await startApp();
+    await pickPreset(page, 'preset-select', 'as2008');
+    const editor = page.getByTestId('yaml-editor');
+    const good = await editor.inputValue();
+    expect(good).toMatch(/^ {2}dt: 0\.005$/m);
+
+    // An unknown key: named inline next to the editor without pressing Run.
+    const bad = good.replace(/^ {2}dt: 0\.005$/m, '  dt: 0.005\n  dtt: 2');
+    await editor.fill(bad);
+    const issue = page.getByTestId('config-issue');
+    await expect.poll(() => issue.count()).toBe(1);
+    expect(await attr(issue, 'data-path')).toBe('scenario.dtt');
+    const line = Number(await attr(issue, 'data-line'));
+    expect(bad.split('\n')[line - 1]).toMatch(/^\s*dtt: 2$/);
+    expect(await issue.textContent()).toMatch(/^config\.yaml:\d+:\d+ scenario\.dtt/);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    await editor.fill(good);
+    await expect.poll(() => issue.count()).toBe(0);
+
+    // A loaded file is named by its own name, inline and in the Run banner.
+    await page
+      .getByTestId('yaml-file-input')
+      .setInputFiles({ name: 'my-scenario.yaml', mimeType: 'text/yaml', buffer: Buffer.from(bad) });
+    await expect.poll(() => page.getByTestId('yaml-source').textContent()).toContain('my-scenario.yaml');
+    await expect.poll(() => issue.count()).toBe(1);
+    expect(await issue.textContent()).toMatch(/^my-scenario\.yaml:\d+:\d+ scenario\.dtt/);
+    await page.getByTestId('run-backtest').click();
+    const banner = page.getByTestId('error-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/my-scenario\.yaml:\d+:\d+: scenario\.dtt/);
+    expect(await banner.textContent()).not.toContain('config.yaml');
+
+    // A second, different config error replaces the first banner instead of stacking.
+    await editor.fill(bad.replace('  dtt: 2', '  dttt: 3'));
+    await expect.poll(() => attr(issue, 'data-path')).toBe('scenario.dttt');
+    await page.getByTestId('run-backtest').click();
+    await expect.poll(() => banner.textContent()).toMatch(/scenario\.dttt/);
+    expect(await banner.count()).toBe(1);
+    await screenshot(page, 'states-config-issues');
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -113,6 +113,22 @@ export interface JobInfo {
   startedAt: string;
 }
 
+/** One problem in a config document: key path, message and, when located, 1-based line/column. */
+export interface ConfigIssueInfo {
+  path: string;
+  message: string;
+  line?: number | undefined;
+  col?: number | undefined;
+}
+
+/** `scenarios.validate`: the backtest config parses and checks, or the issues (at most 20). */
+export interface ConfigValidation {
+  ok: boolean;
+  /** The file name the messages use. */
+  file: string;
+  issues: ConfigIssueInfo[];
+}
+
 export interface ScenarioPreset {
   id: string;
   title: string;
@@ -324,6 +340,9 @@ export interface TrainEvalReport {
 
 const id = z.string().min(1).max(100);
 
+/** A file's base name as the user loaded it (messages only; never opened on the server). */
+const fileName = z.string().min(1).max(200);
+
 const backtestStartInput = z
   .strictObject({
     /** A backtest config object (same schema as the YAML files). */
@@ -332,10 +351,19 @@ const backtestStartInput = z
     yaml: z.string().max(1_000_000).optional(),
     /** How many paths per strategy keep their full series for charts (default 3). */
     keepPaths: z.number().int().min(0).max(50).default(3),
+    /** The name of the file the YAML came from, used in error messages (default "config.yaml"). */
+    file: fileName.optional(),
   })
   .refine((x) => (x.config === undefined) !== (x.yaml === undefined), {
     message: 'give exactly one of config or yaml',
   });
+
+const validateInput = z.strictObject({
+  /** The YAML text of a backtest config, as being edited. */
+  yaml: z.string().max(1_000_000),
+  /** The name of the file it came from, used in the issues' messages (default "config.yaml"). */
+  file: fileName.optional(),
+});
 
 const replayStartInput = z.strictObject({
   /** A scenario preset id (book mode) or a full backtest config whose scenario is in book mode. */
@@ -366,6 +394,7 @@ const trainStartInput = z
 const methodSchemas = {
   'app.info': z.strictObject({}),
   'scenarios.presets': z.strictObject({}),
+  'scenarios.validate': validateInput,
   'backtest.start': backtestStartInput,
   'jobs.list': z.strictObject({}),
   'jobs.cancel': z.strictObject({ jobId: id }),
@@ -406,6 +435,7 @@ const methodSchemas = {
 export interface MethodOutputs {
   'app.info': AppInfo;
   'scenarios.presets': ScenarioPreset[];
+  'scenarios.validate': ConfigValidation;
   'backtest.start': { jobId: string; runId: string };
   'jobs.list': JobInfo[];
   'jobs.cancel': { cancelled: boolean };

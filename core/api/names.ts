@@ -6,6 +6,7 @@
 export const METHOD_NAMES = [
   'app.info',
   'scenarios.presets',
+  'scenarios.validate',
   'backtest.start',
   'jobs.list',
   'jobs.cancel',

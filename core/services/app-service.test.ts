@@ -103,6 +103,26 @@ describe('AppService', () => {
     expect(ok<unknown[]>(await svc.dispatch('runs.list', {}, ctx))).toHaveLength(before);
   });
 
+  it('validates a config while it is edited: issues with line and column, named by the loaded file', async () => {
+    expect(ok(await svc.dispatch('scenarios.validate', { yaml: yaml(10) }, ctx))).toEqual({
+      ok: true,
+      file: 'config.yaml',
+      issues: [],
+    });
+    const bad = yaml(10).replace('  dt: 0.005', '  dt: -1');
+    const v = ok<{ ok: boolean; file: string; issues: { path: string; line?: number; col?: number }[] }>(
+      await svc.dispatch('scenarios.validate', { yaml: bad, file: 'mine.yaml' }, ctx),
+    );
+    expect(v).toMatchObject({
+      ok: false,
+      file: 'mine.yaml',
+      issues: [{ path: 'scenario.dt', line: 7, col: 7 }],
+    });
+    const r = await svc.dispatch('backtest.start', { yaml: bad, file: 'mine.yaml' }, ctx);
+    if (r.ok) throw new Error('started');
+    expect(r.error.message).toMatch(/^mine\.yaml:7:7: scenario\.dt/);
+  });
+
   it('keeps runs across a restart', async () => {
     const runs = ok<{ id: string }[]>(await svc.dispatch('runs.list', {}, ctx));
     await svc.close();

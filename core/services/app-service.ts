@@ -105,8 +105,18 @@ export class AppService {
         transport: this.opts.transport,
       }),
       'scenarios.presets': () => loadPresets(),
-      'backtest.start': async ({ config, yaml, keepPaths }, ctx) => {
-        const cfg = await parseBacktest(config, yaml);
+      'scenarios.validate': async ({ yaml, file }) => {
+        const name = file ?? 'config.yaml';
+        try {
+          await parseConfigTextAsync(yaml, name, 'backtest');
+          return { ok: true, file: name, issues: [] };
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          return { ok: false, file: name, issues: e.issues.slice(0, 20) };
+        }
+      },
+      'backtest.start': async ({ config, yaml, keepPaths, file }, ctx) => {
+        const cfg = await parseBacktest(config, yaml, file);
         return this.startBacktest(cfg, keepPaths, ctx.clientId);
       },
       'jobs.list': () => [...this.running.values()].map((j) => ({ ...j.info })),
@@ -295,8 +305,12 @@ export class AppService {
  * A backtest config from an object or YAML text (parsed and checked in the config worker: no document
  * can stall the event loop); errors name the key (and line for YAML).
  */
-async function parseBacktest(config: unknown, yaml: string | undefined): Promise<BacktestConfig> {
-  if (yaml !== undefined) return parseConfigTextAsync(yaml, 'config.yaml', 'backtest');
+async function parseBacktest(
+  config: unknown,
+  yaml: string | undefined,
+  file = 'config.yaml',
+): Promise<BacktestConfig> {
+  if (yaml !== undefined) return parseConfigTextAsync(yaml, file, 'backtest');
   const checked = await checkConfigDataAsync(config, 'backtest');
   if (checked.ok) return checked.data;
   const issue = checked.issues[0];

@@ -145,4 +145,33 @@ describe('BacktestStore', () => {
     expect(bt.job?.phase).toBe('completed');
     expect(bt.shownRunId).toBe('r1');
   });
+
+  it('validates while editing with the loaded file name, and a new config error replaces the old banner', async () => {
+    const { api, root } = setup();
+    await settle();
+    const bt = root.backtest;
+    api.on('scenarios.validate', ({ yaml, file }) => ({
+      ok: false,
+      file: file ?? 'config.yaml',
+      issues: yaml.includes('dtt')
+        ? [{ path: 'scenario.dtt', message: 'Unrecognized key', line: 5, col: 3 }]
+        : [],
+    }));
+    bt.loadFile('mine.yaml', `${PRESET.yaml}dtt: 2\n`);
+    await bt.validateNow();
+    expect(bt.fileName).toBe('mine.yaml');
+    expect(api.callsOf('scenarios.validate').at(-1)).toEqual({ yaml: bt.yaml, file: 'mine.yaml' });
+    expect(bt.issues).toEqual([{ path: 'scenario.dtt', message: 'Unrecognized key', line: 5, col: 3 }]);
+    bt.setYaml(PRESET.yaml);
+    expect(bt.issues).toEqual([]); // stale until re-checked
+    await bt.validateNow();
+    expect(bt.issues).toEqual([]);
+
+    root.ui.reportError('The backtest could not start', new ApiCallError('bad_config', 'mine.yaml:5:3: a'));
+    root.ui.reportError('The backtest could not start', new ApiCallError('bad_config', 'mine.yaml:6:3: b'));
+    root.ui.reportError('The backtest could not start', new ApiCallError('bad_config', 'mine.yaml:6:3: b'));
+    const startBanners = root.ui.bannerList.filter((b) => b.title === 'The backtest could not start');
+    expect(startBanners).toHaveLength(1);
+    expect(startBanners[0]).toMatchObject({ message: 'mine.yaml:6:3: b', count: 2 });
+  });
 });

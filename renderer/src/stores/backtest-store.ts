@@ -5,7 +5,7 @@
  * completion shows the stored run (runs.get) below the form; Cancel calls `jobs.cancel`.
  */
 import { makeAutoObservable, runInAction } from 'mobx';
-import type { EventPayload } from '../../../core/api/contract';
+import type { ConfigIssueInfo, EventPayload } from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
 import {
   inspectConfig,
@@ -49,17 +49,25 @@ export class BacktestStore {
   shownRunId: string | null = null;
   /** Why the last checkbox or input edit could not be applied (invalid YAML). */
   editError: string | null = null;
+  /**
+   * The server's check of the text being edited (`scenarios.validate`, debounced): the issues with
+   * line/column, for the YAML text they were computed for. Null until checked or while YAML is broken.
+   */
+  validation: { yaml: string; file: string; issues: ConfigIssueInfo[] } | null = null;
+  /** Debounce of the server check while typing. */
+  validateDelayMs = 400;
   /** Events for a job id we have not learned yet (they can race the backtest.start answer). */
   private early: JobEvent[] = [];
+  private validateTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly root: RootStore,
     private readonly api: ApiClient,
     private readonly now: () => number = () => Date.now(),
   ) {
-    makeAutoObservable<this, 'api' | 'now' | 'early'>(
+    makeAutoObservable<this, 'api' | 'now' | 'early' | 'validateTimer'>(
       this,
-      { root: false, api: false, now: false, early: false },
+      { root: false, api: false, now: false, early: false, validateTimer: false },
       { autoBind: true },
     );
   }
@@ -83,6 +91,17 @@ export class BacktestStore {
     return j.total > 0 ? Math.min(1, j.done / j.total) : 0;
   }
 
+  /** The name the config's messages use: the loaded file's name, else "config.yaml". */
+  get fileName(): string {
+    return this.source.kind === 'file' ? this.source.name : 'config.yaml';
+  }
+
+  /** Server-side issues of the current text (empty while unchecked or stale). */
+  get issues(): ConfigIssueInfo[] {
+    const v = this.validation;
+    return v && v.yaml === this.yaml ? v.issues : [];
+  }
+
   get canRun(): boolean {
     const c = this.config;
     return !this.running && c.ok && c.types.size > 0;
@@ -104,12 +123,14 @@ export class BacktestStore {
     this.source = { kind: 'preset', id };
     this.edited = false;
     this.editError = null;
+    this.scheduleValidate();
   }
 
   setYaml(text: string): void {
     this.yaml = text;
     this.edited = true;
     this.editError = null;
+    this.scheduleValidate();
   }
 
   loadFile(name: string, text: string): void {
@@ -117,6 +138,36 @@ export class BacktestStore {
     this.source = { kind: 'file', name };
     this.edited = false;
     this.editError = null;
+    this.scheduleValidate();
+  }
+
+  /** Checks the text on the server `validateDelayMs` after the last edit. */
+  scheduleValidate(): void {
+    if (this.validateTimer) clearTimeout(this.validateTimer);
+    this.validateTimer = setTimeout(() => {
+      this.validateTimer = null;
+      void this.validateNow();
+    }, this.validateDelayMs);
+  }
+
+  /** Checks the current text now (YAML the page cannot parse is left to its own inline error). */
+  async validateNow(): Promise<void> {
+    if (this.validateTimer) clearTimeout(this.validateTimer);
+    this.validateTimer = null;
+    const yaml = this.yaml;
+    const file = this.fileName;
+    if (!this.config.ok) {
+      this.validation = null;
+      return;
+    }
+    try {
+      const v = await this.api.call('scenarios.validate', { yaml, file });
+      runInAction(() => {
+        if (this.yaml === yaml) this.validation = { yaml, file: v.file, issues: v.issues };
+      });
+    } catch {
+      // A check while typing is advisory: Run reports any problem with a banner.
+    }
   }
 
   setSeed(seed: number): void {
@@ -142,6 +193,7 @@ export class BacktestStore {
       if (next !== this.yaml) {
         this.yaml = next;
         this.edited = true;
+        this.scheduleValidate();
       }
       this.editError = null;
     } catch (e) {
@@ -205,6 +257,7 @@ export class BacktestStore {
       const { jobId, runId } = await this.api.call('backtest.start', {
         yaml: this.yaml,
         keepPaths: this.keepPaths,
+        ...(this.source.kind === 'file' ? { file: this.source.name } : {}),
       });
       runInAction(() => {
         if (!this.job) return;

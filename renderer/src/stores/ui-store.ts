@@ -81,12 +81,19 @@ export class UiStore {
     this.banners.clear();
   }
 
+  /**
+   * One banner per problem: the same kind and title again counts up (same message) or replaces the
+   * old banner (a new message, e.g. the next config error), so banners never stack for one problem.
+   */
   private push(kind: BannerKind, title: string, message: string, code: string, path: string): void {
     for (const b of this.banners.values()) {
-      if (b.kind === kind && b.title === title && b.message === message) {
+      if (b.kind !== kind || b.title !== title) continue;
+      if (b.message === message) {
         b.count++;
         return;
       }
+      this.banners.delete(b.id);
+      break;
     }
     const id = this.nextId++;
     this.banners.set(id, { id, kind, title, message, code, path, count: 1 });

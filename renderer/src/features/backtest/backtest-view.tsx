@@ -214,6 +214,25 @@ const ConfigPanel = observer(function ConfigPanel(): ReactElement {
             {backtest.editError}
           </p>
         )}
+        {cfg.ok && backtest.issues.length > 0 && (
+          <ul className="config-issues" role="alert" data-testid="config-issues">
+            {backtest.issues.map((i, k) => (
+              <li
+                key={k}
+                className="yaml-error"
+                data-testid="config-issue"
+                data-line={i.line ?? ''}
+                data-path={i.path}
+              >
+                <code>
+                  {backtest.fileName}
+                  {i.line !== undefined ? `:${i.line}:${i.col ?? 1}` : ''}
+                </code>{' '}
+                {i.path === '' ? '(root)' : i.path}: {i.message}
+              </li>
+            ))}
+          </ul>
+        )}
       </div>
 
       <div className="actions">
