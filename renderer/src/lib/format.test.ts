@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtCompact, fmtInt } from './format';
+import { fmtCompact, fmtInt, fmtSig } from './format';
 
 describe('number formats', () => {
   it('groups integers with commas and a real minus sign', () => {
@@ -13,5 +13,17 @@ describe('number formats', () => {
     expect(fmtCompact(278_456)).toBe('278k');
     expect(fmtCompact(4_560_000)).toBe('4.56M');
     expect(fmtCompact(45_600_000)).toBe('45.6M');
+  });
+});
+
+describe('fmtSig', () => {
+  it('keeps a fixed number of significant digits, trailing zeros included', () => {
+    expect(fmtSig(1.2, 3)).toBe('1.20');
+    expect(fmtSig(-0.012345, 3)).toBe('−0.0123');
+    expect(fmtSig(12345.6, 4)).toBe('12346'); // an integer beyond 4 digits is not rounded to 1.235e4
+    expect(fmtSig(9999.7, 4)).toBe('10000');
+    expect(fmtSig(3e-7, 3)).toBe('3.00e-7');
+    expect(fmtSig(undefined, 3)).toBe('—');
+    expect(fmtSig(0, 3)).toBe('0');
   });
 });

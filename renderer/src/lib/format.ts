@@ -20,6 +20,22 @@ export function fmtNum(x: number | null | undefined): string {
   return minus(s);
 }
 
+/**
+ * `digits` significant digits (trailing zeros kept, so a column reads at one precision): 1235, 12.35,
+ * 0.01235; exponent form below 1e-4 and from 1e9; integers beyond `digits` digits are not rounded.
+ */
+export function fmtSig(x: number | null | undefined, digits: number): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return DASH;
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a < 1e-4 || a >= 1e9) return minus(x.toExponential(digits - 1));
+  if (a >= 10 ** digits) return minus(x.toFixed(0));
+  const s = x.toPrecision(digits);
+  // 9999.7 to 4 digits is "1.000e+4": show the integer instead.
+  return minus(s.includes('e') ? x.toFixed(0) : s);
+}
+
 /** Fixed decimals with a true minus sign. */
 export function fmtFixed(x: number | null | undefined, digits: number): string {
   if (x === null || x === undefined || Number.isNaN(x)) return DASH;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResultRow } from '../../../core/api/contract';
-import { METRIC_COLUMNS, bestByColumn, metricValue } from './metrics';
+import { DEFAULT_METRIC_KEYS, METRIC_COLUMNS, bestByColumn, metricValue } from './metrics';
 
 /** A result stored before issue 10's conventions: per-bar annualised Sharpe, old spread names. */
 const OLD = {
@@ -66,5 +66,28 @@ describe('metricValue: stored runs of either convention', () => {
     const best = bestByColumn([row(0, OLD), row(1, NEW)]);
     expect(best.get('sharpe')).toBe(1); // the old 1290 is not comparable and is skipped
     expect(best.get('maxDrawdownWorst')).toBe(1);
+  });
+});
+
+describe('metric columns', () => {
+  it('cover every RunMetrics key once, with a unit-bearing heading and a definition', () => {
+    const keys = METRIC_COLUMNS.map((c) => c.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const k of [
+      'sessionSharpe',
+      'sharpe',
+      'perBarSharpe',
+      'maxDrawdownWorst',
+      'effectiveSpreadBps',
+      'realizedSpreadBps',
+      'adverseSelectionBps',
+      'turnover',
+      'winRate',
+      'fillsPerPath',
+    ])
+      expect(keys).toContain(k);
+    expect(keys.length).toBeGreaterThanOrEqual(25);
+    for (const c of METRIC_COLUMNS) expect(c.title.length).toBeGreaterThan(10);
+    expect(DEFAULT_METRIC_KEYS.length).toBeLessThanOrEqual(12);
   });
 });

@@ -1,134 +1,238 @@
 /**
- * The metric columns the results tables show, in order, with labels, units, formatting and which
- * direction is better (for highlighting the best strategy per column). Keys are those of
- * core/metrics/run-metrics.ts (RunMetrics).
+ * The metric columns the results tables can show — every field of RunMetrics
+ * (core/metrics/run-metrics.ts), in order — with a label, the unit shown under it, a one-line
+ * definition for the header tooltip (from docs/metrics.md), one formatter per metric, which direction
+ * is better (for marking the best result and the better side of a comparison) and whether the column
+ * is in the default choice (a subset that fits a 1280 px window).
  */
 import type { RunResultRow } from '../../../core/api/contract';
-import { fmtFixed, fmtNum, fmtPct } from './format';
+import { fmtFixed, fmtInt, fmtPct, fmtSig } from './format';
 
 export interface MetricColumn {
   key: string;
   label: string;
+  /** Shown under the label: 'ccy' (quote currency), 'bp', 'lots', '%', 'price', 'bars'…; '' for a ratio. */
+  unit: string;
   title: string;
   format: (x: number | undefined) => string;
   /** +1: higher is better, −1: lower is better, 0: no ranking. */
   better: 1 | -1 | 0;
+  /** In the default column choice. */
+  byDefault: boolean;
+}
+
+const sig3 = (x: number | undefined): string => fmtSig(x, 3);
+const sig4 = (x: number | undefined): string => fmtSig(x, 4);
+const fix2 = (x: number | undefined): string => fmtFixed(x, 2);
+const pct1 = (x: number | undefined): string => fmtPct(x, 1);
+
+function col(
+  key: string,
+  label: string,
+  unit: string,
+  format: (x: number | undefined) => string,
+  better: 1 | -1 | 0,
+  byDefault: boolean,
+  title: string,
+): MetricColumn {
+  return { key, label, unit, format, better, byDefault, title };
 }
 
 export const METRIC_COLUMNS: readonly MetricColumn[] = [
-  {
-    key: 'avgSpread',
-    label: 'Avg spread',
-    title: 'Mean quoted spread (ask − bid), price units',
-    format: fmtNum,
-    better: 0,
-  },
-  {
-    key: 'pnlMean',
-    label: 'PnL mean',
-    title: 'Mean final PnL across paths',
-    format: (x) => fmtFixed(x, 2),
-    better: 1,
-  },
-  {
-    key: 'pnlStd',
-    label: 'PnL std',
-    title: 'Std of final PnL across paths',
-    format: (x) => fmtFixed(x, 2),
-    better: -1,
-  },
-  {
-    key: 'sessionSharpe',
-    label: 'Sharpe (session)',
-    title: 'Session Sharpe: mean / sample std of the per-path (per-session) final PnL, not annualised',
-    format: (x) => fmtFixed(x, 2),
-    better: 1,
-  },
-  {
-    key: 'sharpe',
-    label: 'Sharpe (ann.)',
-    title: 'Annualised Sharpe: session Sharpe × √(sessions per year); basis in docs/metrics.md',
-    format: (x) => fmtFixed(x, 2),
-    better: 1,
-  },
-  {
-    key: 'sortino',
-    label: 'Sortino (ann.)',
-    title: 'Annualised Sortino of the per-session PnL (downside deviation about 0, all sessions)',
-    format: (x) => fmtFixed(x, 2),
-    better: 1,
-  },
-  {
-    key: 'maxDrawdown',
-    label: 'Max DD (mean)',
-    title: 'Mean over paths of each path’s maximum drawdown',
-    format: (x) => fmtFixed(x, 2),
-    better: -1,
-  },
-  {
-    key: 'maxDrawdownWorst',
-    label: 'Max DD (worst)',
-    title: 'Maximum drawdown of the worst path',
-    format: (x) => fmtFixed(x, 2),
-    better: -1,
-  },
-  {
-    key: 'var95',
-    label: 'VaR 95',
-    title: 'Historical 95% VaR of per-bar PnL increments (loss > 0)',
-    format: fmtNum,
-    better: -1,
-  },
-  {
-    key: 'es95',
-    label: 'ES 95',
-    title: 'Historical expected shortfall at 95% of per-bar PnL increments (loss > 0)',
-    format: fmtNum,
-    better: -1,
-  },
-  {
-    key: 'es99',
-    label: 'ES 99',
-    title: 'Historical expected shortfall at 99% of per-bar PnL increments (loss > 0)',
-    format: fmtNum,
-    better: -1,
-  },
-  {
-    key: 'fillRate',
-    label: 'Fill rate',
-    title: 'Total fills / total quotes posted',
-    format: (x) => fmtPct(x, 2),
-    better: 0,
-  },
-  {
-    key: 'effectiveSpreadBps',
-    label: 'Eff. spread',
-    title: 'Effective spread: size-weighted edge of our fills against the mid at the fill (bps)',
-    format: (x) => fmtFixed(x, 2),
-    better: 1,
-  },
-  {
-    key: 'realizedSpreadBps',
-    label: 'Real. spread',
-    title: 'Realized spread: edge of our fills against the mid the mark-out horizon later (bps)',
-    format: (x) => fmtFixed(x, 2),
-    better: 1,
-  },
-  {
-    key: 'adverseSelectionBps',
-    label: 'Adv. sel.',
-    title: 'Adverse selection: effective − realized spread (bps)',
-    format: (x) => fmtFixed(x, 2),
-    better: -1,
-  },
-  {
-    key: 'meanAbsInventory',
-    label: '|Inv| mean',
-    title: 'Mean absolute inventory (lots)',
-    format: (x) => fmtFixed(x, 2),
-    better: -1,
-  },
+  col('pnlMean', 'PnL mean', 'ccy', sig4, 1, true, 'Mean across paths of the final PnL'),
+  col('pnlStd', 'PnL std', 'ccy', sig4, -1, true, 'Sample std across paths of the final PnL'),
+  col(
+    'sessionSharpe',
+    'Sharpe',
+    'session',
+    fix2,
+    1,
+    true,
+    'Session Sharpe: mean / sample std of the per-path (per-session) final PnL, not annualised',
+  ),
+  col(
+    'sharpe',
+    'Sharpe',
+    'ann.',
+    fix2,
+    1,
+    false,
+    'Annualised Sharpe: session Sharpe × √(sessions per year); basis in docs/metrics.md',
+  ),
+  col(
+    'sessionSortino',
+    'Sortino',
+    'session',
+    fix2,
+    1,
+    false,
+    'Session Sortino: mean / downside deviation (about 0, all sessions) of the final PnL',
+  ),
+  col(
+    'sortino',
+    'Sortino',
+    'ann.',
+    fix2,
+    1,
+    false,
+    'Annualised Sortino: session Sortino × √(sessions per year)',
+  ),
+  col('calmar', 'Calmar', 'ann.', fix2, 1, false, 'Annualised mean PnL / mean per-session max drawdown'),
+  col(
+    'perBarSharpe',
+    'Sharpe',
+    'per bar',
+    (x) => fmtSig(x, 3),
+    1,
+    false,
+    'Mean / sample std of the pooled per-bar PnL increments, per bar, not annualised',
+  ),
+  col(
+    'maxDrawdown',
+    'Max DD',
+    'mean, ccy',
+    sig3,
+    -1,
+    true,
+    'Mean over paths of each path’s maximum peak-to-trough PnL fall',
+  ),
+  col('maxDrawdownWorst', 'Max DD', 'worst, ccy', sig3, -1, true, 'Maximum drawdown of the worst path'),
+  col(
+    'maxDrawdownDuration',
+    'DD duration',
+    'time unit',
+    sig3,
+    -1,
+    false,
+    'Mean over paths of the longest time under water (series time unit)',
+  ),
+  col(
+    'var95',
+    'VaR 95',
+    'ccy/bar',
+    sig3,
+    -1,
+    false,
+    'Historical 95% VaR of the pooled per-bar PnL increments (loss > 0)',
+  ),
+  col(
+    'es95',
+    'ES 95',
+    'ccy/bar',
+    sig3,
+    -1,
+    false,
+    'Historical 95% expected shortfall of the pooled per-bar PnL increments (loss > 0)',
+  ),
+  col(
+    'var99',
+    'VaR 99',
+    'ccy/bar',
+    sig3,
+    -1,
+    false,
+    'Historical 99% VaR of the pooled per-bar PnL increments (loss > 0)',
+  ),
+  col(
+    'es99',
+    'ES 99',
+    'ccy/bar',
+    sig3,
+    -1,
+    false,
+    'Historical 99% expected shortfall of the pooled per-bar PnL increments (loss > 0)',
+  ),
+  col('fillRate', 'Fill rate', '%', pct1, 0, false, 'Total fills / total quotes posted'),
+  col(
+    'effectiveSpreadBps',
+    'Eff. spread',
+    'bp',
+    fix2,
+    1,
+    true,
+    'Effective spread: size-weighted edge of our fills against the mid at the fill (half-spread, + = earned)',
+  ),
+  col(
+    'realizedSpreadBps',
+    'Real. spread',
+    'bp',
+    fix2,
+    1,
+    true,
+    'Realized spread: edge of our fills against the mid the mark-out horizon later',
+  ),
+  col(
+    'adverseSelectionBps',
+    'Adv. sel.',
+    'bp',
+    fix2,
+    -1,
+    false,
+    'Adverse selection: effective − realized spread',
+  ),
+  col(
+    'avgSpread',
+    'Avg spread',
+    'price',
+    sig3,
+    0,
+    false,
+    'Mean quoted spread (ask − bid) where both sides are quoted',
+  ),
+  col('meanAbsInventory', '|Inv| mean', 'lots', sig3, -1, true, 'Mean absolute inventory over all samples'),
+  col(
+    'finalInventoryMean',
+    'Final inv.',
+    'mean, lots',
+    sig3,
+    0,
+    false,
+    'Mean across paths of the final inventory',
+  ),
+  col(
+    'finalInventoryStd',
+    'Final inv.',
+    'std, lots',
+    sig3,
+    -1,
+    false,
+    'Sample std across paths of the final inventory',
+  ),
+  col(
+    'turnover',
+    'Turnover',
+    'ccy/path',
+    sig3,
+    0,
+    false,
+    'Mean per path of the traded notional Σ|price·size·lot size|',
+  ),
+  col(
+    'winRate',
+    'Win rate',
+    '% of bars',
+    pct1,
+    1,
+    false,
+    'Share of non-zero per-bar PnL increments that are positive',
+  ),
+  col('fills', 'Fills', 'total', (x) => fmtInt(x), 0, false, 'Total fills over all paths'),
+  col('fillsPerPath', 'Fills', 'per path', sig3, 0, false, 'Mean number of fills per path'),
+  col('paths', 'Paths', '', (x) => fmtInt(x), 0, false, 'Number of simulated paths'),
 ];
+
+export const DEFAULT_METRIC_KEYS: readonly string[] = METRIC_COLUMNS.filter((c) => c.byDefault).map(
+  (c) => c.key,
+);
+
+export function metricColumn(key: string): MetricColumn | undefined {
+  return METRIC_COLUMNS.find((c) => c.key === key);
+}
+
+/** "PnL mean (ccy)": label and unit in one string (CSV headers, tooltips). */
+export function columnHeading(c: { label: string; unit: string }): string {
+  return c.unit ? `${c.label} (${c.unit})` : c.label;
+}
 
 /**
  * Keys whose meaning changed with the session conventions of issue 10 (docs/metrics.md). A run stored

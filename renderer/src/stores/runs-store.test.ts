@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunRow } from '../../../core/api/contract';
+import type { RunDetail, RunRow } from '../../../core/api/contract';
 import { FakeApi, settle } from '../testing/fake-api';
 import { RootStore } from './root-store';
 
@@ -63,5 +63,65 @@ describe('RunsStore', () => {
     expect(runs.openRunId).toBeNull();
     expect(runs.compareIds).toEqual([]);
     expect(runs.confirmDeleteId).toBeNull();
+  });
+});
+
+describe('RunsStore sort and filter', () => {
+  function detail(r: RunRow, strategy: string, pnlMean: number): RunDetail {
+    return {
+      run: r,
+      config: {},
+      seriesPaths: [],
+      results: [
+        { index: 0, strategy, params: {}, scenario: 's', paths: 1, metrics: { sessionSharpe: 1, pnlMean } },
+        {
+          index: 1,
+          strategy,
+          params: {},
+          scenario: 's',
+          paths: 1,
+          metrics: { sessionSharpe: 1, pnlMean: pnlMean - 5 },
+        },
+      ],
+    };
+  }
+
+  it('sorts by name, status and a metric (best result, best first), and filters on name and strategy', async () => {
+    const a = { ...row('a', '2025-01-01'), name: 'zeta' };
+    const b = { ...row('b', '2025-02-01', 'failed'), name: 'alpha' };
+    const c = { ...row('c', '2025-03-01'), name: 'Mid' };
+    const details: Record<string, RunDetail> = {
+      a: detail(a, 'glft', 3),
+      b: detail(b, 'fixed-spread', 7),
+      c: detail(c, 'glft', 5),
+    };
+    const api = new FakeApi()
+      .on('scenarios.presets', () => [])
+      .on('jobs.list', () => [])
+      .on('runs.list', () => [a, b, c])
+      .on('runs.get', ({ runId }) => details[runId] as RunDetail);
+    const root = new RootStore(api, { scheduleFrame: () => undefined });
+    root.start();
+    await settle();
+    const runs = root.runs;
+    const ids = (): string[] => runs.visibleRuns.map((r) => r.id);
+    expect(ids()).toEqual(['c', 'b', 'a']);
+    runs.setSort('createdAt');
+    expect(ids()).toEqual(['a', 'b', 'c']);
+    runs.setSort('name');
+    expect(ids()).toEqual(['b', 'c', 'a']); // alpha, Mid, zeta
+    runs.setSort('name');
+    expect(ids()).toEqual(['a', 'c', 'b']);
+    runs.setSort('status');
+    expect(ids()[0]).not.toBe('b'); // completed < failed
+    runs.setSort('pnlMean');
+    await settle();
+    expect(ids()).toEqual(['b', 'c', 'a']); // best results 7, 5, 3
+    runs.setSort('pnlMean');
+    expect(ids()).toEqual(['a', 'c', 'b']);
+    runs.setFilter('GLFT');
+    expect(ids()).toEqual(['a', 'c']);
+    runs.setFilter('alp');
+    expect(ids()).toEqual(['b']);
   });
 });

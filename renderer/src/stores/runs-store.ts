@@ -7,12 +7,37 @@
 import { makeAutoObservable, observable, runInAction } from 'mobx';
 import type { RunDetail, RunRow, SeriesPayload } from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
+import { metricColumn, metricValue, strategyLabel } from '../lib/metrics';
 import type { LoadStatus } from './preset-store';
 import type { RootStore } from './root-store';
 
 export type FetchState = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready' };
 
 const MAX_CACHED_SERIES = 24;
+/** Run details fetched at once when a sort or filter needs what only the detail holds. */
+const SUMMARY_CONCURRENCY = 4;
+
+/** 'createdAt' | 'name' | 'status' | 'seed' | 'paths', or a RunMetrics key (the run's best result). */
+export type RunSortKey = string;
+const ROW_SORT_KEYS = new Set(['createdAt', 'name', 'status', 'seed', 'paths']);
+
+export function isMetricSort(key: RunSortKey): boolean {
+  return !ROW_SORT_KEYS.has(key);
+}
+
+/** A run's value of a metric: its best result by the metric's direction (the first when unranked). */
+export function runMetric(detail: RunDetail | undefined, key: string): number | undefined {
+  if (!detail) return undefined;
+  const dir = metricColumn(key)?.better ?? 0;
+  let best: number | undefined;
+  for (const r of detail.results) {
+    const v = metricValue(r.metrics, key);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    if (best === undefined) best = v;
+    else if (dir !== 0 && (v - best) * dir > 0) best = v;
+  }
+  return best;
+}
 
 export function seriesKey(runId: string, resultIndex: number, path: number): string {
   return `${runId}/${resultIndex}/${path}`;
@@ -33,6 +58,11 @@ export class RunsStore {
   /** The run whose delete button awaits confirmation. */
   confirmDeleteId: string | null = null;
   readonly deleting = new Set<string>();
+  /** Sort of the history list: a column or metric key, and its direction (+1 ascending). */
+  sortKey: RunSortKey = 'createdAt';
+  sortDir: 1 | -1 = -1;
+  /** Case-insensitive text filter on the run name and (once loaded) its strategies. */
+  filterText = '';
 
   constructor(
     readonly root: RootStore,
@@ -58,6 +88,68 @@ export class RunsStore {
     return [...this.runs.values()].sort((a, b) =>
       a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
     );
+  }
+
+  /** The history as listed: filtered by `filterText`, sorted by `sortKey` (missing values last). */
+  get visibleRuns(): RunRow[] {
+    const q = this.filterText.trim().toLowerCase();
+    const rows = q ? this.sortedRuns.filter((r) => this.searchText(r).includes(q)) : this.sortedRuns;
+    const key = this.sortKey;
+    const dir = this.sortDir;
+    if (key === 'createdAt') return dir < 0 ? rows : [...rows].reverse();
+    const value = (r: RunRow): string | number | undefined => {
+      if (ROW_SORT_KEYS.has(key)) return r[key as 'name' | 'status' | 'seed' | 'paths'];
+      return runMetric(this.details.get(r.id), key);
+    };
+    // Stable over the newest-first order, so ties stay newest first.
+    return [...rows].sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      if (va === undefined || vb === undefined) return va === undefined ? (vb === undefined ? 0 : 1) : -1;
+      if (typeof va === 'string' || typeof vb === 'string') return String(va).localeCompare(String(vb)) * dir;
+      return (va - vb) * dir;
+    });
+  }
+
+  /** Name, id and the strategies of the run's results (when its detail is loaded), lower-cased. */
+  private searchText(r: RunRow): string {
+    const d = this.details.get(r.id);
+    const strategies = d ? d.results.map((x) => `${x.strategy} ${strategyLabel(x.strategy)}`).join(' ') : '';
+    return `${r.name} ${r.id} ${strategies}`.toLowerCase();
+  }
+
+  /**
+   * Sorts by `key`; the same key again flips the direction. Names and statuses start ascending, dates
+   * newest first, a metric best first (by its better direction). A metric sort loads the details.
+   */
+  setSort(key: RunSortKey): void {
+    if (key === this.sortKey) {
+      this.sortDir = this.sortDir > 0 ? -1 : 1;
+      return;
+    }
+    this.sortKey = key;
+    if (key === 'createdAt' || key === 'seed' || key === 'paths') this.sortDir = -1;
+    else if (key === 'name' || key === 'status') this.sortDir = 1;
+    else {
+      this.sortDir = (metricColumn(key)?.better ?? 1) < 0 ? 1 : -1;
+      void this.loadSummaries();
+    }
+  }
+
+  setFilter(text: string): void {
+    this.filterText = text;
+    if (text.trim()) void this.loadSummaries();
+  }
+
+  /** Loads the detail of every listed run not loaded yet (a few at a time). */
+  async loadSummaries(): Promise<void> {
+    const todo = [...this.runs.keys()].filter(
+      (id) => !this.details.has(id) && this.detailState.get(id)?.status !== 'loading',
+    );
+    const worker = async (): Promise<void> => {
+      for (let id = todo.shift(); id !== undefined; id = todo.shift()) await this.fetchDetail(id);
+    };
+    await Promise.all(Array.from({ length: SUMMARY_CONCURRENCY }, worker));
   }
 
   get openRun(): RunRow | undefined {
@@ -88,6 +180,7 @@ export class RunsStore {
         for (const id of [...this.runs.keys()]) if (!seen.has(id)) this.forget(id);
         this.listStatus = 'ready';
       });
+      if (isMetricSort(this.sortKey) || this.filterText.trim()) void this.loadSummaries();
     } catch (e) {
       runInAction(() => {
         this.listStatus = 'error';

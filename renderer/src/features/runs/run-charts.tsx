@@ -5,10 +5,11 @@ import { LineType } from 'lightweight-charts';
 import { observer } from 'mobx-react-lite';
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { SeriesPayload } from '../../../../core/api/contract';
-import { Chart, LineSeries, toLinePoints } from '../../charts/chart';
+import { Chart, LineSeries, toLinePoints, type SimChart } from '../../charts/chart';
 import { RangeSync } from '../../charts/range-sync';
 import type { SimTimeFormat } from '../../charts/sim-time-scale';
 import { COLORS } from '../../charts/theme';
+import { downloadChartPng } from '../../lib/export';
 import { useStores } from '../../stores/context';
 import { seriesKey } from '../../stores/runs-store';
 
@@ -93,44 +94,65 @@ function SyncedCharts({
     [series],
   );
   const [sync] = useState(() => new RangeSync());
+  const [charts] = useState(() => new Map<string, SimChart | null>());
+  const onChart =
+    (slot: string, name: string) =>
+    (c: SimChart | null): void => {
+      charts.set(name, c);
+      sync.set(slot, c);
+    };
+  const png = (name: string): ReactElement => (
+    <button
+      type="button"
+      className="btn btn-ghost btn-sm chart-png"
+      title="Save this chart as a PNG"
+      onClick={() => downloadChartPng(charts.get(name) ?? null, `${name}.png`)}
+      data-testid={`${testIdPrefix}-chart-${name}-png`}
+    >
+      PNG
+    </button>
+  );
 
   return (
     <div className="charts-grid" data-testid={`${testIdPrefix}-charts`} data-state="ready">
       <figure className="chart-card">
         <figcaption>PnL</figcaption>
+        {png('pnl')}
         <Chart
           testId={`${testIdPrefix}-chart-pnl`}
           yTitle="PnL"
           label="PnL over time"
           timeFormat={timeFormat}
           fitOnResize
-          onChart={(c) => sync.set('s0', c)}
+          onChart={onChart('s0', 'pnl')}
         >
           <LineSeries data={data.pnl} options={PNL_OPTS} />
         </Chart>
       </figure>
       <figure className="chart-card">
         <figcaption>Inventory (lots)</figcaption>
+        {png('inventory')}
         <Chart
           testId={`${testIdPrefix}-chart-inventory`}
           yTitle="lots"
           label="Inventory over time"
           timeFormat={timeFormat}
           fitOnResize
-          onChart={(c) => sync.set('s1', c)}
+          onChart={onChart('s1', 'inventory')}
         >
           <LineSeries data={data.inventory} options={INV_OPTS} />
         </Chart>
       </figure>
       <figure className="chart-card">
         <figcaption>Drawdown</figcaption>
+        {png('drawdown')}
         <Chart
           testId={`${testIdPrefix}-chart-drawdown`}
           yTitle="drawdown (PnL)"
           label="Drawdown from the PnL peak over time"
           timeFormat={timeFormat}
           fitOnResize
-          onChart={(c) => sync.set('s2', c)}
+          onChart={onChart('s2', 'drawdown')}
         >
           <LineSeries data={data.drawdown} options={DD_OPTS} />
         </Chart>
@@ -139,13 +161,14 @@ function SyncedCharts({
         <figcaption>
           Mid &amp; quotes <span className="legend bid">bid</span> <span className="legend ask">ask</span>
         </figcaption>
+        {png('quotes')}
         <Chart
           testId={`${testIdPrefix}-chart-quotes`}
           yTitle="price"
           label="Mid price and our quotes over time"
           timeFormat={timeFormat}
           fitOnResize
-          onChart={(c) => sync.set('s3', c)}
+          onChart={onChart('s3', 'quotes')}
         >
           <LineSeries data={data.bid} options={BID_OPTS} />
           <LineSeries data={data.ask} options={ASK_OPTS} />

@@ -4,7 +4,10 @@ import { observer } from 'mobx-react-lite';
 import { useEffect, useState, type ReactElement } from 'react';
 import type { RunDetail } from '../../../../core/api/contract';
 import type { SimTimeFormat } from '../../charts/sim-time-scale';
+import { stringify } from 'yaml';
+import { ExportMenu } from '../../components/export-menu';
 import { StatusBadge } from '../../components/status-badge';
+import { downloadText, safeFileName } from '../../lib/export';
 import { fmtDateTime, fmtDuration, fmtInt } from '../../lib/format';
 import { formatParams, strategyLabel } from '../../lib/metrics';
 import { useStores } from '../../stores/context';
@@ -108,6 +111,21 @@ function RunDetailBody({
             </dd>
           </div>
         </dl>
+        <ExportMenu
+          testId={`${testIdPrefix}-run-export`}
+          items={[
+            {
+              format: 'yaml',
+              label: 'Config (YAML)',
+              run: () =>
+                downloadText(
+                  stringify(detail.config),
+                  `${safeFileName(run.name)}-config.yaml`,
+                  'application/yaml',
+                ),
+            },
+          ]}
+        />
         {onClose && (
           <button
             type="button"
@@ -138,6 +156,7 @@ function RunDetailBody({
             selected={resultIndex}
             onSelect={setResultIndex}
             testId={`${testIdPrefix}-results`}
+            exportName={run.name}
           />
           <div className="chart-toolbar">
             <span className="chart-toolbar-title">

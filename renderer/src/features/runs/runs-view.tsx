@@ -1,11 +1,14 @@
-// Runs: the history from the run store, newest first. Open a run for its results and charts, tick two
-// to compare their metrics side by side, delete with an inline confirmation.
+// Runs: the history from the run store, newest first by default, sortable (click a header, or pick a
+// metric: each run's best result) and filterable by name or strategy. Open a run for its results and
+// charts, tick two to compare them (deltas, overlaid curves), delete with an inline confirmation.
 import { observer } from 'mobx-react-lite';
 import { useEffect, useRef, type ReactElement } from 'react';
 import type { RunRow } from '../../../../core/api/contract';
 import { StatusBadge } from '../../components/status-badge';
 import { fmtDateTime, fmtDuration, fmtInt } from '../../lib/format';
+import { METRIC_COLUMNS, columnHeading, metricColumn } from '../../lib/metrics';
 import { useStores } from '../../stores/context';
+import { isMetricSort, runMetric } from '../../stores/runs-store';
 import { CompareView } from './compare-view';
 import { RunDetailPanel } from './run-detail';
 
@@ -14,13 +17,60 @@ export const RunsView = observer(function RunsView(): ReactElement {
   useEffect(() => {
     void runs.loadList();
   }, [runs]);
-  const list = runs.sortedRuns;
+  const list = runs.visibleRuns;
+  const total = runs.runs.size;
+  const metric = isMetricSort(runs.sortKey) ? metricColumn(runs.sortKey) : undefined;
+  const sortable = (key: string, label: string, className: string): ReactElement => (
+    <th
+      className={`${className} sortable`}
+      aria-sort={runs.sortKey === key ? (runs.sortDir > 0 ? 'ascending' : 'descending') : 'none'}
+      data-sort-key={key}
+    >
+      <button
+        type="button"
+        className="link"
+        onClick={() => runs.setSort(key)}
+        data-testid={`runs-sort-${key}`}
+      >
+        {label}
+      </button>
+    </th>
+  );
   return (
     <div className="runs-layout">
       <section className="panel runs-list" aria-label="Run history">
         <div className="panel-head">
           <h2>Run history</h2>
-          <span className="muted num">{list.length} runs</span>
+          <span className="muted num" data-testid="runs-count">
+            {list.length === total ? `${total} runs` : `${list.length} of ${total} runs`}
+          </span>
+          <input
+            type="search"
+            className="runs-filter"
+            placeholder="Filter name, strategy"
+            aria-label="Filter runs by name or strategy"
+            value={runs.filterText}
+            onChange={(e) => runs.setFilter(e.target.value)}
+            data-testid="runs-filter"
+          />
+          <label className="field-inline">
+            <span>Sort</span>
+            <select
+              value={runs.sortKey}
+              onChange={(e) => runs.setSort(e.target.value)}
+              data-testid="runs-sort"
+              aria-label="Sort runs by"
+            >
+              <option value="createdAt">Created</option>
+              <option value="name">Name</option>
+              <option value="status">Status</option>
+              {METRIC_COLUMNS.map((c) => (
+                <option key={c.key} value={c.key}>
+                  {columnHeading(c)}
+                </option>
+              ))}
+            </select>
+          </label>
           <span className="spacer" />
           <span className="muted">
             {runs.compareIds.length === 0
@@ -48,7 +98,11 @@ export const RunsView = observer(function RunsView(): ReactElement {
             Refresh
           </button>
         </div>
-        {list.length === 0 ? (
+        {list.length === 0 && total > 0 ? (
+          <div className="empty-state" data-testid="runs-filtered-empty">
+            No run matches “{runs.filterText}”.
+          </div>
+        ) : list.length === 0 ? (
           <div className="empty-state big" data-testid="runs-empty">
             {runs.listStatus === 'loading' || runs.listStatus === 'idle' ? (
               <p>Loading runs…</p>
@@ -69,11 +123,23 @@ export const RunsView = observer(function RunsView(): ReactElement {
                   <th className="col-check">
                     <span className="visually-hidden">Compare</span>
                   </th>
-                  <th className="col-text">Name</th>
-                  <th className="col-text">Status</th>
-                  <th className="col-text">Created</th>
-                  <th className="col-num">Seed</th>
-                  <th className="col-num">Paths</th>
+                  {sortable('name', 'Name', 'col-text')}
+                  {sortable('status', 'Status', 'col-text')}
+                  {sortable('createdAt', 'Created', 'col-text')}
+                  {sortable('seed', 'Seed', 'col-num')}
+                  {sortable('paths', 'Paths', 'col-num')}
+                  {metric && (
+                    <th
+                      className="col-num sortable"
+                      title={`${metric.title} (the run's best result)`}
+                      aria-sort={runs.sortDir > 0 ? 'ascending' : 'descending'}
+                      data-sort-key={metric.key}
+                    >
+                      <button type="button" className="link" onClick={() => runs.setSort(metric.key)}>
+                        {columnHeading(metric)}
+                      </button>
+                    </th>
+                  )}
                   <th className="col-num">Strategies</th>
                   <th className="col-num">Duration</th>
                   <th className="col-actions">
@@ -83,7 +149,7 @@ export const RunsView = observer(function RunsView(): ReactElement {
               </thead>
               <tbody>
                 {list.map((r) => (
-                  <RunListRow key={r.id} run={r} />
+                  <RunListRow key={r.id} run={r} metricKey={metric?.key} />
                 ))}
               </tbody>
             </table>
@@ -105,7 +171,13 @@ export const RunsView = observer(function RunsView(): ReactElement {
   );
 });
 
-const RunListRow = observer(function RunListRow({ run }: { run: RunRow }): ReactElement {
+const RunListRow = observer(function RunListRow({
+  run,
+  metricKey,
+}: {
+  run: RunRow;
+  metricKey: string | undefined;
+}): ReactElement {
   const { runs } = useStores();
   const confirming = runs.confirmDeleteId === run.id;
   const deleting = runs.deleting.has(run.id);
@@ -143,6 +215,11 @@ const RunListRow = observer(function RunListRow({ run }: { run: RunRow }): React
       <td className="col-text num">{fmtDateTime(run.createdAt)}</td>
       <td className="col-num">{run.seed}</td>
       <td className="col-num">{fmtInt(run.paths)}</td>
+      {metricKey !== undefined && (
+        <td className="col-num" data-testid="run-metric" data-metric={metricKey}>
+          {metricColumn(metricKey)?.format(runMetric(runs.details.get(run.id), metricKey))}
+        </td>
+      )}
       <td className="col-num" data-testid="run-strategies">
         {run.results}
       </td>

@@ -7,46 +7,98 @@ import { observer } from 'mobx-react-lite';
 import type { ReactElement } from 'react';
 import type { EvalMeanCi, EvalMetricKey, TrainEvalReport } from '../../../../core/api/contract';
 import { NumberField } from '../../components/number-field';
-import { fmtFixed, fmtInt, fmtNum, fmtPct } from '../../lib/format';
+import { ColumnChooser, useColumnChoice } from '../../components/column-chooser';
+import { ExportMenu } from '../../components/export-menu';
+import { downloadText, safeFileName, toCsv } from '../../lib/export';
+import { fmtFixed, fmtInt, fmtPct, fmtSig } from '../../lib/format';
 import { useStores } from '../../stores/context';
 
 interface Column {
   key: EvalMetricKey;
   label: string;
+  unit: string;
   fmt: (x: number) => string;
   title: string;
 }
 
+const fix2 = (x: number): string => fmtFixed(x, 2);
+const sig3 = (x: number): string => fmtSig(x, 3);
+
 const COLUMNS: readonly Column[] = [
   {
     key: 'sessionSharpe',
-    label: 'Session Sharpe',
-    fmt: (x) => fmtFixed(x, 2),
+    label: 'Sharpe',
+    unit: 'session',
+    fmt: fix2,
     title: 'Mean / sample std of the per-path (per-session) PnL, not annualised',
   },
   {
     key: 'maxDrawdown',
-    label: 'Max DD (mean)',
-    fmt: fmtNum,
+    label: 'Max DD',
+    unit: 'mean, ccy',
+    fmt: sig3,
     title: 'Mean over paths of the largest peak-to-trough PnL fall',
   },
-  { key: 'es99', label: 'ES99', fmt: fmtNum, title: '99% expected shortfall of per-bar PnL changes' },
-  { key: 'fillRate', label: 'Fill rate', fmt: (x) => fmtPct(x, 1), title: 'Fills per quote posted' },
+  {
+    key: 'es99',
+    label: 'ES 99',
+    unit: 'ccy/bar',
+    fmt: sig3,
+    title: 'Historical 99% expected shortfall of per-bar PnL changes (loss > 0)',
+  },
+  {
+    key: 'fillRate',
+    label: 'Fill rate',
+    unit: '%',
+    fmt: (x) => fmtPct(x, 1),
+    title: 'Fills per quote posted',
+  },
   {
     key: 'effectiveSpreadBps',
-    label: 'Eff. spread bps',
-    fmt: (x) => fmtFixed(x, 2),
-    title: 'Effective spread: size-weighted edge of our fills against the mid at the fill, bps',
+    label: 'Eff. spread',
+    unit: 'bp',
+    fmt: fix2,
+    title: 'Effective spread: size-weighted edge of our fills against the mid at the fill',
   },
   {
     key: 'realizedSpreadBps',
-    label: 'Real. spread bps',
-    fmt: (x) => fmtFixed(x, 2),
-    title: 'Realized spread: edge of our fills against the mid the mark-out horizon later, bps',
+    label: 'Real. spread',
+    unit: 'bp',
+    fmt: fix2,
+    title: 'Realized spread: edge of our fills against the mid the mark-out horizon later',
   },
-  { key: 'pnl', label: 'Mean PnL', fmt: fmtNum, title: 'Final mark-to-market PnL per path' },
-  { key: 'reward', label: 'Reward', fmt: fmtNum, title: "Sum of the env's reward per episode" },
+  {
+    key: 'pnl',
+    label: 'PnL mean',
+    unit: 'ccy',
+    fmt: (x) => fmtSig(x, 4),
+    title: 'Final mark-to-market PnL per path',
+  },
+  {
+    key: 'reward',
+    label: 'Reward',
+    unit: 'per episode',
+    fmt: sig3,
+    title: "Sum of the env's reward per episode",
+  },
 ];
+
+const ALL_KEYS = COLUMNS.map((c) => c.key);
+
+/** CSV of an evaluation: quoter, kind, then mean, low and high of every metric, unformatted. */
+export function evalCsv(report: TrainEvalReport): string {
+  return toCsv(
+    ['quoter', 'kind', ...ALL_KEYS.flatMap((k) => [k, `${k}Low`, `${k}High`])],
+    report.rows.map((r) => [
+      r.name,
+      r.kind,
+      ...ALL_KEYS.flatMap((k) => {
+        const ci = r.summary[k] as EvalMeanCi | undefined;
+        return [ci?.mean, ci?.low, ci?.high];
+      }),
+    ]),
+  );
+}
 
 function Cell({ ci, fmt }: { ci: EvalMeanCi | undefined; fmt: (x: number) => string }): ReactElement {
   if (ci === undefined) return <span className="num">—</span>;
@@ -111,19 +163,48 @@ export const EvalPanel = observer(function EvalPanel(): ReactElement {
 });
 
 function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
+  const { chosen, toggle, reset } = useColumnChoice('train-eval', ALL_KEYS, ALL_KEYS);
+  const columns = COLUMNS.filter((c) => chosen.includes(c.key));
+  const base = safeFileName(`eval-${report.checkpoint}`);
   return (
     <div className="table-wrap">
-      <p className="hint train-eval-meta">
-        Checkpoint <code>{report.checkpoint}</code> (step {fmtInt(report.step)}), {fmtInt(report.episodes)}{' '}
-        held-out paths, means with {Math.round(report.level * 100)}% bootstrap intervals.
-      </p>
+      <div className="table-tools">
+        <p className="hint train-eval-meta">
+          Checkpoint <code>{report.checkpoint}</code> (step {fmtInt(report.step)}), {fmtInt(report.episodes)}{' '}
+          held-out paths, means with {Math.round(report.level * 100)}% bootstrap intervals.
+        </p>
+        <span className="spacer" />
+        <ColumnChooser
+          columns={COLUMNS}
+          chosen={chosen}
+          onToggle={toggle}
+          onReset={reset}
+          testId="train-eval-columns"
+        />
+        <ExportMenu
+          testId="train-eval-export"
+          items={[
+            {
+              format: 'csv',
+              label: 'CSV',
+              run: () => downloadText(evalCsv(report), `${base}.csv`, 'text/csv'),
+            },
+            {
+              format: 'json',
+              label: 'JSON',
+              run: () => downloadText(JSON.stringify(report, null, 2), `${base}.json`, 'application/json'),
+            },
+          ]}
+        />
+      </div>
       <table className="grid-table compact train-eval-table" data-testid="train-eval-table">
         <thead>
           <tr>
             <th className="col-text">Quoter</th>
-            {COLUMNS.map((c) => (
-              <th key={c.key} className="col-num" title={c.title}>
-                {c.label}
+            {columns.map((c) => (
+              <th key={c.key} className="col-num" title={c.title} data-metric={c.key}>
+                <div>{c.label}</div>
+                <div className="th-sub">{c.unit}</div>
               </th>
             ))}
           </tr>
@@ -132,7 +213,7 @@ function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
           {report.rows.map((r) => (
             <tr key={r.name} data-testid="train-eval-row" data-kind={r.kind}>
               <th className="col-text">{r.kind === 'agent' ? <strong>{r.name}</strong> : r.name}</th>
-              {COLUMNS.map((c) => (
+              {columns.map((c) => (
                 <td key={c.key} className="col-num" data-metric={c.key}>
                   <Cell ci={r.summary[c.key]} fmt={c.fmt} />
                 </td>
