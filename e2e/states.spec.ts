@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { attr, numAttr, startApp, stopShell } from './app';
+import { attr, goToTab, numAttr, startApp, stopShell } from './app';
 import { screenshot, startWebShell } from './harness';
 
 async function pickPreset(page: Page, testId: string, id: string): Promise<void> {
@@ -90,6 +90,57 @@ describe('honest states in Chromium', () => {
     await expect.poll(() => banner.textContent()).toMatch(/scenario\.dttt/);
     expect(await banner.count()).toBe(1);
     await screenshot(page, 'states-config-issues');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('the order-book step says which event it applied and highlights that ladder row', async () => {
+    const { page, pageErrors } = await startApp();
+    await goToTab(page, 'orderbook');
+    await pickPreset(page, 'replay-preset-select', 'book-default');
+    await page.getByTestId('speed-select').selectOption('100');
+    await page.getByTestId('replay-start').click();
+    const status = page.getByTestId('replay-status');
+    const ladder = page.getByTestId('ladder');
+    await expect.poll(() => attr(status, 'data-status')).toBe('running');
+    await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(2);
+    await page.getByTestId('replay-pause').click();
+    await expect.poll(() => attr(status, 'data-status')).toBe('paused');
+    expect(await page.getByTestId('replay-applied').count()).toBe(0);
+
+    const applied = page.getByTestId('replay-applied');
+    const seen = new Set<string>();
+    let added = false;
+    for (let i = 0; i < 60 && !(added && seen.size >= 2); i++) {
+      const seq = await numAttr(ladder, 'data-seq');
+      await page.getByTestId('replay-step').click();
+      await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(seq);
+      await applied.waitFor();
+      const kind = (await attr(applied, 'data-kind')) ?? '';
+      seen.add(kind);
+      const text = (await applied.textContent()) ?? '';
+      expect(text).toMatch(/^Applied: (add|cancel|trade|price move|no book change)/);
+      if (kind === 'add' && !added) {
+        // The sentence names side, price and size, and exactly that ladder row is highlighted.
+        expect(text).toMatch(/^Applied: add · (bid|ask) \d+\.\d{2} × \d+/);
+        const side = await attr(applied, 'data-side');
+        const price = Number(await attr(applied, 'data-price'));
+        const rows = page.locator('[data-testid="ladder-row"][data-applied]');
+        expect(await rows.count()).toBe(1);
+        expect(await attr(rows, 'data-applied')).toBe('add');
+        expect(await attr(rows, 'data-side')).toBe(side);
+        expect(Number(await attr(rows, 'data-price'))).toBeCloseTo(price, 9);
+        await screenshot(page, 'states-orderbook-step');
+        added = true;
+      }
+    }
+    expect(added).toBe(true);
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+
+    // Resuming drops the sentence and the highlight.
+    await page.getByTestId('replay-resume').click();
+    await expect.poll(() => applied.count()).toBe(0);
+    expect(await page.locator('[data-testid="ladder-row"][data-applied]').count()).toBe(0);
+    await page.getByTestId('replay-stop').click();
     expect(pageErrors).toEqual([]);
   });
 });

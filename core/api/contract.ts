@@ -157,6 +157,22 @@ export interface ReplayState {
   horizon: number;
   /** Set when the session stopped on an error (e.g. a non-finite price): what went wrong. */
   error?: string;
+  /** After a step: the event it applied (until the session resumes). */
+  lastEvent?: AppliedEvent;
+}
+
+/**
+ * What one replay step changed: an order added to or cancelled from a ladder level (size = the lots
+ * it changed), a trade (side = the book side that was hit, price = the first fill, size = the lots
+ * traded), a move of the reference price (price = the new one), or `none` (a market-data delivery or
+ * a sample: nothing visible changed). `ours`: our order took part.
+ */
+export interface AppliedEvent {
+  kind: 'add' | 'cancel' | 'trade' | 'price' | 'none';
+  side?: 'bid' | 'ask';
+  price?: number;
+  size?: number;
+  ours: boolean;
 }
 
 /** One level of the ladder: price (decimal) and size (lots); our resting size at that price. */

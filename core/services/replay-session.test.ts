@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplayState } from '../api/contract';
+import type { BookSnapshot, ReplayState } from '../api/contract';
 import { bookScenarioSchema, toBookScenario } from '../sim/scenario';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
 import { ReplaySession } from './replay-session';
@@ -19,6 +19,7 @@ const scenario = (over: Record<string, unknown> = {}) =>
 
 function session(sc: ReturnType<typeof scenario>, onError?: (e: Error) => void) {
   const states: ReplayState[] = [];
+  const snapshots: BookSnapshot[] = [];
   const s = new ReplaySession({
     sessionId: 's1',
     scenario: sc,
@@ -27,11 +28,11 @@ function session(sc: ReturnType<typeof scenario>, onError?: (e: Error) => void) 
     speed: 0, // as fast as possible: the session is always busy
     depthLevels: 5,
     maxBatchesPerSec: 20,
-    onSnapshot: () => {},
+    onSnapshot: (snap) => snapshots.push(snap),
     onState: (st) => states.push(st),
     ...(onError ? { onError } : {}),
   });
-  return { s, states };
+  return { s, states, snapshots };
 }
 
 const waitFor = async (cond: () => boolean, ms = 10_000): Promise<void> => {
@@ -66,6 +67,36 @@ describe('ReplaySession (bounded)', () => {
     // The state says why, so the view can show it (the session carries it from then on).
     expect(states.at(-1)?.error).toMatch(/cash/);
     expect(s.state().error).toBe(errors[0]?.message);
+    s.dispose();
+  });
+
+  it('a step says which event it applied, and the ladder after the step agrees', () => {
+    const { s, snapshots } = session(scenario());
+    s.start();
+    s.control('pause');
+    const kinds = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const st = s.control('step');
+      const ev = st.lastEvent;
+      expect(ev).toBeDefined();
+      if (!ev) continue;
+      kinds.add(ev.kind);
+      const snap = snapshots.at(-1)!;
+      if (ev.kind === 'trade') {
+        expect(snap.trades[0]?.price).toBeCloseTo(ev.price ?? NaN, 9);
+        expect(ev.size).toBe(snap.trades.reduce((a, t) => a + t.size, 0));
+      } else if (ev.kind === 'add') {
+        const side = ev.side === 'bid' ? snap.bids : snap.asks;
+        const level = side.find((l) => Math.abs(l.price - (ev.price ?? NaN)) < 1e-9);
+        expect(level?.size ?? 0).toBeGreaterThanOrEqual(ev.size ?? Infinity);
+      } else if (ev.kind === 'cancel' || ev.kind === 'price') {
+        expect(ev.price).toBeGreaterThan(0);
+      }
+    }
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(['add', 'cancel', 'price', 'trade']));
+    // Resuming clears it: the running view has no "applied" event.
+    expect(s.control('resume').lastEvent).toBeUndefined();
+    s.control('stop');
     s.dispose();
   });
 });

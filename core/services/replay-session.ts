@@ -11,9 +11,16 @@
  * (e.g. a NonFiniteError, core/sim/guards.ts) stops the session (status 'stopped', `onError`) instead
  * of escaping from a timer callback and taking the process down.
  */
-import type { BookSnapshot, LadderLevel, ReplayState, ReplayStatus, TradeView } from '../api/contract';
+import type {
+  AppliedEvent,
+  BookSnapshot,
+  LadderLevel,
+  ReplayState,
+  ReplayStatus,
+  TradeView,
+} from '../api/contract';
 import { createDepthBuffers } from '../book/order-book';
-import { BUY, type Side } from '../domain/side';
+import { BUY, SELL, type Side } from '../domain/side';
 import { ADVANCE_DELIVERY, ADVANCE_END, BookSimulator, type BookScenario } from '../sim/book-sim';
 import { clearDecision } from '../sim/simulator';
 import type { Quoter } from '../strategy/quoter';
@@ -74,6 +81,8 @@ export class ReplaySession {
   private lastBatchSpan = 1;
   private lastBatchT = 0;
   private readonly ours: { side: Side; price: number; size: number; queueAhead: number }[] = [];
+  /** The event the last step applied (cleared on resume). */
+  private lastEvent: AppliedEvent | null = null;
 
   constructor(private readonly opts: ReplaySessionOptions) {
     this.id = opts.sessionId;
@@ -103,6 +112,7 @@ export class ReplaySession {
       t: this.sim.now(),
       horizon: this.opts.scenario.horizon,
       ...(this.error !== undefined ? { error: this.error } : {}),
+      ...(this.lastEvent !== null ? { lastEvent: { ...this.lastEvent } } : {}),
     };
   }
 
@@ -131,7 +141,11 @@ export class ReplaySession {
         }
         if (this.status === 'paused') {
           try {
+            const before = this.ladderMap();
+            const ref = this.sim.referencePrice();
+            const trades = this.trades.length;
             this.run(Number.POSITIVE_INFINITY, 1);
+            this.lastEvent = this.appliedEvent(before, ref, trades);
             this.emit(true);
           } catch (e) {
             this.fail(e);
@@ -152,6 +166,7 @@ export class ReplaySession {
 
   private resume(): void {
     if (this.status !== 'paused') return;
+    this.lastEvent = null;
     this.setStatus('running');
     this.lastWall = this.now();
     this.simTarget = this.sim.now();
@@ -227,6 +242,71 @@ export class ReplaySession {
       }
       if (left <= 0 || this.now() > wallDeadline) return;
     }
+  }
+
+  /** The visible ladder as `side:priceTicks` → size and our size (for diffing one step). */
+  private ladderMap(): Map<string, { size: number; ours: number }> {
+    const tick = this.opts.scenario.tickSize;
+    const levels = this.opts.depthLevels;
+    this.sim.book.depth(levels, this.depth);
+    this.sim.ourOrders(this.ours);
+    const out = new Map<string, { size: number; ours: number }>();
+    const add = (prices: Float64Array, sizes: Float64Array, side: Side): void => {
+      for (let i = 0; i < levels; i++) {
+        const p = prices[i] ?? NaN;
+        if (p !== p) break;
+        let ours = 0;
+        for (const o of this.ours) if (o.side === side && Math.round(o.price / tick) === p) ours += o.size;
+        out.set(`${side}:${p}`, { size: sizes[i] ?? 0, ours });
+      }
+    };
+    add(this.depth.bidPrices, this.depth.bidSizes, BUY);
+    add(this.depth.askPrices, this.depth.askSizes, SELL);
+    return out;
+  }
+
+  /** What one step changed: trades first, then the ladder level that changed most, then the price. */
+  private appliedEvent(
+    before: Map<string, { size: number; ours: number }>,
+    refBefore: number,
+    tradesBefore: number,
+  ): AppliedEvent {
+    const tick = this.opts.scenario.tickSize;
+    const trades = this.trades.slice(tradesBefore);
+    const first = trades[0];
+    if (first) {
+      return {
+        kind: 'trade',
+        // A buy aggressor lifts the ask; a sell hits the bid.
+        side: first.side === 'buy' ? 'ask' : 'bid',
+        price: first.price,
+        size: trades.reduce((a, x) => a + x.size, 0),
+        ours: trades.some((x) => x.ours),
+      };
+    }
+    const after = this.ladderMap();
+    let best: { key: string; delta: number; ours: boolean } | null = null;
+    for (const key of new Set([...before.keys(), ...after.keys()])) {
+      const b = before.get(key);
+      const a = after.get(key);
+      const delta = (a?.size ?? 0) - (b?.size ?? 0);
+      if (delta === 0) continue;
+      if (!best || Math.abs(delta) > Math.abs(best.delta))
+        best = { key, delta, ours: (a?.ours ?? 0) !== (b?.ours ?? 0) };
+    }
+    if (best) {
+      const [side, ticks] = best.key.split(':');
+      return {
+        kind: best.delta > 0 ? 'add' : 'cancel',
+        side: Number(side) === BUY ? 'bid' : 'ask',
+        price: Number(ticks) * tick,
+        size: Math.abs(best.delta),
+        ours: best.ours,
+      };
+    }
+    const ref = this.sim.referencePrice();
+    if (ref !== refBefore) return { kind: 'price', price: ref, ours: false };
+    return { kind: 'none', ours: false };
   }
 
   private recordTrail(): void {

@@ -137,6 +137,23 @@ describe('ReplayStore', () => {
     });
     expect(api.callsOf('replay.control')).toHaveLength(2);
   });
+  it('a step exposes the event it applied while paused', async () => {
+    const { api, root } = setup();
+    await settle();
+    await root.replay.start();
+    await root.replay.pause();
+    const ev = { kind: 'cancel', side: 'bid', price: 100.12, size: 3, ours: false } as const;
+    api.on('replay.control', ({ sessionId }) => ({
+      sessionId,
+      status: 'paused',
+      speed: 1,
+      t: 1,
+      horizon: 60,
+      lastEvent: ev,
+    }));
+    await root.replay.step();
+    expect(root.replay.lastEvent).toEqual(ev);
+  });
   it('puts chart points on a regular grid: empty buckets carry the last value, a new width re-grids', async () => {
     const { api, root, frames } = setup();
     await settle();

@@ -22,7 +22,13 @@
  * the listeners get a reset. So consecutive chart times always differ by exactly `chartBucketWidth`.
  */
 import { makeAutoObservable, observableRef, runInAction } from 'mobx';
-import type { BookSnapshot, EventPayload, ReplayState, TradeView } from '../../../core/api/contract';
+import type {
+  AppliedEvent,
+  BookSnapshot,
+  EventPayload,
+  ReplayState,
+  TradeView,
+} from '../../../core/api/contract';
 import type { QuotebenchPerfProbe } from '../api/bridge';
 import type { ApiClient } from '../api/transport';
 import { inspectConfig, type ConfigInfo, type ExpandedStrategy } from '../lib/config-yaml';
@@ -302,6 +308,11 @@ export class ReplayStore {
   }
 
   /** Decimals that show one tick of the book. */
+  /** The event the last step applied, while the session stays paused after it. */
+  get lastEvent(): AppliedEvent | null {
+    return this.status === 'paused' ? (this.state?.lastEvent ?? null) : null;
+  }
+
   get priceDecimals(): number {
     const info = this.sourceInfo;
     const tick = info?.ok ? info.tickSize : undefined;

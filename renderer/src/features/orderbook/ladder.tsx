@@ -36,6 +36,13 @@ export const Ladder = observer(function Ladder(): ReactElement {
   const asks = v?.asks ?? [];
   const bids = v?.bids ?? [];
   const ours = v?.ours ?? [];
+  const applied = replay.lastEvent;
+  const isApplied = (side: 'ask' | 'bid', level: LadderLevel | undefined): boolean =>
+    applied !== null &&
+    level !== undefined &&
+    applied.side === side &&
+    applied.price !== undefined &&
+    Math.abs(applied.price - level.price) < 0.5 * 10 ** -dp;
 
   let maxSize = 1;
   for (const l of asks) if (l.size > maxSize) maxSize = l.size;
@@ -89,20 +96,43 @@ export const Ladder = observer(function Ladder(): ReactElement {
         </span>
       </div>
       {rows.slice(0, askRows).map((r, i) => (
-        <LadderRow key={`a${i}`} row={r} maxSize={maxSize} dp={dp} />
+        <LadderRow
+          key={`a${i}`}
+          row={r}
+          maxSize={maxSize}
+          dp={dp}
+          applied={isApplied(r.side, r.level) ? applied?.kind : undefined}
+        />
       ))}
       <div className="ladder-spread" role="row" data-testid="ladder-spread">
         <span role="cell">mid {mid !== undefined ? fmtFixed(mid, dp + 1) : DASH}</span>
         <span role="cell">spread {spread !== undefined ? fmtFixed(spread, dp) : DASH}</span>
       </div>
       {rows.slice(askRows).map((r, i) => (
-        <LadderRow key={`b${i}`} row={r} maxSize={maxSize} dp={dp} />
+        <LadderRow
+          key={`b${i}`}
+          row={r}
+          maxSize={maxSize}
+          dp={dp}
+          applied={isApplied(r.side, r.level) ? applied?.kind : undefined}
+        />
       ))}
     </div>
   );
 });
 
-function LadderRow({ row, maxSize, dp }: { row: RowModel; maxSize: number; dp: number }): ReactElement {
+function LadderRow({
+  row,
+  maxSize,
+  dp,
+  applied,
+}: {
+  row: RowModel;
+  maxSize: number;
+  dp: number;
+  /** The kind of the event the last step applied at this row, if any. */
+  applied: string | undefined;
+}): ReactElement {
   const { side, level, queueAhead } = row;
   const isOurs = level !== undefined && level.ours > 0;
   // scaleX, not width: a transform changes no layout, so 40 bars a frame cost no reflow.
@@ -119,12 +149,13 @@ function LadderRow({ row, maxSize, dp }: { row: RowModel; maxSize: number; dp: n
   ) : null;
   return (
     <div
-      className={`ladder-row ${side} ${isOurs ? 'ours' : ''} ${level ? '' : 'empty'}`}
+      className={`ladder-row ${side} ${isOurs ? 'ours' : ''} ${level ? '' : 'empty'} ${applied ? 'applied' : ''}`}
       role="row"
       data-testid="ladder-row"
       data-side={side}
       data-price={level?.price}
       data-ours={isOurs ? 'true' : undefined}
+      data-applied={applied}
     >
       <span role="cell" className="r">
         {side === 'bid' ? ourCell : null}

@@ -225,11 +225,49 @@ const ReplayToolbar = observer(function ReplayToolbar(): ReactElement {
         <span className={`status-pill status-${status}`} data-testid="replay-status" data-status={status}>
           {status}
         </span>
+        <AppliedEventText />
         <span className="kbd-hint">
           <kbd>Space</kbd> pause/resume · <kbd>→</kbd> step
         </span>
       </div>
     </section>
+  );
+});
+
+const KIND_TEXT = {
+  add: 'add',
+  cancel: 'cancel',
+  trade: 'trade',
+  price: 'price move',
+  none: 'no book change',
+};
+
+/** "Applied: cancel · bid 100.12 × 3" after a step (what the → key just did). */
+const AppliedEventText = observer(function AppliedEventText(): ReactElement | null {
+  const { replay } = useStores();
+  const ev = replay.lastEvent;
+  if (!ev) return null;
+  const dp = replay.priceDecimals;
+  const where =
+    ev.kind === 'price'
+      ? ev.price !== undefined
+        ? ` · reference ${fmtFixed(ev.price, dp + 1)}`
+        : ''
+      : ev.side !== undefined && ev.price !== undefined
+        ? ` · ${ev.side} ${fmtFixed(ev.price, dp)}${ev.size !== undefined ? ` × ${fmtInt(ev.size)}` : ''}`
+        : '';
+  return (
+    <span
+      className="applied-event"
+      data-testid="replay-applied"
+      data-kind={ev.kind}
+      data-side={ev.side ?? ''}
+      data-price={ev.price ?? ''}
+    >
+      Applied: {KIND_TEXT[ev.kind]}
+      {where}
+      {ev.ours ? ' (ours)' : ''}
+    </span>
   );
 });
 
