@@ -137,6 +137,15 @@ describe('ReplayStore', () => {
     });
     expect(api.callsOf('replay.control')).toHaveLength(2);
   });
+  it('a live replay is shown stopped (connection lost) when the connection drops', async () => {
+    const { root } = setup();
+    await settle();
+    await root.replay.start();
+    expect(root.replay.isLive).toBe(true);
+    root.ui.setConnection({ state: 'reconnecting', detail: 'connection lost', reason: 'lost' });
+    expect(root.replay.status).toBe('stopped');
+    expect(root.replay.state?.error).toMatch(/connection lost/);
+  });
   it('a step exposes the event it applied while paused', async () => {
     const { api, root } = setup();
     await settle();

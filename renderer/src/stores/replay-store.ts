@@ -489,6 +489,24 @@ export class ReplayStore {
     };
   }
 
+  /**
+   * The connection dropped: the server stops a client's live sessions when its socket closes, so a
+   * replay shown as running or paused is over; say so instead of showing a frozen "running".
+   */
+  onConnectionLost(): void {
+    const s = this.state;
+    if (!s || !this.isLive) return;
+    this.state = {
+      sessionId: s.sessionId,
+      status: 'stopped',
+      speed: s.speed,
+      t: s.t,
+      horizon: s.horizon,
+      error: 'connection lost: the server ends a replay when its connection drops',
+    };
+    this.afterEnd();
+  }
+
   private afterEnd(): void {
     // Keep the final ladder and chart on screen. Stop receiving other sessions' traffic a little
     // later: the session's final snapshot follows its 'finished' state event on the wire.

@@ -47,8 +47,10 @@ export class UiStore {
   setConnection(info: ConnectionInfo): void {
     const prev = this.connection.state;
     this.connection = info;
-    if (prev === 'open' && info.state !== 'open') this.root.backtest.onConnectionLost();
-    else if (prev !== 'open' && prev !== 'connecting' && info.state === 'open')
+    if (prev === 'open' && info.state !== 'open') {
+      this.root.backtest.onConnectionLost();
+      this.root.replay.onConnectionLost();
+    } else if (prev !== 'open' && prev !== 'connecting' && info.state === 'open')
       void this.root.backtest.resync();
   }
 
