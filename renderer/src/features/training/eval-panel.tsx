@@ -84,6 +84,8 @@ const COLUMNS: readonly Column[] = [
 ];
 
 const ALL_KEYS = COLUMNS.map((c) => c.key);
+/** What fits the evaluation panel at 1280–1440 px with the interval under each mean; the rest via Columns. */
+const DEFAULT_KEYS: readonly EvalMetricKey[] = ['sessionSharpe', 'maxDrawdown', 'realizedSpreadBps', 'pnl'];
 
 /** CSV of an evaluation: quoter, kind, then mean, low and high of every metric, unformatted. */
 export function evalCsv(report: TrainEvalReport): string {
@@ -163,7 +165,7 @@ export const EvalPanel = observer(function EvalPanel(): ReactElement {
 });
 
 function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
-  const { chosen, toggle, reset } = useColumnChoice('train-eval', ALL_KEYS, ALL_KEYS);
+  const { chosen, toggle, reset } = useColumnChoice('train-eval', ALL_KEYS, DEFAULT_KEYS);
   const columns = COLUMNS.filter((c) => chosen.includes(c.key));
   const base = safeFileName(`eval-${report.checkpoint}`);
   return (
