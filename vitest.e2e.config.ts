@@ -11,5 +11,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     pool: 'forks',
+    // expect.poll waits for what a person would wait for; its 1 s default measures the machine's
+    // load (a final training curve or a stopped job can take longer on a busy 2-core box), so the
+    // default is generous. A spec that needs a shorter bound says so.
+    expect: { poll: { timeout: 30_000, interval: 50 } },
   },
 });
