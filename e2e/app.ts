@@ -218,3 +218,36 @@ export async function expectAxisTitles(page: Page): Promise<number> {
   }
   return charts.length;
 }
+
+/**
+ * A small, fast SAC training config for the specs that drive the Training view: 100-step episodes, a
+ * tiny network, a checkpoint every 300 steps, two evaluation episodes.
+ */
+export function tinyTrainingYaml(name: string, description: string): string {
+  return `name: ${name}
+description: ${description}
+algo: sac
+seed: 5
+scenario:
+  mode: intensity
+  name: tiny
+  horizon: 1
+  dt: 0.01
+  s0: 100
+  price: { model: abm, sigma: 2, increments: binomial }
+  intensity: { A: 140, k: 1.5 }
+env:
+  maxOffset: 2
+  inventoryScale: 5
+sac:
+  hidden: [16, 16]
+  batchSize: 32
+  warmupSteps: 100
+  bufferSize: 20000
+budget:
+  totalSteps: 100000
+  checkpointEvery: 300
+  evalEvery: 600
+  evalEpisodes: 2
+`;
+}

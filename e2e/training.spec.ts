@@ -7,36 +7,10 @@
  * table (the agent and the AS / GLFT baselines on held-out paths). Screenshots go to e2e/output/.
  */
 import { describe, expect, it } from 'vitest';
-import { attr, goToTab, numAttr, settledAttr, startApp, type MiniElement } from './app';
+import { attr, goToTab, numAttr, settledAttr, startApp, tinyTrainingYaml, type MiniElement } from './app';
 import { screenshot } from './harness';
 
-/** Small and fast: 100-step episodes, a tiny network, a checkpoint every 300 steps, two eval episodes. */
-const TINY = `name: e2e-tiny
-description: tiny SAC run for the end-to-end spec
-algo: sac
-seed: 5
-scenario:
-  mode: intensity
-  name: tiny
-  horizon: 1
-  dt: 0.01
-  s0: 100
-  price: { model: abm, sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 2
-  inventoryScale: 5
-sac:
-  hidden: [16, 16]
-  batchSize: 32
-  warmupSteps: 100
-  bufferSize: 20000
-budget:
-  totalSteps: 100000
-  checkpointEvery: 300
-  evalEvery: 600
-  evalEpisodes: 2
-`;
+const TINY = tinyTrainingYaml('e2e-tiny', 'tiny SAC run for the end-to-end spec');
 
 describe('training monitor in Chromium', () => {
   it('start → live curves → pause → stop with a checkpoint → resume past it → evaluate', async () => {

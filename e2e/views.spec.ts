@@ -19,6 +19,7 @@ import {
   settledAttr,
   sleep,
   startApp,
+  tinyTrainingYaml,
   type MiniElement,
 } from './app';
 import { OUTPUT, screenshot } from './harness';
@@ -29,33 +30,7 @@ interface Measured extends MiniElement {
   readonly innerText: string;
 }
 
-/** Small and fast (as e2e/training.spec.ts): 100-step episodes, a tiny network. */
-const TINY = `name: e2e-views
-description: tiny SAC run for the views spec
-algo: sac
-seed: 5
-scenario:
-  mode: intensity
-  name: tiny
-  horizon: 1
-  dt: 0.01
-  s0: 100
-  price: { model: abm, sigma: 2, increments: binomial }
-  intensity: { A: 140, k: 1.5 }
-env:
-  maxOffset: 2
-  inventoryScale: 5
-sac:
-  hidden: [16, 16]
-  batchSize: 32
-  warmupSteps: 100
-  bufferSize: 20000
-budget:
-  totalSteps: 100000
-  checkpointEvery: 300
-  evalEvery: 600
-  evalEpisodes: 2
-`;
+const TINY = tinyTrainingYaml('e2e-views', 'tiny SAC run for the views spec');
 
 function innerText(loc: Locator): Promise<string> {
   return loc.evaluate((el: Measured) => el.innerText);
