@@ -45,7 +45,7 @@ describe('training monitor in Chromium', () => {
     await expect.poll(() => numAttr(loss, 'data-points')).toBeGreaterThan(first + 3);
     await expect.poll(() => numAttr(ret, 'data-points')).toBeGreaterThan(0);
     await expect.poll(() => numAttr(page.getByTestId('train-chart-alpha'), 'data-points')).toBeGreaterThan(0);
-    expect(await numAttr(status, 'data-samples')).toBeGreaterThan(3);
+    await expect.poll(() => numAttr(status, 'data-samples')).toBeGreaterThan(3);
     await expect
       .poll(() => page.getByTestId('train-checkpoint-row').count(), { timeout: 30_000 })
       .toBeGreaterThan(0);
