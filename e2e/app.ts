@@ -4,7 +4,7 @@
  * small readers for what the page shows. Page functions run in the browser; this project compiles
  * e2e/ without the DOM library, so they type the few DOM members they touch locally.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
 import { launchChromium, startWebShell, tempDataDir, type WebShell } from './harness';
@@ -250,4 +250,40 @@ budget:
   evalEvery: 600
   evalEpisodes: 2
 `;
+}
+
+export interface PngDownload {
+  name: string;
+  /** Pixel size from the PNG's IHDR chunk. */
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/**
+ * Clicks a chart's PNG button and reads the download: asserts it is a PNG (signature) and returns
+ * its file name, pixel size and byte count.
+ */
+export async function downloadPng(page: Page, testId: string): Promise<PngDownload> {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const buf = readFileSync(await d.path());
+  expect(buf.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  expect(buf.subarray(12, 16).toString()).toBe('IHDR');
+  return {
+    name: d.suggestedFilename(),
+    width: buf.readUInt32BE(16),
+    height: buf.readUInt32BE(20),
+    bytes: buf.length,
+  };
+}
+
+/** A chart's `data-last-y` ("key:kind=value,…") as a map from "key:kind" to the last drawn value. */
+export async function lastDrawn(chart: Locator): Promise<Map<string, number>> {
+  const raw = (await attr(chart, 'data-last-y')) ?? '';
+  const out = new Map<string, number>();
+  for (const part of raw.split(',')) {
+    const i = part.lastIndexOf('=');
+    if (i > 0) out.set(part.slice(0, i), Number(part.slice(i + 1)));
+  }
+  return out;
 }

@@ -25,17 +25,20 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'qb-e2e-'));
 }
 
-/** Start `quotebench serve` and resolve once it prints its URL. */
-export function startWebShell(dataDir: string, port = 0): Promise<WebShell> {
+/**
+ * Start `quotebench serve` and resolve once it prints its URL. With a `token`, the same server with
+ * that fixed token instead (e2e/serve-fixed-token.ts: a restart on the same port and token).
+ */
+export function startWebShell(dataDir: string, port = 0, token?: string): Promise<WebShell> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      [join(ROOT, 'bin/quotebench.mjs'), 'serve', '--port', String(port), '--data-dir', dataDir],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const args =
+      token === undefined
+        ? [join(ROOT, 'bin/quotebench.mjs'), 'serve', '--port', String(port), '--data-dir', dataDir]
+        : ['--import', 'tsx', join(ROOT, 'e2e/serve-fixed-token.ts'), dataDir, String(port), token];
+    const proc = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

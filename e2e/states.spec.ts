@@ -2,11 +2,14 @@
  * Views that say what they know (issue 10 §4): when the server dies a running job turns "connection
  * lost — state unknown" and stops counting; an old tab after a restart says the token is stale rather
  * than "cannot reach the server"; config errors show while editing; the order-book step names the
- * event it applied. Screenshots go to e2e/output/.
+ * event it applied; a training run shown while the server dies turns "connection lost — state
+ * unknown", and the same server back (same port and token) re-syncs the page without a reload.
+ * Screenshots go to e2e/output/.
  */
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { attr, goToTab, numAttr, startApp, stopShell } from './app';
+import { attr, freshDataDir, goToTab, numAttr, openPage, startApp, stopShell, tinyTrainingYaml } from './app';
 import { screenshot, startWebShell } from './harness';
 
 async function pickPreset(page: Page, testId: string, id: string): Promise<void> {
@@ -47,6 +50,57 @@ describe('honest states in Chromium', () => {
     );
     expect(await attr(card, 'data-phase')).toBe('lost');
     await screenshot(page, 'states-stale-token');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('training: the card stops saying "running" when the server dies, and re-syncs when it is back', async () => {
+    // A server with a fixed token, so a restart on the same port is the same server to the page.
+    const dataDir = freshDataDir();
+    const token = randomBytes(18).toString('base64url');
+    const first = await startWebShell(dataDir, 0, token);
+    onTestFinished(() => stopShell(first));
+    const { page, pageErrors } = await openPage(first);
+    await goToTab(page, 'training');
+    await pickPreset(page, 'train-preset-select', '__custom__');
+    await page.getByTestId('train-yaml-editor').fill(tinyTrainingYaml('e2e-states', 'server death'));
+    await page.getByTestId('train-start').click();
+    const status = page.getByTestId('train-status');
+    const pill = page.getByTestId('train-status-pill');
+    await expect.poll(() => attr(status, 'data-status')).toBe('running');
+    const runId = (await attr(status, 'data-run-id')) ?? '';
+    const row = page.locator(`[data-testid="train-run-row"][data-run-id="${runId}"]`);
+    await expect.poll(() => numAttr(status, 'data-step'), { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(await pill.textContent()).toBe('running');
+    // Marks this page load: still there after the re-sync means no reload happened.
+    await page.evaluate(() => {
+      (globalThis as { __sameLoad?: boolean }).__sameLoad = true;
+    });
+
+    // The server dies abruptly (no final status event): the card and the list row stop saying running.
+    first.proc.kill('SIGKILL');
+    await expect.poll(() => attr(status, 'data-status')).toBe('lost');
+    expect(await pill.textContent()).toBe('connection lost — state unknown');
+    expect(await attr(row, 'data-status')).toBe('lost');
+    expect(await page.getByTestId('train-eta').textContent()).toBe('—');
+    expect(await page.getByTestId('train-pause').isDisabled()).toBe(true);
+    expect(await page.getByTestId('train-stop').isDisabled()).toBe(true);
+    await expect.poll(() => attr(page.getByTestId('connection-banner'), 'data-reason')).toBe('unreachable');
+    await screenshot(page, 'states-training-server-down');
+
+    // The same server back on the same port and token: the page reconnects by itself, re-reads the
+    // list (the server found the killed run orphaned: incomplete) and the run, without a reload.
+    const second = await startWebShell(dataDir, first.port, token);
+    onTestFinished(() => stopShell(second));
+    expect(second.url).toBe(first.url);
+    await expect
+      .poll(() => attr(page.getByTestId('connection-status'), 'data-state'), { timeout: 60_000 })
+      .toBe('open');
+    await expect.poll(() => attr(status, 'data-status')).toBe('incomplete');
+    expect(await attr(row, 'data-status')).toBe('incomplete');
+    expect(await pill.textContent()).toBe('incomplete');
+    expect(await page.getByTestId('connection-banner').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { __sameLoad?: boolean }).__sameLoad)).toBe(true);
+    await screenshot(page, 'states-training-resynced');
     expect(pageErrors).toEqual([]);
   });
 

@@ -13,8 +13,10 @@ import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   attr,
+  downloadPng,
   expectAxisTitles,
   goToTab,
+  lastDrawn,
   numAttr,
   settledAttr,
   sleep,
@@ -111,6 +113,11 @@ describe('views that tell the truth', () => {
     expect(await chart.locator('[data-axis="x"]').textContent()).toBe('sim m:ss');
     await screenshot(page, 'views-orderbook');
     await chart.screenshot({ path: join(OUTPUT, 'views-orderbook-chart.png') });
+    // The chart saves as a non-empty PNG (the same button as the run charts').
+    const png = await downloadPng(page, 'book-chart-png');
+    expect(png.name).toBe('orderbook-chart.png');
+    expect(png.width).toBeGreaterThan(100);
+    expect(png.bytes).toBeGreaterThan(1000);
     expect(pageErrors).toEqual([]);
   });
   it('training: α reads α, RETURN shows the last completed episode, one axis per loss', async () => {
@@ -159,6 +166,48 @@ describe('views that tell the truth', () => {
       'actor loss',
     );
     await screenshot(page, 'views-training');
+
+    // ETA while running: "—" until two samples show the step rate, then a time left.
+    const eta = page.getByTestId('train-eta');
+    await expect.poll(() => eta.textContent()).toMatch(/^~\d+ (s|m \d\d s|h \d\d m)$/);
+    expect(await numAttr(eta, 'data-eta-sec')).toBeGreaterThan(0);
+
+    // Smoothing: off by default (one raw line per loss); on, each loss is drawn as its EMA over a
+    // faint raw copy, and the EMA's last value is not the raw one; off again restores the raw lines.
+    const loss = page.getByTestId('train-chart-loss');
+    expect(await attr(loss, 'data-smoothing')).toBe('off');
+    expect(await attr(loss, 'data-series')).toBe('actorLoss:raw,criticLoss:raw');
+    await page.getByTestId('train-smoothing').check();
+    await expect.poll(() => attr(loss, 'data-smoothing')).toBe('0.9');
+    expect(await attr(loss, 'data-series')).toBe(
+      'actorLoss:faint,actorLoss:ema,criticLoss:faint,criticLoss:ema',
+    );
+    expect(await attr(ret, 'data-series')).toBe(
+      'episodeReturn:faint,episodeReturn:ema,evalReturn:raw,evalBaselineReturn:raw',
+    );
+    await expect
+      .poll(async () => {
+        const y = await lastDrawn(loss);
+        const raw = y.get('criticLoss:faint');
+        const ema = y.get('criticLoss:ema');
+        return raw !== undefined && ema !== undefined && Number.isFinite(raw) && Number.isFinite(ema)
+          ? Math.abs(raw - ema)
+          : -1;
+      })
+      .toBeGreaterThan(0);
+    expect(await numAttr(loss, 'data-points')).toBeGreaterThan(1);
+    await screenshot(page, 'views-training-smoothed');
+    await page.getByTestId('train-smoothing').uncheck();
+    await expect.poll(() => attr(loss, 'data-series')).toBe('actorLoss:raw,criticLoss:raw');
+
+    // Every training chart saves as a non-empty PNG.
+    for (const name of ['return', 'loss', 'alpha', 'quotes']) {
+      const png = await downloadPng(page, `train-chart-${name}-png`);
+      expect(png.name).toBe(`training-${name}.png`);
+      expect(png.width).toBeGreaterThan(100);
+      expect(png.height).toBeGreaterThan(50);
+      expect(png.bytes).toBeGreaterThan(1000);
+    }
 
     await page.getByTestId('train-stop').click();
     await expect.poll(() => attr(status, 'data-status'), { timeout: 30_000 }).toBe('stopped');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtCompact, fmtInt, fmtSig } from './format';
+import { fmtCompact, fmtInt, fmtSeconds, fmtSig } from './format';
 
 describe('number formats', () => {
   it('groups integers with commas and a real minus sign', () => {
@@ -25,5 +25,17 @@ describe('fmtSig', () => {
     expect(fmtSig(3e-7, 3)).toBe('3.00e-7');
     expect(fmtSig(undefined, 3)).toBe('—');
     expect(fmtSig(0, 3)).toBe('0');
+  });
+});
+
+describe('fmtSeconds', () => {
+  it('says a remaining time in s, m s or h m', () => {
+    expect(fmtSeconds(42.4)).toBe('42 s');
+    expect(fmtSeconds(245)).toBe('4 m 05 s'); // 4·60 + 5
+    expect(fmtSeconds(7380)).toBe('2 h 03 m'); // 2·3600 + 3·60
+    expect(fmtSeconds(59.6)).toBe('1 m 00 s'); // rounds to 60 s
+    expect(fmtSeconds(null)).toBe('—');
+    expect(fmtSeconds(-1)).toBe('—');
+    expect(fmtSeconds(Number.POSITIVE_INFINITY)).toBe('—');
   });
 });

@@ -117,6 +117,16 @@ export function fmtDuration(fromIso: string, toIso: string | null): string {
   return `${m} m ${String(s).padStart(2, '0')} s`;
 }
 
+/** A number of seconds as a remaining time: 42 s, 4 m 05 s, 2 h 03 m (— when not finite or negative). */
+export function fmtSeconds(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined || !Number.isFinite(sec) || sec < 0) return DASH;
+  const s = Math.round(sec);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`;
+}
+
 function minus(s: string): string {
   return s.startsWith('-') ? `−${s.slice(1)}` : s;
 }

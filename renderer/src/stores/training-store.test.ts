@@ -12,6 +12,7 @@ import { RootStore } from './root-store';
 import {
   CUSTOM_SOURCE,
   canResumeFromCheckpoint,
+  etaSeconds,
   historyToPoints,
   runProgressLabel,
   type TrainFrameBatch,
@@ -295,5 +296,70 @@ describe('TrainingStore', () => {
       { step: 1, totalSteps: 1000, updates: 1, episodes: 0, elapsedSec: 1, stepsPerSec: 10, actorLoss: 0.5 },
       { step: 2, totalSteps: 1000, updates: 2, episodes: 0, elapsedSec: 1, stepsPerSec: 10, actorLoss: 0.5 },
     ]);
+  });
+});
+
+describe('TrainingStore and the connection', () => {
+  it('a live run turns "lost" when the connection drops, and the list and run re-sync on reconnect', async () => {
+    const runs = [row('a', 'running'), row('bb', 'finished')];
+    const { api, root, t, runFrames } = setup(runs);
+    t.activate();
+    await settle();
+    runFrames();
+    expect(t.selectedId).toBe('a');
+    const a = (): TrainingRunRow => t.runs.get('a') ?? row('missing', 'failed');
+    const bb = (): TrainingRunRow => t.runs.get('bb') ?? row('missing', 'failed');
+    expect(t.shownStatus(a())).toBe('running');
+    const lists = api.callsOf('train.list').length;
+    const gets = api.callsOf('train.get').length;
+
+    root.ui.setConnection({ state: 'reconnecting', detail: 'connection lost', reason: 'lost' });
+    expect(t.connectionLost).toBe(true);
+    expect(t.shownStatus(a())).toBe('lost');
+    expect(t.shownStatus(bb())).toBe('finished'); // an ended run keeps its status
+
+    // The server died with the run: the restarted server lists it as incomplete.
+    runs[0] = row('a', 'incomplete', { step: 300 });
+    root.ui.setConnection({ state: 'open', detail: '' });
+    await settle();
+    runFrames();
+    expect(t.connectionLost).toBe(false);
+    expect(t.shownStatus(a())).toBe('incomplete');
+    expect(t.curves).toBeNull(); // the live policy's curves went with the trainer (no checkpoint)
+    expect(api.callsOf('train.list').length).toBe(lists + 1);
+    expect(api.callsOf('train.get').length).toBe(gets + 1);
+  });
+});
+
+describe('etaSeconds', () => {
+  const pt = (step: number, elapsedSec: number, totalSteps = 10_000): TrainMetrics => ({
+    step,
+    totalSteps,
+    updates: 0,
+    episodes: 0,
+    elapsedSec,
+    stepsPerSec: 0,
+  });
+
+  it('is null until two samples show progress, then (total − step) / observed rate', () => {
+    expect(etaSeconds([])).toBeNull();
+    expect(etaSeconds([pt(100, 1)])).toBeNull();
+    expect(etaSeconds([pt(100, 1), pt(100, 2)])).toBeNull(); // no progress between them
+    // 400 steps in 2 s = 200 steps/s; 10,000 − 500 = 9,500 left → 47.5 s
+    expect(etaSeconds([pt(100, 1), pt(300, 2), pt(500, 3)])).toBeCloseTo(47.5, 9);
+  });
+
+  it('uses the last window of trainer time only', () => {
+    // 0–60 s at 10 steps/s, then 60–90 s at 50 steps/s: the 30 s window sees 50 steps/s.
+    const pts = [pt(0, 0), pt(600, 60), pt(1100, 70), pt(1600, 80), pt(2100, 90)];
+    expect(etaSeconds(pts, 30)).toBeCloseTo((10_000 - 2100) / 50, 9); // 158 s
+  });
+
+  it('starts over where a resumed trainer restarts its clock, and is 0 once the budget is spent', () => {
+    // Resumed from a checkpoint at step 1000: elapsedSec restarts at 0.
+    const pts = [pt(800, 40), pt(1000, 50), pt(1100, 1), pt(1300, 3)];
+    expect(etaSeconds(pts)).toBeCloseTo((10_000 - 1300) / 100, 9); // 200 steps / 2 s
+    expect(etaSeconds([pt(1000, 50), pt(1100, 1)])).toBeNull();
+    expect(etaSeconds([pt(9000, 10), pt(10_000, 20)])).toBe(0);
   });
 });

@@ -89,6 +89,33 @@ export function runProgressLabel(run: TrainingRunRow | undefined): string | unde
   return `step ${groupDigits(run.step)} of ${groupDigits(total)} — ${why}`;
 }
 
+/** Trainer time (elapsedSec) over which the ETA's step rate is observed. */
+export const ETA_WINDOW_SEC = 30;
+
+/**
+ * Seconds a trainer still needs: (totalSteps − step) / rate, the rate being the steps done per second
+ * of trainer time (elapsedSec) between the newest sample and the oldest one within `windowSec` before
+ * it, among the samples of the current trainer (elapsedSec restarts when a run resumes from a
+ * checkpoint, so the walk stops where it or the step goes back). Null until there are two such
+ * samples with progress between them; 0 once the budget is spent.
+ */
+export function etaSeconds(points: readonly TrainPoint[], windowSec = ETA_WINDOW_SEC): number | null {
+  const last = points[points.length - 1];
+  if (!last || !(last.totalSteps > 0)) return null;
+  if (last.step >= last.totalSteps) return 0;
+  let first = last;
+  for (let i = points.length - 2; i >= 0; i--) {
+    const p = points[i];
+    if (!p || !(p.elapsedSec < first.elapsedSec) || !(p.step < first.step)) break;
+    first = p;
+    if (last.elapsedSec - p.elapsedSec >= windowSec) break;
+  }
+  const dt = last.elapsedSec - first.elapsedSec;
+  const ds = last.step - first.step;
+  if (!(dt > 0) || !(ds > 0)) return null;
+  return (last.totalSteps - last.step) / (ds / dt);
+}
+
 /** TrainMetricsHistory (column-wise) → points (row-wise). */
 export function historyToPoints(h: TrainMetricsHistory): TrainPoint[] {
   const out: TrainPoint[] = [];
@@ -166,6 +193,18 @@ export class TrainingStore {
   sampleCount = 0;
   /** Of the history: was it averaged into buckets (more samples than points)? */
   downsampled = false;
+  /** etaSeconds of the watched run's samples (null: not enough samples yet). */
+  etaSec: number | null = null;
+
+  /**
+   * The connection dropped while a run was shown as training: the trainer may have stopped, finished
+   * or died with the server, so the live status is unknown until `resync()` asks the server again.
+   */
+  connectionLost = false;
+
+  // ----- view options
+  /** Draw the return and loss curves as their EMA (charts/ema.ts) over the faint raw curves. */
+  smoothCurves = false;
 
   // ----- plain
   private activated = false;
@@ -265,6 +304,14 @@ export class TrainingStore {
     return this.presetId !== null;
   }
 
+  /**
+   * What a run's card says: its stored status, or 'lost' while the connection is down for a run that
+   * was live (a dead server's run must not keep saying "running").
+   */
+  shownStatus(run: TrainingRunRow): TrainingRunRow['status'] | 'lost' {
+    return this.connectionLost && isLive(run.status) ? 'lost' : run.status;
+  }
+
   /** The step shown: the latest sample's, else the run row's. */
   get step(): number {
     return this.latest?.step ?? this.selected?.step ?? 0;
@@ -344,6 +391,35 @@ export class TrainingStore {
     }
   }
 
+  /** The connection dropped (UiStore): live runs are shown as state unknown. */
+  onConnectionLost(): void {
+    if (!this.activated) return;
+    if ([...this.runs.values()].some((r) => isLive(r.status))) this.connectionLost = true;
+  }
+
+  /**
+   * The connection is back: reload the run list (a run the server saw die is 'incomplete' now, one
+   * that went on is still live) and the watched run's history, checkpoints and row, instead of
+   * assuming. The "lost" state ends when the list has answered.
+   */
+  async resync(): Promise<void> {
+    if (!this.activated) return;
+    await this.loadList();
+    runInAction(() => {
+      if (this.listStatus === 'ready') this.connectionLost = false;
+    });
+    const id = this.selectedId;
+    if (id === null) return;
+    await this.loadDetail(id);
+    const run = this.selected;
+    // A run that died with the server and left no checkpoint has no policy to draw any more.
+    if (run && !isLive(run.status) && run.lastCheckpointStep === null)
+      runInAction(() => {
+        this.curves = null;
+      });
+    else void this.refreshCurves();
+  }
+
   // -------------------------------------------------------------------------------- form
 
   selectPreset(id: string): void {
@@ -362,6 +438,10 @@ export class TrainingStore {
 
   setName(name: string): void {
     this.name = name;
+  }
+
+  setSmoothCurves(on: boolean): void {
+    this.smoothCurves = on;
   }
 
   setEvalEpisodes(n: number): void {
@@ -649,6 +729,7 @@ export class TrainingStore {
       if (ended) this.lastReturn = { value: ended.episodeReturn ?? NaN, step: ended.step };
       else if (reset) this.lastReturn = null;
       this.sampleCount = this.history.length;
+      if (reset || added.length > 0) this.etaSec = etaSeconds(this.history);
     });
     if (reset || added.length > 0) {
       const batch: TrainFrameBatch = reset

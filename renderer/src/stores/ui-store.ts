@@ -50,8 +50,11 @@ export class UiStore {
     if (prev === 'open' && info.state !== 'open') {
       this.root.backtest.onConnectionLost();
       this.root.replay.onConnectionLost();
-    } else if (prev !== 'open' && prev !== 'connecting' && info.state === 'open')
+      this.root.training.onConnectionLost();
+    } else if (prev !== 'open' && prev !== 'connecting' && info.state === 'open') {
       void this.root.backtest.resync();
+      void this.root.training.resync();
+    }
   }
 
   /** The page is not connected and knows why (shown as one banner above the views). */

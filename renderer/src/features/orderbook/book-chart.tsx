@@ -19,7 +19,7 @@ import {
 } from 'lightweight-charts';
 import { reaction } from 'mobx';
 import { useEffect, type ReactElement } from 'react';
-import { Chart, useChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
+import { Chart, useChart, type SimChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
 import { COLORS } from '../../charts/theme';
 import { useStores } from '../../stores/context';
 import type { ChartPoint, FillMark, FrameBatch } from '../../stores/replay-store';
@@ -27,13 +27,14 @@ import type { ChartPoint, FillMark, FrameBatch } from '../../stores/replay-store
 const MAX_MARKERS = 200;
 const BAR_SPACING = 3;
 
-export function BookChart(): ReactElement {
+export function BookChart({ onChart }: { onChart?: (chart: SimChart | null) => void }): ReactElement {
   return (
     <Chart
       testId="book-chart"
       label="Mid price, our bid and ask, and our fills"
       timeFormat="clock"
       yTitle="price"
+      onChart={onChart}
     >
       <BookSeries />
     </Chart>

@@ -2,7 +2,9 @@
 // depth ladder with our orders and queue positions, the mid/quotes chart with our fills, tickers, the
 // trade tape and our resting orders.
 import { observer } from 'mobx-react-lite';
-import { useEffect, useId, type ReactElement } from 'react';
+import { useEffect, useId, useRef, type ReactElement } from 'react';
+import type { SimChart } from '../../charts/chart';
+import { ChartPngButton } from '../../components/chart-png-button';
 import { NumberField } from '../../components/number-field';
 import { ProgressBar } from '../../components/progress-bar';
 import { DASH, fmtCompact, fmtFixed, fmtInt, fmtSigned, fmtSimTime } from '../../lib/format';
@@ -13,6 +15,7 @@ import { Ladder } from './ladder';
 
 export const OrderBookView = observer(function OrderBookView(): ReactElement {
   const { replay } = useStores();
+  const chart = useRef<SimChart | null>(null);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -63,9 +66,19 @@ export const OrderBookView = observer(function OrderBookView(): ReactElement {
               <span className="legend bid">our bid</span>
               <span className="legend ask">our ask</span>
               <span className="legend fill">▲▼ our fills</span>
+              <ChartPngButton
+                chart={() => chart.current}
+                fileName="orderbook-chart.png"
+                testId="book-chart-png"
+                inline
+              />
             </div>
             <div className="book-chart-wrap">
-              <BookChart />
+              <BookChart
+                onChart={(c) => {
+                  chart.current = c;
+                }}
+              />
               {!replay.state && <div className="chart-overlay">No session yet</div>}
             </div>
           </section>

@@ -7,9 +7,10 @@ import type { RunDetail, RunResultRow } from '../../../../core/api/contract';
 import { Chart, LineSeries, toLinePoints, type SimChart } from '../../charts/chart';
 import { RangeSync } from '../../charts/range-sync';
 import { SERIES_PALETTE } from '../../charts/theme';
+import { ChartPngButton } from '../../components/chart-png-button';
 import { ExportMenu } from '../../components/export-menu';
 import { StatusBadge } from '../../components/status-badge';
-import { downloadChartPng, downloadText, safeFileName, toCsv } from '../../lib/export';
+import { downloadText, safeFileName, toCsv } from '../../lib/export';
 import { fmtDateTime, fmtInt } from '../../lib/format';
 import {
   METRIC_COLUMNS,
@@ -288,14 +289,11 @@ const CompareCharts = observer(function CompareCharts({
             <figcaption>
               {caption} <span style={{ color: A_COLOR }}>A</span> <span style={{ color: B_COLOR }}>B</span>
             </figcaption>
-            <button
-              type="button"
-              className="btn btn-ghost btn-sm chart-png"
-              onClick={() => downloadChartPng(charts.get(id) ?? null, `compare-${id}.png`)}
-              data-testid={`compare-chart-${id}-png`}
-            >
-              PNG
-            </button>
+            <ChartPngButton
+              chart={() => charts.get(id) ?? null}
+              fileName={`compare-${id}.png`}
+              testId={`compare-chart-${id}-png`}
+            />
             <Chart
               testId={`compare-chart-${id}`}
               yTitle={yTitle}

@@ -9,7 +9,7 @@ import { Chart, LineSeries, toLinePoints, type SimChart } from '../../charts/cha
 import { RangeSync } from '../../charts/range-sync';
 import type { SimTimeFormat } from '../../charts/sim-time-scale';
 import { COLORS } from '../../charts/theme';
-import { downloadChartPng } from '../../lib/export';
+import { ChartPngButton } from '../../components/chart-png-button';
 import { useStores } from '../../stores/context';
 import { seriesKey } from '../../stores/runs-store';
 
@@ -102,15 +102,11 @@ function SyncedCharts({
       sync.set(slot, c);
     };
   const png = (name: string): ReactElement => (
-    <button
-      type="button"
-      className="btn btn-ghost btn-sm chart-png"
-      title="Save this chart as a PNG"
-      onClick={() => downloadChartPng(charts.get(name) ?? null, `${name}.png`)}
-      data-testid={`${testIdPrefix}-chart-${name}-png`}
-    >
-      PNG
-    </button>
+    <ChartPngButton
+      chart={() => charts.get(name) ?? null}
+      fileName={`${name}.png`}
+      testId={`${testIdPrefix}-chart-${name}-png`}
+    />
   );
 
   return (

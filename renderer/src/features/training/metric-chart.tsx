@@ -7,10 +7,16 @@
  * every series is drawn on a regular step grid (charts/step-grid.ts; the grid widens, with one
  * `setData`, as the run grows). The container's data-points is the longest series' length, and
  * data-grid-width, data-first-t and data-last-t describe the grid (for tests).
+ *
+ * Smoothing (optional, `smoothing` = EMA weight, 0 = off): each series marked `smooth` is drawn as
+ * its EMA (charts/ema.ts, computed on the samples before gridding) over a faint copy of the raw
+ * curve; the others stay raw. data-smoothing ("off" or the weight), data-series (each line as
+ * key:raw|faint|ema) and data-last-y (each line's last drawn value) say what is drawn.
  */
 import { LineSeries as LineSeriesDef, LineStyle } from 'lightweight-charts';
 import { useEffect, type ReactElement } from 'react';
-import { Chart, useChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
+import { Chart, useChart, type SimChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
+import { Ema } from '../../charts/ema';
 import { appendOnGrid, bucketOf, niceGridWidth, toGrid, type XY } from '../../charts/step-grid';
 import { COLORS } from '../../charts/theme';
 import { useStores } from '../../stores/context';
@@ -26,6 +32,16 @@ export interface MetricSeriesSpec {
   width?: 1 | 2;
   /** Price axis of the series (default right); series of different magnitudes get one each. */
   scale?: 'left' | 'right';
+  /** Drawn as its EMA over a faint raw curve when the chart smooths (dense, noisy series). */
+  smooth?: boolean;
+}
+
+/** How a line draws its series: the samples as they are, its faint raw copy, or its EMA. */
+type LineKind = 'raw' | 'faint' | 'ema';
+
+/** `#rrggbb` at ~30 % opacity (the raw curve under its EMA). */
+function faint(color: string): string {
+  return /^#[0-9a-f]{6}$/i.test(color) ? `${color}4d` : color;
 }
 
 const BAR_SPACING = 4;
@@ -42,6 +58,8 @@ export function MetricChart({
   series,
   yTitle,
   yLeftTitle,
+  smoothing = 0,
+  onChart,
 }: {
   testId: string;
   label: string;
@@ -49,15 +67,25 @@ export function MetricChart({
   /** Titles of the right (and left, if a series uses it) price axes. */
   yTitle: string;
   yLeftTitle?: string;
+  /** EMA weight for the `smooth` series (0: raw). */
+  smoothing?: number;
+  onChart?: (chart: SimChart | null) => void;
 }): ReactElement {
   return (
-    <Chart testId={testId} label={label} timeFormat="step" yTitle={yTitle} yLeftTitle={yLeftTitle}>
-      <MetricSeries specs={series} />
+    <Chart
+      testId={testId}
+      label={label}
+      timeFormat="step"
+      yTitle={yTitle}
+      yLeftTitle={yLeftTitle}
+      onChart={onChart}
+    >
+      <MetricSeries specs={series} smoothing={smoothing} />
     </Chart>
   );
 }
 
-function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
+function MetricSeries({ specs, smoothing }: { specs: readonly MetricSeriesSpec[]; smoothing: number }): null {
   const { training } = useStores();
   const handle = useChart();
 
@@ -69,27 +97,37 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
       leftPriceScale: { visible: usesLeft, borderColor: COLORS.border, minimumWidth: 72 },
     });
     handle.mark('priceScales', specs.map((sp) => `${sp.key}:${sp.scale ?? 'right'}`).join(','));
-    const lines = specs.map((spec) => ({
-      spec,
-      api: chart.addSeries(LineSeriesDef, {
-        color: spec.color,
-        title: spec.title,
-        lineWidth: spec.width ?? 2,
-        lineStyle: spec.dashed ? LineStyle.Dashed : LineStyle.Solid,
-        priceScaleId: spec.scale ?? 'right',
-        priceLineVisible: false,
-        lastValueVisible: true,
-        crosshairMarkerRadius: 3,
-      }) as SimLineSeries,
-      /** The samples (step, value) so far; re-gridded when the grid widens. */
-      raw: [] as XY[],
-      /** Last sample and its bucket on the grid. */
-      prev: null as XY | null,
-      lastK: Number.NEGATIVE_INFINITY,
-      /** Last grid time drawn, and points drawn. */
-      lastX: Number.NEGATIVE_INFINITY,
-      count: 0,
-    }));
+    const kinds = (spec: MetricSeriesSpec): LineKind[] =>
+      smoothing > 0 && spec.smooth ? ['faint', 'ema'] : ['raw'];
+    const lines = specs.flatMap((spec) =>
+      kinds(spec).map((kind) => ({
+        spec,
+        kind,
+        ema: kind === 'ema' ? new Ema(smoothing) : null,
+        api: chart.addSeries(LineSeriesDef, {
+          color: kind === 'faint' ? faint(spec.color) : spec.color,
+          title: kind === 'faint' ? '' : spec.title,
+          lineWidth: kind === 'faint' ? 1 : (spec.width ?? 2),
+          lineStyle: spec.dashed ? LineStyle.Dashed : LineStyle.Solid,
+          priceScaleId: spec.scale ?? 'right',
+          priceLineVisible: false,
+          lastValueVisible: kind !== 'faint',
+          crosshairMarkerVisible: kind !== 'faint',
+          crosshairMarkerRadius: 3,
+        }) as SimLineSeries,
+        /** The samples (step, value; the EMA's value for an ema line) so far; re-gridded when the grid widens. */
+        raw: [] as XY[],
+        /** Last sample and its bucket on the grid. */
+        prev: null as XY | null,
+        lastK: Number.NEGATIVE_INFINITY,
+        /** Last grid time drawn, and points drawn. */
+        lastX: Number.NEGATIVE_INFINITY,
+        lastY: Number.NaN,
+        count: 0,
+      })),
+    );
+    handle.mark('smoothing', smoothing > 0 ? String(smoothing) : 'off');
+    handle.mark('series', lines.map((l) => `${l.spec.key}:${l.kind}`).join(','));
     const id = Symbol('metrics');
     let width = 1;
 
@@ -100,6 +138,7 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
         line.prev = line.raw[line.raw.length - 1] ?? null;
         line.lastK = line.prev ? bucketOf(line.prev.x, width) : Number.NEGATIVE_INFINITY;
         line.lastX = g[g.length - 1]?.x ?? Number.NEGATIVE_INFINITY;
+        line.lastY = g[g.length - 1]?.y ?? Number.NaN;
         line.count = g.length;
       }
     };
@@ -107,13 +146,16 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
     const onFrame = (batch: TrainFrameBatch): void => {
       const fresh: XY[][] = lines.map(() => []);
       lines.forEach((line, i) => {
-        if (batch.reset) line.raw = [];
+        if (batch.reset) {
+          line.raw = [];
+          line.ema?.reset();
+        }
         const k = line.spec.key;
         for (const p of batch.points) {
           const v = p[k];
           const lastStep = line.raw[line.raw.length - 1]?.x ?? Number.NEGATIVE_INFINITY;
           if (v === undefined || !Number.isFinite(v) || !(p.step > lastStep)) continue;
-          const xy = { x: p.step, y: v };
+          const xy = { x: p.step, y: line.ema ? line.ema.push(v) : v };
           line.raw.push(xy);
           fresh[i]?.push(xy);
         }
@@ -134,6 +176,7 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
             line.lastK = appendOnGrid(line.prev, line.lastK, p, width, (x, y) => {
               if (x > line.lastX) line.count++;
               line.lastX = x;
+              line.lastY = y;
               line.api.update({ time: x, value: y });
             });
             line.prev = p;
@@ -148,15 +191,18 @@ function MetricSeries({ specs }: { specs: readonly MetricSeriesSpec[] }): null {
       const drawn = lines.filter((l) => l.count > 0);
       handle.mark('firstT', String(Math.min(...drawn.map((l) => bucketOf(l.raw[0]?.x ?? 0, width) * width))));
       handle.mark('lastT', String(Math.max(...drawn.map((l) => l.lastX))));
+      handle.mark('lastY', lines.map((l) => `${l.spec.key}:${l.kind}=${l.lastY}`).join(','));
       handle.report(id, count);
     };
 
     const off = training.addFrameListener(onFrame);
     return () => {
       off();
-      if (handle.alive) for (const l of lines) chart.removeSeries(l.api);
+      if (!handle.alive) return;
+      handle.report(id, 0);
+      for (const l of lines) chart.removeSeries(l.api);
     };
-  }, [handle, training, specs]);
+  }, [handle, training, specs, smoothing]);
 
   return null;
 }

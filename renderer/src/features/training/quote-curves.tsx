@@ -5,10 +5,11 @@
  */
 import { LineStyle, type LineSeriesPartialOptions } from 'lightweight-charts';
 import { observer } from 'mobx-react-lite';
-import { useMemo, type ReactElement } from 'react';
+import { useMemo, useRef, type ReactElement } from 'react';
 import type { QuoteCurve } from '../../../../core/api/contract';
-import { Chart, LineSeries, toLinePoints } from '../../charts/chart';
+import { Chart, LineSeries, toLinePoints, type SimChart } from '../../charts/chart';
 import { SERIES_PALETTE } from '../../charts/theme';
+import { ChartPngButton } from '../../components/chart-png-button';
 import { fmtInt } from '../../lib/format';
 import { useStores } from '../../stores/context';
 
@@ -36,6 +37,7 @@ export const QuoteCurvesCard = observer(function QuoteCurvesCard(): ReactElement
   const { training } = useStores();
   const c = training.curves;
   const run = training.selected;
+  const chart = useRef<SimChart | null>(null);
   return (
     <figure className="chart-card">
       <figcaption title="Distance of the bid (solid) and the ask (dashed) from the mid, by inventory in lots">
@@ -45,6 +47,12 @@ export const QuoteCurvesCard = observer(function QuoteCurvesCard(): ReactElement
             {SOURCE_TEXT[c.source]} · step {fmtInt(c.step)}
           </span>
         )}
+        <ChartPngButton
+          chart={() => chart.current}
+          fileName="training-quotes.png"
+          testId="train-chart-quotes-png"
+          inline
+        />
         <span className="spacer" />
         {(c?.curves ?? []).map((curve, i) => (
           <span key={curve.name} className="legend" style={{ color: colorOf(curve.name, i) }}>
@@ -53,7 +61,12 @@ export const QuoteCurvesCard = observer(function QuoteCurvesCard(): ReactElement
         ))}
       </figcaption>
       <div className="chart-stack">
-        <CurvesChart curves={c?.curves} />
+        <CurvesChart
+          curves={c?.curves}
+          onChart={(x) => {
+            chart.current = x;
+          }}
+        />
         {!c && (
           <div className="chart-overlay" data-testid="train-curves-empty">
             {training.curvesError
@@ -70,7 +83,13 @@ export const QuoteCurvesCard = observer(function QuoteCurvesCard(): ReactElement
   );
 });
 
-function CurvesChart({ curves }: { curves: QuoteCurve[] | undefined }): ReactElement {
+function CurvesChart({
+  curves,
+  onChart,
+}: {
+  curves: QuoteCurve[] | undefined;
+  onChart: (chart: SimChart | null) => void;
+}): ReactElement {
   const lines = useMemo(() => {
     const out: { key: string; data: ReturnType<typeof toLinePoints>; options: LineSeriesPartialOptions }[] =
       [];
@@ -111,6 +130,7 @@ function CurvesChart({ curves }: { curves: QuoteCurve[] | undefined }): ReactEle
       timeFormat="lots"
       yTitle="δ from mid"
       fitOnResize
+      onChart={onChart}
     >
       {lines.map((l) => (
         <LineSeries key={l.key} data={l.data} options={l.options} />

@@ -3,34 +3,39 @@
 // the policy's quotes against inventory next to AS and GLFT — pause, resume, stop, resume from the
 // newest checkpoint, list the checkpoints, and evaluate against the baselines. Space toggles pause.
 import { observer } from 'mobx-react-lite';
-import { useEffect, useId, type ReactElement } from 'react';
+import { useEffect, useId, useState, type ReactElement } from 'react';
 import type { TrainingRunRow, TrainingStatus } from '../../../../core/api/contract';
+import type { SimChart } from '../../charts/chart';
+import { EMA_WEIGHT } from '../../charts/ema';
 import { COLORS, SERIES_PALETTE } from '../../charts/theme';
+import { ChartPngButton } from '../../components/chart-png-button';
 import { ProgressBar } from '../../components/progress-bar';
-import { DASH, fmtDateTime, fmtFixed, fmtInt, fmtNum } from '../../lib/format';
+import { DASH, fmtDateTime, fmtFixed, fmtInt, fmtNum, fmtSeconds } from '../../lib/format';
 import { useStores } from '../../stores/context';
-import { CUSTOM_SOURCE, canResumeFromCheckpoint, isLive } from '../../stores/training-store';
+import { CUSTOM_SOURCE, ETA_WINDOW_SEC, canResumeFromCheckpoint, isLive } from '../../stores/training-store';
 import { EvalPanel } from './eval-panel';
 import { MetricChart, type MetricSeriesSpec } from './metric-chart';
 import { QuoteCurvesCard } from './quote-curves';
 
 const RETURN_SERIES: readonly MetricSeriesSpec[] = [
-  { key: 'episodeReturn', title: 'episode', color: COLORS.pnl },
+  // Only the dense, noisy curves are smoothed; eval and AS are sparse means of several episodes.
+  { key: 'episodeReturn', title: 'episode', color: COLORS.pnl, smooth: true },
   { key: 'evalReturn', title: 'eval', color: COLORS.bid },
   { key: 'evalBaselineReturn', title: 'AS', color: COLORS.inventory, dashed: true, width: 1 },
 ];
 const LOSS_SERIES: readonly MetricSeriesSpec[] = [
   // Different scales (the critic's is often orders of magnitude larger): one price axis each, so the
   // actor loss is not drawn flat.
-  { key: 'actorLoss', title: 'actor', color: SERIES_PALETTE[0], scale: 'left' },
-  { key: 'criticLoss', title: 'critic', color: SERIES_PALETTE[4], scale: 'right' },
+  { key: 'actorLoss', title: 'actor', color: SERIES_PALETTE[0], scale: 'left', smooth: true },
+  { key: 'criticLoss', title: 'critic', color: SERIES_PALETTE[4], scale: 'right', smooth: true },
 ];
 const ALPHA_SERIES: readonly MetricSeriesSpec[] = [
   { key: 'alpha', title: 'α', color: SERIES_PALETTE[3] },
   { key: 'entropy', title: 'entropy', color: SERIES_PALETTE[2], width: 1 },
 ];
 
-const STATUS_TITLES: Record<TrainingStatus, string> = {
+const STATUS_TITLES: Record<TrainingStatus | 'lost', string> = {
+  lost: 'Connection lost: the run may have stopped, finished or died with the server; re-checked on reconnect',
   running: 'Training now',
   paused: 'Paused: resume to continue',
   finished: 'Finished: the step budget is spent',
@@ -39,10 +44,12 @@ const STATUS_TITLES: Record<TrainingStatus, string> = {
   incomplete: 'Incomplete: the app stopped while it trained; resume it from its last checkpoint',
 };
 
-export function TrainStatusBadge({ status }: { status: TrainingStatus }): ReactElement {
+const LOST_TEXT = 'connection lost — state unknown';
+
+export function TrainStatusBadge({ status }: { status: TrainingStatus | 'lost' }): ReactElement {
   return (
     <span className={`badge badge-${status}`} title={STATUS_TITLES[status]} data-status={status}>
-      {status === 'incomplete' ? '⚠ incomplete' : status}
+      {status === 'incomplete' ? '⚠ incomplete' : status === 'lost' ? 'state unknown' : status}
     </span>
   );
 }
@@ -77,64 +84,7 @@ export const TrainingView = observer(function TrainingView(): ReactElement {
       </aside>
       <div className="training-main">
         <StatusPanel />
-        <div className="charts-grid" data-testid="train-charts">
-          <figure className="chart-card">
-            <figcaption>
-              Episode return
-              <span className="legend" style={{ color: COLORS.pnl }}>
-                training
-              </span>
-              <span className="legend" style={{ color: COLORS.bid }}>
-                eval
-              </span>
-              <span className="legend" style={{ color: COLORS.inventory }}>
-                AS baseline
-              </span>
-            </figcaption>
-            <MetricChart
-              testId="train-chart-return"
-              yTitle="return"
-              label="Episode return, evaluation return and the AS baseline against training steps"
-              series={RETURN_SERIES}
-            />
-          </figure>
-          <figure className="chart-card">
-            <figcaption>
-              Losses
-              <span className="legend" style={{ color: SERIES_PALETTE[0] }}>
-                actor (left axis)
-              </span>
-              <span className="legend" style={{ color: SERIES_PALETTE[4] }}>
-                critic (right axis)
-              </span>
-            </figcaption>
-            <MetricChart
-              testId="train-chart-loss"
-              yTitle="critic loss"
-              yLeftTitle="actor loss"
-              label="Actor and critic losses against training steps"
-              series={LOSS_SERIES}
-            />
-          </figure>
-          <figure className="chart-card">
-            <figcaption>
-              Temperature &amp; entropy
-              <span className="legend keep-case" style={{ color: SERIES_PALETTE[3] }}>
-                α (temperature)
-              </span>
-              <span className="legend" style={{ color: SERIES_PALETTE[2] }}>
-                entropy
-              </span>
-            </figcaption>
-            <MetricChart
-              testId="train-chart-alpha"
-              yTitle="α · entropy"
-              label="Entropy temperature alpha and policy entropy against training steps"
-              series={ALPHA_SERIES}
-            />
-          </figure>
-          <QuoteCurvesCard />
-        </div>
+        <TrainCharts />
         <div className="training-bottom">
           <CheckpointList />
           <EvalPanel />
@@ -142,6 +92,114 @@ export const TrainingView = observer(function TrainingView(): ReactElement {
         <LogPanel />
       </div>
     </div>
+  );
+});
+
+/**
+ * Return, losses and α/entropy against the step, and the policy's quotes; a PNG button on each chart,
+ * and the smoothing switch (EMA of the episode return and the losses over their faint raw curves).
+ */
+const TrainCharts = observer(function TrainCharts(): ReactElement {
+  const { training } = useStores();
+  const [charts] = useState(() => new Map<string, SimChart | null>());
+  const smoothing = training.smoothCurves ? EMA_WEIGHT : 0;
+  const onChart =
+    (name: string) =>
+    (c: SimChart | null): void => {
+      charts.set(name, c);
+    };
+  const png = (name: string): ReactElement => (
+    <ChartPngButton
+      chart={() => charts.get(name) ?? null}
+      fileName={`training-${name}.png`}
+      testId={`train-chart-${name}-png`}
+      inline
+    />
+  );
+  const smoothed = training.smoothCurves ? ' (EMA)' : '';
+  return (
+    <>
+      <div className="train-chart-tools">
+        <label
+          className="check"
+          title={`Exponential moving average over the samples, weight ${EMA_WEIGHT} (span ≈ ${Math.round((1 + EMA_WEIGHT) / (1 - EMA_WEIGHT))} samples), debiased at the start; the raw curves stay drawn faintly`}
+        >
+          <input
+            type="checkbox"
+            checked={training.smoothCurves}
+            onChange={(e) => training.setSmoothCurves(e.target.checked)}
+            data-testid="train-smoothing"
+          />{' '}
+          Smooth return and losses (EMA, weight {EMA_WEIGHT}; raw curves faint)
+        </label>
+      </div>
+      <div className="charts-grid" data-testid="train-charts">
+        <figure className="chart-card">
+          <figcaption>
+            Episode return
+            <span className="legend" style={{ color: COLORS.pnl }}>
+              training{smoothed}
+            </span>
+            <span className="legend" style={{ color: COLORS.bid }}>
+              eval
+            </span>
+            <span className="legend" style={{ color: COLORS.inventory }}>
+              AS baseline
+            </span>
+            {png('return')}
+          </figcaption>
+          <MetricChart
+            testId="train-chart-return"
+            yTitle="return"
+            label="Episode return, evaluation return and the AS baseline against training steps"
+            series={RETURN_SERIES}
+            smoothing={smoothing}
+            onChart={onChart('return')}
+          />
+        </figure>
+        <figure className="chart-card">
+          <figcaption>
+            Losses
+            <span className="legend" style={{ color: SERIES_PALETTE[0] }}>
+              actor (left axis){smoothed}
+            </span>
+            <span className="legend" style={{ color: SERIES_PALETTE[4] }}>
+              critic (right axis){smoothed}
+            </span>
+            {png('loss')}
+          </figcaption>
+          <MetricChart
+            testId="train-chart-loss"
+            yTitle="critic loss"
+            yLeftTitle="actor loss"
+            label="Actor and critic losses against training steps"
+            series={LOSS_SERIES}
+            smoothing={smoothing}
+            onChart={onChart('loss')}
+          />
+        </figure>
+        <figure className="chart-card">
+          <figcaption>
+            Temperature &amp; entropy
+            <span className="legend keep-case" style={{ color: SERIES_PALETTE[3] }}>
+              α (temperature)
+            </span>
+            <span className="legend" style={{ color: SERIES_PALETTE[2] }}>
+              entropy
+            </span>
+            {png('alpha')}
+          </figcaption>
+          <MetricChart
+            testId="train-chart-alpha"
+            yTitle="α · entropy"
+            label="Entropy temperature alpha and policy entropy against training steps"
+            series={ALPHA_SERIES}
+            onChart={onChart('alpha')}
+          />
+        </figure>
+        <QuoteCurvesCard />
+      </div>
+    </>
   );
 });
 
@@ -287,12 +345,13 @@ const RunList = observer(function RunList(): ReactElement {
 const RunRow = observer(function RunRow({ run }: { run: TrainingRunRow }): ReactElement {
   const { training } = useStores();
   const selected = training.selectedId === run.id;
+  const shown = training.shownStatus(run);
   return (
     <tr
       className={`${selected ? 'selected' : ''} ${run.status === 'incomplete' ? 'row-warn' : ''}`}
       data-testid="train-run-row"
       data-run-id={run.id}
-      data-status={run.status}
+      data-status={shown}
     >
       <td className="col-text">
         <button
@@ -309,7 +368,7 @@ const RunRow = observer(function RunRow({ run }: { run: TrainingRunRow }): React
         </span>
       </td>
       <td className="col-text">
-        <TrainStatusBadge status={run.status} />
+        <TrainStatusBadge status={shown} />
       </td>
       <td className="col-num">{fmtInt(selected && isLive(run.status) ? training.step : run.step)}</td>
     </tr>
@@ -331,7 +390,9 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
     );
   }
   const m = training.latest;
-  const live = isLive(run.status);
+  const shown = training.shownStatus(run);
+  const lost = shown === 'lost';
+  const live = isLive(run.status) && !lost;
   const total = m?.totalSteps ?? run.totalSteps ?? 0;
   return (
     <section
@@ -339,7 +400,7 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
       aria-label="Training status"
       data-testid="train-status"
       data-run-id={run.id}
-      data-status={run.status}
+      data-status={shown}
       data-step={training.step}
       data-backend={run.backend ?? ''}
       data-samples={training.sampleCount}
@@ -347,9 +408,11 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
     >
       <div className="train-status-line">
         <span
-          className={`status-pill status-${run.status === 'running' ? 'running' : run.status === 'paused' ? 'paused' : 'finished'}`}
+          className={`status-pill status-${lost ? 'lost' : run.status === 'running' ? 'running' : run.status === 'paused' ? 'paused' : 'finished'}`}
+          title={STATUS_TITLES[shown]}
+          data-testid="train-status-pill"
         >
-          {run.status}
+          {lost ? LOST_TEXT : run.status}
         </span>
         <strong className="train-run-name">{run.name}</strong>
         <span className="muted">{run.algo.toUpperCase()}</span>
@@ -417,6 +480,24 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
         <div>
           <dt>Steps/s</dt>
           <dd className="num">{live && m ? fmtInt(m.stepsPerSec) : DASH}</dd>
+        </div>
+        <div>
+          <dt
+            title={`Time left: the steps to go at the step rate of the last ${ETA_WINDOW_SEC} s of training (— until two samples show it)`}
+          >
+            ETA
+          </dt>
+          <dd
+            className="num"
+            data-testid="train-eta"
+            data-eta-sec={shown === 'running' && training.etaSec !== null ? training.etaSec : ''}
+          >
+            {shown === 'paused'
+              ? 'paused'
+              : shown === 'running' && training.etaSec !== null
+                ? `~${fmtSeconds(training.etaSec)}`
+                : DASH}
+          </dd>
         </div>
         <div>
           <dt>Episodes</dt>
