@@ -197,4 +197,60 @@ describe('honest states in Chromium', () => {
     await page.getByTestId('replay-stop').click();
     expect(pageErrors).toEqual([]);
   });
+
+  it('an order-book step that empties a level keeps it on screen, struck, and says so', async () => {
+    const { page, pageErrors } = await startApp();
+    await goToTab(page, 'orderbook');
+    await pickPreset(page, 'replay-preset-select', 'book-default');
+    await page.getByTestId('replay-depth-select').selectOption('20');
+    await page.getByTestId('speed-select').selectOption('100');
+    await page.getByTestId('replay-start').click();
+    const status = page.getByTestId('replay-status');
+    const ladder = page.getByTestId('ladder');
+    await expect.poll(() => attr(status, 'data-status')).toBe('running');
+    await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(2);
+    await page.getByTestId('replay-pause').click();
+    await expect.poll(() => attr(status, 'data-status')).toBe('paused');
+
+    const applied = page.getByTestId('replay-applied');
+    const emptiedRows = page.locator('[data-testid="ladder-row"][data-emptied]');
+    let steps = 0;
+    let found = false;
+    for (; steps < 600 && !found; steps++) {
+      const seq = await numAttr(ladder, 'data-seq');
+      await page.getByTestId('replay-step').click();
+      await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(seq);
+      await applied.waitFor();
+      found = (await attr(applied, 'data-emptied')) === 'true';
+      // Only a removed level is marked: otherwise no row is.
+      if (!found) expect(await emptiedRows.count()).toBe(0);
+    }
+    expect(found, `no step emptied a level in ${steps} steps`).toBe(true);
+    const kind = await attr(applied, 'data-kind');
+    expect(kind === 'cancel' || kind === 'trade').toBe(true);
+    expect(await applied.textContent()).toMatch(
+      /^Applied: (cancel|trade) · (bid|ask) \d+\.\d{2}.* · level emptied$/,
+    );
+    // Exactly one struck row, at the event's side and price, size "n → 0", also outlined as applied.
+    expect(await emptiedRows.count()).toBe(1);
+    expect(await attr(emptiedRows, 'data-side')).toBe(await attr(applied, 'data-side'));
+    expect(Number(await attr(emptiedRows, 'data-price'))).toBeCloseTo(
+      Number(await attr(applied, 'data-price')),
+      9,
+    );
+    expect(await attr(emptiedRows, 'data-applied')).toBe(kind);
+    expect(Number(await attr(emptiedRows, 'data-size-before'))).toBeGreaterThan(0);
+    expect(await emptiedRows.locator('.size').textContent()).toMatch(/^\d+ → 0$/);
+    // The ladder still shows 20 rows a side (the ghost takes the deepest level's place for this step).
+    expect(await page.locator('[data-testid="ladder-row"]').count()).toBe(40);
+    await screenshot(page, 'states-orderbook-emptied');
+
+    // The next step moves on: the ghost is gone unless that step empties a level too.
+    const seq = await numAttr(ladder, 'data-seq');
+    await page.getByTestId('replay-step').click();
+    await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(seq);
+    if ((await attr(applied, 'data-emptied')) !== 'true') expect(await emptiedRows.count()).toBe(0);
+    await page.getByTestId('replay-stop').click();
+    expect(pageErrors).toEqual([]);
+  });
 });

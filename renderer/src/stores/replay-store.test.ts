@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BookSnapshot, ReplayState, ScenarioPreset } from '../../../core/api/contract';
 import { FakeApi, settle } from '../testing/fake-api';
-import { bucketWidthFor, regrid, type ChartPoint, type FrameBatch } from './replay-store';
+import { bucketWidthFor, emptiedLevel, regrid, type ChartPoint, type FrameBatch } from './replay-store';
 import { RootStore } from './root-store';
 
 const PRESET: ScenarioPreset = {
@@ -204,5 +204,57 @@ describe('ReplayStore', () => {
       [3, 4],
     ]);
     expect(regrid([], 1)).toEqual([]);
+  });
+});
+
+describe('emptiedLevel', () => {
+  const book = (seq: number, asks: [number, number][], bids: [number, number][]): BookSnapshot => ({
+    ...snap(seq, [1]),
+    asks: asks.map(([price, size]) => ({ price, size, ours: 0 })),
+    bids: bids.map(([price, size]) => ({ price, size, ours: 0 })),
+  });
+  const before = book(
+    5,
+    [
+      [100.01, 3],
+      [100.02, 7],
+    ],
+    [[99.99, 4]],
+  );
+
+  it('names the level a cancel or trade removed, with its size before the step', () => {
+    const after = book(6, [[100.02, 7]], [[99.99, 4]]);
+    expect(
+      emptiedLevel(before, after, { kind: 'cancel', side: 'ask', price: 100.01, size: 3, ours: false }, 0.01),
+    ).toEqual({
+      side: 'ask',
+      price: 100.01,
+      sizeBefore: 3,
+    });
+    expect(
+      emptiedLevel(before, after, { kind: 'trade', side: 'ask', price: 100.01, size: 3, ours: false }, 0.01),
+    ).toEqual({
+      side: 'ask',
+      price: 100.01,
+      sizeBefore: 3,
+    });
+  });
+
+  it('is undefined when the level is still there, for other events, or before the step has landed', () => {
+    const smaller = book(
+      6,
+      [
+        [100.01, 1],
+        [100.02, 7],
+      ],
+      [[99.99, 4]],
+    );
+    const cancel = { kind: 'cancel' as const, side: 'ask' as const, price: 100.01, size: 2, ours: false };
+    expect(emptiedLevel(before, smaller, cancel, 0.01)).toBeUndefined();
+    const gone = book(6, [[100.02, 7]], [[99.99, 4]]);
+    expect(emptiedLevel(before, gone, { ...cancel, kind: 'add' }, 0.01)).toBeUndefined();
+    expect(emptiedLevel(before, gone, { ...cancel, side: 'bid' }, 0.01)).toBeUndefined();
+    expect(emptiedLevel(before, before, cancel, 0.01)).toBeUndefined(); // same seq: not stepped yet
+    expect(emptiedLevel(null, gone, cancel, 0.01)).toBeUndefined();
   });
 });

@@ -140,6 +140,38 @@ const TAPE_INTERVAL_MS = 100;
 
 export type ReplayPhase = 'idle' | 'starting' | 'live';
 
+/** A ladder level a step removed entirely: its side, price and the size it had before the step. */
+export interface EmptiedLevel {
+  side: 'bid' | 'ask';
+  price: number;
+  sizeBefore: number;
+}
+
+/**
+ * The level a cancel or a trade emptied: the step's event names a side and price (a trade: the side
+ * hit and its first fill's price) that the ladder showed before the step and no longer shows after
+ * it. Undefined for other events, or while `after` is still the book before the step. Prices match
+ * within half of `priceEps` (decimals of the book's tick).
+ */
+export function emptiedLevel(
+  before: BookSnapshot | null,
+  after: BookSnapshot | null,
+  ev: AppliedEvent | null,
+  priceEps: number,
+): EmptiedLevel | undefined {
+  if (!before || !after || !ev || (ev.kind !== 'cancel' && ev.kind !== 'trade')) return undefined;
+  if (ev.side === undefined || ev.price === undefined || after.seq <= before.seq) return undefined;
+  const price = ev.price;
+  const at = (levels: readonly { price: number }[]): number =>
+    levels.findIndex((l) => Math.abs(l.price - price) < priceEps / 2);
+  const was = ev.side === 'bid' ? before.bids : before.asks;
+  const now = ev.side === 'bid' ? after.bids : after.asks;
+  const i = at(was);
+  const level = was[i];
+  if (!level || at(now) >= 0) return undefined;
+  return { side: ev.side, price: level.price, sizeBefore: level.size };
+}
+
 export class ReplayStore {
   // ----- form
   presetId: string | null = null;
@@ -155,6 +187,9 @@ export class ReplayStore {
   sessionDepth = 10;
   state: ReplayState | null = null;
   controlBusy = false;
+
+  /** The ladder as it was when the last step was asked for (to tell which level the step emptied). */
+  stepBaseline: BookSnapshot | null = null;
 
   // ----- published once per frame
   view: BookSnapshot | null = null;
@@ -250,6 +285,7 @@ export class ReplayStore {
         now: false,
         perf: false,
         view: observableRef,
+        stepBaseline: observableRef,
         tape: observableRef,
         state: observableRef,
         latest: false,
@@ -311,6 +347,11 @@ export class ReplayStore {
   /** The event the last step applied, while the session stays paused after it. */
   get lastEvent(): AppliedEvent | null {
     return this.status === 'paused' ? (this.state?.lastEvent ?? null) : null;
+  }
+
+  /** The level the last step emptied (shown struck in the ladder and named in the step's sentence). */
+  get emptied(): EmptiedLevel | undefined {
+    return emptiedLevel(this.stepBaseline, this.view, this.lastEvent, 10 ** -this.priceDecimals);
   }
 
   get priceDecimals(): number {
@@ -435,6 +476,7 @@ export class ReplayStore {
   }
 
   step(): Promise<void> {
+    this.stepBaseline = this.view;
     return this.control('step');
   }
 
@@ -713,6 +755,7 @@ export class ReplayStore {
   }
 
   private resetSession(): void {
+    this.stepBaseline = null;
     this.latest = null;
     this.pendingPoints = [];
     this.pendingFills = [];

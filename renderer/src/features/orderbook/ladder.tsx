@@ -3,6 +3,9 @@
  * N levels a side at fixed positions so rows never jump. Each level shows its size with a bar scaled
  * to the largest visible level; levels holding our orders are highlighted with our size and the lots
  * queued ahead of us. Re-renders once per animation frame (ReplayStore publishes `view` per frame).
+ * After a step, the level it applied to is outlined; a level the step removed entirely (a cancel or a
+ * trade emptying it) stays on screen for that step as a struck-through row at its price, size 0,
+ * marked `data-emptied` (it takes its place in the ladder, so the deepest level of that side waits).
  */
 import { observer } from 'mobx-react-lite';
 import type { ReactElement } from 'react';
@@ -14,6 +17,21 @@ interface RowModel {
   side: 'ask' | 'bid';
   level: LadderLevel | undefined;
   queueAhead: number | undefined;
+  /** The level the last step emptied (its size before the step); `level` is then its ghost (size 0). */
+  emptiedFrom?: number;
+}
+
+/** The side's levels with the emptied level's ghost put back at its price (best first). */
+function withGhost(
+  levels: readonly LadderLevel[],
+  side: 'ask' | 'bid',
+  ghost: { side: 'ask' | 'bid'; price: number } | undefined,
+): readonly LadderLevel[] {
+  if (!ghost || ghost.side !== side) return levels;
+  const better = (a: number, b: number): boolean => (side === 'ask' ? a < b : a > b);
+  const i = levels.findIndex((l) => !better(l.price, ghost.price));
+  const at = i < 0 ? levels.length : i;
+  return [...levels.slice(0, at), { price: ghost.price, size: 0, ours: 0 }, ...levels.slice(at)];
 }
 
 function samePrice(a: number, b: number): boolean {
@@ -33,10 +51,17 @@ export const Ladder = observer(function Ladder(): ReactElement {
   const v = replay.view;
   const n = replay.sessionDepth;
   const dp = replay.priceDecimals;
-  const asks = v?.asks ?? [];
-  const bids = v?.bids ?? [];
+  const emptied = replay.emptied;
+  const asks = withGhost(v?.asks ?? [], 'ask', emptied);
+  const bids = withGhost(v?.bids ?? [], 'bid', emptied);
   const ours = v?.ours ?? [];
   const applied = replay.lastEvent;
+  const isEmptied = (side: 'ask' | 'bid', level: LadderLevel | undefined): boolean =>
+    emptied !== undefined &&
+    level !== undefined &&
+    level.size === 0 &&
+    emptied.side === side &&
+    level.price === emptied.price;
   const isApplied = (side: 'ask' | 'bid', level: LadderLevel | undefined): boolean =>
     applied !== null &&
     level !== undefined &&
@@ -47,6 +72,7 @@ export const Ladder = observer(function Ladder(): ReactElement {
   let maxSize = 1;
   for (const l of asks) if (l.size > maxSize) maxSize = l.size;
   for (const l of bids) if (l.size > maxSize) maxSize = l.size;
+  if (emptied && emptied.sizeBefore > maxSize) maxSize = emptied.sizeBefore;
 
   const rows: RowModel[] = [];
   for (let i = n - 1; i >= 0; i--) {
@@ -55,6 +81,7 @@ export const Ladder = observer(function Ladder(): ReactElement {
       side: 'ask',
       level,
       queueAhead: level && level.ours > 0 ? queueFor(ours, 'sell', level.price) : undefined,
+      ...(isEmptied('ask', level) ? { emptiedFrom: emptied?.sizeBefore } : {}),
     });
   }
   const askRows = rows.length;
@@ -64,11 +91,12 @@ export const Ladder = observer(function Ladder(): ReactElement {
       side: 'bid',
       level,
       queueAhead: level && level.ours > 0 ? queueFor(ours, 'buy', level.price) : undefined,
+      ...(isEmptied('bid', level) ? { emptiedFrom: emptied?.sizeBefore } : {}),
     });
   }
 
-  const bestBid = bids[0]?.price;
-  const bestAsk = asks[0]?.price;
+  const bestBid = v?.bids[0]?.price;
+  const bestAsk = v?.asks[0]?.price;
   const spread = bestBid !== undefined && bestAsk !== undefined ? bestAsk - bestBid : undefined;
   const mid = bestBid !== undefined && bestAsk !== undefined ? (bestAsk + bestBid) / 2 : undefined;
 
@@ -133,8 +161,9 @@ function LadderRow({
   /** The kind of the event the last step applied at this row, if any. */
   applied: string | undefined;
 }): ReactElement {
-  const { side, level, queueAhead } = row;
+  const { side, level, queueAhead, emptiedFrom } = row;
   const isOurs = level !== undefined && level.ours > 0;
+  const gone = emptiedFrom !== undefined;
   // scaleX, not width: a transform changes no layout, so 40 bars a frame cost no reflow.
   const scale = level ? `scaleX(${Math.min(1, level.size / maxSize).toFixed(3)})` : 'scaleX(0)';
   const ourCell = isOurs ? (
@@ -149,13 +178,16 @@ function LadderRow({
   ) : null;
   return (
     <div
-      className={`ladder-row ${side} ${isOurs ? 'ours' : ''} ${level ? '' : 'empty'} ${applied ? 'applied' : ''}`}
+      className={`ladder-row ${side} ${isOurs ? 'ours' : ''} ${level ? '' : 'empty'} ${applied ? 'applied' : ''} ${gone ? 'emptied' : ''}`}
       role="row"
       data-testid="ladder-row"
       data-side={side}
       data-price={level?.price}
       data-ours={isOurs ? 'true' : undefined}
       data-applied={applied}
+      data-emptied={gone ? 'true' : undefined}
+      data-size-before={emptiedFrom}
+      title={gone ? `This level was emptied by the step (it held ${fmtInt(emptiedFrom)} lots)` : undefined}
     >
       <span role="cell" className="r">
         {side === 'bid' ? ourCell : null}
@@ -164,7 +196,7 @@ function LadderRow({
         {side === 'bid' && level && (
           <>
             <span className="bar bar-bid" style={{ transform: scale }} />
-            <span className="size">{fmtInt(level.size)}</span>
+            <span className="size">{gone ? `${fmtInt(emptiedFrom)} → 0` : fmtInt(level.size)}</span>
           </>
         )}
       </span>
@@ -175,7 +207,7 @@ function LadderRow({
         {side === 'ask' && level && (
           <>
             <span className="bar bar-ask" style={{ transform: scale }} />
-            <span className="size">{fmtInt(level.size)}</span>
+            <span className="size">{gone ? `${fmtInt(emptiedFrom)} → 0` : fmtInt(level.size)}</span>
           </>
         )}
       </span>

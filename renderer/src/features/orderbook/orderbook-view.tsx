@@ -259,6 +259,7 @@ const KIND_TEXT = {
 const AppliedEventText = observer(function AppliedEventText(): ReactElement | null {
   const { replay } = useStores();
   const ev = replay.lastEvent;
+  const emptied = replay.emptied;
   if (!ev) return null;
   const dp = replay.priceDecimals;
   const where =
@@ -276,10 +277,12 @@ const AppliedEventText = observer(function AppliedEventText(): ReactElement | nu
       data-kind={ev.kind}
       data-side={ev.side ?? ''}
       data-price={ev.price ?? ''}
+      data-emptied={emptied ? 'true' : undefined}
     >
       Applied: {KIND_TEXT[ev.kind]}
       {where}
       {ev.ours ? ' (ours)' : ''}
+      {emptied ? ' · level emptied' : ''}
     </span>
   );
 });
