@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   bootstrapCi,
+  cohenDz,
   erfc,
+  holmAdjust,
   logGamma,
   normalCdf,
   pairedTest,
@@ -102,7 +104,7 @@ describe('bootstrapCi', () => {
     expect(r.estimate).toBe(1.0);
     expect(r.low).toBeLessThanOrEqual(1.0);
     expect(r.high).toBeGreaterThanOrEqual(1.0);
-    expect(bootstrapCi([4.2])).toEqual({ estimate: 4.2, low: 4.2, high: 4.2 });
+    expect(bootstrapCi([4.2])).toEqual({ estimate: 4.2, low: 4.2, high: 4.2, pZero: 2 / 2001 });
     const c = bootstrapCi([0.1, 0.1, 0.1]); // the mean of three 0.1 rounds to 0.10000000000000002
     expect(c.estimate).toBeCloseTo(0.1, 15);
     expect(c.low).toBe(c.estimate);
@@ -186,5 +188,58 @@ describe('pairedTest', () => {
     const w = wilcoxonSignedRank([0, 0, 1, -1, 2]);
     expect(w.n).toBe(3);
     expect(w.z).toBeCloseTo(1.5 / Math.sqrt(3.375), 14);
+  });
+});
+
+describe('holmAdjust', () => {
+  it('matches the step-down adjustment computed by hand', () => {
+    // sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → running max 0.06
+    const adj = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+    const want = [0.03, 0.06, 0.06, 0.02];
+    adj.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 15));
+  });
+  it('caps at 1, keeps a single test unchanged and is monotone in the raw p-values', () => {
+    expect(holmAdjust([0.5, 0.6])).toEqual([1, 1]);
+    expect(holmAdjust([0.037])).toEqual([0.037]);
+    expect(holmAdjust([])).toEqual([]);
+    const raw = [0.2, 0.001, 0.04, 0.03, 0.5, 0.0001];
+    const adj = holmAdjust(raw);
+    for (let i = 0; i < raw.length; i++) {
+      expect(adj[i]!).toBeGreaterThanOrEqual(raw[i]!);
+      for (let j = 0; j < raw.length; j++)
+        if (raw[i]! <= raw[j]!) expect(adj[i]!).toBeLessThanOrEqual(adj[j]!);
+    }
+  });
+  it('is never less conservative than Bonferroni-by-rank and never more than Bonferroni', () => {
+    const raw = [0.012, 0.0004, 0.3, 0.02];
+    const adj = holmAdjust(raw);
+    raw.forEach((p, i) => expect(adj[i]!).toBeLessThanOrEqual(Math.min(1, p * raw.length) + 1e-15));
+  });
+  it('rejects values outside [0, 1]', () => {
+    expect(() => holmAdjust([0.1, 1.2])).toThrow(/p\[1\]/);
+    expect(() => holmAdjust([Number.NaN])).toThrow(RangeError);
+  });
+});
+
+describe('bootstrap p-value of zero and Cohen d_z', () => {
+  it('pZero is 2/(B+1) when every resample is on one side, near 1 for data centred on 0', () => {
+    expect(bootstrapCi([1, 2, 3, 4], { resamples: 999 }).pZero).toBeCloseTo(2 / 1000, 15);
+    expect(bootstrapCi([-1, -2, -3], { resamples: 999 }).pZero).toBeCloseTo(2 / 1000, 15);
+    expect(bootstrapCi([-1, 1, -2, 2, -3, 3], { resamples: 2000, seed: 4 }).pZero).toBeGreaterThan(0.8);
+  });
+  it('d_z = mean / sample std of the differences, with its CI around it', () => {
+    expect(cohenDz(Float64Array.from([1, 2, 3]))).toBeCloseTo(2, 15);
+    expect(cohenDz(Float64Array.from([5]))).toBe(0);
+    expect(cohenDz(Float64Array.from([2, 2, 2]))).toBe(0);
+    const a = [3.1, 2.7, 4.0, 3.3, 2.9, 3.8, 3.0, 3.6];
+    const b = [2.9, 2.8, 3.1, 3.0, 2.5, 3.2, 3.1, 3.0];
+    const r = pairedTest(a, b, { seed: 1 });
+    const d = a.map((x, i) => x - b[i]!);
+    const m = d.reduce((s, x) => s + x, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1));
+    expect(r.dz).toBeCloseTo(m / sd, 12);
+    expect(r.dz).toBeCloseTo(r.t / Math.sqrt(d.length), 12); // t = d_z·√n
+    expect(r.dzLow).toBeLessThan(r.dz);
+    expect(r.dzHigh).toBeGreaterThan(r.dz);
   });
 });

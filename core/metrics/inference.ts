@@ -60,6 +60,13 @@ export interface BootstrapCi {
   /** Percentile interval bounds. */
   low: number;
   high: number;
+  /**
+   * Two-sided percentile-bootstrap p-value of "the statistic is 0": the smallest 1 − level at which
+   * the percentile interval excludes 0, p = min(1, 2·min(#{θ* ≤ 0} + 1, #{θ* ≥ 0} + 1) / (B + 1))
+   * (the +1 keeps p > 0 with finitely many resamples; Davison & Hinkley 1997, §4.4). Meaningful only
+   * for statistics whose null value is 0 (differences).
+   */
+  pZero: number;
 }
 
 export interface PairedTestOptions {
@@ -77,6 +84,14 @@ export interface PairedTestResult {
   ciHigh: number;
   /** Sample std of d (n − 1 denominator; 0 when n < 2). */
   sdDiff: number;
+  /**
+   * Standardized effect size of the paired difference, Cohen's d_z = d̄ / s_d (J. Cohen, "Statistical
+   * Power Analysis for the Behavioral Sciences", 2nd ed., 1988, §2.3.5), with a percentile-bootstrap CI
+   * from the same resamples as the mean's CI. 0 when n < 2 or s_d is rounding noise (see the header).
+   */
+  dz: number;
+  dzLow: number;
+  dzHigh: number;
   /** Paired Student t statistic, degrees of freedom and two-sided p-value. */
   t: number;
   df: number;
@@ -304,7 +319,41 @@ export function bootstrapCi(values: ArrayLike<number>, opts: BootstrapOptions = 
   }
   stats.sort();
   const alpha = 1 - level;
-  return { estimate, low: quantileType7(stats, alpha / 2), high: quantileType7(stats, 1 - alpha / 2) };
+  let atOrBelow = 0;
+  let atOrAbove = 0;
+  for (let r = 0; r < resamples; r++) {
+    if (stats[r]! <= 0) atOrBelow++;
+    if (stats[r]! >= 0) atOrAbove++;
+  }
+  const pZero = Math.min(1, (2 * (Math.min(atOrBelow, atOrAbove) + 1)) / (resamples + 1));
+  return {
+    estimate,
+    low: quantileType7(stats, alpha / 2),
+    high: quantileType7(stats, 1 - alpha / 2),
+    pZero,
+  };
+}
+
+/**
+ * Holm's step-down adjustment of p-values for a family of tests (S. Holm, "A simple sequentially
+ * rejective multiple test procedure", Scandinavian Journal of Statistics 6(2), 1979): with the
+ * p-values sorted ascending p_(1) ≤ … ≤ p_(m), p̃_(i) = min(1, max_{j ≤ i} (m − j + 1)·p_(j)); rejecting
+ * every hypothesis with p̃ ≤ α controls the family-wise error rate at α under any dependence. Returned
+ * in the input order; ties keep their input order (the adjusted values are the same either way).
+ */
+export function holmAdjust(p: readonly number[]): number[] {
+  const m = p.length;
+  for (const [i, v] of p.entries())
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`holmAdjust: p[${i}] must be in [0, 1] (got ${v})`);
+  const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => p[i]! - p[j]! || i - j);
+  const out = new Array<number>(m);
+  let running = 0;
+  for (let r = 0; r < m; r++) {
+    const i = order[r]!;
+    running = Math.max(running, Math.min(1, (m - r) * p[i]!));
+    out[i] = running;
+  }
+  return out;
 }
 
 // --- Paired tests --------------------------------------------------------------------------------
@@ -372,6 +421,9 @@ export function pairedTest(
       ciLow: 0,
       ciHigh: 0,
       sdDiff: 0,
+      dz: 0,
+      dzLow: 0,
+      dzHigh: 0,
       t: 0,
       df: 0,
       pValue: 1,
@@ -401,12 +453,21 @@ export function pairedTest(
     }
   }
   const w = wilcoxonSignedRank(d);
+  const dzCi = bootstrapCi(d, {
+    resamples,
+    level,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    statistic: cohenDz,
+  });
   return {
     n,
     meanDiff: m,
     ciLow: ci.low,
     ciHigh: ci.high,
     sdDiff: sd,
+    dz: dzCi.estimate,
+    dzLow: dzCi.low,
+    dzHigh: dzCi.high,
     t,
     df,
     pValue,
@@ -414,4 +475,12 @@ export function pairedTest(
     wilcoxonZ: w.z,
     wilcoxonP: w.p,
   };
+}
+
+/** Cohen's d_z of paired differences: mean / sample std; 0 when n < 2 or the std is rounding noise. */
+export function cohenDz(d: Float64Array): number {
+  if (d.length < 2) return 0;
+  const sd = sampleStd(d);
+  if (isRoundingNoise(sd, d)) return 0;
+  return mean(d) / sd;
 }
