@@ -53,7 +53,7 @@ export function runPath(sim: MarketSimulator, quoter: Quoter, seed: number, path
   const obs = emptyObservation();
   const dec = emptyDecision();
   sim.reset(seed, pathIndex);
-  quoter.reset();
+  quoter.reset({ seed, pathIndex });
   while (sim.observe(obs)) {
     clearDecision(dec);
     quoter.quote(obs, dec);

@@ -8,7 +8,7 @@ import type { ScenarioConfig } from '../sim/backtest-config';
 import { AvellanedaStoikovQuoter } from './avellaneda-stoikov';
 import { FixedSpreadQuoter } from './fixed-spread';
 import { GlftQuoter } from './glft';
-import type { ParamValue, QuoteDecision, Quoter, MarketObservation } from './quoter';
+import type { ParamValue, PathContext, QuoteDecision, Quoter, MarketObservation } from './quoter';
 import { strategySpecSchema } from './specs';
 
 export function scenarioSigma(sc: ScenarioConfig): number {
@@ -71,13 +71,13 @@ function scalar(v: number | number[]): number {
 }
 
 /** The same quoter under a user-chosen name (for results tables). */
-function renamed(inner: Quoter, name: string): Quoter {
+export function renamed(inner: Quoter, name: string): Quoter {
   return {
     name,
     get params(): Readonly<Record<string, ParamValue>> {
       return inner.params;
     },
-    reset: () => inner.reset(),
+    reset: (path?: PathContext) => inner.reset(path),
     quote: (obs: MarketObservation, out: QuoteDecision) => inner.quote(obs, out),
   };
 }

@@ -55,13 +55,24 @@ export interface QuoteDecision {
 
 export type ParamValue = number | string | boolean;
 
+/** The simulated path a quoter is reset for (see Quoter.reset). */
+export interface PathContext {
+  seed: number;
+  pathIndex: number;
+}
+
 export interface Quoter {
   /** Stable machine name (used in results files), e.g. "avellaneda-stoikov". */
   readonly name: string;
   /** The parameters that define this quoter, for results files and reports. */
   readonly params: Readonly<Record<string, ParamValue>>;
-  /** Forget any per-path state before a new path or session. */
-  reset(): void;
+  /**
+   * Forget any per-path state before a new path or session. `path` names the simulated path about to
+   * run (the simulator's seed and path index) when there is one; a quoter that draws random numbers
+   * seeds them from it, so path i sees the same draws whichever paths ran before it. Replay and live
+   * sessions pass nothing.
+   */
+  reset(path?: PathContext): void;
   /** Decide quotes for the current observation, writing into `out` (no allocation). */
   quote(obs: MarketObservation, out: QuoteDecision): void;
 }

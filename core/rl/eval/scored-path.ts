@@ -66,7 +66,7 @@ export function runScoredPath(
   const dec = emptyDecision();
   if (isSimulatorAware(quoter)) quoter.attachSimulator(sim);
   sim.reset(seed, pathIndex);
-  quoter.reset();
+  quoter.reset({ seed, pathIndex });
   if (!sim.observe(obs)) throw new Error('runScoredPath: the simulator session has no steps');
   const t0 = obs.t;
   const horizon = opts.horizon ?? obs.horizon - t0;
