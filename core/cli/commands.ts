@@ -123,8 +123,23 @@ export const EVAL_OPTIONS = {
   gammas: {
     type: 'string',
     arg: 'LIST',
-    help: 'Comma-separated γ grid for tuning AS and GLFT.',
+    help: 'Comma-separated coarse γ grid for tuning AS and GLFT (its range is the γ box).',
     def: 'built in',
+  },
+  box: {
+    type: 'string',
+    multiple: true,
+    arg: 'P=LO:HI',
+    help: 'Search box of a tuned parameter (gamma, A, k, halfSpread, skewPerLot); repeatable.',
+    def: 'from the config',
+  },
+  'refine-budget': {
+    type: 'string',
+    arg: 'N',
+    help: 'New evaluations allowed per compass search (3 per baseline, from its best grid points).',
+    def: '16 per parameter',
+    min: 0,
+    max: 100_000,
   },
   'first-path': {
     type: 'string',
@@ -207,9 +222,9 @@ export const COMMANDS = {
   },
   eval: {
     usage:
-      '--checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N] [--gammas LIST] [--first-path N] [--pick latest|best] [--resamples B] [--quiet]',
+      '--checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N] [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N] [--pick latest|best] [--resamples B] [--quiet]',
     summary:
-      'Evaluate trained agents against tuned AS, GLFT and fixed spread on held-out paths (95% CIs, paired tests).',
+      'Evaluate trained agents on held-out paths against AS, GLFT, fixed-spread, static and random quoters tuned on training paths (95% CIs, Holm-adjusted paired tests).',
     options: EVAL_OPTIONS,
   },
   bench: {

@@ -67,8 +67,9 @@ interface EvalJson {
   tuning: {
     seed: number;
     paths: number;
-    candidates: Array<{ family: string; params: Record<string, number>; reward: number }>;
-    best: Record<string, { params: Record<string, number>; reward: number }>;
+    candidates: Array<{ family: string; stage: string; params: Record<string, number>; reward: number }>;
+    best: Record<string, { name: string; params: Record<string, number>; reward: number }>;
+    bestBaseline: string;
   };
   evaluation: {
     seed: number;
@@ -81,7 +82,10 @@ interface EvalJson {
       perPath: { reward: number[] };
     }>;
   };
-  comparison: { bestBaseline: string; tests: Array<{ agent: string; reward: { pValue: number } }> };
+  comparison: {
+    baselines: string[];
+    tests: Array<{ agent: string; baseline: string; reward: { pValue: number; pHolm: number } }>;
+  };
 }
 
 describe('quotebench eval', () => {
@@ -107,8 +111,10 @@ describe('quotebench eval', () => {
     expect(await run(args)).toBe(0);
     expect(out).toMatch(/backend: (wasm|cpu|tensorflow)/);
     expect(out).toMatch(/Baselines tuned on 3 training paths \(seed 9\)/);
-    for (const name of ['SAC', 'PPO', 'AS', 'GLFT', 'fixed-spread']) expect(out).toContain(name);
-    expect(out).toMatch(/Paired tests vs the best baseline by mean reward/);
+    for (const name of ['SAC', 'PPO', 'AS', 'GLFT', 'fixed-spread', 'static', 'random'])
+      expect(out).toContain(name);
+    expect(out).toMatch(/Paired tests against \S+ \(best by mean reward on 3 tuning paths, seed 9\)/);
+    expect(out).toMatch(/Holm: adjusted over all 8 tests/);
 
     const j = JSON.parse(fs.readFileSync(json, 'utf8')) as EvalJson;
     expect(j.agents.map((a) => [a.name, a.algo, a.step])).toEqual([
@@ -128,22 +134,32 @@ describe('quotebench eval', () => {
       ['AS', 'baseline'],
       ['GLFT', 'baseline'],
       ['fixed-spread', 'baseline'],
+      ['static', 'baseline'],
+      ['random', 'baseline'],
     ]);
-    // the tuned γ is the grid's best by mean reward, and it is what the AS quoter ran with
+    // the coarse γ grid is the given list (× the k grid); the tuned AS is the best candidate of its
+    // family by mean reward, and it is what the AS quoter ran with
     const asCands = j.tuning.candidates.filter((c) => c.family === 'as');
-    expect(asCands.map((c) => c.params.gamma)).toEqual([0.01, 0.1, 1]);
+    expect([...new Set(asCands.filter((c) => c.stage === 'grid').map((c) => c.params.gamma))]).toEqual([
+      0.01, 0.1, 1,
+    ]);
     const bestAs = asCands.reduce((b, c) => (c.reward > b.reward ? c : b));
-    expect(j.tuning.best.as!.params.gamma).toBe(bestAs.params.gamma);
-    expect(j.evaluation.quoters[2]!.params.gamma).toBe(bestAs.params.gamma);
-    // one paired test per agent against the best baseline by mean reward
-    const means = j.evaluation.quoters.slice(2).map((q) => ({
-      name: q.name,
-      m: q.perPath.reward.reduce((s, x) => s + x, 0) / q.perPath.reward.length,
-    }));
-    const best = means.reduce((b, c) => (c.m > b.m ? c : b));
-    expect(j.comparison.bestBaseline).toBe(best.name);
-    expect(j.comparison.tests.map((t) => t.agent)).toEqual(['SAC', 'PPO']);
-    for (const t of j.comparison.tests) expect(t.reward.pValue).toBeGreaterThanOrEqual(0);
+    expect(j.tuning.best.as!.params).toEqual(bestAs.params);
+    expect(j.evaluation.quoters[2]!.params).toMatchObject(bestAs.params);
+    // the reference baseline is the best on the tuning paths (not on the held-out ones), and every
+    // agent is tested against it only
+    const finalists = Object.values(j.tuning.best);
+    const bestOnTuning = finalists.reduce((b, c) => (c.reward > b.reward ? c : b));
+    expect(j.tuning.bestBaseline).toBe(bestOnTuning.name);
+    expect(j.comparison.baselines).toEqual([bestOnTuning.name]);
+    expect(j.comparison.tests.map((t) => [t.agent, t.baseline])).toEqual([
+      ['SAC', bestOnTuning.name],
+      ['PPO', bestOnTuning.name],
+    ]);
+    for (const t of j.comparison.tests) {
+      expect(t.reward.pValue).toBeGreaterThanOrEqual(0);
+      expect(t.reward.pHolm).toBeGreaterThanOrEqual(t.reward.pValue);
+    }
 
     // same inputs, same numbers
     const first = fs.readFileSync(json, 'utf8');
@@ -158,6 +174,14 @@ describe('quotebench eval', () => {
     expect(err).toMatch(/--episodes must be an integer from 2 to/);
     expect(await run(['--checkpoint', sacRun, '--gammas', '0.1,-1'])).toBe(2);
     expect(err).toMatch(/--gammas/);
+    expect(await run(['--checkpoint', sacRun, '--box', 'k=0:5'])).toBe(2);
+    expect(err).toMatch(/--box k: need finite 0 ≤ LO ≤ HI/);
+    expect(await run(['--checkpoint', sacRun, '--box', 'theta=1:2'])).toBe(2);
+    expect(err).toMatch(/--box must be P=LO:HI with P one of gamma, A, k, halfSpread, skewPerLot/);
+    expect(await run(['--checkpoint', sacRun, '--box', 'A=1:2', '--box', 'A=2:3'])).toBe(2);
+    expect(err).toMatch(/--box A is given twice/);
+    expect(await run(['--checkpoint', sacRun, '--refine-budget=1.5'])).toBe(2);
+    expect(err).toMatch(/--refine-budget/);
     expect(await run(['--checkpoint', sacRun, '--pick', 'worst'])).toBe(2);
     expect(err).toMatch(/--pick must be latest or best/);
     expect(await run(['--checkpoint', path.join(dir, 'missing'), '--quiet'])).toBe(2);

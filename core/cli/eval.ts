@@ -1,37 +1,45 @@
 /**
  * `quotebench eval --checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N]
- *                  [--gammas LIST] [--first-path N] [--pick latest|best] [--resamples B] [--quiet]`
+ *                  [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N]
+ *                  [--pick latest|best] [--resamples B] [--quiet]`
  *
  * Evaluates trained agents against the classical quoters on held-out paths and prints the results
- * table (core/rl/eval/report.ts): per quoter the mean over paths of reward, PnL, Sharpe, Sortino, max
- * drawdown, 99% ES, fill rate and realized spread (bps) with percentile-bootstrap 95% CIs, then a
- * paired test (bootstrap CI of the mean difference, paired t, Wilcoxon signed-rank) of each agent
- * against the best classical quoter by mean reward on the same paths.
+ * table (core/rl/eval/report.ts): per quoter the session Sharpe and the means over paths of reward,
+ * PnL, max drawdown, 99% ES, fill rate and effective / realized spread (bps) with percentile-bootstrap
+ * 95% CIs, then the paired tests of each agent against the reference baseline.
  *
  * - Agents: each --checkpoint is a checkpoint directory or a run directory (its newest checkpoint, or
  *   the best by the trainer's periodic evaluation with --pick best); loaded by
  *   core/rl/train/load-policy.ts. Several agents (e.g. a SAC and a PPO run) must share the scenario,
  *   env (reward, horizon, action box), baseline parameters and seed, so that they face the same paths.
- * - Baselines: Avellaneda–Stoikov, GLFT and fixed spread, each tuned by grid search on --tune-episodes
- *   training paths (default 20; core/rl/eval/tune-baselines.ts; --tune-episodes 0 skips tuning and
- *   uses the config's baseline γ and the middle of the fixed-spread grid).
+ * - Baselines: Avellaneda–Stoikov, GLFT, fixed spread, static (no skew) and random, every free parameter
+ *   searched on --tune-episodes training paths (default 20) by a coarse grid and a compass search
+ *   (core/rl/eval/tune-baselines.ts; --gammas and --box change the search boxes, --refine-budget the
+ *   refinement). The reference baseline is the best of them by mean reward on those tuning paths.
+ *   --tune-episodes 0 skips tuning: the config's parameters, and then every agent is tested against
+ *   every baseline (there is no fair way to choose one).
  * - Paths: evaluationSeed(cfg) (never the training seed), paths --first-path … (default 1000, past every
  *   path the trainer's own periodic evaluation can have used, so checkpoint selection does not leak into
  *   the result) for --episodes paths (default 100).
- * The JSON holds the backend, the agents (checkpoint, step, config name), the tuning grid with each
- * candidate's mean reward, the full evaluation (per-path values included) and the paired tests.
+ * - Tests (core/rl/eval/evaluate.ts compareAgents): reward, PnL, max drawdown and session Sharpe, with
+ *   CIs, Cohen's d_z, and p-values Holm-adjusted over agents × baselines × metrics.
+ * The JSON holds the backend, the agents (checkpoint, step, config name), the search (boxes, every
+ * candidate, the tuned parameters with edge flags, the reference baseline), the full evaluation
+ * (per-path values included) and the paired tests.
  *
  * Exit codes: 0 done, 2 invalid usage, unreadable or mismatched checkpoints.
  */
 import { canonicalJson, evaluationSeed, trainingSeed, type TrainConfig } from '../rl/train/config';
-import { compareToBest, evaluate, type Comparison, type EvalResult } from '../rl/eval/evaluate';
+import { compareAgents, evaluate, type Comparison, type EvalResult } from '../rl/eval/evaluate';
 import { formatEvalTable } from '../rl/eval/report';
 import {
+  BASELINE_FAMILIES,
   BASELINE_NAMES,
-  candidateQuoter,
-  fixedSpreadGrid,
+  PARAM_NAMES,
   tuneBaselines,
   tunedQuoters,
+  untunedQuoters,
+  type ParamName,
   type TuneResult,
 } from '../rl/eval/tune-baselines';
 import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load-policy';
@@ -53,6 +61,8 @@ interface EvalArgs {
   firstPath: number;
   resamples: number;
   gammas: number[] | undefined;
+  boxes: Partial<Record<ParamName, [number, number]>>;
+  refineBudget: number | undefined;
   pick: 'latest' | 'best';
   json: string | undefined;
   quiet: boolean;
@@ -69,6 +79,25 @@ function parseEvalArgs(args: string[]): EvalArgs {
     if (gammas.length === 0 || gammas.some((g) => !(Number.isFinite(g) && g > 0)))
       throw new UsageError(`--gammas must be a comma-separated list of numbers > 0, got "${values.gammas}"`);
   }
+  const boxes: Partial<Record<ParamName, [number, number]>> = {};
+  for (const raw of values.box ?? []) {
+    const m = /^([A-Za-z]+)=([^:]+):(.+)$/.exec(raw.trim());
+    const key = m?.[1] as ParamName | undefined;
+    const lo = Number(m?.[2]);
+    const hi = Number(m?.[3]);
+    if (m === null || key === undefined || !PARAM_NAMES.includes(key))
+      throw new UsageError(`--box must be P=LO:HI with P one of ${PARAM_NAMES.join(', ')}, got "${raw}"`);
+    if (!(
+      Number.isFinite(lo) &&
+      Number.isFinite(hi) &&
+      hi >= lo &&
+      lo >= 0 &&
+      (lo > 0 || key === 'halfSpread' || key === 'skewPerLot')
+    ))
+      throw new UsageError(`--box ${key}: need finite 0 ≤ LO ≤ HI (LO > 0 for gamma, A, k), got "${raw}"`);
+    if (key in boxes) throw new UsageError(`--box ${key} is given twice`);
+    boxes[key] = [lo, hi];
+  }
   const pick = values.pick ?? 'latest';
   if (pick !== 'latest' && pick !== 'best')
     throw new UsageError(`--pick must be latest or best, got "${pick}"`);
@@ -79,6 +108,11 @@ function parseEvalArgs(args: string[]): EvalArgs {
     firstPath: intOption(values, 'first-path', EVAL_OPTIONS['first-path']),
     resamples: intOption(values, 'resamples', EVAL_OPTIONS.resamples),
     gammas,
+    boxes,
+    refineBudget:
+      values['refine-budget'] === undefined
+        ? undefined
+        : intOption(values, 'refine-budget', { min: 0, max: 100_000 }),
     pick,
     json: values.json,
     quiet: values.quiet === true,
@@ -147,7 +181,7 @@ export async function evalCommand(args: string[]): Promise<number> {
 
     const metrics = metricOptionsOf(cfg);
 
-    // 1. Baselines tuned on training paths.
+    // 1. Baselines tuned on training paths; the best of them (by mean reward there) is the reference.
     let tuning: TuneResult | undefined;
     let baselines: Quoter[];
     if (a.tuneEpisodes > 0) {
@@ -156,19 +190,15 @@ export async function evalCommand(args: string[]): Promise<number> {
         cfg,
         paths: a.tuneEpisodes,
         ...(a.gammas ? { gammas: a.gammas } : {}),
+        boxes: a.boxes,
+        ...(a.refineBudget !== undefined ? { refineBudget: a.refineBudget } : {}),
         metrics,
         onProgress: (d, t) => tb.update(d, t),
       });
       tb.done();
       baselines = tunedQuoters(cfg, tuning);
     } else {
-      const grid = fixedSpreadGrid(cfg);
-      const [halfSpread, skewPerLot] = grid[Math.floor(grid.length / 2)]!;
-      baselines = [
-        candidateQuoter(cfg, { family: 'as', params: { gamma: cfg.baseline.gamma } }, BASELINE_NAMES.as),
-        candidateQuoter(cfg, { family: 'glft', params: { gamma: cfg.baseline.gamma } }, BASELINE_NAMES.glft),
-        candidateQuoter(cfg, { family: 'fixed', params: { halfSpread, skewPerLot } }, BASELINE_NAMES.fixed),
-      ];
+      baselines = untunedQuoters(cfg);
     }
 
     // 2. Everyone on the held-out paths.
@@ -186,11 +216,22 @@ export async function evalCommand(args: string[]): Promise<number> {
       onProgress: (d, t) => eb.update(d, t),
     });
     eb.done();
-    const comparison: Comparison = compareToBest(result, {
-      agents: names,
-      baselines: baselines.map((b) => b.name),
-      key: 'reward',
-    });
+    // 3. Paired tests: against the baseline chosen on the tuning paths; without tuning there is no
+    //    fair way to choose one, so against every baseline (a larger Holm family).
+    const comparison: Comparison = compareAgents(
+      result,
+      tuning
+        ? {
+            agents: names,
+            baselines: [tuning.bestBaseline],
+            chosenBy: `best by mean reward on ${tuning.paths} tuning paths, seed ${tuning.seed}`,
+          }
+        : {
+            agents: names,
+            baselines: baselines.map((b) => b.name),
+            chosenBy: 'every baseline, untuned (config parameters)',
+          },
+    );
 
     const out = process.stdout;
     out.write(`${backendLine}\n`);
@@ -242,21 +283,27 @@ function uniqueNames(agents: LoadedPolicy[]): string[] {
 }
 
 function tuningTable(t: TuneResult): string {
-  const rows = (['as', 'glft', 'fixed'] as const).map((f) => {
+  const rows = BASELINE_FAMILIES.map((f) => {
     const b = t.best[f];
-    const n = t.candidates.filter((c) => c.family === f).length;
     return [
-      BASELINE_NAMES[f],
+      BASELINE_NAMES[f] + (b.name === t.bestBaseline ? ' *' : ''),
       Object.entries(b.params)
+        .filter(([k]) => !(f === 'static' && k === 'skewPerLot'))
         .map(([k, v]) => `${k}=${String(Number(v.toPrecision(4)))}`)
-        .join(' '),
+        .join(' ') || '—',
       b.reward,
       b.rewardSe,
-      n,
+      b.evaluations,
+      b.edges.length === 0 ? '' : b.edges.map((e) => `${e.param} at ${e.bound} bound ${e.value}`).join('; '),
     ];
   });
+  const flagged = BASELINE_FAMILIES.some((f) => t.best[f].edges.length > 0);
   return (
-    `Baselines tuned on ${t.paths} training paths (seed ${t.seed}) by ${t.objective}:\n\n` +
-    formatTable(['Baseline', 'Chosen', 'Mean reward', 'SE', 'Grid size'], rows)
+    `Baselines tuned on ${t.paths} training paths (seed ${t.seed}) by ${t.objective} ` +
+    `(coarse grid, then compass search; * = best, the reference of the paired tests):\n\n` +
+    formatTable(['Baseline', 'Chosen', 'Mean reward', 'SE', 'Runs', 'On the edge of its box'], rows) +
+    (flagged
+      ? 'An optimum on the edge of its box may lie outside it: widen the box with --box P=LO:HI.\n'
+      : '')
   );
 }

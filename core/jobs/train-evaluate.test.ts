@@ -62,8 +62,8 @@ describe('evaluateAgainstBaselines', () => {
       }
       expect(r.summary.fillRate.mean).toBeGreaterThan(0);
     }
-    expect(report.notes).toHaveLength(3); // reward, pnl, session Sharpe
-    expect(report.notes[0]).toMatch(/^reward: .* − .* \(best baseline by mean reward\) = .*paired t p = /);
+    expect(report.notes).toHaveLength(6); // reward, pnl, session Sharpe against each of the 2 baselines
+    expect(report.notes[0]).toMatch(/^reward: .* − .* \(config parameters, untuned\) = .*d_z = .*Holm p = /);
     // held-out paths and fixed seeds: the same report again
     expect(evaluateAgainstBaselines(cfg, { runId: 'r1', episodes: 6 }, agent, { resamples: 200 })).toEqual(
       report,

@@ -3,13 +3,14 @@
  * Avellaneda–Stoikov and GLFT baselines of the run's config (env-factory.ts makeBaselineQuoter), on
  * held-out paths (evaluationSeed(cfg), paths 0 … episodes − 1: never training paths), with the run's
  * reward and episode horizon, by core/rl/eval/evaluate.ts (means over paths with bootstrap CIs, and
- * paired tests of the policy against the best baseline by mean reward). Annualization and markout
+ * paired tests of the policy against each baseline, Holm-adjusted). These baselines are untuned (the
+ * config's parameters); `quotebench eval` is the tuned, reportable comparison. Annualization and markout
  * horizon follow the backtest defaults (a 365-day year of bars; 10 bars).
  * The checkpoint's policy comes in as a Quoter through a CheckpointQuoterLoader (train-worker.ts binds
  * it to core/rl/train/load-policy.ts).
  */
 import type { TrainEvalReport } from '../api/contract';
-import { evaluate, compareToBest, PATH_METRIC_KEYS, type EvalResult } from '../rl/eval/evaluate';
+import { evaluate, compareAgents, PATH_METRIC_KEYS, type EvalResult } from '../rl/eval/evaluate';
 import { evaluationSeed, type TrainConfig } from '../rl/train/config';
 import { makeBaselineQuoter } from '../rl/train/env-factory';
 import { metricOptionsOf } from '../sim/backtest-config';
@@ -65,25 +66,27 @@ function toReport(
 ): TrainEvalReport {
   const notes: string[] = [];
   if (result.paths >= 2) {
-    const cmp = compareToBest(result, {
+    // The baselines here are the config's, untuned: there are no tuning paths to pick a best one on,
+    // so the policy is tested against each of them (Holm-adjusted over baselines × metrics).
+    const cmp = compareAgents(result, {
       agents: [agent.quoter.name],
       baselines: baselineNames,
-      key: 'reward',
+      chosenBy: 'each baseline, untuned',
     });
     const pct = Math.round(cmp.level * 100);
     for (const t of cmp.tests) {
       for (const key of ['reward', 'pnl'] as const) {
         const r = t[key];
         notes.push(
-          `${key}: ${t.agent} − ${t.baseline} (best baseline by mean reward) = ${fmt(r.meanDiff)} ` +
-            `[${pct}% CI ${fmt(r.ciLow)}, ${fmt(r.ciHigh)}], paired t p = ${fmt(r.pValue)}, ` +
-            `Wilcoxon p = ${fmt(r.wilcoxonP)}`,
+          `${key}: ${t.agent} − ${t.baseline} (config parameters, untuned) = ${fmt(r.meanDiff)} ` +
+            `[${pct}% CI ${fmt(r.ciLow)}, ${fmt(r.ciHigh)}], d_z = ${fmt(r.dz)}, paired t p = ${fmt(r.pValue)}, ` +
+            `Holm p = ${fmt(r.pHolm)}`,
         );
       }
       const s = t.sessionSharpe;
       notes.push(
         `session Sharpe: ${t.agent} − ${t.baseline} = ${fmt(s.diff)} ` +
-          `[${pct}% CI ${fmt(s.ciLow)}, ${fmt(s.ciHigh)}] (paired bootstrap over paths)`,
+          `[${pct}% CI ${fmt(s.ciLow)}, ${fmt(s.ciHigh)}] (paired bootstrap over paths), Holm p = ${fmt(s.pHolm)}`,
       );
     }
   }

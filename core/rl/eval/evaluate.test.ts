@@ -8,7 +8,8 @@ import { buildQuoter } from '../../strategy/factory';
 import type { Quoter } from '../../strategy/quoter';
 import type { Policy } from '../agent';
 import { intensityObservation } from '../observation';
-import { compareToBest, evaluate, PATH_METRIC_KEYS, type EvalOptions } from './evaluate';
+import { holmAdjust } from '../../metrics/inference';
+import { COMPARE_METRICS, compareAgents, evaluate, PATH_METRIC_KEYS, type EvalOptions } from './evaluate';
 import { PolicyQuoter } from './policy-quoter';
 
 /** AS 2008 market (σ = 2, A = 140, k = 1.5, T = 1, dt = 0.005). */
@@ -130,37 +131,58 @@ describe('evaluate', () => {
     const copy = result.quoters.find((q) => q.name === 'fixed-copy')!;
     expect(copy.perPath).toEqual(fixed.perPath);
     expect(copy.summary).toEqual(fixed.summary); // common bootstrap resamples
-    const c = compareToBest(result, { agents: ['fixed-copy'], baselines: ['fixed'], key: 'reward' });
-    expect(c.bestBaseline).toBe('fixed');
-    for (const t of [c.tests[0]!.reward, c.tests[0]!.pnl]) {
-      expect(t).toMatchObject({ n: 24, meanDiff: 0, ciLow: 0, ciHigh: 0, t: 0, pValue: 1, wilcoxonP: 1 });
+    const c = compareAgents(result, { agents: ['fixed-copy'], baselines: ['fixed'], chosenBy: 'test' });
+    expect(c.baselines).toEqual(['fixed']);
+    for (const t of [c.tests[0]!.reward, c.tests[0]!.pnl, c.tests[0]!.maxDrawdown]) {
+      expect(t).toMatchObject({
+        n: 24,
+        meanDiff: 0,
+        ciLow: 0,
+        ciHigh: 0,
+        t: 0,
+        pValue: 1,
+        wilcoxonP: 1,
+        dz: 0,
+      });
+      expect(t.pHolm).toBe(1);
     }
-    expect(c.tests[0]!.sessionSharpe).toEqual({ diff: 0, ciLow: 0, ciHigh: 0 });
+    expect(c.tests[0]!.sessionSharpe).toMatchObject({ diff: 0, ciLow: 0, ciHigh: 0, pValue: 1, pHolm: 1 });
   });
 
-  it('compares agents with the best baseline by the chosen key', () => {
+  it('tests every agent against every given baseline, Holm-adjusted over the whole family', () => {
     const baselines = ['fixed', 'as', 'glft'];
-    for (const key of ['reward', 'sessionSharpe', 'pnl'] as const) {
-      const c = compareToBest(result, { agents: ['agent'], baselines, key });
-      const score = (q: (typeof result.quoters)[number]): number =>
-        key === 'sessionSharpe' ? q.sessionSharpe.mean : q.summary[key].mean;
-      const means = baselines.map((n) => score(result.quoters.find((q) => q.name === n)!));
-      expect(c.bestBaseline).toBe(baselines[means.indexOf(Math.max(...means))]);
-      expect(c.baselineMeans.map((m) => m.mean)).toEqual(means);
-      const t = c.tests[0]!;
-      expect(t.agent).toBe('agent');
-      expect(t.baseline).toBe(c.bestBaseline);
-      const agent = result.quoters.find((q) => q.name === 'agent')!;
-      const best = result.quoters.find((q) => q.name === c.bestBaseline)!;
-      expect(t.reward.meanDiff).toBeCloseTo(agent.summary.reward.mean - best.summary.reward.mean, 10);
+    const c = compareAgents(result, { agents: ['agent', 'fixed-copy'], baselines, chosenBy: 'all' });
+    expect(c.chosenBy).toBe('all');
+    expect(c.tests.map((t) => `${t.agent}/${t.baseline}`)).toEqual([
+      'agent/fixed',
+      'agent/as',
+      'agent/glft',
+      'fixed-copy/fixed',
+      'fixed-copy/as',
+      'fixed-copy/glft',
+    ]);
+    expect(c.familySize).toBe(6 * COMPARE_METRICS.length);
+    const raw = c.tests.flatMap((t) =>
+      COMPARE_METRICS.map((m) => (m === 'sessionSharpe' ? t.sessionSharpe.pValue : t[m].pValue)),
+    );
+    const holm = c.tests.flatMap((t) => COMPARE_METRICS.map((m) => t[m].pHolm));
+    expect(holm).toEqual(holmAdjust(raw));
+    const agent = result.quoters.find((q) => q.name === 'agent')!;
+    for (const t of c.tests.filter((x) => x.agent === 'agent')) {
+      const b = result.quoters.find((q) => q.name === t.baseline)!;
+      expect(t.reward.meanDiff).toBeCloseTo(agent.summary.reward.mean - b.summary.reward.mean, 10);
+      expect(t.maxDrawdown.meanDiff).toBeCloseTo(
+        agent.summary.maxDrawdown.mean - b.summary.maxDrawdown.mean,
+        10,
+      );
       expect(t.pnl.n).toBe(24);
       // session Sharpe difference: exactly the difference of the two ratios, inside its CI
-      expect(t.sessionSharpe.diff).toBeCloseTo(agent.sessionSharpe.mean - best.sessionSharpe.mean, 12);
+      expect(t.sessionSharpe.diff).toBeCloseTo(agent.sessionSharpe.mean - b.sessionSharpe.mean, 12);
       expect(t.sessionSharpe.ciLow).toBeLessThanOrEqual(t.sessionSharpe.diff);
       expect(t.sessionSharpe.ciHigh).toBeGreaterThanOrEqual(t.sessionSharpe.diff);
     }
-    expect(() => compareToBest(result, { agents: ['nope'], baselines, key: 'reward' })).toThrow(/nope/);
-    expect(() => compareToBest(result, { agents: ['agent'], baselines: [], key: 'reward' })).toThrow(
+    expect(() => compareAgents(result, { agents: ['nope'], baselines, chosenBy: '' })).toThrow(/nope/);
+    expect(() => compareAgents(result, { agents: ['agent'], baselines: [], chosenBy: '' })).toThrow(
       /baselines/,
     );
   });

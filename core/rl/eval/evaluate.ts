@@ -31,17 +31,19 @@
  *   is bootstrapped with the same seed (`bootstrapSeed`, default `seed`), i.e. the same resampled path
  *   sets, so a quoter's intervals do not depend on which other quoters were evaluated.
  *
- * compareToBest picks the baseline with the highest mean of a key (reward or PnL; or the highest
- * sessionSharpe; ties go to the first listed) and runs pairedTest (bootstrap CI of the mean difference,
- * paired t, Wilcoxon signed-rank) of each agent against it, path by path, for reward and PnL; for the
- * session Sharpe it gives the difference agent − baseline with a paired percentile-bootstrap CI (the
- * same resampled paths for both quoters).
+ * compareAgents tests each agent against each given baseline path by path: reward, PnL and max drawdown
+ * by pairedTest (bootstrap CI of the mean difference, Cohen's d_z with CI, paired t, Wilcoxon
+ * signed-rank), the session Sharpe by its difference agent − baseline with a paired percentile-bootstrap
+ * CI and p-value (the same resampled paths for both quoters); all p-values of the family agents ×
+ * baselines × metrics get Holm's adjustment. Which baselines to test against is the caller's choice:
+ * the CLI passes the one that was best on the tuning paths (tune-baselines.ts), never one chosen on
+ * the evaluation paths themselves.
  *
  * Output: plain JSON-able data (arrays of numbers, no typed arrays, no timings or timestamps): the same
  * options give deep-equal results. The one non-JSON number that can appear is t = ±Infinity in a
  * paired test whose differences are all equal and non-zero (see inference.ts).
  */
-import { bootstrapCi, pairedTest, type PairedTestResult } from '../../metrics/inference';
+import { bootstrapCi, holmAdjust, pairedTest, type PairedTestResult } from '../../metrics/inference';
 import { sharpeRatio } from '../../metrics/stats';
 import {
   RunMetricsAccumulator,
@@ -240,46 +242,76 @@ function emptyPerPath(): Record<PathMetricKey, number[]> {
   };
 }
 
-// --- Paired comparison against the best baseline -----------------------------------------------
+// --- Paired comparison of agents against baselines ---------------------------------------------
 
-export type CompareKey = 'reward' | 'sessionSharpe' | 'pnl';
-export const COMPARE_KEYS: readonly CompareKey[] = ['reward', 'sessionSharpe', 'pnl'];
+/** The metrics every agent–baseline pair is tested on, and which direction is better. */
+export type CompareMetric = 'reward' | 'pnl' | 'maxDrawdown' | 'sessionSharpe';
+export const COMPARE_METRICS: readonly CompareMetric[] = ['reward', 'pnl', 'maxDrawdown', 'sessionSharpe'];
+export const BETTER: Record<CompareMetric, 'higher' | 'lower'> = {
+  reward: 'higher',
+  pnl: 'higher',
+  maxDrawdown: 'lower',
+  sessionSharpe: 'higher',
+};
 
 /** A difference of a statistic over paths (agent − baseline) and its paired bootstrap CI. */
 export interface StatisticDiff {
   diff: number;
   ciLow: number;
   ciHigh: number;
+  /** Two-sided percentile-bootstrap p-value of "no difference" (inference.ts BootstrapCi.pZero). */
+  pValue: number;
 }
+
+/** A per-path paired test with its Holm-adjusted p-value (of the paired t p-value). */
+export type PairedMetricTest = PairedTestResult & { pHolm: number };
 
 export interface AgentComparison {
   agent: string;
   baseline: string;
-  /** Paired tests of agent − baseline, path by path. */
-  reward: PairedTestResult;
-  pnl: PairedTestResult;
+  /** Paired tests of agent − baseline, path by path (maxDrawdown: lower is better). */
+  reward: PairedMetricTest;
+  pnl: PairedMetricTest;
+  maxDrawdown: PairedMetricTest;
   /** sessionSharpe(agent) − sessionSharpe(baseline), CI from resampling the paths jointly. */
-  sessionSharpe: StatisticDiff;
+  sessionSharpe: StatisticDiff & { pHolm: number };
 }
 
 export interface Comparison {
-  /** The key the best baseline was chosen by (highest mean). */
-  key: CompareKey;
-  bestBaseline: string;
-  /** Mean of `key` for every baseline considered, in the order given. */
-  baselineMeans: { name: string; mean: number }[];
+  /** The baselines every agent is tested against. */
+  baselines: string[];
+  /** How they were chosen, in words (e.g. "best by mean reward on 20 tuning paths"). */
+  chosenBy: string;
   level: number;
+  /**
+   * The family the Holm adjustment runs over: every (agent, baseline, metric) test below, with the
+   * paired t p-value for reward, PnL and max drawdown and the bootstrap p-value for the session
+   * Sharpe difference.
+   */
+  familySize: number;
   tests: AgentComparison[];
 }
 
 export interface CompareOptions {
   agents: string[];
+  /**
+   * The baselines to test every agent against. To compare with "the best baseline", choose it before
+   * (on the tuning paths: tune-baselines.ts) and pass only that one: choosing it on the evaluation
+   * paths would bias the comparison in the baseline's favour.
+   */
   baselines: string[];
-  key: CompareKey;
+  /** How `baselines` were chosen (reported as is). */
+  chosenBy: string;
 }
 
-export function compareToBest(result: EvalResult, opts: CompareOptions): Comparison {
-  const who = 'compareToBest';
+/**
+ * Paired comparison of each agent with each given baseline on the evaluation's paths (reward, PnL, max
+ * drawdown: bootstrap CI of the mean difference, Cohen's d_z with CI, paired t and Wilcoxon; session
+ * Sharpe: difference with a paired bootstrap CI and p-value), Holm-adjusted over agents × baselines ×
+ * metrics.
+ */
+export function compareAgents(result: EvalResult, opts: CompareOptions): Comparison {
+  const who = 'compareAgents';
   const byName = new Map(result.quoters.map((q) => [q.name, q]));
   const find = (name: string): QuoterEval => {
     const q = byName.get(name);
@@ -287,33 +319,43 @@ export function compareToBest(result: EvalResult, opts: CompareOptions): Compari
     return q;
   };
   if (opts.baselines.length === 0) throw new RangeError(`${who}: no baselines given`);
-  if (!COMPARE_KEYS.includes(opts.key))
-    throw new RangeError(`${who}: key must be 'reward', 'sessionSharpe' or 'pnl' (got ${String(opts.key)})`);
   const baselines = opts.baselines.map(find);
   const agents = opts.agents.map(find);
-  const score = (q: QuoterEval): number =>
-    opts.key === 'sessionSharpe' ? q.sessionSharpe.mean : q.summary[opts.key].mean;
-  let best = baselines[0]!;
-  for (const b of baselines) if (score(b) > score(best)) best = b;
   const testOpts = { resamples: result.resamples, level: result.level, seed: result.bootstrapSeed };
+  const tests: AgentComparison[] = [];
+  for (const a of agents)
+    for (const b of baselines) {
+      const paired = (key: 'reward' | 'pnl' | 'maxDrawdown'): PairedMetricTest => ({
+        ...pairedTest(a.perPath[key], b.perPath[key], testOpts),
+        pHolm: Number.NaN,
+      });
+      tests.push({
+        agent: a.name,
+        baseline: b.name,
+        reward: paired('reward'),
+        pnl: paired('pnl'),
+        maxDrawdown: paired('maxDrawdown'),
+        sessionSharpe: { ...sessionSharpeDiff(a.perPath.pnl, b.perPath.pnl, testOpts), pHolm: Number.NaN },
+      });
+    }
+  const raw: number[] = [];
+  for (const t of tests)
+    for (const m of COMPARE_METRICS) raw.push(m === 'sessionSharpe' ? t.sessionSharpe.pValue : t[m].pValue);
+  const adjusted = holmAdjust(raw);
+  let k = 0;
+  for (const t of tests) for (const m of COMPARE_METRICS) t[m].pHolm = adjusted[k++]!;
   return {
-    key: opts.key,
-    bestBaseline: best.name,
-    baselineMeans: baselines.map((b) => ({ name: b.name, mean: score(b) })),
+    baselines: baselines.map((b) => b.name),
+    chosenBy: opts.chosenBy,
     level: result.level,
-    tests: agents.map((a) => ({
-      agent: a.name,
-      baseline: best.name,
-      reward: pairedTest(a.perPath.reward, best.perPath.reward, testOpts),
-      pnl: pairedTest(a.perPath.pnl, best.perPath.pnl, testOpts),
-      sessionSharpe: sessionSharpeDiff(a.perPath.pnl, best.perPath.pnl, testOpts),
-    })),
+    familySize: raw.length,
+    tests,
   };
 }
 
 /**
- * sharpeRatio(a) − sharpeRatio(b) of paired per-path PnLs, with a percentile-bootstrap CI: each
- * resample draws path indices with replacement and evaluates both ratios on the same paths.
+ * sharpeRatio(a) − sharpeRatio(b) of paired per-path PnLs, with a percentile-bootstrap CI and p-value:
+ * each resample draws path indices with replacement and evaluates both ratios on the same paths.
  */
 export function sessionSharpeDiff(
   a: readonly number[],
@@ -333,5 +375,5 @@ export function sessionSharpeDiff(
   };
   const indices = Array.from({ length: n }, (_, i) => i);
   const ci = bootstrapCi(indices, { ...opts, statistic });
-  return { diff: ci.estimate, ciLow: ci.low, ciHigh: ci.high };
+  return { diff: ci.estimate, ciLow: ci.low, ciHigh: ci.high, pValue: ci.pZero };
 }

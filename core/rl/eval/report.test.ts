@@ -4,7 +4,7 @@ import { intensityScenarioSchema } from '../../sim/scenario';
 import { buildQuoter } from '../../strategy/factory';
 import type { Policy } from '../agent';
 import { intensityObservation } from '../observation';
-import { compareToBest, evaluate } from './evaluate';
+import { compareAgents, evaluate } from './evaluate';
 import { PolicyQuoter } from './policy-quoter';
 import { formatCi, formatEvalTable } from './report';
 
@@ -68,34 +68,39 @@ describe('formatEvalTable', () => {
       expect(row).toContain(formatCi(q.sessionSharpe));
       expect(row).toContain(formatCi(q.summary.reward));
     }
-    const cmp = compareToBest(result, {
-      agents: ['sac-agent'],
-      baselines: ['as-0.1', 'fixed-0.7'],
-      key: 'reward',
-    });
-    expect(text).toContain(`Paired tests vs the best baseline by mean reward: ${cmp.bestBaseline}`);
-    for (const h of ['Mean diff [95% CI]', 'p (t)', 'p (W)']) expect(text).toContain(h);
-    const rewardRow = lines.find((l) => l.startsWith('sac-agent') && l.includes(' reward '));
-    expect(rewardRow).toContain(
-      formatCi({
-        mean: cmp.tests[0]!.reward.meanDiff,
-        low: cmp.tests[0]!.reward.ciLow,
-        high: cmp.tests[0]!.reward.ciHigh,
-      }),
-    );
-    const ssRow = lines.find((l) => l.startsWith('sac-agent') && l.includes(' session Sharpe '));
-    const d = cmp.tests[0]!.sessionSharpe;
-    expect(ssRow).toContain(formatCi({ mean: d.diff, low: d.ciLow, high: d.ciHigh }));
-    expect(lines.filter((l) => l.startsWith('sac-agent'))).toHaveLength(4); // table row + 3 comparisons
+    expect(text).not.toContain('Paired tests'); // no comparison given
   });
 
-  it('uses a given comparison and omits the block when there is nothing to compare', () => {
-    const cmp = compareToBest(result, {
+  it('prints the paired tests of a comparison, with effect sizes and Holm-adjusted p-values', () => {
+    const cmp = compareAgents(result, {
       agents: ['sac-agent'],
-      baselines: ['fixed-0.7'],
-      key: 'sessionSharpe',
+      baselines: ['as-0.1', 'fixed-0.7'],
+      chosenBy: 'chosen for the test',
     });
-    expect(formatEvalTable(result, cmp)).toContain('best baseline by session Sharpe: fixed-0.7');
+    const text = formatEvalTable(result, cmp);
+    const lines = text.split('\n');
+    expect(text).toContain('Paired tests against as-0.1, fixed-0.7 (chosen for the test)');
+    expect(text).toContain('Holm: adjusted over all 8 tests');
+    for (const h of ['Mean diff [95% CI]', 'd_z [95% CI]', 'p (t)', 'p (W)', 'p Holm', 'At 5% (Holm)'])
+      expect(text).toContain(h);
+    const t = cmp.tests[0]!;
+    const rewardRow = lines.find(
+      (l) => l.startsWith('sac-agent') && l.includes(' as-0.1 ') && l.includes(' reward '),
+    );
+    expect(rewardRow).toContain(
+      formatCi({ mean: t.reward.meanDiff, low: t.reward.ciLow, high: t.reward.ciHigh }),
+    );
+    expect(rewardRow).toContain(formatCi({ mean: t.reward.dz, low: t.reward.dzLow, high: t.reward.dzHigh }));
+    const ssRow = lines.find(
+      (l) => l.startsWith('sac-agent') && l.includes(' as-0.1 ') && l.includes(' session Sharpe '),
+    );
+    const d = t.sessionSharpe;
+    expect(ssRow).toContain(formatCi({ mean: d.diff, low: d.ciLow, high: d.ciHigh }));
+    expect(ssRow).toContain('(boot)');
+    expect(lines.filter((l) => l.startsWith('sac-agent'))).toHaveLength(1 + 2 * 4); // table row + 2 × 4 tests
+  });
+
+  it('omits the block when there is nothing to compare', () => {
     const baselinesOnly = { ...result, quoters: result.quoters.filter((q) => q.kind === 'baseline') };
     expect(formatEvalTable(baselinesOnly)).not.toContain('Paired tests');
     expect(formatCi({ mean: 1.5, low: -0.25, high: 3 })).toBe('1.500 [-0.2500, 3]');

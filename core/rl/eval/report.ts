@@ -2,14 +2,23 @@
  * Plain-text report of an evaluation (./evaluate.ts) for the terminal: one row per quoter with the
  * session Sharpe (a statistic over paths) and the means over paths of the single-path metrics, each as
  * "value [low, high]" (percentile-bootstrap CI at
- * the evaluation's level), then the paired tests of each agent against the best baseline (mean
- * difference agent − baseline with its bootstrap CI, the paired-t p-value and the Wilcoxon
- * signed-rank p-value; methods in core/metrics/inference.ts). Numbers are printed with the CLI's
+ * the evaluation's level), then the paired tests of each agent against the chosen baseline(s) (mean
+ * difference agent − baseline with its bootstrap CI, Cohen's d_z with CI, the paired-t, Wilcoxon
+ * signed-rank or bootstrap p-value, and the Holm-adjusted p-value with its verdict at 5%; methods in
+ * core/metrics/inference.ts). Numbers are printed with the CLI's
  * formatNumber (core/cli/table.ts).
  */
 import { formatNumber, formatTable } from '../../cli/table';
-import type { PairedTestResult } from '../../metrics/inference';
-import { compareToBest, type Comparison, type EvalResult, type MeanCi, type PathMetricKey } from './evaluate';
+import {
+  BETTER,
+  COMPARE_METRICS,
+  type AgentComparison,
+  type CompareMetric,
+  type Comparison,
+  type EvalResult,
+  type MeanCi,
+  type PathMetricKey,
+} from './evaluate';
 
 const COLUMNS: readonly { key: PathMetricKey; header: string }[] = [
   { key: 'maxDrawdown', header: 'Max DD (mean)' },
@@ -30,22 +39,52 @@ function formatP(p: number): string {
   return p === 0 ? '0' : formatNumber(p);
 }
 
-function testRow(agent: string, metric: string, r: PairedTestResult): string[] {
-  return [
-    agent,
-    metric,
-    formatCi({ mean: r.meanDiff, low: r.ciLow, high: r.ciHigh }),
-    formatNumber(r.t),
-    formatP(r.pValue),
-    formatNumber(r.wilcoxonZ),
-    formatP(r.wilcoxonP),
-  ];
+const METRIC_LABEL: Record<CompareMetric, string> = {
+  reward: 'reward',
+  pnl: 'PnL',
+  maxDrawdown: 'max DD (lower better)',
+  sessionSharpe: 'session Sharpe',
+};
+
+function testRows(t: AgentComparison): string[][] {
+  return COMPARE_METRICS.map((m) => {
+    if (m === 'sessionSharpe') {
+      const s = t.sessionSharpe;
+      return [
+        t.agent,
+        t.baseline,
+        METRIC_LABEL[m],
+        formatCi({ mean: s.diff, low: s.ciLow, high: s.ciHigh }),
+        '—',
+        `${formatP(s.pValue)} (boot)`,
+        '—',
+        formatP(s.pHolm),
+        verdict(s.diff, s.pHolm, BETTER[m]),
+      ];
+    }
+    const r = t[m];
+    return [
+      t.agent,
+      t.baseline,
+      METRIC_LABEL[m],
+      formatCi({ mean: r.meanDiff, low: r.ciLow, high: r.ciHigh }),
+      formatCi({ mean: r.dz, low: r.dzLow, high: r.dzHigh }),
+      formatP(r.pValue),
+      formatP(r.wilcoxonP),
+      formatP(r.pHolm),
+      verdict(r.meanDiff, r.pHolm, BETTER[m]),
+    ];
+  });
 }
 
-/**
- * The evaluation table, and the paired-test block when there is something to compare: `comparison`
- * when given, else compareToBest over the result's agents (PolicyQuoters) and baselines by mean reward.
- */
+/** "agent better" / "baseline better" at Holm-adjusted p < 0.05, else "no difference". */
+function verdict(diff: number, pHolm: number, better: 'higher' | 'lower'): string {
+  if (!(pHolm < 0.05) || diff === 0) return 'no significant difference';
+  const agentBetter = better === 'higher' ? diff > 0 : diff < 0;
+  return agentBetter ? 'agent better' : 'baseline better';
+}
+
+/** The evaluation table, and the paired-test block when a comparison is given. */
 export function formatEvalTable(result: EvalResult, comparison?: Comparison): string {
   const pct = Math.round(result.level * 1000) / 10;
   const last = result.firstPath + result.paths - 1;
@@ -64,37 +103,28 @@ export function formatEvalTable(result: EvalResult, comparison?: Comparison): st
   ]);
   lines.push(formatTable(headers, rows).trimEnd());
 
-  let cmp = comparison;
-  if (cmp === undefined) {
-    const agents = result.quoters.filter((q) => q.kind === 'agent').map((q) => q.name);
-    const baselines = result.quoters.filter((q) => q.kind === 'baseline').map((q) => q.name);
-    if (agents.length > 0 && baselines.length > 0)
-      cmp = compareToBest(result, { agents, baselines, key: 'reward' });
-  }
+  const cmp = comparison;
   if (cmp !== undefined && cmp.tests.length > 0) {
     const cpct = Math.round(cmp.level * 1000) / 10;
     lines.push('');
     lines.push(
-      `Paired tests vs the best baseline by ${cmp.key === 'sessionSharpe' ? 'session Sharpe' : `mean ${cmp.key}`}: ` +
-        `${cmp.bestBaseline} ` +
-        `(difference agent − baseline per path; t: paired Student t, W: Wilcoxon signed-rank)`,
+      `Paired tests against ${cmp.baselines.join(', ')} (${cmp.chosenBy}): difference agent − baseline per path; ` +
+        `d_z = mean / std of the differences; p (t): paired Student t, p (W): Wilcoxon signed-rank, ` +
+        `(boot): paired bootstrap; Holm: adjusted over all ${cmp.familySize} tests`,
     );
     lines.push('');
-    const tHeaders = ['Agent', 'Metric', `Mean diff [${cpct}% CI]`, 't', 'p (t)', 'W z', 'p (W)'];
-    const tRows = cmp.tests.flatMap((t) => [
-      testRow(t.agent, 'reward', t.reward),
-      testRow(t.agent, 'PnL', t.pnl),
-      [
-        t.agent,
-        'session Sharpe',
-        formatCi({ mean: t.sessionSharpe.diff, low: t.sessionSharpe.ciLow, high: t.sessionSharpe.ciHigh }),
-        '—',
-        '—',
-        '—',
-        '—',
-      ],
-    ]);
-    lines.push(formatTable(tHeaders, tRows).trimEnd());
+    const tHeaders = [
+      'Agent',
+      'Baseline',
+      'Metric',
+      `Mean diff [${cpct}% CI]`,
+      `d_z [${cpct}% CI]`,
+      'p (t)',
+      'p (W)',
+      'p Holm',
+      'At 5% (Holm)',
+    ];
+    lines.push(formatTable(tHeaders, cmp.tests.flatMap(testRows)).trimEnd());
   }
   return lines.join('\n') + '\n';
 }

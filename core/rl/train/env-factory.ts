@@ -166,15 +166,17 @@ export function baselineParams(cfg: TrainConfig): BaselineParams {
 }
 
 /**
- * The AS (inventory variant) or GLFT (exact) quoter with the baseline parameters; `gamma` overrides
- * baseline.gamma (tuning), `name` the quoter's name in results.
+ * The AS (inventory variant) or GLFT (exact) quoter with the baseline parameters; `gamma`, `A` and `k`
+ * override the config's (tuning; A does not enter the AS quotes), `name` the quoter's name in results.
  */
 export function makeBaselineQuoter(
   cfg: TrainConfig,
   kind: 'as' | 'glft',
-  opts: { gamma?: number; name?: string } = {},
+  opts: { gamma?: number; A?: number; k?: number; name?: string } = {},
 ): Quoter {
-  const p = baselineParams(cfg);
+  const p = { ...baselineParams(cfg) };
+  if (opts.A !== undefined) p.A = opts.A;
+  if (opts.k !== undefined) p.k = opts.k;
   const gamma = opts.gamma ?? p.gamma;
   const name = opts.name !== undefined ? { name: opts.name } : {};
   if (kind === 'as')
