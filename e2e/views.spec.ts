@@ -94,6 +94,20 @@ describe('views that tell the truth', () => {
     expect(grid.last % grid.width).toBe(0);
     expect(grid.points).toBe((grid.last - grid.first) / grid.width + 1);
 
+    // Fill markers at 1000×: counted per bar group (one per side per group, with the count as text),
+    // not stacked one arrow per fill: fewer markers than fills, at most two per group of bars, and
+    // at most two per 14 px of chart width.
+    const mk = await chart.evaluate((el: MiniElement) => ({
+      markers: Number(el.getAttribute('data-markers')),
+      fills: Number(el.getAttribute('data-marker-fills')),
+      group: Number(el.getAttribute('data-marker-group')),
+      width: el.clientWidth,
+    }));
+    expect(mk.fills, JSON.stringify(mk)).toBeGreaterThan(mk.markers);
+    expect(mk.markers).toBeGreaterThan(0);
+    expect(mk.markers).toBeLessThanOrEqual(2 * Math.ceil(grid.points / mk.group));
+    expect(mk.markers).toBeLessThanOrEqual(2 * Math.ceil(mk.width / 14));
+
     // Prices: the ladder's mid with one decimal beyond the tick, the MID ticker shows it in full.
     const ladderMid = (await page.getByTestId('ladder-spread').textContent()) ?? '';
     const m = /mid ([\d.]+)/.exec(ladderMid);

@@ -9,6 +9,12 @@
  * sends every bucket of a regular grid. For tests the container carries `data-line-type`,
  * `data-price-precision`, `data-bucket-width` and the first/last point time (`data-first-t`,
  * `data-last-t`): with `data-points` they show the grid is complete.
+ *
+ * Fill markers are aggregated so they stay readable at any speed: one marker per side per group of
+ * bars at least MARKER_PX wide on screen (a single bar when bars are that wide), with the number of
+ * fills it stands for as its text when more than one — never a column of arrows per bar. The group
+ * width follows the zoom. `data-markers` is the number of markers drawn, `data-marker-fills` the fills
+ * they stand for, `data-marker-group` the bars per group.
  */
 import {
   LineSeries as LineSeriesDef,
@@ -20,12 +26,16 @@ import {
 import { reaction } from 'mobx';
 import { useEffect, type ReactElement } from 'react';
 import { Chart, useChart, type SimChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
+import { aggregateFills } from '../../charts/fill-markers';
 import { COLORS } from '../../charts/theme';
 import { useStores } from '../../stores/context';
 import type { ChartPoint, FillMark, FrameBatch } from '../../stores/replay-store';
 
-const MAX_MARKERS = 200;
+/** Fills kept for markers (as the store's fill history). */
+const MAX_FILLS = 400;
 const BAR_SPACING = 3;
+/** Least on-screen width of one marker group: a marker with its count fits without touching the next. */
+const MARKER_PX = 14;
 
 export function BookChart({ onChart }: { onChart?: (chart: SimChart | null) => void }): ReactElement {
   return (
@@ -83,24 +93,52 @@ function BookSeries(): ReactElement | null {
       { fireImmediately: true },
     );
     const markers: ISeriesMarkersPluginApi<number> = createSeriesMarkers(mid, []);
-    let marks: SeriesMarker<number>[] = [];
+    let fills: FillMark[] = [];
+    let width = 1;
+    let firstT = Number.NEGATIVE_INFINITY;
+    let group = 1;
     let lastT = Number.NEGATIVE_INFINITY;
     let count = 0;
     const id = Symbol('book');
 
-    const toMarker = (f: FillMark): SeriesMarker<number> => ({
-      time: f.t,
-      position: f.side === 'buy' ? 'belowBar' : 'aboveBar',
-      shape: f.side === 'buy' ? 'arrowUp' : 'arrowDown',
-      color: f.side === 'buy' ? COLORS.bid : COLORS.ask,
-      size: 0.6,
-    });
+    /** Bars per marker group at the current zoom (bar spacing from the visible range). */
+    const groupNow = (): number => {
+      const r = chart.timeScale().getVisibleLogicalRange();
+      const px = chart.timeScale().width();
+      const spacing = r && r.to > r.from && px > 0 ? px / (r.to - r.from) : BAR_SPACING;
+      return Math.max(1, Math.ceil(MARKER_PX / spacing));
+    };
+
+    const drawMarkers = (): void => {
+      group = groupNow();
+      const agg = aggregateFills(fills, width, group, firstT);
+      markers.setMarkers(
+        agg.map((m): SeriesMarker<number> => ({
+          time: m.time,
+          position: m.side === 'buy' ? 'belowBar' : 'aboveBar',
+          shape: m.side === 'buy' ? 'arrowUp' : 'arrowDown',
+          color: m.side === 'buy' ? COLORS.bid : COLORS.ask,
+          size: 0.6,
+          ...(m.count > 1 ? { text: String(m.count) } : {}),
+        })),
+      );
+      handle.mark('markers', String(agg.length));
+      handle.mark('markerFills', String(fills.length));
+      handle.mark('markerGroup', String(group));
+    };
+
+    // Zooming changes how many bars a marker group needs (only then are the markers redrawn).
+    const onRange = (): void => {
+      if (fills.length > 0 && groupNow() !== group) drawMarkers();
+    };
+    chart.timeScale().subscribeVisibleLogicalRangeChange(onRange);
 
     const line = (t: number, v: number | null): SimLinePoint =>
       v === null || !Number.isFinite(v) ? { time: t } : { time: t, value: v };
 
     const onFrame = (batch: FrameBatch): void => {
       handle.mark('bucketWidth', String(batch.bucketWidth));
+      width = batch.bucketWidth;
       if (batch.reset) {
         const ts: ChartPoint[] = [];
         lastT = Number.NEGATIVE_INFINITY;
@@ -114,27 +152,29 @@ function BookSeries(): ReactElement | null {
         bid.setData(ts.map((p) => line(p.t, p.bid)));
         ask.setData(ts.map((p) => line(p.t, p.ask)));
         count = ts.length;
+        firstT = ts[0]?.t ?? Number.NEGATIVE_INFINITY;
         handle.mark('firstT', String(ts[0]?.t ?? ''));
-        marks = batch.fills.slice(-MAX_MARKERS).map(toMarker);
-        markers.setMarkers(marks);
+        fills = batch.fills.slice(-MAX_FILLS);
         if (count > 0) chart.timeScale().scrollToRealTime();
       } else {
         for (const p of batch.points) {
           if (p.t < lastT) continue;
-          if (p.t > lastT && ++count === 1) handle.mark('firstT', String(p.t));
+          if (p.t > lastT && ++count === 1) {
+            firstT = p.t;
+            handle.mark('firstT', String(p.t));
+          }
           lastT = p.t;
           mid.update(line(p.t, p.mid));
           bid.update(line(p.t, p.bid));
           ask.update(line(p.t, p.ask));
         }
-        if (batch.fills.length > 0) {
-          marks = [...marks, ...batch.fills.map(toMarker)].slice(-MAX_MARKERS);
-          markers.setMarkers(marks);
-        }
+        for (const f of batch.fills) fills.push(f);
+        if (fills.length > MAX_FILLS) fills = fills.slice(-MAX_FILLS);
       }
       // Until the bars fill the width, stretch them (a live chart should not start as a sliver on
       // the right); from then on keep the bar spacing and let new bars scroll in.
       if (count > 1 && count * BAR_SPACING < handle.container.clientWidth) chart.timeScale().fitContent();
+      if (batch.reset || batch.fills.length > 0) drawMarkers();
       handle.mark('lastT', String(lastT));
       handle.report(id, count);
     };
@@ -144,6 +184,7 @@ function BookSeries(): ReactElement | null {
       off();
       offPrecision();
       if (handle.alive) {
+        chart.timeScale().unsubscribeVisibleLogicalRangeChange(onRange);
         markers.detach();
         for (const s of [mid, bid, ask] as SimLineSeries[]) chart.removeSeries(s);
       }

@@ -65,7 +65,12 @@ export const OrderBookView = observer(function OrderBookView(): ReactElement {
               <span className="legend mid">mid</span>
               <span className="legend bid">our bid</span>
               <span className="legend ask">our ask</span>
-              <span className="legend fill">▲▼ our fills</span>
+              <span
+                className="legend fill"
+                title="One marker per side per bar (or group of bars when zoomed out); the number is how many of our fills it stands for"
+              >
+                ▲▼ our fills (n = count)
+              </span>
               <ChartPngButton
                 chart={() => chart.current}
                 fileName="orderbook-chart.png"
