@@ -95,7 +95,7 @@ export function addQuoterOverflowIssues(
   at: (string | number)[],
   ctx: z.RefinementCtx,
 ): void {
-  if (s.type === 'fixed-spread') return;
+  if (s.type === 'fixed-spread' || s.type === 'random') return;
   const scSigma = maxOf(sc.price.regimes?.sigmas, sc.price.sigma) * (sc.price.model === 'gbm' ? sc.s0 : 1);
   const gamma = maxOf(s.gamma, 0);
   const sigma = s.sigma === undefined ? scSigma : maxOf(s.sigma, 0);

@@ -8,6 +8,7 @@ import type { ScenarioConfig } from '../sim/backtest-config';
 import { AvellanedaStoikovQuoter } from './avellaneda-stoikov';
 import { FixedSpreadQuoter } from './fixed-spread';
 import { GlftQuoter } from './glft';
+import { RandomQuoter } from './random-quoter';
 import type { ParamValue, PathContext, QuoteDecision, Quoter, MarketObservation } from './quoter';
 import { strategySpecSchema } from './specs';
 
@@ -59,6 +60,14 @@ export function buildQuoter(raw: Record<string, unknown>, sc: ScenarioConfig): Q
         Q: scalar(spec.Q),
         orderSizeLots: scalar(spec.orderSizeLots),
         ...(spec.window !== undefined ? { window: scalar(spec.window) } : {}),
+      });
+      break;
+    case 'random':
+      quoter = new RandomQuoter({
+        minOffset: scalar(spec.minOffset),
+        maxOffset: scalar(spec.maxOffset),
+        orderSizeLots: scalar(spec.orderSizeLots),
+        seed: scalar(spec.seed),
       });
       break;
   }

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../config/load-config';
+import { runBacktest } from '../sim/backtest';
+import { backtestConfigSchema } from '../sim/backtest-config';
 import { RandomQuoter } from './random-quoter';
 import { emptyDecision, emptyObservation } from './quoter';
 
@@ -64,5 +68,35 @@ describe('RandomQuoter', () => {
     expect(() => new RandomQuoter({ ...params, maxOffset: 0.001 })).toThrow(/maxOffset/);
     expect(() => new RandomQuoter({ ...params, orderSizeLots: 0 })).toThrow(/orderSizeLots/);
     expect(() => new RandomQuoter({ ...params, seed: Number.NaN })).toThrow(/seed/);
+  });
+});
+
+describe('random strategy in a backtest config', () => {
+  const yaml = (strategy: string): string =>
+    readFileSync('resources/configs/as2008.yaml', 'utf8').replace(
+      /strategies:[\s\S]*$/,
+      `strategies:\n${strategy}\n`,
+    );
+
+  it('builds from `type: random`, runs reproducibly and rejects minOffset > maxOffset', () => {
+    const cfg = parseConfigText(
+      yaml('  - { type: random, name: floor, minOffset: 0, maxOffset: 3, seed: 5 }'),
+      'random.yaml',
+      backtestConfigSchema,
+    );
+    const opts = { paths: 3 };
+    const a = runBacktest(cfg, opts);
+    const b = runBacktest(cfg, opts);
+    expect(a.runs).toHaveLength(1);
+    expect(a.runs[0]!.params).toMatchObject({ minOffset: 0, maxOffset: 3, seed: 5 });
+    expect(a.runs[0]!.metrics).toEqual(b.runs[0]!.metrics);
+    expect(a.runs[0]!.metrics.fills).toBeGreaterThan(0);
+    expect(() =>
+      parseConfigText(
+        yaml('  - { type: random, minOffset: 2, maxOffset: 1 }'),
+        'bad.yaml',
+        backtestConfigSchema,
+      ),
+    ).toThrow(/maxOffset/);
   });
 });

@@ -48,10 +48,31 @@ export const glftSpecSchema = z.strictObject({
   orderSizeLots: grid(positive).default(1),
 });
 
+/** Uniform random distances from the mid in [minOffset, maxOffset] on each side: the floor to beat. */
+export const randomSpecSchema = z
+  .strictObject({
+    type: z.literal('random'),
+    name: z.string().min(1).optional(),
+    minOffset: grid(nonNegative),
+    maxOffset: grid(positive),
+    orderSizeLots: grid(positive).default(1),
+    /** Seed of the quoter's own draws (combined with each path's seed and index). */
+    seed: grid(z.number().int().nonnegative()).default(0),
+  })
+  .refine(
+    (s) => {
+      const los = Array.isArray(s.minOffset) ? s.minOffset : [s.minOffset];
+      const his = Array.isArray(s.maxOffset) ? s.maxOffset : [s.maxOffset];
+      return Math.max(...los) <= Math.min(...his);
+    },
+    { message: 'minOffset must not exceed maxOffset', path: ['maxOffset'] },
+  );
+
 export const strategySpecSchema = z.discriminatedUnion('type', [
   fixedSpreadSpecSchema,
   avellanedaStoikovSpecSchema,
   glftSpecSchema,
+  randomSpecSchema,
 ]);
 
 export type StrategySpec = z.output<typeof strategySpecSchema>;
