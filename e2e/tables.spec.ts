@@ -185,7 +185,19 @@ describe('tables, compare and export', () => {
     const b = await socket.runBacktest(await smallYaml(socket, 'pair-inventory', 'inventory'), 2);
     const c = await socket.runBacktest(await smallYaml(socket, 'other-run', 'inventory'), 0);
     expect([a.status, b.status, c.status]).toEqual(['completed', 'completed', 'completed']);
+    // Watch the page's API calls (its socket opens again on reload): sorting and filtering by a
+    // metric or strategy must use the list's summaries, not one runs.get per run.
+    const sent: string[] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        const m = /"method":"([\w.]+)"/.exec(typeof f.payload === 'string' ? f.payload : '');
+        if (m?.[1]) sent.push(m[1]);
+      }),
+    );
+    await page.reload();
+    await expect.poll(() => attr(page.getByTestId('connection-status'), 'data-state')).toBe('open');
     await goToTab(page, 'runs');
+    await expect.poll(() => sent.includes('runs.list')).toBe(true);
     const names = (): Promise<string[]> =>
       page
         .getByTestId('run-row')
@@ -219,6 +231,7 @@ describe('tables, compare and export', () => {
     await expect.poll(() => page.getByTestId('runs-filtered-empty').count()).toBe(1);
     await page.getByTestId('runs-filter').fill('pair');
     await screenshot(page, 'tables-runs-sorted-filtered');
+    expect(sent.filter((m) => m === 'runs.get')).toEqual([]);
 
     // Compare A = symmetric, B = inventory (tick in that order).
     const row = (id: string): Locator =>

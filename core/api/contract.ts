@@ -74,6 +74,20 @@ export interface RunRow {
   results: number;
 }
 
+/**
+ * What the runs list carries of a run's results, so a client sorts and filters the list by a metric
+ * or a strategy without asking for every run's detail: per result, in result order.
+ */
+export interface RunSummary {
+  strategies: string[];
+  metrics: Record<string, number>[];
+}
+
+/** A row of `runs.list`: the run and the summary of its results. */
+export interface RunListRow extends RunRow {
+  summary: RunSummary;
+}
+
 export interface RunResultRow {
   index: number;
   strategy: string;
@@ -455,7 +469,7 @@ export interface MethodOutputs {
   'backtest.start': { jobId: string; runId: string };
   'jobs.list': JobInfo[];
   'jobs.cancel': { cancelled: boolean };
-  'runs.list': RunRow[];
+  'runs.list': RunListRow[];
   'runs.get': RunDetail;
   'runs.series': SeriesPayload;
   'runs.delete': { deleted: boolean };

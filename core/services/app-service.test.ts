@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BookSnapshot, EventPayloads, ReplayState } from '../api/contract';
+import type { BookSnapshot, EventPayloads, ReplayState, RunDetail, RunListRow } from '../api/contract';
 import type { CallResult } from '../api/registry';
 import { JobRunner } from '../jobs/job-runner';
 import { AppService } from './app-service';
@@ -76,6 +76,21 @@ describe('AppService', () => {
     );
     expect(series.pnl).toHaveLength(201);
     expect(Math.max(...series.drawdown)).toBe(0);
+  });
+
+  it('lists runs with the strategies and metrics of their results (no runs.get per run)', async () => {
+    const runs = ok<RunListRow[]>(await svc.dispatch('runs.list', {}, ctx));
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      const detail = ok<RunDetail>(await svc.dispatch('runs.get', { runId: run.id }, ctx));
+      expect(run.summary.strategies).toEqual(detail.results.map((r) => r.strategy));
+      expect(run.summary.metrics).toEqual(detail.results.map((r) => r.metrics));
+      expect(run.summary.metrics).toHaveLength(run.results);
+    }
+    // The backtest above: two AS results (γ 0.1 and 0.5), each with its metrics.
+    const first = runs.find((r) => r.results === 2);
+    expect(first?.summary.strategies).toHaveLength(2);
+    expect(Object.keys(first?.summary.metrics[0] ?? {})).toContain('pnlMean');
   });
 
   it('cancels a long backtest and records it as cancelled', async () => {

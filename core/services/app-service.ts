@@ -5,7 +5,7 @@
  * it to its own transport), so the two shells cannot drift apart.
  */
 import { randomUUID } from 'node:crypto';
-import { ApiException, type AppInfo, type JobInfo } from '../api/contract';
+import { ApiException, type AppInfo, type JobInfo, type RunListRow, type RunRow } from '../api/contract';
 import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
 import { DEFAULT_MAX_JOBS_PER_CLIENT, LimitError, checkBacktestLimits } from '../backtest/limits';
 import {
@@ -126,7 +126,7 @@ export class AppService {
         job.controller.abort();
         return { cancelled: true };
       },
-      'runs.list': ({ limit }) => this.store.runs.list(limit),
+      'runs.list': ({ limit }) => this.store.runs.list(limit).map((run) => this.withSummary(run)),
       'runs.get': ({ runId }) => {
         const run = this.store.runs.get(runId);
         if (!run) throw new ApiException('not_found', `no run ${runId}`, 'runId');
@@ -216,6 +216,18 @@ export class AppService {
       'train.checkpoints': ({ id }) => this.training.checkpoints(id),
       'train.quoteCurves': ({ id, inventories }) => this.training.quoteCurves(id, inventories),
       'train.evaluate': ({ id, checkpoint, episodes }) => this.training.evaluate(id, checkpoint, episodes),
+    };
+  }
+
+  /**
+   * A runs-list row with its results' strategies and metrics, read here from the local store, so the
+   * list sorts and filters by them without one `runs.get` round trip per run.
+   */
+  private withSummary(run: RunRow): RunListRow {
+    const results = run.results > 0 ? (this.store.runs.get(run.id)?.results ?? []) : [];
+    return {
+      ...run,
+      summary: { strategies: results.map((r) => r.strategy), metrics: results.map((r) => r.metrics) },
     };
   }
 

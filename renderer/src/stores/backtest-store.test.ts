@@ -34,7 +34,7 @@ const DETAIL: RunDetail = {
 function setup(): { api: FakeApi; root: RootStore } {
   const api = new FakeApi()
     .on('scenarios.presets', () => [PRESET])
-    .on('runs.list', () => [DETAIL.run])
+    .on('runs.list', () => [{ ...DETAIL.run, summary: { strategies: [], metrics: [] } }])
     .on('jobs.list', () => [])
     .on('runs.get', () => DETAIL)
     .on('backtest.start', () => ({ jobId: 'j1', runId: 'r1' }))

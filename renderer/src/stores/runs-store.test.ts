@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RunDetail, RunRow } from '../../../core/api/contract';
+import type { RunListRow, RunRow } from '../../../core/api/contract';
 import { FakeApi, settle } from '../testing/fake-api';
 import { RootStore } from './root-store';
 
-function row(id: string, createdAt: string, status: RunRow['status'] = 'completed'): RunRow {
+function row(id: string, createdAt: string, status: RunRow['status'] = 'completed'): RunListRow {
   return {
+    summary: { strategies: [], metrics: [] },
     id,
     kind: 'backtest',
     name: id,
@@ -19,7 +20,7 @@ function row(id: string, createdAt: string, status: RunRow['status'] = 'complete
   };
 }
 
-function setup(rows: RunRow[]): { api: FakeApi; root: RootStore } {
+function setup(rows: RunListRow[]): { api: FakeApi; root: RootStore } {
   const api = new FakeApi()
     .on('scenarios.presets', () => [])
     .on('jobs.list', () => [])
@@ -67,39 +68,29 @@ describe('RunsStore', () => {
 });
 
 describe('RunsStore sort and filter', () => {
-  function detail(r: RunRow, strategy: string, pnlMean: number): RunDetail {
+  /** A run whose two results have `pnlMean` and `pnlMean − 5` (the list's summary). */
+  function withResults(r: RunListRow, strategy: string, pnlMean: number): RunListRow {
     return {
-      run: r,
-      config: {},
-      seriesPaths: [],
-      results: [
-        { index: 0, strategy, params: {}, scenario: 's', paths: 1, metrics: { sessionSharpe: 1, pnlMean } },
-        {
-          index: 1,
-          strategy,
-          params: {},
-          scenario: 's',
-          paths: 1,
-          metrics: { sessionSharpe: 1, pnlMean: pnlMean - 5 },
-        },
-      ],
+      ...r,
+      results: 2,
+      summary: {
+        strategies: [strategy, strategy],
+        metrics: [
+          { sessionSharpe: 1, pnlMean },
+          { sessionSharpe: 1, pnlMean: pnlMean - 5 },
+        ],
+      },
     };
   }
 
-  it('sorts by name, status and a metric (best result, best first), and filters on name and strategy', async () => {
-    const a = { ...row('a', '2025-01-01'), name: 'zeta' };
-    const b = { ...row('b', '2025-02-01', 'failed'), name: 'alpha' };
-    const c = { ...row('c', '2025-03-01'), name: 'Mid' };
-    const details: Record<string, RunDetail> = {
-      a: detail(a, 'glft', 3),
-      b: detail(b, 'fixed-spread', 7),
-      c: detail(c, 'glft', 5),
-    };
+  it('sorts by name, status and a metric (best result, best first), and filters on name and strategy, from the list alone', async () => {
+    const a = withResults({ ...row('a', '2025-01-01'), name: 'zeta' }, 'glft', 3);
+    const b = withResults({ ...row('b', '2025-02-01', 'failed'), name: 'alpha' }, 'fixed-spread', 7);
+    const c = withResults({ ...row('c', '2025-03-01'), name: 'Mid' }, 'glft', 5);
     const api = new FakeApi()
       .on('scenarios.presets', () => [])
       .on('jobs.list', () => [])
-      .on('runs.list', () => [a, b, c])
-      .on('runs.get', ({ runId }) => details[runId] as RunDetail);
+      .on('runs.list', () => [a, b, c]);
     const root = new RootStore(api, { scheduleFrame: () => undefined });
     root.start();
     await settle();
@@ -115,7 +106,6 @@ describe('RunsStore sort and filter', () => {
     runs.setSort('status');
     expect(ids()[0]).not.toBe('b'); // completed < failed
     runs.setSort('pnlMean');
-    await settle();
     expect(ids()).toEqual(['b', 'c', 'a']); // best results 7, 5, 3
     runs.setSort('pnlMean');
     expect(ids()).toEqual(['a', 'c', 'b']);
@@ -123,5 +113,8 @@ describe('RunsStore sort and filter', () => {
     expect(ids()).toEqual(['a', 'c']);
     runs.setFilter('alp');
     expect(ids()).toEqual(['b']);
+    await settle();
+    // Sorting and filtering asked for no run detail.
+    expect(api.callsOf('runs.get')).toEqual([]);
   });
 });

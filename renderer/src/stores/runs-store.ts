@@ -5,7 +5,7 @@
  * converted into deep observables.
  */
 import { makeAutoObservable, observable, runInAction } from 'mobx';
-import type { RunDetail, RunRow, SeriesPayload } from '../../../core/api/contract';
+import type { RunDetail, RunListRow, RunSummary, SeriesPayload } from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
 import { metricColumn, metricValue, strategyLabel } from '../lib/metrics';
 import type { LoadStatus } from './preset-store';
@@ -14,8 +14,6 @@ import type { RootStore } from './root-store';
 export type FetchState = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready' };
 
 const MAX_CACHED_SERIES = 24;
-/** Run details fetched at once when a sort or filter needs what only the detail holds. */
-const SUMMARY_CONCURRENCY = 4;
 
 /** 'createdAt' | 'name' | 'status' | 'seed' | 'paths', or a RunMetrics key (the run's best result). */
 export type RunSortKey = string;
@@ -25,13 +23,16 @@ export function isMetricSort(key: RunSortKey): boolean {
   return !ROW_SORT_KEYS.has(key);
 }
 
-/** A run's value of a metric: its best result by the metric's direction (the first when unranked). */
-export function runMetric(detail: RunDetail | undefined, key: string): number | undefined {
-  if (!detail) return undefined;
+/**
+ * A run's value of a metric: its best result by the metric's direction (the first when unranked),
+ * from the summary the runs list carries (no detail needed).
+ */
+export function runMetric(summary: RunSummary | undefined, key: string): number | undefined {
+  if (!summary) return undefined;
   const dir = metricColumn(key)?.better ?? 0;
   let best: number | undefined;
-  for (const r of detail.results) {
-    const v = metricValue(r.metrics, key);
+  for (const m of summary.metrics) {
+    const v = metricValue(m, key);
     if (v === undefined || !Number.isFinite(v)) continue;
     if (best === undefined) best = v;
     else if (dir !== 0 && (v - best) * dir > 0) best = v;
@@ -39,12 +40,20 @@ export function runMetric(detail: RunDetail | undefined, key: string): number | 
   return best;
 }
 
+/** The list's summary of a run, from its detail (the detail may be newer than the list). */
+export function summaryOf(detail: RunDetail): RunSummary {
+  return {
+    strategies: detail.results.map((r) => r.strategy),
+    metrics: detail.results.map((r) => r.metrics),
+  };
+}
+
 export function seriesKey(runId: string, resultIndex: number, path: number): string {
   return `${runId}/${resultIndex}/${path}`;
 }
 
 export class RunsStore {
-  readonly runs = observable.map<string, RunRow>({}, { deep: false });
+  readonly runs = observable.map<string, RunListRow>({}, { deep: false });
   listStatus: LoadStatus = 'idle';
   readonly details = observable.map<string, RunDetail>({}, { deep: false });
   readonly detailState = observable.map<string, FetchState>({}, { deep: false });
@@ -84,22 +93,22 @@ export class RunsStore {
   }
 
   /** Newest first. */
-  get sortedRuns(): RunRow[] {
+  get sortedRuns(): RunListRow[] {
     return [...this.runs.values()].sort((a, b) =>
       a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
     );
   }
 
   /** The history as listed: filtered by `filterText`, sorted by `sortKey` (missing values last). */
-  get visibleRuns(): RunRow[] {
+  get visibleRuns(): RunListRow[] {
     const q = this.filterText.trim().toLowerCase();
     const rows = q ? this.sortedRuns.filter((r) => this.searchText(r).includes(q)) : this.sortedRuns;
     const key = this.sortKey;
     const dir = this.sortDir;
     if (key === 'createdAt') return dir < 0 ? rows : [...rows].reverse();
-    const value = (r: RunRow): string | number | undefined => {
+    const value = (r: RunListRow): string | number | undefined => {
       if (ROW_SORT_KEYS.has(key)) return r[key as 'name' | 'status' | 'seed' | 'paths'];
-      return runMetric(this.details.get(r.id), key);
+      return runMetric(r.summary, key);
     };
     // Stable over the newest-first order, so ties stay newest first.
     return [...rows].sort((a, b) => {
@@ -111,16 +120,15 @@ export class RunsStore {
     });
   }
 
-  /** Name, id and the strategies of the run's results (when its detail is loaded), lower-cased. */
-  private searchText(r: RunRow): string {
-    const d = this.details.get(r.id);
-    const strategies = d ? d.results.map((x) => `${x.strategy} ${strategyLabel(x.strategy)}`).join(' ') : '';
+  /** Name, id and the strategies of the run's results (from the list's summary), lower-cased. */
+  private searchText(r: RunListRow): string {
+    const strategies = r.summary.strategies.map((x) => `${x} ${strategyLabel(x)}`).join(' ');
     return `${r.name} ${r.id} ${strategies}`.toLowerCase();
   }
 
   /**
    * Sorts by `key`; the same key again flips the direction. Names and statuses start ascending, dates
-   * newest first, a metric best first (by its better direction). A metric sort loads the details.
+   * newest first, a metric best first (by its better direction), on the list's summaries.
    */
   setSort(key: RunSortKey): void {
     if (key === this.sortKey) {
@@ -132,27 +140,14 @@ export class RunsStore {
     else if (key === 'name' || key === 'status') this.sortDir = 1;
     else {
       this.sortDir = (metricColumn(key)?.better ?? 1) < 0 ? 1 : -1;
-      void this.loadSummaries();
     }
   }
 
   setFilter(text: string): void {
     this.filterText = text;
-    if (text.trim()) void this.loadSummaries();
   }
 
-  /** Loads the detail of every listed run not loaded yet (a few at a time). */
-  async loadSummaries(): Promise<void> {
-    const todo = [...this.runs.keys()].filter(
-      (id) => !this.details.has(id) && this.detailState.get(id)?.status !== 'loading',
-    );
-    const worker = async (): Promise<void> => {
-      for (let id = todo.shift(); id !== undefined; id = todo.shift()) await this.fetchDetail(id);
-    };
-    await Promise.all(Array.from({ length: SUMMARY_CONCURRENCY }, worker));
-  }
-
-  get openRun(): RunRow | undefined {
+  get openRun(): RunListRow | undefined {
     return this.openRunId ? this.runs.get(this.openRunId) : undefined;
   }
 
@@ -180,7 +175,6 @@ export class RunsStore {
         for (const id of [...this.runs.keys()]) if (!seen.has(id)) this.forget(id);
         this.listStatus = 'ready';
       });
-      if (isMetricSort(this.sortKey) || this.filterText.trim()) void this.loadSummaries();
     } catch (e) {
       runInAction(() => {
         this.listStatus = 'error';
@@ -199,7 +193,7 @@ export class RunsStore {
       const detail = await this.api.call('runs.get', { runId });
       runInAction(() => {
         this.details.set(runId, detail);
-        this.runs.set(runId, detail.run);
+        this.runs.set(runId, { ...detail.run, summary: summaryOf(detail) });
         this.detailState.set(runId, { status: 'ready' });
       });
       return detail;

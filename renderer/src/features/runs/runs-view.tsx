@@ -3,7 +3,7 @@
 // charts, tick two to compare them (deltas, overlaid curves), delete with an inline confirmation.
 import { observer } from 'mobx-react-lite';
 import { useEffect, useRef, type ReactElement } from 'react';
-import type { RunRow } from '../../../../core/api/contract';
+import type { RunListRow as RunListRowData } from '../../../../core/api/contract';
 import { StatusBadge } from '../../components/status-badge';
 import { fmtDateTime, fmtDuration, fmtInt } from '../../lib/format';
 import { METRIC_COLUMNS, columnHeading, metricColumn } from '../../lib/metrics';
@@ -175,7 +175,7 @@ const RunListRow = observer(function RunListRow({
   run,
   metricKey,
 }: {
-  run: RunRow;
+  run: RunListRowData;
   metricKey: string | undefined;
 }): ReactElement {
   const { runs } = useStores();
@@ -217,7 +217,7 @@ const RunListRow = observer(function RunListRow({
       <td className="col-num">{fmtInt(run.paths)}</td>
       {metricKey !== undefined && (
         <td className="col-num" data-testid="run-metric" data-metric={metricKey}>
-          {metricColumn(metricKey)?.format(runMetric(runs.details.get(run.id), metricKey))}
+          {metricColumn(metricKey)?.format(runMetric(run.summary, metricKey))}
         </td>
       )}
       <td className="col-num" data-testid="run-strategies">
