@@ -85,8 +85,8 @@ describe('tuneBaselines', () => {
 describe('search boxes and untuned baselines', () => {
   it('spans the config values by two decades each way, log for γ, A, k and linear for the spreads', () => {
     const b = searchBoxes(cfg);
-    expect(b.gamma).toMatchObject({ lo: 0.001, hi: 10, scale: 'log' });
-    expect(b.gamma.grid).toHaveLength(9);
+    expect(b.gamma).toMatchObject({ lo: 0.001, hi: 1000, scale: 'log' });
+    expect(b.gamma.grid).toHaveLength(13);
     expect(b.A).toMatchObject({ lo: 1.4, hi: 14000, scale: 'log' });
     expect(b.k.lo).toBeCloseTo(0.015, 12);
     expect(b.k.hi).toBeCloseTo(150, 12);

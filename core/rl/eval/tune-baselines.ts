@@ -14,7 +14,7 @@
  *
  * Search (per family, in a unit cube: each parameter maps u ∈ [0, 1] onto its box, log-uniformly for
  * γ, A, k and linearly for h and the skew):
- *   1. a coarse grid over the whole box (γ in half-decades 10⁻³ … 10 — or the `gammas` list —, A and k
+ *   1. a coarse grid over the whole box (γ in half-decades 10⁻³ … 10³ — or the `gammas` list —, A and k
  *      in decades over [x₀/100, 100·x₀] around the config's baseline values x₀ — rough guesses in book
  *      mode, hence the wide box —, h in 11 steps over [minOffset, maxOffset], the skew in 6 steps over
  *      [0, 5·maxOffset/inventoryScale], so that at inventoryScale lots the centre can move up to five
@@ -46,7 +46,10 @@ import { trainingSeed, type TrainConfig } from '../train/config';
 import { baselineParams, makeBaselineQuoter } from '../train/env-factory';
 import { evaluate } from './evaluate';
 
-export const DEFAULT_GAMMAS: readonly number[] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+/** Half-decades from 10⁻³ to 10³ (γ = 10 was the upper edge of the old 10⁻³ … 10 box on the book). */
+export const DEFAULT_GAMMAS: readonly number[] = [
+  0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000,
+];
 
 export type BaselineFamily = 'as' | 'glft' | 'fixed' | 'static' | 'random';
 export const BASELINE_FAMILIES: readonly BaselineFamily[] = ['as', 'glft', 'fixed', 'static', 'random'];
