@@ -73,10 +73,9 @@ describe('RandomQuoter', () => {
 
 describe('random strategy in a backtest config', () => {
   const yaml = (strategy: string): string =>
-    readFileSync('resources/configs/as2008.yaml', 'utf8').replace(
-      /strategies:[\s\S]*$/,
-      `strategies:\n${strategy}\n`,
-    );
+    readFileSync('resources/configs/as2008.yaml', 'utf8')
+      .replace(/^paths: \d+$/m, 'paths: 3')
+      .replace(/strategies:[\s\S]*$/, `strategies:\n${strategy}\n`);
 
   it('builds from `type: random`, runs reproducibly and rejects minOffset > maxOffset', () => {
     const cfg = parseConfigText(
@@ -84,9 +83,9 @@ describe('random strategy in a backtest config', () => {
       'random.yaml',
       backtestConfigSchema,
     );
-    const opts = { paths: 3 };
-    const a = runBacktest(cfg, opts);
-    const b = runBacktest(cfg, opts);
+    const a = runBacktest(cfg);
+    const b = runBacktest(cfg);
+    expect(cfg.paths).toBe(3);
     expect(a.runs).toHaveLength(1);
     expect(a.runs[0]!.params).toMatchObject({ minOffset: 0, maxOffset: 3, seed: 5 });
     expect(a.runs[0]!.metrics).toEqual(b.runs[0]!.metrics);

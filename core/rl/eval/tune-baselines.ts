@@ -329,6 +329,13 @@ export function tuneBaselines(opts: TuneOptions): TuneResult {
         metrics: opts.metrics,
         resamples: 1, // only the means are used
         ...(opts.signal ? { signal: opts.signal } : {}),
+        // Progress inside a batch too (a GLFT grid is hundreds of candidates in one call).
+        ...(opts.onProgress
+          ? {
+              onProgress: (d: number) =>
+                opts.onProgress?.(Math.min(done + Math.floor(d / paths), total), total),
+            }
+          : {}),
       });
       fresh.forEach((params, i) => {
         const q = result.quoters[i]!;
