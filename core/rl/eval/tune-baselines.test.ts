@@ -68,6 +68,8 @@ describe('tuneBaselines', () => {
 
   it('flags an optimum on the edge of its box', () => {
     expect(t.best.static.edges).toEqual([]);
+    // with reward ΔPnL the AS optimum is the limit γ → 0: the search must end at the lower edge
+    expect(t.best.as.edges).toContainEqual({ param: 'gamma', bound: 'lower', value: 0.01 });
     const narrow = tuneBaselines({ ...base, paths: 10, boxes: { halfSpread: [0.01, 0.1] }, refineBudget: 4 });
     expect(narrow.best.static.params.halfSpread).toBe(0.1);
     expect(narrow.best.static.edges).toEqual([{ param: 'halfSpread', bound: 'upper', value: 0.1 }]);

@@ -29,8 +29,8 @@
  * config's reward weights and horizon, scored-path.ts), the quantity the agent maximizes. Every
  * candidate runs on the same paths (common random numbers), so the objective is a deterministic
  * function of the parameters and candidates are compared path by path. Ties go to the earlier point.
- * An optimum on the boundary of its box is flagged (`edges`): the box may be too small there (except a
- * skew of 0, the natural lower limit).
+ * An optimum on the boundary of its box — within two of the finest compass steps of it — is flagged
+ * (`edges`): the box may be too small there (except a skew of 0, the natural lower limit).
  *
  * "The best baseline" — the one agents are tested against — is chosen here, by mean reward on the
  * tuning paths among the tuned AS, GLFT, fixed spread, static and random quoters; never on the
@@ -420,15 +420,18 @@ export function tuneBaselines(opts: TuneOptions): TuneResult {
     }
     // Unused refinement budget still counts as done for the progress bar.
     progress(Math.max(0, budget * Math.min(starts, order.length) - (candidates.length - startCount)));
+    // On the edge: within two of the finest compass steps of a bound (the search cannot tell such a
+    // point from the bound itself).
     const edges: ParamEdge[] = [];
+    const near = spacing / 8 + 1e-12;
     keys.forEach((k, i) => {
       const box = boxes[k];
       if (box.lo === box.hi) return;
       const u = incumbent.u[i]!;
       // A skew of 0 is the natural lower limit (a negative skew would add to inventory), not a choice.
-      if (u <= 0 && !(k === 'skewPerLot' && box.lo === 0))
+      if (u <= near && !(k === 'skewPerLot' && box.lo === 0))
         edges.push({ param: k, bound: 'lower', value: box.lo });
-      else if (u >= 1) edges.push({ param: k, bound: 'upper', value: box.hi });
+      else if (u >= 1 - near) edges.push({ param: k, bound: 'upper', value: box.hi });
     });
     best[family] = {
       ...incumbent.candidate,
