@@ -195,11 +195,36 @@ export const SERVE_OPTIONS = {
   help,
 } as const satisfies Record<string, OptionSpec>;
 
+export const FIT_OPTIONS = {
+  returns: {
+    type: 'string',
+    arg: 'FILE',
+    help: 'CSV of returns: a "return" column, or a single numeric column; header optional. Required.',
+  },
+  states: {
+    type: 'string',
+    arg: 'K',
+    help: 'regimes: number of states (ordered by ascending σ).',
+    def: 2,
+    min: 2,
+    max: 8,
+  },
+  json: { type: 'string', arg: 'OUT', help: 'Also write the estimates as JSON to OUT (atomically).' },
+  probs: {
+    type: 'string',
+    arg: 'OUT.csv',
+    help: 'regimes: write the smoothed state probabilities (t,p0,…) to OUT.csv.',
+  },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
 export interface CommandSpec {
   /** The usage line after `quotebench <name>`. */
   usage: string;
   summary: string;
   options: Record<string, OptionSpec>;
+  /** When set, the first argument must be one of these (`quotebench fit garch …`). */
+  subcommands?: readonly string[];
 }
 
 export const COMMANDS = {
@@ -231,6 +256,13 @@ export const COMMANDS = {
     usage: '[--json OUT] [--only LIST]',
     summary: 'Run the performance benchmarks and print JSON.',
     options: BENCH_OPTIONS,
+  },
+  fit: {
+    usage: 'garch|regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv]',
+    summary:
+      'Fit GARCH(1,1) or a K-state Markov-switching normal model to a returns file by maximum likelihood; print the estimates.',
+    options: FIT_OPTIONS,
+    subcommands: ['garch', 'regimes'],
   },
   serve: {
     usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',

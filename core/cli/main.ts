@@ -10,8 +10,15 @@
  * Commands are loaded lazily, so `backtest` never loads TensorFlow.js.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from './args';
-import { COMMANDS, isCommandName, renderCommandHelp, renderUsage, type CommandName } from './commands';
+import { UsageError, parse } from './args';
+import {
+  COMMANDS,
+  isCommandName,
+  renderCommandHelp,
+  renderUsage,
+  type CommandName,
+  type CommandSpec,
+} from './commands';
 
 export const USAGE = renderUsage();
 
@@ -23,6 +30,7 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   train: async () => (await import('./train')).trainCommand,
   eval: async () => (await import('./eval')).evalCommand,
   bench: async () => (await import('./bench')).benchCommand,
+  fit: async () => (await import('./fit')).fitCommand,
   serve: async () => (await import('./serve')).serveCommand,
 };
 
@@ -108,7 +116,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     // The table is the parser's contract: reject what no command option accepts before loading anything.
-    parse(rest, COMMANDS[name].options);
+    const spec: CommandSpec = COMMANDS[name];
+    const subs = spec.subcommands;
+    if (subs !== undefined && (rest[0] === undefined || !subs.includes(rest[0])))
+      throw new UsageError(
+        `expected ${subs.join(' or ')} as the first argument, got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`}`,
+      );
+    parse(subs !== undefined ? rest.slice(1) : rest, spec.options);
     const command = await commands[name]();
     return await command(rest);
   } catch (e) {

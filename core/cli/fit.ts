@@ -1,0 +1,213 @@
+/**
+ * `quotebench fit garch --returns FILE [--json OUT]`
+ * `quotebench fit regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv]`
+ *
+ * Reads a returns CSV (core/calibration/returns-csv.ts), fits the model by maximum likelihood and
+ * prints a table of estimates (GARCH: with standard errors and z = estimate / SE) and fit statistics.
+ * - garch: GARCH(1,1) with constant mean (core/calibration/garch.ts). JSON:
+ *   {"n","mu","omega","alpha","beta","logLikelihood","stdErrors":{"mu","omega","alpha","beta"},"aic","bic",
+ *    "persistence","unconditionalVariance","converged","iterations","evaluations","starts","startsAgreeing",
+ *    "warnings"}; a standard error that cannot be computed is null.
+ * - regimes: K-state Markov-switching normal model (core/calibration/regimes.ts), states by ascending σ.
+ *   JSON: {"n","means","sigmas","transition" (row = from, column = to),"logLikelihood","states",
+ *   "stationary","expectedDurations","aic","bic","converged","iterations","polishGain","starts",
+ *   "startsAgreeing","sigmaFloor","warnings","probabilities" (the --probs path or null)}.
+ *   --probs writes the smoothed probabilities: header `t,p0,…,p{K−1}`, t = 1-based observation.
+ * Bad input (unreadable file, a malformed line, too few rows) is one line naming the file and line,
+ * exit 2, and nothing written; outputs are written atomically (temporary file + rename) after the fit.
+ * The fit runs in the foreground (seconds for 10⁵ returns): SIGINT ends the process with nothing
+ * written.
+ */
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { fitGarch, type GarchFit } from '../calibration/garch';
+import { CalibrationInputError } from '../calibration/input';
+import { fitRegimes, type RegimesFit } from '../calibration/regimes';
+import { readReturnsCsv } from '../calibration/returns-csv';
+import { UsageError, UserError, intOption, parse } from './args';
+import { FIT_OPTIONS } from './commands';
+import { formatTable } from './table';
+import { checkWritable, writeJsonAtomic } from './write-json';
+
+export async function fitCommand(args: string[]): Promise<number> {
+  const [model, ...rest] = args;
+  // main.ts checks the model before loading this module; repeated for direct callers.
+  if (model !== 'garch' && model !== 'regimes')
+    throw new UsageError(
+      `expected garch or regimes as the first argument, got ${model === undefined ? 'nothing' : `"${model}"`}`,
+    );
+  const v = parse(rest, FIT_OPTIONS);
+  const file = v.returns;
+  if (file === undefined) throw new UsageError('--returns is required');
+  if (model === 'garch') {
+    if (v.states !== undefined) throw new UsageError('--states applies to fit regimes only');
+    if (v.probs !== undefined) throw new UsageError('--probs applies to fit regimes only');
+  }
+  const states = model === 'regimes' ? intOption(v, 'states', FIT_OPTIONS.states) : 0;
+  if (v.json !== undefined) checkWritable(v.json);
+  if (v.probs !== undefined) checkWritable(v.probs);
+
+  const { returns } = userInput(() => readReturnsCsv(file));
+  if (model === 'garch') {
+    const fit = userInput(() => fitGarch(returns), file);
+    process.stdout.write(garchReport(file, fit));
+    warn(fit.warnings);
+    if (v.json !== undefined) writeJsonAtomic(v.json, garchJson(fit));
+  } else {
+    const fit = userInput(() => fitRegimes(returns, states), file);
+    process.stdout.write(regimesReport(file, fit));
+    warn(fit.warnings);
+    if (v.probs !== undefined) writeProbabilitiesCsv(v.probs, fit);
+    if (v.json !== undefined) writeJsonAtomic(v.json, regimesJson(fit, v.probs ?? null));
+  }
+  return 0;
+}
+
+/** Calibration input errors are the user's to fix: exit 2 with the message (prefixed by the file). */
+function userInput<T>(f: () => T, file?: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CalibrationInputError)
+      throw new UserError(file !== undefined ? `${file}: ${e.message}` : e.message);
+    throw e;
+  }
+}
+
+function warn(warnings: readonly string[]): void {
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+}
+
+const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function garchJson(f: GarchFit): Record<string, unknown> {
+  return {
+    n: f.n,
+    mu: f.mu,
+    omega: f.omega,
+    alpha: f.alpha,
+    beta: f.beta,
+    logLikelihood: f.logLikelihood,
+    stdErrors: {
+      mu: nullable(f.stdErrors.mu),
+      omega: nullable(f.stdErrors.omega),
+      alpha: nullable(f.stdErrors.alpha),
+      beta: nullable(f.stdErrors.beta),
+    },
+    aic: f.aic,
+    bic: f.bic,
+    persistence: f.persistence,
+    unconditionalVariance: f.unconditionalVariance,
+    converged: f.converged,
+    iterations: f.iterations,
+    evaluations: f.evaluations,
+    starts: f.starts,
+    startsAgreeing: f.startsAgreeing,
+    warnings: f.warnings,
+  };
+}
+
+export function regimesJson(f: RegimesFit, probabilities: string | null): Record<string, unknown> {
+  return {
+    n: f.n,
+    means: f.means,
+    sigmas: f.sigmas,
+    transition: f.transition,
+    logLikelihood: f.logLikelihood,
+    states: f.states,
+    stationary: f.stationary,
+    expectedDurations: f.expectedDurations,
+    aic: f.aic,
+    bic: f.bic,
+    converged: f.converged,
+    iterations: f.iterations,
+    polishGain: f.polishGain,
+    starts: f.starts,
+    startsAgreeing: f.startsAgreeing,
+    sigmaFloor: f.sigmaFloor,
+    warnings: f.warnings,
+    probabilities,
+  };
+}
+
+function garchReport(file: string, f: GarchFit): string {
+  const rows: [string, number, number][] = [
+    ['mu', f.mu, f.stdErrors.mu],
+    ['omega', f.omega, f.stdErrors.omega],
+    ['alpha', f.alpha, f.stdErrors.alpha],
+    ['beta', f.beta, f.stdErrors.beta],
+  ];
+  const estimates = formatTable(
+    ['parameter', 'estimate', 'std. error', 'z'],
+    rows.map(([name, est, se]) => [name, est, se, est / se]),
+  );
+  const stats = formatTable(
+    ['statistic', 'value'],
+    [
+      ['log-likelihood', f.logLikelihood],
+      ['AIC', f.aic],
+      ['BIC', f.bic],
+      ['persistence α+β', f.persistence],
+      ['unconditional σ', Math.sqrt(f.unconditionalVariance)],
+      ['converged', f.converged ? 'yes' : 'no'],
+      ['iterations', f.iterations],
+      ['starts agreeing', `${f.startsAgreeing} of ${f.starts}`],
+    ],
+  );
+  return `GARCH(1,1), constant mean, on ${file}: n = ${f.n}\n\n${estimates}\n${stats}`;
+}
+
+function regimesReport(file: string, f: RegimesFit): string {
+  const K = f.states;
+  const headers = ['state', 'mean', 'sigma', 'stationary', 'duration', ...f.means.map((_, k) => `P(→${k})`)];
+  const rows = f.means.map((m, j) => [
+    j,
+    m,
+    f.sigmas[j]!,
+    f.stationary[j]!,
+    f.expectedDurations[j]!,
+    ...f.transition[j]!.map((p) => p),
+  ]);
+  const stats = formatTable(
+    ['statistic', 'value'],
+    [
+      ['log-likelihood', f.logLikelihood],
+      ['AIC', f.aic],
+      ['BIC', f.bic],
+      ['converged', f.converged ? 'yes' : 'no'],
+      ['EM iterations', f.iterations],
+      ['starts agreeing', `${f.startsAgreeing} of ${f.starts}`],
+    ],
+  );
+  return (
+    `Markov-switching normal model, ${K} states (ascending σ), on ${file}: n = ${f.n}\n\n` +
+    `${formatTable(headers, rows)}\n${stats}`
+  );
+}
+
+/** The smoothed probabilities as CSV, written to a temporary file in chunks, then renamed. */
+function writeProbabilitiesCsv(path: string, f: RegimesFit): void {
+  const K = f.states;
+  const tmp = `${path}.${process.pid}.tmp`;
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, 'w');
+    let chunk = `t,${Array.from({ length: K }, (_, j) => `p${j}`).join(',')}\n`;
+    for (let t = 0; t < f.n; t++) {
+      chunk += String(t + 1);
+      for (let j = 0; j < K; j++) chunk += `,${f.smoothed[t * K + j]!}`;
+      chunk += '\n';
+      if (chunk.length > 1 << 16) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeSync(fd, chunk);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== null) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw new UserError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
