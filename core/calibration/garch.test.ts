@@ -136,6 +136,16 @@ describe('fitGarch', () => {
     expect(Math.abs(g.stdErrors.alpha / fit.stdErrors.alpha - 1)).toBeLessThan(1e-3);
   });
 
+  it('warns on a boundary optimum (tick-like returns, α → 0): the standard errors do not apply', () => {
+    const rng = new Rng(5);
+    const tick = Float64Array.from({ length: 1000 }, () =>
+      rng.next() < 0.6 ? 0 : Math.round(rng.normal() * 3) * 1e-4,
+    );
+    const f = fitGarch(tick);
+    expect(f.alpha).toBeLessThan(1e-8);
+    expect(f.warnings.join('\n')).toMatch(/^alpha = .* is on the boundary 0: the standard errors assume/m);
+  });
+
   it('rejects too few returns, a non-finite value (naming its row) and a constant series', () => {
     expect(() => fitGarch(fixture.subarray(0, 9))).toThrow(
       new CalibrationInputError('GARCH(1,1) needs at least 10 returns, got 9'),

@@ -244,6 +244,20 @@ describe('fitRegimes', () => {
     expect(Math.abs(g.logLikelihood - (fit.logLikelihood - 2000 * Math.log(c)))).toBeLessThan(1e-6);
   });
 
+  it('keeps σ on its floor when repeated zero returns would make the likelihood unbounded', () => {
+    // Tick-like returns: 60% exactly zero, the rest multiples of 1e-4.
+    const rng = new Rng(5);
+    const tick = Float64Array.from({ length: 3000 }, () =>
+      rng.next() < 0.6 ? 0 : Math.round(rng.normal() * 3) * 1e-4,
+    );
+    const f = fitRegimes(tick, 2);
+    expect(f.sigmas[0]).toBe(f.sigmaFloor);
+    expect(Math.abs(f.means[0]!)).toBeLessThan(1e-10);
+    expect(Number.isFinite(f.logLikelihood)).toBe(true);
+    expect(f.converged).toBe(true);
+    expect(f.warnings).toEqual(['state 0: σ is on its floor (0.01 × the sample standard deviation)']);
+  });
+
   it('rejects K < 2, n < 10·K and a non-finite value naming its row', () => {
     expect(() => fitRegimes(fixture, 1)).toThrow(/number of states must be an integer from 2 to 8, got 1/);
     expect(() => fitRegimes(fixture.subarray(0, 29), 3)).toThrow(/needs at least 30 returns, got 29/);

@@ -22,7 +22,8 @@
  *   M-step for P has no closed form (π depends on P); this update ignores the O(1/n) initial term,
  *   so EM is followed by
  * - a direct Nelder–Mead maximization of the exact log-likelihood from the best EM optimum (means,
- *   log of σ_j above its floor, transition rows as softmax logits), kept when it improves log L
+ *   log of σ_j above its floor — a σ that EM left on the floor stays there —, transition rows as
+ *   softmax logits), kept when it improves log L
  *   (`polishGain` says by how much).
  * - Starts: K equal-count groups by |r − mean| (a volatility split), by r (a mean split), and four
  *   perturbations of the volatility split from a seeded Rng; EM runs from each, the best EM log L
@@ -352,22 +353,30 @@ function em(
   return { q, ll, iterations: maxIterations, converged: false };
 }
 
-/** Unconstrained coordinates for the polish: μ_j, ln(σ_j − floor), logits ln(P[j][k] / P[j][j]) for k ≠ j. */
-function toTheta(q: Flat, floor: number): Float64Array {
+/**
+ * Unconstrained coordinates for the polish: μ_j, ln(σ_j − floor) for the σ_j above the floor (a σ on
+ * its floor stays there: the constrained optimum is on the boundary), logits ln(P[j][k] / P[j][j]).
+ */
+function toTheta(q: Flat, floor: number, free: readonly boolean[]): Float64Array {
   const { K } = q;
-  const th = new Float64Array(2 * K + K * (K - 1));
-  let i = 0;
-  for (let j = 0; j < K; j++) th[i++] = q.mu[j]!;
-  for (let j = 0; j < K; j++) th[i++] = Math.log(Math.max(q.sigma[j]! - floor, 1e-12));
+  const th: number[] = [];
+  for (let j = 0; j < K; j++) th.push(q.mu[j]!);
+  for (let j = 0; j < K; j++) if (free[j]) th.push(Math.log(q.sigma[j]! - floor));
   for (let j = 0; j < K; j++)
-    for (let k = 0; k < K; k++) if (k !== j) th[i++] = Math.log(q.P[j * K + k]! / q.P[j * K + j]!);
-  return th;
+    for (let k = 0; k < K; k++) if (k !== j) th.push(Math.log(q.P[j * K + k]! / q.P[j * K + j]!));
+  return Float64Array.from(th);
 }
 
-function fromTheta(th: ArrayLike<number>, K: number, floor: number, out: Flat): void {
+function fromTheta(
+  th: ArrayLike<number>,
+  K: number,
+  floor: number,
+  free: readonly boolean[],
+  out: Flat,
+): void {
   let i = 0;
   for (let j = 0; j < K; j++) out.mu[j] = th[i++]!;
-  for (let j = 0; j < K; j++) out.sigma[j] = floor + Math.exp(th[i++]!);
+  for (let j = 0; j < K; j++) out.sigma[j] = free[j] ? floor + Math.exp(th[i++]!) : floor;
   for (let j = 0; j < K; j++) {
     let s = 1;
     for (let k = 0; k < K; k++) {
@@ -462,14 +471,15 @@ export function fitRegimes(returns: ArrayLike<number>, K: number, opts: RegimesF
     throw new CalibrationInputError('Markov-switching model: no start reached a finite likelihood');
   const emLl = bestEm.ll;
   const work: Flat = { K, mu: new Float64Array(K), sigma: new Float64Array(K), P: new Float64Array(K * K) };
-  const th0 = toTheta(bestEm.q, floor);
+  const free = Array.from(bestEm.q.sigma, (v) => v > floor * (1 + 1e-9));
+  const th0 = toTheta(bestEm.q, floor, free);
   const nm = nelderMead(
     (th) => {
-      fromTheta(th, K, floor, work);
+      fromTheta(th, K, floor, free, work);
       return -filter(x, work);
     },
     th0,
-    { step: 0.02, fTol: 1e-10, xTol: 1e-7, maxEvaluations: 400 * th0.length },
+    { step: 0.005, fTol: 1e-9, xTol: 1e-6, maxEvaluations: 400 * th0.length },
   );
   let best = bestEm;
   if (-nm.f > bestEm.ll) {
@@ -479,7 +489,7 @@ export function fitRegimes(returns: ArrayLike<number>, K: number, opts: RegimesF
       sigma: new Float64Array(K),
       P: new Float64Array(K * K),
     };
-    fromTheta(nm.x, K, floor, polished);
+    fromTheta(nm.x, K, floor, free, polished);
     best = { q: polished, ll: -nm.f, iterations: bestEm.iterations, converged: bestEm.converged };
   }
   const converged = best.converged && nm.converged;
