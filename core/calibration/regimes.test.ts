@@ -51,7 +51,10 @@ const normalPdf = (x: number, m: number, s: number): number =>
 function bruteForce(r: number[], p: RegimeParams): { ll: number; smoothed: number[][] } {
   const K = p.means.length;
   const n = r.length;
-  const pi = stationaryDistribution(p.transition.flat(), K);
+  // π by power iteration (not the module's linear solve): π ← πP until it stops moving.
+  let pi = new Array<number>(K).fill(1 / K);
+  for (let it = 0; it < 10_000; it++)
+    pi = pi.map((_, k) => pi.reduce((s, pj, j) => s + pj * p.transition[j]![k]!, 0));
   const marg = r.map(() => new Array<number>(K).fill(0));
   let total = 0;
   const path = new Array<number>(n).fill(0);
