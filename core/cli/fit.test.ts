@@ -134,10 +134,13 @@ describe('quotebench fit: bad input is one line, exit 2, nothing written', () =>
     const expected: [string[], RegExp][] = [
       [['fit', 'garch', '--returns', nan], /nan\.csv:4: column return: not a finite number: "NaN"$/],
       [['fit', 'regimes', '--returns', bad], /bad\.csv:3: expected 2 columns, got 3$/],
-      [['fit', 'garch', '--returns', few], /few\.csv: GARCH\(1,1\) needs at least 10 returns, got 8$/],
+      [
+        ['fit', 'garch', '--returns', few],
+        /few\.csv: 8 returns \(lines 2–9\); GARCH\(1,1\) needs at least 10$/,
+      ],
       [
         ['fit', 'regimes', '--returns', few],
-        /few\.csv: Markov-switching model with 2 states needs at least 20 returns/,
+        /few\.csv: 8 returns \(lines 2–9\); the 2-state model needs at least 20$/,
       ],
       [
         ['fit', 'garch', '--returns', join(dir, 'missing.csv')],

@@ -19,7 +19,7 @@
  * written.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { fitGarch, type GarchFit } from '../calibration/garch';
+import { GARCH_MIN_RETURNS, fitGarch, type GarchFit } from '../calibration/garch';
 import { CalibrationInputError } from '../calibration/input';
 import { fitRegimes, type RegimesFit } from '../calibration/regimes';
 import { readReturnsCsv } from '../calibration/returns-csv';
@@ -46,7 +46,14 @@ export async function fitCommand(args: string[]): Promise<number> {
   if (v.json !== undefined) checkWritable(v.json);
   if (v.probs !== undefined) checkWritable(v.probs);
 
-  const { returns } = userInput(() => readReturnsCsv(file));
+  const { returns, firstLine } = userInput(() => readReturnsCsv(file));
+  const need = model === 'garch' ? GARCH_MIN_RETURNS : 10 * states;
+  if (returns.length < need) {
+    const lines =
+      returns.length === 1 ? `line ${firstLine}` : `lines ${firstLine}–${firstLine + returns.length - 1}`;
+    const what = model === 'garch' ? 'GARCH(1,1)' : `the ${states}-state model`;
+    throw new UserError(`${file}: ${returns.length} returns (${lines}); ${what} needs at least ${need}`);
+  }
   if (model === 'garch') {
     const fit = userInput(() => fitGarch(returns), file);
     process.stdout.write(garchReport(file, fit));
