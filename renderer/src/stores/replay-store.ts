@@ -377,6 +377,14 @@ export class ReplayStore {
     return this.state?.status ?? 'idle';
   }
 
+  /**
+   * Whether a book snapshot is shown: views that only switch on it read this (a computed that changes
+   * once a session), not `view` (a new snapshot every frame), so they do not re-render every frame.
+   */
+  get hasView(): boolean {
+    return this.view !== null;
+  }
+
   get isLive(): boolean {
     const s = this.status;
     return s === 'running' || s === 'paused';

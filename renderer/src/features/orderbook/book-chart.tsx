@@ -1,7 +1,8 @@
 /**
  * Mid, our bid and our ask of the live replay, with our fills as markers. Data arrives through the
  * ReplayStore's per-frame listener: `setData` once when the chart mounts or a session starts, then
- * `series.update` for each new sim-time bucket (the last bar is replaced while its bucket fills).
+ * `series.update` for each new sim-time bucket (the last bar is replaced while its bucket fills; a
+ * bucket re-sent several times in one frame is drawn once).
  *
  * What it must not misstate: quotes are piecewise constant, so bid and ask are step lines (a diagonal
  * would invent prices between two quote changes); prices show one more decimal than the tick (the mid
@@ -94,7 +95,7 @@ function BookSeries(): ReactElement | null {
     );
     const markers: ISeriesMarkersPluginApi<number> = createSeriesMarkers(mid, []);
     let fills: FillMark[] = [];
-    let width = 1;
+    let width = Number.NaN;
     let firstT = Number.NEGATIVE_INFINITY;
     let group = 1;
     let lastT = Number.NEGATIVE_INFINITY;
@@ -136,8 +137,38 @@ function BookSeries(): ReactElement | null {
     const line = (t: number, v: number | null): SimLinePoint =>
       v === null || !Number.isFinite(v) ? { time: t } : { time: t, value: v };
 
+    /** Applies a frame's points and fills (the chart redraws once after). */
+    const apply = (points: readonly ChartPoint[], newFills: readonly FillMark[]): void => {
+      for (let i = 0; i < points.length; i++) {
+        const p = points[i];
+        // A bucket is re-sent every frame while it fills: only its last value is drawn.
+        if (!p || p.t < lastT || points[i + 1]?.t === p.t) continue;
+        if (p.t > lastT && ++count === 1) {
+          firstT = p.t;
+          handle.mark('firstT', String(p.t));
+        }
+        lastT = p.t;
+        mid.update(line(p.t, p.mid));
+        bid.update(line(p.t, p.bid));
+        ask.update(line(p.t, p.ask));
+      }
+      for (const f of newFills) fills.push(f);
+      if (fills.length > MAX_FILLS) fills = fills.slice(-MAX_FILLS);
+    };
+
+    /** After a reset or an apply: fit while the bars do not fill the width, markers, marks. */
+    const finish = (redrawMarkers: boolean): void => {
+      // Until the bars fill the width, stretch them (a live chart should not start as a sliver on
+      // the right); from then on keep the bar spacing and let new bars scroll in. The plot width is
+      // the chart's own (no DOM read in the frame).
+      if (count > 1 && count * BAR_SPACING < chart.timeScale().width()) chart.timeScale().fitContent();
+      if (redrawMarkers) drawMarkers();
+      handle.mark('lastT', String(lastT));
+      handle.report(id, count);
+    };
+
     const onFrame = (batch: FrameBatch): void => {
-      handle.mark('bucketWidth', String(batch.bucketWidth));
+      if (batch.bucketWidth !== width) handle.mark('bucketWidth', String(batch.bucketWidth));
       width = batch.bucketWidth;
       if (batch.reset) {
         const ts: ChartPoint[] = [];
@@ -156,27 +187,11 @@ function BookSeries(): ReactElement | null {
         handle.mark('firstT', String(ts[0]?.t ?? ''));
         fills = batch.fills.slice(-MAX_FILLS);
         if (count > 0) chart.timeScale().scrollToRealTime();
-      } else {
-        for (const p of batch.points) {
-          if (p.t < lastT) continue;
-          if (p.t > lastT && ++count === 1) {
-            firstT = p.t;
-            handle.mark('firstT', String(p.t));
-          }
-          lastT = p.t;
-          mid.update(line(p.t, p.mid));
-          bid.update(line(p.t, p.bid));
-          ask.update(line(p.t, p.ask));
-        }
-        for (const f of batch.fills) fills.push(f);
-        if (fills.length > MAX_FILLS) fills = fills.slice(-MAX_FILLS);
+        finish(true);
+        return;
       }
-      // Until the bars fill the width, stretch them (a live chart should not start as a sliver on
-      // the right); from then on keep the bar spacing and let new bars scroll in.
-      if (count > 1 && count * BAR_SPACING < handle.container.clientWidth) chart.timeScale().fitContent();
-      if (batch.reset || batch.fills.length > 0) drawMarkers();
-      handle.mark('lastT', String(lastT));
-      handle.report(id, count);
+      apply(batch.points, batch.fills);
+      finish(batch.fills.length > 0);
     };
 
     const off = replay.addFrameListener(onFrame);

@@ -8,7 +8,7 @@
  * marked `data-emptied` (it takes its place in the ladder, so the deepest level of that side waits).
  */
 import { observer } from 'mobx-react-lite';
-import type { ReactElement } from 'react';
+import { memo, type ReactElement } from 'react';
 import type { LadderLevel, OurOrderView } from '../../../../core/api/contract';
 import { DASH, fmtFixed, fmtInt } from '../../lib/format';
 import { useStores } from '../../stores/context';
@@ -97,6 +97,17 @@ export const Ladder = observer(function Ladder(): ReactElement {
 
   const bestBid = v?.bids[0]?.price;
   const bestAsk = v?.asks[0]?.price;
+  // Primitive props only, so a row whose level, bar and marks did not change skips its render.
+  const rowProps = (r: RowModel): RowProps => ({
+    side: r.side,
+    price: r.level?.price,
+    size: r.level?.size,
+    ours: r.level?.ours ?? 0,
+    queueAhead: r.queueAhead,
+    emptiedFrom: r.emptiedFrom,
+    // scaleX, not width: a transform changes no layout, so the bars cost no reflow.
+    scale: r.level ? `scaleX(${Math.min(1, r.level.size / maxSize).toFixed(3)})` : 'scaleX(0)',
+  });
   const spread = bestBid !== undefined && bestAsk !== undefined ? bestAsk - bestBid : undefined;
   const mid = bestBid !== undefined && bestAsk !== undefined ? (bestAsk + bestBid) / 2 : undefined;
 
@@ -126,8 +137,7 @@ export const Ladder = observer(function Ladder(): ReactElement {
       {rows.slice(0, askRows).map((r, i) => (
         <LadderRow
           key={`a${i}`}
-          row={r}
-          maxSize={maxSize}
+          {...rowProps(r)}
           dp={dp}
           applied={isApplied(r.side, r.level) ? applied?.kind : undefined}
         />
@@ -139,8 +149,7 @@ export const Ladder = observer(function Ladder(): ReactElement {
       {rows.slice(askRows).map((r, i) => (
         <LadderRow
           key={`b${i}`}
-          row={r}
-          maxSize={maxSize}
+          {...rowProps(r)}
           dp={dp}
           applied={isApplied(r.side, r.level) ? applied?.kind : undefined}
         />
@@ -149,23 +158,38 @@ export const Ladder = observer(function Ladder(): ReactElement {
   );
 });
 
-function LadderRow({
-  row,
-  maxSize,
+interface RowProps {
+  side: 'ask' | 'bid';
+  /** Undefined: no level at this row. */
+  price: number | undefined;
+  size: number | undefined;
+  ours: number;
+  queueAhead: number | undefined;
+  /** The level the last step emptied: its size before the step (the row is its ghost). */
+  emptiedFrom: number | undefined;
+  /** The size bar's transform. */
+  scale: string;
+}
+
+/** One ladder row; memoised on its primitive props (the ladder re-renders every frame, most rows need not). */
+const LadderRow = memo(function LadderRow({
+  side,
+  price,
+  size,
+  ours,
+  queueAhead,
+  emptiedFrom,
+  scale,
   dp,
   applied,
-}: {
-  row: RowModel;
-  maxSize: number;
+}: RowProps & {
   dp: number;
   /** The kind of the event the last step applied at this row, if any. */
   applied: string | undefined;
 }): ReactElement {
-  const { side, level, queueAhead, emptiedFrom } = row;
+  const level = price !== undefined && size !== undefined ? { price, size, ours } : undefined;
   const isOurs = level !== undefined && level.ours > 0;
   const gone = emptiedFrom !== undefined;
-  // scaleX, not width: a transform changes no layout, so 40 bars a frame cost no reflow.
-  const scale = level ? `scaleX(${Math.min(1, level.size / maxSize).toFixed(3)})` : 'scaleX(0)';
   const ourCell = isOurs ? (
     <span
       className="our-cell"
@@ -216,4 +240,4 @@ function LadderRow({
       </span>
     </div>
   );
-}
+});

@@ -45,7 +45,7 @@ export const OrderBookView = observer(function OrderBookView(): ReactElement {
             <span className="spacer" />
             <span className="legend-ours">our order · q = lots ahead</span>
           </div>
-          {replay.view ? (
+          {replay.hasView ? (
             <Ladder />
           ) : (
             <div className="empty-state" data-testid="ladder-empty">
@@ -394,7 +394,7 @@ const OurOrders = observer(function OurOrders(): ReactElement {
         <span className="muted num">{ours.length}</span>
       </div>
       {sorted.length === 0 ? (
-        <div className="empty-state small">{replay.view ? 'No resting orders.' : DASH}</div>
+        <div className="empty-state small">{replay.hasView ? 'No resting orders.' : DASH}</div>
       ) : (
         <table className="grid-table compact" data-testid="our-orders">
           <thead>
@@ -436,7 +436,7 @@ const TradeTape = observer(function TradeTape(): ReactElement {
         <span className="muted">newest first</span>
       </div>
       {tape.length === 0 ? (
-        <div className="empty-state small">{replay.view ? 'No trades yet.' : DASH}</div>
+        <div className="empty-state small">{replay.hasView ? 'No trades yet.' : DASH}</div>
       ) : (
         <table className="grid-table compact" data-testid="trade-tape">
           <thead>
@@ -450,6 +450,8 @@ const TradeTape = observer(function TradeTape(): ReactElement {
           <tbody>
             {tape.map((tr, i) => (
               <tr
+                // By position: at book-stress rates most of the 40 rows are new at every update, so
+                // keys by trade would unmount and mount them all; by position only their text changes.
                 key={i}
                 className={tr.ours ? 'ours' : ''}
                 data-testid="tape-row"
