@@ -261,11 +261,14 @@ describe('fitRegimes', () => {
     expect(f.warnings).toEqual(['state 0: σ is on its floor (0.01 × the sample standard deviation)']);
   });
 
-  it('rejects K < 2, n < 10·K and a non-finite value naming its row', () => {
+  it('rejects K < 2, n < 10·K, a non-finite value naming its row, and n·K over the memory bound', () => {
     expect(() => fitRegimes(fixture, 1)).toThrow(/number of states must be an integer from 2 to 8, got 1/);
     expect(() => fitRegimes(fixture.subarray(0, 29), 3)).toThrow(/needs at least 30 returns, got 29/);
     const bad = fixture.slice(0, 100);
     bad[41] = Infinity;
     expect(() => fitRegimes(bad, 2)).toThrow(/return at row 42 is not finite \(Infinity\)/);
+    // Memory bound: n·K ≤ 2·10⁷.
+    const huge = Float64Array.from({ length: 2_500_001 }, (_, i) => (i % 7) - 3);
+    expect(() => fitRegimes(huge, 8)).toThrow(/2500001 returns × 8 states exceeds the limit of 20000000/);
   });
 });

@@ -34,7 +34,8 @@
  * Guards (documented so the numbers can be read): σ_j ≥ 0.01·s — without a floor the likelihood is
  * unbounded (a state collapsing onto one observation, or onto repeated identical returns such as the
  * zero returns of tick data); a σ on the floor is reported in `warnings`. Transition probabilities
- * are kept ≥ 1e-10 in EM so the chain stays irreducible and π unique. K ≥ 2 and n ≥ 10·K.
+ * are kept ≥ 1e-10 in EM so the chain stays irreducible and π unique. K from 2 to 8, n ≥ 10·K, and
+ * n·K ≤ 2·10⁷ (memory: the filter and smoother keep n × K arrays).
  *
  * Label convention: states are numbered by ascending σ (state 0 is the calmest; ties by ascending
  * μ), so the output does not depend on which start won.
@@ -48,6 +49,8 @@ const LN_2PI = Math.log(2 * Math.PI);
 export const REGIMES_SIGMA_FLOOR = 0.01;
 const P_FLOOR = 1e-10;
 export const REGIMES_MAX_STATES = 8;
+/** Most returns × states: the filter and smoother keep four n × K arrays of doubles (≈ 640 MB here). */
+export const REGIMES_MAX_CELLS = 20_000_000;
 
 export interface RegimeParams {
   means: readonly number[];
@@ -299,19 +302,24 @@ export function regimesSmoothedProbabilities(returns: ArrayLike<number>, params:
   return s;
 }
 
+/** n × K work arrays: filtered, predicted and smoothed probabilities (shared by every EM run). */
+interface Buffers {
+  f: Float64Array;
+  p: Float64Array;
+  s: Float64Array;
+}
+
 /** EM from a start; returns the final parameters, log L, iterations and whether it met the tolerance. */
 function em(
   x: Float64Array,
   start: Flat,
   floor: number,
   maxIterations: number,
+  { f, p, s }: Buffers,
 ): { q: Flat; ll: number; iterations: number; converged: boolean } {
   const { K } = start;
   const n = x.length;
   const q: Flat = { K, mu: start.mu.slice(), sigma: start.sigma.slice(), P: start.P.slice() };
-  const f = new Float64Array(n * K);
-  const p = new Float64Array(n * K);
-  const s = new Float64Array(n * K);
   const pairs = new Float64Array(K * K);
   let prev = -Infinity;
   let ll = -Infinity;
@@ -452,6 +460,10 @@ export function fitRegimes(returns: ArrayLike<number>, K: number, opts: RegimesF
     );
   checkReturns(returns, 10 * K, `Markov-switching model with ${K} states`);
   const n = returns.length;
+  if (n * K > REGIMES_MAX_CELLS)
+    throw new CalibrationInputError(
+      `Markov-switching model: ${n} returns × ${K} states exceeds the limit of ${REGIMES_MAX_CELLS} (memory)`,
+    );
   const s = Math.sqrt(meanVariance(returns).variance);
   const x = new Float64Array(n);
   for (let t = 0; t < n; t++) x[t] = returns[t]! / s;
@@ -460,10 +472,15 @@ export function fitRegimes(returns: ArrayLike<number>, K: number, opts: RegimesF
   const starts = makeStarts(x, K, floor, opts.seed ?? 1);
 
   // EM from every start; the best EM optimum is then polished on the exact likelihood.
+  const bufs: Buffers = {
+    f: new Float64Array(n * K),
+    p: new Float64Array(n * K),
+    s: new Float64Array(n * K),
+  };
   const finals: number[] = [];
   let bestEm: { q: Flat; ll: number; iterations: number; converged: boolean } | null = null;
   for (const start of starts) {
-    const r = em(x, start, floor, maxIterations);
+    const r = em(x, start, floor, maxIterations, bufs);
     finals.push(r.ll);
     if (bestEm === null || r.ll > bestEm.ll) bestEm = r;
   }
@@ -505,11 +522,9 @@ export function fitRegimes(returns: ArrayLike<number>, K: number, opts: RegimesF
     q.sigma[j] = q0.sigma[perm[j]!]!;
     for (let k = 0; k < K; k++) q.P[j * K + k] = q0.P[perm[j]! * K + perm[k]!]!;
   }
-  const fbuf = new Float64Array(n * K);
-  const pbuf = new Float64Array(n * K);
   const smoothed = new Float64Array(n * K);
-  filter(x, q, fbuf, pbuf);
-  smooth(q, n, fbuf, pbuf, smoothed);
+  filter(x, q, bufs.f, bufs.p);
+  smooth(q, n, bufs.f, bufs.p, smoothed);
 
   const means = Array.from(q.mu, (m) => m * s);
   const sigmas = Array.from(q.sigma, (v) => v * s);
