@@ -23,7 +23,8 @@
  *   so EM is followed by
  * - a direct Nelder–Mead maximization of the exact log-likelihood from the best EM optimum (means,
  *   log of σ_j above its floor — a σ that EM left on the floor stays there —, transition rows as
- *   softmax logits), kept when it improves log L
+ *   softmax logits; the simplex is scaled by approximate standard errors, and stops within 1e-3 of
+ *   them and 1e-8 in log L), kept when it improves log L
  *   (`polishGain` says by how much).
  * - Starts: K equal-count groups by |r − mean| (a volatility split), by r (a mean split), and four
  *   perturbations of the volatility split from a seeded Rng; EM runs from each, the best EM log L
@@ -398,6 +399,26 @@ function fromTheta(
   }
 }
 
+/**
+ * Approximate standard errors of the polish coordinates, from the expected occupancy n_j = n·π_j:
+ * μ_j: σ_j/√n_j; ln(σ_j − floor): σ_j/((σ_j − floor)·√(2 n_j)); ln(P[j][k]/P[j][j]):
+ * √(1/(n_j P[j][k]) + 1/(n_j P[j][j])) (multinomial counts).
+ */
+function polishScales(q: Flat, floor: number, free: readonly boolean[], n: number): Float64Array {
+  const { K } = q;
+  const pi = stationaryDistribution(q.P, K);
+  const nj = Array.from(pi, (v) => Math.max(1, n * v));
+  const out: number[] = [];
+  for (let j = 0; j < K; j++) out.push(q.sigma[j]! / Math.sqrt(nj[j]!));
+  for (let j = 0; j < K; j++)
+    if (free[j]) out.push(q.sigma[j]! / ((q.sigma[j]! - floor) * Math.sqrt(2 * nj[j]!)));
+  for (let j = 0; j < K; j++)
+    for (let k = 0; k < K; k++)
+      if (k !== j)
+        out.push(Math.min(1, Math.sqrt(1 / (nj[j]! * q.P[j * K + k]!) + 1 / (nj[j]! * q.P[j * K + j]!))));
+  return Float64Array.from(out);
+}
+
 /** Starts: a volatility split, a mean split, and perturbations of the volatility split. */
 function makeStarts(x: Float64Array, K: number, floor: number, seed: number): Flat[] {
   const n = x.length;
@@ -490,13 +511,21 @@ export function fitRegimes(returns: ArrayLike<number>, K: number, opts: RegimesF
   const work: Flat = { K, mu: new Float64Array(K), sigma: new Float64Array(K), P: new Float64Array(K * K) };
   const free = Array.from(bestEm.q.sigma, (v) => v > floor * (1 + 1e-9));
   const th0 = toTheta(bestEm.q, floor, free);
+  // The polish works in approximate standard-error units (u = (θ − θ_EM) / scale), so its simplex is
+  // well conditioned and its tolerance is a fraction of the statistical precision.
+  const scale = polishScales(bestEm.q, floor, free, n);
+  const th = new Float64Array(th0.length);
+  const toTh = (u: ArrayLike<number>): Float64Array => {
+    for (let i = 0; i < th.length; i++) th[i] = th0[i]! + u[i]! * scale[i]!;
+    return th;
+  };
   const nm = nelderMead(
-    (th) => {
-      fromTheta(th, K, floor, free, work);
+    (u) => {
+      fromTheta(toTh(u), K, floor, free, work);
       return -filter(x, work);
     },
-    th0,
-    { step: 0.005, fTol: 1e-9, xTol: 1e-6, maxEvaluations: 400 * th0.length },
+    new Float64Array(th0.length),
+    { step: 0.1, fTol: 1e-8, xTol: 1e-3, maxEvaluations: 400 * th0.length },
   );
   let best = bestEm;
   if (-nm.f > bestEm.ll) {
@@ -506,7 +535,7 @@ export function fitRegimes(returns: ArrayLike<number>, K: number, opts: RegimesF
       sigma: new Float64Array(K),
       P: new Float64Array(K * K),
     };
-    fromTheta(nm.x, K, floor, free, polished);
+    fromTheta(toTh(nm.x), K, floor, free, polished);
     best = { q: polished, ll: -nm.f, iterations: bestEm.iterations, converged: bestEm.converged };
   }
   const converged = best.converged && nm.converged;
