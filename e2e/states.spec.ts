@@ -214,17 +214,38 @@ describe('honest states in Chromium', () => {
 
     const applied = page.getByTestId('replay-applied');
     const emptiedRows = page.locator('[data-testid="ladder-row"][data-emptied]');
-    let steps = 0;
-    let found = false;
-    for (; steps < 600 && !found; steps++) {
-      const seq = await numAttr(ladder, 'data-seq');
-      await page.getByTestId('replay-step').click();
-      await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(seq);
-      await applied.waitFor();
-      found = (await attr(applied, 'data-emptied')) === 'true';
-      // Only a removed level is marked: otherwise no row is.
-      if (!found) expect(await emptiedRows.count()).toBe(0);
-    }
+    // Step until a step empties a level, in the page (one round trip per step would take minutes on
+    // a busy machine): each step waits for its snapshot (the ladder's seq) and its answer (the Step
+    // button enabled again), then reads the sentence; no row may be marked emptied before.
+    const search = await page.evaluate(async (max: number) => {
+      interface El {
+        getAttribute(name: string): string | null;
+        click(): void;
+        readonly disabled: boolean;
+      }
+      const g = globalThis as unknown as {
+        document: { querySelector(sel: string): El | null; querySelectorAll(sel: string): ArrayLike<El> };
+        requestAnimationFrame(cb: () => void): number;
+      };
+      const q = (sel: string): El | null => g.document.querySelector(sel);
+      const seqNow = (): number => Number(q('[data-testid="ladder"]')?.getAttribute('data-seq'));
+      const frame = (): Promise<void> => new Promise((resolve) => g.requestAnimationFrame(resolve));
+      for (let i = 1; i <= max; i++) {
+        const seq = seqNow();
+        const button = q('[data-testid="replay-step"]');
+        if (!button) return { steps: i, found: false, stray: -1 };
+        button.click();
+        for (let w = 0; w < 600 && !(seqNow() > seq && !button.disabled); w++) await frame();
+        await frame();
+        const stray = g.document.querySelectorAll('[data-testid="ladder-row"][data-emptied]').length;
+        if (q('[data-testid="replay-applied"]')?.getAttribute('data-emptied') === 'true')
+          return { steps: i, found: true, stray: 0 };
+        if (stray > 0) return { steps: i, found: false, stray };
+      }
+      return { steps: max, found: false, stray: 0 };
+    }, 600);
+    expect(search.stray, `a row marked emptied after a step that emptied none (${search.steps})`).toBe(0);
+    const { found, steps } = search;
     expect(found, `no step emptied a level in ${steps} steps`).toBe(true);
     const kind = await attr(applied, 'data-kind');
     expect(kind === 'cancel' || kind === 'trade').toBe(true);
