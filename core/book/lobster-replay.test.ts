@@ -10,6 +10,7 @@ import {
   LobsterReplayer,
   SYNTHETIC_ID_BASE,
   lobsterSamplePaths,
+  replayLobsterReconciled,
   verifyLobsterReplay,
 } from './lobster-replay';
 import type { LobsterVerifyReport } from './lobster-replay';
@@ -279,4 +280,87 @@ describe('LOBSTER replay against the real orderbook files', () => {
     const r = verifyLobsterReplay(new WrongPriceBook(), d.messages, d.orderbook!);
     expect(r.unexplainedMismatchRows).toBeGreaterThan(0);
   });
+});
+
+describe('LobsterReplayer.reconcile: the visible window from the orderbook file', () => {
+  // Seed: asks 101.00×50, 102.00×40; bids 100.00×30, 99.00×20 (2 levels).
+  const seedRow = '1010000,50,1000000,30,1020000,40,990000,20';
+
+  function setup(): { rp: LobsterReplayer; book: OrderBook } {
+    const book = new OrderBook();
+    const rp = new LobsterReplayer(book, { visibleLevels: 2 });
+    rp.seedFromRow(parseLobsterOrderbook(seedRow), 0);
+    return { rp, book };
+  }
+
+  it('adds a shortfall behind the known orders, so their queue positions stay exact', () => {
+    const { rp, book } = setup();
+    const m = parseLobsterMessages(['1.0,1,1,1,1000000,1', '1.1,1,77,10,1000000,1'].join('\n'));
+    rp.apply(m, 1); // our known order 77: 10 behind the synthetic 30 at 100.00
+    // the file says 100.00 holds 55: 15 more arrived unseen
+    rp.reconcile(parseLobsterOrderbook(`${seedRow}\n1010000,50,1000000,55,1020000,40,990000,20`), 1);
+    expect(book.levelQty(BUY, 10000)).toBe(55);
+    expect(book.queueAhead(77)).toBe(30); // still right behind the pre-existing 30
+    expect(book.lastOrderAt(BUY, 10000)).toBeLessThan(SYNTHETIC_ID_BASE + 100); // the new synthetic is last
+    expect(rp.repairs).toMatchObject({ rows: 1, qtyAdded: 15, ordersAdded: 1, qtyRemovedKnown: 0 });
+  });
+
+  it('takes an excess from synthetic orders first, then from known orders at the back', () => {
+    const { rp, book } = setup();
+    const m = parseLobsterMessages(['1.0,1,1,1,1000000,1', '1.1,1,77,10,1000000,1'].join('\n'));
+    rp.apply(m, 1); // 100.00: synthetic 30 + known 10
+    rp.reconcile(parseLobsterOrderbook(`${seedRow}\n1010000,50,1000000,5,1020000,40,990000,20`), 1);
+    expect(book.levelQty(BUY, 10000)).toBe(5);
+    expect(book.has(77)).toBe(true);
+    expect(book.orderQty(77)).toBe(5);
+    expect(rp.repairs).toMatchObject({ qtyRemovedSynthetic: 30, qtyRemovedKnown: 5 });
+  });
+
+  it('removes stale levels better than the file, never crossing, and a side the file shows short', () => {
+    const { rp, book } = setup();
+    // The file's next row: asks 100.50×7 and 101.00×50 (two levels: the window is full, so our 102.00
+    // lies beyond it and stays); one bid level, 99.00×20 (100.00 is gone, and since fewer than two
+    // levels are shown, nothing exists below 99.00 either).
+    const row1 = '1005000,7,990000,20,1010000,50,-9999999999,0';
+    rp.reconcile(parseLobsterOrderbook(`${seedRow}\n${row1}`), 1);
+    expect([book.bestAsk(), book.bestAskQty(), book.bestBid(), book.bestBidQty()]).toEqual([
+      10050, 7, 9900, 20,
+    ]);
+    expect(book.levelCount(BUY)).toBe(1);
+    expect(book.levelQty(SELL, 10200)).toBe(40); // beyond a full 2-level window: unknowable, kept
+    expect(rp.repairs.levelsRemoved).toBe(1); // the bid at 100.00
+    expect(rp.repairs.qtyAdded).toBe(7);
+    book.checkIntegrity();
+  });
+});
+
+describe('LOBSTER replay kept in sync with the orderbook file', () => {
+  // Measured 2026-12-06 on the four samples (issue 11 §2): the book equals the file on every row.
+  const expected: Record<
+    string,
+    { noRepair: number; delta: [number, number]; qtyAdded: number; qtyRemovedKnown: number }
+  > = {
+    AAPL_L10: { noRepair: 984, delta: [937, 937], qtyAdded: 5321, qtyRemovedKnown: 100 },
+    AMZN_L10: { noRepair: 15501, delta: [15676, 15721], qtyAdded: 50773, qtyRemovedKnown: 5328 },
+    MSFT_L5: { noRepair: 19370, delta: [19299, 19809], qtyAdded: 154001, qtyRemovedKnown: 131618 },
+    AMZN_L1_rounded: { noRepair: 47806, delta: [51770, 55070], qtyAdded: 484999, qtyRemovedKnown: 341309 },
+  };
+  for (const sample of LOBSTER_SAMPLES) {
+    it(`${sample.name}: the book equals LOBSTER's orderbook file on every row, repairs counted`, () => {
+      const p = lobsterSamplePaths(sample, DATA);
+      const d = loadLobster(p.messagePath, p.orderbookPath);
+      const book = new OrderBook();
+      const r = replayLobsterReconciled(book, d.messages, d.orderbook!, { name: sample.name });
+      book.checkIntegrity();
+      expect(r.firstMismatch).toBeNull();
+      expect(r.rows).toBe(d.messages.count - 1);
+      expect(r.matchingRows).toBe(r.rows);
+      const e = expected[sample.name]!;
+      expect(r.rowsWithoutRepair).toBe(e.noRepair);
+      expect(r.rows - r.rowsWithoutRepair).toBe(r.repairs.rows);
+      expect([r.deltaConsistent, r.deltaChecked]).toEqual(e.delta);
+      expect(r.repairs.qtyAdded).toBe(e.qtyAdded);
+      expect(r.repairs.qtyRemovedKnown).toBe(e.qtyRemovedKnown);
+    });
+  }
 });

@@ -25,6 +25,11 @@
  *   (b) a price that drops out of the window (the market moves away) loses its events from then on —
  *       orders there are cancelled or added unseen; when the price comes back our level is short or
  *       holds stale orders (book excess). Later messages about the unseen orders are `unknownId`.
+ * Two ways to use it: verifyLobsterReplay replays the messages alone and explains every difference;
+ * replayLobsterReconciled keeps the book in sync with the file (LobsterReplayer.reconcile after every
+ * message: what the messages cannot tell is taken from the file, known orders keep exact FIFO queues,
+ * and every repair is counted), so its book equals the orderbook file on every row of every sample.
+ *
  * Verification therefore classifies every price as clean or dirty (DirtyTracker): a price becomes
  * dirty at a row where it is outside the visible window (or beyond the seed), and clean again at a
  * row where it is inside the window and both the file and the book show it empty. The tests assert
@@ -52,7 +57,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as sides from '../domain/side';
 import type { Side } from '../domain/side';
-import { createDepthBuffers } from './order-book';
+import { NO_ORDER_ID, createDepthBuffers } from './order-book';
 import type { OrderBook } from './order-book';
 import type { LobsterMessages, LobsterOrderbook } from '../data/lobster';
 import { LOBSTER_CENT } from '../data/lobster';
@@ -166,6 +171,37 @@ export interface ReplayCounters {
   zeroSize: number;
 }
 
+/**
+ * What LobsterReplayer.reconcile changed to make the visible window equal to the orderbook file: the
+ * information the messages cannot carry (orders placed before the file or outside the visible window,
+ * and unseen cancels there).
+ */
+export interface RepairCounters {
+  /** Rows at which anything was repaired. */
+  rows: number;
+  /** Quantity added as synthetic orders at the back of a level (the book had less than the file). */
+  qtyAdded: number;
+  /** Synthetic orders created for that. */
+  ordersAdded: number;
+  /** Quantity removed where the book had more than the file: from synthetic orders first, … */
+  qtyRemovedSynthetic: number;
+  /** … then from known orders, back of the queue first (their exact L3 history ends there). */
+  qtyRemovedKnown: number;
+  /** Levels removed entirely (in the window, or past the last level of a side the file shows short). */
+  levelsRemoved: number;
+}
+
+function zeroRepairs(): RepairCounters {
+  return {
+    rows: 0,
+    qtyAdded: 0,
+    ordersAdded: 0,
+    qtyRemovedSynthetic: 0,
+    qtyRemovedKnown: 0,
+    levelsRemoved: 0,
+  };
+}
+
 function zeroCounters(): ReplayCounters {
   return {
     messages: 0,
@@ -205,6 +241,8 @@ export class LobsterReplayer {
   readonly tickSize: number;
   readonly visibleLevels: number;
   counters: ReplayCounters = zeroCounters();
+  repairs: RepairCounters = zeroRepairs();
+  private nextSyntheticId = SYNTHETIC_ID_BASE;
   /** (price·2 + side) → synthetic id, for the seed snapshot's levels. */
   private readonly synthetic = new Map<number, number>();
 
@@ -236,14 +274,136 @@ export class LobsterReplayer {
     this.book.clear();
     this.synthetic.clear();
     this.counters = zeroCounters();
+    this.repairs = zeroRepairs();
+    this.nextSyntheticId = SYNTHETIC_ID_BASE;
     const w = 4 * ob.levels;
-    let k = 0;
     for (let l = 0; l < ob.levels; l++) {
       const o = row * w + 4 * l;
       const askSize = ob.data[o + 1]!;
       const bidSize = ob.data[o + 3]!;
-      if (askSize > 0) this.seedLevel(SELL, this.ticks(ob.data[o]!), askSize, SYNTHETIC_ID_BASE + k++);
-      if (bidSize > 0) this.seedLevel(BUY, this.ticks(ob.data[o + 2]!), bidSize, SYNTHETIC_ID_BASE + k++);
+      if (askSize > 0) this.seedLevel(SELL, this.ticks(ob.data[o]!), askSize, this.nextSyntheticId++);
+      if (bidSize > 0) this.seedLevel(BUY, this.ticks(ob.data[o + 2]!), bidSize, this.nextSyntheticId++);
+    }
+  }
+
+  /**
+   * Make the book's visible window equal orderbook row `row`, taking from the file what the messages
+   * cannot tell, and count every change (this.repairs). Per side, with the file's levels p₁ … pₙ
+   * (n ≤ N non-empty levels, best first):
+   * - a book level better than p₁, or strictly between two file levels, does not exist: removed;
+   * - at each pₖ, a shortfall is added as a new synthetic order at the back of the queue (it was placed
+   *   while we could not see it, so it is behind every order we know), an excess is removed from the
+   *   level's synthetic orders first and then from known orders, back of the queue first;
+   * - if n < N the side has exactly n levels: everything beyond pₙ is removed. If n = N, levels beyond
+   *   p_N are outside the window and kept (unknowable).
+   * Orders whose whole history the messages carry are never moved, so their FIFO positions stay exact
+   * as long as no excess at their level has to be taken from them (counted as qtyRemovedKnown).
+   */
+  reconcile(ob: LobsterOrderbook, row: number): void {
+    const before =
+      this.repairs.qtyAdded +
+      this.repairs.qtyRemovedSynthetic +
+      this.repairs.qtyRemovedKnown +
+      this.repairs.levelsRemoved;
+    const w = 4 * ob.levels;
+    const r = row * w;
+    // First remove, on both sides, book levels better than the file's best: adding the file's levels
+    // must never cross stale liquidity on the other side (addLimit would trade against it).
+    for (let s = 0; s < 2; s++) {
+      const side = s as Side;
+      const priceCol = side === SELL ? 0 : 2;
+      const empty = !(ob.data[r + priceCol + 1]! > 0);
+      const best = empty ? Number.NaN : this.ticks(ob.data[r + priceCol]!);
+      for (let p = this.bestOf(side); !Number.isNaN(p); p = this.bestOf(side)) {
+        if (!(empty || (side === BUY ? p > best : p < best))) break;
+        this.removeLevel(side, p);
+      }
+    }
+    for (let s = 0; s < 2; s++) {
+      const side = s as Side;
+      const priceCol = side === SELL ? 0 : 2;
+      let n = 0;
+      for (let l = 0; l < ob.levels; l++) if (ob.data[r + 4 * l + priceCol + 1]! > 0) n = l + 1;
+      // Walk the book's levels from the best, against the file's.
+      let k = 0; // next file level
+      let p = this.bestOf(side);
+      while (!Number.isNaN(p)) {
+        if (k >= n) {
+          if (n < ob.levels) {
+            const next = this.book.nextLevelPrice(side, p);
+            this.removeLevel(side, p);
+            p = next;
+            continue;
+          }
+          break; // beyond the window: unknowable
+        }
+        const fp = this.ticks(ob.data[r + 4 * k + priceCol]!);
+        const fq = ob.data[r + 4 * k + priceCol + 1]!;
+        const better = side === BUY ? p > fp : p < fp;
+        if (better) {
+          const next = this.book.nextLevelPrice(side, p);
+          this.removeLevel(side, p);
+          p = next;
+          continue;
+        }
+        if (p === fp) {
+          this.setLevel(side, fp, fq);
+          k++;
+          p = this.book.nextLevelPrice(side, p);
+          continue;
+        }
+        // the book has no level at fp (p is worse): create it, and look at p again
+        this.setLevel(side, fp, fq);
+        k++;
+      }
+      for (; k < n; k++) {
+        this.setLevel(side, this.ticks(ob.data[r + 4 * k + priceCol]!), ob.data[r + 4 * k + priceCol + 1]!);
+      }
+    }
+    const after =
+      this.repairs.qtyAdded +
+      this.repairs.qtyRemovedSynthetic +
+      this.repairs.qtyRemovedKnown +
+      this.repairs.levelsRemoved;
+    if (after !== before) this.repairs.rows++;
+  }
+
+  private bestOf(side: Side): number {
+    return side === BUY ? this.book.bestBid() : this.book.bestAsk();
+  }
+
+  private removeLevel(side: Side, p: number): void {
+    this.book.cancelLevel(side, p);
+    this.repairs.levelsRemoved++;
+  }
+
+  /** Bring the level at (side, p) to exactly `qty`. */
+  private setLevel(side: Side, p: number, qty: number): void {
+    const book = this.book;
+    let have = book.levelQty(side, p);
+    if (have < qty) {
+      const id = this.nextSyntheticId++;
+      book.addLimit(id, side, p, qty - have, 0);
+      this.synthetic.set(p * 2 + side, id);
+      this.repairs.qtyAdded += qty - have;
+      this.repairs.ordersAdded++;
+      return;
+    }
+    // Excess: synthetic orders first (the mapped one, then any other at the back), then known orders.
+    const mapped = this.syntheticAt(side, p);
+    if (have > qty && !Number.isNaN(mapped)) {
+      const cut = Math.min(have - qty, book.orderQty(mapped));
+      book.reduce(mapped, cut);
+      this.repairs.qtyRemovedSynthetic += cut;
+      have -= cut;
+    }
+    while (have > qty) {
+      const id = book.lastOrderAt(side, p);
+      const cut = Math.min(have - qty, book.orderQty(id));
+      book.reduce(id, cut);
+      if (id < NO_ORDER_ID) this.repairs.qtyRemovedSynthetic += cut;
+      else this.repairs.qtyRemovedKnown += cut;
+      have -= cut;
     }
   }
 
@@ -694,4 +854,103 @@ class DirtyTracker {
       }
     }
   }
+}
+
+export interface LobsterReconciledReport {
+  name: string;
+  levels: number;
+  /** Orderbook rows compared after reconciling (rows 1 … n−1). */
+  rows: number;
+  /** Rows whose top `levels` levels on both sides equal the file after reconciling (all, unless a bug). */
+  matchingRows: number;
+  /**
+   * Rows the messages alone already got right in the visible window (no repair was needed at that
+   * row): the share the order book carries by itself once it is kept in sync.
+   */
+  rowsWithoutRepair: number;
+  /**
+   * Per-message check on the synchronized book: for every type 1–4 message inside the visible window,
+   * the change at its price and side equals the file's change (inconsistent ones are messages about
+   * orders we could not know: unknown ids).
+   */
+  deltaChecked: number;
+  deltaConsistent: number;
+  counters: ReplayCounters;
+  repairs: RepairCounters;
+  firstMismatch: string | null;
+}
+
+/**
+ * Replay with the orderbook file as the source of what messages cannot say: seed from row 0, then for
+ * each message i apply it and reconcile the visible window with row i (LobsterReplayer.reconcile).
+ * The book then equals LOBSTER's orderbook file on every row, known orders keep exact FIFO positions,
+ * and the repairs say how much of the book came from the file rather than from the messages.
+ */
+export function replayLobsterReconciled(
+  book: OrderBook,
+  messages: LobsterMessages,
+  orderbook: LobsterOrderbook,
+  options?: LobsterReplayOptions & { name?: string; onRow?: (row: number) => void },
+): LobsterReconciledReport {
+  if (orderbook.rows !== messages.count) {
+    throw new Error(
+      `replayLobsterReconciled: ${orderbook.rows} orderbook rows vs ${messages.count} messages`,
+    );
+  }
+  const rp = new LobsterReplayer(book, { visibleLevels: orderbook.levels, ...options });
+  const L = orderbook.levels;
+  const buf = createDepthBuffers(L);
+  const report: LobsterReconciledReport = {
+    name: options?.name ?? '',
+    levels: L,
+    rows: 0,
+    matchingRows: 0,
+    rowsWithoutRepair: 0,
+    deltaChecked: 0,
+    deltaConsistent: 0,
+    counters: rp.counters,
+    repairs: rp.repairs,
+    firstMismatch: null,
+  };
+  if (messages.count === 0) return report;
+  rp.seedFromRow(orderbook, 0);
+  const rows = new RowReader(orderbook, rp);
+  const data = orderbook.data;
+  for (let i = 1; i < messages.count; i++) {
+    const type = messages.type[i]!;
+    const mSide: Side = messages.direction[i] === 1 ? BUY : SELL;
+    const mTicks = messages.price[i]! / rp.tickSize;
+    const deltaCheck =
+      type >= 1 &&
+      type <= 4 &&
+      Number.isInteger(mTicks) &&
+      rows.inWindow(i - 1, mSide, mTicks) &&
+      rows.inWindow(i, mSide, mTicks);
+    const before = deltaCheck ? book.levelQty(mSide, mTicks) : 0;
+    rp.apply(messages, i);
+    if (deltaCheck) {
+      report.deltaChecked++;
+      const fileDelta = rows.qtyAt(i, mSide, mTicks) - rows.qtyAt(i - 1, mSide, mTicks);
+      if (book.levelQty(mSide, mTicks) - before === fileDelta) report.deltaConsistent++;
+    }
+    const repairedRows = rp.repairs.rows;
+    rp.reconcile(orderbook, i);
+    if (rp.repairs.rows === repairedRows) report.rowsWithoutRepair++;
+    report.rows++;
+    book.depth(L, buf);
+    const r = rows.offset(i);
+    let ok = true;
+    for (let l = 0; l < L && ok; l++) {
+      const o = r + 4 * l;
+      ok =
+        sameLevel(data[o]!, data[o + 1]!, buf.askPrices[l]!, buf.askSizes[l]!, rp) &&
+        sameLevel(data[o + 2]!, data[o + 3]!, buf.bidPrices[l]!, buf.bidSizes[l]!, rp);
+    }
+    if (ok) report.matchingRows++;
+    else report.firstMismatch ??= `row ${i} (${describeMessage(messages, i)})`;
+    options?.onRow?.(i);
+  }
+  report.counters = rp.counters;
+  report.repairs = rp.repairs;
+  return report;
 }

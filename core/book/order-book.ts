@@ -444,6 +444,15 @@ export class OrderBook {
     return this.lvQty[side === BUY ? off : off + this.width]!;
   }
 
+  /** Id of the order at the back of the queue at (side, price); NaN for an empty level. */
+  lastOrderAt(side: Side, priceTicks: number): number {
+    checkPrice('lastOrderAt', priceTicks);
+    const off = priceTicks - this.base;
+    if (off < 0 || off >= this.width) return NaN;
+    const o = this.lvTail[side === BUY ? off : off + this.width]!;
+    return o === NONE ? NaN : this.oId[o]!;
+  }
+
   /** Number of orders resting at (side, price). */
   levelOrderCount(side: Side, priceTicks: number): number {
     checkPrice('levelOrderCount', priceTicks);
