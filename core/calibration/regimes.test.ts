@@ -21,18 +21,20 @@ const fixture = readReturnsCsv(FIXTURE).returns;
 
 /**
  * Printed by `python3 scripts/reference/calibration_reference.py --only regimes` (numpy + scipy: a
- * log-space forward recursion with logsumexp, π from numpy's eigenvectors of Pᵀ, direct BFGS from six
- * starts + Nelder–Mead polish, no EM). The fixture was simulated by the same script (numpy seed
- * 20261206) with means (5e-4, −1e-3), sigmas (0.005, 0.02), P = [[0.97, 0.03], [0.06, 0.94]].
+ * log-space forward recursion with log-sum-exp per step, π from numpy's eigenvectors of Pᵀ, direct
+ * BFGS from six starts + Nelder–Mead polish, no EM). The fixture was simulated by the same script
+ * (numpy seed 20261206) with means (5e-4, −1e-3), sigmas (0.005, 0.02), P = [[0.97, 0.03], [0.06, 0.94]].
+ * Two runs of the script on different likelihood code agreed to 1e-10 in log L and 1e-7 in P: the
+ * reference's own precision, below the tolerances here.
  */
 const SCIPY = {
-  means: [0.000522401123236444, -0.001740489167066882],
-  sigmas: [0.004901151595409156, 0.01937808298516395],
+  means: [0.0005224005234829289, -0.0017405005250565526],
+  sigmas: [0.004901152067274052, 0.019378076765446076],
   transition: [
-    [0.9754865841354163, 0.024513415864583613],
-    [0.052757985372477195, 0.9472420146275228],
+    [0.9754865857518944, 0.024513414248105627],
+    [0.05275790378555587, 0.9472420962144441],
   ],
-  logLikelihood: 6762.994101836481,
+  logLikelihood: 6762.994101836443,
   logLikelihoodAtTruth: 6760.863484902123,
 };
 const TRUTH: RegimeParams = {

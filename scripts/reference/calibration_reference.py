@@ -6,8 +6,7 @@ Run from the repository root:
     python3 scripts/reference/calibration_reference.py --write-fixtures   # (re)generate the CSVs
     python3 scripts/reference/calibration_reference.py [--only garch|regimes]   # fit, print JSON
 
-(pure-Python likelihood loops: GARCH takes about a minute, the regimes fit ten on a busy 2-core
-machine).
+(pure-Python likelihood loops: each fit takes a minute or two on a busy 2-core machine).
 
 Needs numpy and scipy only. The likelihoods, the filter and the optimizers here share no code and no
 method with the TypeScript implementation, so agreement checks both:
@@ -20,7 +19,7 @@ method with the TypeScript implementation, so agreement checks both:
   inverse of a Richardson-extrapolated central-difference Hessian of the percentage-scale loglik
   (steps 1e-3 and 5e-4 of each parameter's scale), mapped to return units (mu / 100, omega / 100^2).
 - Markov-switching normal model, Hamilton (1989): the likelihood by the forward recursion in log space
-  (scipy.special.logsumexp), stationary start from the eigenvector of P^T for eigenvalue 1 (numpy),
+  (log-sum-exp per step), stationary start from the eigenvector of P^T for eigenvalue 1 (numpy),
   maximized directly (no EM) with BFGS on (mu, log sigma, logit of the off-diagonal of each row;
   K = 2) from several starts, then Nelder-Mead polish.
 
@@ -35,7 +34,6 @@ import os
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import logsumexp
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIXTURES = os.path.join(ROOT, 'core', 'calibration', 'fixtures')
@@ -171,16 +169,30 @@ def stationary(P):
     return v / v.sum()
 
 
+def _lse(values):
+    m = max(values)
+    if m == -math.inf:
+        return -math.inf
+    return m + math.log(sum(math.exp(v - m) for v in values))
+
+
 def ms_loglik(r, means, sigmas, P):
-    r = np.asarray(r)
-    means = np.asarray(means)
-    sigmas = np.asarray(sigmas)
-    logb = (-0.5 * np.log(2 * np.pi) - np.log(sigmas))[None, :] - 0.5 * ((r[:, None] - means[None, :]) / sigmas[None, :]) ** 2
-    logP = np.log(P)
-    la = np.log(stationary(P)) + logb[0]
-    for t in range(1, len(r)):
-        la = logsumexp(la[:, None] + logP, axis=0) + logb[t]
-    return float(logsumexp(la))
+    """Forward recursion in log space: log alpha_t(k) = log b_t(k) + lse_j(log alpha_{t-1}(j) + log P_jk)."""
+    K = len(means)
+    means = [float(v) for v in means]
+    sigmas = [float(v) for v in sigmas]
+    P = np.asarray(P, dtype=float)
+    logP = [[math.log(P[j, k]) if P[j, k] > 0 else -math.inf for k in range(K)] for j in range(K)]
+    lnorm = [-0.5 * math.log(2 * math.pi) - math.log(sg) for sg in sigmas]
+    pi = stationary(P)
+    la = None
+    for x in r:
+        logb = [lnorm[k] - 0.5 * ((x - means[k]) / sigmas[k]) ** 2 for k in range(K)]
+        if la is None:
+            la = [math.log(pi[k]) + logb[k] for k in range(K)]
+        else:
+            la = [_lse([la[j] + logP[j][k] for j in range(K)]) + logb[k] for k in range(K)]
+    return _lse(la)
 
 
 def fit_regimes(r):
