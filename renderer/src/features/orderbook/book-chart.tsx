@@ -100,6 +100,8 @@ function BookSeries(): ReactElement | null {
     let group = 1;
     let lastT = Number.NEGATIVE_INFINITY;
     let count = 0;
+    /** Bars when the chart was last fitted (a fit redraws everything: only when a bar was added). */
+    let fitted = 0;
     const id = Symbol('book');
 
     /** Bars per marker group at the current zoom (bar spacing from the visible range). */
@@ -161,7 +163,10 @@ function BookSeries(): ReactElement | null {
       // Until the bars fill the width, stretch them (a live chart should not start as a sliver on
       // the right); from then on keep the bar spacing and let new bars scroll in. The plot width is
       // the chart's own (no DOM read in the frame).
-      if (count > 1 && count * BAR_SPACING < chart.timeScale().width()) chart.timeScale().fitContent();
+      if (count > 1 && count !== fitted && count * BAR_SPACING < chart.timeScale().width()) {
+        chart.timeScale().fitContent();
+        fitted = count;
+      }
       if (redrawMarkers) drawMarkers();
       handle.mark('lastT', String(lastT));
       handle.report(id, count);
@@ -183,6 +188,7 @@ function BookSeries(): ReactElement | null {
         bid.setData(ts.map((p) => line(p.t, p.bid)));
         ask.setData(ts.map((p) => line(p.t, p.ask)));
         count = ts.length;
+        fitted = 0;
         firstT = ts[0]?.t ?? Number.NEGATIVE_INFINITY;
         handle.mark('firstT', String(ts[0]?.t ?? ''));
         fills = batch.fills.slice(-MAX_FILLS);
