@@ -195,6 +195,35 @@ export const SERVE_OPTIONS = {
   help,
 } as const satisfies Record<string, OptionSpec>;
 
+export const DATA_OPTIONS = {
+  format: { type: 'string', arg: 'lobster', help: 'import: source format (today: lobster).' },
+  message: { type: 'string', arg: 'FILE', help: 'import lobster: the message file (plain or gzip).' },
+  orderbook: { type: 'string', arg: 'FILE', help: 'import lobster: the orderbook file (plain or gzip).' },
+  name: { type: 'string', arg: 'NAME', help: 'import: dataset name.', def: 'SYMBOL_DATE from the file name' },
+  date: {
+    type: 'string',
+    arg: 'YYYY-MM-DD',
+    help: 'import lobster: trading date (US/Eastern).',
+    def: 'from the file name',
+  },
+  dataset: {
+    type: 'string',
+    arg: 'ID',
+    help: 'show, export: dataset id, a unique prefix of it, or its name.',
+  },
+  what: { type: 'string', arg: 'top|trades|events', help: 'export: which table.', def: 'top' },
+  out: { type: 'string', arg: 'FILE', help: 'export: output file, CSV (with a header) or .parquet.' },
+  json: { type: 'string', arg: 'OUT', help: 'import, list, show: also write the result as JSON to OUT.' },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory (the catalog is DIR/datasets).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress line.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
 export const FIT_OPTIONS = {
   returns: {
     type: 'string',
@@ -256,6 +285,14 @@ export const COMMANDS = {
     usage: '[--json OUT] [--only LIST]',
     summary: 'Run the performance benchmarks and print JSON.',
     options: BENCH_OPTIONS,
+  },
+  data: {
+    usage:
+      'import|list|show|export [--format lobster --message FILE --orderbook FILE] [--dataset ID] [--what top|trades|events --out FILE] [--json OUT] [--data-dir DIR]',
+    summary:
+      'The market-data catalog: import LOBSTER files (book verified against the orderbook file), list and show datasets, export the top of book or trades.',
+    options: DATA_OPTIONS,
+    subcommands: ['import', 'list', 'show', 'export'],
   },
   fit: {
     usage: 'garch|regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv]',

@@ -30,6 +30,7 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   train: async () => (await import('./train')).trainCommand,
   eval: async () => (await import('./eval')).evalCommand,
   bench: async () => (await import('./bench')).benchCommand,
+  data: async () => (await import('./data')).dataCommand,
   fit: async () => (await import('./fit')).fitCommand,
   serve: async () => (await import('./serve')).serveCommand,
 };

@@ -1,0 +1,199 @@
+/**
+ * `quotebench data` in process, on the real LOBSTER samples (../shared/data/lobster): the exported top
+ * of book equals LOBSTER's own orderbook file on every row; gzip input; re-import finds the dataset;
+ * a failed import leaves nothing; bad input is one line with exit code 2.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../book/lobster-replay';
+import { easternMidnightNs } from '../data/lobster-import';
+import { captureOutput } from './capture.fixture';
+import { main } from './main';
+
+const dir = mkdtempSync(join(tmpdir(), 'qb-data-'));
+const dataDir = join(dir, 'data');
+const run = (argv: string[]): Promise<{ code: number; out: string; err: string }> =>
+  captureOutput(() => main(argv));
+
+interface ImportJson {
+  dataset: string;
+  events: number;
+  existed: boolean;
+  counts: { events: number; bookEvents: number; trades: number };
+  verification: Record<string, number>;
+  firstTsNs: string;
+}
+
+/** LOBSTER's level 1 as the export writes it: USD prices, empty side → empty price, size 0. */
+function fileTop(orderbookPath: string): string[][] {
+  const text = readFileSync(orderbookPath, 'utf8').replace(/^\uFEFF/, '');
+  const lines = text.split(/\r?\n/).filter((l) => l !== '');
+  const body = /^[A-Za-z"]/.test(lines[0]!) ? lines.slice(1) : lines;
+  return body.map((l) => {
+    const [ap, as, bp, bs] = l.split(',').map(Number) as [number, number, number, number];
+    return [bs > 0 ? String(bp / 10000) : '', String(bs), as > 0 ? String(ap / 10000) : '', String(as)];
+  });
+}
+
+describe('quotebench data on the LOBSTER samples', () => {
+  for (const sample of LOBSTER_SAMPLES) {
+    it(`${sample.name}: import, then export --what top equals the orderbook file on every row`, async () => {
+      const p = lobsterSamplePaths(sample);
+      const json = join(dir, `${sample.name}.json`);
+      const r = await run([
+        'data',
+        'import',
+        '--format',
+        'lobster',
+        '--message',
+        p.messagePath,
+        '--orderbook',
+        p.orderbookPath,
+        '--name',
+        sample.name,
+        '--data-dir',
+        dataDir,
+        '--json',
+        json,
+        '--quiet',
+      ]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const j = JSON.parse(readFileSync(json, 'utf8')) as ImportJson;
+      expect(j.events).toBe(sample.rows);
+      expect(j.counts.bookEvents).toBe(sample.rows);
+      expect(j.verification.rowsChecked).toBe(sample.rows - 1);
+      expect(j.verification.rowsMatching).toBe(sample.rows - 1);
+      // the first message's Time (seconds after midnight, 9 decimals), to the nanosecond, after midnight
+      // of 2012-06-21 US/Eastern (EDT: 04:00 UTC)
+      const firstData = readFileSync(p.messagePath, 'utf8')
+        .split('\n')
+        .find((l) => /^\d/.test(l))!;
+      const [secs, frac = ''] = firstData.split(',')[0]!.split('.');
+      const ns = BigInt(secs!) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
+      expect(j.firstTsNs).toBe((BigInt(Date.UTC(2012, 5, 21, 4)) * 1_000_000n + ns).toString());
+
+      const csv = join(dir, `${sample.name}-top.csv`);
+      const e = await run([
+        'data',
+        'export',
+        '--dataset',
+        j.dataset,
+        '--what',
+        'top',
+        '--out',
+        csv,
+        '--data-dir',
+        dataDir,
+      ]);
+      expect(e.code).toBe(0);
+      const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+      expect(lines[0]).toBe('seq,exchange_ts_ns,bid_price,bid_size,ask_price,ask_size');
+      const want = fileTop(p.orderbookPath);
+      expect(lines.length - 1).toBe(want.length);
+      for (let i = 1; i < lines.length; i++) {
+        const [seq, , bp, bs, ap, as] = lines[i]!.split(',');
+        expect(Number(seq)).toBe(i);
+        const w = want[i - 1]!;
+        const got = [
+          bp === '' ? '' : String(Number(bp)),
+          String(Number(bs)),
+          ap === '' ? '' : String(Number(ap)),
+          String(Number(as)),
+        ];
+        if (got.join() !== w.join()) expect(`row ${i}: ${got.join()}`).toBe(`row ${i}: ${w.join()}`);
+      }
+    });
+  }
+
+  it('reads gzip files, finds a re-imported dataset by its content, and lists it', async () => {
+    const sample = LOBSTER_SAMPLES[0]!;
+    const p = lobsterSamplePaths(sample);
+    const gzMsg = join(dir, 'AAPL_2012-06-21_msg.csv.gz');
+    const gzOb = join(dir, 'AAPL_2012-06-21_ob.csv.gz');
+    writeFileSync(gzMsg, gzipSync(readFileSync(p.messagePath)));
+    writeFileSync(gzOb, gzipSync(readFileSync(p.orderbookPath)));
+    const json = join(dir, 'gz.json');
+    const args = ['data', 'import', '--format', 'lobster', '--message', gzMsg, '--orderbook', gzOb];
+    const r = await run([...args, '--data-dir', dataDir, '--json', json, '--quiet']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(readFileSync(json, 'utf8')) as ImportJson;
+    const plain = JSON.parse(readFileSync(join(dir, `${sample.name}.json`), 'utf8')) as ImportJson;
+    expect(j.dataset).toBe(plain.dataset); // the same bytes once decompressed: the same dataset
+    expect(j.existed).toBe(true);
+    const l = await run(['data', 'list', '--data-dir', dataDir]);
+    expect(l.code).toBe(0);
+    for (const s of LOBSTER_SAMPLES) expect(l.out).toContain(s.name);
+    const s = await run(['data', 'show', '--dataset', sample.name, '--data-dir', dataDir]);
+    expect(s.out).toMatch(/rowsMatching\s+998/);
+  });
+
+  it('a failed import leaves nothing in the catalog; bad input is one line, exit 2', async () => {
+    const p = lobsterSamplePaths(LOBSTER_SAMPLES[0]!);
+    const bad = join(dir, 'BAD_2012-06-21_message.csv');
+    const lines = readFileSync(p.messagePath, 'utf8').split('\n');
+    lines[500] = lines[500]!.replace(/^([^,]+),\d/, '$1,x');
+    writeFileSync(bad, lines.join('\n'));
+    const fresh = join(dir, 'fresh');
+    const r = await run([
+      'data',
+      'import',
+      '--format',
+      'lobster',
+      '--message',
+      bad,
+      '--orderbook',
+      p.orderbookPath,
+      '--data-dir',
+      fresh,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/BAD_2012-06-21_message\.csv:501: column Type/);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(existsSync(join(fresh, 'datasets')) ? readdirSync(join(fresh, 'datasets')) : []).toEqual([]);
+
+    const cases: [string[], RegExp][] = [
+      [['data'], /expected import or list or show or export/],
+      [['data', 'import', '--data-dir', fresh], /--format is required/],
+      [['data', 'import', '--format', 'tardis', '--data-dir', fresh], /--format must be lobster/],
+      [
+        ['data', 'import', '--format', 'lobster', '--message', bad, '--data-dir', fresh],
+        /needs --message FILE and --orderbook FILE/,
+      ],
+      [['data', 'show', '--dataset', 'nope', '--data-dir', dataDir], /no dataset 'nope'/],
+      [
+        [
+          'data',
+          'export',
+          '--dataset',
+          LOBSTER_SAMPLES[0]!.name,
+          '--what',
+          'book',
+          '--out',
+          join(dir, 'x.csv'),
+          '--data-dir',
+          dataDir,
+        ],
+        /--what must be top, trades or events/,
+      ],
+      [['data', 'list', '--what', 'top', '--data-dir', dataDir], /--what does not apply to data list/],
+    ];
+    for (const [argv, re] of cases) {
+      const c = await run(argv);
+      expect(c.code, argv.join(' ')).toBe(2);
+      expect(c.err).toMatch(re);
+    }
+  });
+});
+
+describe('easternMidnightNs', () => {
+  it('uses the offset of the date itself (EDT in June, EST in January) and rejects non-dates', () => {
+    expect(easternMidnightNs('2012-06-21')).toBe(BigInt(Date.UTC(2012, 5, 21, 4)) * 1_000_000n);
+    expect(easternMidnightNs('2013-01-15')).toBe(BigInt(Date.UTC(2013, 0, 15, 5)) * 1_000_000n);
+    expect(() => easternMidnightNs('2012-02-30')).toThrow(/calendar date/);
+    expect(() => easternMidnightNs('21/06/2012')).toThrow(/YYYY-MM-DD/);
+  });
+});
