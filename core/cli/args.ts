@@ -44,6 +44,15 @@ export type OptionValues<T extends Record<string, OptionSpec>> = { [K in keyof T
 
 /** Parse `args` strictly (no positionals, no unknown options); throws UsageError. */
 export function parse<T extends Record<string, OptionSpec>>(args: string[], options: T): OptionValues<T> {
+  return parseWithPositionals(args, options, false).values;
+}
+
+/** Like parse, and with `allow` the non-option arguments too (e.g. input files). */
+export function parseWithPositionals<T extends Record<string, OptionSpec>>(
+  args: string[],
+  options: T,
+  allow = true,
+): { values: OptionValues<T>; positionals: string[] } {
   const plain: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, o] of Object.entries(options)) {
     plain[name] = {
@@ -53,8 +62,8 @@ export function parse<T extends Record<string, OptionSpec>>(args: string[], opti
     };
   }
   try {
-    return parseArgs({ args, options: plain, strict: true, allowPositionals: false })
-      .values as OptionValues<T>;
+    const r = parseArgs({ args, options: plain, strict: true, allowPositionals: allow });
+    return { values: r.values as OptionValues<T>, positionals: r.positionals };
   } catch (e) {
     // One line: node's messages for an ambiguous value span three.
     throw new UsageError((e as Error).message.split('\n').join(' '));

@@ -196,7 +196,11 @@ export const SERVE_OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 export const DATA_OPTIONS = {
-  format: { type: 'string', arg: 'lobster', help: 'import: source format (today: lobster).' },
+  format: {
+    type: 'string',
+    arg: 'lobster|binance-raw',
+    help: 'import: source format; binance-raw takes its capture files (read in order) as arguments.',
+  },
   message: { type: 'string', arg: 'FILE', help: 'import lobster: the message file (plain or gzip).' },
   orderbook: { type: 'string', arg: 'FILE', help: 'import lobster: the orderbook file (plain or gzip).' },
   name: { type: 'string', arg: 'NAME', help: 'import: dataset name.', def: 'SYMBOL_DATE from the file name' },
@@ -254,6 +258,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** When set, the first argument must be one of these (`quotebench fit garch …`). */
   subcommands?: readonly string[];
+  /** When true, non-option arguments are accepted (input files: `data import --format binance-raw F …`). */
+  positionals?: boolean;
 }
 
 export const COMMANDS = {
@@ -288,11 +294,12 @@ export const COMMANDS = {
   },
   data: {
     usage:
-      'import|list|show|export [--format lobster --message FILE --orderbook FILE] [--dataset ID] [--what top|trades|events --out FILE] [--json OUT] [--data-dir DIR]',
+      'import|list|show|export [--format lobster --message FILE --orderbook FILE | --format binance-raw FILE …] [--dataset ID] [--what top|trades|events --out FILE] [--json OUT] [--data-dir DIR]',
     summary:
-      'The market-data catalog: import LOBSTER files (book verified against the orderbook file), list and show datasets, export the top of book or trades.',
+      "The market-data catalog: import LOBSTER files (book verified against the orderbook file) or a Binance raw capture (the venue's sync rules), list and show datasets, export the top of book or trades.",
     options: DATA_OPTIONS,
     subcommands: ['import', 'list', 'show', 'export'],
+    positionals: true,
   },
   fit: {
     usage: 'garch|regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv]',

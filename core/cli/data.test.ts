@@ -157,8 +157,11 @@ describe('quotebench data on the LOBSTER samples', () => {
 
     const cases: [string[], RegExp][] = [
       [['data'], /expected import or list or show or export/],
-      [['data', 'import', '--data-dir', fresh], /--format is required/],
-      [['data', 'import', '--format', 'tardis', '--data-dir', fresh], /--format must be lobster/],
+      [['data', 'import', '--data-dir', fresh], /--format is required \(lobster or binance-raw\)/],
+      [
+        ['data', 'import', '--format', 'tardis', '--data-dir', fresh],
+        /--format must be lobster or binance-raw/,
+      ],
       [
         ['data', 'import', '--format', 'lobster', '--message', bad, '--data-dir', fresh],
         /needs --message FILE and --orderbook FILE/,
@@ -186,6 +189,56 @@ describe('quotebench data on the LOBSTER samples', () => {
       expect(c.code, argv.join(' ')).toBe(2);
       expect(c.err).toMatch(re);
     }
+  });
+});
+
+describe('quotebench data import --format binance-raw', () => {
+  it('imports the BTCUSDT capture with the futures sync rules and exports its top of book', async () => {
+    const capture = join(
+      import.meta.dirname,
+      '../../../shared/data/binance_usdm_btcusdt_2024-08-08/btcusdt_20240808.raw_stream.gz',
+    );
+    const json = join(dir, 'binance.json');
+    const r = await run([
+      'data',
+      'import',
+      '--format',
+      'binance-raw',
+      capture,
+      '--data-dir',
+      dataDir,
+      '--json',
+      json,
+      '--quiet',
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /6547 depth updates applied, 4 dropped, 0 gaps; top of book = bookTicker at 629\/629/,
+    );
+    const j = JSON.parse(readFileSync(json, 'utf8')) as ImportJson & { name: string; venue: string };
+    expect(j.name).toBe('BTCUSDT_usdm_2024-08-08');
+    expect(j.venue).toBe('Binance USD-M futures');
+    expect(j.counts.trades).toBe(21313);
+    expect(j.counts.bookEvents).toBe(6548); // the snapshot and every applied update
+    expect(j.verification).toMatchObject({ gaps: 0, dropped: 4, tickerChecks: 629, tickerMatches: 629 });
+    const csv = join(dir, 'btc-top.csv');
+    expect(
+      (await run(['data', 'export', '--dataset', j.dataset, '--out', csv, '--data-dir', dataDir])).code,
+    ).toBe(0);
+    const rows = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    expect(rows).toHaveLength(6549);
+    // the first row is the REST snapshot (lastUpdateId 5123107852948, best 61800.20 / 61800.30)
+    expect(rows[1]!.split(',').slice(0, 1).concat(rows[1]!.split(',').slice(2))).toEqual([
+      '5123107852948',
+      '61800.2',
+      '2.909',
+      '61800.3',
+      '1.072',
+    ]);
+    const wrong = await run(['data', 'import', '--format', 'lobster', capture, '--data-dir', dataDir]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/files are arguments only for --format binance-raw/);
   });
 });
 

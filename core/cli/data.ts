@@ -1,5 +1,6 @@
 /**
  * `quotebench data import --format lobster --message FILE --orderbook FILE [--name NAME] [--date D] [--json OUT]`
+ * `quotebench data import --format binance-raw FILE [FILE …] [--name NAME] [--json OUT]`
  * `quotebench data list [--json OUT]`
  * `quotebench data show --dataset ID [--json OUT]`
  * `quotebench data export --dataset ID [--what top|trades|events] --out FILE.csv|FILE.parquet`
@@ -16,9 +17,10 @@
  * and exit code 2.
  */
 import { CatalogError, exportTable, listDatasets, readDataset, type DatasetInfo } from '../data/catalog';
+import { importBinanceRaw } from '../data/binance-import';
 import { importLobster } from '../data/lobster-import';
 import { DataDirError, resolveDataDir } from '../store/data-dir';
-import { UsageError, UserError, parse } from './args';
+import { UsageError, UserError, parseWithPositionals } from './args';
 import { DATA_OPTIONS } from './commands';
 import { formatTable } from './table';
 import { checkWritable, writeJsonAtomic } from './write-json';
@@ -31,7 +33,11 @@ export async function dataCommand(args: string[]): Promise<number> {
     throw new UsageError(
       `expected import, list, show or export as the first argument, got ${sub === undefined ? 'nothing' : `"${sub}"`}`,
     );
-  const v = parse(rest, DATA_OPTIONS);
+  const { values: v, positionals } = parseWithPositionals(rest, DATA_OPTIONS);
+  if (positionals.length > 0 && !(sub === 'import' && v.format === 'binance-raw'))
+    throw new UsageError(
+      `unexpected argument "${positionals[0]}" (files are arguments only for --format binance-raw)`,
+    );
   const allowed: Record<typeof sub, readonly string[]> = {
     import: ['format', 'message', 'orderbook', 'name', 'date', 'json', 'data-dir', 'quiet'],
     list: ['json', 'data-dir', 'quiet'],
@@ -54,12 +60,34 @@ export async function dataCommand(args: string[]): Promise<number> {
   };
 
   try {
+    if (sub === 'import' && v.format === 'binance-raw') {
+      if (positionals.length === 0)
+        throw new UsageError('--format binance-raw needs its capture files as arguments');
+      if (v.message !== undefined || v.orderbook !== undefined || v.date !== undefined)
+        throw new UsageError('--message, --orderbook and --date apply to --format lobster only');
+      const { info, existed } = await importBinanceRaw({
+        dataDir,
+        files: positionals,
+        ...(v.name !== undefined ? { name: v.name } : {}),
+        onProgress: (lines) => err(`\rimport ${lines} lines`),
+      });
+      err('\n');
+      const ver = info.verification;
+      out.write(
+        `${existed ? 'already in the catalog' : 'imported'}: ${info.id} ${info.name} — ${info.counts.events} events, ` +
+          `${info.counts.trades} trades; ${ver.applied} depth updates applied, ${ver.dropped} dropped, ${ver.gaps} gaps; ` +
+          `top of book = bookTicker at ${ver.tickerMatches}/${ver.tickerChecks} matching update ids\n`,
+      );
+      if (v.json !== undefined)
+        writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
+      return 0;
+    }
     if (sub === 'import') {
       if (v.format !== 'lobster')
         throw new UsageError(
           v.format === undefined
-            ? '--format is required (lobster)'
-            : `--format must be lobster, got "${v.format}"`,
+            ? '--format is required (lobster or binance-raw)'
+            : `--format must be lobster or binance-raw, got "${v.format}"`,
         );
       if (v.message === undefined || v.orderbook === undefined)
         throw new UsageError('--format lobster needs --message FILE and --orderbook FILE');

@@ -10,7 +10,7 @@
  * Commands are loaded lazily, so `backtest` never loads TensorFlow.js.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError, parse } from './args';
+import { UsageError, parseWithPositionals } from './args';
 import {
   COMMANDS,
   isCommandName,
@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         `expected ${subs.join(' or ')} as the first argument, got ${rest[0] === undefined ? 'nothing' : `"${rest[0]}"`}`,
       );
-    parse(subs !== undefined ? rest.slice(1) : rest, spec.options);
+    parseWithPositionals(subs !== undefined ? rest.slice(1) : rest, spec.options, spec.positionals === true);
     const command = await commands[name]();
     return await command(rest);
   } catch (e) {

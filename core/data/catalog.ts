@@ -6,9 +6,10 @@
  * Layout of a dataset directory:
  *   dataset.json   metadata (DatasetInfo): id, name, venue, symbol, format, time range, counts, the
  *                  content hash of the source files, the import's verification counts
- *   events.parquet every source event in order: seq (the venue's sequence: LOBSTER message row,
- *                  1-based), exchange_ts_ns, kind, order_id, side (1 buy, −1 sell), price (quote
- *                  currency), size
+ *   events.parquet every source event in file order: seq (the venue's sequence: LOBSTER message row,
+ *                  1-based; Binance update id u, or trade id), exchange_ts_ns, kind (EVENT_KIND),
+ *                  order_id, side (1 buy, −1 sell), price (quote currency), size, local_ts_ns (the
+ *                  capture host's receive time where the source has one, else NULL)
  *   top.parquet    the top of book after every book event: seq, exchange_ts_ns, bid_price, bid_size,
  *                  ask_price, ask_size (NULL price and 0 size for an empty side)
  *   trades.parquet the trades: seq, exchange_ts_ns, price, size, aggressor side (1 buyer-initiated)
@@ -42,6 +43,12 @@ export const EVENT_KIND = {
   hiddenExecute: 5,
   cross: 6,
   halt: 7,
+  /** L2: a level of a REST snapshot (seq = the snapshot's lastUpdateId). */
+  snapshotLevel: 10,
+  /** L2: a level set by a depth update (absolute quantity; 0 removes it; seq = the update's u). */
+  levelSet: 11,
+  /** A trade (seq = the venue's trade id; side = the aggressor). */
+  trade: 12,
 } as const;
 
 export interface DatasetInfo {
@@ -85,6 +92,7 @@ export const EVENTS_TABLE: TableSpec = {
     { name: 'side', type: TINYINT, sql: 'TINYINT' },
     { name: 'price', type: DOUBLE, sql: 'DOUBLE' },
     { name: 'size', type: DOUBLE, sql: 'DOUBLE' },
+    { name: 'local_ts_ns', type: BIGINT, sql: 'BIGINT' },
   ],
 };
 
@@ -287,7 +295,8 @@ export async function exportTable(
     const parquet = out.toLowerCase().endsWith('.parquet');
     const rows = await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${sqlString(src)}')`);
     await conn.run(
-      `COPY (SELECT * FROM read_parquet('${sqlString(src)}') ORDER BY seq) TO '${sqlString(out)}' ` +
+      // File order (DuckDB preserves insertion order): events mix sequences (update and trade ids).
+      `COPY (SELECT * FROM read_parquet('${sqlString(src)}')) TO '${sqlString(out)}' ` +
         (parquet ? '(FORMAT parquet, COMPRESSION zstd)' : '(FORMAT csv, HEADER true)'),
     );
     return Number(rows.getRows()[0]![0]);

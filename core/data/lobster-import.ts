@@ -190,6 +190,7 @@ export async function importLobster(opts: LobsterImportOptions): Promise<Lobster
           messages.direction[i]!,
           type === 7 ? Number.NaN : price / 10000,
           messages.size[i]!,
+          Number.NaN, // LOBSTER has no receive time
         );
         if (type === 4 || type === 5)
           trades.push(i + 1, ts, price / 10000, messages.size[i]!, -messages.direction[i]!);

@@ -1,0 +1,391 @@
+/**
+ * Binance order-book capture: a REST depth snapshot plus the diff-depth stream, synchronized by the
+ * venue's own rules, and the check of the rebuilt top of book against the venue's bookTicker.
+ *
+ * Input ("raw stream" captures, one or more files read in order, plain or gzip): one message per line,
+ * `<local_receive_ts_ns> <json>`, where the JSON is either a REST depth snapshot
+ * `{"lastUpdateId","E"?,"T"?,"bids":[[price,qty],…],"asks":[…]}` or a combined-stream message
+ * `{"stream":"…","data":{…}}` with data.e one of depthUpdate (U, u, pu on futures, b, a, E, T?), trade
+ * (t, p, q, m, T, E) or bookTicker (u, b, B, a, A). Anything else is an error naming file and line.
+ *
+ * Synchronization (Binance API docs, "How to manage a local order book correctly"):
+ * - USD-M futures (depth messages carry `pu`): drop every event with u < lastUpdateId; the first event
+ *   applied must have U ≤ lastUpdateId ≤ u; after it every event's pu must equal the previous event's u.
+ * - Spot (no `pu`): drop every event with u ≤ lastUpdateId; the first applied must have
+ *   U ≤ lastUpdateId + 1 ≤ u; after it every event's U must equal the previous u + 1.
+ * Diffs that arrive before the snapshot are buffered (at most `maxBuffered`, the oldest dropped and
+ * counted) and replayed against it. A broken chain is a gap: counted, described (first 20), and the
+ * book is invalid until the next snapshot, from which it resynchronizes (a new snapshot always
+ * restarts the synchronization). Quantities are absolute: 0 removes the level.
+ *
+ * Verification: the venue's bookTicker carries the update id u of the book state it describes; where a
+ * bookTicker's u equals the u of an applied depth event, the rebuilt best bid/ask (price and quantity)
+ * must equal it. Both sides are kept for a while (bounded maps) since either may arrive first.
+ *
+ * Prices and quantities are the venue's decimal strings converted with Number() (exact for the
+ * comparison: the same string gives the same double; levels are keyed by that double).
+ */
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { CatalogError } from './catalog';
+
+export type BinanceMarket = 'futures' | 'spot';
+
+export interface DepthEvent {
+  U: number;
+  u: number;
+  pu: number | undefined;
+  E: number;
+  bids: [number, number][];
+  asks: [number, number][];
+  localTsNs: bigint;
+}
+
+export interface SyncReport {
+  market: BinanceMarket | null;
+  /** The symbol of the first stream message that names one (`s`). */
+  symbol: string | null;
+  lines: number;
+  snapshots: number;
+  depthEvents: number;
+  applied: number;
+  /** Events older than the snapshot (dropped by the rule). */
+  dropped: number;
+  /** Events that waited for a snapshot; `bufferOverflow` of them were dropped for lack of room. */
+  buffered: number;
+  bufferOverflow: number;
+  /** Breaks of the update-id chain (resynchronized from the next snapshot), and events skipped meanwhile. */
+  gaps: number;
+  skippedWhileOutOfSync: number;
+  gapDetails: string[];
+  trades: number;
+  bookTickers: number;
+  /** bookTickers whose u matched an applied depth event, and how many of those agreed exactly. */
+  tickerChecks: number;
+  tickerMatches: number;
+  firstTickerMismatch: string | null;
+}
+
+/** One side of an L2 book: price → quantity, with the best price kept up to date. */
+export class L2Side {
+  readonly levels = new Map<number, number>();
+  private best = Number.NaN;
+
+  constructor(readonly isBid: boolean) {}
+
+  clear(): void {
+    this.levels.clear();
+    this.best = Number.NaN;
+  }
+
+  set(price: number, qty: number): void {
+    if (qty === 0) {
+      if (!this.levels.delete(price)) return;
+      if (price === this.best) this.best = this.scanBest();
+      return;
+    }
+    this.levels.set(price, qty);
+    if (Number.isNaN(this.best) || (this.isBid ? price > this.best : price < this.best)) this.best = price;
+  }
+
+  bestPrice(): number {
+    return this.best;
+  }
+
+  bestQty(): number {
+    return Number.isNaN(this.best) ? 0 : this.levels.get(this.best)!;
+  }
+
+  private scanBest(): number {
+    let b = Number.NaN;
+    for (const p of this.levels.keys()) if (Number.isNaN(b) || (this.isBid ? p > b : p < b)) b = p;
+    return b;
+  }
+}
+
+export interface SyncCallbacks {
+  /** After the snapshot is loaded (the book is its state). */
+  onSnapshot?(lastUpdateId: number, localTsNs: bigint, exchangeMs: number): void;
+  /** After a depth event was applied: the book is the state after update id ev.u. */
+  onApplied?(ev: DepthEvent): void;
+  onTrade?(t: {
+    id: number;
+    price: number;
+    qty: number;
+    buyerMaker: boolean;
+    timeMs: number;
+    localTsNs: bigint;
+  }): void;
+}
+
+export class BinanceDepthSync {
+  readonly bids = new L2Side(true);
+  readonly asks = new L2Side(false);
+  readonly report: SyncReport = {
+    market: null,
+    symbol: null,
+    lines: 0,
+    snapshots: 0,
+    depthEvents: 0,
+    applied: 0,
+    dropped: 0,
+    buffered: 0,
+    bufferOverflow: 0,
+    gaps: 0,
+    skippedWhileOutOfSync: 0,
+    gapDetails: [],
+    trades: 0,
+    bookTickers: 0,
+    tickerChecks: 0,
+    tickerMatches: 0,
+    firstTickerMismatch: null,
+  };
+  private state: 'noSnapshot' | 'syncing' | 'live' | 'gap' = 'noSnapshot';
+  private lastUpdateId = Number.NaN;
+  private prevU = Number.NaN;
+  private readonly buffer: DepthEvent[] = [];
+  private readonly tops = new Map<number, string>();
+  private readonly tickers = new Map<number, string>();
+
+  constructor(
+    private readonly cb: SyncCallbacks = {},
+    private readonly opts: { market?: BinanceMarket; maxBuffered?: number; maxPending?: number } = {},
+  ) {}
+
+  /** A REST snapshot: replaces the book and restarts the synchronization. */
+  snapshot(
+    lastUpdateId: number,
+    bids: [number, number][],
+    asks: [number, number][],
+    localTsNs: bigint,
+    exchangeMs: number,
+  ): void {
+    this.report.snapshots++;
+    this.bids.clear();
+    this.asks.clear();
+    for (const [p, q] of bids) this.bids.set(p, q);
+    for (const [p, q] of asks) this.asks.set(p, q);
+    this.lastUpdateId = lastUpdateId;
+    this.state = 'syncing';
+    this.cb.onSnapshot?.(lastUpdateId, localTsNs, exchangeMs);
+    const waiting = this.buffer.splice(0);
+    for (const ev of waiting) this.process(ev);
+  }
+
+  depth(ev: DepthEvent): void {
+    this.report.depthEvents++;
+    const market: BinanceMarket = this.opts.market ?? (ev.pu !== undefined ? 'futures' : 'spot');
+    if (this.report.market === null) this.report.market = market;
+    this.process(ev);
+  }
+
+  private process(ev: DepthEvent): void {
+    const r = this.report;
+    const futures = (this.report.market ?? 'futures') === 'futures';
+    if (this.state === 'noSnapshot' || this.state === 'gap') {
+      if (this.state === 'gap') {
+        r.skippedWhileOutOfSync++;
+        return;
+      }
+      this.buffer.push(ev);
+      r.buffered++;
+      const max = this.opts.maxBuffered ?? 100_000;
+      if (this.buffer.length > max) {
+        this.buffer.shift();
+        r.bufferOverflow++;
+      }
+      return;
+    }
+    const L = this.lastUpdateId;
+    if (this.state === 'syncing') {
+      if (futures ? ev.u < L : ev.u <= L) {
+        r.dropped++;
+        return;
+      }
+      const first = futures ? ev.U <= L && L <= ev.u : ev.U <= L + 1 && L + 1 <= ev.u;
+      if (!first)
+        return this.gap(
+          `first event after snapshot ${L} is U=${ev.U} u=${ev.u}: it does not straddle the snapshot`,
+        );
+      this.apply(ev);
+      this.state = 'live';
+      return;
+    }
+    const chained = futures ? ev.pu === this.prevU : ev.U === this.prevU + 1;
+    if (!chained)
+      return this.gap(
+        futures
+          ? `event u=${ev.u} has pu=${String(ev.pu)}, previous u=${this.prevU}`
+          : `event U=${ev.U} does not follow previous u=${this.prevU}`,
+      );
+    this.apply(ev);
+  }
+
+  private gap(detail: string): void {
+    this.report.gaps++;
+    if (this.report.gapDetails.length < 20) this.report.gapDetails.push(detail);
+    this.state = 'gap';
+  }
+
+  private apply(ev: DepthEvent): void {
+    for (const [p, q] of ev.bids) this.bids.set(p, q);
+    for (const [p, q] of ev.asks) this.asks.set(p, q);
+    this.prevU = ev.u;
+    this.report.applied++;
+    this.cb.onApplied?.(ev);
+    this.remember(this.tops, ev.u, this.topKey(), this.tickers);
+  }
+
+  /** A bookTicker: checked against the rebuilt book at the same update id. */
+  bookTicker(u: number, bid: number, bidQty: number, ask: number, askQty: number): void {
+    this.report.bookTickers++;
+    this.remember(this.tickers, u, `${bid}|${bidQty}|${ask}|${askQty}`, this.tops);
+  }
+
+  trade(t: Parameters<NonNullable<SyncCallbacks['onTrade']>>[0]): void {
+    this.report.trades++;
+    this.cb.onTrade?.(t);
+  }
+
+  private topKey(): string {
+    return `${this.bids.bestPrice()}|${this.bids.bestQty()}|${this.asks.bestPrice()}|${this.asks.bestQty()}`;
+  }
+
+  /** Store `value` under u in `mine`; if `other` already has u, compare and count. */
+  private remember(mine: Map<number, string>, u: number, value: string, other: Map<number, string>): void {
+    const seen = other.get(u);
+    if (seen !== undefined) {
+      const r = this.report;
+      r.tickerChecks++;
+      const [top, ticker] = mine === this.tops ? [value, seen] : [seen, value];
+      if (top === ticker) r.tickerMatches++;
+      else r.firstTickerMismatch ??= `u=${u}: book ${top}, bookTicker ${ticker} (bid|qty|ask|qty)`;
+      other.delete(u);
+      return;
+    }
+    mine.set(u, value);
+    const max = this.opts.maxPending ?? 200_000;
+    if (mine.size > max) mine.delete(mine.keys().next().value!);
+  }
+
+  /** True when the book is synchronized (a snapshot and an unbroken chain since). */
+  get inSync(): boolean {
+    return this.state === 'live';
+  }
+}
+
+/** The lines of a plain or gzip file, streamed (bounded memory). */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  const head = Buffer.alloc(2);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const stream = createReadStream(file);
+  const source = head[0] === 0x1f && head[1] === 0x8b ? stream.pipe(createGunzip()) : stream;
+  const rl = createInterface({ input: source, crlfDelay: Infinity });
+  try {
+    for await (const line of rl) yield line;
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function num(v: unknown, where: string, key: string): number {
+  const x = typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : Number.NaN;
+  if (!Number.isFinite(x))
+    throw new CatalogError(`${where}: ${key} must be a number, got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function levels(v: unknown, where: string, key: string): [number, number][] {
+  if (!Array.isArray(v)) throw new CatalogError(`${where}: ${key} must be an array of [price, qty]`);
+  return v.map((pq, i) => {
+    if (!Array.isArray(pq) || pq.length < 2)
+      throw new CatalogError(`${where}: ${key}[${i}] must be [price, qty]`);
+    return [num(pq[0], where, `${key}[${i}] price`), num(pq[1], where, `${key}[${i}] qty`)];
+  });
+}
+
+/**
+ * Feed every line of the capture files (in order) into `sync`. Errors name the file and line.
+ */
+export async function readBinanceRaw(
+  files: string[],
+  sync: BinanceDepthSync,
+  onLine?: (line: number) => void,
+): Promise<void> {
+  for (const file of files) {
+    let n = 0;
+    for await (const raw of readLines(file)) {
+      n++;
+      sync.report.lines++;
+      if (raw.trim() === '') continue;
+      const where = `${file}:${n}`;
+      const sp = raw.indexOf(' ');
+      const tsText = sp > 0 ? raw.slice(0, sp) : '';
+      if (!/^\d{1,20}$/.test(tsText))
+        throw new CatalogError(
+          `${where}: expected "<local_ts_ns> <json>", got ${JSON.stringify(raw.slice(0, 40))}`,
+        );
+      const localTsNs = BigInt(tsText);
+      let msg: Json;
+      try {
+        msg = JSON.parse(raw.slice(sp + 1)) as Json;
+      } catch (e) {
+        throw new CatalogError(`${where}: not JSON (${(e as Error).message})`);
+      }
+      if (msg === null || typeof msg !== 'object') throw new CatalogError(`${where}: not a JSON object`);
+      if ('lastUpdateId' in msg) {
+        sync.snapshot(
+          num(msg.lastUpdateId, where, 'lastUpdateId'),
+          levels(msg.bids, where, 'bids'),
+          levels(msg.asks, where, 'asks'),
+          localTsNs,
+          msg.E !== undefined ? num(msg.E, where, 'E') : Number.NaN,
+        );
+      } else {
+        const d = (msg.data ?? msg) as Json;
+        const e = d.e;
+        if (sync.report.symbol === null && typeof d.s === 'string') sync.report.symbol = d.s;
+        if (e === 'depthUpdate') {
+          sync.depth({
+            U: num(d.U, where, 'U'),
+            u: num(d.u, where, 'u'),
+            pu: d.pu !== undefined ? num(d.pu, where, 'pu') : undefined,
+            E: num(d.E, where, 'E'),
+            bids: levels(d.b, where, 'b'),
+            asks: levels(d.a, where, 'a'),
+            localTsNs,
+          });
+        } else if (e === 'bookTicker' || (e === undefined && 'B' in d && 'A' in d && 'u' in d)) {
+          sync.bookTicker(
+            num(d.u, where, 'u'),
+            num(d.b, where, 'b'),
+            num(d.B, where, 'B'),
+            num(d.a, where, 'a'),
+            num(d.A, where, 'A'),
+          );
+        } else if (e === 'trade' || e === 'aggTrade') {
+          sync.trade({
+            id: num(e === 'trade' ? d.t : d.a, where, e === 'trade' ? 't' : 'a'),
+            price: num(d.p, where, 'p'),
+            qty: num(d.q, where, 'q'),
+            buyerMaker: d.m === true,
+            timeMs: num(d.T, where, 'T'),
+            localTsNs,
+          });
+        } else {
+          throw new CatalogError(`${where}: unknown message (e = ${JSON.stringify(e)})`);
+        }
+      }
+      if ((sync.report.lines & 0x3fff) === 0) onLine?.(sync.report.lines);
+    }
+  }
+}
