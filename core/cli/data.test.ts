@@ -157,10 +157,14 @@ describe('quotebench data on the LOBSTER samples', () => {
 
     const cases: [string[], RegExp][] = [
       [['data'], /expected import or list or show or export/],
-      [['data', 'import', '--data-dir', fresh], /--format is required \(lobster or binance-raw\)/],
+      [['data', 'import', '--data-dir', fresh], /--format is required \(lobster, binance-raw or tardis\)/],
+      [
+        ['data', 'import', '--format', 'kaiko', '--data-dir', fresh],
+        /--format must be lobster, binance-raw or tardis/,
+      ],
       [
         ['data', 'import', '--format', 'tardis', '--data-dir', fresh],
-        /--format must be lobster or binance-raw/,
+        /--format tardis needs its CSV files as arguments/,
       ],
       [
         ['data', 'import', '--format', 'lobster', '--message', bad, '--data-dir', fresh],
@@ -238,7 +242,54 @@ describe('quotebench data import --format binance-raw', () => {
     ]);
     const wrong = await run(['data', 'import', '--format', 'lobster', capture, '--data-dir', dataDir]);
     expect(wrong.code).toBe(2);
-    expect(wrong.err).toMatch(/files are arguments only for --format binance-raw/);
+    expect(wrong.err).toMatch(/files are arguments only for --format binance-raw and tardis/);
+  });
+});
+
+describe('quotebench data import --format tardis', () => {
+  it('imports an incremental book and a trades file as one dataset and exports both tables', async () => {
+    const T = join(import.meta.dirname, '../../../shared/data/tardis_format_samples');
+    const json = join(dir, 'tardis.json');
+    const r = await run([
+      'data',
+      'import',
+      '--format',
+      'tardis',
+      join(T, 'deribit_incremental_book_L2_BTC-PERPETUAL.csv'),
+      join(T, 'bitmex_trades_XBTUSD.csv'),
+      '--name',
+      'tardis-mix',
+      '--data-dir',
+      dataDir,
+      '--json',
+      json,
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(readFileSync(json, 'utf8')) as ImportJson & { format: string };
+    expect(j.format).toBe('tardis (incremental_book_L2, trades)');
+    expect(j.counts).toEqual({ events: 25, bookEvents: 1, trades: 10 });
+    const top = join(dir, 'tardis-top.csv');
+    expect(
+      (await run(['data', 'export', '--dataset', 'tardis-mix', '--out', top, '--data-dir', dataDir])).code,
+    ).toBe(0);
+    expect(readFileSync(top, 'utf8').trimEnd().split('\n')[1]).toBe(
+      '15,1585699200245000000,,0.0,6421.5,18640.0',
+    );
+    const trades = join(dir, 'tardis-trades.csv');
+    const e = await run([
+      'data',
+      'export',
+      '--dataset',
+      'tardis-mix',
+      '--what',
+      'trades',
+      '--out',
+      trades,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(e.out).toMatch(/wrote 10 rows of trades/);
+    expect(readFileSync(trades, 'utf8').split('\n')[1]).toBe('16,1583020803145000000,8531.5,2152.0,-1');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * `quotebench data import --format lobster --message FILE --orderbook FILE [--name NAME] [--date D] [--json OUT]`
  * `quotebench data import --format binance-raw FILE [FILE …] [--name NAME] [--json OUT]`
+ * `quotebench data import --format tardis FILE [FILE …] [--name NAME] [--json OUT]`
  * `quotebench data list [--json OUT]`
  * `quotebench data show --dataset ID [--json OUT]`
  * `quotebench data export --dataset ID [--what top|trades|events] --out FILE.csv|FILE.parquet`
@@ -19,6 +20,7 @@
 import { CatalogError, exportTable, listDatasets, readDataset, type DatasetInfo } from '../data/catalog';
 import { importBinanceRaw } from '../data/binance-import';
 import { importLobster } from '../data/lobster-import';
+import { importTardis } from '../data/tardis-import';
 import { DataDirError, resolveDataDir } from '../store/data-dir';
 import { UsageError, UserError, parseWithPositionals } from './args';
 import { DATA_OPTIONS } from './commands';
@@ -34,9 +36,9 @@ export async function dataCommand(args: string[]): Promise<number> {
       `expected import, list, show or export as the first argument, got ${sub === undefined ? 'nothing' : `"${sub}"`}`,
     );
   const { values: v, positionals } = parseWithPositionals(rest, DATA_OPTIONS);
-  if (positionals.length > 0 && !(sub === 'import' && v.format === 'binance-raw'))
+  if (positionals.length > 0 && !(sub === 'import' && (v.format === 'binance-raw' || v.format === 'tardis')))
     throw new UsageError(
-      `unexpected argument "${positionals[0]}" (files are arguments only for --format binance-raw)`,
+      `unexpected argument "${positionals[0]}" (files are arguments only for --format binance-raw and tardis)`,
     );
   const allowed: Record<typeof sub, readonly string[]> = {
     import: ['format', 'message', 'orderbook', 'name', 'date', 'json', 'data-dir', 'quiet'],
@@ -60,6 +62,23 @@ export async function dataCommand(args: string[]): Promise<number> {
   };
 
   try {
+    if (sub === 'import' && v.format === 'tardis') {
+      if (positionals.length === 0) throw new UsageError('--format tardis needs its CSV files as arguments');
+      if (v.message !== undefined || v.orderbook !== undefined || v.date !== undefined)
+        throw new UsageError('--message, --orderbook and --date apply to --format lobster only');
+      const { info, existed } = await importTardis({
+        dataDir,
+        files: positionals,
+        ...(v.name !== undefined ? { name: v.name } : {}),
+      });
+      out.write(
+        `${existed ? 'already in the catalog' : 'imported'}: ${info.id} ${info.name} — ${info.format}: ` +
+          `${info.counts.events} events, ${info.counts.bookEvents} book events, ${info.counts.trades} trades\n`,
+      );
+      if (v.json !== undefined)
+        writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
+      return 0;
+    }
     if (sub === 'import' && v.format === 'binance-raw') {
       if (positionals.length === 0)
         throw new UsageError('--format binance-raw needs its capture files as arguments');
@@ -86,8 +105,8 @@ export async function dataCommand(args: string[]): Promise<number> {
       if (v.format !== 'lobster')
         throw new UsageError(
           v.format === undefined
-            ? '--format is required (lobster or binance-raw)'
-            : `--format must be lobster or binance-raw, got "${v.format}"`,
+            ? '--format is required (lobster, binance-raw or tardis)'
+            : `--format must be lobster, binance-raw or tardis, got "${v.format}"`,
         );
       if (v.message === undefined || v.orderbook === undefined)
         throw new UsageError('--format lobster needs --message FILE and --orderbook FILE');
