@@ -49,6 +49,17 @@ describe('quotebench fit garch', () => {
     expect(j.n).toBe(2000);
     expect(j.logLikelihood as number).toBeCloseTo(6666.650938854, 6);
     expect(j.converged).toBe(true);
+    // fit quality: standardized residuals of a GARCH fit to GARCH data look N(0, 1), no clustering left
+    const d = j.diagnostics as {
+      standardized: { variance: number; excessKurtosis: number };
+      ljungBox: { lags: number; df: number; pValue: number };
+      ljungBoxSquared: { lags: number; df: number; pValue: number };
+    };
+    expect(d.standardized.variance).toBeCloseTo(1, 1);
+    expect(d.ljungBox).toMatchObject({ lags: 10, df: 10 });
+    expect(d.ljungBoxSquared).toMatchObject({ lags: 10, df: 8 });
+    expect(d.ljungBoxSquared.pValue).toBeGreaterThan(0.01);
+    expect(r.out).toMatch(/^Ljung–Box Q\(10\) of z², p\s+\S+\s+χ²\(8\)$/m);
   });
 });
 

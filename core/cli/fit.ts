@@ -19,7 +19,8 @@
  * written.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { GARCH_MIN_RETURNS, fitGarch, type GarchFit } from '../calibration/garch';
+import { ljungBox, moments, type LjungBox, type Moments } from '../calibration/diagnostics';
+import { GARCH_MIN_RETURNS, fitGarch, garchConditionalVariances, type GarchFit } from '../calibration/garch';
 import { CalibrationInputError } from '../calibration/input';
 import { fitRegimes, type RegimesFit } from '../calibration/regimes';
 import { readReturnsCsv } from '../calibration/returns-csv';
@@ -56,9 +57,10 @@ export async function fitCommand(args: string[]): Promise<number> {
   }
   if (model === 'garch') {
     const fit = userInput(() => fitGarch(returns), file);
-    process.stdout.write(garchReport(file, fit));
+    const diag = garchDiagnostics(returns, fit);
+    process.stdout.write(`${garchReport(file, fit)}\n${diagnosticsReport(diag)}`);
     warn(fit.warnings);
-    if (v.json !== undefined) writeJsonAtomic(v.json, garchJson(fit));
+    if (v.json !== undefined) writeJsonAtomic(v.json, { ...garchJson(fit), diagnostics: diag });
   } else {
     const fit = userInput(() => fitRegimes(returns, states), file);
     process.stdout.write(regimesReport(file, fit));
@@ -111,6 +113,51 @@ export function garchJson(f: GarchFit): Record<string, unknown> {
     startsAgreeing: f.startsAgreeing,
     warnings: f.warnings,
   };
+}
+
+export interface GarchDiagnostics {
+  /** Standardized residuals z_t = (r_t − μ)/σ_t: moments (N(0, 1) under the model). */
+  standardized: Moments;
+  /** Ljung–Box on z (lags h, df h) and on z² (df h − 2 for α and β: Li & Mak 1994). */
+  ljungBox: LjungBox;
+  ljungBoxSquared: LjungBox;
+}
+
+/** Fit quality of a GARCH fit: residual moments and Ljung–Box tests (core/calibration/diagnostics.ts). */
+export function garchDiagnostics(returns: ArrayLike<number>, f: GarchFit): GarchDiagnostics {
+  const v = garchConditionalVariances(returns, f);
+  const n = returns.length;
+  const z = new Float64Array(n);
+  const z2 = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    z[t] = (returns[t]! - f.mu) / Math.sqrt(v[t]!);
+    z2[t] = z[t]! * z[t]!;
+  }
+  const h = Math.min(10, Math.floor(n / 5));
+  return {
+    standardized: moments(z),
+    ljungBox: ljungBox(z, h),
+    ljungBoxSquared: ljungBox(z2, h, Math.min(2, h - 1)),
+  };
+}
+
+function diagnosticsReport(d: GarchDiagnostics): string {
+  const s = d.standardized;
+  return formatTable(
+    ['residual diagnostic', 'value', 'under the model'],
+    [
+      ['mean of z', s.mean, '0'],
+      ['variance of z', s.variance, '1'],
+      ['skewness of z', s.skewness, '0'],
+      ['excess kurtosis of z', s.excessKurtosis, '0'],
+      [`Ljung–Box Q(${d.ljungBox.lags}) of z, p`, d.ljungBox.pValue, `χ²(${d.ljungBox.df})`],
+      [
+        `Ljung–Box Q(${d.ljungBoxSquared.lags}) of z², p`,
+        d.ljungBoxSquared.pValue,
+        `χ²(${d.ljungBoxSquared.df})`,
+      ],
+    ],
+  );
 }
 
 export function regimesJson(f: RegimesFit, probabilities: string | null): Record<string, unknown> {
