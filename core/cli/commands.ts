@@ -232,7 +232,7 @@ export const FIT_OPTIONS = {
   returns: {
     type: 'string',
     arg: 'FILE',
-    help: 'CSV of returns: a "return" column, or a single numeric column; header optional. Required.',
+    help: 'garch, regimes: CSV of returns, a "return" column or a single numeric column; header optional. Required.',
   },
   states: {
     type: 'string',
@@ -247,6 +247,23 @@ export const FIT_OPTIONS = {
     type: 'string',
     arg: 'OUT.csv',
     help: 'regimes: write the smoothed state probabilities (t,p0,…) to OUT.csv.',
+  },
+  dataset: {
+    type: 'string',
+    arg: 'ID',
+    help: 'intensity: catalog dataset (id, id prefix or name). Required.',
+  },
+  deltas: {
+    type: 'string',
+    arg: 'LIST',
+    help: 'intensity: comma-separated distances from the mid (price units).',
+    def: '10 from the median half-spread to the 99th percentile of trade distances',
+  },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'intensity: data directory.',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
   },
   help,
 } as const satisfies Record<string, OptionSpec>;
@@ -302,11 +319,12 @@ export const COMMANDS = {
     positionals: true,
   },
   fit: {
-    usage: 'garch|regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv]',
+    usage:
+      'garch|regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv] | intensity --dataset ID [--deltas LIST] [--json OUT]',
     summary:
-      'Fit GARCH(1,1) or a K-state Markov-switching normal model to a returns file by maximum likelihood; print the estimates.',
+      'Fit GARCH(1,1) or a K-state Markov-switching normal model to a returns file, or the execution intensity A·exp(−kδ) to a dataset, by maximum likelihood; print the estimates.',
     options: FIT_OPTIONS,
-    subcommands: ['garch', 'regimes'],
+    subcommands: ['garch', 'regimes', 'intensity'],
   },
   serve: {
     usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',

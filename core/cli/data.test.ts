@@ -196,6 +196,43 @@ describe('quotebench data on the LOBSTER samples', () => {
   });
 });
 
+describe('quotebench fit intensity on an imported dataset', () => {
+  it('fits A and k to the AMZN sample with counts that fall with the distance', async () => {
+    const json = join(dir, 'intensity.json');
+    const r = await run(['fit', 'intensity', '--dataset', 'AMZN_L10', '--data-dir', dataDir, '--json', json]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Execution intensity λ\(δ\) = A·exp\(−kδ\) on dataset /);
+    const j = JSON.parse(readFileSync(json, 'utf8')) as {
+      A: number;
+      k: number;
+      ciK: [number, number];
+      converged: boolean;
+      seconds: number;
+      bins: { count: number; exposure: number }[];
+    };
+    expect(j.converged).toBe(true);
+    expect(j.bins).toHaveLength(10);
+    for (let i = 1; i < j.bins.length; i++)
+      expect(j.bins[i]!.count).toBeLessThanOrEqual(j.bins[i - 1]!.count);
+    for (const b of j.bins) expect(b.exposure).toBeCloseTo(2 * j.seconds, 9);
+    expect(j.A).toBeGreaterThan(0);
+    expect(j.ciK[0]).toBeGreaterThan(0);
+    const bad = await run([
+      'fit',
+      'intensity',
+      '--dataset',
+      'AMZN_L10',
+      '--returns',
+      'x.csv',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--returns does not apply to fit intensity/);
+  });
+});
+
 describe('quotebench data import --format binance-raw', () => {
   it('imports the BTCUSDT capture with the futures sync rules and exports its top of book', async () => {
     const capture = join(

@@ -1,6 +1,8 @@
 /**
  * `quotebench fit garch --returns FILE [--json OUT]`
  * `quotebench fit regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv]`
+ * `quotebench fit intensity --dataset ID [--deltas LIST] [--json OUT] [--data-dir DIR]`: λ(δ) = A·e^(−kδ)
+ *   from a catalog dataset's top of book and trades (core/calibration/intensity-data.ts, intensity.ts).
  *
  * Reads a returns CSV (core/calibration/returns-csv.ts), fits the model by maximum likelihood and
  * prints a table of estimates (GARCH: with standard errors and z = estimate / SE) and fit statistics.
@@ -24,6 +26,10 @@ import { GARCH_MIN_RETURNS, fitGarch, garchConditionalVariances, type GarchFit }
 import { CalibrationInputError } from '../calibration/input';
 import { fitRegimes, type RegimesFit } from '../calibration/regimes';
 import { readReturnsCsv } from '../calibration/returns-csv';
+import { IntensityFitError, fitIntensity, type IntensityFit } from '../calibration/intensity';
+import { intensityFromDataset } from '../calibration/intensity-data';
+import { CatalogError } from '../data/catalog';
+import { DataDirError, resolveDataDir } from '../store/data-dir';
 import { UsageError, UserError, intOption, parse } from './args';
 import { FIT_OPTIONS } from './commands';
 import { formatTable } from './table';
@@ -32,11 +38,14 @@ import { checkWritable, writeJsonAtomic } from './write-json';
 export async function fitCommand(args: string[]): Promise<number> {
   const [model, ...rest] = args;
   // main.ts checks the model before loading this module; repeated for direct callers.
-  if (model !== 'garch' && model !== 'regimes')
+  if (model !== 'garch' && model !== 'regimes' && model !== 'intensity')
     throw new UsageError(
-      `expected garch or regimes as the first argument, got ${model === undefined ? 'nothing' : `"${model}"`}`,
+      `expected garch or regimes or intensity as the first argument, got ${model === undefined ? 'nothing' : `"${model}"`}`,
     );
   const v = parse(rest, FIT_OPTIONS);
+  if (model === 'intensity') return fitIntensityCommand(v);
+  for (const key of ['dataset', 'deltas', 'data-dir'] as const)
+    if (v[key] !== undefined) throw new UsageError(`--${key} applies to fit intensity only`);
   const file = v.returns;
   if (file === undefined) throw new UsageError('--returns is required');
   if (model === 'garch') {
@@ -68,6 +77,76 @@ export async function fitCommand(args: string[]): Promise<number> {
     if (v.probs !== undefined) writeProbabilitiesCsv(v.probs, fit);
     if (v.json !== undefined) writeJsonAtomic(v.json, regimesJson(fit, v.probs ?? null));
   }
+  return 0;
+}
+
+/** `fit intensity --dataset ID [--deltas LIST] [--json OUT] [--data-dir DIR]`. */
+async function fitIntensityCommand(v: ReturnType<typeof parse<typeof FIT_OPTIONS>>): Promise<number> {
+  for (const key of ['returns', 'states', 'probs'] as const)
+    if (v[key] !== undefined) throw new UsageError(`--${key} does not apply to fit intensity`);
+  if (v.dataset === undefined) throw new UsageError('--dataset ID is required for fit intensity');
+  let deltas: number[] | undefined;
+  if (v.deltas !== undefined) {
+    deltas = v.deltas.split(',').map((x) => Number(x.trim()));
+    if (deltas.length < 2 || deltas.some((d) => !(Number.isFinite(d) && d >= 0)))
+      throw new UsageError(`--deltas must be two or more comma-separated numbers ≥ 0, got "${v.deltas}"`);
+  }
+  if (v.json !== undefined) checkWritable(v.json);
+  let dataDir: string;
+  try {
+    dataDir = resolveDataDir(v['data-dir'] !== undefined ? { cliDataDir: v['data-dir'] } : {});
+  } catch (e) {
+    if (e instanceof DataDirError) throw new UserError(e.message);
+    throw e;
+  }
+  let data;
+  try {
+    data = await intensityFromDataset(dataDir, v.dataset, deltas);
+  } catch (e) {
+    if (e instanceof CatalogError || e instanceof RangeError) throw new UserError((e as Error).message);
+    throw e;
+  }
+  let fit: IntensityFit;
+  try {
+    fit = fitIntensity(data.bins);
+  } catch (e) {
+    if (e instanceof IntensityFitError) throw new UserError(`dataset ${data.dataset}: ${e.message}`);
+    throw e;
+  }
+  const pct = Math.round(fit.level * 100);
+  const head =
+    `Execution intensity λ(δ) = A·exp(−kδ) on dataset ${data.dataset}: ${data.tradesUsed} of ${data.trades} trades ` +
+    `over ${data.seconds.toFixed(1)} s (median half-spread ${Number(data.medianHalfSpread.toPrecision(6))}); Poisson MLE with exposure\n\n`;
+  const est = formatTable(
+    ['parameter', 'estimate', `${pct}% CI low`, `${pct}% CI high`],
+    [
+      ['A (per second)', fit.A, fit.ciA[0], fit.ciA[1]],
+      ['k (per price unit)', fit.k, fit.ciK[0], fit.ciK[1]],
+    ],
+  );
+  const bins = formatTable(
+    ['delta', 'count', 'exposure (s)', 'empirical rate', 'fitted rate'],
+    fit.bins.map((b) => [b.delta, b.count, b.exposure, b.empiricalRate, b.fittedRate]),
+  );
+  const stats = formatTable(
+    ['statistic', 'value'],
+    [
+      ['log-likelihood', fit.logLikelihood],
+      [`deviance (df ${fit.degreesOfFreedom})`, fit.deviance],
+      ['Pearson X²', fit.pearsonChi2],
+      ['converged', fit.converged ? 'yes' : 'no'],
+    ],
+  );
+  process.stdout.write(`${head}${est}\n${bins}\n${stats}`);
+  if (v.json !== undefined)
+    writeJsonAtomic(v.json, {
+      dataset: data.dataset,
+      trades: data.trades,
+      tradesUsed: data.tradesUsed,
+      seconds: data.seconds,
+      medianHalfSpread: data.medianHalfSpread,
+      ...fit,
+    });
   return 0;
 }
 
