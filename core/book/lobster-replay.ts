@@ -613,15 +613,9 @@ export function verifyLobsterReplay(
   dirty.update(0, book);
   for (let i = 1; i < messages.count; i++) {
     // --- per-message delta check (before/after at the message's own price) ---
-    const type = messages.type[i]!;
     const mSide: Side = messages.direction[i] === 1 ? BUY : SELL;
     const mTicks = messages.price[i]! / rp.tickSize;
-    const deltaCheck =
-      type >= 1 &&
-      type <= 4 &&
-      Number.isInteger(mTicks) &&
-      rows.inWindow(i - 1, mSide, mTicks) &&
-      rows.inWindow(i, mSide, mTicks);
+    const deltaCheck = checksDelta(messages, i, rows, mSide, mTicks);
     const before = deltaCheck ? book.levelQty(mSide, mTicks) : 0;
 
     rp.apply(messages, i);
@@ -763,6 +757,27 @@ class RowReader {
     const edge = this.windowEdge(row, side);
     return side === BUY ? p >= edge : p <= edge;
   }
+}
+
+/**
+ * Whether message i's effect can be checked against the file: a type 1–4 message at a tick price that
+ * lies inside the visible window both before (row i − 1) and after (row i) it.
+ */
+function checksDelta(
+  messages: LobsterMessages,
+  i: number,
+  rows: RowReader,
+  side: Side,
+  ticks: number,
+): boolean {
+  const type = messages.type[i]!;
+  return (
+    type >= 1 &&
+    type <= 4 &&
+    Number.isInteger(ticks) &&
+    rows.inWindow(i - 1, side, ticks) &&
+    rows.inWindow(i, side, ticks)
+  );
 }
 
 function sameLevel(
@@ -917,15 +932,9 @@ export function replayLobsterReconciled(
   const rows = new RowReader(orderbook, rp);
   const data = orderbook.data;
   for (let i = 1; i < messages.count; i++) {
-    const type = messages.type[i]!;
     const mSide: Side = messages.direction[i] === 1 ? BUY : SELL;
     const mTicks = messages.price[i]! / rp.tickSize;
-    const deltaCheck =
-      type >= 1 &&
-      type <= 4 &&
-      Number.isInteger(mTicks) &&
-      rows.inWindow(i - 1, mSide, mTicks) &&
-      rows.inWindow(i, mSide, mTicks);
+    const deltaCheck = checksDelta(messages, i, rows, mSide, mTicks);
     const before = deltaCheck ? book.levelQty(mSide, mTicks) : 0;
     rp.apply(messages, i);
     if (deltaCheck) {

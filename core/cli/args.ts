@@ -4,6 +4,7 @@
  * completely ("2.7" is never 2, " 3" or "0x10" never 3 or 16), or the command stops with a UsageError
  * naming the flag; main.ts turns UsageError and UserError into one line on stderr and exit code 2.
  */
+import { DataDirError, resolveDataDir } from '../store/data-dir';
 import { parseArgs } from 'node:util';
 
 /** Invalid usage: an unknown option, a missing or malformed value. Exit code 2. */
@@ -115,4 +116,14 @@ export function intOption(
       `--${name} must be an integer from ${opts.min} to ${opts.max}, got "${String(raw)}"`,
     );
   return x;
+}
+
+/** The data directory from --data-dir (else $QUOTEBENCH_DATA_DIR or ~/.quotebench); a bad one is the user's error. */
+export function cliDataDir(value: string | undefined): string {
+  try {
+    return resolveDataDir(value !== undefined ? { cliDataDir: value } : {});
+  } catch (e) {
+    if (e instanceof DataDirError) throw new UserError(e.message);
+    throw e;
+  }
 }

@@ -21,8 +21,7 @@ import { CatalogError, exportTable, listDatasets, readDataset, type DatasetInfo 
 import { importBinanceRaw } from '../data/binance-import';
 import { importLobster } from '../data/lobster-import';
 import { importTardis } from '../data/tardis-import';
-import { DataDirError, resolveDataDir } from '../store/data-dir';
-import { UsageError, UserError, parseWithPositionals } from './args';
+import { UsageError, UserError, cliDataDir, parseWithPositionals } from './args';
 import { DATA_OPTIONS } from './commands';
 import { formatTable } from './table';
 import { checkWritable, writeJsonAtomic } from './write-json';
@@ -48,13 +47,7 @@ export async function dataCommand(args: string[]): Promise<number> {
   };
   for (const key of Object.keys(v))
     if (!allowed[sub].includes(key)) throw new UsageError(`--${key} does not apply to data ${sub}`);
-  let dataDir: string;
-  try {
-    dataDir = resolveDataDir(v['data-dir'] !== undefined ? { cliDataDir: v['data-dir'] } : {});
-  } catch (e) {
-    if (e instanceof DataDirError) throw new UserError(e.message);
-    throw e;
-  }
+  const dataDir = cliDataDir(v['data-dir']);
   if (v.json !== undefined) checkWritable(v.json);
   const out = process.stdout;
   const err = (s: string): void => {

@@ -29,8 +29,7 @@ import { readReturnsCsv } from '../calibration/returns-csv';
 import { IntensityFitError, fitIntensity, type IntensityFit } from '../calibration/intensity';
 import { intensityFromDataset } from '../calibration/intensity-data';
 import { CatalogError } from '../data/catalog';
-import { DataDirError, resolveDataDir } from '../store/data-dir';
-import { UsageError, UserError, intOption, parse } from './args';
+import { UsageError, UserError, cliDataDir, intOption, parse } from './args';
 import { FIT_OPTIONS } from './commands';
 import { formatTable } from './table';
 import { checkWritable, writeJsonAtomic } from './write-json';
@@ -92,13 +91,7 @@ async function fitIntensityCommand(v: ReturnType<typeof parse<typeof FIT_OPTIONS
       throw new UsageError(`--deltas must be two or more comma-separated numbers ≥ 0, got "${v.deltas}"`);
   }
   if (v.json !== undefined) checkWritable(v.json);
-  let dataDir: string;
-  try {
-    dataDir = resolveDataDir(v['data-dir'] !== undefined ? { cliDataDir: v['data-dir'] } : {});
-  } catch (e) {
-    if (e instanceof DataDirError) throw new UserError(e.message);
-    throw e;
-  }
+  const dataDir = cliDataDir(v['data-dir']);
   let data;
   try {
     data = await intensityFromDataset(dataDir, v.dataset, deltas);

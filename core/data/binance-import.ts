@@ -12,20 +12,15 @@
  * the snapshot), buffered, gaps (resynchronized from the next snapshot), and the bookTicker check
  * (checks / exact matches).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { BinanceDepthSync, readBinanceRaw, type BinanceMarket } from './binance-raw';
 import {
   CatalogError,
   DATASET_FORMAT_VERSION,
   EVENT_KIND,
-  EVENTS_TABLE,
-  TOP_TABLE,
-  TRADES_TABLE,
-  TableWriter,
-  commitDataset,
-  openDuck,
+  buildDataset,
+  hashSourceFiles,
   type DatasetInfo,
 } from './catalog';
 
@@ -38,15 +33,6 @@ export interface BinanceImportOptions {
   onProgress?: (lines: number) => void;
 }
 
-async function hashFiles(files: string[]): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of files) {
-    h.update(`binance-raw\0${statSync(f).size}\0`);
-    for await (const chunk of createReadStream(f)) h.update(chunk as Buffer);
-  }
-  return h.digest('hex');
-}
-
 const msToNs = (ms: number): bigint => BigInt(Math.round(ms)) * 1_000_000n;
 
 export async function importBinanceRaw(
@@ -54,102 +40,90 @@ export async function importBinanceRaw(
 ): Promise<{ info: DatasetInfo; existed: boolean }> {
   if (opts.files.length === 0) throw new CatalogError('binance-raw: no capture files given');
   for (const f of opts.files) statSync(f); // ENOENT before any work
-  const hash = await hashFiles(opts.files);
+  const hash = await hashSourceFiles('binance-raw', opts.files);
   const id = hash.slice(0, 16);
-  return commitDataset(opts.dataDir, async (tmp) => {
-    const { conn, close } = await openDuck();
-    try {
-      const events = await TableWriter.open(conn, EVENTS_TABLE);
-      const top = await TableWriter.open(conn, TOP_TABLE);
-      const trades = await TableWriter.open(conn, TRADES_TABLE);
-      let firstNs: bigint | null = null;
-      let lastNs = 0n;
-      const seen = (ns: bigint): void => {
-        firstNs ??= ns;
-        if (ns > lastNs) lastNs = ns;
-      };
-      const pushTop = (seq: number, ns: bigint): void => {
-        top.push(
-          seq,
-          ns,
-          sync.bids.bestPrice(),
-          sync.bids.bestQty(),
-          sync.asks.bestPrice(),
-          sync.asks.bestQty(),
-        );
-      };
-      const sync: BinanceDepthSync = new BinanceDepthSync(
-        {
-          onSnapshot: (lastUpdateId, localTsNs, exchangeMs) => {
-            const ns = Number.isNaN(exchangeMs) ? localTsNs : msToNs(exchangeMs);
-            seen(ns);
-            for (const [p, q] of sync.bids.levels)
-              events.push(lastUpdateId, ns, EVENT_KIND.snapshotLevel, Number.NaN, 1, p, q, localTsNs);
-            for (const [p, q] of sync.asks.levels)
-              events.push(lastUpdateId, ns, EVENT_KIND.snapshotLevel, Number.NaN, -1, p, q, localTsNs);
-            pushTop(lastUpdateId, ns);
-          },
-          onApplied: (ev) => {
-            const ns = msToNs(ev.E);
-            seen(ns);
-            for (const [p, q] of ev.bids)
-              events.push(ev.u, ns, EVENT_KIND.levelSet, Number.NaN, 1, p, q, ev.localTsNs);
-            for (const [p, q] of ev.asks)
-              events.push(ev.u, ns, EVENT_KIND.levelSet, Number.NaN, -1, p, q, ev.localTsNs);
-            pushTop(ev.u, ns);
-          },
-          onTrade: (t) => {
-            const ns = msToNs(t.timeMs);
-            seen(ns);
-            const side = t.buyerMaker ? -1 : 1;
-            events.push(t.id, ns, EVENT_KIND.trade, t.id, side, t.price, t.qty, t.localTsNs);
-            trades.push(t.id, ns, t.price, t.qty, side);
-          },
-        },
-        opts.market !== undefined ? { market: opts.market } : {},
+  return buildDataset(opts.dataDir, async ({ events, top, trades }) => {
+    let firstNs: bigint | null = null;
+    let lastNs = 0n;
+    const seen = (ns: bigint): void => {
+      firstNs ??= ns;
+      if (ns > lastNs) lastNs = ns;
+    };
+    const pushTop = (seq: number, ns: bigint): void => {
+      top.push(
+        seq,
+        ns,
+        sync.bids.bestPrice(),
+        sync.bids.bestQty(),
+        sync.asks.bestPrice(),
+        sync.asks.bestQty(),
       );
-      await readBinanceRaw(opts.files, sync, opts.onProgress);
-      const r = sync.report;
-      if (r.snapshots === 0)
-        throw new CatalogError(
-          `binance-raw: no depth snapshot in ${opts.files.join(', ')} (a line {"lastUpdateId", "bids", "asks"} is needed to rebuild the book)`,
-        );
-      const nEvents = await events.finish(path.join(tmp, 'events.parquet'));
-      const nTop = await top.finish(path.join(tmp, 'top.parquet'));
-      const nTrades = await trades.finish(path.join(tmp, 'trades.parquet'));
-      const first = firstNs ?? 0n;
-      const date = new Date(Number(first / 1_000_000n)).toISOString().slice(0, 10);
-      const info: DatasetInfo = {
-        formatVersion: DATASET_FORMAT_VERSION,
-        id,
-        name: opts.name ?? `${r.symbol ?? 'BINANCE'}_${r.market === 'spot' ? 'spot' : 'usdm'}_${date}`,
-        venue: r.market === 'spot' ? 'Binance spot' : 'Binance USD-M futures',
-        symbol: r.symbol ?? '',
-        format: 'binance-raw',
-        levels: null,
-        firstTsNs: first.toString(),
-        lastTsNs: lastNs.toString(),
-        counts: { events: nEvents, bookEvents: nTop, trades: nTrades },
-        contentHash: hash,
-        sources: opts.files.map((f) => ({ role: 'capture', file: path.resolve(f), bytes: statSync(f).size })),
-        verification: {
-          lines: r.lines,
-          snapshots: r.snapshots,
-          depthEvents: r.depthEvents,
-          applied: r.applied,
-          dropped: r.dropped,
-          buffered: r.buffered,
-          bufferOverflow: r.bufferOverflow,
-          gaps: r.gaps,
-          skippedWhileOutOfSync: r.skippedWhileOutOfSync,
-          bookTickers: r.bookTickers,
-          tickerChecks: r.tickerChecks,
-          tickerMatches: r.tickerMatches,
+    };
+    const sync: BinanceDepthSync = new BinanceDepthSync(
+      {
+        onSnapshot: (lastUpdateId, localTsNs, exchangeMs) => {
+          const ns = Number.isNaN(exchangeMs) ? localTsNs : msToNs(exchangeMs);
+          seen(ns);
+          for (const [p, q] of sync.bids.levels)
+            events.push(lastUpdateId, ns, EVENT_KIND.snapshotLevel, Number.NaN, 1, p, q, localTsNs);
+          for (const [p, q] of sync.asks.levels)
+            events.push(lastUpdateId, ns, EVENT_KIND.snapshotLevel, Number.NaN, -1, p, q, localTsNs);
+          pushTop(lastUpdateId, ns);
         },
-      };
-      return info;
-    } finally {
-      close();
-    }
+        onApplied: (ev) => {
+          const ns = msToNs(ev.E);
+          seen(ns);
+          for (const [p, q] of ev.bids)
+            events.push(ev.u, ns, EVENT_KIND.levelSet, Number.NaN, 1, p, q, ev.localTsNs);
+          for (const [p, q] of ev.asks)
+            events.push(ev.u, ns, EVENT_KIND.levelSet, Number.NaN, -1, p, q, ev.localTsNs);
+          pushTop(ev.u, ns);
+        },
+        onTrade: (t) => {
+          const ns = msToNs(t.timeMs);
+          seen(ns);
+          const side = t.buyerMaker ? -1 : 1;
+          events.push(t.id, ns, EVENT_KIND.trade, t.id, side, t.price, t.qty, t.localTsNs);
+          trades.push(t.id, ns, t.price, t.qty, side);
+        },
+      },
+      opts.market !== undefined ? { market: opts.market } : {},
+    );
+    await readBinanceRaw(opts.files, sync, opts.onProgress);
+    const r = sync.report;
+    if (r.snapshots === 0)
+      throw new CatalogError(
+        `binance-raw: no depth snapshot in ${opts.files.join(', ')} (a line {"lastUpdateId", "bids", "asks"} is needed to rebuild the book)`,
+      );
+    const first = firstNs ?? 0n;
+    const date = new Date(Number(first / 1_000_000n)).toISOString().slice(0, 10);
+    const info: Omit<DatasetInfo, 'counts'> = {
+      formatVersion: DATASET_FORMAT_VERSION,
+      id,
+      name: opts.name ?? `${r.symbol ?? 'BINANCE'}_${r.market === 'spot' ? 'spot' : 'usdm'}_${date}`,
+      venue: r.market === 'spot' ? 'Binance spot' : 'Binance USD-M futures',
+      symbol: r.symbol ?? '',
+      format: 'binance-raw',
+      levels: null,
+      firstTsNs: first.toString(),
+      lastTsNs: lastNs.toString(),
+      contentHash: hash,
+      sources: opts.files.map((f) => ({ role: 'capture', file: path.resolve(f), bytes: statSync(f).size })),
+      verification: {
+        lines: r.lines,
+        snapshots: r.snapshots,
+        depthEvents: r.depthEvents,
+        applied: r.applied,
+        dropped: r.dropped,
+        buffered: r.buffered,
+        bufferOverflow: r.bufferOverflow,
+        gaps: r.gaps,
+        skippedWhileOutOfSync: r.skippedWhileOutOfSync,
+        bookTickers: r.bookTickers,
+        tickerChecks: r.tickerChecks,
+        tickerMatches: r.tickerMatches,
+      },
+    };
+    return info;
   });
 }

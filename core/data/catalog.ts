@@ -20,7 +20,17 @@
  * the existing dataset instead of duplicating it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import {
   BIGINT,
@@ -242,6 +252,50 @@ export async function commitDataset(
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** SHA-256 of files streamed from disk, each prefixed with the format and its size. */
+export async function hashSourceFiles(format: string, files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) {
+    h.update(`${format}\0${statSync(f).size}\0`);
+    for await (const chunk of createReadStream(f)) h.update(chunk as Buffer);
+  }
+  return h.digest('hex');
+}
+
+export interface DatasetTables {
+  events: TableWriter;
+  top: TableWriter;
+  trades: TableWriter;
+}
+
+/**
+ * Build a dataset atomically (commitDataset): `fill` writes the rows into the three tables of a fresh
+ * DuckDB connection and returns the metadata; the tables are then written as Parquet and their row
+ * counts complete the metadata.
+ */
+export async function buildDataset(
+  dataDir: string,
+  fill: (t: DatasetTables) => Promise<Omit<DatasetInfo, 'counts'>>,
+): Promise<{ info: DatasetInfo; existed: boolean }> {
+  return commitDataset(dataDir, async (tmp) => {
+    const { conn, close } = await openDuck();
+    try {
+      const t: DatasetTables = {
+        events: await TableWriter.open(conn, EVENTS_TABLE),
+        top: await TableWriter.open(conn, TOP_TABLE),
+        trades: await TableWriter.open(conn, TRADES_TABLE),
+      };
+      const partial = await fill(t);
+      const events = await t.events.finish(path.join(tmp, 'events.parquet'));
+      const bookEvents = await t.top.finish(path.join(tmp, 'top.parquet'));
+      const trades = await t.trades.finish(path.join(tmp, 'trades.parquet'));
+      return { ...partial, counts: { events, bookEvents, trades } };
+    } finally {
+      close();
+    }
+  });
 }
 
 /** Every dataset of the catalog, by name then id (unfinished imports are not datasets). */

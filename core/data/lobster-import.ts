@@ -24,14 +24,10 @@ import { replayLobsterReconciled } from '../book/lobster-replay';
 import {
   CatalogError,
   DATASET_FORMAT_VERSION,
-  EVENTS_TABLE,
-  TOP_TABLE,
-  TRADES_TABLE,
-  TableWriter,
-  commitDataset,
+  buildDataset,
   contentHash,
-  openDuck,
   type DatasetInfo,
+  type TableWriter,
 } from './catalog';
 import { LOBSTER_CENT, parseLobsterMessages, parseLobsterOrderbook, type LobsterOrderbook } from './lobster';
 
@@ -119,99 +115,87 @@ export async function importLobster(opts: LobsterImportOptions): Promise<Lobster
   const name = opts.name ?? `${symbol}_${date}`;
   const tsNs = (i: number): bigint => midnight + BigInt(Math.round(messages.time[i]! * 1e9));
 
-  return commitDataset(opts.dataDir, async (tmp) => {
-    const { conn, close } = await openDuck();
-    try {
-      const events = await TableWriter.open(conn, EVENTS_TABLE);
-      const top = await TableWriter.open(conn, TOP_TABLE);
-      const trades = await TableWriter.open(conn, TRADES_TABLE);
-      const book = new OrderBook();
-      writeRow(0);
-      const report = replayLobsterReconciled(book, messages, orderbook, {
-        onRow: (i) => {
-          writeRow(i);
-          if (i % 65536 === 0) opts.onProgress?.(i, messages.count);
+  return buildDataset(opts.dataDir, async ({ events, top, trades }) => {
+    const book = new OrderBook();
+    writeRow(0);
+    const report = replayLobsterReconciled(book, messages, orderbook, {
+      onRow: (i) => {
+        writeRow(i);
+        if (i % 65536 === 0) opts.onProgress?.(i, messages.count);
+      },
+    });
+    if (report.matchingRows !== report.rows)
+      throw new CatalogError(
+        `LOBSTER replay differs from the orderbook file at ${report.firstMismatch ?? '?'}`,
+      );
+    opts.onProgress?.(messages.count, messages.count);
+    const info: Omit<DatasetInfo, 'counts'> = {
+      formatVersion: DATASET_FORMAT_VERSION,
+      id,
+      name,
+      venue: 'NASDAQ (LOBSTER)',
+      symbol,
+      format: 'lobster',
+      levels: orderbook.levels,
+      firstTsNs: tsNs(0).toString(),
+      lastTsNs: tsNs(messages.count - 1).toString(),
+      contentHash: hash,
+      sources: [
+        { role: 'message', file: path.resolve(opts.messagePath), bytes: statSync(opts.messagePath).size },
+        {
+          role: 'orderbook',
+          file: path.resolve(opts.orderbookPath),
+          bytes: statSync(opts.orderbookPath).size,
         },
-      });
-      if (report.matchingRows !== report.rows)
-        throw new CatalogError(
-          `LOBSTER replay differs from the orderbook file at ${report.firstMismatch ?? '?'}`,
-        );
-      opts.onProgress?.(messages.count, messages.count);
-      const nEvents = await events.finish(path.join(tmp, 'events.parquet'));
-      const nTop = await top.finish(path.join(tmp, 'top.parquet'));
-      const nTrades = await trades.finish(path.join(tmp, 'trades.parquet'));
-      const info: DatasetInfo = {
-        formatVersion: DATASET_FORMAT_VERSION,
-        id,
-        name,
-        venue: 'NASDAQ (LOBSTER)',
-        symbol,
-        format: 'lobster',
-        levels: orderbook.levels,
-        firstTsNs: tsNs(0).toString(),
-        lastTsNs: tsNs(messages.count - 1).toString(),
-        counts: { events: nEvents, bookEvents: nTop, trades: nTrades },
-        contentHash: hash,
-        sources: [
-          { role: 'message', file: path.resolve(opts.messagePath), bytes: statSync(opts.messagePath).size },
-          {
-            role: 'orderbook',
-            file: path.resolve(opts.orderbookPath),
-            bytes: statSync(opts.orderbookPath).size,
-          },
-        ],
-        verification: {
-          rowsChecked: report.rows,
-          rowsMatching: report.matchingRows,
-          rowsWithoutRepair: report.rowsWithoutRepair,
-          rowsRepaired: report.repairs.rows,
-          repairQtyAdded: report.repairs.qtyAdded,
-          repairQtyRemovedSynthetic: report.repairs.qtyRemovedSynthetic,
-          repairQtyRemovedKnown: report.repairs.qtyRemovedKnown,
-          repairLevelsRemoved: report.repairs.levelsRemoved,
-          unknownIds: report.counters.unknownId,
-          messagesConsistent: report.deltaConsistent,
-          messagesChecked: report.deltaChecked,
-        },
-      };
-      return info;
+      ],
+      verification: {
+        rowsChecked: report.rows,
+        rowsMatching: report.matchingRows,
+        rowsWithoutRepair: report.rowsWithoutRepair,
+        rowsRepaired: report.repairs.rows,
+        repairQtyAdded: report.repairs.qtyAdded,
+        repairQtyRemovedSynthetic: report.repairs.qtyRemovedSynthetic,
+        repairQtyRemovedKnown: report.repairs.qtyRemovedKnown,
+        repairLevelsRemoved: report.repairs.levelsRemoved,
+        unknownIds: report.counters.unknownId,
+        messagesConsistent: report.deltaConsistent,
+        messagesChecked: report.deltaChecked,
+      },
+    };
+    return info;
 
-      /** Message row i (0-based): its event, its trade, and the top of book after it (file row i). */
-      function writeRow(i: number): void {
-        const ts = tsNs(i);
-        const type = messages.type[i]!;
-        const price = messages.price[i]!;
-        events.push(
+    /** Message row i (0-based): its event, its trade, and the top of book after it (file row i). */
+    function writeRow(i: number): void {
+      const ts = tsNs(i);
+      const type = messages.type[i]!;
+      const price = messages.price[i]!;
+      events.push(
+        i + 1,
+        ts,
+        type,
+        messages.orderId[i]!,
+        messages.direction[i]!,
+        type === 7 ? Number.NaN : price / 10000,
+        messages.size[i]!,
+        Number.NaN, // LOBSTER has no receive time
+      );
+      if (type === 4 || type === 5)
+        trades.push(i + 1, ts, price / 10000, messages.size[i]!, -messages.direction[i]!);
+      if (i === 0)
+        pushFileTop(top, orderbook, 0, ts); // the seed: the file's row 0 by definition
+      else {
+        // the replayed book (equal to the file's row: checked after the replay)
+        const bid = book.bestBid();
+        const ask = book.bestAsk();
+        top.push(
           i + 1,
           ts,
-          type,
-          messages.orderId[i]!,
-          messages.direction[i]!,
-          type === 7 ? Number.NaN : price / 10000,
-          messages.size[i]!,
-          Number.NaN, // LOBSTER has no receive time
+          Number.isNaN(bid) ? Number.NaN : (bid * LOBSTER_CENT) / 10000,
+          book.bestBidQty(),
+          Number.isNaN(ask) ? Number.NaN : (ask * LOBSTER_CENT) / 10000,
+          book.bestAskQty(),
         );
-        if (type === 4 || type === 5)
-          trades.push(i + 1, ts, price / 10000, messages.size[i]!, -messages.direction[i]!);
-        if (i === 0)
-          pushFileTop(top, orderbook, 0, ts); // the seed: the file's row 0 by definition
-        else {
-          // the replayed book (equal to the file's row: checked after the replay)
-          const bid = book.bestBid();
-          const ask = book.bestAsk();
-          top.push(
-            i + 1,
-            ts,
-            Number.isNaN(bid) ? Number.NaN : (bid * LOBSTER_CENT) / 10000,
-            book.bestBidQty(),
-            Number.isNaN(ask) ? Number.NaN : (ask * LOBSTER_CENT) / 10000,
-            book.bestAskQty(),
-          );
-        }
       }
-    } finally {
-      close();
     }
   });
 }
