@@ -62,6 +62,10 @@ const suites: Record<string, Suite> = {
     };
   },
   ui: () => benchUi(),
+  ingest: async () => {
+    const { benchIngest } = await import('../data/bench');
+    return { results: await benchIngest() };
+  },
 };
 
 /**

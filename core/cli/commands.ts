@@ -168,7 +168,7 @@ export const BENCH_OPTIONS = {
   only: {
     type: 'string',
     arg: 'LIST',
-    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui.',
+    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui,ingest.',
     def: 'all',
   },
   help,
