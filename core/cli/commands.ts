@@ -198,8 +198,8 @@ export const SERVE_OPTIONS = {
 export const DATA_OPTIONS = {
   format: {
     type: 'string',
-    arg: 'lobster|binance-raw|tardis',
-    help: 'import: source format; binance-raw and tardis take their files (read in order) as arguments.',
+    arg: 'lobster|binance-raw|binance-csv|tardis',
+    help: 'import: source format; binance-raw, binance-csv and tardis take their files as arguments.',
   },
   message: { type: 'string', arg: 'FILE', help: 'import lobster: the message file (plain or gzip).' },
   orderbook: { type: 'string', arg: 'FILE', help: 'import lobster: the orderbook file (plain or gzip).' },
@@ -311,7 +311,7 @@ export const COMMANDS = {
   },
   data: {
     usage:
-      'import|list|show|export [--format lobster --message FILE --orderbook FILE | --format binance-raw|tardis FILE …] [--dataset ID] [--what top|trades|events --out FILE] [--json OUT] [--data-dir DIR]',
+      'import|list|show|export [--format lobster --message FILE --orderbook FILE | --format binance-raw|binance-csv|tardis FILE …] [--dataset ID] [--what top|trades|events --out FILE] [--json OUT] [--data-dir DIR]',
     summary:
       "The market-data catalog: import LOBSTER files (book verified against the orderbook file), a Binance raw capture (the venue's sync rules) or Tardis CSV, list and show datasets, export the top of book or trades.",
     options: DATA_OPTIONS,

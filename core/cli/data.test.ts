@@ -157,10 +157,13 @@ describe('quotebench data on the LOBSTER samples', () => {
 
     const cases: [string[], RegExp][] = [
       [['data'], /expected import or list or show or export/],
-      [['data', 'import', '--data-dir', fresh], /--format is required \(lobster, binance-raw or tardis\)/],
+      [
+        ['data', 'import', '--data-dir', fresh],
+        /--format is required \(lobster, binance-raw, binance-csv or tardis\)/,
+      ],
       [
         ['data', 'import', '--format', 'kaiko', '--data-dir', fresh],
-        /--format must be lobster, binance-raw or tardis/,
+        /--format must be lobster, binance-raw, binance-csv or tardis/,
       ],
       [
         ['data', 'import', '--format', 'tardis', '--data-dir', fresh],
@@ -279,7 +282,43 @@ describe('quotebench data import --format binance-raw', () => {
     ]);
     const wrong = await run(['data', 'import', '--format', 'lobster', capture, '--data-dir', dataDir]);
     expect(wrong.code).toBe(2);
-    expect(wrong.err).toMatch(/files are arguments only for --format binance-raw and tardis/);
+    expect(wrong.err).toMatch(/files are arguments only for --format binance-raw, binance-csv and tardis/);
+  });
+});
+
+describe('quotebench data import --format binance-csv', () => {
+  it('synchronizes the CSV tables of the capture: 481 updates applied, 4 dropped, 49/49 bookTicker checks', async () => {
+    const D = join(import.meta.dirname, '../../../shared/data/binance_usdm_btcusdt_2024-08-08');
+    const files = ['trades.csv', 'depth_updates.csv', 'book_ticker.csv', 'depth_snapshot.csv'].map((f) =>
+      join(D, f),
+    );
+    const json = join(dir, 'bcsv.json');
+    const r = await run([
+      'data',
+      'import',
+      '--format',
+      'binance-csv',
+      ...files,
+      '--name',
+      'bcsv',
+      '--data-dir',
+      dataDir,
+      '--json',
+      json,
+      '--quiet',
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(readFileSync(json, 'utf8')) as ImportJson & { format: string };
+    expect(j.format).toBe('binance-csv');
+    expect(j.verification).toMatchObject({
+      depthEvents: 485,
+      applied: 481,
+      dropped: 4,
+      gaps: 0,
+      tickerChecks: 49,
+      tickerMatches: 49,
+    });
+    expect(j.counts.trades).toBe(910);
   });
 });
 

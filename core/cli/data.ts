@@ -1,6 +1,6 @@
 /**
  * `quotebench data import --format lobster --message FILE --orderbook FILE [--name NAME] [--date D] [--json OUT]`
- * `quotebench data import --format binance-raw FILE [FILE …] [--name NAME] [--json OUT]`
+ * `quotebench data import --format binance-raw|binance-csv FILE [FILE …] [--name NAME] [--json OUT]`
  * `quotebench data import --format tardis FILE [FILE …] [--name NAME] [--json OUT]`
  * `quotebench data list [--json OUT]`
  * `quotebench data show --dataset ID [--json OUT]`
@@ -35,9 +35,12 @@ export async function dataCommand(args: string[]): Promise<number> {
       `expected import, list, show or export as the first argument, got ${sub === undefined ? 'nothing' : `"${sub}"`}`,
     );
   const { values: v, positionals } = parseWithPositionals(rest, DATA_OPTIONS);
-  if (positionals.length > 0 && !(sub === 'import' && (v.format === 'binance-raw' || v.format === 'tardis')))
+  if (
+    positionals.length > 0 &&
+    !(sub === 'import' && (v.format === 'binance-raw' || v.format === 'binance-csv' || v.format === 'tardis'))
+  )
     throw new UsageError(
-      `unexpected argument "${positionals[0]}" (files are arguments only for --format binance-raw and tardis)`,
+      `unexpected argument "${positionals[0]}" (files are arguments only for --format binance-raw, binance-csv and tardis)`,
     );
   const allowed: Record<typeof sub, readonly string[]> = {
     import: ['format', 'message', 'orderbook', 'name', 'date', 'json', 'data-dir', 'quiet'],
@@ -72,14 +75,15 @@ export async function dataCommand(args: string[]): Promise<number> {
         writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
       return 0;
     }
-    if (sub === 'import' && v.format === 'binance-raw') {
+    if (sub === 'import' && (v.format === 'binance-raw' || v.format === 'binance-csv')) {
       if (positionals.length === 0)
-        throw new UsageError('--format binance-raw needs its capture files as arguments');
+        throw new UsageError(`--format ${v.format} needs its capture files as arguments`);
       if (v.message !== undefined || v.orderbook !== undefined || v.date !== undefined)
         throw new UsageError('--message, --orderbook and --date apply to --format lobster only');
       const { info, existed } = await importBinanceRaw({
         dataDir,
         files: positionals,
+        format: v.format === 'binance-csv' ? 'csv' : 'raw',
         ...(v.name !== undefined ? { name: v.name } : {}),
         onProgress: (lines) => err(`\rimport ${lines} lines`),
       });
@@ -98,8 +102,8 @@ export async function dataCommand(args: string[]): Promise<number> {
       if (v.format !== 'lobster')
         throw new UsageError(
           v.format === undefined
-            ? '--format is required (lobster, binance-raw or tardis)'
-            : `--format must be lobster, binance-raw or tardis, got "${v.format}"`,
+            ? '--format is required (lobster, binance-raw, binance-csv or tardis)'
+            : `--format must be lobster, binance-raw, binance-csv or tardis, got "${v.format}"`,
         );
       if (v.message === undefined || v.orderbook === undefined)
         throw new UsageError('--format lobster needs --message FILE and --orderbook FILE');

@@ -1,6 +1,7 @@
 /**
- * Import a Binance raw capture (./binance-raw.ts: snapshot + diff-depth stream, trades, bookTicker; one
- * or more files in order, plain or gzip) into the catalog (./catalog.ts).
+ * Import a Binance capture (./binance-raw.ts: snapshot + diff-depth stream, trades, bookTicker; raw
+ * `<local_ts_ns> <json>` files in order, or the same capture's CSV tables; plain or gzip) into the
+ * catalog (./catalog.ts).
  *
  * Tables: events — the snapshot's levels (kind snapshotLevel, seq = lastUpdateId), every level of every
  * applied depth update (kind levelSet, seq = u; quantity 0 removes the level) and every trade (kind
@@ -14,7 +15,7 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { BinanceDepthSync, readBinanceRaw, type BinanceMarket } from './binance-raw';
+import { BinanceDepthSync, readBinanceCsv, readBinanceRaw, type BinanceMarket } from './binance-raw';
 import {
   CatalogError,
   DATASET_FORMAT_VERSION,
@@ -30,6 +31,8 @@ export interface BinanceImportOptions {
   name?: string;
   /** Default: from the depth messages (futures when they carry `pu`). */
   market?: BinanceMarket;
+  /** 'raw' (default): `<local_ts_ns> <json>` lines; 'csv': the capture's CSV tables (readBinanceCsv). */
+  format?: 'raw' | 'csv';
   onProgress?: (lines: number) => void;
 }
 
@@ -40,7 +43,7 @@ export async function importBinanceRaw(
 ): Promise<{ info: DatasetInfo; existed: boolean }> {
   if (opts.files.length === 0) throw new CatalogError('binance-raw: no capture files given');
   for (const f of opts.files) statSync(f); // ENOENT before any work
-  const hash = await hashSourceFiles('binance-raw', opts.files);
+  const hash = await hashSourceFiles(opts.format === 'csv' ? 'binance-csv' : 'binance-raw', opts.files);
   const id = hash.slice(0, 16);
   return buildDataset(opts.dataDir, async ({ events, top, trades }) => {
     let firstNs: bigint | null = null;
@@ -89,7 +92,8 @@ export async function importBinanceRaw(
       },
       opts.market !== undefined ? { market: opts.market } : {},
     );
-    await readBinanceRaw(opts.files, sync, opts.onProgress);
+    if (opts.format === 'csv') await readBinanceCsv(opts.files, sync);
+    else await readBinanceRaw(opts.files, sync, opts.onProgress);
     const r = sync.report;
     if (r.snapshots === 0)
       throw new CatalogError(
@@ -103,7 +107,7 @@ export async function importBinanceRaw(
       name: opts.name ?? `${r.symbol ?? 'BINANCE'}_${r.market === 'spot' ? 'spot' : 'usdm'}_${date}`,
       venue: r.market === 'spot' ? 'Binance spot' : 'Binance USD-M futures',
       symbol: r.symbol ?? '',
-      format: 'binance-raw',
+      format: opts.format === 'csv' ? 'binance-csv' : 'binance-raw',
       levels: null,
       firstTsNs: first.toString(),
       lastTsNs: lastNs.toString(),

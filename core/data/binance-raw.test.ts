@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BinanceDepthSync, readBinanceRaw, type DepthEvent } from './binance-raw';
+import { BinanceDepthSync, readBinanceCsv, readBinanceRaw, type DepthEvent } from './binance-raw';
 
 const CAPTURE = join(
   import.meta.dirname,
@@ -137,6 +137,43 @@ describe('the top of book rebuilt from the real capture equals the venue bookTic
     writeFileSync(bad, 'not a capture line\n');
     await expect(readBinanceRaw([bad], new BinanceDepthSync())).rejects.toThrow(
       /bad\.txt:1: expected "<local_ts_ns> <json>"/,
+    );
+  });
+});
+
+describe('the capture as CSV tables', () => {
+  const D = join(import.meta.dirname, '../../../shared/data/binance_usdm_btcusdt_2024-08-08');
+  it('gives the same synchronization as the raw stream over its 25 s: 481 applied, 4 dropped, 49/49 bookTicker', async () => {
+    const s = new BinanceDepthSync();
+    await readBinanceCsv(
+      ['book_ticker.csv', 'depth_updates.csv', 'depth_snapshot.csv', 'trades.csv'].map((f) => join(D, f)),
+      s,
+    );
+    expect(s.report).toMatchObject({
+      snapshots: 1,
+      depthEvents: 485,
+      applied: 481,
+      dropped: 4,
+      gaps: 0,
+      trades: 910,
+    });
+    expect(s.report.tickerChecks).toBe(49);
+    expect(s.report.tickerMatches).toBe(49);
+  });
+
+  it('names the file and line of a bad header or row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qb-bcsv-'));
+    const f = join(dir, 'x.csv');
+    writeFileSync(f, 'a,b,c\n');
+    await expect(readBinanceCsv([f], new BinanceDepthSync())).rejects.toThrow(
+      /x\.csv:1: not a Binance capture CSV header/,
+    );
+    writeFileSync(
+      f,
+      'local_ts_ns,last_update_id,event_time_ms,transact_time_ms,side,price,qty\n1,100,1,1,buy,10,1\n',
+    );
+    await expect(readBinanceCsv([f], new BinanceDepthSync())).rejects.toThrow(
+      /x\.csv:2: column side: expected bid or ask/,
     );
   });
 });

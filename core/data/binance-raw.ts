@@ -389,3 +389,138 @@ export async function readBinanceRaw(
     }
   }
 }
+
+const CSV_HEADERS = {
+  snapshot: 'local_ts_ns,last_update_id,event_time_ms,transact_time_ms,side,price,qty',
+  updates:
+    'local_ts_ns,event_time_ms,transact_time_ms,first_update_id,final_update_id,prev_final_update_id,side,price,qty',
+  trades: 'local_ts_ns,event_time_ms,trade_time_ms,trade_id,price,qty,is_buyer_maker,order_type',
+  bookTicker: 'local_ts_ns,update_id,event_time_ms,transact_time_ms,bid_price,bid_qty,ask_price,ask_qty',
+} as const;
+type CsvKind = keyof typeof CSV_HEADERS;
+
+/**
+ * The CSV form of a capture (one row per level of a snapshot or update; trades; bookTicker), told
+ * apart by the header. Files are processed snapshot first, then updates, then bookTicker and trades
+ * (the bookTicker check does not depend on arrival order). Rows of one snapshot share last_update_id,
+ * rows of one update share (U, u): each group is one message. Errors name the file and line.
+ */
+export async function readBinanceCsv(files: string[], sync: BinanceDepthSync): Promise<void> {
+  const kinds = new Map<string, CsvKind>();
+  for (const file of files) {
+    let header = '';
+    for await (const line of readLines(file)) {
+      header = line.replace(/^\uFEFF/, '');
+      break;
+    }
+    const kind = (Object.keys(CSV_HEADERS) as CsvKind[]).find((k) => CSV_HEADERS[k] === header);
+    if (kind === undefined)
+      throw new CatalogError(
+        `${file}:1: not a Binance capture CSV header (depth snapshot, depth updates, trades or bookTicker), got ${JSON.stringify(header.slice(0, 80))}`,
+      );
+    kinds.set(file, kind);
+  }
+  const order: CsvKind[] = ['snapshot', 'updates', 'bookTicker', 'trades'];
+  for (const kind of order)
+    for (const file of files.filter((f) => kinds.get(f) === kind)) await readCsvFile(file, kind, sync);
+}
+
+async function readCsvFile(file: string, kind: CsvKind, sync: BinanceDepthSync): Promise<void> {
+  const width = CSV_HEADERS[kind].split(',').length;
+  let n = 0;
+  // the message being collected (snapshot or update rows)
+  let key = '';
+  let group: {
+    U: number;
+    u: number;
+    pu: number | undefined;
+    E: number;
+    local: bigint;
+    bids: [number, number][];
+    asks: [number, number][];
+  } | null = null;
+  const flush = (): void => {
+    if (group === null) return;
+    if (kind === 'snapshot') sync.snapshot(group.u, group.bids, group.asks, group.local, group.E);
+    else
+      sync.depth({
+        U: group.U,
+        u: group.u,
+        pu: group.pu,
+        E: group.E,
+        bids: group.bids,
+        asks: group.asks,
+        localTsNs: group.local,
+      });
+    group = null;
+  };
+  for await (const raw of readLines(file)) {
+    n++;
+    if (n === 1 || raw === '') continue;
+    sync.report.lines++;
+    const where = `${file}:${n}`;
+    const c = raw.split(',');
+    if (c.length !== width) throw new CatalogError(`${where}: expected ${width} columns, got ${c.length}`);
+    if (!/^\d{1,20}$/.test(c[0]!))
+      throw new CatalogError(`${where}: column local_ts_ns: not an integer: ${JSON.stringify(c[0])}`);
+    const local = BigInt(c[0]!);
+    if (kind === 'bookTicker') {
+      sync.bookTicker(
+        num(c[1], where, 'update_id'),
+        num(c[4], where, 'bid_price'),
+        num(c[5], where, 'bid_qty'),
+        num(c[6], where, 'ask_price'),
+        num(c[7], where, 'ask_qty'),
+      );
+      continue;
+    }
+    if (kind === 'trades') {
+      const m = c[6];
+      if (m !== 'true' && m !== 'false')
+        throw new CatalogError(
+          `${where}: column is_buyer_maker: expected true or false, got ${JSON.stringify(m)}`,
+        );
+      sync.trade({
+        id: num(c[3], where, 'trade_id'),
+        price: num(c[4], where, 'price'),
+        qty: num(c[5], where, 'qty'),
+        buyerMaker: m === 'true',
+        timeMs: num(c[2], where, 'trade_time_ms'),
+        localTsNs: local,
+      });
+      continue;
+    }
+    const side = kind === 'snapshot' ? c[4] : c[6];
+    if (side !== 'bid' && side !== 'ask')
+      throw new CatalogError(`${where}: column side: expected bid or ask, got ${JSON.stringify(side)}`);
+    const price = num(kind === 'snapshot' ? c[5] : c[7], where, 'price');
+    const qty = num(kind === 'snapshot' ? c[6] : c[8], where, 'qty');
+    const k = kind === 'snapshot' ? c[1]! : `${c[3]}|${c[4]}`;
+    if (k !== key) {
+      flush();
+      key = k;
+      group =
+        kind === 'snapshot'
+          ? {
+              U: 0,
+              u: num(c[1], where, 'last_update_id'),
+              pu: undefined,
+              E: num(c[2], where, 'event_time_ms'),
+              local,
+              bids: [],
+              asks: [],
+            }
+          : {
+              U: num(c[3], where, 'first_update_id'),
+              u: num(c[4], where, 'final_update_id'),
+              pu: c[5] === '' ? undefined : num(c[5], where, 'prev_final_update_id'),
+              E: num(c[1], where, 'event_time_ms'),
+              local,
+              bids: [],
+              asks: [],
+            };
+    }
+    (side === 'bid' ? group!.bids : group!.asks).push([price, qty]);
+  }
+  flush();
+}
