@@ -166,7 +166,7 @@ describe('the capture as CSV tables', () => {
     const f = join(dir, 'x.csv');
     writeFileSync(f, 'a,b,c\n');
     await expect(readBinanceCsv([f], new BinanceDepthSync())).rejects.toThrow(
-      /x\.csv:1: not a Binance capture CSV header/,
+      /x\.csv:1: not a Binance CSV header/,
     );
     writeFileSync(
       f,
@@ -175,5 +175,21 @@ describe('the capture as CSV tables', () => {
     await expect(readBinanceCsv([f], new BinanceDepthSync())).rejects.toThrow(
       /x\.csv:2: column side: expected bid or ask/,
     );
+  });
+});
+
+describe('Binance historical depth CSV', () => {
+  const H = join(import.meta.dirname, '../../../shared/data/binance_futures_historical_depth_samples');
+  it('reads a snap file as a snapshot (100 bid levels) and a set file as one update with its pu', async () => {
+    const snap = new BinanceDepthSync();
+    await readBinanceCsv([join(H, 'btcusdt-depth-snap.csv')], snap);
+    expect(snap.report).toMatchObject({ snapshots: 1, lines: 100, symbol: 'BTCUSDT' });
+    expect(snap.bids.levels.size).toBe(100);
+    expect(snap.bids.bestPrice()).toBe(20377);
+    expect(snap.bids.bestQty()).toBe(1.77);
+    const upd = new BinanceDepthSync();
+    await readBinanceCsv([join(H, 'btcusdt-depth-update.csv')], upd);
+    // no snapshot to chain to (the two samples are 10 minutes apart): the update waits in the buffer
+    expect(upd.report).toMatchObject({ market: 'futures', depthEvents: 1, buffered: 1, applied: 0 });
   });
 });

@@ -396,6 +396,8 @@ const CSV_HEADERS = {
     'local_ts_ns,event_time_ms,transact_time_ms,first_update_id,final_update_id,prev_final_update_id,side,price,qty',
   trades: 'local_ts_ns,event_time_ms,trade_time_ms,trade_id,price,qty,is_buyer_maker,order_type',
   bookTicker: 'local_ts_ns,update_id,event_time_ms,transact_time_ms,bid_price,bid_qty,ask_price,ask_qty',
+  /** Binance's historical order-book files (data.binance.vision futures "bookDepth"-style L2 deltas). */
+  historical: 'symbol,timestamp,first_update_id,last_update_id,side,update_type,price,qty,pu',
 } as const;
 type CsvKind = keyof typeof CSV_HEADERS;
 
@@ -416,16 +418,88 @@ export async function readBinanceCsv(files: string[], sync: BinanceDepthSync): P
     const kind = (Object.keys(CSV_HEADERS) as CsvKind[]).find((k) => CSV_HEADERS[k] === header);
     if (kind === undefined)
       throw new CatalogError(
-        `${file}:1: not a Binance capture CSV header (depth snapshot, depth updates, trades or bookTicker), got ${JSON.stringify(header.slice(0, 80))}`,
+        `${file}:1: not a Binance CSV header (depth snapshot, depth updates, trades, bookTicker or historical depth), got ${JSON.stringify(header.slice(0, 80))}`,
       );
     kinds.set(file, kind);
   }
-  const order: CsvKind[] = ['snapshot', 'updates', 'bookTicker', 'trades'];
+  const order: CsvKind[] = ['snapshot', 'historical', 'updates', 'bookTicker', 'trades'];
   for (const kind of order)
     for (const file of files.filter((f) => kinds.get(f) === kind)) await readCsvFile(file, kind, sync);
 }
 
+/**
+ * Binance historical depth CSV: `symbol,timestamp,first_update_id,last_update_id,side (b/a),
+ * update_type (snap/set),price,qty,pu`; rows of one message share (update_type, first, last); a `snap`
+ * group is a snapshot with lastUpdateId = last_update_id, a `set` group an update (U, u, pu). No receive
+ * time: local_ts_ns = the exchange timestamp.
+ */
+async function readHistoricalFile(file: string, sync: BinanceDepthSync): Promise<void> {
+  let n = 0;
+  let key = '';
+  let group: {
+    snap: boolean;
+    U: number;
+    u: number;
+    pu: number;
+    E: number;
+    bids: [number, number][];
+    asks: [number, number][];
+  } | null = null;
+  const flush = (): void => {
+    if (group === null) return;
+    const local = BigInt(Math.round(group.E)) * 1_000_000n;
+    if (group.snap) sync.snapshot(group.u, group.bids, group.asks, local, group.E);
+    else
+      sync.depth({
+        U: group.U,
+        u: group.u,
+        pu: group.pu,
+        E: group.E,
+        bids: group.bids,
+        asks: group.asks,
+        localTsNs: local,
+      });
+    group = null;
+  };
+  for await (const raw of readLines(file)) {
+    n++;
+    if (n === 1 || raw === '') continue;
+    sync.report.lines++;
+    const where = `${file}:${n}`;
+    const c = raw.split(',');
+    if (c.length !== 9) throw new CatalogError(`${where}: expected 9 columns, got ${c.length}`);
+    if (sync.report.symbol === null) sync.report.symbol = c[0]!;
+    const type = c[5];
+    if (type !== 'snap' && type !== 'set')
+      throw new CatalogError(
+        `${where}: column update_type: expected snap or set, got ${JSON.stringify(type)}`,
+      );
+    const side = c[4];
+    if (side !== 'b' && side !== 'a')
+      throw new CatalogError(`${where}: column side: expected b or a, got ${JSON.stringify(side)}`);
+    const price = num(c[6], where, 'price');
+    const qty = num(c[7], where, 'qty');
+    const k = `${type}|${c[2]}|${c[3]}`;
+    if (k !== key) {
+      flush();
+      key = k;
+      group = {
+        snap: type === 'snap',
+        U: num(c[2], where, 'first_update_id'),
+        u: num(c[3], where, 'last_update_id'),
+        pu: num(c[8], where, 'pu'),
+        E: num(c[1], where, 'timestamp'),
+        bids: [],
+        asks: [],
+      };
+    }
+    (side === 'b' ? group!.bids : group!.asks).push([price, qty]);
+  }
+  flush();
+}
+
 async function readCsvFile(file: string, kind: CsvKind, sync: BinanceDepthSync): Promise<void> {
+  if (kind === 'historical') return readHistoricalFile(file, sync);
   const width = CSV_HEADERS[kind].split(',').length;
   let n = 0;
   // the message being collected (snapshot or update rows)
