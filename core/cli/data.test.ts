@@ -3,7 +3,7 @@
  * of book equals LOBSTER's own orderbook file on every row; gzip input; re-import finds the dataset;
  * a failed import leaves nothing; bad input is one line with exit code 2.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -154,6 +154,27 @@ describe('quotebench data on the LOBSTER samples', () => {
     expect(r.err).toMatch(/BAD_2012-06-21_message\.csv:501: column Type/);
     expect(r.err.trimEnd().split('\n')).toHaveLength(1);
     expect(existsSync(join(fresh, 'datasets')) ? readdirSync(join(fresh, 'datasets')) : []).toEqual([]);
+    // an import killed half-way (its process gone) leaves a temporary directory: the next import removes it
+    const dead = join(fresh, 'datasets', '.import-999999999-abcdef');
+    mkdirSync(dead, { recursive: true });
+    writeFileSync(join(dead, 'events.parquet'), 'partial');
+    const ok = await run([
+      'data',
+      'import',
+      '--format',
+      'lobster',
+      '--message',
+      p.messagePath,
+      '--orderbook',
+      p.orderbookPath,
+      '--data-dir',
+      fresh,
+      '--quiet',
+    ]);
+    expect(ok.code).toBe(0);
+    const left = readdirSync(join(fresh, 'datasets'));
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^[0-9a-f]{16}$/);
 
     const cases: [string[], RegExp][] = [
       [['data'], /expected import or list or show or export/],

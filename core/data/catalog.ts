@@ -14,8 +14,9 @@
  *                  ask_price, ask_size (NULL price and 0 size for an empty side)
  *   trades.parquet the trades: seq, exchange_ts_ns, price, size, aggressor side (1 buyer-initiated)
  *
- * An import writes everything into `datasets/.import-<random>/` and renames it into place only when it
- * is complete, so a failed import leaves nothing in the catalog. The id is the first 16 hex digits of
+ * An import writes everything into `datasets/.import-<pid>-<random>/` and renames it into place only when
+ * it is complete, so a failed import leaves nothing in the catalog; the directory of an import whose
+ * process was killed is removed by the next import. The id is the first 16 hex digits of
  * the SHA-256 of the source files' bytes (and their roles), so importing the same files twice finds
  * the existing dataset instead of duplicating it.
  */
@@ -236,7 +237,8 @@ export async function commitDataset(
 ): Promise<{ info: DatasetInfo; existed: boolean }> {
   const root = datasetsDir(dataDir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const tmp = path.join(root, `.import-${randomBytes(6).toString('hex')}`);
+  removeAbandonedImports(root);
+  const tmp = path.join(root, `.import-${process.pid}-${randomBytes(6).toString('hex')}`);
   mkdirSync(tmp, { mode: 0o700 });
   try {
     const info = await build(tmp);
@@ -296,6 +298,32 @@ export async function buildDataset(
       close();
     }
   });
+}
+
+/**
+ * Remove the temporary directories of imports whose process is gone (killed before it could clean up,
+ * e.g. by SIGKILL or a power cut): `.import-<pid>-<random>` with no live process <pid>.
+ */
+export function removeAbandonedImports(root: string): number {
+  let removed = 0;
+  for (const name of existsSync(root) ? readdirSync(root) : []) {
+    const m = /^\.import-(\d+)-[0-9a-f]+$/.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    rmSync(path.join(root, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, not ours
+  }
 }
 
 /** Every dataset of the catalog, by name then id (unfinished imports are not datasets). */
