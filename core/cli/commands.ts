@@ -251,7 +251,7 @@ export const FIT_OPTIONS = {
   dataset: {
     type: 'string',
     arg: 'ID',
-    help: 'intensity: catalog dataset (id, id prefix or name). Required.',
+    help: 'intensity, book: catalog dataset (id, id prefix or name). Required.',
   },
   deltas: {
     type: 'string',
@@ -262,7 +262,7 @@ export const FIT_OPTIONS = {
   'data-dir': {
     type: 'string',
     arg: 'DIR',
-    help: 'intensity: data directory.',
+    help: 'intensity, book: data directory.',
     def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
   },
   help,
@@ -320,11 +320,11 @@ export const COMMANDS = {
   },
   fit: {
     usage:
-      'garch|regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv] | intensity --dataset ID [--deltas LIST] [--json OUT]',
+      'garch|regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv] | intensity|book --dataset ID [--deltas LIST] [--json OUT]',
     summary:
-      'Fit GARCH(1,1) or a K-state Markov-switching normal model to a returns file, or the execution intensity A·exp(−kδ) to a dataset, by maximum likelihood; print the estimates.',
+      "Fit GARCH(1,1) or a K-state Markov-switching normal model to a returns file, or the execution intensity A·exp(−kδ) to a dataset, by maximum likelihood; or describe a dataset's book (spreads, transitions, trades, latency).",
     options: FIT_OPTIONS,
-    subcommands: ['garch', 'regimes', 'intensity'],
+    subcommands: ['garch', 'regimes', 'intensity', 'book'],
   },
   serve: {
     usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',

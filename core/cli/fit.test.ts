@@ -110,7 +110,7 @@ describe('quotebench fit: bad input is one line, exit 2, nothing written', () =>
     [
       'no model',
       ['fit', '--returns', GARCH_CSV],
-      /expected garch or regimes or intensity as the first argument, got "--returns"/,
+      /expected garch or regimes or intensity or book as the first argument, got "--returns"/,
     ],
     ['an unknown model', ['fit', 'arima', '--returns', GARCH_CSV], /got "arima"/],
     ['no --returns', ['fit', 'garch', '--json', out], /--returns is required/],

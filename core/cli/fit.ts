@@ -1,6 +1,8 @@
 /**
  * `quotebench fit garch --returns FILE [--json OUT]`
  * `quotebench fit regimes --returns FILE [--states K] [--json OUT] [--probs OUT.csv]`
+ * `quotebench fit book --dataset ID [--json OUT] [--data-dir DIR]`: spread distribution and transitions,
+ *   trade rate and sizes, receive latency (core/calibration/book-stats.ts).
  * `quotebench fit intensity --dataset ID [--deltas LIST] [--json OUT] [--data-dir DIR]`: λ(δ) = A·e^(−kδ)
  *   from a catalog dataset's top of book and trades (core/calibration/intensity-data.ts, intensity.ts).
  *
@@ -28,6 +30,7 @@ import { fitRegimes, type RegimesFit } from '../calibration/regimes';
 import { readReturnsCsv } from '../calibration/returns-csv';
 import { IntensityFitError, fitIntensity, type IntensityFit } from '../calibration/intensity';
 import { intensityFromDataset } from '../calibration/intensity-data';
+import { SPREAD_STATES, bookStats, type BookStats } from '../calibration/book-stats';
 import { CatalogError } from '../data/catalog';
 import { UsageError, UserError, cliDataDir, intOption, parse } from './args';
 import { FIT_OPTIONS } from './commands';
@@ -37,12 +40,13 @@ import { checkWritable, writeJsonAtomic } from './write-json';
 export async function fitCommand(args: string[]): Promise<number> {
   const [model, ...rest] = args;
   // main.ts checks the model before loading this module; repeated for direct callers.
-  if (model !== 'garch' && model !== 'regimes' && model !== 'intensity')
+  if (model !== 'garch' && model !== 'regimes' && model !== 'intensity' && model !== 'book')
     throw new UsageError(
-      `expected garch or regimes or intensity as the first argument, got ${model === undefined ? 'nothing' : `"${model}"`}`,
+      `expected garch or regimes or intensity or book as the first argument, got ${model === undefined ? 'nothing' : `"${model}"`}`,
     );
   const v = parse(rest, FIT_OPTIONS);
   if (model === 'intensity') return fitIntensityCommand(v);
+  if (model === 'book') return bookStatsCommand(v);
   for (const key of ['dataset', 'deltas', 'data-dir'] as const)
     if (v[key] !== undefined) throw new UsageError(`--${key} applies to fit intensity only`);
   const file = v.returns;
@@ -140,6 +144,65 @@ async function fitIntensityCommand(v: ReturnType<typeof parse<typeof FIT_OPTIONS
       medianHalfSpread: data.medianHalfSpread,
       ...fit,
     });
+  return 0;
+}
+
+/** `fit book --dataset ID [--json OUT] [--data-dir DIR]`: spread, transitions, trades, latency. */
+async function bookStatsCommand(v: ReturnType<typeof parse<typeof FIT_OPTIONS>>): Promise<number> {
+  for (const key of ['returns', 'states', 'probs', 'deltas'] as const)
+    if (v[key] !== undefined) throw new UsageError(`--${key} does not apply to fit book`);
+  if (v.dataset === undefined) throw new UsageError('--dataset ID is required for fit book');
+  if (v.json !== undefined) checkWritable(v.json);
+  const dataDir = cliDataDir(v['data-dir']);
+  let st: BookStats;
+  try {
+    st = await bookStats(dataDir, v.dataset);
+  } catch (e) {
+    if (e instanceof CatalogError || e instanceof RangeError) throw new UserError((e as Error).message);
+    throw e;
+  }
+  const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+  const out = [
+    `Book statistics of dataset ${st.dataset}: ${st.bookEvents} book events over ${st.seconds.toFixed(1)} s, tick ${st.tick}\n`,
+    formatTable(
+      ['spread (ticks)', 'share of events', 'share of time'],
+      st.spread.map((r) => [r.state, pct(r.share), pct(r.timeShare)]),
+    ),
+    formatTable(
+      ['from \\ to', ...SPREAD_STATES],
+      st.transition.map((row, i) => [
+        SPREAD_STATES[i]!,
+        ...(row === null ? SPREAD_STATES.map(() => '—') : row.map(pct)),
+      ]),
+    ),
+    formatTable(
+      ['trades', 'value'],
+      [
+        ['count', st.trades.count],
+        ['per second', st.trades.perSecond],
+        ['buyer-initiated share', pct(st.trades.buyShare)],
+        ['size mean', st.trades.sizeMean],
+        [
+          'size median / p90 / p99 / max',
+          `${st.trades.sizeQuantiles.p50} / ${st.trades.sizeQuantiles.p90} / ${Number(st.trades.sizeQuantiles.p99.toPrecision(6))} / ${st.trades.sizeQuantiles.max}`,
+        ],
+      ],
+    ),
+    st.latencyMs === null
+      ? 'latency: the source has no receive times\n'
+      : formatTable(
+          ['receive − exchange time (ms, includes clock offset)', 'value'],
+          [
+            ['events', st.latencyMs.count],
+            ['min / median', `${st.latencyMs.min} / ${st.latencyMs.p50}`],
+            ['p95 / p99 / max', `${st.latencyMs.p95} / ${st.latencyMs.p99} / ${st.latencyMs.max}`],
+          ],
+        ),
+  ];
+  process.stdout.write(out.join('\n'));
+  if (st.lockedOrCrossed > 0)
+    process.stderr.write(`warning: ${st.lockedOrCrossed} book events were locked or crossed\n`);
+  if (v.json !== undefined) writeJsonAtomic(v.json, st);
   return 0;
 }
 
