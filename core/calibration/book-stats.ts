@@ -10,12 +10,13 @@
  * - Transition matrix: P[i][j] = share of book events in state i whose next book event is in state j
  *   (self-transitions included; row = from, column = to; null for a state never left from).
  * - Trades: count, rate per second over the book's time span, buyer-initiated share, size mean and
- *   quantiles (Hyndman–Fan type 7).
+ *   quantiles (Hyndman–Fan type 7, core/metrics/inference.ts).
  * - Latency: local receive time − exchange time of every event that has both, in ms: it includes the
  *   clock offset between the venue and the capture host (the Binance sample's host ran ~1.27 s behind),
  *   so its spread is informative, its level only after the offset is known.
  */
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
+import { quantileType7 } from '../metrics/inference';
 
 export const SPREAD_STATES = ['1', '2', '3', '4', '≥5'] as const;
 
@@ -35,14 +36,6 @@ export interface BookStats {
     sizeQuantiles: { p50: number; p90: number; p99: number; max: number };
   };
   latencyMs: { count: number; min: number; p50: number; p95: number; p99: number; max: number } | null;
-}
-
-function q7(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 export function spreadState(ticks: number): number {
@@ -135,7 +128,12 @@ export async function bookStats(dataDir: string, idOrName: string): Promise<Book
       perSecond: seconds > 0 ? sizes.length / seconds : Number.NaN,
       buyShare: known > 0 ? buys / known : Number.NaN,
       sizeMean: sizes.length > 0 ? sizes.reduce((a, b) => a + b, 0) / sizes.length : Number.NaN,
-      sizeQuantiles: { p50: q7(sizes, 0.5), p90: q7(sizes, 0.9), p99: q7(sizes, 0.99), max: q7(sizes, 1) },
+      sizeQuantiles: {
+        p50: quantileType7(sizes, 0.5),
+        p90: quantileType7(sizes, 0.9),
+        p99: quantileType7(sizes, 0.99),
+        max: quantileType7(sizes, 1),
+      },
     },
     latencyMs:
       latency.length === 0
@@ -143,9 +141,9 @@ export async function bookStats(dataDir: string, idOrName: string): Promise<Book
         : {
             count: latency.length,
             min: latency[0]!,
-            p50: q7(latency, 0.5),
-            p95: q7(latency, 0.95),
-            p99: q7(latency, 0.99),
+            p50: quantileType7(latency, 0.5),
+            p95: quantileType7(latency, 0.95),
+            p99: quantileType7(latency, 0.99),
             max: latency[latency.length - 1]!,
           },
   };

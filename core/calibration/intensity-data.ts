@@ -13,6 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
+import { quantileType7 } from '../metrics/inference';
 import type { IntensityBin } from './intensity';
 
 export interface IntensityData {
@@ -22,14 +23,6 @@ export interface IntensityData {
   seconds: number;
   medianHalfSpread: number;
   bins: IntensityBin[];
-}
-
-function quantileSorted(a: Float64Array, p: number): number {
-  if (a.length === 0) return Number.NaN;
-  const h = (a.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, a.length - 1);
-  return a[lo]! + (h - lo) * (a[hi]! - a[lo]!);
 }
 
 export async function intensityFromDataset(
@@ -71,7 +64,7 @@ export async function intensityFromDataset(
   const halfSpreads: number[] = [];
   for (let i = 0; i < ts.length; i++) if (ask[i]! > bid[i]!) halfSpreads.push((ask[i]! - bid[i]!) / 2);
   halfSpreads.sort((a, b) => a - b);
-  const medianHalfSpread = quantileSorted(Float64Array.from(halfSpreads), 0.5);
+  const medianHalfSpread = quantileType7(halfSpreads, 0.5);
   // Walk trades and top rows together (both in time order): mid strictly before each trade.
   const dist: number[] = [];
   let j = -1;
@@ -88,8 +81,8 @@ export async function intensityFromDataset(
   const positive = Float64Array.from(dist.filter((d) => d > 0)).sort();
   let grid = deltas !== undefined ? [...deltas] : [];
   if (grid.length === 0) {
-    const lo = Number.isFinite(medianHalfSpread) ? medianHalfSpread : quantileSorted(positive, 0.01);
-    const hi = quantileSorted(positive, 0.99);
+    const lo = Number.isFinite(medianHalfSpread) ? medianHalfSpread : quantileType7(positive, 0.01);
+    const hi = quantileType7(positive, 0.99);
     if (!(hi > lo))
       throw new RangeError(`dataset ${info.id}: too few trades beyond the half-spread to choose distances`);
     grid = Array.from({ length: 10 }, (_, k) => lo + ((hi - lo) * k) / 9);

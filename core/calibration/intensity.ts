@@ -19,7 +19,7 @@
  * (all fills at the smallest distance) is reported as not converged.
  */
 
-import { normalCdf } from '../metrics/inference';
+import { logGamma, normalCdf } from '../metrics/inference';
 
 export interface IntensityBin {
   delta: number;
@@ -62,12 +62,6 @@ export function twoSidedZ(level: number): number {
     else hi = mid;
   }
   return (lo + hi) / 2;
-}
-
-function logFactorial(n: number): number {
-  let s = 0;
-  for (let i = 2; i <= n; i++) s += Math.log(i);
-  return s;
 }
 
 export function fitIntensity(
@@ -172,7 +166,7 @@ export function fitIntensity(
     h11 += b.delta * b.delta * mu;
     deviance += 2 * ((b.count > 0 ? b.count * Math.log(b.count / mu) : 0) - (b.count - mu));
     pearson += ((b.count - mu) * (b.count - mu)) / mu;
-    logFact += logFactorial(b.count);
+    logFact += logGamma(b.count + 1); // ln N!
     out.push({
       delta: b.delta,
       exposure: b.exposure,

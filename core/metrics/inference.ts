@@ -280,8 +280,9 @@ function resolveLevel(level: number | undefined, who: string): number {
   return l;
 }
 
-/** Linearly interpolated quantile (Hyndman & Fan type 7) of an ascending-sorted, non-empty array. */
-function quantileType7(sorted: Float64Array, p: number): number {
+/** Linearly interpolated quantile (Hyndman & Fan type 7) of an ascending-sorted array; NaN if empty. */
+export function quantileType7(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const a = sorted[lo]!;
