@@ -427,6 +427,45 @@ export async function readBinanceCsv(files: string[], sync: BinanceDepthSync): P
     for (const file of files.filter((f) => kinds.get(f) === kind)) await readCsvFile(file, kind, sync);
 }
 
+interface CsvMessage {
+  snapshot: boolean;
+  U: number;
+  u: number;
+  pu: number | undefined;
+  E: number;
+  local: bigint;
+}
+
+/**
+ * The level rows of one depth message (consecutive rows with the same key) collected and handed to the
+ * synchronizer as one snapshot (lastUpdateId = u) or one update.
+ */
+class LevelRowGroups {
+  private key = '';
+  private msg: (CsvMessage & { bids: [number, number][]; asks: [number, number][] }) | null = null;
+
+  constructor(private readonly sync: BinanceDepthSync) {}
+
+  /** A level row of the message `key`; `start` describes the message when the key is new. */
+  row(key: string, start: () => CsvMessage, bid: boolean, price: number, qty: number): void {
+    if (key !== this.key || this.msg === null) {
+      this.flush();
+      this.key = key;
+      this.msg = { ...start(), bids: [], asks: [] };
+    }
+    (bid ? this.msg.bids : this.msg.asks).push([price, qty]);
+  }
+
+  flush(): void {
+    const m = this.msg;
+    if (m === null) return;
+    if (m.snapshot) this.sync.snapshot(m.u, m.bids, m.asks, m.local, m.E);
+    else
+      this.sync.depth({ U: m.U, u: m.u, pu: m.pu, E: m.E, bids: m.bids, asks: m.asks, localTsNs: m.local });
+    this.msg = null;
+  }
+}
+
 /**
  * Binance historical depth CSV: `symbol,timestamp,first_update_id,last_update_id,side (b/a),
  * update_type (snap/set),price,qty,pu`; rows of one message share (update_type, first, last); a `snap`
@@ -435,32 +474,7 @@ export async function readBinanceCsv(files: string[], sync: BinanceDepthSync): P
  */
 async function readHistoricalFile(file: string, sync: BinanceDepthSync): Promise<void> {
   let n = 0;
-  let key = '';
-  let group: {
-    snap: boolean;
-    U: number;
-    u: number;
-    pu: number;
-    E: number;
-    bids: [number, number][];
-    asks: [number, number][];
-  } | null = null;
-  const flush = (): void => {
-    if (group === null) return;
-    const local = BigInt(Math.round(group.E)) * 1_000_000n;
-    if (group.snap) sync.snapshot(group.u, group.bids, group.asks, local, group.E);
-    else
-      sync.depth({
-        U: group.U,
-        u: group.u,
-        pu: group.pu,
-        E: group.E,
-        bids: group.bids,
-        asks: group.asks,
-        localTsNs: local,
-      });
-    group = null;
-  };
+  const groups = new LevelRowGroups(sync);
   for await (const raw of readLines(file)) {
     n++;
     if (n === 1 || raw === '') continue;
@@ -479,55 +493,32 @@ async function readHistoricalFile(file: string, sync: BinanceDepthSync): Promise
       throw new CatalogError(`${where}: column side: expected b or a, got ${JSON.stringify(side)}`);
     const price = num(c[6], where, 'price');
     const qty = num(c[7], where, 'qty');
-    const k = `${type}|${c[2]}|${c[3]}`;
-    if (k !== key) {
-      flush();
-      key = k;
-      group = {
-        snap: type === 'snap',
-        U: num(c[2], where, 'first_update_id'),
-        u: num(c[3], where, 'last_update_id'),
-        pu: num(c[8], where, 'pu'),
-        E: num(c[1], where, 'timestamp'),
-        bids: [],
-        asks: [],
-      };
-    }
-    (side === 'b' ? group!.bids : group!.asks).push([price, qty]);
+    groups.row(
+      `${type}|${c[2]}|${c[3]}`,
+      () => {
+        const E = num(c[1], where, 'timestamp');
+        return {
+          snapshot: type === 'snap',
+          U: num(c[2], where, 'first_update_id'),
+          u: num(c[3], where, 'last_update_id'),
+          pu: num(c[8], where, 'pu'),
+          E,
+          local: BigInt(Math.round(E)) * 1_000_000n,
+        };
+      },
+      side === 'b',
+      price,
+      qty,
+    );
   }
-  flush();
+  groups.flush();
 }
 
 async function readCsvFile(file: string, kind: CsvKind, sync: BinanceDepthSync): Promise<void> {
   if (kind === 'historical') return readHistoricalFile(file, sync);
   const width = CSV_HEADERS[kind].split(',').length;
   let n = 0;
-  // the message being collected (snapshot or update rows)
-  let key = '';
-  let group: {
-    U: number;
-    u: number;
-    pu: number | undefined;
-    E: number;
-    local: bigint;
-    bids: [number, number][];
-    asks: [number, number][];
-  } | null = null;
-  const flush = (): void => {
-    if (group === null) return;
-    if (kind === 'snapshot') sync.snapshot(group.u, group.bids, group.asks, group.local, group.E);
-    else
-      sync.depth({
-        U: group.U,
-        u: group.u,
-        pu: group.pu,
-        E: group.E,
-        bids: group.bids,
-        asks: group.asks,
-        localTsNs: group.local,
-      });
-    group = null;
-  };
+  const groups = new LevelRowGroups(sync);
   for await (const raw of readLines(file)) {
     n++;
     if (n === 1 || raw === '') continue;
@@ -569,32 +560,30 @@ async function readCsvFile(file: string, kind: CsvKind, sync: BinanceDepthSync):
       throw new CatalogError(`${where}: column side: expected bid or ask, got ${JSON.stringify(side)}`);
     const price = num(kind === 'snapshot' ? c[5] : c[7], where, 'price');
     const qty = num(kind === 'snapshot' ? c[6] : c[8], where, 'qty');
-    const k = kind === 'snapshot' ? c[1]! : `${c[3]}|${c[4]}`;
-    if (k !== key) {
-      flush();
-      key = k;
-      group =
+    groups.row(
+      kind === 'snapshot' ? c[1]! : `${c[3]}|${c[4]}`,
+      () =>
         kind === 'snapshot'
           ? {
+              snapshot: true,
               U: 0,
               u: num(c[1], where, 'last_update_id'),
               pu: undefined,
               E: num(c[2], where, 'event_time_ms'),
               local,
-              bids: [],
-              asks: [],
             }
           : {
+              snapshot: false,
               U: num(c[3], where, 'first_update_id'),
               u: num(c[4], where, 'final_update_id'),
               pu: c[5] === '' ? undefined : num(c[5], where, 'prev_final_update_id'),
               E: num(c[1], where, 'event_time_ms'),
               local,
-              bids: [],
-              asks: [],
-            };
-    }
-    (side === 'bid' ? group!.bids : group!.asks).push([price, qty]);
+            },
+      side === 'bid',
+      price,
+      qty,
+    );
   }
-  flush();
+  groups.flush();
 }
