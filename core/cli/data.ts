@@ -58,68 +58,11 @@ export async function dataCommand(args: string[]): Promise<number> {
   };
 
   try {
-    if (sub === 'import' && v.format === 'tardis') {
-      if (positionals.length === 0) throw new UsageError('--format tardis needs its CSV files as arguments');
-      if (v.message !== undefined || v.orderbook !== undefined || v.date !== undefined)
-        throw new UsageError('--message, --orderbook and --date apply to --format lobster only');
-      const { info, existed } = await importTardis({
-        dataDir,
-        files: positionals,
-        ...(v.name !== undefined ? { name: v.name } : {}),
-      });
-      out.write(
-        `${existed ? 'already in the catalog' : 'imported'}: ${info.id} ${info.name} — ${info.format}: ` +
-          `${info.counts.events} events, ${info.counts.bookEvents} book events, ${info.counts.trades} trades\n`,
-      );
-      if (v.json !== undefined)
-        writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
-      return 0;
-    }
-    if (sub === 'import' && (v.format === 'binance-raw' || v.format === 'binance-csv')) {
-      if (positionals.length === 0)
-        throw new UsageError(`--format ${v.format} needs its capture files as arguments`);
-      if (v.message !== undefined || v.orderbook !== undefined || v.date !== undefined)
-        throw new UsageError('--message, --orderbook and --date apply to --format lobster only');
-      const { info, existed } = await importBinanceRaw({
-        dataDir,
-        files: positionals,
-        format: v.format === 'binance-csv' ? 'csv' : 'raw',
-        ...(v.name !== undefined ? { name: v.name } : {}),
-        onProgress: (lines) => err(`\rimport ${lines} lines`),
-      });
-      err('\n');
-      const ver = info.verification;
-      out.write(
-        `${existed ? 'already in the catalog' : 'imported'}: ${info.id} ${info.name} — ${info.counts.events} events, ` +
-          `${info.counts.trades} trades; ${ver.applied} depth updates applied, ${ver.dropped} dropped, ${ver.gaps} gaps; ` +
-          `top of book = bookTicker at ${ver.tickerMatches}/${ver.tickerChecks} matching update ids\n`,
-      );
-      if (v.json !== undefined)
-        writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
-      return 0;
-    }
     if (sub === 'import') {
-      if (v.format !== 'lobster')
-        throw new UsageError(
-          v.format === undefined
-            ? '--format is required (lobster, binance-raw, binance-csv or tardis)'
-            : `--format must be lobster, binance-raw, binance-csv or tardis, got "${v.format}"`,
-        );
-      if (v.message === undefined || v.orderbook === undefined)
-        throw new UsageError('--format lobster needs --message FILE and --orderbook FILE');
-      const { info, existed } = await importLobster({
-        dataDir,
-        messagePath: v.message,
-        orderbookPath: v.orderbook,
-        ...(v.name !== undefined ? { name: v.name } : {}),
-        ...(v.date !== undefined ? { date: v.date } : {}),
-        onProgress: (d, t) => err(`\rimport ${Math.floor((100 * d) / t)}% ${d}/${t}`),
-      });
-      err('\n');
+      const { info, existed } = await importFrom(v, positionals, dataDir, err);
+      if (v.format !== 'tardis') err('\n'); // ends the progress line
       out.write(
-        `${existed ? 'already in the catalog' : 'imported'}: ${info.id} ${info.name} — ${info.counts.events} events, ` +
-          `${info.counts.trades} trades; book = orderbook file on ${info.verification.rowsMatching}/` +
-          `${info.verification.rowsChecked} rows (${info.verification.rowsRepaired} rows repaired from the file)\n`,
+        `${existed ? 'already in the catalog' : 'imported'}: ${info.id} ${info.name} — ${importSummary(info)}\n`,
       );
       if (v.json !== undefined)
         writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
@@ -173,6 +116,67 @@ export async function dataCommand(args: string[]): Promise<number> {
       throw new UserError(e.message);
     throw e;
   }
+}
+
+type DataValues = ReturnType<typeof parseWithPositionals<typeof DATA_OPTIONS>>['values'];
+
+/** Runs the importer of --format (files as arguments for binance-raw, binance-csv and tardis). */
+async function importFrom(
+  v: DataValues,
+  files: string[],
+  dataDir: string,
+  err: (s: string) => void,
+): Promise<{ info: DatasetInfo; existed: boolean }> {
+  const name = v.name !== undefined ? { name: v.name } : {};
+  if (v.format === 'lobster') {
+    if (v.message === undefined || v.orderbook === undefined)
+      throw new UsageError('--format lobster needs --message FILE and --orderbook FILE');
+    return importLobster({
+      dataDir,
+      messagePath: v.message,
+      orderbookPath: v.orderbook,
+      ...name,
+      ...(v.date !== undefined ? { date: v.date } : {}),
+      onProgress: (d, t) => err(`\rimport ${Math.floor((100 * d) / t)}% ${d}/${t}`),
+    });
+  }
+  if (v.format !== 'tardis' && v.format !== 'binance-raw' && v.format !== 'binance-csv')
+    throw new UsageError(
+      v.format === undefined
+        ? '--format is required (lobster, binance-raw, binance-csv or tardis)'
+        : `--format must be lobster, binance-raw, binance-csv or tardis, got "${v.format}"`,
+    );
+  if (files.length === 0)
+    throw new UsageError(
+      `--format ${v.format} needs its ${v.format === 'tardis' ? 'CSV' : 'capture'} files as arguments`,
+    );
+  if (v.message !== undefined || v.orderbook !== undefined || v.date !== undefined)
+    throw new UsageError('--message, --orderbook and --date apply to --format lobster only');
+  if (v.format === 'tardis') return importTardis({ dataDir, files, ...name });
+  return importBinanceRaw({
+    dataDir,
+    files,
+    format: v.format === 'binance-csv' ? 'csv' : 'raw',
+    ...name,
+    onProgress: (lines) => err(`\rimport ${lines} lines`),
+  });
+}
+
+/** The line `data import` prints: the counts and what the import verified, per format. */
+function importSummary(info: DatasetInfo): string {
+  const c = info.counts;
+  const ver = info.verification;
+  if (info.format === 'lobster')
+    return (
+      `${c.events} events, ${c.trades} trades; book = orderbook file on ${ver.rowsMatching}/${ver.rowsChecked} ` +
+      `rows (${ver.rowsRepaired} rows repaired from the file)`
+    );
+  if (info.format.startsWith('binance'))
+    return (
+      `${c.events} events, ${c.trades} trades; ${ver.applied} depth updates applied, ${ver.dropped} dropped, ` +
+      `${ver.gaps} gaps; top of book = bookTicker at ${ver.tickerMatches}/${ver.tickerChecks} matching update ids`
+    );
+  return `${info.format}: ${c.events} events, ${c.bookEvents} book events, ${c.trades} trades`;
 }
 
 function iso(ns: string): string {
