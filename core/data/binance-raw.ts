@@ -25,10 +25,8 @@
  * Prices and quantities are the venue's decimal strings converted with Number() (exact for the
  * comparison: the same string gives the same double; levels are keyed by that double).
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import { CatalogError } from './catalog';
+import { readLines } from './read-files';
 
 export type BinanceMarket = 'futures' | 'spot';
 
@@ -272,26 +270,6 @@ export class BinanceDepthSync {
   /** True when the book is synchronized (a snapshot and an unbroken chain since). */
   get inSync(): boolean {
     return this.state === 'live';
-  }
-}
-
-/** The lines of a plain or gzip file, streamed (bounded memory). */
-export async function* readLines(file: string): AsyncGenerator<string> {
-  const head = Buffer.alloc(2);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, head, 0, 2, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const stream = createReadStream(file);
-  const source = head[0] === 0x1f && head[1] === 0x8b ? stream.pipe(createGunzip()) : stream;
-  const rl = createInterface({ input: source, crlfDelay: Infinity });
-  try {
-    for await (const line of rl) yield line;
-  } finally {
-    rl.close();
-    stream.destroy();
   }
 }
 

@@ -16,9 +16,8 @@
  *   row is the file's row 0, which seeds the book), trades (types 4 and 5: the aggressor is the side
  *   opposite to the resting order's Direction).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { OrderBook } from '../book/order-book';
 import { replayLobsterReconciled } from '../book/lobster-replay';
 import {
@@ -30,6 +29,7 @@ import {
   type TableWriter,
 } from './catalog';
 import { LOBSTER_CENT, parseLobsterMessages, parseLobsterOrderbook, type LobsterOrderbook } from './lobster';
+import { readMaybeGzip } from './read-files';
 
 export interface LobsterImportOptions {
   dataDir: string;
@@ -46,19 +46,6 @@ export interface LobsterImportResult {
   info: DatasetInfo;
   /** True when the same files were imported before (nothing was written). */
   existed: boolean;
-}
-
-/** Bytes of a plain or gzip file. */
-export function readMaybeGzip(file: string): Buffer {
-  const raw = readFileSync(file);
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      return gunzipSync(raw);
-    } catch (e) {
-      throw new CatalogError(`${file}: not a valid gzip file (${(e as Error).message})`);
-    }
-  }
-  return raw;
 }
 
 const NAME_RE = /^([A-Za-z0-9.^-]+)_(\d{4}-\d{2}-\d{2})_/;

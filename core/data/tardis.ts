@@ -15,7 +15,8 @@
  * error names the file and line.
  */
 import { CatalogError } from './catalog';
-import { L2Side, readLines } from './binance-raw';
+import { L2Side } from './binance-raw';
+import { readLines } from './read-files';
 
 export type TardisKind = 'incremental_book_L2' | 'trades' | 'book_snapshot';
 
