@@ -9,7 +9,7 @@ import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
 import { AppService } from '../services/app-service';
 import { loadPresets } from '../services/presets';
 import { tinyTrainYaml } from '../rl/train/tiny-config.fixture';
-import { backtestConfigSchema } from '../sim/backtest-config';
+import { backtestConfigSchema } from './config';
 import {
   DEFAULT_BACKTEST_LIMITS,
   LimitError,

@@ -27,7 +27,7 @@
  * 6 hours of CPU (see DEFAULT_BACKTEST_LIMITS).
  */
 import { z } from 'zod';
-import type { BacktestConfig, ScenarioConfig } from '../sim/backtest-config';
+import type { BacktestConfig, ScenarioConfig } from './config';
 import { gridSize } from '../strategy/specs';
 
 const limit = z.number().positive();

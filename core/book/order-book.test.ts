@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BUY, SELL } from '../domain/side';
 import type { Side } from '../domain/side';
 import { IdIndex, NO_ORDER_ID, OrderBook, createDepthBuffers } from './order-book';
-import { generateBookOps, replayBookOps } from './bench';
+import { generateBookOps, replayBookOps } from '../data/book-bench';
 
 interface Fill {
   maker: number;

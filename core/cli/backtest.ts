@@ -18,13 +18,13 @@ import { checkBacktestLimits, estimateBacktestWork } from '../backtest/limits';
 import { loadConfigFile } from '../config/load-config';
 import type { WorkerMessage, WorkerRequest } from '../jobs/protocol';
 import { startWorker } from '../jobs/worker-url';
-import { backtestConfigSchema } from '../sim/backtest-config';
-import type { BacktestResult, RunSummary } from '../sim/backtest';
+import { backtestConfigSchema } from '../backtest/config';
+import type { BacktestResult, RunSummary } from '../backtest/run';
 import { UsageError, intOption, parse } from './args';
 import { BACKTEST_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { handleStopSignals } from './stop-signals';
-import { formatNumber, formatTable } from './table';
+import { formatNumber, formatTable } from '../text/table';
 import { cliWorkerEntry } from './worker-entry';
 import { checkWritable, writeJsonAtomic } from './write-json';
 

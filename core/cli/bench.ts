@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchBookOps, benchLobsterReplay } from '../book/bench';
+import { benchBookOps, benchLobsterReplay } from '../data/book-bench';
 import { benchVectorEnv } from '../rl/bench';
 import { benchAs2008, benchBookSim } from '../sim/bench';
 import { parse } from './args';

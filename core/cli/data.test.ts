@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../book/lobster-replay';
+import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
 import { easternMidnightNs } from '../data/lobster-import';
 import { captureOutput } from './capture.fixture';
 import { main } from './main';

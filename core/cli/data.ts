@@ -23,7 +23,7 @@ import { importLobster } from '../data/lobster-import';
 import { importTardis } from '../data/tardis-import';
 import { UsageError, UserError, cliDataDir, parseWithPositionals } from './args';
 import { DATA_OPTIONS } from './commands';
-import { formatTable } from './table';
+import { formatTable } from '../text/table';
 import { checkWritable, writeJsonAtomic } from './write-json';
 
 const TABLES = ['top', 'trades', 'events'] as const;

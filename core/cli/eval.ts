@@ -44,12 +44,12 @@ import {
 } from '../rl/eval/tune-baselines';
 import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load-policy';
 import { describeTf, loadTf } from '../rl/tf/backend';
-import { metricOptionsOf } from '../sim/backtest-config';
+import { metricOptionsOf } from '../backtest/config';
 import type { Quoter } from '../strategy/quoter';
 import { UsageError, intOption, parse } from './args';
 import { EVAL_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
-import { formatTable } from './table';
+import { formatTable } from '../text/table';
 import { checkWritable, writeJsonAtomic } from './write-json';
 
 const NAME = 'quotebench eval';

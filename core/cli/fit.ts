@@ -34,7 +34,7 @@ import { SPREAD_STATES, bookStats, type BookStats } from '../calibration/book-st
 import { CatalogError } from '../data/catalog';
 import { UsageError, UserError, cliDataDir, intOption, parse } from './args';
 import { FIT_OPTIONS } from './commands';
-import { formatTable } from './table';
+import { formatTable } from '../text/table';
 import { checkWritable, writeJsonAtomic } from './write-json';
 
 export async function fitCommand(args: string[]): Promise<number> {

@@ -14,7 +14,7 @@ import { asQuotes } from '../strategy/avellaneda-stoikov';
 import { glftQuotes } from '../strategy/glft';
 import { UsageError, intOption, numberOption, parse } from './args';
 import { QUOTES_OPTIONS } from './commands';
-import { formatTable } from './table';
+import { formatTable } from '../text/table';
 
 export interface QuoteRow {
   q: number;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { backtestConfigSchema } from '../sim/backtest-config';
+import { backtestConfigSchema } from '../backtest/config';
 import { billionLaughs, nestedBrackets } from './hostile-yaml.fixture';
 import { closeSharedParsePool, ConfigError, parseConfigText, parseConfigTextAsync } from './load-config';
 import { ParsePool } from './parse-pool';

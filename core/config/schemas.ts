@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { trainConfigSchema } from '../rl/train/config';
-import { backtestConfigSchema } from '../sim/backtest-config';
+import { backtestConfigSchema } from '../backtest/config';
 
 export const CONFIG_SCHEMAS = {
   backtest: backtestConfigSchema,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../book/lobster-replay';
+import { LOBSTER_SAMPLES, lobsterSamplePaths } from './lobster-replay';
 import { importBinanceRaw } from './binance-import';
 import { importLobster } from './lobster-import';
 

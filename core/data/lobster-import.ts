@@ -3,7 +3,7 @@
  *
  * - Files: plain or gzip-compressed (by their magic bytes, whatever the extension); parsed strictly by
  *   ./lobster.ts (errors name the file, line and column).
- * - Book: core/book/lobster-replay.ts replayLobsterReconciled — the messages applied to an L3 book kept
+ * - Book: core/data/lobster-replay.ts replayLobsterReconciled — the messages applied to an L3 book kept
  *   in sync with the orderbook file (what the messages cannot tell comes from the file, counted as
  *   repairs), so the top of book written here equals LOBSTER's own on every row, and the import fails
  *   if it does not.
@@ -19,7 +19,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { OrderBook } from '../book/order-book';
-import { replayLobsterReconciled } from '../book/lobster-replay';
+import { replayLobsterReconciled } from './lobster-replay';
 import {
   CatalogError,
   DATASET_FORMAT_VERSION,

@@ -8,8 +8,8 @@
  * A NonFiniteError is posted with its fields so the parent can rebuild it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runBacktest } from '../sim/backtest';
-import { backtestConfigSchema } from '../sim/backtest-config';
+import { runBacktest } from '../backtest/run';
+import { backtestConfigSchema } from '../backtest/config';
 import { NonFiniteError } from '../sim/guards';
 import type { PathResult } from '../sim/path-result';
 import type { WorkerRequest, WorkerMessage, KeptPath } from './protocol';

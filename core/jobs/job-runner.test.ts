@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBacktest } from '../sim/backtest';
+import { runBacktest } from '../backtest/run';
 import { NonFiniteError } from '../sim/guards';
-import { backtestConfigSchema } from '../sim/backtest-config';
+import { backtestConfigSchema } from '../backtest/config';
 import { JobCancelledError, JobRunner } from './job-runner';
 
 const config = (paths: number) =>

@@ -13,7 +13,7 @@
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { RunSummary } from '../sim/backtest';
+import type { RunSummary } from '../backtest/run';
 import { NonFiniteError } from '../sim/guards';
 import { FillLog } from '../sim/path-result';
 import type { KeptPath, WorkerMessage, WorkerRequest } from './protocol';

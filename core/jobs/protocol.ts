@@ -1,5 +1,5 @@
 /** Messages between the job runner and its worker threads (structured-clone friendly). */
-import type { RunSummary } from '../sim/backtest';
+import type { RunSummary } from '../backtest/run';
 import type { PathResult } from '../sim/path-result';
 
 export interface WorkerRequest {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../rl/train/config';
-import { buildQuoter } from '../strategy/factory';
+import { buildQuoter } from '../backtest/quoters';
 import { evaluateAgainstBaselines } from './train-evaluate';
 
 const cfg = parseTrainConfig(

@@ -13,7 +13,7 @@ import type { TrainEvalReport } from '../api/contract';
 import { evaluate, compareAgents, PATH_METRIC_KEYS, type EvalResult } from '../rl/eval/evaluate';
 import { evaluationSeed, type TrainConfig } from '../rl/train/config';
 import { makeBaselineQuoter } from '../rl/train/env-factory';
-import { metricOptionsOf } from '../sim/backtest-config';
+import { metricOptionsOf } from '../backtest/config';
 import type { Quoter } from '../strategy/quoter';
 import type { EvaluateRequest } from './train-protocol';
 

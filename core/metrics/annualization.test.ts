@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backtestConfigSchema, annualizationOf } from '../sim/backtest-config';
+import { backtestConfigSchema, annualizationOf } from '../backtest/config';
 import { annualization } from './annualization';
 
 describe('annualization: sessions per year on a stated basis', () => {

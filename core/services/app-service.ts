@@ -15,9 +15,9 @@ import {
   parseConfigTextAsync,
 } from '../config/load-config';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
-import type { BacktestConfig } from '../sim/backtest-config';
+import type { BacktestConfig } from '../backtest/config';
 import { toBookScenario } from '../sim/scenario';
-import { buildQuoter } from '../strategy/factory';
+import { buildQuoter } from '../backtest/quoters';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
 import { openStore, type Store } from '../store/db';

@@ -11,8 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../config/load-config';
-import { runBacktest } from './backtest';
-import { backtestConfigSchema } from './backtest-config';
+import { runBacktest } from '../backtest/run';
+import { backtestConfigSchema } from '../backtest/config';
 import { as2008ConfigPath } from './bench';
 
 const cfg = loadConfigFile(as2008ConfigPath(), backtestConfigSchema);

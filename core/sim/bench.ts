@@ -8,8 +8,8 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load-config';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
-import { runBacktest } from './backtest';
-import { backtestConfigSchema } from './backtest-config';
+import { runBacktest } from '../backtest/run';
+import { backtestConfigSchema } from '../backtest/config';
 import { BookSimulator } from './book-sim';
 import { bookScenarioSchema, toBookScenario } from './scenario';
 import { runPath } from './simulator';

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { pairedTest } from '../metrics/inference';
 import { BookSimulator } from './book-sim';
-import { avg, bookDefault, pick, runTouchQuoter, withFlow, type StudyPath } from './flow-study';
+import { avg, bookDefault, pick, runTouchQuoter, withFlow, type StudyPath } from '../backtest/flow-study';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
 import { bookScenarioSchema } from './scenario';
 import { runPath } from './simulator';

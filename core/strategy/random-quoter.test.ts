@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../config/load-config';
-import { runBacktest } from '../sim/backtest';
-import { backtestConfigSchema } from '../sim/backtest-config';
+import { runBacktest } from '../backtest/run';
+import { backtestConfigSchema } from '../backtest/config';
 import { RandomQuoter } from './random-quoter';
 import { emptyDecision, emptyObservation } from './quoter';
 

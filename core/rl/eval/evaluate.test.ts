@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { computeRunMetrics } from '../../metrics/run-metrics';
-import { makeSimulator } from '../../sim/backtest';
-import type { ScenarioConfig } from '../../sim/backtest-config';
+import { makeSimulator } from '../../backtest/run';
+import type { ScenarioConfig } from '../../backtest/config';
 import { intensityScenarioSchema } from '../../sim/scenario';
 import { runPath } from '../../sim/simulator';
-import { buildQuoter } from '../../strategy/factory';
+import { buildQuoter } from '../../backtest/quoters';
 import type { Quoter } from '../../strategy/quoter';
 import type { Policy } from '../agent';
 import { intensityObservation } from '../observation';

@@ -51,9 +51,9 @@ import {
   type RunMetrics,
   type RunMetricsOptions,
 } from '../../metrics/run-metrics';
-import { makeSimulator } from '../../sim/backtest';
+import { makeSimulator } from '../../backtest/run';
 import { abortErrorOf, makeStopPoller } from '../../sim/guards';
-import type { ScenarioConfig } from '../../sim/backtest-config';
+import type { ScenarioConfig } from '../../backtest/config';
 import type { ParamValue, Quoter } from '../../strategy/quoter';
 import { resolveReward, type RewardConfig } from '../reward';
 import { PolicyQuoter } from './policy-quoter';

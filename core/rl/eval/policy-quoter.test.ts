@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../config/load-config';
-import { backtestConfigSchema } from '../../sim/backtest-config';
+import { backtestConfigSchema } from '../../backtest/config';
 import { BookSimulator, type BookScenario } from '../../sim/book-sim';
 import { IntensitySimulator, as2008Scenario } from '../../sim/intensity-sim';
 import type { FillLog, PathResult } from '../../sim/path-result';

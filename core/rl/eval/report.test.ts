@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenarioConfig } from '../../sim/backtest-config';
+import type { ScenarioConfig } from '../../backtest/config';
 import { intensityScenarioSchema } from '../../sim/scenario';
-import { buildQuoter } from '../../strategy/factory';
+import { buildQuoter } from '../../backtest/quoters';
 import type { Policy } from '../agent';
 import { intensityObservation } from '../observation';
 import { compareAgents, evaluate } from './evaluate';

@@ -6,9 +6,9 @@
  * difference agent − baseline with its bootstrap CI, Cohen's d_z with CI, the paired-t, Wilcoxon
  * signed-rank or bootstrap p-value, and the Holm-adjusted p-value with its verdict at 5%; methods in
  * core/metrics/inference.ts). Numbers are printed with the CLI's
- * formatNumber (core/cli/table.ts).
+ * formatNumber (core/text/table.ts).
  */
-import { formatNumber, formatTable } from '../../cli/table';
+import { formatNumber, formatTable } from '../../text/table';
 import {
   BETTER,
   COMPARE_METRICS,

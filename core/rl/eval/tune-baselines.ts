@@ -38,7 +38,7 @@
  */
 import type { RunMetricsOptions } from '../../metrics/run-metrics';
 import { mean, sampleStd, sharpeRatio } from '../../metrics/stats';
-import { renamed } from '../../strategy/factory';
+import { renamed } from '../../backtest/quoters';
 import { FixedSpreadQuoter } from '../../strategy/fixed-spread';
 import type { Quoter } from '../../strategy/quoter';
 import { RandomQuoter } from '../../strategy/random-quoter';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../config/load-config';
 import { BUY, SELL } from '../../domain/side';
 import { Rng } from '../../rng/rng';
-import { backtestConfigSchema } from '../../sim/backtest-config';
+import { backtestConfigSchema } from '../../backtest/config';
 import { BookSimulator, type BookScenario } from '../../sim/book-sim';
 import { FillLog } from '../../sim/path-result';
 import { toBookScenario } from '../../sim/scenario';

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loadConfigFile, parseConfigText } from '../../config/load-config';
 import { deriveSeed } from '../../rng/rng';
-import { scenarioSchema } from '../../sim/backtest-config';
+import { scenarioSchema } from '../../backtest/config';
 import { trainLimitsSchema } from './limits';
 
 const finite = z.number().finite();
@@ -132,7 +132,7 @@ export const baselineConfigSchema = z.strictObject({
   A: positive.optional(),
   /** GLFT inventory bound in clips (default: ⌈4·inventoryScale / orderSizeLots⌉, at least 1). */
   Q: posInt.optional(),
-  /** σ (price / √time) for the formulas; default from the scenario (as core/strategy/factory.ts). */
+  /** σ (price / √time) for the formulas; default from the scenario (as core/backtest/quoters.ts). */
   sigma: positive.optional(),
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeSimulator } from '../../sim/backtest';
+import { makeSimulator } from '../../backtest/run';
 import { runPath } from '../../sim/simulator';
 import { actionToOffset } from '../env';
 import { parseTrainConfig, type TrainConfig } from './config';

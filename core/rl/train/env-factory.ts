@@ -9,11 +9,11 @@
  * to fill (MarketMakingEnv reuses one object), so a classical quoter can be run through the same env
  * (and the same reward) as the agent: see baselineAction below.
  */
-import { makeSimulator } from '../../sim/backtest';
+import { makeSimulator } from '../../backtest/run';
 import type { FillLog, PathResult } from '../../sim/path-result';
 import type { StopPoller } from '../../sim/guards';
 import type { MarketSimulator } from '../../sim/simulator';
-import { buildQuoter, scenarioSigma } from '../../strategy/factory';
+import { buildQuoter, scenarioSigma } from '../../backtest/quoters';
 import {
   emptyDecision,
   emptyObservation,
@@ -146,7 +146,7 @@ export interface BaselineParams {
   orderSizeLots: number;
 }
 
-/** Baseline model parameters: the config's `baseline`, else the scenario's (as core/strategy/factory.ts). */
+/** Baseline model parameters: the config's `baseline`, else the scenario's (as core/backtest/quoters.ts). */
 export function baselineParams(cfg: TrainConfig): BaselineParams {
   const sc = cfg.scenario;
   const b = cfg.baseline;

@@ -20,7 +20,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_BACKTEST_LIMITS, LimitError, scenarioPathWork, type PathWork } from '../../backtest/limits';
-import type { ScenarioConfig } from '../../sim/backtest-config';
+import type { ScenarioConfig } from '../../backtest/config';
 import { BookFeatureBuilder } from '../features/book-features';
 
 const limit = z.number().positive();

@@ -3,7 +3,7 @@
  * source of truth of the Backtest form: the seed, paths and strategy checkboxes are views of it, and
  * editing them rewrites the text (through the `yaml` Document API, which keeps comments and layout),
  * so what the user sees is exactly what `backtest.start {yaml}` receives and server errors' line
- * numbers point into the visible text. Validation proper stays on the server (core/sim/backtest-config.ts).
+ * numbers point into the visible text. Validation proper stays on the server (core/backtest/config.ts).
  */
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 

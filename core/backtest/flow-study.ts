@@ -10,7 +10,7 @@
  * reference price| in ticks, sampled every `lagEvery` seconds (mean and max).
  *
  * Used by core/sim/flow-knobs.test.ts and, for the table in docs/results.md, run directly:
- *   npx tsx core/sim/flow-study.ts [paths=32]
+ *   npx tsx core/backtest/flow-study.ts [paths=32]
  */
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load-config';
@@ -18,10 +18,10 @@ import { accumulateSpreadBps } from '../metrics/fills';
 import { pairedTest } from '../metrics/inference';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
 import { emptyDecision, emptyObservation } from '../strategy/quoter';
-import { backtestConfigSchema } from './backtest-config';
-import { ADVANCE_DELIVERY, ADVANCE_END, BookSimulator, type BookScenario } from './book-sim';
-import { toBookScenario, type BookScenarioConfig } from './scenario';
-import { clearDecision } from './simulator';
+import { backtestConfigSchema } from './config';
+import { ADVANCE_DELIVERY, ADVANCE_END, BookSimulator, type BookScenario } from '../sim/book-sim';
+import { toBookScenario, type BookScenarioConfig } from '../sim/scenario';
+import { clearDecision } from '../sim/simulator';
 
 export interface StudyPath {
   realizedBps: number;

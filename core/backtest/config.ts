@@ -4,10 +4,10 @@
  * so strategies are compared on identical markets.
  */
 import { z } from 'zod';
-import { backtestLimitsSchema } from '../backtest/limits';
+import { backtestLimitsSchema } from './limits';
 import { annualization, type Annualization } from '../metrics/annualization';
 import { strategySpecSchema, type StrategySpec } from '../strategy/specs';
-import { bookScenarioSchema, intensityScenarioSchema } from './scenario';
+import { bookScenarioSchema, intensityScenarioSchema } from '../sim/scenario';
 
 export const scenarioSchema = z.discriminatedUnion('mode', [intensityScenarioSchema, bookScenarioSchema]);
 export type ScenarioConfig = z.output<typeof scenarioSchema>;

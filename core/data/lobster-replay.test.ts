@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUY, SELL } from '../domain/side';
-import { loadLobster, parseLobsterMessages, parseLobsterOrderbook } from '../data/lobster';
-import { OrderBook } from './order-book';
+import { loadLobster, parseLobsterMessages, parseLobsterOrderbook } from './lobster';
+import { OrderBook } from '../book/order-book';
 import {
   LOBSTER_SAMPLES,
   LobsterReplayer,
@@ -15,7 +15,7 @@ import {
 } from './lobster-replay';
 import type { LobsterVerifyReport } from './lobster-replay';
 
-/** ../shared/data/lobster beside the repository (this file is core/book/lobster-replay.test.ts). */
+/** ../shared/data/lobster beside the repository (this file is core/data/lobster-replay.test.ts). */
 const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/lobster');
 
 describe('LobsterReplayer: message semantics on a hand-built book', () => {

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../config/load-config';
-import { runBacktest } from './backtest';
-import { backtestConfigSchema } from './backtest-config';
-import type { PathResult } from './path-result';
+import { runBacktest } from './run';
+import { backtestConfigSchema } from './config';
+import type { PathResult } from '../sim/path-result';
 
 const intensityYaml = `name: slices
 seed: 5

@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import * as sides from '../domain/side';
 import type { Side } from '../domain/side';
 import { Rng } from '../rng/rng';
-import { OrderBook } from './order-book';
-import { parseLobsterMessages, parseLobsterOrderbook } from '../data/lobster';
-import type { LobsterMessages } from '../data/lobster';
+import { OrderBook } from '../book/order-book';
+import { parseLobsterMessages, parseLobsterOrderbook } from './lobster';
+import type { LobsterMessages } from './lobster';
 import { LOBSTER_SAMPLES, LobsterReplayer, lobsterSamplePaths } from './lobster-replay';
 
 // Module-local copies of the side constants: some transpilers (tsx/esbuild's CJS output, the vitest

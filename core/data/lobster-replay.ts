@@ -57,10 +57,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as sides from '../domain/side';
 import type { Side } from '../domain/side';
-import { NO_ORDER_ID, createDepthBuffers } from './order-book';
-import type { OrderBook } from './order-book';
-import type { LobsterMessages, LobsterOrderbook } from '../data/lobster';
-import { LOBSTER_CENT } from '../data/lobster';
+import { NO_ORDER_ID, createDepthBuffers } from '../book/order-book';
+import type { OrderBook } from '../book/order-book';
+import type { LobsterMessages, LobsterOrderbook } from './lobster';
+import { LOBSTER_CENT } from './lobster';
 
 // Module-local copies of the side constants: some transpilers (tsx/esbuild's CJS output, the vitest
 // module runner) turn imported bindings into getter calls, which costs on every hot-path comparison.

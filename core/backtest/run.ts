@@ -9,7 +9,7 @@
  */
 import type { Annualization } from '../metrics/annualization';
 import { RunMetricsAccumulator, type RunMetrics } from '../metrics/run-metrics';
-import { buildQuoter } from '../strategy/factory';
+import { buildQuoter } from './quoters';
 import type { ParamValue } from '../strategy/quoter';
 import { expandGrid } from '../strategy/specs';
 import {
@@ -17,13 +17,13 @@ import {
   metricOptionsOf,
   type BacktestConfig,
   type ScenarioConfig,
-} from './backtest-config';
-import { abortErrorOf, makeStopPoller } from './guards';
-import { IntensitySimulator } from './intensity-sim';
-import type { PathResult } from './path-result';
-import { BookSimulator } from './book-sim';
-import { toBookScenario, toIntensityScenario } from './scenario';
-import { runPath, type MarketSimulator } from './simulator';
+} from './config';
+import { abortErrorOf, makeStopPoller } from '../sim/guards';
+import { IntensitySimulator } from '../sim/intensity-sim';
+import type { PathResult } from '../sim/path-result';
+import { BookSimulator } from '../sim/book-sim';
+import { toBookScenario, toIntensityScenario } from '../sim/scenario';
+import { runPath, type MarketSimulator } from '../sim/simulator';
 
 export interface RunSummary {
   strategy: string;

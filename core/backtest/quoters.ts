@@ -4,13 +4,13 @@
  * σ·s0, its absolute volatility at the start), A and k from the intensity model. In book mode there is
  * no intensity model, so A and k must be given (the config schema enforces it).
  */
-import type { ScenarioConfig } from '../sim/backtest-config';
-import { AvellanedaStoikovQuoter } from './avellaneda-stoikov';
-import { FixedSpreadQuoter } from './fixed-spread';
-import { GlftQuoter } from './glft';
-import { RandomQuoter } from './random-quoter';
-import type { ParamValue, PathContext, QuoteDecision, Quoter, MarketObservation } from './quoter';
-import { strategySpecSchema } from './specs';
+import type { ScenarioConfig } from './config';
+import { AvellanedaStoikovQuoter } from '../strategy/avellaneda-stoikov';
+import { FixedSpreadQuoter } from '../strategy/fixed-spread';
+import { GlftQuoter } from '../strategy/glft';
+import { RandomQuoter } from '../strategy/random-quoter';
+import type { ParamValue, PathContext, QuoteDecision, Quoter, MarketObservation } from '../strategy/quoter';
+import { strategySpecSchema } from '../strategy/specs';
 
 export function scenarioSigma(sc: ScenarioConfig): number {
   return sc.price.model === 'gbm' ? sc.price.sigma * sc.s0 : sc.price.sigma;
