@@ -4,8 +4,8 @@
 import { app, BrowserWindow, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setParseWorkerEntry, warmSharedParsePool } from '../core/config/load-config';
-import parseWorkerPath from '../core/config/parse-worker?modulePath';
+import { setParseWorkerEntry, warmSharedParsePool } from '../core/config-worker/parse-async';
+import parseWorkerPath from '../core/config-worker/parse-worker?modulePath';
 import backtestWorkerPath from '../core/jobs/backtest-worker?modulePath';
 import { JobRunner } from '../core/jobs/job-runner';
 import trainWorkerPath from '../core/jobs/train-worker?modulePath';

@@ -366,6 +366,150 @@ export interface TrainEvalReport {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Market data and calibration (core/services/data-service.ts)
+
+/** The source formats `data.import` reads (core/data/*-import.ts; the CLI's --format values). */
+export const DATA_IMPORT_FORMATS = ['lobster', 'binance-raw', 'binance-csv', 'tardis'] as const;
+export type DataImportFormat = (typeof DATA_IMPORT_FORMATS)[number];
+
+/**
+ * A catalog dataset's metadata (core/data/catalog.ts DatasetInfo, restated here because the renderer
+ * compiles this file without Node; data-service.ts checks at compile time that the two are the same).
+ */
+export interface DatasetInfo {
+  formatVersion: number;
+  id: string;
+  name: string;
+  venue: string;
+  symbol: string;
+  format: string;
+  levels: number | null;
+  /** First and last exchange timestamps, ns since the Unix epoch as decimal strings. */
+  firstTsNs: string;
+  lastTsNs: string;
+  counts: { events: number; bookEvents: number; trades: number };
+  contentHash: string;
+  sources: { role: string; file: string; bytes: number }[];
+  verification: Record<string, number>;
+}
+
+/** core/calibration/book-stats.ts BookStats, restated for the renderer (checked like DatasetInfo). */
+export interface BookStats {
+  dataset: string;
+  bookEvents: number;
+  seconds: number;
+  tick: number;
+  spread: { state: string; share: number; timeShare: number }[];
+  lockedOrCrossed: number;
+  transition: (number[] | null)[];
+  trades: {
+    count: number;
+    perSecond: number;
+    buyShare: number;
+    sizeMean: number;
+    sizeQuantiles: { p50: number; p90: number; p99: number; max: number };
+  };
+  latencyMs: { count: number; min: number; p50: number; p95: number; p99: number; max: number } | null;
+}
+
+/**
+ * A dataset's top of book on a regular time grid (≤ maxPoints buckets): per bucket the last best bid
+ * and ask seen by its end (carried forward through empty buckets), their mid and the spread. null where
+ * a side is empty. `t` is seconds since the dataset's first event (its time is `info.firstTsNs`).
+ */
+export interface DatasetSeries {
+  bucketSeconds: number;
+  t: number[];
+  bid: (number | null)[];
+  ask: (number | null)[];
+  mid: (number | null)[];
+  spread: (number | null)[];
+}
+
+export interface DatasetDetail {
+  info: DatasetInfo;
+  series: DatasetSeries;
+}
+
+/**
+ * A data job (an import or a calibration fit) in the data service's queue. Phases of an import:
+ * queued, reading, writing; of a fit: queued, reading, garch, regimes, intensity, book.
+ */
+export interface DataJobInfo {
+  jobId: string;
+  kind: 'import' | 'calibration';
+  /** What it works on: the file names of an import, the dataset of a fit. */
+  label: string;
+  /** The dataset id (a fit; an import once it is known). */
+  dataset: string | null;
+  phase: string;
+  done: number;
+  total: number;
+  startedAt: string;
+}
+
+/** One fitted parameter: estimate, standard error and a Wald interval at CalibrationResult.level. */
+export interface ParamEstimate {
+  name: string;
+  estimate: number;
+  stdError: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  /** Unit of the estimate (e.g. "per s", "per USD", "" for a pure number). */
+  unit: string;
+}
+
+export interface CalibrationResult {
+  dataset: string;
+  datasetName: string;
+  fittedAt: string;
+  /** Confidence level of the intervals (0.95). */
+  level: number;
+  /** How the returns were sampled: log returns of the mid on a regular grid of `intervalSeconds`. */
+  returns: { intervalSeconds: number; n: number; lastMid: number };
+  garch: {
+    params: ParamEstimate[];
+    persistence: number;
+    /** Unconditional σ of one interval's return. */
+    unconditionalSigma: number;
+    logLikelihood: number;
+    converged: boolean;
+    warnings: string[];
+  } | null;
+  regimes: {
+    /** σ per state (ascending: state 0 calm), per interval. */
+    sigmas: number[];
+    means: number[];
+    /** P[j][k] = Pr(next state k | state j), per interval. */
+    transition: number[][];
+    /** Expected time in each state, seconds. */
+    durationsSeconds: number[];
+    logLikelihood: number;
+    warnings: string[];
+  } | null;
+  /**
+   * Time series over the return grid (t = seconds since the dataset's first event, at the end of each
+   * interval): GARCH conditional σ_t and the smoothed probability of the high-volatility state.
+   */
+  volatility: { t: number[]; sigma: (number | null)[]; pHigh: (number | null)[] };
+  intensity: {
+    A: ParamEstimate;
+    k: ParamEstimate;
+    deviance: number;
+    degreesOfFreedom: number;
+    trades: number;
+    tradesUsed: number;
+    seconds: number;
+    medianHalfSpread: number;
+    /** Empirical and fitted rates per distance bin (per second, both sides). */
+    bins: { delta: number; count: number; exposure: number; empiricalRate: number; fittedRate: number }[];
+  } | null;
+  book: BookStats | null;
+  /** Why a part could not be fitted (e.g. too few trades for the intensity), by part. */
+  errors: { garch?: string; regimes?: string; intensity?: string; book?: string };
+}
+
+// ------------------------------------------------------------------------------------------------
 // Inputs
 
 const id = z.string().min(1).max(100);
@@ -421,6 +565,27 @@ const trainStartInput = z
     message: 'give exactly one of preset or yaml',
   });
 
+/**
+ * A source file for `data.import`: a path on the host (Electron, from the native file dialog) or an
+ * upload reference `upload:<id>/<file name>` returned by the web shell's POST /upload.
+ */
+const sourcePath = z.string().min(1).max(4096);
+
+const dataImportInput = z.strictObject({
+  format: z.enum(DATA_IMPORT_FORMATS),
+  /** LOBSTER: the message and the orderbook file (told apart by their names); others: 1–32 files. */
+  paths: z.array(sourcePath).min(1).max(32),
+  /** Dataset name (default: from the files). */
+  name: z.string().min(1).max(100).optional(),
+});
+
+/** A scenario name: letters, digits, '-', '_' and '.', used as its file name. */
+const scenarioName = z
+  .string()
+  .min(1)
+  .max(60)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-' (starting with a letter or digit)");
+
 const methodSchemas = {
   'app.info': z.strictObject({}),
   'scenarios.presets': z.strictObject({}),
@@ -460,6 +625,14 @@ const methodSchemas = {
     checkpoint: z.string().min(1).max(100).optional(),
     episodes: z.number().int().min(1).max(10_000).default(20),
   }),
+  'data.list': z.strictObject({}),
+  'data.get': z.strictObject({ id, maxPoints: z.number().int().min(10).max(2000).default(2000) }),
+  'data.pickFiles': z.strictObject({ format: z.enum(DATA_IMPORT_FORMATS) }),
+  'data.import': dataImportInput,
+  'data.jobs': z.strictObject({}),
+  'calibration.fit': z.strictObject({ dataset: id }),
+  'calibration.get': z.strictObject({ dataset: id }),
+  'calibration.saveScenario': z.strictObject({ dataset: id, name: scenarioName }),
 } satisfies Record<MethodName, z.ZodType>;
 
 export interface MethodOutputs {
@@ -484,6 +657,16 @@ export interface MethodOutputs {
   'train.checkpoints': TrainingCheckpointRow[];
   'train.quoteCurves': TrainQuoteCurves;
   'train.evaluate': TrainEvalReport;
+  'data.list': DatasetInfo[];
+  'data.get': DatasetDetail;
+  /** Host paths chosen in the native file dialog (Electron only; [] when cancelled). */
+  'data.pickFiles': { paths: string[] };
+  'data.import': { jobId: string };
+  'data.jobs': DataJobInfo[];
+  'calibration.fit': { jobId: string };
+  'calibration.get': CalibrationResult;
+  /** The saved scenario, now listed by `scenarios.presets`, and the file it was written to. */
+  'calibration.saveScenario': { preset: ScenarioPreset; file: string };
 }
 
 export interface EventPayloads {
@@ -498,6 +681,18 @@ export interface EventPayloads {
   'train.status': TrainingRunRow;
   'train.checkpoint': { runId: string; checkpoint: TrainingCheckpointRow };
   'train.log': { runId: string; at: string; line: string };
+  /** A data job's progress (≤ 10 events a second per job). */
+  'data.progress': DataJobInfo;
+  /** A data job ended; `dataset` is the imported (or fitted) dataset's id. */
+  'data.done': {
+    jobId: string;
+    kind: DataJobInfo['kind'];
+    status: 'completed' | 'cancelled' | 'failed';
+    error: string | null;
+    dataset: string | null;
+    /** An import of files already in the catalog (nothing new was written). */
+    existed: boolean;
+  };
 }
 
 export const contract = { methods: methodSchemas } as const;

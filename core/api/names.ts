@@ -25,6 +25,14 @@ export const METHOD_NAMES = [
   'train.checkpoints',
   'train.quoteCurves',
   'train.evaluate',
+  'data.list',
+  'data.get',
+  'data.pickFiles',
+  'data.import',
+  'data.jobs',
+  'calibration.fit',
+  'calibration.get',
+  'calibration.saveScenario',
 ] as const;
 
 export const EVENT_TOPICS = [
@@ -37,6 +45,8 @@ export const EVENT_TOPICS = [
   'train.status',
   'train.checkpoint',
   'train.log',
+  'data.progress',
+  'data.done',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

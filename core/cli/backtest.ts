@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads';
 import { checkBacktestLimits, estimateBacktestWork } from '../backtest/limits';
 import { loadConfigFile } from '../config/load-config';
 import type { WorkerMessage, WorkerRequest } from '../jobs/protocol';
-import { startWorker } from '../jobs/worker-url';
+import { startWorker } from '../threads/worker-url';
 import { backtestConfigSchema } from '../backtest/config';
 import type { BacktestResult, RunSummary } from '../backtest/run';
 import { UsageError, intOption, parse } from './args';

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { warmSharedParsePool } from '../config/load-config';
+import { warmSharedParsePool } from '../config-worker/parse-async';
 import { isLoopbackName } from '../server/request-checks';
 import { startServer } from '../server/server';
 import { listenForStop, shutdownWithin } from '../server/shutdown';

@@ -11,7 +11,7 @@
  * sources); a bundled build (Electron) must call setParseWorkerEntry with the bundled entry's URL.
  */
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../jobs/worker-url';
+import { startWorker } from '../threads/worker-url';
 import type { ParseReply, ParseRequest } from './parse-protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -3,7 +3,7 @@
  * plain data (structured clone): a request names its schema (schemas.ts) instead of carrying it, and
  * the reply is the checked config or the located issues.
  */
-import type { ParseIssue, ParseLimits } from './parse-yaml';
+import type { ParseIssue, ParseLimits } from '../config/parse-yaml';
 import type { ConfigSchemaName } from './schemas';
 
 /** YAML text to parse and check, or data (a config object from JSON) to check only. */

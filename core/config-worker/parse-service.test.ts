@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CallResult } from '../api/registry';
 import { JobRunner } from '../jobs/job-runner';
 import { AppService } from '../services/app-service';
-import { billionLaughs, nestedBrackets } from './hostile-yaml.fixture';
+import { billionLaughs, nestedBrackets } from '../config/hostile-yaml.fixture';
 
 const good = `name: t
 seed: 1

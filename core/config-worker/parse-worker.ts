@@ -5,9 +5,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ParseReply, ParseRequest } from './parse-protocol';
-import { parseYaml } from './parse-yaml';
+import { parseYaml } from '../config/parse-yaml';
 import { CONFIG_SCHEMAS } from './schemas';
-import { validateData, validateParsed } from './validate';
+import { validateData, validateParsed } from '../config/validate';
 
 function handle(req: ParseRequest): ParseReply {
   if ('data' in req) {

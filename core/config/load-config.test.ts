@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { backtestConfigSchema } from '../backtest/config';
 import { billionLaughs, nestedBrackets } from './hostile-yaml.fixture';
-import { closeSharedParsePool, ConfigError, parseConfigText, parseConfigTextAsync } from './load-config';
-import { ParsePool } from './parse-pool';
+import { closeSharedParsePool, parseConfigTextAsync } from '../config-worker/parse-async';
+import { ConfigError, parseConfigText } from './load-config';
+import { ParsePool } from '../config-worker/parse-pool';
 import { scanFlowNesting } from './parse-yaml';
 
 const good = `name: t

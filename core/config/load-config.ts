@@ -7,20 +7,16 @@
  *
  * Hostile documents: parsing is bounded (size, nesting depth, alias expansion: parse-yaml.ts) and every
  * failure, including the YAML library's own exceptions, is a ConfigError. Services parse with
- * parseConfigTextAsync, which parses and checks the schema (named: schemas.ts) in a worker thread with
- * a timeout (parse-pool.ts).
+ * parseConfigTextAsync (core/config-worker/parse-async.ts), which parses and checks the schema in a
+ * worker thread with a timeout; this module is the synchronous, schema-agnostic layer below it.
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
-import { sharedParsePool, type ParsePool } from './parse-pool';
 import { DEFAULT_PARSE_LIMITS, parseYaml, type ParseLimits } from './parse-yaml';
-import type { ConfigOf, ConfigSchemaName } from './schemas';
 import { validateParsed } from './validate';
 
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-yaml';
-export { closeSharedParsePool, setParseWorkerEntry, warmSharedParsePool } from './parse-pool';
 export { formatPath } from './validate';
-export type { ConfigSchemaName } from './schemas';
 
 export interface ConfigIssue {
   /** Dotted key path, e.g. "scenario.intensity.k" or "strategies[1].gamma". */
@@ -46,11 +42,9 @@ export function formatIssue(file: string, i: ConfigIssue): string {
   return `${where}: ${i.path === '' ? '(root)' : i.path}: ${i.message}`;
 }
 
-/** Options of the config parsers: limits (default DEFAULT_PARSE_LIMITS) and, async only, the pool. */
+/** Options of the config parsers: limits (default DEFAULT_PARSE_LIMITS). */
 export interface ConfigParseOptions {
   limits?: Partial<ParseLimits>;
-  /** The worker pool parseConfigTextAsync uses (default: the process-wide one). */
-  pool?: ParsePool;
 }
 
 /**
@@ -70,40 +64,7 @@ export function parseConfigText<S extends z.ZodType>(
   return v.data;
 }
 
-/**
- * Parse and check config text against the named schema (schemas.ts) in a worker thread
- * (parse-pool.ts), so that no document can stall the caller's event loop: neither the YAML work nor
- * the schema check of a large document runs here. Same results and messages as parseConfigText,
- * plus a ConfigError when the worker takes too long on a document.
- */
-export async function parseConfigTextAsync<N extends ConfigSchemaName>(
-  text: string,
-  file: string,
-  schema: N,
-  opts: ConfigParseOptions = {},
-): Promise<ConfigOf<N>> {
-  const pool = opts.pool ?? sharedParsePool();
-  const reply = await pool.run({ text, limits: limitsOf(opts), schema });
-  if (!reply.ok) throw new ConfigError(file, reply.issues);
-  return reply.data as ConfigOf<N>;
-}
-
-/**
- * Check a config object (e.g. from a JSON API message) against the named schema in the parse worker,
- * so that a large object is not validated on the caller's event loop. The issues carry key paths
- * (no positions); at most 20 are reported.
- */
-export async function checkConfigDataAsync<N extends ConfigSchemaName>(
-  data: unknown,
-  schema: N,
-  opts: Pick<ConfigParseOptions, 'pool'> = {},
-): Promise<{ ok: true; data: ConfigOf<N> } | { ok: false; issues: ConfigIssue[] }> {
-  const pool = opts.pool ?? sharedParsePool();
-  const reply = await pool.run({ data, schema });
-  return reply.ok ? { ok: true, data: reply.data as ConfigOf<N> } : { ok: false, issues: reply.issues };
-}
-
-function limitsOf(opts: ConfigParseOptions): ParseLimits {
+export function limitsOf(opts: ConfigParseOptions): ParseLimits {
   return { ...DEFAULT_PARSE_LIMITS, ...opts.limits };
 }
 

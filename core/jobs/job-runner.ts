@@ -17,7 +17,7 @@ import type { RunSummary } from '../backtest/run';
 import { NonFiniteError } from '../sim/guards';
 import { FillLog } from '../sim/path-result';
 import type { KeptPath, WorkerMessage, WorkerRequest } from './protocol';
-import { startWorker } from './worker-url';
+import { startWorker } from '../threads/worker-url';
 
 export interface BacktestJobOptions {
   keepPaths?: number;

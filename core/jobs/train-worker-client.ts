@@ -6,7 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { TrainReply, TrainWorkerMessage, TrainWorkerRequest } from './train-protocol';
-import { startWorker } from './worker-url';
+import { startWorker } from '../threads/worker-url';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type ReplyRequest = DistributiveOmit<Extract<TrainWorkerRequest, { reqId: number }>, 'reqId'>;

@@ -8,12 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { ApiException, type AppInfo, type JobInfo, type RunListRow, type RunRow } from '../api/contract';
 import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
 import { DEFAULT_MAX_JOBS_PER_CLIENT, LimitError, checkBacktestLimits } from '../backtest/limits';
-import {
-  ConfigError,
-  checkConfigDataAsync,
-  closeSharedParsePool,
-  parseConfigTextAsync,
-} from '../config/load-config';
+import { ConfigError } from '../config/load-config';
+import { checkConfigDataAsync, closeSharedParsePool, parseConfigTextAsync } from '../config-worker/parse-async';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import type { BacktestConfig } from '../backtest/config';
 import { toBookScenario } from '../sim/scenario';

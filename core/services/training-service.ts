@@ -35,7 +35,8 @@ import {
   type TrainQuoteCurves,
 } from '../api/contract';
 import type { EventBus } from '../api/registry';
-import { ConfigError, formatPath, parseConfigTextAsync } from '../config/load-config';
+import { ConfigError, formatPath } from '../config/load-config';
+import { parseConfigTextAsync } from '../config-worker/parse-async';
 import type { EvaluateRequest, TrainWorkerMessage } from '../jobs/train-protocol';
 import { TrainWorkerClient, TrainWorkerError } from '../jobs/train-worker-client';
 import { listCheckpoints } from '../rl/train/checkpoint';
