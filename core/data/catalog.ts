@@ -13,6 +13,8 @@
  *   top.parquet    the top of book after every book event: seq, exchange_ts_ns, bid_price, bid_size,
  *                  ask_price, ask_size (NULL price and 0 size for an empty side)
  *   trades.parquet the trades: seq, exchange_ts_ns, price, size, aggressor side (1 buyer-initiated)
+ *   bars.parquet   only in OHLCV datasets (data download --what ohlcv): exchange_ts_ns (bar open), open,
+ *                  high, low, close, volume (base currency)
  *
  * An import writes everything into `datasets/.import-<pid>-<random>/` and renames it into place only when
  * it is complete, so a failed import leaves nothing in the catalog; the directory of an import whose
@@ -41,7 +43,9 @@ import {
   TINYINT,
   type DuckDBConnection,
   type DuckDBType,
+  type DuckDBValue,
 } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 
 export const DATASET_FORMAT_VERSION = 1;
 
@@ -75,7 +79,7 @@ export interface DatasetInfo {
   /** First and last exchange timestamps (ns since the Unix epoch, as decimal strings: beyond 2^53). */
   firstTsNs: string;
   lastTsNs: string;
-  counts: { events: number; bookEvents: number; trades: number };
+  counts: { events: number; bookEvents: number; trades: number; bars?: number };
   /** SHA-256 of the source files (hex). */
   contentHash: string;
   sources: { role: string; file: string; bytes: number }[];
@@ -89,7 +93,7 @@ export class CatalogError extends Error {
 
 /** Column buffers of one Parquet table, filled row by row, written in chunks. */
 export interface TableSpec {
-  name: 'events' | 'top' | 'trades';
+  name: 'events' | 'top' | 'trades' | 'bars';
   columns: { name: string; type: DuckDBType; sql: string }[];
 }
 
@@ -130,16 +134,95 @@ export const TRADES_TABLE: TableSpec = {
   ],
 };
 
+/** OHLCV bars (an additive table: only datasets built with `{ bars: true }` have it). */
+export const BARS_TABLE: TableSpec = {
+  name: 'bars',
+  columns: [
+    { name: 'exchange_ts_ns', type: BIGINT, sql: 'BIGINT' },
+    { name: 'open', type: DOUBLE, sql: 'DOUBLE' },
+    { name: 'high', type: DOUBLE, sql: 'DOUBLE' },
+    { name: 'low', type: DOUBLE, sql: 'DOUBLE' },
+    { name: 'close', type: DOUBLE, sql: 'DOUBLE' },
+    { name: 'volume', type: DOUBLE, sql: 'DOUBLE' },
+  ],
+};
+
+/** Rows per data chunk: DuckDB's vector size, the most one chunk can hold. */
 const CHUNK_ROWS = 2048;
 
+const TWO32 = 4294967296;
+
+/** How a column is buffered: typed arrays for the numeric types the catalog uses, JS values otherwise. */
+type ColumnKind = 'i64' | 'f64' | 'f32' | 'i32' | 'i16' | 'i8' | 'other';
+
+const KIND_OF_SQL: Record<string, ColumnKind> = {
+  BIGINT: 'i64',
+  DOUBLE: 'f64',
+  FLOAT: 'f32',
+  INTEGER: 'i32',
+  SMALLINT: 'i16',
+  TINYINT: 'i8',
+};
+
 /**
- * Writes rows of one table into DuckDB in chunks of 2048 (the appender's data-chunk path), then to
- * Parquet. BIGINT columns take integers or bigints (numbers are converted per chunk); NaN is stored as
- * NULL.
+ * One column's buffer for a chunk of CHUNK_ROWS rows: the values in DuckDB's in-memory layout
+ * (little-endian, as on every platform DuckDB's Node binding ships for), and a validity mask of
+ * 64-bit words (bit r set = row r valid; only copied when a NULL was written).
+ */
+class ColumnBuffer {
+  readonly bytes: ArrayBuffer;
+  readonly f64: Float64Array;
+  readonly u32: Uint32Array;
+  readonly i32: Int32Array;
+  readonly i64: BigInt64Array;
+  readonly f32: Float32Array;
+  readonly i16: Int16Array;
+  readonly i8: Int8Array;
+  readonly valid = new Uint32Array(CHUNK_ROWS / 32);
+  readonly values: unknown[] = [];
+  hasNull = false;
+
+  constructor(
+    readonly kind: ColumnKind,
+    readonly width: number,
+  ) {
+    this.bytes = new ArrayBuffer(CHUNK_ROWS * 8);
+    this.f64 = new Float64Array(this.bytes);
+    this.u32 = new Uint32Array(this.bytes);
+    this.i32 = new Int32Array(this.bytes);
+    this.i64 = new BigInt64Array(this.bytes);
+    this.f32 = new Float32Array(this.bytes);
+    this.i16 = new Int16Array(this.bytes);
+    this.i8 = new Int8Array(this.bytes);
+    this.valid.fill(0xffffffff);
+  }
+
+  setNull(row: number): void {
+    this.valid[row >>> 5]! &= ~(1 << (row & 31));
+    this.hasNull = true;
+  }
+
+  reset(): void {
+    if (this.hasNull) this.valid.fill(0xffffffff);
+    this.hasNull = false;
+    this.values.length = 0;
+  }
+}
+
+const WIDTH: Record<ColumnKind, number> = { i64: 8, f64: 8, f32: 4, i32: 4, i16: 2, i8: 1, other: 0 };
+
+/**
+ * Writes rows of one table into DuckDB a data chunk (2048 rows) at a time, then to Parquet. Numeric
+ * columns are buffered in typed arrays and copied into the chunk's vectors as raw bytes (no JavaScript
+ * value per cell crosses into DuckDB); NaN (and a NaN given for an integer column) is stored as NULL.
+ *
+ * Two ways to write a row: `push(...values)` (BIGINT cells take safe integers or bigints), or the
+ * column setters (`i64`, `i64Big`, `i64Parts`, `f64`, `i8`) for every column followed by `endRow()`,
+ * which allocates nothing.
  */
 export class TableWriter {
-  private readonly cols: (number | bigint | null)[][];
-  private rows = 0;
+  private readonly buf: ColumnBuffer[];
+  private row = 0;
   private total = 0;
 
   private constructor(
@@ -147,7 +230,10 @@ export class TableWriter {
     readonly spec: TableSpec,
     private readonly appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>,
   ) {
-    this.cols = spec.columns.map(() => []);
+    this.buf = spec.columns.map((c) => {
+      const kind = KIND_OF_SQL[c.sql] ?? 'other';
+      return new ColumnBuffer(kind, WIDTH[kind]);
+    });
   }
 
   static async open(conn: DuckDBConnection, spec: TableSpec): Promise<TableWriter> {
@@ -155,35 +241,142 @@ export class TableWriter {
     return new TableWriter(conn, spec, await conn.createAppender(spec.name));
   }
 
+  /** A BIGINT cell from a safe integer (NaN: NULL). */
+  i64(col: number, v: number): void {
+    const b = this.buf[col]!;
+    const r = this.row;
+    if (v !== v) {
+      b.setNull(r);
+      b.u32[2 * r] = 0;
+      b.i32[2 * r + 1] = 0;
+      return;
+    }
+    // v = hi·2³² + lo with 0 ≤ lo < 2³² (two's complement halves; exact for |v| ≤ 2^53)
+    const hi = Math.floor(v / TWO32);
+    b.u32[2 * r] = v - hi * TWO32;
+    b.i32[2 * r + 1] = hi;
+  }
+
+  /** A BIGINT cell from a bigint (must fit 64 bits). */
+  i64Big(col: number, v: bigint): void {
+    if (BigInt.asIntN(64, v) !== v) throw new CatalogError(`bigint ${v} out of BIGINT range`);
+    this.buf[col]!.i64[this.row] = v;
+  }
+
+  /** A BIGINT cell given as hi·2³² + lo (hi signed, 0 ≤ lo < 2³²): see nsParts. */
+  i64Parts(col: number, hi: number, lo: number): void {
+    const b = this.buf[col]!;
+    b.u32[2 * this.row] = lo;
+    b.i32[2 * this.row + 1] = hi;
+  }
+
+  /** A BIGINT cell hi·2³² + lo + off (splitI64 halves plus a safe integer offset ≥ 0), exactly. */
+  i64Sum(col: number, hi: number, lo: number, off: number): void {
+    const oh = Math.floor(off / TWO32);
+    let l = lo + (off - oh * TWO32);
+    let h = hi + oh;
+    if (l >= TWO32) {
+      l -= TWO32;
+      h++;
+    }
+    this.i64Parts(col, h, l);
+  }
+
+  /** A BIGINT cell of ns from a time in ms (a safe integer ≥ 0): ms·10⁶, exactly (NaN: NULL). */
+  i64MsToNs(col: number, ms: number): void {
+    if (ms !== ms) return this.i64(col, ms);
+    // ms = mh·2³² + ml; ms·10⁶ = mh·10⁶·2³² + ml·10⁶, where ml·10⁶ < 2⁵² is exact
+    const mh = Math.floor(ms / TWO32);
+    const p = (ms - mh * TWO32) * 1e6;
+    const ph = Math.floor(p / TWO32);
+    this.i64Parts(col, mh * 1e6 + ph, p - ph * TWO32);
+  }
+
+  /** A DOUBLE cell (NaN: NULL). */
+  f64(col: number, v: number): void {
+    const b = this.buf[col]!;
+    if (v !== v) b.setNull(this.row);
+    b.f64[this.row] = v;
+  }
+
+  /** A TINYINT cell (NaN: NULL). */
+  i8(col: number, v: number): void {
+    const b = this.buf[col]!;
+    if (v !== v) b.setNull(this.row);
+    b.i8[this.row] = v;
+  }
+
+  /** The row whose cells were set is complete. */
+  endRow(): void {
+    if (++this.row === CHUNK_ROWS) this.flushChunk();
+  }
+
   /** One row, in column order (a bigint for a BIGINT value beyond 2^53, e.g. a timestamp in ns). */
   push(...values: (number | bigint)[]): void {
+    const r = this.row;
     for (let c = 0; c < values.length; c++) {
       const v = values[c]!;
-      this.cols[c]!.push(typeof v === 'number' && Number.isNaN(v) ? null : v);
+      const b = this.buf[c]!;
+      switch (b.kind) {
+        case 'i64':
+          if (typeof v === 'bigint') this.i64Big(c, v);
+          else if (Number.isNaN(v) || Number.isSafeInteger(v)) this.i64(c, v);
+          else throw new CatalogError(`${this.spec.columns[c]!.name}: ${v} is not a safe integer`);
+          break;
+        case 'f64':
+          this.f64(c, Number(v));
+          break;
+        case 'f32':
+          if (Number.isNaN(Number(v))) b.setNull(r);
+          b.f32[r] = Number(v);
+          break;
+        case 'i32':
+          if (Number.isNaN(Number(v))) b.setNull(r);
+          b.i32[r] = Number(v);
+          break;
+        case 'i16':
+          if (Number.isNaN(Number(v))) b.setNull(r);
+          b.i16[r] = Number(v);
+          break;
+        case 'i8':
+          this.i8(c, Number(v));
+          break;
+        default:
+          b.values.push(typeof v === 'number' && Number.isNaN(v) ? null : v);
+      }
     }
-    if (++this.rows === CHUNK_ROWS) this.flushChunk();
+    this.endRow();
   }
 
   get count(): number {
-    return this.total + this.rows;
+    return this.total + this.row;
   }
 
   private flushChunk(): void {
-    if (this.rows === 0) return;
+    const rows = this.row;
+    if (rows === 0) return;
     const spec = this.spec;
-    const columns = spec.columns.map((c, i) => {
-      const raw = this.cols[i]!;
-      return c.sql === 'BIGINT' ? raw.map((v) => (v === null || typeof v === 'bigint' ? v : BigInt(v))) : raw;
-    });
     const chunk = DuckDBDataChunk.create(
       spec.columns.map((c) => c.type),
-      this.rows,
+      rows,
     );
-    chunk.setColumns(columns);
+    for (let c = 0; c < this.buf.length; c++) {
+      const b = this.buf[c]!;
+      if (b.kind === 'other') {
+        chunk.setColumnValues(c, b.values as DuckDBValue[]);
+        continue;
+      }
+      const vec = duckdb.data_chunk_get_vector(chunk.chunk, c);
+      duckdb.copy_data_to_vector(vec, 0, b.bytes, 0, rows * b.width);
+      if (b.hasNull) {
+        duckdb.vector_ensure_validity_writable(vec);
+        duckdb.copy_data_to_vector_validity(vec, 0, b.valid.buffer, 0, Math.ceil(rows / 64) * 8);
+      }
+      b.reset();
+    }
     this.appender.appendDataChunk(chunk);
-    this.total += this.rows;
-    this.rows = 0;
-    for (const c of this.cols) c.length = 0;
+    this.total += rows;
+    this.row = 0;
   }
 
   /** Flush, close the appender and write the table to `file` as Parquet (zstd). */
@@ -193,6 +386,14 @@ export class TableWriter {
     await this.conn.run(`COPY ${this.spec.name} TO '${sqlString(file)}' (FORMAT parquet, COMPRESSION zstd)`);
     return this.total;
   }
+}
+
+/**
+ * A 64-bit integer as the halves TableWriter.i64Parts and i64Sum take: v = hi·2³² + lo, hi signed,
+ * 0 ≤ lo < 2³² (split a per-import base timestamp once, then add offsets without creating bigints).
+ */
+export function splitI64(v: bigint): { hi: number; lo: number } {
+  return { hi: Number(BigInt.asIntN(64, v) >> 32n), lo: Number(BigInt.asUintN(32, v)) };
 }
 
 function sqlString(s: string): string {
@@ -270,6 +471,8 @@ export interface DatasetTables {
   events: TableWriter;
   top: TableWriter;
   trades: TableWriter;
+  /** Present when buildDataset was asked for it (`{ bars: true }`). */
+  bars?: TableWriter;
 }
 
 /**
@@ -280,6 +483,7 @@ export interface DatasetTables {
 export async function buildDataset(
   dataDir: string,
   fill: (t: DatasetTables) => Promise<Omit<DatasetInfo, 'counts'>>,
+  opts: { bars?: boolean } = {},
 ): Promise<{ info: DatasetInfo; existed: boolean }> {
   return commitDataset(dataDir, async (tmp) => {
     const { conn, close } = await openDuck();
@@ -288,12 +492,14 @@ export async function buildDataset(
         events: await TableWriter.open(conn, EVENTS_TABLE),
         top: await TableWriter.open(conn, TOP_TABLE),
         trades: await TableWriter.open(conn, TRADES_TABLE),
+        ...(opts.bars === true ? { bars: await TableWriter.open(conn, BARS_TABLE) } : {}),
       };
       const partial = await fill(t);
       const events = await t.events.finish(path.join(tmp, 'events.parquet'));
       const bookEvents = await t.top.finish(path.join(tmp, 'top.parquet'));
       const trades = await t.trades.finish(path.join(tmp, 'trades.parquet'));
-      return { ...partial, counts: { events, bookEvents, trades } };
+      const bars = t.bars !== undefined ? { bars: await t.bars.finish(path.join(tmp, 'bars.parquet')) } : {};
+      return { ...partial, counts: { events, bookEvents, trades, ...bars } };
     } finally {
       close();
     }
