@@ -584,7 +584,10 @@ const scenarioName = z
   .string()
   .min(1)
   .max(60)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-' (starting with a letter or digit)");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    "use letters, digits, '.', '_' and '-' (starting with a letter or digit)",
+  );
 
 const methodSchemas = {
   'app.info': z.strictObject({}),

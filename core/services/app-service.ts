@@ -5,11 +5,22 @@
  * it to its own transport), so the two shells cannot drift apart.
  */
 import { randomUUID } from 'node:crypto';
-import { ApiException, type AppInfo, type JobInfo, type RunListRow, type RunRow } from '../api/contract';
+import {
+  ApiException,
+  type AppInfo,
+  type JobInfo,
+  type RunListRow,
+  type RunRow,
+  type ScenarioPreset,
+} from '../api/contract';
 import { EventBus, createDispatcher, type Dispatch, type Handlers } from '../api/registry';
 import { DEFAULT_MAX_JOBS_PER_CLIENT, LimitError, checkBacktestLimits } from '../backtest/limits';
 import { ConfigError } from '../config/load-config';
-import { checkConfigDataAsync, closeSharedParsePool, parseConfigTextAsync } from '../config-worker/parse-async';
+import {
+  checkConfigDataAsync,
+  closeSharedParsePool,
+  parseConfigTextAsync,
+} from '../config-worker/parse-async';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import type { BacktestConfig } from '../backtest/config';
 import { toBookScenario } from '../sim/scenario';
@@ -17,6 +28,7 @@ import { buildQuoter } from '../backtest/quoters';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
 import { openStore, type Store } from '../store/db';
+import { DataService, type DataServiceOptions } from './data-service';
 import { loadPresets } from './presets';
 import { ReplaySession } from './replay-session';
 import { TrainingService, type TrainingServiceOptions } from './training-service';
@@ -39,6 +51,11 @@ export interface AppServiceOptions {
   nativeBinding?: string | undefined;
   /** Training service options (worker entry, limits); the store, bus and data dir are the service's. */
   training?: Omit<TrainingServiceOptions, 'store' | 'bus' | 'dataDir'>;
+  /**
+   * Data service options: the native file dialog and worker entry (Electron). Host paths are accepted
+   * by `data.import` only over Electron's IPC; the web shell imports uploads.
+   */
+  data?: Pick<DataServiceOptions, 'pickFiles' | 'workerEntry'>;
 }
 
 interface RunningJob {
@@ -53,6 +70,7 @@ export class AppService {
   readonly store: Store;
   readonly dispatch: Dispatch<CallContext>;
   readonly training: TrainingService;
+  readonly data: DataService;
   private readonly jobs: JobRunner;
   private readonly running = new Map<string, RunningJob>();
   private readonly sessions = new Map<string, { owner: string; session: ReplaySession }>();
@@ -66,6 +84,12 @@ export class AppService {
       store: this.store,
       bus: this.bus,
       dataDir: this.store.dataDir,
+    });
+    this.data = new DataService({
+      ...opts.data,
+      dataDir: this.store.dataDir,
+      bus: this.bus,
+      hostPaths: opts.transport === 'electron',
     });
     this.dispatch = createDispatcher(this.handlers());
   }
@@ -86,6 +110,7 @@ export class AppService {
     for (const s of this.sessions.values()) s.session.dispose();
     this.sessions.clear();
     await this.training.close();
+    await this.data.close();
     await Promise.allSettled([...this.pending]);
     await this.jobs.close();
     await closeSharedParsePool();
@@ -100,7 +125,7 @@ export class AppService {
         dataDir: this.opts.dataDir,
         transport: this.opts.transport,
       }),
-      'scenarios.presets': () => loadPresets(),
+      'scenarios.presets': () => this.presets(),
       'scenarios.validate': async ({ yaml, file }) => {
         const name = file ?? 'config.yaml';
         try {
@@ -118,7 +143,7 @@ export class AppService {
       'jobs.list': () => [...this.running.values()].map((j) => ({ ...j.info })),
       'jobs.cancel': ({ jobId }) => {
         const job = this.running.get(jobId);
-        if (!job) return { cancelled: false };
+        if (!job) return { cancelled: this.data.cancel(jobId) };
         job.controller.abort();
         return { cancelled: true };
       },
@@ -144,7 +169,7 @@ export class AppService {
       },
       'replay.start': async (input, ctx) => {
         const preset =
-          input.preset !== undefined ? loadPresets().find((p) => p.id === input.preset) : undefined;
+          input.preset !== undefined ? this.presets().find((p) => p.id === input.preset) : undefined;
         if (input.preset !== undefined && !preset)
           throw new ApiException('not_found', `no preset ${input.preset}`, 'preset');
         const text = input.yaml ?? preset?.yaml;
@@ -212,7 +237,20 @@ export class AppService {
       'train.checkpoints': ({ id }) => this.training.checkpoints(id),
       'train.quoteCurves': ({ id, inventories }) => this.training.quoteCurves(id, inventories),
       'train.evaluate': ({ id, checkpoint, episodes }) => this.training.evaluate(id, checkpoint, episodes),
+      'data.list': () => this.data.list(),
+      'data.get': ({ id, maxPoints }) => this.data.get(id, maxPoints),
+      'data.pickFiles': ({ format }) => this.data.pickFiles(format),
+      'data.import': ({ format, paths, name }) => this.data.import(format, paths, name),
+      'data.jobs': () => this.data.jobs(),
+      'calibration.fit': ({ dataset }) => this.data.fit(dataset),
+      'calibration.get': ({ dataset }) => this.data.calibration(dataset),
+      'calibration.saveScenario': ({ dataset, name }) => this.data.saveScenario(dataset, name),
     };
+  }
+
+  /** The shipped presets, then the scenarios saved from calibrations (data-service.ts). */
+  private presets(): ScenarioPreset[] {
+    return [...loadPresets(), ...this.data.userPresets()];
   }
 
   /**

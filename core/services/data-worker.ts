@@ -1,0 +1,66 @@
+/**
+ * Worker-thread entry for the data service's jobs (data-service.ts): a catalog import
+ * (core/data/*-import.ts) or a calibration fit (calibration-fit.ts). Both are long and mostly
+ * synchronous (parsing, the LOBSTER book replay, maximum-likelihood fits), so they never run on the
+ * host's event loop. One job per worker; the host cancels by terminating the worker (the importers and
+ * fits do not poll a flag) and then removes the import's temporary directory itself.
+ */
+import { parentPort } from 'node:worker_threads';
+import { importBinanceRaw } from '../data/binance-import';
+import { importLobster } from '../data/lobster-import';
+import { importTardis } from '../data/tardis-import';
+import { FIT_PHASES, fitDataset } from './calibration-fit';
+import type { DataWorkerMessage, DataWorkerRequest } from './data-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('data-worker must run in a worker thread');
+
+const post = (m: DataWorkerMessage): void => port.postMessage(m);
+
+async function run(req: DataWorkerRequest): Promise<void> {
+  if (req.kind === 'calibration') {
+    const result = await fitDataset(req.dataDir, req.dataset, (phase, i) =>
+      post({ type: 'progress', phase, done: i, total: FIT_PHASES.length }),
+    );
+    post({ type: 'fitted', result });
+    return;
+  }
+  const name = req.name !== undefined ? { name: req.name } : {};
+  post({ type: 'progress', phase: 'reading', done: 0, total: 0 });
+  let lastPost = -Infinity;
+  const throttled = (done: number, total: number): void => {
+    const now = performance.now();
+    if (done !== total && now - lastPost < 100) return;
+    lastPost = now;
+    post({ type: 'progress', phase: 'reading', done, total });
+  };
+  let out;
+  if (req.format === 'lobster') {
+    const [messagePath, orderbookPath] = req.files;
+    if (messagePath === undefined || orderbookPath === undefined) throw new Error('lobster needs two files');
+    out = await importLobster({
+      dataDir: req.dataDir,
+      messagePath,
+      orderbookPath,
+      ...name,
+      onProgress: throttled,
+    });
+  } else if (req.format === 'tardis') {
+    out = await importTardis({ dataDir: req.dataDir, files: req.files, ...name });
+  } else {
+    out = await importBinanceRaw({
+      dataDir: req.dataDir,
+      files: req.files,
+      format: req.format === 'binance-csv' ? 'csv' : 'raw',
+      ...name,
+      onProgress: (lines) => throttled(lines, 0),
+    });
+  }
+  post({ type: 'imported', dataset: out.info.id, existed: out.existed });
+}
+
+port.once('message', (req: DataWorkerRequest) => {
+  run(req).catch((e: unknown) =>
+    post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
+  );
+});
