@@ -63,6 +63,30 @@ describe('book-mode simulator', () => {
     expect(r.fills.count).toBeGreaterThan(5);
   });
 
+  it('tells the quoter of its fills through the observation only (obs.fills: the path log, growing)', () => {
+    const inner = joinTouch();
+    const seen: number[] = [];
+    let logs = new Set<unknown>();
+    const spy: Quoter = {
+      name: 'spy',
+      params: {},
+      reset: () => {
+        logs = new Set();
+      },
+      quote(obs: MarketObservation, out: QuoteDecision) {
+        logs.add(obs.fills);
+        seen.push(obs.fills?.count ?? -1);
+        inner.quote(obs, out);
+      },
+    };
+    const r = runPath(new BookSimulator(scenario()), spy, 3, 0);
+    expect([...logs]).toEqual([r.fills]); // one log per path, the one the result carries
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1] ?? 0);
+    expect(seen[0]).toBe(0);
+    expect(seen[seen.length - 1]).toBeGreaterThan(0);
+    expect(seen[seen.length - 1]).toBeLessThanOrEqual(r.fills.count);
+  });
+
   it('reconciles cash and inventory with the fills log, with maker rebates and taker fees', () => {
     const r = runPath(new BookSimulator(scenario()), joinTouch(), 2, 0);
     const acc = replayAccounts(r.fills, r.lotSize);

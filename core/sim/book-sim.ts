@@ -587,6 +587,8 @@ export class BookSimulator implements MarketSimulator {
       this.obsDepth.askSizes.set(src.askSizes);
     }
     obs.depth = this.obsDepth;
+    // Execution reports reach us with the market data: the log as of delivery.
+    obs.fills = this.fills;
   }
 
   // ---------------------------------------------------------------------------------------------

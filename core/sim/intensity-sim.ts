@@ -189,6 +189,7 @@ export class IntensitySimulator implements MarketSimulator {
     obs.inventory = this.q;
     obs.cash = this.cash;
     obs.depth = undefined;
+    obs.fills = this.fills;
     return true;
   }
 

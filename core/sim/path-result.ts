@@ -3,61 +3,9 @@
  * typed arrays. Metrics (core/metrics) read only this structure, so a backtest, a replay and a paper
  * session are measured by the same code.
  */
-import type { Side } from '../domain/side';
+import type { FillLog } from '../domain/fill-log';
 
-/** Growable columnar log of our own fills. */
-export class FillLog {
-  count = 0;
-  t: Float64Array;
-  side: Uint8Array;
-  price: Float64Array;
-  size: Float64Array;
-  fee: Float64Array;
-  midAtFill: Float64Array;
-
-  constructor(capacity = 64) {
-    this.t = new Float64Array(capacity);
-    this.side = new Uint8Array(capacity);
-    this.price = new Float64Array(capacity);
-    this.size = new Float64Array(capacity);
-    this.fee = new Float64Array(capacity);
-    this.midAtFill = new Float64Array(capacity);
-  }
-
-  /** Append a fill. `fee` is what we paid (negative for a rebate). */
-  push(t: number, side: Side, price: number, size: number, fee: number, midAtFill: number): void {
-    if (this.count === this.t.length) this.grow();
-    const i = this.count++;
-    this.t[i] = t;
-    this.side[i] = side;
-    this.price[i] = price;
-    this.size[i] = size;
-    this.fee[i] = fee;
-    this.midAtFill[i] = midAtFill;
-  }
-
-  clear(): void {
-    this.count = 0;
-  }
-
-  private grow(): void {
-    const n = this.t.length * 2;
-    this.t = growF64(this.t, n);
-    const side = new Uint8Array(n);
-    side.set(this.side);
-    this.side = side;
-    this.price = growF64(this.price, n);
-    this.size = growF64(this.size, n);
-    this.fee = growF64(this.fee, n);
-    this.midAtFill = growF64(this.midAtFill, n);
-  }
-}
-
-function growF64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
+export { FillLog } from '../domain/fill-log';
 
 /** Bar-sampled state of one path. Index 0 is the initial state, index `bars` the final one. */
 export interface PathSeries {

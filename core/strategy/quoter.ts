@@ -10,6 +10,7 @@
  * Hot path: `quote` is called for every decision of every path. It must not allocate; it writes into
  * the `out` object it is given, which the caller reuses.
  */
+import type { FillLog } from '../domain/fill-log';
 
 /** Top-of-book depth, best level first. Arrays may be longer than `levels`; only the first are valid. */
 export interface DepthView {
@@ -38,6 +39,13 @@ export interface MarketObservation {
   cash: number;
   /** Optional depth view (book mode, replay, live). */
   depth?: DepthView | undefined;
+  /**
+   * Our own fills on the current path or session, as far as the market has reported them at this
+   * observation (the log only grows during a path; read entries from `count` you saw last time).
+   * This is the only way a quoter learns of its fills: simulator, replay and live venue all fill it.
+   * Null when the market does not report fills.
+   */
+  fills: FillLog | null;
 }
 
 export interface QuoteDecision {
@@ -91,5 +99,6 @@ export function emptyObservation(): MarketObservation {
     tickSize: 0,
     inventory: 0,
     cash: 0,
+    fills: null,
   };
 }

@@ -6,9 +6,8 @@
  * makeSimulator(scenario); everything random in a path is a function of (seed, pathIndex), so path i
  * is the same market for every quoter and differences between quoters are paired by path. Each path is
  * run by runScoredPath (./scored-path.ts): the env's reward for the episode and the full PathResult.
- * Because the simulators are created here, an agent whose builder reads fills (BookFeatureBuilder)
- * must get them through a SimulatorLink (./policy-quoter.ts); a builder bound to some other
- * simulator's fills would silently read the wrong log.
+ * Quoters learn of their own fills only through the observation (`obs.fills`), so a quoter runs in
+ * whichever simulator is created here without being told about it.
  *
  * Per quoter the result holds
  * - `metrics`: the pooled RunMetrics of all paths (RunMetricsAccumulator), what a backtest reports;

@@ -13,7 +13,7 @@ import { MarketMakingEnv, resolveEnvOptions, type QuotingEnvOptions } from '../e
 import { BookFeatureBuilder } from '../features/book-features';
 import { RunningNormalizer } from '../features/normalizer';
 import { intensityObservation, type ObservationBuilder } from '../observation';
-import { PolicyQuoter, SimulatorLink } from './policy-quoter';
+import { PolicyQuoter } from './policy-quoter';
 
 /** a_k = tanh(b_k + Σ_i w_k,i·x_i), a deterministic policy with outputs in (−1, 1). */
 class LinearPolicy implements Policy {
@@ -167,17 +167,14 @@ describe('PolicyQuoter', () => {
     });
     const e = envEpisode(env, policy, normalizer, 7, 2);
 
-    const link = new SimulatorLink();
+    // The quoter learns of its fills only from the observation (no link to the simulator).
     const q = PolicyQuoter.fromEnvOptions(bookOpts, {
       name: 'linear-book',
       policy,
-      builder: new BookFeatureBuilder({ levels: sc.depthLevels, fills: link.fills }),
+      builder: new BookFeatureBuilder({ levels: sc.depthLevels }),
       normalizer,
-      link,
     });
     const sim = new BookSimulator(sc);
-    q.attachSimulator(sim);
-    expect(link.simulator).toBe(sim);
     const p = runPath(sim, q, 7, 2);
     expect(p.fills.count).toBeGreaterThan(0);
     expect(fillsOf(p.fills)).toEqual(fillsOf(envSim.ownFills()));
@@ -244,6 +241,5 @@ describe('PolicyQuoter', () => {
     expect(() => q.quote({ ...emptyObservation(), horizon: 1, mid: 100 }, emptyDecision())).toThrow(
       /non-finite/,
     );
-    expect(() => new SimulatorLink().fills()).toThrow(/no simulator/);
   });
 });

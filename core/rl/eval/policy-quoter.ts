@@ -20,52 +20,19 @@
  * After tEnd (only when `horizon` is shorter than the session, a case the env never reaches because its
  * episode has ended) the quoter keeps applying the policy, with the time-left feature clamped at 0.
  *
- * Simulator-bound features. BookFeatureBuilder reads our fills from the simulator (`fills` option).
- * Code that creates its own simulator (evaluate, runScoredPath) cannot know the closure the builder
- * was given, so a SimulatorLink gives the builder a late-bound source: build the builder with
- * `fills: link.fills`, pass `link` here, and `attachSimulator(sim)` (called by runScoredPath and
- * evaluate) points it at the simulator about to run.
+ * Our fills. The builder reads them from the observation (`obs.fills`, BookFeatureBuilder without a
+ * `fills` source), like every quoter: there is no channel to the simulator, so the same PolicyQuoter
+ * runs in a simulator, a replay or (later) against a live venue.
  *
  * Hot path: `quote` allocates nothing (scratch arrays are made once in the constructor); the policy's
  * own act() may allocate (tfjs), which is outside this class.
  */
-import type { FillLog } from '../../sim/path-result';
-import type { MarketSimulator } from '../../sim/simulator';
 import type { MarketObservation, ParamValue, QuoteDecision, Quoter } from '../../strategy/quoter';
 import type { Policy } from '../agent';
 import { actionToOffset, resolveEnvOptions, type ActionMap, type QuotingEnvOptions } from '../env';
 import { isStatefulBuilder } from '../features/book-features';
 import type { RunningNormalizer } from '../features/normalizer';
 import type { ObservationBuilder, ObservationContext } from '../observation';
-
-/** A quoter that wants to know which simulator it is about to run in. */
-export interface SimulatorAware {
-  attachSimulator(sim: MarketSimulator): void;
-}
-
-export function isSimulatorAware(q: object): q is SimulatorAware {
-  return typeof (q as Partial<SimulatorAware>).attachSimulator === 'function';
-}
-
-/** A late-bound reference to the simulator a quoter runs in (see the header). */
-export class SimulatorLink {
-  private sim: MarketSimulator | null = null;
-
-  attach(sim: MarketSimulator): void {
-    this.sim = sim;
-  }
-
-  get simulator(): MarketSimulator | null {
-    return this.sim;
-  }
-
-  /** Fills source for BookFeatureBuilder: the attached simulator's live fills log. */
-  readonly fills = (): FillLog => {
-    if (this.sim === null)
-      throw new Error('SimulatorLink: no simulator attached (call attachSimulator before running)');
-    return this.sim.ownFills();
-  };
-}
 
 export interface PolicyQuoterOptions {
   /** Stable name for results files, e.g. "sac-run3-step120000". */
@@ -85,16 +52,14 @@ export interface PolicyQuoterOptions {
   horizon?: number;
   /** Extra parameters for results files (merged over the ones derived from the options). */
   params?: Record<string, ParamValue>;
-  /** Late-bound simulator for builders that read fills (see the header). */
-  link?: SimulatorLink;
 }
 
 export type PolicyQuoterEnvParts = Pick<
   PolicyQuoterOptions,
-  'name' | 'policy' | 'builder' | 'normalizer' | 'clip' | 'params' | 'link'
+  'name' | 'policy' | 'builder' | 'normalizer' | 'clip' | 'params'
 >;
 
-export class PolicyQuoter implements Quoter, SimulatorAware {
+export class PolicyQuoter implements Quoter {
   readonly name: string;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly policy: Policy;
@@ -105,7 +70,6 @@ export class PolicyQuoter implements Quoter, SimulatorAware {
   readonly orderSizeLots: number;
   readonly inventoryScale: number;
   readonly horizon: number | undefined;
-  readonly link: SimulatorLink | undefined;
 
   private readonly ctx: ObservationContext;
   private readonly raw: Float64Array;
@@ -168,7 +132,6 @@ export class PolicyQuoter implements Quoter, SimulatorAware {
     this.orderSizeLots = o.orderSizeLots;
     this.inventoryScale = o.inventoryScale;
     this.horizon = o.horizon;
-    this.link = o.link;
     this.params = Object.freeze({
       orderSizeLots: o.orderSizeLots,
       inventoryScale: o.inventoryScale,
@@ -184,10 +147,6 @@ export class PolicyQuoter implements Quoter, SimulatorAware {
     this.raw = new Float64Array(dim);
     this.normed = o.normalizer !== undefined ? new Float64Array(dim) : null;
     this.act = new Float64Array(2);
-  }
-
-  attachSimulator(sim: MarketSimulator): void {
-    this.link?.attach(sim);
   }
 
   /** The current episode context (horizon NaN before the first observation of a path). */

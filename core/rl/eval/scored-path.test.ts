@@ -15,7 +15,7 @@ import { MarketMakingEnv, type QuotingEnvOptions } from '../env';
 import { BookFeatureBuilder } from '../features/book-features';
 import { intensityObservation } from '../observation';
 import { resolveReward, type RewardConfig } from '../reward';
-import { PolicyQuoter, SimulatorLink } from './policy-quoter';
+import { PolicyQuoter } from './policy-quoter';
 import { runScoredPath } from './scored-path';
 
 class LinearPolicy implements Policy {
@@ -129,16 +129,13 @@ describe('runScoredPath', () => {
       ...bookOpts,
     });
     const e = envRewardSum(env, bookPolicy, 4, 1);
-    const link = new SimulatorLink();
     const q = PolicyQuoter.fromEnvOptions(bookOpts, {
       name: 'lin-book',
       policy: bookPolicy,
-      builder: new BookFeatureBuilder({ levels: sc.depthLevels, fills: link.fills }),
-      link,
+      builder: new BookFeatureBuilder({ levels: sc.depthLevels }), // reads obs.fills
     });
     const sim = new BookSimulator(sc);
     const s = runScoredPath(sim, q, 4, 1, { reward: resolveReward(weights), lotSize: sc.lotSize });
-    expect(link.simulator).toBe(sim); // attached by runScoredPath
     relClose(s.reward, e.reward);
     expect(s.steps).toBe(e.steps);
     expect(pnlOf(s.path)).toBe(e.pnl);

@@ -23,14 +23,12 @@
  * simulator only yields its PathResult at the session end, and so that `path` is exactly the
  * PathResult runPath(sim, quoter, seed, pathIndex) would give (path metrics then match a backtest).
  *
- * A quoter implementing SimulatorAware (PolicyQuoter) is attached to `sim` before the path starts.
  */
 import { BUY } from '../../domain/side';
 import type { PathResult } from '../../sim/path-result';
 import { clearDecision, type MarketSimulator } from '../../sim/simulator';
 import { emptyDecision, emptyObservation, type Quoter } from '../../strategy/quoter';
 import { crossingAmount, markToMarket, stepReward, type RewardConfig } from '../reward';
-import { isSimulatorAware } from './policy-quoter';
 
 export interface ScoredPathOptions {
   /** Reward weights (a resolved config, e.g. resolveReward(partial)). */
@@ -64,7 +62,6 @@ export function runScoredPath(
   const w = opts.reward;
   const obs = emptyObservation();
   const dec = emptyDecision();
-  if (isSimulatorAware(quoter)) quoter.attachSimulator(sim);
   sim.reset(seed, pathIndex);
   quoter.reset({ seed, pathIndex });
   if (!sim.observe(obs)) throw new Error('runScoredPath: the simulator session has no steps');

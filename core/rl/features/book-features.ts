@@ -53,14 +53,15 @@
  * builder is stateful: `build` consumes one observation and must be called exactly once per
  * observation, in time order. `reset()` starts a new episode (MarketMakingEnv.reset and PolicyQuoter.reset
  * call it). As a safety net for callers that do not, the builder also detects a new episode by itself, when any of these
- * happens: time goes backwards, `ctx.tEnd` / `ctx.horizon` change, or the fills source returns a
+ * happens: time goes backwards, `ctx.tEnd` / `ctx.horizon` change, or the fills log (the source's, else
+ * `obs.fills`) is a
  * different FillLog object (simulators allocate a new log per path) or a shorter one (cleared).
  * Use one instance per environment: a vector of envs needs a vector of builders.
  *
  * Cost: O(N + H) per call, no allocation; everything is written straight into `out`.
  */
 import { BUY } from '../../domain/side';
-import type { FillLog } from '../../sim/path-result';
+import type { FillLog } from '../../domain/fill-log';
 import type { MarketObservation } from '../../strategy/quoter';
 import {
   inventoryFeature,
@@ -87,7 +88,10 @@ export interface BookFeatureOptions {
   fillsEwmaSpan?: number;
   /** Price of one tick; default: `obs.tickSize` (required when observations have tickSize 0). */
   tickSize?: number;
-  /** Source of our fills log (e.g. `() => sim.ownFills()`); without it the fill features are 0. */
+  /**
+   * Source of our fills log for an environment that owns its simulator (e.g. `() => sim.ownFills()`);
+   * without it the builder reads `obs.fills`, as a quoter does (the fill features are 0 when null).
+   */
   fills?: () => FillLog;
 }
 
@@ -253,9 +257,8 @@ export class BookFeatureBuilder implements StatefulObservationBuilder {
         `BookFeatureBuilder.build: ${this.names.length} entries at offset ${offset} do not fit an array of ${out.length}`,
       );
     // Episode boundary detection (see the header).
-    let log: FillLog | null = null;
-    if (this.fillsSource !== null) {
-      log = this.fillsSource();
+    const log: FillLog | null = this.fillsSource !== null ? this.fillsSource() : obs.fills;
+    if (log !== null) {
       if (this.log !== null && (log !== this.log || log.count < this.fillsRead)) {
         this.clearState();
         this.fillsRead = 0;

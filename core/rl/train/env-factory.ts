@@ -101,16 +101,16 @@ export interface FeatureSet {
 }
 
 /**
- * A fresh observation builder for a config. Book features read our own fills through `fills` (the
- * training env passes its simulator's log; evaluation passes a SimulatorLink's late-bound one).
+ * A fresh observation builder for a config. Book features read our own fills from the observation
+ * (`obs.fills`), or from `fills` when given (the training env passes its simulator's log).
  */
-export function makeFeatures(cfg: TrainConfig, fills: () => FillLog): FeatureSet {
+export function makeFeatures(cfg: TrainConfig, fills?: () => FillLog): FeatureSet {
   if (cfg.features.kind === 'book') {
     const b = new BookFeatureBuilder({
       ...(cfg.features.levels !== undefined ? { levels: cfg.features.levels } : {}),
       ...(cfg.features.volHorizons !== undefined ? { volHorizons: cfg.features.volHorizons } : {}),
       ...(cfg.features.fillsEwmaSpan !== undefined ? { fillsEwmaSpan: cfg.features.fillsEwmaSpan } : {}),
-      fills,
+      ...(fills !== undefined ? { fills } : {}),
     });
     return { builder: b, inventoryIndex: b.layout.inventory, timeLeftIndex: b.layout.timeLeft };
   }

@@ -7,8 +7,8 @@
  * - the observation statistics, frozen as they were at the checkpoint (RunningNormalizer.fromJSON; the
  *   trainer's clip OBS_CLIP);
  * - the observation builder and action map of the config (env-factory.ts makeFeatures / envOptions).
- * `quoter()` wraps them in a PolicyQuoter (core/rl/eval/policy-quoter.ts): a fresh builder and
- * SimulatorLink per call, so several quoters of one policy can run in different simulators. The
+ * `quoter()` wraps them in a PolicyQuoter (core/rl/eval/policy-quoter.ts): a fresh builder per call
+ * (it reads our fills from the observation), so several quoters of one policy can run at once. The
  * deterministic policy (the mean action) is used, as in the trainer's own evaluation.
  *
  * `dir` is a checkpoint directory (`<run>/checkpoints/step-NNNNNNNNN`, holding manifest.json) or a run
@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PolicyQuoter, SimulatorLink } from '../eval/policy-quoter';
+import { PolicyQuoter } from '../eval/policy-quoter';
 import { RunningNormalizer } from '../features/normalizer';
 import { loadTf } from '../tf/backend';
 import type { Ppo, PpoWeights } from '../ppo/ppo';
@@ -63,7 +63,7 @@ export interface LoadedPolicy {
    * budget"; undefined when it reached its totalSteps.
    */
   readonly label: string | undefined;
-  /** A new PolicyQuoter of this policy (own builder and simulator link). */
+  /** A new PolicyQuoter of this policy (own builder). */
   quoter(name?: string): PolicyQuoter;
   /** Free the agent's tensors (the quoters stop working). */
   dispose(): void;
@@ -180,15 +180,13 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
     progress,
     label: progressLabel(progress),
     quoter(qname = name) {
-      const link = new SimulatorLink();
-      const { builder } = makeFeatures(cfg, link.fills);
+      const { builder } = makeFeatures(cfg);
       return PolicyQuoter.fromEnvOptions(env, {
         name: qname,
         policy,
         builder,
         ...(normalizer ? { normalizer } : {}),
         clip: OBS_CLIP,
-        link,
         params: { algo: cfg.algo, config: cfg.name, checkpoint: info.id, step: info.step },
       });
     },
