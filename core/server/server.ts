@@ -9,6 +9,11 @@
  *   message: an exception (or rejected promise) from a handler is answered with 500 (the upgrade
  *   socket is closed, the call gets `internal`) and reported in one line on stderr (no stack, no
  *   query string, never the token), at most LOG_BURST lines a minute.
+ * - `POST /upload?name=<file name>` (the web shell's way to give `data.import` a file) needs the token
+ *   as `Authorization: Bearer <token>` — a header, so a cross-site page cannot send it without a CORS
+ *   preflight this server never answers — and a same-host Origin when one is sent. The body is streamed
+ *   to the upload store (core/services/uploads.ts) and cut off past `maxUploadBytes` (413); at most
+ *   MAX_CONCURRENT_UPLOADS run at once (429). Answers JSON `{ref, bytes}` or `{error: {code, message}}`.
  * - A request target that is not a well-formed origin-form path (`/%`, `/%ff`, `//x` is fine) is 400;
  *   a Host header that could be a DNS-rebinding name is 421 (request-checks.ts); malformed raw bytes
  *   (`clientError`) are 400/431 and the socket is closed; socket and file-stream errors are absorbed.
@@ -21,6 +26,7 @@ import { pipeline, type Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isEventTopic, type EventTopic } from '../api/names';
 import type { AppService } from '../services/app-service';
+import { DEFAULT_MAX_UPLOAD_BYTES, UploadError } from '../services/uploads';
 import { hostAllowed, parseRequestTarget, type RequestTarget } from './request-checks';
 import { MAX_MESSAGE_BYTES, clientMessageSchema, type ServerMessage } from './ws-protocol';
 
@@ -43,6 +49,8 @@ export interface ServerOptions {
   staticHandler?: StaticHandler;
   /** Where one-line failure reports go (default: stderr). */
   log?: (line: string) => void;
+  /** Largest accepted upload in bytes (default: core/services/uploads.ts DEFAULT_MAX_UPLOAD_BYTES). */
+  maxUploadBytes?: number;
 }
 
 export interface RunningServer {
@@ -68,6 +76,7 @@ const DROPPABLE: ReadonlySet<string> = new Set(['book.snapshot', 'sim.tick']);
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Failure reports per minute, at most; the rest are counted and summed up in the next report. */
 const LOG_BURST = 10;
+const MAX_CONCURRENT_UPLOADS = 4;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -118,7 +127,59 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const target = parseRequestTarget(req.url);
     if (!target) return plain(res, 400, 'Bad Request: malformed request target\n');
     if (!hostOk(req)) return plain(res, 421, 'Misdirected Request: this Host is not served here\n');
+    if (target.pathname === '/upload') return onUpload(req, res, target);
     return handleStatic(req, res, target);
+  }
+
+  let uploading = 0;
+  async function onUpload(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<void> {
+    const answer = (status: number, body: unknown): void => {
+      // The request body may be unread (a refused upload): close the connection after the answer.
+      res
+        .writeHead(status, {
+          'Content-Type': 'application/json',
+          'Cache-Control': 'no-store',
+          Connection: 'close',
+        })
+        .end(`${JSON.stringify(body)}\n`);
+    };
+    const error = (status: number, code: string, message: string): void =>
+      answer(status, { error: { code, message } });
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return error(405, 'bad_message', 'POST the file body to /upload?name=<file name>');
+    }
+    const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const given = Buffer.from(auth);
+    if (given.length !== tokenBuf.length || !timingSafeEqual(given, tokenBuf))
+      return error(401, 'unauthorized', 'missing or wrong token (Authorization: Bearer <token>)');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !sameHost(origin, req.headers.host))
+      return error(403, 'unauthorized', 'cross-origin uploads are refused');
+    const name = target.searchParams.get('name');
+    if (name === null || name === '')
+      return error(400, 'invalid_input', 'give the file name: /upload?name=<name>');
+    const limit = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (declared > limit) return error(413, 'payload_too_large', `the upload exceeds ${limit} bytes`);
+    if (uploading >= MAX_CONCURRENT_UPLOADS)
+      return error(
+        429,
+        'limit_exceeded',
+        `${MAX_CONCURRENT_UPLOADS} uploads are running already: retry later`,
+      );
+    uploading++;
+    try {
+      const { ref, bytes } = await service.data.uploads.receive(name, req, limit);
+      answer(201, { ref, bytes });
+    } catch (e) {
+      if (e instanceof UploadError)
+        return error(e.status, e.status === 413 ? 'payload_too_large' : 'invalid_input', e.message);
+      if (req.destroyed || req.readableAborted) return; // the client went away mid-upload
+      throw e;
+    } finally {
+      uploading--;
+    }
   }
 
   /** Host check (request-checks.ts); a request without Host is HTTP/1.0 (Node answers 1.1 with 400). */

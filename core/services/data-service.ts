@@ -75,6 +75,8 @@ interface Job {
   uploads: string[];
   worker: Worker | null;
   cancelled: boolean;
+  /** Its data.done was sent (the worker may still be shutting down). */
+  finished: boolean;
   lastProgressMs: number;
 }
 
@@ -171,12 +173,13 @@ export class DataService {
   }
 
   jobs(): DataJobInfo[] {
-    return [...(this.current ? [this.current] : []), ...this.queue].map((j) => ({ ...j.info }));
+    const running = this.current && !this.current.finished ? [this.current] : [];
+    return [...running, ...this.queue].map((j) => ({ ...j.info }));
   }
 
   /** Cancel a queued or running data job; false when there is no such job. */
   cancel(jobId: string): boolean {
-    if (this.current?.info.jobId === jobId) {
+    if (this.current?.info.jobId === jobId && !this.current.finished) {
       const job = this.current;
       job.cancelled = true;
       void job.worker?.terminate();
@@ -300,7 +303,15 @@ export class DataService {
       total: 0,
       startedAt: new Date().toISOString(),
     };
-    this.queue.push({ info, request, uploads, worker: null, cancelled: false, lastProgressMs: -Infinity });
+    this.queue.push({
+      info,
+      request,
+      uploads,
+      worker: null,
+      cancelled: false,
+      finished: false,
+      lastProgressMs: -Infinity,
+    });
     this.pump();
     return { jobId };
   }
@@ -402,6 +413,7 @@ export class DataService {
     dataset: string | null,
     existed: boolean,
   ): void {
+    job.finished = true;
     this.uploads.release(job.uploads);
     this.opts.bus.emit('data.done', {
       jobId: job.info.jobId,

@@ -1,0 +1,178 @@
+/**
+ * The data service through the dispatcher, as a client sees it: the web shell refuses host paths,
+ * Electron imports the shared AAPL LOBSTER sample in the worker (progress, then done), the catalog lists
+ * it and charts its top of book, a calibration fit runs and is kept, and saving it writes a scenario
+ * that the presets list offers and the backtest config parser accepts. Uploads: a reference names only
+ * files of the upload store; an oversized upload leaves nothing.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type {
+  CalibrationResult,
+  DatasetDetail,
+  DatasetInfo,
+  EventPayload,
+  ScenarioPreset,
+} from '../api/contract';
+import { parseConfigTextAsync } from '../config-worker/parse-async';
+import { AppService } from './app-service';
+import { UploadStore } from './uploads';
+
+const AAPL = path.resolve(import.meta.dirname, '../../../shared/data/lobster/AAPL_2012-06-21_L10');
+const MESSAGE = path.join(AAPL, 'AAPL_2012-06-21_34200000_57600000_message_10.first998.csv');
+const ORDERBOOK = path.join(AAPL, 'AAPL_2012-06-21_34200000_57600000_orderbook_10.first998.csv');
+
+const dirs: string[] = [];
+const services: AppService[] = [];
+afterAll(async () => {
+  for (const s of services) await s.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function service(transport: 'electron' | 'websocket', dataDir?: string): AppService {
+  const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'qb-data-'));
+  if (!dataDir) dirs.push(dir);
+  const s = new AppService({ dataDir: dir, transport, version: 'test' });
+  services.push(s);
+  return s;
+}
+
+async function call<T>(s: AppService, method: string, input: unknown): Promise<T> {
+  const r = await s.dispatch(method, input, { clientId: 'test' });
+  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.path}: ${r.error.message}`);
+  return r.output as T;
+}
+
+function done(s: AppService, jobId: string): Promise<EventPayload<'data.done'>> {
+  return new Promise((resolve) => {
+    const off = s.bus.subscribe('data.done', (p) => {
+      if (p.jobId !== jobId) return;
+      off();
+      resolve(p);
+    });
+  });
+}
+
+describe.skipIf(!existsSync(MESSAGE))('data service', () => {
+  it('refuses host paths over the WebSocket, naming the field', async () => {
+    const s = service('websocket');
+    const r = await s.dispatch(
+      'data.import',
+      { format: 'lobster', paths: [MESSAGE, ORDERBOOK] },
+      { clientId: 'c' },
+    );
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input', path: 'paths.0' } });
+    const pick = await s.dispatch('data.pickFiles', { format: 'lobster' }, { clientId: 'c' });
+    expect(pick).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    const bad = await s.dispatch('data.import', { format: 'csv', paths: ['x'] }, { clientId: 'c' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input', path: 'format' } });
+  });
+
+  it('imports, lists, charts, fits and saves a scenario', async () => {
+    const s = service('electron');
+    const progress: EventPayload<'data.progress'>[] = [];
+    s.bus.subscribe('data.progress', (p) => progress.push(p));
+    // Orderbook first: the service tells the two files apart by name.
+    const { jobId } = await call<{ jobId: string }>(s, 'data.import', {
+      format: 'lobster',
+      paths: [ORDERBOOK, MESSAGE],
+    });
+    const end = await done(s, jobId);
+    expect(end).toMatchObject({ status: 'completed', kind: 'import', error: null, existed: false });
+    expect(progress.some((p) => p.jobId === jobId && p.phase === 'reading')).toBe(true);
+    const list = await call<DatasetInfo[]>(s, 'data.list', {});
+    expect(list.map((d) => d.id)).toEqual([end.dataset]);
+    expect(list[0]).toMatchObject({ name: 'AAPL_2012-06-21', format: 'lobster' });
+
+    const detail = await call<DatasetDetail>(s, 'data.get', { id: end.dataset, maxPoints: 100 });
+    const ser = detail.series;
+    expect(ser.t.length).toBeGreaterThan(50);
+    expect(ser.t.length).toBeLessThanOrEqual(100);
+    for (let i = 1; i < ser.t.length; i++) expect(ser.t[i]!).toBeGreaterThan(ser.t[i - 1]!);
+    const i = ser.mid.findIndex((m) => m !== null);
+    expect(ser.bid[i]!).toBeLessThan(ser.ask[i]!);
+    expect(ser.mid[i]).toBeCloseTo((ser.bid[i]! + ser.ask[i]!) / 2, 9);
+    expect(ser.spread[i]).toBeCloseTo(ser.ask[i]! - ser.bid[i]!, 9);
+    // The last bucket holds the file's last top of book (AAPL at ~$585 in June 2012).
+    expect(ser.mid.at(-1)!).toBeGreaterThan(500);
+
+    const missing = await s.dispatch('calibration.get', { dataset: end.dataset }, { clientId: 'c' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found', path: 'dataset' } });
+    const fit = await call<{ jobId: string }>(s, 'calibration.fit', { dataset: end.dataset });
+    const fitEnd = await done(s, fit.jobId);
+    expect(fitEnd).toMatchObject({ status: 'completed', kind: 'calibration', dataset: end.dataset });
+    const result = await call<CalibrationResult>(s, 'calibration.get', { dataset: end.dataset });
+    expect(result.returns.n).toBeGreaterThanOrEqual(150);
+    expect(result.volatility.t).toHaveLength(result.returns.n);
+    expect(result.garch?.params.map((p) => p.name)).toEqual(['mu', 'omega', 'alpha', 'beta']);
+    expect(result.volatility.sigma.filter((x) => x !== null).length).toBe(result.returns.n);
+    expect(result.volatility.pHigh.every((p) => p === null || (p >= 0 && p <= 1))).toBe(true);
+
+    if (result.intensity) {
+      const saved = await call<{ preset: ScenarioPreset; file: string }>(s, 'calibration.saveScenario', {
+        dataset: end.dataset,
+        name: 'aapl-calibrated',
+      });
+      expect(saved.preset.id).toBe('user/aapl-calibrated');
+      const presets = await call<ScenarioPreset[]>(s, 'scenarios.presets', {});
+      expect(presets.map((p) => p.id)).toContain('user/aapl-calibrated');
+      const cfg = await parseConfigTextAsync(saved.preset.yaml, 'aapl-calibrated.yaml', 'backtest');
+      expect(cfg.scenario).toMatchObject({
+        mode: 'intensity',
+        intensity: { A: Number(result.intensity.A.estimate.toPrecision(6)) },
+      });
+      const again = await s.dispatch(
+        'calibration.saveScenario',
+        { dataset: end.dataset, name: 'aapl-calibrated' },
+        { clientId: 'c' },
+      );
+      expect(again).toMatchObject({ ok: false, error: { code: 'conflict', path: 'name' } });
+    } else {
+      expect(result.errors.intensity).toBeTruthy();
+    }
+  });
+
+  it('cancels a running import and leaves no temporary directory', async () => {
+    const s = service('electron');
+    const a = await call<{ jobId: string }>(s, 'data.import', {
+      format: 'lobster',
+      paths: [MESSAGE, ORDERBOOK],
+    });
+    const b = await call<{ jobId: string }>(s, 'data.import', {
+      format: 'lobster',
+      paths: [MESSAGE, ORDERBOOK],
+    });
+    const endB = done(s, b.jobId);
+    expect(await call(s, 'jobs.cancel', { jobId: b.jobId })).toEqual({ cancelled: true });
+    expect((await endB).status).toBe('cancelled');
+    const endA = done(s, a.jobId);
+    expect(await call(s, 'jobs.cancel', { jobId: a.jobId })).toEqual({ cancelled: true });
+    expect((await endA).status).toBe('cancelled');
+    const root = path.join(s.store.dataDir, 'datasets');
+    expect(existsSync(root) ? readdirSync(root).filter((n) => n.startsWith('.import-')) : []).toEqual([]);
+    expect(await call<unknown[]>(s, 'data.jobs', {})).toEqual([]);
+  });
+});
+
+describe('upload store', () => {
+  it('keeps a safe name, resolves only its own references and refuses oversized uploads', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'qb-up-'));
+    dirs.push(dir);
+    const up = new UploadStore(dir);
+    const { ref, bytes } = await up.receive('../../etc/AAPL_2012 x.csv', Readable.from([Buffer.from('abc')]));
+    expect(bytes).toBe(3);
+    expect(ref).toMatch(/^upload:[0-9a-f-]{36}\/AAPL_2012_x\.csv$/);
+    expect(path.dirname(path.dirname(up.resolve(ref)))).toBe(up.dir);
+    expect(() => up.resolve('upload:../../x')).toThrow(/not an upload reference/);
+    expect(() => up.resolve(ref.replace('AAPL', 'MSFT'))).toThrow(/no such upload/);
+    await expect(up.receive('big.csv', Readable.from([Buffer.alloc(10)]), 5)).rejects.toThrow(
+      /exceeds 5 bytes/,
+    );
+    expect(readdirSync(up.dir)).toHaveLength(1);
+    up.release([ref]);
+    expect(readdirSync(up.dir)).toHaveLength(0);
+  });
+});
