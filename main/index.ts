@@ -1,7 +1,7 @@
 // Electron main process entry. Thin by design: harden every WebContents, host the core services
 // (AppService: run store, worker-thread jobs, live sessions) and bind the API contract to IPC, open
 // the window, and shut the services down cleanly on quit.
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setParseWorkerEntry, warmSharedParsePool } from '../core/config-worker/parse-async';
@@ -9,7 +9,9 @@ import parseWorkerPath from '../core/config-worker/parse-worker?modulePath';
 import backtestWorkerPath from '../core/jobs/backtest-worker?modulePath';
 import { JobRunner } from '../core/jobs/job-runner';
 import trainWorkerPath from '../core/jobs/train-worker?modulePath';
+import type { DataImportFormat } from '../core/api/contract';
 import { AppService } from '../core/services/app-service';
+import dataWorkerPath from '../core/services/data-worker?modulePath';
 import { resolveDataDir } from '../core/store/data-dir';
 import { bindApi } from './ipc';
 import { electronNativeBinding } from './native';
@@ -42,6 +44,7 @@ void app.whenReady().then(() => {
     jobs: new JobRunner({ workerEntry: pathToFileURL(backtestWorkerPath) }),
     nativeBinding: electronNativeBinding(),
     training: { workerEntry: pathToFileURL(trainWorkerPath) },
+    data: { workerEntry: pathToFileURL(dataWorkerPath), pickFiles },
   });
   warmSharedParsePool();
   unbind = bindApi(service, entryUrl);
@@ -60,3 +63,23 @@ app.on('before-quit', (event) => {
   unbind?.();
   void service.close().finally(() => app.quit());
 });
+
+/**
+ * The native file dialog for `data.pickFiles` (the renderer cannot open one: it is sandboxed and gets
+ * no host paths). Modal to the focused window; [] when the user cancels.
+ */
+async function pickFiles(format: DataImportFormat): Promise<string[]> {
+  const filters =
+    format === 'binance-raw'
+      ? [{ name: 'Binance capture', extensions: ['gz', 'raw', 'txt', 'jsonl', 'log'] }]
+      : [{ name: 'CSV (plain or gzip)', extensions: ['csv', 'gz'] }];
+  const options: Electron.OpenDialogOptions = {
+    title:
+      format === 'lobster' ? 'Choose the LOBSTER message and orderbook files' : `Choose the ${format} files`,
+    properties: ['openFile', 'multiSelections'],
+    filters: [...filters, { name: 'All files', extensions: ['*'] }],
+  };
+  const win = BrowserWindow.getFocusedWindow();
+  const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  return r.canceled ? [] : r.filePaths;
+}
