@@ -42,9 +42,9 @@ import { BUY, SELL, type Side } from '../domain/side';
 import { Rng, deriveSeed } from '../rng/rng';
 import type { MarketObservation, QuoteDecision } from '../strategy/quoter';
 import { assertFiniteState, type StopPoller } from './guards';
-import { makerFee, takerFee, type FeeSpec } from './models/fee';
+import { feeModel, type FeeModel, type FeeSpec } from './models/fee';
 import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
-import { sampleLatency, type LatencySpec } from './models/latency';
+import { sampledLatencyModel, type LatencyModel, type LatencySpec } from './models/latency';
 import { PriceProcess, type PriceProcessSpec } from './models/price';
 import { FillLog, allocSeries, reuseOrAllocSeries, type PathResult, type PathSeries } from './path-result';
 import type { MarketSimulator } from './simulator';
@@ -128,6 +128,9 @@ export class BookSimulator implements MarketSimulator {
   private readonly flowRng = new Rng(0);
   private readonly priceRng = new Rng(0);
   private readonly latRng = new Rng(0);
+  /** Latency and fee models (core/sim/models), the interfaces the replay uses too. */
+  private readonly latency: LatencyModel;
+  private readonly fee: FeeModel;
   private readonly bars: number;
 
   // Event heap (agent events) — struct of arrays.
@@ -214,6 +217,8 @@ export class BookSimulator implements MarketSimulator {
     this.book = new OrderBook({ capacity: 4096 });
     this.price = new PriceProcess(sc.price);
     this.impact = makeImpactModel(sc.impact);
+    this.latency = sampledLatencyModel(sc.latency, this.latRng);
+    this.fee = feeModel(sc.fees);
     this.bars = Math.max(1, Math.ceil(sc.horizon / sc.sampleInterval));
     this.ahead = new Float64Array(Math.max(1, Math.round(sc.flow.informedHorizon / sc.priceDt)));
     this.series = allocSeries(0); // each path allocates its own in reset()
@@ -397,7 +402,7 @@ export class BookSimulator implements MarketSimulator {
     this.requote(SELL, askTicks, askSize);
     const m = Math.round(dec.marketOrderLots);
     if (m !== 0) {
-      const arrive = this.t + sampleLatency(sc.latency.entry, this.latRng);
+      const arrive = this.t + this.latency.entry(this.t);
       this.push(arrive, EV_MARKET, m, 0, 0);
     }
   }
@@ -444,9 +449,8 @@ export class BookSimulator implements MarketSimulator {
     const curSize = this.ourSize[side] ?? 0;
     const want = priceTicks === priceTicks;
     if (curId !== 0 && want && curPrice === priceTicks && curSize === size) return; // keep queue position
-    const sc = this.sc;
     if (curId !== 0) {
-      this.push(this.t + sampleLatency(sc.latency.cancel, this.latRng), EV_CANCEL, curId, 0, 0);
+      this.push(this.t + this.latency.cancel(this.t), EV_CANCEL, curId, 0, 0);
       this.ourId[side] = 0;
       this.ourPrice[side] = NaN;
       this.ourSize[side] = 0;
@@ -457,13 +461,7 @@ export class BookSimulator implements MarketSimulator {
     this.ourPrice[side] = priceTicks;
     this.ourSize[side] = size;
     this.quotesPosted++;
-    this.push(
-      this.t + sampleLatency(sc.latency.entry, this.latRng),
-      EV_ORDER,
-      id,
-      priceTicks,
-      size * 2 + side,
-    );
+    this.push(this.t + this.latency.entry(this.t), EV_ORDER, id, priceTicks, size * 2 + side);
   }
 
   private agentEvent(type: number, a: number, b: number, c: number): void {
@@ -523,7 +521,7 @@ export class BookSimulator implements MarketSimulator {
     const sc = this.sc;
     const px = priceTicks * sc.tickSize;
     const notional = px * qty * sc.lotSize;
-    const fee = maker ? makerFee(sc.fees, notional, qty) : takerFee(sc.fees, notional, qty);
+    const fee = maker ? this.fee.maker(notional, qty) : this.fee.taker(notional, qty);
     if (side === BUY) {
       this.q += qty;
       this.cash -= notional + fee;
@@ -566,7 +564,7 @@ export class BookSimulator implements MarketSimulator {
         d.askPrices[l] = (d.askPrices[l] ?? NaN) * tick;
       }
     }
-    this.push(this.t + sampleLatency(this.sc.latency.marketData, this.latRng), EV_DELIVERY, i, 0, 0);
+    this.push(this.t + this.latency.marketData(this.t), EV_DELIVERY, i, 0, 0);
   }
 
   private fillObservation(obs: MarketObservation, snap: number): void {

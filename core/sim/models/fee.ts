@@ -18,3 +18,21 @@ export function makerFee(spec: FeeSpec, notional: number, lots: number): number 
 export function takerFee(spec: FeeSpec, notional: number, lots: number): number {
   return (Math.abs(notional) * spec.takerBps) / 1e4 + spec.perLot * lots;
 }
+
+/**
+ * A fee model: what one fill costs us (negative: a rebate), maker or taker. Simulators and the replay
+ * take a FeeModel; `feeModel(spec)` is the venue schedule above (bps of notional + per lot).
+ */
+export interface FeeModel {
+  readonly name: string;
+  maker(notional: number, lots: number): number;
+  taker(notional: number, lots: number): number;
+}
+
+export function feeModel(spec: FeeSpec): FeeModel {
+  return {
+    name: 'bps',
+    maker: (notional, lots) => makerFee(spec, notional, lots),
+    taker: (notional, lots) => takerFee(spec, notional, lots),
+  };
+}

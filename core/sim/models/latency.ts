@@ -38,3 +38,34 @@ export function meanLatency(spec: LatencySpec): number {
       return spec.median * Math.exp(0.5 * spec.sigma * spec.sigma);
   }
 }
+
+/**
+ * A latency model: the delays of the three paths between us and the venue, as functions of the time
+ * the message leaves (`t`, venue time unit), so a model can vary over the session (e.g. one
+ * interpolated from recorded timestamps in replay, core/replay/recorded-latency.ts).
+ * - entry(t): an order we send at t reaches the matching engine at t + entry(t);
+ * - cancel(t): the same for a cancel;
+ * - marketData(t): a venue event at t reaches us at t + marketData(t).
+ */
+export interface LatencyModel {
+  readonly name: string;
+  entry(t: number): number;
+  cancel(t: number): number;
+  marketData(t: number): number;
+}
+
+export interface LatencySpecs {
+  entry: LatencySpec;
+  cancel: LatencySpec;
+  marketData: LatencySpec;
+}
+
+/** Independent draws from the three specs, from one seeded stream (the book simulator's model). */
+export function sampledLatencyModel(specs: LatencySpecs, rng: Rng): LatencyModel {
+  return {
+    name: 'sampled',
+    entry: () => sampleLatency(specs.entry, rng),
+    cancel: () => sampleLatency(specs.cancel, rng),
+    marketData: () => sampleLatency(specs.marketData, rng),
+  };
+}
