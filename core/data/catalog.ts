@@ -35,11 +35,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import type {
+  DuckDBDataChunk} from '@duckdb/node-api';
 import {
   BIGINT,
   DOUBLE,
-  DuckDBDataChunk,
   DuckDBInstance,
+  DuckDBTableFunction,
   TINYINT,
   type DuckDBConnection,
   type DuckDBType,
@@ -150,6 +152,13 @@ export const BARS_TABLE: TableSpec = {
 /** Rows per data chunk: DuckDB's vector size, the most one chunk can hold. */
 const CHUNK_ROWS = 2048;
 
+/**
+ * Rows a table keeps in memory before they are written out as a Parquet part file (2^20 rows: about
+ * 50 MB for `events`); a table of more rows is written as parts and the parts merged into one file at
+ * the end (docs/performance.md, "bounded memory").
+ */
+export const SPILL_ROWS = 1 << 20;
+
 const TWO32 = 4294967296;
 
 /** How a column is buffered: typed arrays for the numeric types the catalog uses, JS values otherwise. */
@@ -164,10 +173,12 @@ const KIND_OF_SQL: Record<string, ColumnKind> = {
   TINYINT: 'i8',
 };
 
+const WIDTH: Record<ColumnKind, number> = { i64: 8, f64: 8, f32: 4, i32: 4, i16: 2, i8: 1, other: 0 };
+
 /**
- * One column's buffer for a chunk of CHUNK_ROWS rows: the values in DuckDB's in-memory layout
- * (little-endian, as on every platform DuckDB's Node binding ships for), and a validity mask of
- * 64-bit words (bit r set = row r valid; only copied when a NULL was written).
+ * One column of one chunk of CHUNK_ROWS rows: the values in DuckDB's in-memory layout (little-endian,
+ * as on every platform DuckDB's Node binding ships for) behind one view per type, and a validity mask
+ * of 64-bit words (bit r set = row r valid; handed to DuckDB only when a NULL was written).
  */
 class ColumnBuffer {
   readonly bytes: ArrayBuffer;
@@ -178,15 +189,14 @@ class ColumnBuffer {
   readonly f32: Float32Array;
   readonly i16: Int16Array;
   readonly i8: Int8Array;
-  readonly valid = new Uint32Array(CHUNK_ROWS / 32);
+  valid: Uint32Array | null = null;
   readonly values: unknown[] = [];
-  hasNull = false;
 
   constructor(
     readonly kind: ColumnKind,
     readonly width: number,
   ) {
-    this.bytes = new ArrayBuffer(CHUNK_ROWS * 8);
+    this.bytes = new ArrayBuffer(Math.ceil((CHUNK_ROWS * width) / 8) * 8);
     this.f64 = new Float64Array(this.bytes);
     this.u32 = new Uint32Array(this.bytes);
     this.i32 = new Int32Array(this.bytes);
@@ -194,56 +204,116 @@ class ColumnBuffer {
     this.f32 = new Float32Array(this.bytes);
     this.i16 = new Int16Array(this.bytes);
     this.i8 = new Int8Array(this.bytes);
-    this.valid.fill(0xffffffff);
   }
 
   setNull(row: number): void {
+    if (this.valid === null) this.valid = new Uint32Array(CHUNK_ROWS / 32).fill(0xffffffff);
     this.valid[row >>> 5]! &= ~(1 << (row & 31));
-    this.hasNull = true;
-  }
-
-  reset(): void {
-    if (this.hasNull) this.valid.fill(0xffffffff);
-    this.hasNull = false;
-    this.values.length = 0;
   }
 }
 
-const WIDTH: Record<ColumnKind, number> = { i64: 8, f64: 8, f32: 4, i32: 4, i16: 2, i8: 1, other: 0 };
+interface Chunk {
+  rows: number;
+  cols: ColumnBuffer[];
+}
 
 /**
- * Writes rows of one table into DuckDB a data chunk (2048 rows) at a time, then to Parquet. Numeric
- * columns are buffered in typed arrays and copied into the chunk's vectors as raw bytes (no JavaScript
- * value per cell crosses into DuckDB); NaN (and a NaN given for an integer column) is stored as NULL.
+ * The rows of one table, buffered as typed-array chunks in JavaScript and written to Parquet by
+ * DuckDB's COPY reading them through a table function (`qb_rows_<table>`): no appender and no DuckDB
+ * table in between (each cost more than the Parquet write itself, docs/performance.md), and no
+ * JavaScript value per cell crosses into DuckDB — the chunk's bytes are copied into DuckDB's vectors.
+ * NaN (also a NaN given for an integer column) is stored as NULL.
+ *
+ * Memory: at most SPILL_ROWS rows are held; `spill()` (called by buildDataset's `flushPoint`) writes
+ * them to a Parquet part file in the dataset's temporary directory, and `finish` merges the parts.
  *
  * Two ways to write a row: `push(...values)` (BIGINT cells take safe integers or bigints), or the
- * column setters (`i64`, `i64Big`, `i64Parts`, `f64`, `i8`) for every column followed by `endRow()`,
- * which allocates nothing.
+ * column setters (`i64`, `i64Big`, `i64Parts`, `i64Sum`, `i64MsToNs`, `f64`, `i8`) for every column
+ * followed by `endRow()`, which allocates nothing per row.
  */
 export class TableWriter {
-  private readonly buf: ColumnBuffer[];
+  private cols: ColumnBuffer[];
   private row = 0;
+  private readonly chunks: Chunk[] = [];
+  private held = 0;
   private total = 0;
+  private readonly parts: string[] = [];
+  /** The chunks the running COPY reads (the table function's source), and the next one to hand over. */
+  private draining: Chunk[] = [];
+  private drainAt = 0;
 
   private constructor(
     private readonly conn: DuckDBConnection,
     readonly spec: TableSpec,
-    private readonly appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>,
+    private readonly spillDir: string | null,
+    private readonly spillRows: number,
   ) {
-    this.buf = spec.columns.map((c) => {
+    this.cols = this.newColumns();
+  }
+
+  /**
+   * A writer for `spec` on `conn`; part files (when more than `spillRows`, default SPILL_ROWS, are
+   * held) go to `spillDir`.
+   */
+  static async open(
+    conn: DuckDBConnection,
+    spec: TableSpec,
+    spillDir?: string,
+    spillRows = SPILL_ROWS,
+  ): Promise<TableWriter> {
+    const w = new TableWriter(conn, spec, spillDir ?? null, spillRows);
+    conn.registerTableFunction(
+      DuckDBTableFunction.create({
+        name: w.functionName,
+        bindFunction: (b) => {
+          for (const c of spec.columns) b.addResultColumn(c.name, c.type);
+        },
+        initFunction: (i) => i.setMaxThreads(1), // one scan in chunk order
+        mainFunction: (_info, out) => w.nextChunk(out),
+      }),
+    );
+    return Promise.resolve(w);
+  }
+
+  private get functionName(): string {
+    return `qb_rows_${this.spec.name}`;
+  }
+
+  private newColumns(): ColumnBuffer[] {
+    return this.spec.columns.map((c) => {
       const kind = KIND_OF_SQL[c.sql] ?? 'other';
       return new ColumnBuffer(kind, WIDTH[kind]);
     });
   }
 
-  static async open(conn: DuckDBConnection, spec: TableSpec): Promise<TableWriter> {
-    await conn.run(`CREATE TABLE ${spec.name} (${spec.columns.map((c) => `${c.name} ${c.sql}`).join(', ')})`);
-    return new TableWriter(conn, spec, await conn.createAppender(spec.name));
+  /** The table function's body: the next buffered chunk into DuckDB's output chunk (0 rows: done). */
+  private nextChunk(out: DuckDBDataChunk): void {
+    const ch = this.draining[this.drainAt];
+    if (ch === undefined) {
+      out.rowCount = 0;
+      return;
+    }
+    this.draining[this.drainAt++] = undefined as unknown as Chunk; // let it be collected
+    const rows = ch.rows;
+    out.rowCount = rows;
+    for (let c = 0; c < ch.cols.length; c++) {
+      const b = ch.cols[c]!;
+      if (b.kind === 'other') {
+        out.setColumnValues(c, b.values as DuckDBValue[]);
+        continue;
+      }
+      const vec = duckdb.data_chunk_get_vector(out.chunk, c);
+      duckdb.copy_data_to_vector(vec, 0, b.bytes, 0, rows * b.width);
+      if (b.valid !== null) {
+        duckdb.vector_ensure_validity_writable(vec);
+        duckdb.copy_data_to_vector_validity(vec, 0, b.valid.buffer, 0, Math.ceil(rows / 64) * 8);
+      }
+    }
   }
 
   /** A BIGINT cell from a safe integer (NaN: NULL). */
   i64(col: number, v: number): void {
-    const b = this.buf[col]!;
+    const b = this.cols[col]!;
     const r = this.row;
     if (v !== v) {
       b.setNull(r);
@@ -260,12 +330,12 @@ export class TableWriter {
   /** A BIGINT cell from a bigint (must fit 64 bits). */
   i64Big(col: number, v: bigint): void {
     if (BigInt.asIntN(64, v) !== v) throw new CatalogError(`bigint ${v} out of BIGINT range`);
-    this.buf[col]!.i64[this.row] = v;
+    this.cols[col]!.i64[this.row] = v;
   }
 
-  /** A BIGINT cell given as hi·2³² + lo (hi signed, 0 ≤ lo < 2³²): see nsParts. */
+  /** A BIGINT cell given as hi·2³² + lo (hi signed, 0 ≤ lo < 2³²): see splitI64. */
   i64Parts(col: number, hi: number, lo: number): void {
-    const b = this.buf[col]!;
+    const b = this.cols[col]!;
     b.u32[2 * this.row] = lo;
     b.i32[2 * this.row + 1] = hi;
   }
@@ -294,21 +364,21 @@ export class TableWriter {
 
   /** A DOUBLE cell (NaN: NULL). */
   f64(col: number, v: number): void {
-    const b = this.buf[col]!;
+    const b = this.cols[col]!;
     if (v !== v) b.setNull(this.row);
     b.f64[this.row] = v;
   }
 
   /** A TINYINT cell (NaN: NULL). */
   i8(col: number, v: number): void {
-    const b = this.buf[col]!;
+    const b = this.cols[col]!;
     if (v !== v) b.setNull(this.row);
     b.i8[this.row] = v;
   }
 
   /** The row whose cells were set is complete. */
   endRow(): void {
-    if (++this.row === CHUNK_ROWS) this.flushChunk();
+    if (++this.row === CHUNK_ROWS) this.seal();
   }
 
   /** One row, in column order (a bigint for a BIGINT value beyond 2^53, e.g. a timestamp in ns). */
@@ -316,12 +386,13 @@ export class TableWriter {
     const r = this.row;
     for (let c = 0; c < values.length; c++) {
       const v = values[c]!;
-      const b = this.buf[c]!;
+      const b = this.cols[c]!;
       switch (b.kind) {
         case 'i64':
           if (typeof v === 'bigint') this.i64Big(c, v);
           else if (Number.isNaN(v) || Number.isSafeInteger(v)) this.i64(c, v);
-          else throw new CatalogError(`${this.spec.columns[c]!.name}: ${v} is not a safe integer`);
+          else if (Number.isInteger(v)) this.i64Big(c, BigInt(v));
+          else throw new CatalogError(`${this.spec.columns[c]!.name}: ${v} is not an integer`);
           break;
         case 'f64':
           this.f64(c, Number(v));
@@ -352,38 +423,63 @@ export class TableWriter {
     return this.total + this.row;
   }
 
-  private flushChunk(): void {
-    const rows = this.row;
-    if (rows === 0) return;
-    const spec = this.spec;
-    const chunk = DuckDBDataChunk.create(
-      spec.columns.map((c) => c.type),
-      rows,
-    );
-    for (let c = 0; c < this.buf.length; c++) {
-      const b = this.buf[c]!;
-      if (b.kind === 'other') {
-        chunk.setColumnValues(c, b.values as DuckDBValue[]);
-        continue;
-      }
-      const vec = duckdb.data_chunk_get_vector(chunk.chunk, c);
-      duckdb.copy_data_to_vector(vec, 0, b.bytes, 0, rows * b.width);
-      if (b.hasNull) {
-        duckdb.vector_ensure_validity_writable(vec);
-        duckdb.copy_data_to_vector_validity(vec, 0, b.valid.buffer, 0, Math.ceil(rows / 64) * 8);
-      }
-      b.reset();
-    }
-    this.appender.appendDataChunk(chunk);
-    this.total += rows;
-    this.row = 0;
+  /** True when the table holds its spill threshold of rows or more (spill() would write a part). */
+  get full(): boolean {
+    return this.held + this.row >= this.spillRows;
   }
 
-  /** Flush, close the appender and write the table to `file` as Parquet (zstd). */
+  /** The chunk being filled joins the buffered chunks. */
+  private seal(): void {
+    if (this.row === 0) return;
+    this.chunks.push({ rows: this.row, cols: this.cols });
+    this.held += this.row;
+    this.total += this.row;
+    this.row = 0;
+    this.cols = this.newColumns();
+  }
+
+  /** COPY the buffered chunks (through the table function) to a Parquet file, and drop them. */
+  private async copyBuffered(file: string): Promise<void> {
+    this.draining = this.chunks.splice(0);
+    this.drainAt = 0;
+    this.held = 0;
+    try {
+      await this.conn.run(
+        `COPY (SELECT * FROM ${this.functionName}()) TO '${sqlString(file)}' (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    } finally {
+      this.draining = [];
+    }
+  }
+
+  /** If the table is full, write its buffered rows to a part file (bounded memory). */
+  async spill(): Promise<void> {
+    if (!this.full) return;
+    if (this.spillDir === null) throw new CatalogError(`${this.spec.name}: no directory for part files`);
+    this.seal();
+    const part = path.join(this.spillDir, `.${this.spec.name}.part-${this.parts.length}.parquet`);
+    await this.copyBuffered(part);
+    this.parts.push(part);
+  }
+
+  /** Write the table to `file` as Parquet (zstd), merging the part files if there are any. */
   async finish(file: string): Promise<number> {
-    this.flushChunk();
-    this.appender.closeSync();
-    await this.conn.run(`COPY ${this.spec.name} TO '${sqlString(file)}' (FORMAT parquet, COMPRESSION zstd)`);
+    this.seal();
+    if (this.parts.length === 0) {
+      await this.copyBuffered(file);
+      return this.total;
+    }
+    if (this.held > 0) {
+      const part = path.join(path.dirname(file), `.${this.spec.name}.part-${this.parts.length}.parquet`);
+      await this.copyBuffered(part);
+      this.parts.push(part);
+    }
+    // read_parquet keeps the list's order and each file's row order (preserve_insertion_order)
+    const list = this.parts.map((p) => `'${sqlString(p)}'`).join(', ');
+    await this.conn.run(
+      `COPY (SELECT * FROM read_parquet([${list}])) TO '${sqlString(file)}' (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    for (const p of this.parts.splice(0)) rmSync(p, { force: true });
     return this.total;
   }
 }
@@ -473,6 +569,11 @@ export interface DatasetTables {
   trades: TableWriter;
   /** Present when buildDataset was asked for it (`{ bars: true }`). */
   bars?: TableWriter;
+  /**
+   * Write out every table holding SPILL_ROWS rows or more as a Parquet part (bounded memory): importers
+   * await it now and then (e.g. every few thousand source lines); cheap when nothing is full.
+   */
+  spill: () => Promise<void>;
 }
 
 /**
@@ -489,10 +590,13 @@ export async function buildDataset(
     const { conn, close } = await openDuck();
     try {
       const t: DatasetTables = {
-        events: await TableWriter.open(conn, EVENTS_TABLE),
-        top: await TableWriter.open(conn, TOP_TABLE),
-        trades: await TableWriter.open(conn, TRADES_TABLE),
-        ...(opts.bars === true ? { bars: await TableWriter.open(conn, BARS_TABLE) } : {}),
+        events: await TableWriter.open(conn, EVENTS_TABLE, tmp),
+        top: await TableWriter.open(conn, TOP_TABLE, tmp),
+        trades: await TableWriter.open(conn, TRADES_TABLE, tmp),
+        ...(opts.bars === true ? { bars: await TableWriter.open(conn, BARS_TABLE, tmp) } : {}),
+        spill: async () => {
+          for (const w of [t.events, t.top, t.trades, t.bars]) if (w?.full === true) await w.spill();
+        },
       };
       const partial = await fill(t);
       const events = await t.events.finish(path.join(tmp, 'events.parquet'));
