@@ -1,0 +1,196 @@
+/**
+ * A catalog dataset read once into typed arrays for calibration and validation: the top of book, the
+ * trades and the events (times in seconds from the dataset's first top-of-book row, so doubles keep
+ * sub-microsecond resolution), plus helpers every consumer needs: the mid sampled on a regular grid,
+ * the mid just before every event (for flow-rates.ts), the tick and the lot.
+ */
+import { existsSync } from 'node:fs';
+import { EVENT_KIND, datasetFile, openDuck, readDataset, type DatasetInfo } from '../data/catalog';
+import type { FlowEvents } from './flow-rates';
+
+export interface DatasetArrays {
+  info: DatasetInfo;
+  /** ns of t = 0 (the first top-of-book row). */
+  t0Ns: bigint;
+  top: { seq: Float64Array; t: Float64Array; bid: Float64Array; ask: Float64Array };
+  trades: { t: Float64Array; price: Float64Array; size: Float64Array; side: Int8Array };
+  events: {
+    seq: Float64Array;
+    t: Float64Array;
+    kind: Int8Array;
+    orderId: Float64Array;
+    side: Int8Array;
+    price: Float64Array;
+    size: Float64Array;
+    /** local − exchange time in ms, NaN without a receive time. */
+    receiveLagMs: Float64Array;
+  };
+}
+
+export async function loadDatasetArrays(dataDir: string, idOrName: string): Promise<DatasetArrays> {
+  const info = readDataset(dataDir, idOrName);
+  const f = (t: 'top' | 'trades' | 'events'): string => datasetFile(dataDir, info.id, t);
+  for (const t of ['top', 'trades', 'events'] as const)
+    if (!existsSync(f(t))) throw new RangeError(`dataset ${info.id} has no ${t} table`);
+  const { conn, close } = await openDuck();
+  let top: unknown[][];
+  let tr: unknown[][];
+  let ev: unknown[][];
+  try {
+    const q = (table: 'top' | 'trades' | 'events', cols: string): Promise<unknown[][]> =>
+      conn
+        .runAndReadAll(`SELECT ${cols} FROM read_parquet('${f(table).replaceAll("'", "''")}')`)
+        .then((r) => r.getRows() as unknown[][]);
+    top = await q('top', 'seq, exchange_ts_ns, bid_price, ask_price');
+    tr = await q('trades', 'exchange_ts_ns, price, size, side');
+    ev = await q('events', 'seq, exchange_ts_ns, kind, order_id, side, price, size, local_ts_ns');
+  } finally {
+    close();
+  }
+  if (top.length < 2) throw new RangeError(`dataset ${info.id}: fewer than two top-of-book rows`);
+  const t0Ns = top[0]![1] as bigint;
+  const sec = (ns: unknown): number => Number((ns as bigint) - t0Ns) / 1e9;
+  const num = (x: unknown): number => (x === null || x === undefined ? Number.NaN : Number(x));
+  return {
+    info,
+    t0Ns,
+    top: {
+      seq: Float64Array.from(top, (r) => num(r[0])),
+      t: Float64Array.from(top, (r) => sec(r[1])),
+      bid: Float64Array.from(top, (r) => num(r[2])),
+      ask: Float64Array.from(top, (r) => num(r[3])),
+    },
+    trades: {
+      t: Float64Array.from(tr, (r) => sec(r[0])),
+      price: Float64Array.from(tr, (r) => num(r[1])),
+      size: Float64Array.from(tr, (r) => num(r[2])),
+      side: Int8Array.from(tr, (r) => num(r[3])),
+    },
+    events: {
+      seq: Float64Array.from(ev, (r) => num(r[0])),
+      t: Float64Array.from(ev, (r) => sec(r[1])),
+      kind: Int8Array.from(ev, (r) => num(r[2])),
+      orderId: Float64Array.from(ev, (r) => num(r[3])),
+      side: Int8Array.from(ev, (r) => num(r[4])),
+      price: Float64Array.from(ev, (r) => num(r[5])),
+      size: Float64Array.from(ev, (r) => num(r[6])),
+      receiveLagMs: Float64Array.from(ev, (r) =>
+        r[7] === null ? Number.NaN : Number((r[7] as bigint) - (r[1] as bigint)) / 1e6,
+      ),
+    },
+  };
+}
+
+/** Mid of a top row, NaN when a side is empty or the book is locked/crossed. */
+export function topMid(d: DatasetArrays, i: number): number {
+  const b = d.top.bid[i]!;
+  const a = d.top.ask[i]!;
+  return a > b ? (a + b) / 2 : Number.NaN;
+}
+
+/**
+ * The mid at t = start + k·dt for k = 0 … ⌊(end − start)/dt⌋: the last top row at or before each grid
+ * time (NaN until the first two-sided book), carried forward over one-sided or crossed rows.
+ */
+export function midGrid(d: DatasetArrays, dt: number): { t: Float64Array; mid: Float64Array } {
+  const n = d.top.t.length;
+  const start = d.top.t[0]!;
+  const end = d.top.t[n - 1]!;
+  const m = Math.floor((end - start) / dt + 1e-9) + 1;
+  const t = new Float64Array(m);
+  const mid = new Float64Array(m);
+  let j = -1;
+  let last = Number.NaN;
+  for (let k = 0; k < m; k++) {
+    const tk = start + k * dt;
+    while (j + 1 < n && d.top.t[j + 1]! <= tk) {
+      j++;
+      const x = topMid(d, j);
+      if (Number.isFinite(x)) last = x;
+    }
+    t[k] = tk;
+    mid[k] = last;
+  }
+  return { t, mid };
+}
+
+/** Smallest positive gap between distinct best prices (rounded at 1e-9), as book-stats.ts does. */
+export function inferTick(d: DatasetArrays): number {
+  const set = new Set<number>();
+  for (let i = 0; i < d.top.t.length; i++) {
+    if (Number.isFinite(d.top.bid[i]!)) set.add(Math.round(d.top.bid[i]! * 1e9));
+    if (Number.isFinite(d.top.ask[i]!)) set.add(Math.round(d.top.ask[i]! * 1e9));
+  }
+  const p = [...set].sort((a, b) => a - b);
+  let g = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < p.length; i++) g = Math.min(g, p[i]! - p[i - 1]!);
+  if (!Number.isFinite(g)) throw new RangeError('too few distinct prices to infer the tick');
+  return g / 1e9;
+}
+
+/** The lot: the smallest positive trade size (1 share on LOBSTER, 0.001 BTC on the Binance capture). */
+export function inferLot(d: DatasetArrays): number {
+  let m = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < d.trades.size.length; i++)
+    if (d.trades.size[i]! > 0) m = Math.min(m, d.trades.size[i]!);
+  return Number.isFinite(m) ? Number(m.toPrecision(9)) : 1;
+}
+
+const BOOK_KINDS = new Set<number>([
+  EVENT_KIND.add,
+  EVENT_KIND.partialCancel,
+  EVENT_KIND.delete,
+  EVENT_KIND.execute,
+  EVENT_KIND.hiddenExecute,
+  EVENT_KIND.cross,
+  EVENT_KIND.halt,
+  EVENT_KIND.snapshotLevel,
+  EVENT_KIND.levelSet,
+]);
+
+/**
+ * The events with the mid just before each: top rows are matched by seq (the catalog writes one top row
+ * after each book event or group of events sharing a seq, e.g. one Binance depth update); trades carry
+ * their own ids and see the latest top row applied.
+ */
+export function flowEvents(d: DatasetArrays): FlowEvents {
+  const e = d.events;
+  const n = e.t.length;
+  const midBefore = new Float64Array(n);
+  const bidBefore = new Float64Array(n);
+  const askBefore = new Float64Array(n);
+  let k = 0;
+  let cur = Number.NaN;
+  let bid = Number.NaN;
+  let ask = Number.NaN;
+  const apply = (): void => {
+    const x = topMid(d, k);
+    if (Number.isFinite(x)) cur = x;
+    bid = d.top.bid[k]!;
+    ask = d.top.ask[k]!;
+    k++;
+  };
+  for (let i = 0; i < n; i++) {
+    const book = BOOK_KINDS.has(e.kind[i]!);
+    const s = e.seq[i]!;
+    if (book) while (k < d.top.seq.length && d.top.seq[k]! < s) apply();
+    midBefore[i] = cur;
+    bidBefore[i] = bid;
+    askBefore[i] = ask;
+    if (book && k < d.top.seq.length && d.top.seq[k] === s) {
+      const groupEnds = i + 1 === n || e.seq[i + 1] !== s || !BOOK_KINDS.has(e.kind[i + 1]!);
+      if (groupEnds) apply();
+    }
+  }
+  return {
+    t: e.t,
+    kind: e.kind,
+    orderId: e.orderId,
+    side: e.side,
+    price: e.price,
+    size: e.size,
+    midBefore,
+    bidBefore,
+    askBefore,
+  };
+}
