@@ -33,6 +33,10 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, 'out/main'),
+      // The package.json dependencies stay external (electron-vite's default); core/data/catalog.ts also
+      // imports DuckDB's native bindings package, a dependency of @duckdb/node-api, which must not be
+      // bundled either (it loads a platform-specific .node file).
+      externalizeDeps: { include: ['@duckdb/node-bindings'] },
       rolldownOptions: {
         input: { index: resolve(root, 'main/index.ts') },
       },

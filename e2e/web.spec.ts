@@ -492,11 +492,15 @@ describe('web shell in Chromium', () => {
     expect(await page.getByTestId('replay-start').count()).toBe(0);
     await page.keyboard.press('ArrowRight');
     await expectTab('training', 'train-start');
-    await page.keyboard.press('ArrowRight'); // wraps
-    await expectTab('backtest', 'run-backtest');
+    await page.keyboard.press('ArrowRight'); // wraps to the first view
+    await expectTab('data', 'data-import-button');
     await page.keyboard.press('ArrowLeft'); // wraps back
     await expectTab('training', 'train-start');
     await page.keyboard.press('Home');
+    await expectTab('data', 'data-import-button');
+    await page.keyboard.press('ArrowRight');
+    await expectTab('calibration', 'calib-dataset-select');
+    await page.keyboard.press('ArrowRight');
     await expectTab('backtest', 'preset-select');
     await page.keyboard.press('End');
     await expectTab('training', 'train-start');

@@ -1,10 +1,12 @@
-// The workstation shell: top bar with the four views as keyboard-navigable tabs, the connection
+// The workstation shell: top bar with the views as keyboard-navigable tabs, the connection
 // indicator, the banner stack, and the active view.
 import { observer } from 'mobx-react-lite';
 import { useRef, type KeyboardEvent, type ReactElement } from 'react';
 import { Banners } from './components/banners';
 import { ErrorBoundary } from './components/error-boundary';
 import { BacktestView } from './features/backtest/backtest-view';
+import { CalibrationView } from './features/calibration/calibration-view';
+import { DataView } from './features/data/data-view';
 import { OrderBookView } from './features/orderbook/orderbook-view';
 import { RunsView } from './features/runs/runs-view';
 import { TrainingView } from './features/training/training-view';
@@ -12,6 +14,8 @@ import { useStores } from './stores/context';
 import { TABS, type Tab } from './stores/ui-store';
 
 const TAB_LABELS: Record<Tab, string> = {
+  data: 'Data',
+  calibration: 'Calibration',
   backtest: 'Backtest',
   orderbook: 'Order book',
   runs: 'Runs',
@@ -75,6 +79,8 @@ export const App = observer(function App(): ReactElement {
         aria-labelledby={`tab-${ui.activeTab}`}
       >
         <ErrorBoundary resetKey={ui.activeTab}>
+          {ui.activeTab === 'data' && <DataView />}
+          {ui.activeTab === 'calibration' && <CalibrationView />}
           {ui.activeTab === 'backtest' && <BacktestView />}
           {ui.activeTab === 'orderbook' && <OrderBookView />}
           {ui.activeTab === 'runs' && <RunsView />}

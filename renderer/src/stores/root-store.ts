@@ -5,6 +5,8 @@
  */
 import type { ApiClient } from '../api/transport';
 import { BacktestStore } from './backtest-store';
+import { CalibrationStore } from './calibration-store';
+import { DataStore } from './data-store';
 import { PresetStore } from './preset-store';
 import { ReplayStore, defaultFrameScheduler, type FrameScheduler } from './replay-store';
 import { RunsStore } from './runs-store';
@@ -25,6 +27,8 @@ export class RootStore {
   readonly replay: ReplayStore;
   readonly runs: RunsStore;
   readonly training: TrainingStore;
+  readonly data: DataStore;
+  readonly calibration: CalibrationStore;
   private readonly disposers: (() => void)[] = [];
 
   constructor(
@@ -37,6 +41,8 @@ export class RootStore {
     this.replay = new ReplayStore(this, api, opts.scheduleFrame ?? defaultFrameScheduler, opts.now);
     this.runs = new RunsStore(this, api);
     this.training = new TrainingStore(this, api, opts.scheduleFrame ?? defaultFrameScheduler);
+    this.data = new DataStore(this, api);
+    this.calibration = new CalibrationStore(this, api);
   }
 
   /** Connects the subscriptions and loads the initial data. */
@@ -46,8 +52,10 @@ export class RootStore {
       this.api.onServerError((e) => this.ui.reportError('The server rejected a message', e)),
     );
     this.disposers.push(this.backtest.listen());
+    this.disposers.push(this.data.listen());
     void this.presets.load();
     void this.runs.loadList();
+    void this.data.load();
     void this.backtest.attachRunningJob();
   }
 

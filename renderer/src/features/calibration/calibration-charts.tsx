@@ -1,0 +1,168 @@
+/**
+ * The Calibration view's charts.
+ * - Volatility: the GARCH(1,1) conditional σ_t of the mid's log return per interval (in bps), with the
+ *   intervals where the smoothed probability of the high-volatility regime exceeds 0.5 shaded (a
+ *   histogram on a hidden overlay scale). `data-shaded` on the chart counts the shaded intervals.
+ * - Intensity: the fitted λ(δ) = A·e^(−kδ) against the empirical rate of each distance bin, on a log
+ *   scale (where the model is a straight line). The bins are evenly spaced, and lightweight-charts
+ *   spaces points by index, so the curve is drawn on the bins' grid refined 4×, with the empirical
+ *   points at every fourth position (an empirical rate of 0 has no log: left out).
+ */
+import { PriceScaleMode, type LineSeriesPartialOptions } from 'lightweight-charts';
+import { useEffect, useMemo, useRef, type ReactElement } from 'react';
+import type { CalibrationResult } from '../../../../core/api/contract';
+import {
+  Chart,
+  LineSeries,
+  toLinePoints,
+  useChart,
+  type SimChart,
+  type SimLinePoint,
+} from '../../charts/chart';
+import { HistogramSeries, type SimHistogramPoint } from '../../charts/histogram-series';
+import { COLORS } from '../../charts/theme';
+import { ChartPngButton } from '../../components/chart-png-button';
+
+const SIGMA: LineSeriesPartialOptions = { color: COLORS.pnl, lineWidth: 2, title: 'σ_t' };
+const SHADE = 'rgba(240, 97, 109, 0.22)';
+const FITTED: LineSeriesPartialOptions = { color: COLORS.accent, lineWidth: 2, title: 'fitted' };
+const EMPIRICAL: LineSeriesPartialOptions = {
+  color: COLORS.inventory,
+  lineVisible: false,
+  pointMarkersVisible: true,
+  pointMarkersRadius: 4,
+  title: 'empirical',
+  lastValueVisible: false,
+};
+
+/** Intervals where the high-volatility regime is the likelier state (smoothed probability > 0.5). */
+export function highRegimeMask(pHigh: readonly (number | null)[]): boolean[] {
+  return pHigh.map((p) => p !== null && p > 0.5);
+}
+
+export function VolatilityChart({ result }: { result: CalibrationResult }): ReactElement {
+  const v = result.volatility;
+  const { sigma, shade, shaded } = useMemo(() => {
+    const mask = highRegimeMask(v.pHigh);
+    const bps = v.sigma.map((s) => (s === null ? null : s * 1e4));
+    const shadePts: SimHistogramPoint[] = v.t.map((time, i) =>
+      mask[i] ? { time, value: 1, color: SHADE } : { time },
+    );
+    return { sigma: toLinePoints(v.t, bps), shade: shadePts, shaded: mask.filter(Boolean).length };
+  }, [v]);
+  const chart = useRef<SimChart | null>(null);
+  return (
+    <figure className="chart-card">
+      <figcaption title="GARCH(1,1) conditional standard deviation of the mid's log return per interval; shaded: smoothed probability of the high-volatility regime above 0.5">
+        Conditional volatility
+        <span className="legend" style={{ color: COLORS.pnl }}>
+          GARCH σ_t
+        </span>
+        <span className="legend" style={{ color: COLORS.ask }}>
+          ▮ high-vol regime (P &gt; 0.5)
+        </span>
+        <ChartPngButton
+          chart={() => chart.current}
+          fileName="calibration-volatility.png"
+          testId="calib-chart-vol-png"
+          inline
+        />
+      </figcaption>
+      <Chart
+        testId="calib-chart-vol"
+        label="GARCH conditional volatility over time with the high-volatility regime shaded"
+        yTitle={`σ (bps / ${fmtInterval(result.returns.intervalSeconds)})`}
+        xTitle="since first event (m:ss)"
+        fitOnResize
+        onChart={(c) => {
+          chart.current = c;
+        }}
+      >
+        <HistogramSeries data={shade} overlayScale="regime" />
+        <LineSeries data={sigma} options={SIGMA} />
+        <Mark name="shaded" value={String(shaded)} />
+      </Chart>
+    </figure>
+  );
+}
+
+export function IntensityChart({
+  intensity,
+}: {
+  intensity: NonNullable<CalibrationResult['intensity']>;
+}): ReactElement {
+  const { fitted, empirical } = useMemo(() => intensityLines(intensity), [intensity]);
+  const chart = useRef<SimChart | null>(null);
+  return (
+    <figure className="chart-card">
+      <figcaption title="Rate at which a quote at distance δ from the mid is reached (per second, both sides), log scale">
+        Execution intensity λ(δ)
+        <span className="legend" style={{ color: COLORS.accent }}>
+          fitted A·e^(−kδ)
+        </span>
+        <span className="legend" style={{ color: COLORS.inventory }}>
+          ● empirical
+        </span>
+        <ChartPngButton
+          chart={() => chart.current}
+          fileName="calibration-intensity.png"
+          testId="calib-chart-intensity-png"
+          inline
+        />
+      </figcaption>
+      <Chart
+        testId="calib-chart-intensity"
+        label="Fitted execution intensity against the empirical rate per distance from the mid"
+        timeFormat="number"
+        yTitle="λ (per s, log)"
+        xTitle="δ from mid (price)"
+        fitOnResize
+        onChart={(c) => {
+          chart.current = c;
+          c?.priceScale('right').applyOptions({ mode: PriceScaleMode.Logarithmic });
+        }}
+      >
+        <LineSeries data={fitted} options={FITTED} />
+        <LineSeries data={empirical} options={EMPIRICAL} />
+        <Mark name="empirical" value={String(empirical.filter((p) => 'value' in p).length)} />
+      </Chart>
+    </figure>
+  );
+}
+
+const REFINE = 4;
+
+/** The fitted curve on the bins' grid refined REFINE×, the empirical rates at the bins (see header). */
+export function intensityLines(intensity: NonNullable<CalibrationResult['intensity']>): {
+  fitted: SimLinePoint[];
+  empirical: SimLinePoint[];
+} {
+  const bins = intensity.bins;
+  const A = intensity.A.estimate;
+  const k = intensity.k.estimate;
+  const fitted: SimLinePoint[] = [];
+  const empirical: SimLinePoint[] = [];
+  bins.forEach((b, i) => {
+    const next = bins[i + 1];
+    const steps = next ? REFINE : 1;
+    for (let j = 0; j < steps; j++) {
+      const time = next ? b.delta + ((next.delta - b.delta) * j) / REFINE : b.delta;
+      fitted.push({ time, value: A * Math.exp(-k * time) });
+      if (j === 0 && b.empiricalRate > 0) empirical.push({ time, value: b.empiricalRate });
+      else empirical.push({ time });
+    }
+  });
+  return { fitted, empirical };
+}
+
+/** Sets a data-* attribute on the enclosing chart (for tests). */
+function Mark({ name, value }: { name: string; value: string }): null {
+  const handle = useChart();
+  useEffect(() => handle.mark(name, value), [handle, name, value]);
+  return null;
+}
+
+export function fmtInterval(s: number): string {
+  if (s >= 1) return `${Number(s.toPrecision(3))} s`;
+  return `${Number((s * 1e3).toPrecision(3))} ms`;
+}
