@@ -66,6 +66,10 @@ const suites: Record<string, Suite> = {
     const { benchIngest } = await import('../data/bench');
     return { results: await benchIngest() };
   },
+  calibrate: async () => {
+    const { benchCalibrate } = await import('../calibration/bench');
+    return { results: await benchCalibrate() };
+  },
 };
 
 /**

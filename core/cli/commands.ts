@@ -168,7 +168,7 @@ export const BENCH_OPTIONS = {
   only: {
     type: 'string',
     arg: 'LIST',
-    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui,ingest.',
+    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui,ingest,calibrate.',
     def: 'all',
   },
   help,
@@ -268,6 +268,54 @@ export const FIT_OPTIONS = {
   help,
 } as const satisfies Record<string, OptionSpec>;
 
+export const CALIBRATE_OPTIONS = {
+  dataset: { type: 'string', arg: 'ID', help: 'Catalog dataset (id, id prefix or name). Required.' },
+  out: { type: 'string', arg: 'FILE', help: 'The calibrated backtest config (YAML) to write. Required.' },
+  json: { type: 'string', arg: 'REPORT', help: 'Also write every fit and diagnostic as JSON to REPORT.' },
+  interval: {
+    type: 'string',
+    arg: 'S',
+    help: 'Sampling interval of the mid returns, in seconds (docs/architecture.md "Calibration").',
+    def: 10,
+  },
+  'max-ticks': {
+    type: 'string',
+    arg: 'N',
+    help: 'Distance cap (ticks from the mid) of the flow rates and the scenario.',
+    def: 50,
+    min: 1,
+    max: 1000,
+  },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory (the catalog is DIR/datasets).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress lines.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export const VALIDATE_OPTIONS = {
+  dataset: { type: 'string', arg: 'ID', help: 'Catalog dataset to compare with. Required.' },
+  scenario: {
+    type: 'string',
+    arg: 'FILE',
+    help: 'Backtest config with a book-mode scenario (e.g. the output of calibrate). Required.',
+  },
+  paths: { type: 'string', arg: 'N', help: "Simulated paths (default: the config's).", min: 1, max: 10000 },
+  seed: { type: 'string', arg: 'N', help: "Seed (default: the config's).", min: 0, max: MAX_SEED },
+  json: { type: 'string', arg: 'OUT', help: 'Also write every statistic and comparison as JSON to OUT.' },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory (the catalog is DIR/datasets).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress lines.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
 export interface CommandSpec {
   /** The usage line after `quotebench <name>`. */
   usage: string;
@@ -325,6 +373,19 @@ export const COMMANDS = {
       "Fit GARCH(1,1) or a K-state Markov-switching normal model to a returns file, or the execution intensity A·exp(−kδ) to a dataset, by maximum likelihood; or describe a dataset's book (spreads, transitions, trades, latency).",
     options: FIT_OPTIONS,
     subcommands: ['garch', 'regimes', 'intensity', 'book'],
+  },
+  calibrate: {
+    usage:
+      '--dataset ID --out FILE [--json REPORT] [--interval S] [--max-ticks N] [--data-dir DIR] [--quiet]',
+    summary:
+      'Fit returns (GARCH, regimes), execution intensity, book statistics and flow rates to a dataset and write a book-mode backtest config that `backtest` runs.',
+    options: CALIBRATE_OPTIONS,
+  },
+  validate: {
+    usage: '--dataset ID --scenario FILE [--paths N] [--seed N] [--json OUT] [--data-dir DIR] [--quiet]',
+    summary:
+      'Simulate a book-mode scenario with a passive quoter and compare spreads, trade rates, volatility, clustering and mark-outs with a dataset.',
+    options: VALIDATE_OPTIONS,
   },
   serve: {
     usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',

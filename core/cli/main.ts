@@ -32,6 +32,8 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   bench: async () => (await import('./bench')).benchCommand,
   data: async () => (await import('./data')).dataCommand,
   fit: async () => (await import('./fit')).fitCommand,
+  calibrate: async () => (await import('./calibrate')).calibrateCommand,
+  validate: async () => (await import('./validate')).validateCommand,
   serve: async () => (await import('./serve')).serveCommand,
 };
 

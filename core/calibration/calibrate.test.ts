@@ -1,0 +1,136 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backtestConfigSchema } from '../backtest/config';
+import { parseConfigText } from '../config/load-config';
+import { importLobster } from '../data/lobster-import';
+import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
+import { autocorrelation, calibrateDataset, gridReturns, scenarioYaml, transitionRates } from './calibrate';
+import { flowEvents, inferLot, inferTick, loadDatasetArrays, midGrid } from './dataset-arrays';
+import { flowRates } from './flow-rates';
+
+/**
+ * A hand-built LOBSTER level-1 pair (tick 0.01): t=0 add #1 buy 100@100.00 · t=1 add #2 sell 50@100.04
+ * · t=2 add #3 sell 10@100.03 · t=4 delete #3 · t=5 execute #1 ×40 · t=6 add #4 buy 20@100.01.
+ */
+async function tinyLobster(): Promise<{ dir: string; id: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'qb-calib-'));
+  const msg = join(dir, 'TOY_2012-06-21_34200000_57600000_message_1.csv');
+  const ob = join(dir, 'TOY_2012-06-21_34200000_57600000_orderbook_1.csv');
+  writeFileSync(
+    msg,
+    [
+      '34200.0,1,1,100,1000000,1',
+      '34201.0,1,2,50,1000400,-1',
+      '34202.0,1,3,10,1000300,-1',
+      '34204.0,3,3,10,1000300,-1',
+      '34205.0,4,1,40,1000000,1',
+      '34206.0,1,4,20,1000100,1',
+    ].join('\n') + '\n',
+  );
+  writeFileSync(
+    ob,
+    [
+      '9999999999,0,1000000,100',
+      '1000400,50,1000000,100',
+      '1000300,10,1000000,100',
+      '1000400,50,1000000,100',
+      '1000400,50,1000000,60',
+      '1000400,50,1000100,20',
+    ].join('\n') + '\n',
+  );
+  const { info } = await importLobster({ dataDir: dir, messagePath: msg, orderbookPath: ob });
+  return { dir, id: info.id };
+}
+
+describe('dataset arrays and flow rates on a hand-built LOBSTER level-1 dataset', () => {
+  it('mid before each event by seq, tick, lot, grid, and the rates at the best', async () => {
+    const { dir, id } = await tinyLobster();
+    const d = await loadDatasetArrays(dir, id);
+    expect(inferTick(d)).toBeCloseTo(0.01, 12);
+    expect(inferLot(d)).toBe(40);
+    const fe = flowEvents(d);
+    const mids = Array.from(fe.midBefore);
+    expect(Number.isNaN(mids[0]!)).toBe(true);
+    expect(Number.isNaN(mids[1]!)).toBe(true); // one-sided until event 2
+    expect(mids.slice(2)).toEqual([100.02, 100.015, 100.02, 100.02].map((x) => expect.closeTo(x, 9)));
+    const g = midGrid(d, 2);
+    expect(Array.from(g.t)).toEqual([0, 2, 4, 6]);
+    expect(g.mid[1]).toBeCloseTo(100.015, 9);
+    expect(g.mid[2]).toBeCloseTo(100.02, 9);
+    expect(g.mid[3]).toBeCloseTo(100.025, 9); // after #4 improved the bid
+    // exposure at the best: d 2 for [1,2] 2 orders, [2,4] 2, [4,5] 2, [5,6] 2 → 10 order-seconds
+    const r = flowRates(fe, { tick: 0.01, lot: 1, maxTicks: 3, atBestOnly: true, seconds: 6 });
+    expect(r.bins[1]!.exposure).toBeCloseTo(10, 9);
+    expect(r.bins[1]!.cancels).toBe(1);
+    expect(r.bins[1]!.cancelRate).toBeCloseTo(0.1, 9);
+    expect(r.bins[0]!.arrivals).toBe(2); // #3 and #4 at 1 tick; #1 and #2 arrived without a mid
+    expect(r.limitRate).toBeCloseTo(2 / 12, 12);
+    expect(r.marketOrders).toBe(1);
+  });
+});
+
+describe('calibration helpers', () => {
+  it('the 2-state generator reproduces P over one interval', () => {
+    const P = [
+      [0.9, 0.1],
+      [0.3, 0.7],
+    ];
+    const Q = transitionRates(P, 10)!;
+    const a = Q[0]![1]!;
+    const b = Q[1]![0]!;
+    // exp(Q·Δ) for 2 states: p01 = a/(a+b)·(1 − e^{−(a+b)Δ})
+    const p01 = (a / (a + b)) * (1 - Math.exp(-(a + b) * 10));
+    const p10 = (b / (a + b)) * (1 - Math.exp(-(a + b) * 10));
+    expect(p01).toBeCloseTo(0.1, 12);
+    expect(p10).toBeCloseTo(0.3, 12);
+    expect(
+      transitionRates(
+        [
+          [0.4, 0.6],
+          [0.5, 0.5],
+        ],
+        1,
+      ),
+    ).toBeNull(); // a + b ≥ 1: no generator
+  });
+  it('grid returns skip NaN steps; autocorrelation by hand', () => {
+    expect(Array.from(gridReturns([Number.NaN, 1, 3, 2]))).toEqual([2, -1]);
+    // x = 1, 2, 3, 4: mean 2.5, c0 = 5, c1 = (−0.5·−1.5) + (0.5·−0.5) + (1.5·0.5) = 1.25
+    expect(autocorrelation([1, 2, 3, 4], 1)[0]).toBeCloseTo(0.25, 12);
+  });
+});
+
+describe('calibrateDataset end to end', () => {
+  it('on the AAPL LOBSTER sample: every stage, and a config the backtest schema accepts', async () => {
+    const s = LOBSTER_SAMPLES.find((x) => x.name === 'AAPL_L10')!;
+    const p = lobsterSamplePaths(s);
+    const dir = mkdtempSync(join(tmpdir(), 'qb-calib-aapl-'));
+    const { info } = await importLobster({
+      dataDir: dir,
+      messagePath: p.messagePath,
+      orderbookPath: p.orderbookPath,
+    });
+    const stages: string[] = [];
+    const rep = await calibrateDataset(dir, info.id, {
+      intervalSeconds: 1,
+      progress: (st) => stages.push(st),
+    });
+    expect(stages).toEqual(['returns', 'garch', 'regimes', 'intensity', 'book', 'rates']);
+    expect(rep.rates.level).toBe('L3');
+    expect(rep.returns.n).toBe(49);
+    const yaml = scenarioYaml(rep);
+    expect(yaml).toContain(`dataset ${info.id}`);
+    const cfg = parseConfigText(yaml, 'calibrated.yaml', backtestConfigSchema);
+    expect(cfg.scenario.mode).toBe('book');
+    expect(cfg.scenario.tickSize).toBeCloseTo(0.01, 12);
+    if (cfg.scenario.mode === 'book') expect(cfg.scenario.flow.limitRate).toBeCloseTo(rep.rates.limitRate, 4);
+  });
+  it('a cancelled calibration stops at the next stage', async () => {
+    const { dir, id } = await tinyLobster();
+    const ac = new AbortController();
+    ac.abort();
+    await expect(calibrateDataset(dir, id, { signal: ac.signal })).rejects.toThrow('calibration cancelled');
+  });
+});
