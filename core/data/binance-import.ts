@@ -45,55 +45,91 @@ export async function importBinanceRaw(
   for (const f of opts.files) statSync(f); // ENOENT before any work
   const hash = await hashSourceFiles(opts.format === 'csv' ? 'binance-csv' : 'binance-raw', opts.files);
   const id = hash.slice(0, 16);
-  return buildDataset(opts.dataDir, async ({ events, top, trades }) => {
+  return buildDataset(opts.dataDir, async ({ events, top, trades, spill }) => {
     let firstNs: bigint | null = null;
     let lastNs = 0n;
+    let lastMs = Number.NEGATIVE_INFINITY;
     const seen = (ns: bigint): void => {
       firstNs ??= ns;
       if (ns > lastNs) lastNs = ns;
     };
-    const pushTop = (seq: number, ns: bigint): void => {
-      top.push(
-        seq,
-        ns,
-        sync.bids.bestPrice(),
-        sync.bids.bestQty(),
-        sync.asks.bestPrice(),
-        sync.asks.bestQty(),
-      );
+    /** seen(ms·10⁶) for a whole number of ms, creating no bigint when it is not later than the last. */
+    const seenMs = (ms: number): void => {
+      if (firstNs !== null && ms <= lastMs) return; // ≤ lastMs·10⁶ ≤ lastNs
+      seen(BigInt(ms) * 1_000_000n);
+      lastMs = Math.max(lastMs, ms);
+    };
+    /** Column setters: seq, exchange_ts_ns, kind, order_id, side, price, size, local_ts_ns. */
+    const event = (
+      seq: number,
+      ms: number,
+      nsIfNoMs: bigint,
+      kind: number,
+      orderId: number,
+      side: number,
+      price: number,
+      size: number,
+      local: bigint,
+    ): void => {
+      events.i64(0, seq);
+      if (ms === ms) events.i64MsToNs(1, ms);
+      else events.i64Big(1, nsIfNoMs);
+      events.i8(2, kind);
+      events.i64(3, orderId);
+      events.i8(4, side);
+      events.f64(5, price);
+      events.f64(6, size);
+      events.i64Big(7, local);
+      events.endRow();
+    };
+    const pushTop = (seq: number, ms: number, nsIfNoMs: bigint): void => {
+      top.i64(0, seq);
+      if (ms === ms) top.i64MsToNs(1, ms);
+      else top.i64Big(1, nsIfNoMs);
+      top.f64(2, sync.bids.bestPrice());
+      top.f64(3, sync.bids.bestQty());
+      top.f64(4, sync.asks.bestPrice());
+      top.f64(5, sync.asks.bestQty());
+      top.endRow();
     };
     const sync: BinanceDepthSync = new BinanceDepthSync(
       {
         onSnapshot: (lastUpdateId, localTsNs, exchangeMs) => {
+          const ms = Number.isNaN(exchangeMs) ? Number.NaN : Math.round(exchangeMs);
           const ns = Number.isNaN(exchangeMs) ? localTsNs : msToNs(exchangeMs);
           seen(ns);
           for (const [p, q] of sync.bids.levels)
-            events.push(lastUpdateId, ns, EVENT_KIND.snapshotLevel, Number.NaN, 1, p, q, localTsNs);
+            event(lastUpdateId, ms, ns, EVENT_KIND.snapshotLevel, Number.NaN, 1, p, q, localTsNs);
           for (const [p, q] of sync.asks.levels)
-            events.push(lastUpdateId, ns, EVENT_KIND.snapshotLevel, Number.NaN, -1, p, q, localTsNs);
-          pushTop(lastUpdateId, ns);
+            event(lastUpdateId, ms, ns, EVENT_KIND.snapshotLevel, Number.NaN, -1, p, q, localTsNs);
+          pushTop(lastUpdateId, ms, ns);
         },
         onApplied: (ev) => {
-          const ns = msToNs(ev.E);
-          seen(ns);
-          for (const [p, q] of ev.bids)
-            events.push(ev.u, ns, EVENT_KIND.levelSet, Number.NaN, 1, p, q, ev.localTsNs);
-          for (const [p, q] of ev.asks)
-            events.push(ev.u, ns, EVENT_KIND.levelSet, Number.NaN, -1, p, q, ev.localTsNs);
-          pushTop(ev.u, ns);
+          const ms = Math.round(ev.E);
+          seenMs(ms);
+          const u = ev.u;
+          const local = ev.localTsNs;
+          for (const [p, q] of ev.bids) event(u, ms, 0n, EVENT_KIND.levelSet, Number.NaN, 1, p, q, local);
+          for (const [p, q] of ev.asks) event(u, ms, 0n, EVENT_KIND.levelSet, Number.NaN, -1, p, q, local);
+          pushTop(u, ms, 0n);
         },
         onTrade: (t) => {
-          const ns = msToNs(t.timeMs);
-          seen(ns);
+          const ms = Math.round(t.timeMs);
+          seenMs(ms);
           const side = t.buyerMaker ? -1 : 1;
-          events.push(t.id, ns, EVENT_KIND.trade, t.id, side, t.price, t.qty, t.localTsNs);
-          trades.push(t.id, ns, t.price, t.qty, side);
+          event(t.id, ms, 0n, EVENT_KIND.trade, t.id, side, t.price, t.qty, t.localTsNs);
+          trades.i64(0, t.id);
+          trades.i64MsToNs(1, ms);
+          trades.f64(2, t.price);
+          trades.f64(3, t.qty);
+          trades.i8(4, side);
+          trades.endRow();
         },
       },
       opts.market !== undefined ? { market: opts.market } : {},
     );
     if (opts.format === 'csv') await readBinanceCsv(opts.files, sync);
-    else await readBinanceRaw(opts.files, sync, opts.onProgress);
+    else await readBinanceRaw(opts.files, sync, opts.onProgress, spill);
     const r = sync.report;
     if (r.snapshots === 0)
       throw new CatalogError(

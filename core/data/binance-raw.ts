@@ -26,7 +26,7 @@
  * comparison: the same string gives the same double; levels are keyed by that double).
  */
 import { CatalogError } from './catalog';
-import { readLines } from './read-files';
+import { readLineBatches, readLines } from './read-files';
 
 export type BinanceMarket = 'futures' | 'spot';
 
@@ -117,6 +117,9 @@ export interface SyncCallbacks {
   }): void;
 }
 
+/** Best bid, its quantity, best ask, its quantity. */
+type Top = [number, number, number, number];
+
 export class BinanceDepthSync {
   readonly bids = new L2Side(true);
   readonly asks = new L2Side(false);
@@ -143,8 +146,8 @@ export class BinanceDepthSync {
   private lastUpdateId = Number.NaN;
   private prevU = Number.NaN;
   private readonly buffer: DepthEvent[] = [];
-  private readonly tops = new Map<number, string>();
-  private readonly tickers = new Map<number, string>();
+  private readonly tops = new Map<number, Top>();
+  private readonly tickers = new Map<number, Top>();
 
   constructor(
     private readonly cb: SyncCallbacks = {},
@@ -232,13 +235,18 @@ export class BinanceDepthSync {
     this.prevU = ev.u;
     this.report.applied++;
     this.cb.onApplied?.(ev);
-    this.remember(this.tops, ev.u, this.topKey(), this.tickers);
+    this.remember(
+      this.tops,
+      ev.u,
+      [this.bids.bestPrice(), this.bids.bestQty(), this.asks.bestPrice(), this.asks.bestQty()],
+      this.tickers,
+    );
   }
 
   /** A bookTicker: checked against the rebuilt book at the same update id. */
   bookTicker(u: number, bid: number, bidQty: number, ask: number, askQty: number): void {
     this.report.bookTickers++;
-    this.remember(this.tickers, u, `${bid}|${bidQty}|${ask}|${askQty}`, this.tops);
+    this.remember(this.tickers, u, [bid, bidQty, ask, askQty], this.tops);
   }
 
   trade(t: Parameters<NonNullable<SyncCallbacks['onTrade']>>[0]): void {
@@ -246,19 +254,26 @@ export class BinanceDepthSync {
     this.cb.onTrade?.(t);
   }
 
-  private topKey(): string {
-    return `${this.bids.bestPrice()}|${this.bids.bestQty()}|${this.asks.bestPrice()}|${this.asks.bestQty()}`;
-  }
-
-  /** Store `value` under u in `mine`; if `other` already has u, compare and count. */
-  private remember(mine: Map<number, string>, u: number, value: string, other: Map<number, string>): void {
+  /**
+   * Store `value` (bid, bid qty, ask, ask qty) under u in `mine`; if `other` already has u, compare
+   * and count. Equal numbers are equal strings and back (String(−0) = String(0); a ticker never holds
+   * NaN, and NaN is taken as equal to NaN), so this is the comparison of the values as text.
+   */
+  private remember(mine: Map<number, Top>, u: number, value: Top, other: Map<number, Top>): void {
     const seen = other.get(u);
     if (seen !== undefined) {
       const r = this.report;
       r.tickerChecks++;
       const [top, ticker] = mine === this.tops ? [value, seen] : [seen, value];
-      if (top === ticker) r.tickerMatches++;
-      else r.firstTickerMismatch ??= `u=${u}: book ${top}, bookTicker ${ticker} (bid|qty|ask|qty)`;
+      if (
+        same(top[0], ticker[0]) &&
+        same(top[1], ticker[1]) &&
+        same(top[2], ticker[2]) &&
+        same(top[3], ticker[3])
+      )
+        r.tickerMatches++;
+      else
+        r.firstTickerMismatch ??= `u=${u}: book ${top.join('|')}, bookTicker ${ticker.join('|')} (bid|qty|ask|qty)`;
       other.delete(u);
       return;
     }
@@ -273,22 +288,40 @@ export class BinanceDepthSync {
   }
 }
 
+/** Equal doubles, NaN equal to NaN (as their texts are). */
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
 type Json = Record<string, unknown>;
 
-function num(v: unknown, where: string, key: string): number {
+function num(v: unknown, where: string | Where, key: string): number {
   const x = typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : Number.NaN;
   if (!Number.isFinite(x))
     throw new CatalogError(`${where}: ${key} must be a number, got ${JSON.stringify(v)}`);
   return x;
 }
 
-function levels(v: unknown, where: string, key: string): [number, number][] {
+function levels(v: unknown, where: string | Where, key: string): [number, number][] {
   if (!Array.isArray(v)) throw new CatalogError(`${where}: ${key} must be an array of [price, qty]`);
-  return v.map((pq, i) => {
+  const out: [number, number][] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const pq: unknown = v[i];
     if (!Array.isArray(pq) || pq.length < 2)
       throw new CatalogError(`${where}: ${key}[${i}] must be [price, qty]`);
-    return [num(pq[0], where, `${key}[${i}] price`), num(pq[1], where, `${key}[${i}] qty`)];
-  });
+    const p = toNum(pq[0]);
+    const q = toNum(pq[1]);
+    // the key text is built only for an error
+    out[i] = [
+      Number.isFinite(p) ? p : num(pq[0], where, `${key}[${i}] price`),
+      Number.isFinite(q) ? q : num(pq[1], where, `${key}[${i}] qty`),
+    ];
+  }
+  return out;
+}
+
+function toNum(v: unknown): number {
+  return typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : Number.NaN;
 }
 
 /**
@@ -298,74 +331,102 @@ export async function readBinanceRaw(
   files: string[],
   sync: BinanceDepthSync,
   onLine?: (line: number) => void,
+  /** Awaited after every block of lines (e.g. to write out full tables: DatasetTables.spill). */
+  afterBlock?: () => Promise<void>,
 ): Promise<void> {
   for (const file of files) {
-    let n = 0;
-    for await (const raw of readLines(file)) {
-      n++;
-      sync.report.lines++;
-      if (raw.trim() === '') continue;
-      const where = `${file}:${n}`;
-      const sp = raw.indexOf(' ');
-      const tsText = sp > 0 ? raw.slice(0, sp) : '';
-      if (!/^\d{1,20}$/.test(tsText))
-        throw new CatalogError(
-          `${where}: expected "<local_ts_ns> <json>", got ${JSON.stringify(raw.slice(0, 40))}`,
-        );
-      const localTsNs = BigInt(tsText);
-      let msg: Json;
-      try {
-        msg = JSON.parse(raw.slice(sp + 1)) as Json;
-      } catch (e) {
-        throw new CatalogError(`${where}: not JSON (${(e as Error).message})`);
+    const where = new Where(file);
+    for await (const batch of readLineBatches(file)) {
+      for (let k = 0; k < batch.length; k++) {
+        where.line++;
+        sync.report.lines++;
+        if (readRawLine(batch[k]!, where, sync) && (sync.report.lines & 0x3fff) === 0)
+          onLine?.(sync.report.lines);
       }
-      if (msg === null || typeof msg !== 'object') throw new CatalogError(`${where}: not a JSON object`);
-      if ('lastUpdateId' in msg) {
-        sync.snapshot(
-          num(msg.lastUpdateId, where, 'lastUpdateId'),
-          levels(msg.bids, where, 'bids'),
-          levels(msg.asks, where, 'asks'),
-          localTsNs,
-          msg.E !== undefined ? num(msg.E, where, 'E') : Number.NaN,
-        );
-      } else {
-        const d = (msg.data ?? msg) as Json;
-        const e = d.e;
-        if (sync.report.symbol === null && typeof d.s === 'string') sync.report.symbol = d.s;
-        if (e === 'depthUpdate') {
-          sync.depth({
-            U: num(d.U, where, 'U'),
-            u: num(d.u, where, 'u'),
-            pu: d.pu !== undefined ? num(d.pu, where, 'pu') : undefined,
-            E: num(d.E, where, 'E'),
-            bids: levels(d.b, where, 'b'),
-            asks: levels(d.a, where, 'a'),
-            localTsNs,
-          });
-        } else if (e === 'bookTicker' || (e === undefined && 'B' in d && 'A' in d && 'u' in d)) {
-          sync.bookTicker(
-            num(d.u, where, 'u'),
-            num(d.b, where, 'b'),
-            num(d.B, where, 'B'),
-            num(d.a, where, 'a'),
-            num(d.A, where, 'A'),
-          );
-        } else if (e === 'trade' || e === 'aggTrade') {
-          sync.trade({
-            id: num(e === 'trade' ? d.t : d.a, where, e === 'trade' ? 't' : 'a'),
-            price: num(d.p, where, 'p'),
-            qty: num(d.q, where, 'q'),
-            buyerMaker: d.m === true,
-            timeMs: num(d.T, where, 'T'),
-            localTsNs,
-          });
-        } else {
-          throw new CatalogError(`${where}: unknown message (e = ${JSON.stringify(e)})`);
-        }
-      }
-      if ((sync.report.lines & 0x3fff) === 0) onLine?.(sync.report.lines);
+      if (afterBlock !== undefined) await afterBlock();
     }
   }
+}
+
+/** `file:line` for error messages, formatted only when one is thrown. */
+class Where {
+  line = 0;
+  constructor(readonly file: string) {}
+  toString(): string {
+    return `${this.file}:${this.line}`;
+  }
+}
+
+const CH_0 = 48;
+const CH_9 = 57;
+
+/** One `<local_ts_ns> <json>` line into `sync`; false for a blank line (skipped). */
+function readRawLine(raw: string, where: Where, sync: BinanceDepthSync): boolean {
+  const c0 = raw.charCodeAt(0);
+  if (!(c0 >= CH_0 && c0 <= CH_9) && raw.trim() === '') return false;
+  const sp = raw.indexOf(' ');
+  // ^\d{1,20}$ for the receive time, without a regular expression or a substring
+  let digits = sp > 0 && sp <= 20;
+  for (let i = 0; digits && i < sp; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < CH_0 || c > CH_9) digits = false;
+  }
+  if (!digits)
+    throw new CatalogError(
+      `${where}: expected "<local_ts_ns> <json>", got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
+  const localTsNs = BigInt(raw.slice(0, sp));
+  let msg: Json;
+  try {
+    msg = JSON.parse(raw.slice(sp + 1)) as Json;
+  } catch (e) {
+    throw new CatalogError(`${where}: not JSON (${(e as Error).message})`);
+  }
+  if (msg === null || typeof msg !== 'object') throw new CatalogError(`${where}: not a JSON object`);
+  if ('lastUpdateId' in msg) {
+    sync.snapshot(
+      num(msg.lastUpdateId, where, 'lastUpdateId'),
+      levels(msg.bids, where, 'bids'),
+      levels(msg.asks, where, 'asks'),
+      localTsNs,
+      msg.E !== undefined ? num(msg.E, where, 'E') : Number.NaN,
+    );
+    return true;
+  }
+  const d = (msg.data ?? msg) as Json;
+  const e = d.e;
+  if (sync.report.symbol === null && typeof d.s === 'string') sync.report.symbol = d.s;
+  if (e === 'depthUpdate') {
+    sync.depth({
+      U: num(d.U, where, 'U'),
+      u: num(d.u, where, 'u'),
+      pu: d.pu !== undefined ? num(d.pu, where, 'pu') : undefined,
+      E: num(d.E, where, 'E'),
+      bids: levels(d.b, where, 'b'),
+      asks: levels(d.a, where, 'a'),
+      localTsNs,
+    });
+  } else if (e === 'bookTicker' || (e === undefined && 'B' in d && 'A' in d && 'u' in d)) {
+    sync.bookTicker(
+      num(d.u, where, 'u'),
+      num(d.b, where, 'b'),
+      num(d.B, where, 'B'),
+      num(d.a, where, 'a'),
+      num(d.A, where, 'A'),
+    );
+  } else if (e === 'trade' || e === 'aggTrade') {
+    sync.trade({
+      id: num(e === 'trade' ? d.t : d.a, where, e === 'trade' ? 't' : 'a'),
+      price: num(d.p, where, 'p'),
+      qty: num(d.q, where, 'q'),
+      buyerMaker: d.m === true,
+      timeMs: num(d.T, where, 'T'),
+      localTsNs,
+    });
+  } else {
+    throw new CatalogError(`${where}: unknown message (e = ${JSON.stringify(e)})`);
+  }
+  return true;
 }
 
 const CSV_HEADERS = {

@@ -35,8 +35,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type {
-  DuckDBDataChunk} from '@duckdb/node-api';
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import {
   BIGINT,
   DOUBLE,
@@ -321,6 +320,10 @@ export class TableWriter {
       b.i32[2 * r + 1] = 0;
       return;
     }
+    if (!Number.isSafeInteger(v)) {
+      if (Number.isInteger(v)) return this.i64Big(col, BigInt(v));
+      throw new CatalogError(`${this.spec.name}.${this.spec.columns[col]!.name}: ${v} is not an integer`);
+    }
     // v = hi·2³² + lo with 0 ≤ lo < 2³² (two's complement halves; exact for |v| ≤ 2^53)
     const hi = Math.floor(v / TWO32);
     b.u32[2 * r] = v - hi * TWO32;
@@ -352,9 +355,12 @@ export class TableWriter {
     this.i64Parts(col, h, l);
   }
 
-  /** A BIGINT cell of ns from a time in ms (a safe integer ≥ 0): ms·10⁶, exactly (NaN: NULL). */
+  /** A BIGINT cell of ns from a time in ms (an integer): ms·10⁶, exactly (NaN: NULL). */
   i64MsToNs(col: number, ms: number): void {
-    if (ms !== ms) return this.i64(col, ms);
+    if (!Number.isSafeInteger(ms)) {
+      if (Number.isInteger(ms)) return this.i64Big(col, BigInt(ms) * 1_000_000n);
+      return this.i64(col, ms); // NaN: NULL; a fraction: the error
+    }
     // ms = mh·2³² + ml; ms·10⁶ = mh·10⁶·2³² + ml·10⁶, where ml·10⁶ < 2⁵² is exact
     const mh = Math.floor(ms / TWO32);
     const p = (ms - mh * TWO32) * 1e6;
@@ -390,9 +396,7 @@ export class TableWriter {
       switch (b.kind) {
         case 'i64':
           if (typeof v === 'bigint') this.i64Big(c, v);
-          else if (Number.isNaN(v) || Number.isSafeInteger(v)) this.i64(c, v);
-          else if (Number.isInteger(v)) this.i64Big(c, BigInt(v));
-          else throw new CatalogError(`${this.spec.columns[c]!.name}: ${v} is not an integer`);
+          else this.i64(c, v);
           break;
         case 'f64':
           this.f64(c, Number(v));

@@ -2,7 +2,8 @@
  * Reading source files that may be gzip-compressed, recognized by the gzip magic bytes 1f 8b whatever
  * the file is called: whole (readMaybeGzip) or streamed line by line with bounded memory (readLines).
  */
-import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, type ReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CatalogError } from './catalog';
@@ -22,8 +23,7 @@ export function readMaybeGzip(file: string): Buffer {
   }
 }
 
-/** The lines of a plain or gzip file, streamed (bounded memory). */
-export async function* readLines(file: string): AsyncGenerator<string> {
+function sourceStream(file: string, blockBytes = 1 << 20): { stream: ReadStream; source: Readable } {
   const head = Buffer.alloc(2);
   const fd = openSync(file, 'r');
   let got: number;
@@ -32,13 +32,79 @@ export async function* readLines(file: string): AsyncGenerator<string> {
   } finally {
     closeSync(fd);
   }
-  const stream = createReadStream(file);
-  const source = isGzip(head.subarray(0, got)) ? stream.pipe(createGunzip()) : stream;
+  const stream = createReadStream(file, { highWaterMark: blockBytes });
+  const source = isGzip(head.subarray(0, got))
+    ? stream.pipe(createGunzip({ chunkSize: Math.max(blockBytes, 64) }))
+    : stream;
+  return { stream, source };
+}
+
+/** The lines of a plain or gzip file, streamed (bounded memory). */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  const { stream, source } = sourceStream(file, 64 * 1024);
   const rl = createInterface({ input: source, crlfDelay: Infinity });
   try {
     for await (const line of rl) yield line;
   } finally {
     rl.close();
     stream.destroy();
+  }
+}
+
+/**
+ * The same lines as readLines, in batches: one array per block of the file (about 1 MB), so the
+ * per-line cost is a substring, not a stream event and a promise. Lines end at \n, \r\n or a lone
+ * \r, as in readLines (node:readline); an empty last line after the final line break is not a line.
+ * Memory: one block and the lines decoded from it.
+ */
+export async function* readLineBatches(file: string, blockBytes = 1 << 20): AsyncGenerator<string[]> {
+  const { stream, source } = sourceStream(file, blockBytes);
+  let carry: Buffer | null = null;
+  try {
+    for await (const chunk of source) {
+      let buf = chunk as Buffer;
+      if (carry !== null) {
+        buf = Buffer.concat([carry, buf]);
+        carry = null;
+      }
+      // Decode up to the last \n (never inside a UTF-8 sequence), keep the rest for the next block.
+      // A \r just before it stays with its \n; a \r ending the block waits for the next one.
+      const nl = buf.lastIndexOf(10);
+      if (nl === -1) {
+        carry = buf;
+        continue;
+      }
+      carry = nl + 1 < buf.length ? buf.subarray(nl + 1) : null;
+      yield splitLines(buf.toString('utf8', 0, nl + 1), false);
+    }
+    if (carry !== null && carry.length > 0) yield splitLines(carry.toString('utf8'), true);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Lines of `text` (which ends with \n unless `last`), split at \n, \r\n and lone \r. */
+function splitLines(text: string, last: boolean): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let start = 0;
+  let cr = text.indexOf('\r');
+  if (cr === -1) cr = n;
+  for (;;) {
+    let nl = text.indexOf('\n', start);
+    if (nl === -1) nl = n;
+    if (cr < nl) {
+      out.push(text.slice(start, cr));
+      start = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+      cr = text.indexOf('\r', start);
+      if (cr === -1) cr = n;
+      continue;
+    }
+    if (nl === n) {
+      if (last && start < n) out.push(text.slice(start));
+      return out;
+    }
+    out.push(text.slice(start, nl));
+    start = nl + 1;
   }
 }

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readLineBatches, readLines } from './read-files';
+
+const dir = mkdtempSync(join(tmpdir(), 'qb-lines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function viaReadline(file: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const l of readLines(file)) out.push(l);
+  return out;
+}
+
+async function viaBatches(file: string, block: number): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of readLineBatches(file, block)) out.push(...b);
+  return out;
+}
+
+/** Seeded text of short lines with \n, \r\n and lone \r endings, empty lines and multi-byte characters. */
+function text(seed: number, lines: number): string {
+  let x = seed;
+  const rnd = (): number => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+  const parts: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    const len = Math.floor(rnd() * 12);
+    let s = '';
+    for (let j = 0; j < len; j++)
+      s += rnd() < 0.1 ? 'é€😀'[Math.floor(rnd() * 3)] : String.fromCharCode(97 + Math.floor(rnd() * 26));
+    const e = rnd();
+    parts.push(s + (e < 0.6 ? '\n' : e < 0.8 ? '\r\n' : e < 0.9 ? '\r' : '\n\n'));
+  }
+  return parts.join('');
+}
+
+describe('readLineBatches', () => {
+  it('yields the same lines as readLines (readline) for plain and gzip files, whatever the block size', async () => {
+    const cases = [
+      text(1, 500),
+      text(2, 300).trimEnd() + 'no final newline',
+      text(3, 200) + 'ends with a carriage return\r',
+      '',
+      '\n',
+      'one',
+      '\r\n\r\n',
+    ];
+    let k = 0;
+    for (const t of cases) {
+      for (const gz of [false, true]) {
+        const f = join(dir, `c${k++}${gz ? '.gz' : ''}`);
+        writeFileSync(f, gz ? gzipSync(Buffer.from(t, 'utf8')) : Buffer.from(t, 'utf8'));
+        const want = await viaReadline(f);
+        for (const block of [1, 7, 64, 1 << 20]) expect(await viaBatches(f, block)).toEqual(want);
+      }
+    }
+  });
+});
