@@ -64,7 +64,12 @@ export interface CalibrationReport {
     /** Autocorrelation of |r| at lags 1 … 10 (volatility clustering). */
     absAutocorrelation: number[];
   };
-  garch: (GarchFit & { diagnostics: GarchDiagnostics }) | { error: string };
+  garch:
+    | (GarchFit & {
+        ci95: Record<'mu' | 'omega' | 'alpha' | 'beta', [number, number]>;
+        diagnostics: GarchDiagnostics;
+      })
+    | { error: string };
   regimes: (Omit<RegimesFit, 'smoothed'> & { diagnostics: RegimeDiagnostics }) | { error: string };
   intensity:
     (IntensityFit & { trades: number; tradesUsed: number; medianHalfSpread: number }) | { error: string };
@@ -190,8 +195,18 @@ export async function calibrateDataset(
     const v = garchConditionalVariances(r, g);
     const z = r.map((x, t) => (x - g.mu) / Math.sqrt(v[t]!));
     const h = Math.min(10, Math.floor(r.length / 5));
+    const ci = (e: number, se: number): [number, number] => [
+      e - 1.959963984540054 * se,
+      e + 1.959963984540054 * se,
+    ];
     garch = {
       ...g,
+      ci95: {
+        mu: ci(g.mu, g.stdErrors.mu),
+        omega: ci(g.omega, g.stdErrors.omega),
+        alpha: ci(g.alpha, g.stdErrors.alpha),
+        beta: ci(g.beta, g.stdErrors.beta),
+      },
       diagnostics: {
         standardized: moments(z),
         ljungBox: ljungBox(z, h),

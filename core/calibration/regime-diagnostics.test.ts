@@ -60,3 +60,34 @@ describe('regime diagnostics', () => {
     expect(normalQuantile(0)).toBe(-8.3);
   });
 });
+
+describe('regime standard errors', () => {
+  it('match the well-separated-states approximation σ_j/√(n π_j) for the means', async () => {
+    const { Rng } = await import('../rng/rng');
+    const { fitRegimes } = await import('./regimes');
+    const { regimeStdErrors } = await import('./regime-diagnostics');
+    const rng = new Rng(11);
+    const n = 4000;
+    const r = new Float64Array(n);
+    let s = 0;
+    for (let t = 0; t < n; t++) {
+      if (rng.next() < (s === 0 ? 0.02 : 0.05)) s = 1 - s;
+      r[t] = (s === 0 ? 1 : 4) * rng.normal();
+    }
+    const fit = fitRegimes(r, 2);
+    const se = regimeStdErrors(r, fit)!;
+    expect(se.names).toEqual(['mu0', 'mu1', 'sigma0', 'sigma1', 'p01', 'p10']);
+    const pi0 = fit.stationary[0]!;
+    expect(se.stdErrors[0]! / (fit.sigmas[0]! / Math.sqrt(n * pi0))).toBeGreaterThan(0.9);
+    expect(se.stdErrors[0]! / (fit.sigmas[0]! / Math.sqrt(n * pi0))).toBeLessThan(1.2);
+    // σ of a normal sample: σ/√(2 n π)
+    expect(se.stdErrors[3]! / (fit.sigmas[1]! / Math.sqrt(2 * n * (1 - pi0)))).toBeGreaterThan(0.9);
+    expect(se.stdErrors[3]! / (fit.sigmas[1]! / Math.sqrt(2 * n * (1 - pi0)))).toBeLessThan(1.3);
+    // the interval covers the truth of this draw's generator
+    expect(se.ci95[4]![0]).toBeLessThan(0.02);
+    expect(se.ci95[4]![1]).toBeGreaterThan(0.02);
+    // a σ on its floor has no standard error
+    const floored = regimeStdErrors(r, { ...fit, sigmaFloor: fit.sigmas[0]! });
+    expect(Number.isNaN(floored!.stdErrors[0]!)).toBe(true);
+  }, 60_000);
+});
