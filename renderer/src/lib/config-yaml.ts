@@ -40,7 +40,9 @@ export type ConfigInfo =
       name: string | undefined;
       seed: number | undefined;
       paths: number | undefined;
-      mode: 'intensity' | 'book' | undefined;
+      mode: 'intensity' | 'book' | 'replay' | undefined;
+      /** Replay mode: the dataset and the queue model the scenario names ('auto' when it names none). */
+      replay: { dataset: string | undefined; queue: QueueChoice } | undefined;
       tickSize: number | undefined;
       horizon: number | undefined;
       types: ReadonlySet<string>;
@@ -66,7 +68,17 @@ export function inspectConfig(text: string): ConfigInfo {
     name: typeof root.name === 'string' ? root.name : undefined,
     seed: typeof root.seed === 'number' ? root.seed : undefined,
     paths: typeof root.paths === 'number' ? root.paths : undefined,
-    mode: scenario.mode === 'book' || scenario.mode === 'intensity' ? scenario.mode : undefined,
+    mode:
+      scenario.mode === 'book' || scenario.mode === 'intensity' || scenario.mode === 'replay'
+        ? scenario.mode
+        : undefined,
+    replay:
+      scenario.mode === 'replay'
+        ? {
+            dataset: typeof scenario.dataset === 'string' ? scenario.dataset : undefined,
+            queue: queueChoiceOf(scenario.queue),
+          }
+        : undefined,
     tickSize: typeof scenario.tickSize === 'number' ? scenario.tickSize : undefined,
     horizon: typeof scenario.horizon === 'number' ? scenario.horizon : undefined,
     types,
@@ -102,6 +114,52 @@ export function expandStrategies(strategies: readonly unknown[]): ExpandedStrate
     }
   }
   return out;
+}
+
+/**
+ * Queue models of a replay (core/replay/scenario.ts queueSchema); 'auto' leaves the key out (FIFO on L3
+ * data, risk-averse on L2).
+ */
+export const QUEUE_CHOICES = ['auto', 'fifo', 'risk-averse', 'prob-power', 'prob-log'] as const;
+export type QueueChoice = (typeof QUEUE_CHOICES)[number];
+
+function queueChoiceOf(q: unknown): QueueChoice {
+  const model = isRecord(q) ? q.model : undefined;
+  return (QUEUE_CHOICES as readonly unknown[]).includes(model) && model !== 'auto'
+    ? (model as QueueChoice)
+    : 'auto';
+}
+
+/**
+ * Makes the scenario a replay of `dataset` with the queue model `queue` (a scenario already in replay
+ * mode keeps its other keys: from, to, latency, fees…); strategies and the rest are kept.
+ */
+export function setReplayScenario(text: string, dataset: string, queue: QueueChoice): string {
+  const doc = parseStrict(text);
+  if (doc.getIn(['scenario', 'mode']) !== 'replay')
+    doc.set('scenario', doc.createNode({ mode: 'replay', name: `replay-${dataset}`, dataset }));
+  else doc.setIn(['scenario', 'dataset'], dataset);
+  if (queue === 'auto') doc.deleteIn(['scenario', 'queue']);
+  else
+    doc.setIn(
+      ['scenario', 'queue'],
+      doc.createNode(queue === 'prob-power' ? { model: queue, n: 2 } : { model: queue }),
+    );
+  return stringify(doc);
+}
+
+/** The scenario as plain data (to restore it later with setScenario), or undefined. */
+export function scenarioOf(text: string): unknown {
+  const doc = parseStrict(text);
+  const node: unknown = doc.get('scenario');
+  return node === undefined ? undefined : (doc.toJS() as Record<string, unknown>).scenario;
+}
+
+/** Replaces the scenario with `scenario` (plain data), keeping the rest of the text. */
+export function setScenario(text: string, scenario: unknown): string {
+  const doc = parseStrict(text);
+  doc.set('scenario', doc.createNode(scenario));
+  return stringify(doc);
 }
 
 /** Sets a top-level scalar (seed, paths), keeping the rest of the text. */

@@ -10,7 +10,11 @@ import type { ApiClient } from '../api/transport';
 import {
   inspectConfig,
   setStrategyEnabled,
+  scenarioOf,
+  setReplayScenario,
+  setScenario,
   setTopLevel,
+  type QueueChoice,
   type ConfigInfo,
   type StrategyType,
 } from '../lib/config-yaml';
@@ -59,15 +63,17 @@ export class BacktestStore {
   /** Events for a job id we have not learned yet (they can race the backtest.start answer). */
   private early: JobEvent[] = [];
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The simulated scenario that replay mode replaced (restored by setMarket('simulated')). */
+  private simulatedScenario: unknown = undefined;
 
   constructor(
     readonly root: RootStore,
     private readonly api: ApiClient,
     private readonly now: () => number = () => Date.now(),
   ) {
-    makeAutoObservable<this, 'api' | 'now' | 'early' | 'validateTimer'>(
+    makeAutoObservable<this, 'api' | 'now' | 'early' | 'validateTimer' | 'simulatedScenario'>(
       this,
-      { root: false, api: false, now: false, early: false, validateTimer: false },
+      { root: false, api: false, now: false, early: false, validateTimer: false, simulatedScenario: false },
       { autoBind: true },
     );
   }
@@ -121,6 +127,7 @@ export class BacktestStore {
     this.presetId = id;
     this.yaml = preset.yaml;
     this.source = { kind: 'preset', id };
+    this.simulatedScenario = undefined;
     this.edited = false;
     this.editError = null;
     this.scheduleValidate();
@@ -176,6 +183,43 @@ export class BacktestStore {
 
   setPaths(paths: number): void {
     if (Number.isInteger(paths) && paths > 0) this.edit((t) => setTopLevel(t, 'paths', paths));
+  }
+
+  /**
+   * Replay mode (issue 11 §6): the market becomes a catalog dataset replayed with a queue model; the
+   * simulated scenario it replaced is kept and restored when switching back.
+   */
+  setMarket(market: 'simulated' | 'replay'): void {
+    const c = this.config;
+    if (!c.ok) return;
+    if (market === 'replay') {
+      if (c.mode === 'replay') return;
+      const dataset = this.root.calibration.datasetId ?? this.root.data.list[0]?.id;
+      if (!dataset) {
+        this.editError = 'no dataset to replay: import one in the Data view first';
+        return;
+      }
+      this.simulatedScenario = scenarioOf(this.yaml);
+      this.edit((t) => setReplayScenario(t, dataset, 'auto'));
+      return;
+    }
+    if (c.mode !== 'replay') return;
+    const saved = this.simulatedScenario;
+    if (saved !== undefined) this.edit((t) => setScenario(t, saved));
+    else if (this.presetId) this.selectPreset(this.presetId);
+  }
+
+  setReplayDataset(dataset: string): void {
+    const c = this.config;
+    if (c.ok && c.replay) this.edit((t) => setReplayScenario(t, dataset, c.replay?.queue ?? 'auto'));
+  }
+
+  setQueueModel(queue: QueueChoice): void {
+    const c = this.config;
+    if (c.ok && c.replay?.dataset) {
+      const dataset = c.replay.dataset;
+      this.edit((t) => setReplayScenario(t, dataset, queue));
+    }
   }
 
   setKeepPaths(n: number): void {

@@ -15,6 +15,11 @@ export class FakeApi implements ApiClient {
   private readonly handlers = new Map<MethodName, (input: unknown) => unknown>();
   private readonly listeners = new Map<string, Set<(p: unknown) => void>>();
 
+  constructor() {
+    // The root store loads the data catalog at start; an empty one unless a test says otherwise.
+    this.on('data.list', () => []);
+  }
+
   on<M extends MethodName>(method: M, handler: Handler<M>): this {
     this.handlers.set(method, handler as (input: unknown) => unknown);
     return this;

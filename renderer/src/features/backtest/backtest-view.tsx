@@ -4,7 +4,7 @@ import { observer } from 'mobx-react-lite';
 import { useEffect, useId, useRef, useState, type ChangeEvent, type ReactElement } from 'react';
 import { NumberField } from '../../components/number-field';
 import { ProgressBar } from '../../components/progress-bar';
-import { STRATEGY_TYPES, type StrategyType } from '../../lib/config-yaml';
+import { QUEUE_CHOICES, STRATEGY_TYPES, type QueueChoice, type StrategyType } from '../../lib/config-yaml';
 import { fmtInt } from '../../lib/format';
 import { strategyLabel } from '../../lib/metrics';
 import { useStores } from '../../stores/context';
@@ -117,6 +117,7 @@ const ConfigPanel = observer(function ConfigPanel(): ReactElement {
             </p>
           )}
         </div>
+        <MarketFields />
       </div>
 
       <fieldset className="section" disabled={backtest.running || !cfg.ok}>
@@ -256,6 +257,98 @@ const ConfigPanel = observer(function ConfigPanel(): ReactElement {
         </button>
       </div>
     </section>
+  );
+});
+
+const QUEUE_LABELS: Record<QueueChoice, string> = {
+  auto: 'Auto (FIFO on L3 data, risk-averse on L2)',
+  fifo: 'FIFO (exact queue position, L3 only)',
+  'risk-averse': 'Risk-averse (advance only on trades)',
+  'prob-power': 'Probabilistic, power (n = 2)',
+  'prob-log': 'Probabilistic, log',
+};
+
+/**
+ * Simulated market (the preset's scenario) or Replay: a catalog dataset as the market, with the queue
+ * model that places our orders in the recorded queues. Both edit the YAML's `scenario`.
+ */
+const MarketFields = observer(function MarketFields(): ReactElement | null {
+  const { backtest, data } = useStores();
+  const datasetId = useId();
+  const queueId = useId();
+  const cfg = backtest.config;
+  if (!cfg.ok) return null;
+  const replay = cfg.replay;
+  const known = replay?.dataset !== undefined && data.datasets.has(replay.dataset);
+  return (
+    <div className="field" data-testid="market-fields" data-market={replay ? 'replay' : 'simulated'}>
+      <span className="field-label">Market</span>
+      <div className="btn-group" role="group" aria-label="Market">
+        <button
+          type="button"
+          className={`btn btn-sm ${replay ? '' : 'btn-primary'}`}
+          aria-pressed={!replay}
+          onClick={() => backtest.setMarket('simulated')}
+          disabled={backtest.running}
+          data-testid="market-simulated"
+        >
+          Simulated
+        </button>
+        <button
+          type="button"
+          className={`btn btn-sm ${replay ? 'btn-primary' : ''}`}
+          aria-pressed={!!replay}
+          onClick={() => backtest.setMarket('replay')}
+          disabled={backtest.running || data.list.length === 0}
+          title={
+            data.list.length === 0
+              ? 'Import a dataset in the Data view first'
+              : 'Replay a dataset of the catalog'
+          }
+          data-testid="market-replay"
+        >
+          Replay a dataset
+        </button>
+      </div>
+      {replay && (
+        <div className="fields-row">
+          <div className="field grow">
+            <label htmlFor={datasetId}>Dataset</label>
+            <select
+              id={datasetId}
+              value={known ? replay.dataset : ''}
+              onChange={(e) => backtest.setReplayDataset(e.target.value)}
+              disabled={backtest.running}
+              data-testid="replay-dataset-select"
+            >
+              {!known && <option value="">{replay.dataset ?? 'choose a dataset'}</option>}
+              {data.list.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name} ({d.format}
+                  {d.levels !== null ? ` L${d.levels}` : ''})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field grow">
+            <label htmlFor={queueId}>Queue model</label>
+            <select
+              id={queueId}
+              value={replay.queue}
+              onChange={(e) => backtest.setQueueModel(e.target.value as QueueChoice)}
+              disabled={backtest.running}
+              data-testid="replay-queue-select"
+            >
+              {QUEUE_CHOICES.map((q) => (
+                <option key={q} value={q}>
+                  {QUEUE_LABELS[q]}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      )}
+    </div>
   );
 });
 
