@@ -180,7 +180,6 @@ const WIDTH: Record<ColumnKind, number> = { i64: 8, f64: 8, f32: 4, i32: 4, i16:
  * of 64-bit words (bit r set = row r valid; handed to DuckDB only when a NULL was written).
  */
 class ColumnBuffer {
-  readonly bytes: ArrayBuffer;
   readonly f64: Float64Array;
   readonly u32: Uint32Array;
   readonly i32: Int32Array;
@@ -191,18 +190,26 @@ class ColumnBuffer {
   valid: Uint32Array | null = null;
   readonly values: unknown[] = [];
 
+  /** Column bytes at `offset` of `bytes` (the chunk's one allocation); only its type's views. */
   constructor(
     readonly kind: ColumnKind,
     readonly width: number,
+    readonly bytes: ArrayBuffer,
+    readonly offset: number,
   ) {
-    this.bytes = new ArrayBuffer(Math.ceil((CHUNK_ROWS * width) / 8) * 8);
-    this.f64 = new Float64Array(this.bytes);
-    this.u32 = new Uint32Array(this.bytes);
-    this.i32 = new Int32Array(this.bytes);
-    this.i64 = new BigInt64Array(this.bytes);
-    this.f32 = new Float32Array(this.bytes);
-    this.i16 = new Int16Array(this.bytes);
-    this.i8 = new Int8Array(this.bytes);
+    const n = CHUNK_ROWS;
+    this.f64 = kind === 'f64' ? new Float64Array(bytes, offset, n) : NO_F64;
+    this.u32 = kind === 'i64' ? new Uint32Array(bytes, offset, 2 * n) : NO_U32;
+    this.i32 =
+      kind === 'i64'
+        ? new Int32Array(bytes, offset, 2 * n)
+        : kind === 'i32'
+          ? new Int32Array(bytes, offset, n)
+          : NO_I32;
+    this.i64 = kind === 'i64' ? new BigInt64Array(bytes, offset, n) : NO_I64;
+    this.f32 = kind === 'f32' ? new Float32Array(bytes, offset, n) : NO_F32;
+    this.i16 = kind === 'i16' ? new Int16Array(bytes, offset, n) : NO_I16;
+    this.i8 = kind === 'i8' ? new Int8Array(bytes, offset, n) : NO_I8;
   }
 
   setNull(row: number): void {
@@ -210,6 +217,14 @@ class ColumnBuffer {
     this.valid[row >>> 5]! &= ~(1 << (row & 31));
   }
 }
+
+const NO_F64 = new Float64Array(0);
+const NO_U32 = new Uint32Array(0);
+const NO_I32 = new Int32Array(0);
+const NO_I64 = new BigInt64Array(0);
+const NO_F32 = new Float32Array(0);
+const NO_I16 = new Int16Array(0);
+const NO_I8 = new Int8Array(0);
 
 interface Chunk {
   rows: number;
@@ -278,10 +293,16 @@ export class TableWriter {
     return `qb_rows_${this.spec.name}`;
   }
 
+  /** The columns of a new chunk, in one allocation (each column 8-byte aligned). */
   private newColumns(): ColumnBuffer[] {
-    return this.spec.columns.map((c) => {
-      const kind = KIND_OF_SQL[c.sql] ?? 'other';
-      return new ColumnBuffer(kind, WIDTH[kind]);
+    const kinds = this.spec.columns.map((c) => KIND_OF_SQL[c.sql] ?? 'other');
+    const sizes = kinds.map((k) => Math.ceil((CHUNK_ROWS * WIDTH[k]) / 8) * 8);
+    const bytes = new ArrayBuffer(sizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    return kinds.map((k, i) => {
+      const b = new ColumnBuffer(k, WIDTH[k], bytes, offset);
+      offset += sizes[i]!;
+      return b;
     });
   }
 
@@ -302,7 +323,7 @@ export class TableWriter {
         continue;
       }
       const vec = duckdb.data_chunk_get_vector(out.chunk, c);
-      duckdb.copy_data_to_vector(vec, 0, b.bytes, 0, rows * b.width);
+      duckdb.copy_data_to_vector(vec, 0, b.bytes, b.offset, rows * b.width);
       if (b.valid !== null) {
         duckdb.vector_ensure_validity_writable(vec);
         duckdb.copy_data_to_vector_validity(vec, 0, b.valid.buffer, 0, Math.ceil(rows / 64) * 8);

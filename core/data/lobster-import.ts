@@ -25,10 +25,10 @@ import {
   DATASET_FORMAT_VERSION,
   buildDataset,
   contentHash,
+  splitI64,
   type DatasetInfo,
-  type TableWriter,
 } from './catalog';
-import { LOBSTER_CENT, parseLobsterMessages, parseLobsterOrderbook, type LobsterOrderbook } from './lobster';
+import { LOBSTER_CENT, parseLobsterMessages, parseLobsterOrderbook } from './lobster';
 import { readMaybeGzip } from './read-files';
 
 export interface LobsterImportOptions {
@@ -102,6 +102,7 @@ export async function importLobster(opts: LobsterImportOptions): Promise<Lobster
   const name = opts.name ?? `${symbol}_${date}`;
   const tsNs = (i: number): bigint => midnight + BigInt(Math.round(messages.time[i]! * 1e9));
 
+  const mid = splitI64(midnight);
   return buildDataset(opts.dataDir, async ({ events, top, trades }) => {
     const book = new OrderBook();
     writeRow(0);
@@ -153,50 +154,50 @@ export async function importLobster(opts: LobsterImportOptions): Promise<Lobster
 
     /** Message row i (0-based): its event, its trade, and the top of book after it (file row i). */
     function writeRow(i: number): void {
-      const ts = tsNs(i);
+      // exchange_ts_ns = midnight + round(Time·10⁹), written as 64-bit halves (no bigint per row)
+      const off = Math.round(messages.time[i]! * 1e9);
       const type = messages.type[i]!;
       const price = messages.price[i]!;
-      events.push(
-        i + 1,
-        ts,
-        type,
-        messages.orderId[i]!,
-        messages.direction[i]!,
-        type === 7 ? Number.NaN : price / 10000,
-        messages.size[i]!,
-        Number.NaN, // LOBSTER has no receive time
-      );
-      if (type === 4 || type === 5)
-        trades.push(i + 1, ts, price / 10000, messages.size[i]!, -messages.direction[i]!);
-      if (i === 0)
-        pushFileTop(top, orderbook, 0, ts); // the seed: the file's row 0 by definition
-      else {
+      const size = messages.size[i]!;
+      const dir = messages.direction[i]!;
+      events.i64(0, i + 1);
+      events.i64Sum(1, mid.hi, mid.lo, off);
+      events.i8(2, type);
+      events.i64(3, messages.orderId[i]!);
+      events.i8(4, dir);
+      events.f64(5, type === 7 ? Number.NaN : price / 10000);
+      events.f64(6, size);
+      events.i64(7, Number.NaN); // LOBSTER has no receive time
+      events.endRow();
+      if (type === 4 || type === 5) {
+        trades.i64(0, i + 1);
+        trades.i64Sum(1, mid.hi, mid.lo, off);
+        trades.f64(2, price / 10000);
+        trades.f64(3, size);
+        trades.i8(4, -dir);
+        trades.endRow();
+      }
+      top.i64(0, i + 1);
+      top.i64Sum(1, mid.hi, mid.lo, off);
+      if (i === 0) {
+        // the seed: the file's row 0 by definition
+        const o = 0;
+        const askSize = orderbook.data[o + 1]!;
+        const bidSize = orderbook.data[o + 3]!;
+        top.f64(2, bidSize > 0 ? orderbook.data[o + 2]! / 10000 : Number.NaN);
+        top.f64(3, bidSize);
+        top.f64(4, askSize > 0 ? orderbook.data[o]! / 10000 : Number.NaN);
+        top.f64(5, askSize);
+      } else {
         // the replayed book (equal to the file's row: checked after the replay)
         const bid = book.bestBid();
         const ask = book.bestAsk();
-        top.push(
-          i + 1,
-          ts,
-          Number.isNaN(bid) ? Number.NaN : (bid * LOBSTER_CENT) / 10000,
-          book.bestBidQty(),
-          Number.isNaN(ask) ? Number.NaN : (ask * LOBSTER_CENT) / 10000,
-          book.bestAskQty(),
-        );
+        top.f64(2, Number.isNaN(bid) ? Number.NaN : (bid * LOBSTER_CENT) / 10000);
+        top.f64(3, book.bestBidQty());
+        top.f64(4, Number.isNaN(ask) ? Number.NaN : (ask * LOBSTER_CENT) / 10000);
+        top.f64(5, book.bestAskQty());
       }
+      top.endRow();
     }
   });
-}
-
-function pushFileTop(top: TableWriter, ob: LobsterOrderbook, row: number, ts: bigint): void {
-  const o = row * 4 * ob.levels;
-  const askSize = ob.data[o + 1]!;
-  const bidSize = ob.data[o + 3]!;
-  top.push(
-    row + 1,
-    ts,
-    bidSize > 0 ? ob.data[o + 2]! / 10000 : Number.NaN,
-    bidSize,
-    askSize > 0 ? ob.data[o]! / 10000 : Number.NaN,
-    askSize,
-  );
 }

@@ -343,14 +343,15 @@ export function parseLobsterOrderbook(text: string, source = '<string>', levels?
   if (header === -1) s.line = 0;
   const cap = countLines(text);
   const data = new Float64Array(cap * cols);
+  const names = Array.from({ length: cols }, (_, c) => bookColumnName(c)); // not one string per field
   let n = 0;
   let k = 0;
   while (s.nextLine()) {
     for (let c = 0; c < cols; c++) {
       if ((c & 1) === 0) {
-        data[k++] = s.int(bookColumnName(c), -SAFE, SAFE, 'an integer price (USD × 10000)');
+        data[k++] = s.int(names[c]!, -SAFE, SAFE, 'an integer price (USD × 10000)');
       } else {
-        data[k++] = s.int(bookColumnName(c), 0, SAFE, 'a non-negative integer size');
+        data[k++] = s.int(names[c]!, 0, SAFE, 'a non-negative integer size');
       }
       if (c < cols - 1) s.comma(c, cols);
     }
