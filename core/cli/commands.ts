@@ -203,7 +203,12 @@ export const DATA_OPTIONS = {
   },
   message: { type: 'string', arg: 'FILE', help: 'import lobster: the message file (plain or gzip).' },
   orderbook: { type: 'string', arg: 'FILE', help: 'import lobster: the orderbook file (plain or gzip).' },
-  name: { type: 'string', arg: 'NAME', help: 'import: dataset name.', def: 'SYMBOL_DATE from the file name' },
+  name: {
+    type: 'string',
+    arg: 'NAME',
+    help: 'import, download, record: dataset name.',
+    def: 'SYMBOL_DATE from the file name; SYMBOL_EXCHANGE_KIND_DATE for download and record',
+  },
   date: {
     type: 'string',
     arg: 'YYYY-MM-DD',
@@ -215,9 +220,69 @@ export const DATA_OPTIONS = {
     arg: 'ID',
     help: 'show, export: dataset id, a unique prefix of it, or its name.',
   },
-  what: { type: 'string', arg: 'top|trades|events', help: 'export: which table.', def: 'top' },
+  what: {
+    type: 'string',
+    arg: 'TABLE|KIND',
+    help: 'export: which table, top, trades, events or bars (default top); download: trades, ohlcv or book (required).',
+  },
   out: { type: 'string', arg: 'FILE', help: 'export: output file, CSV (with a header) or .parquet.' },
-  json: { type: 'string', arg: 'OUT', help: 'import, list, show: also write the result as JSON to OUT.' },
+  json: {
+    type: 'string',
+    arg: 'OUT',
+    help: 'import, download, record, list, show: also write the result as JSON to OUT.',
+  },
+  exchange: {
+    type: 'string',
+    arg: 'ID',
+    help: 'download, record: ccxt exchange id, e.g. binance (spot) or binanceusdm (USD-M futures). Required.',
+  },
+  symbol: {
+    type: 'string',
+    arg: 'SYM',
+    help: "download, record: market, unified (BTC/USDT, BTC/USDT:USDT) or the venue's id (BTCUSDT). Required.",
+  },
+  since: {
+    type: 'string',
+    arg: 'ISO',
+    help: 'download trades, ohlcv: start (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]; UTC if no zone).',
+    def: 'trades: --until − 1 h; ohlcv: --until − 1000 bars',
+  },
+  until: { type: 'string', arg: 'ISO', help: 'download trades, ohlcv: end (exclusive).', def: 'now' },
+  timeframe: {
+    type: 'string',
+    arg: 'TF',
+    help: 'download ohlcv: bar length (1m, 5m, 1h, 1d, …).',
+    def: '1m',
+  },
+  snapshots: {
+    type: 'string',
+    arg: 'N',
+    help: 'download book: number of order-book snapshots.',
+    def: 1,
+    min: 1,
+    max: 1000000,
+  },
+  interval: { type: 'string', arg: 'S', help: 'download book: seconds between snapshots.', def: 1 },
+  depth: {
+    type: 'string',
+    arg: 'N',
+    help: 'download book, record: levels per side asked of the venue.',
+    def: "the venue's default (ccxt)",
+    min: 1,
+    max: 5000,
+  },
+  duration: {
+    type: 'string',
+    arg: 'T',
+    help: 'record: how long to record, from the first book or trade (90s, 15m, 2h; a number is seconds); Ctrl-C stops earlier and keeps it.',
+    def: '60s',
+  },
+  'exchange-url': {
+    type: 'string',
+    arg: 'URL',
+    help: 'download, record: base URL replacing the origin of every venue URL (a proxy or a test double; ws URLs follow the scheme).',
+    def: '$QUOTEBENCH_EXCHANGE_URL or the venue',
+  },
   'data-dir': {
     type: 'string',
     arg: 'DIR',
@@ -359,11 +424,11 @@ export const COMMANDS = {
   },
   data: {
     usage:
-      'import|list|show|export [--format lobster --message FILE --orderbook FILE | --format binance-raw|binance-csv|tardis FILE …] [--dataset ID] [--what top|trades|events --out FILE] [--json OUT] [--data-dir DIR]',
+      'import|download|record|list|show|export [--format lobster --message FILE --orderbook FILE | --format binance-raw|binance-csv|tardis FILE …] [--exchange ID --symbol SYM --what trades|ohlcv|book [--since ISO] [--until ISO] [--timeframe TF] [--snapshots N --interval S] [--duration T] [--exchange-url URL]] [--dataset ID] [--what top|trades|events|bars --out FILE] [--json OUT] [--data-dir DIR]',
     summary:
-      "The market-data catalog: import LOBSTER files (book verified against the orderbook file), a Binance raw capture (the venue's sync rules) or Tardis CSV, list and show datasets, export the top of book or trades.",
+      "The market-data catalog: import LOBSTER files (book verified against the orderbook file), a Binance raw capture (the venue's sync rules) or Tardis CSV, download trades, bars or book snapshots and record live depth and trades through ccxt, list and show datasets, export the top of book, trades or bars.",
     options: DATA_OPTIONS,
-    subcommands: ['import', 'list', 'show', 'export'],
+    subcommands: ['import', 'download', 'record', 'list', 'show', 'export'],
     positionals: true,
   },
   fit: {

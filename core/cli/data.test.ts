@@ -177,7 +177,7 @@ describe('quotebench data on the LOBSTER samples', () => {
     expect(left[0]).toMatch(/^[0-9a-f]{16}$/);
 
     const cases: [string[], RegExp][] = [
-      [['data'], /expected import or list or show or export/],
+      [['data'], /expected import or download or record or list or show or export/],
       [
         ['data', 'import', '--data-dir', fresh],
         /--format is required \(lobster, binance-raw, binance-csv or tardis\)/,

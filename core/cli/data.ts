@@ -2,9 +2,12 @@
  * `quotebench data import --format lobster --message FILE --orderbook FILE [--name NAME] [--date D] [--json OUT]`
  * `quotebench data import --format binance-raw|binance-csv FILE [FILE …] [--name NAME] [--json OUT]`
  * `quotebench data import --format tardis FILE [FILE …] [--name NAME] [--json OUT]`
+ * `quotebench data download --exchange ID --symbol SYM --what trades|ohlcv|book [--since ISO] [--until ISO]
+ *   [--timeframe TF] [--snapshots N --interval S] [--depth N] [--exchange-url URL] [--name NAME] [--json OUT]`
+ * `quotebench data record --exchange ID --symbol SYM [--duration T] [--depth N] [--exchange-url URL] [--name NAME] [--json OUT]`
  * `quotebench data list [--json OUT]`
  * `quotebench data show --dataset ID [--json OUT]`
- * `quotebench data export --dataset ID [--what top|trades|events] --out FILE.csv|FILE.parquet`
+ * `quotebench data export --dataset ID [--what top|trades|events|bars] --out FILE.csv|FILE.parquet`
  * (all with [--data-dir DIR])
  *
  * The market-data catalog (core/data/catalog.ts) from the command line. `import` writes a dataset
@@ -16,24 +19,36 @@
  * currency; seq the LOBSTER message row, 1-based).
  * Bad input — an unreadable or malformed file (named with its line), an unknown dataset — is one line
  * and exit code 2.
+ *
+ * `download` and `record` go through ccxt (core/data/ccxt-download.ts, ccxt-record.ts; loaded only for
+ * them, ccxt takes a second or two to load). A venue failure or a bad answer (after bounded retries of
+ * transient errors) is one line naming the venue, the request and what was wrong, exit 2, and nothing in
+ * the catalog. Ctrl-C: `download` cancels (nothing written, exit 130); `record` stops and writes what
+ * it recorded (exit 130; a second Ctrl-C exits at once without writing).
  */
 import { CatalogError, exportTable, listDatasets, readDataset, type DatasetInfo } from '../data/catalog';
 import { importBinanceRaw } from '../data/binance-import';
 import { importLobster } from '../data/lobster-import';
 import { importTardis } from '../data/tardis-import';
-import { UsageError, UserError, cliDataDir, parseWithPositionals } from './args';
+import { UsageError, UserError, cliDataDir, intOption, numberOption, parseWithPositionals } from './args';
 import { DATA_OPTIONS } from './commands';
+import { ProgressBar } from './progress';
+import { handleStopSignals } from './stop-signals';
 import { formatTable } from '../text/table';
 import { checkWritable, writeJsonAtomic } from './write-json';
 
-const TABLES = ['top', 'trades', 'events'] as const;
+const TABLES = ['top', 'trades', 'events', 'bars'] as const;
+const SUBCOMMANDS = ['import', 'download', 'record', 'list', 'show', 'export'] as const;
+type Sub = (typeof SUBCOMMANDS)[number];
+const VENUE_OPTIONS = ['exchange', 'symbol', 'exchange-url', 'depth', 'name', 'json', 'data-dir', 'quiet'];
 
 export async function dataCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'import' && sub !== 'list' && sub !== 'show' && sub !== 'export')
+  const [first, ...rest] = args;
+  if (!(SUBCOMMANDS as readonly (string | undefined)[]).includes(first))
     throw new UsageError(
-      `expected import, list, show or export as the first argument, got ${sub === undefined ? 'nothing' : `"${sub}"`}`,
+      `expected import, download, record, list, show or export as the first argument, got ${first === undefined ? 'nothing' : `"${first}"`}`,
     );
+  const sub = first as Sub;
   const { values: v, positionals } = parseWithPositionals(rest, DATA_OPTIONS);
   if (
     positionals.length > 0 &&
@@ -42,8 +57,10 @@ export async function dataCommand(args: string[]): Promise<number> {
     throw new UsageError(
       `unexpected argument "${positionals[0]}" (files are arguments only for --format binance-raw, binance-csv and tardis)`,
     );
-  const allowed: Record<typeof sub, readonly string[]> = {
+  const allowed: Record<Sub, readonly string[]> = {
     import: ['format', 'message', 'orderbook', 'name', 'date', 'json', 'data-dir', 'quiet'],
+    download: [...VENUE_OPTIONS, 'what', 'since', 'until', 'timeframe', 'snapshots', 'interval'],
+    record: [...VENUE_OPTIONS, 'duration'],
     list: ['json', 'data-dir', 'quiet'],
     show: ['dataset', 'json', 'data-dir', 'quiet'],
     export: ['dataset', 'what', 'out', 'data-dir', 'quiet'],
@@ -68,6 +85,7 @@ export async function dataCommand(args: string[]): Promise<number> {
         writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
       return 0;
     }
+    if (sub === 'download' || sub === 'record') return await venueCommand(sub, v, dataDir, err);
     if (sub === 'list') {
       const all = listDatasets(dataDir);
       out.write(
@@ -99,7 +117,9 @@ export async function dataCommand(args: string[]): Promise<number> {
     }
     const what = v.what ?? 'top';
     if (!(TABLES as readonly string[]).includes(what))
-      throw new UsageError(`--what must be top, trades or events, got "${what}"`);
+      throw new UsageError(
+        `--what must be top, trades or events (or bars, in an OHLCV dataset), got "${what}"`,
+      );
     if (v.out === undefined) throw new UsageError('--out FILE is required for data export');
     checkWritable(v.out);
     const rows = await exportTable(dataDir, info.id, what as (typeof TABLES)[number], v.out);
@@ -107,6 +127,7 @@ export async function dataCommand(args: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CatalogError) throw new UserError(e.message);
+    if (e instanceof Error && e.name === 'VenueError') throw new UserError(e.message);
     if (e instanceof Error && /^[^:]+:\d+: /.test(e.message)) throw new UserError(e.message); // parser errors
     if (
       e instanceof Error &&
@@ -176,6 +197,17 @@ function importSummary(info: DatasetInfo): string {
       `${c.events} events, ${c.trades} trades; ${ver.applied} depth updates applied, ${ver.dropped} dropped, ` +
       `${ver.gaps} gaps; top of book = bookTicker at ${ver.tickerMatches}/${ver.tickerChecks} matching update ids`
     );
+  if (info.format === 'ccxt record')
+    return (
+      `${c.events} events (${ver.snapshots} book snapshots, ${ver.levelSets} level changes), ${c.trades} trades; ` +
+      `${ver.books} books from ccxt, ${ver.resyncs} resyncs after sequence gaps, ${ver.reconnects} reconnects, ` +
+      `${ver.tradeIdGaps} trade id gaps`
+    );
+  if (info.format.startsWith('ccxt'))
+    return (
+      `${info.format}: ${c.bars !== undefined ? `${c.bars} bars` : `${c.events} events, ${c.bookEvents} book events, ${c.trades} trades`}` +
+      ` from ${iso(info.firstTsNs)} to ${iso(info.lastTsNs)} UTC; ${ver.retries} retries`
+    );
   return `${info.format}: ${c.events} events, ${c.bookEvents} book events, ${c.trades} trades`;
 }
 
@@ -195,9 +227,182 @@ function describe(d: DatasetInfo): string {
     ['events', String(d.counts.events)],
     ['book events', String(d.counts.bookEvents)],
     ['trades', String(d.counts.trades)],
+    ...(d.counts.bars !== undefined ? [['bars', String(d.counts.bars)] as [string, string]] : []),
     ['content hash', d.contentHash],
     ...d.sources.map((s): [string, string] => [`source (${s.role})`, `${s.file} (${s.bytes} bytes)`]),
     ...Object.entries(d.verification).map(([k, x]): [string, string] => [k, String(x)]),
   ];
   return formatTable(['Field', 'Value'], rows);
+}
+
+/** A time as the user types it: a date, or a date and time with an optional zone (UTC without one). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+function timeOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const withZone = /T.*(Z|[+-]\d{2}:\d{2})$/.test(value) || !value.includes('T') ? value : `${value}Z`;
+  const ms = ISO_TIME.test(value)
+    ? Date.parse(value.includes('T') ? withZone : `${value}T00:00:00Z`)
+    : Number.NaN;
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `--${name} must be a date or time like 2026-01-31 or 2026-01-31T12:00:00Z (UTC without a zone), got "${value}"`,
+    );
+  return ms;
+}
+
+/** A duration: a number of seconds, or a number with ms, s, m or h. */
+export function durationOption(value: string | undefined, def: number): number {
+  if (value === undefined) return def;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m?.[2] ?? 's'] ?? Number.NaN;
+  const ms = m === null ? Number.NaN : Number(m[1]) * unit;
+  if (!(Number.isFinite(ms) && ms > 0 && ms <= 7 * 86_400_000))
+    throw new UsageError(
+      `--duration must be a positive time up to 7 days like 90s, 15m or 2h, got "${value}"`,
+    );
+  return ms;
+}
+
+/** `data download` and `data record`: options, signals, progress and the report. */
+async function venueCommand(
+  sub: 'download' | 'record',
+  v: DataValues,
+  dataDir: string,
+  err: (s: string) => void,
+): Promise<number> {
+  if (v.exchange === undefined)
+    throw new UsageError(`--exchange ID is required for data ${sub} (e.g. binance)`);
+  if (v.symbol === undefined)
+    throw new UsageError(`--symbol SYM is required for data ${sub} (e.g. BTC/USDT)`);
+  const depth = v.depth !== undefined ? intOption(v, 'depth', { min: 1, max: 5000 }) : undefined;
+  const tty = Boolean(process.stderr.isTTY);
+  const note = (m: string): void => err(`${tty ? '\r\x1b[K' : ''}quotebench data ${sub}: ${m}\n`);
+  const common = {
+    dataDir,
+    exchange: v.exchange,
+    symbol: v.symbol,
+    url: v['exchange-url'],
+    ...(depth !== undefined ? { depth } : {}),
+    ...(v.name !== undefined ? { name: v.name } : {}),
+    onNote: note,
+  };
+  let result: { info: DatasetInfo; existed: boolean };
+  if (sub === 'download') {
+    const what = v.what;
+    if (what !== 'trades' && what !== 'ohlcv' && what !== 'book')
+      throw new UsageError(
+        `--what must be trades, ohlcv or book for data download, got ${what === undefined ? 'nothing' : `"${what}"`}`,
+      );
+    const timeframe = v.timeframe ?? '1m';
+    if (v.timeframe !== undefined && what !== 'ohlcv')
+      throw new UsageError('--timeframe applies to --what ohlcv only');
+    if ((v.snapshots !== undefined || v.interval !== undefined) && what !== 'book')
+      throw new UsageError('--snapshots and --interval apply to --what book only');
+    if ((v.since !== undefined || v.until !== undefined) && what === 'book')
+      throw new UsageError(
+        '--since and --until apply to --what trades and ohlcv (a book download takes snapshots now)',
+      );
+    if (depth !== undefined && what !== 'book')
+      throw new UsageError('--depth applies to --what book only (and to record)');
+    const { downloadDataset, timeframeMs } = await import('../data/ccxt-download');
+    let tfMs = 0;
+    try {
+      tfMs = timeframeMs(timeframe);
+    } catch (e) {
+      throw new UsageError(`--timeframe: ${(e as Error).message}`);
+    }
+    const untilMs = timeOption(v.until, 'until') ?? Date.now();
+    const sinceMs = timeOption(v.since, 'since') ?? untilMs - (what === 'ohlcv' ? 1000 * tfMs : 3_600_000);
+    if (what !== 'book' && !(sinceMs < untilMs))
+      throw new UsageError(
+        `--since (${new Date(sinceMs).toISOString()}) must be before --until (${new Date(untilMs).toISOString()})`,
+      );
+    const snapshots = intOption(v, 'snapshots', { min: 1, max: 1_000_000, def: 1 });
+    const intervalS = numberOption(v, 'interval', { def: 1 });
+    if (!(intervalS >= 0 && intervalS <= 86_400))
+      throw new UsageError(`--interval must be from 0 to 86400 seconds, got "${v.interval}"`);
+    const stop = handleStopSignals({
+      name: 'quotebench data download',
+      stopping: 'cancelling (nothing is written)',
+    });
+    const bar = new ProgressBar(`download ${what}`, process.stderr, v.quiet !== true);
+    try {
+      result = await downloadDataset({
+        ...common,
+        what,
+        sinceMs,
+        untilMs,
+        timeframe,
+        snapshots,
+        intervalMs: intervalS * 1000,
+        signal: stop.signal,
+        onProgress: (done, total, rows) => bar.update(done, total, `${rows} rows`),
+      });
+      bar.done();
+    } catch (e) {
+      bar.done();
+      const code = stop.exitCode();
+      if (code !== undefined) {
+        process.stderr.write('quotebench data download: cancelled; nothing was written\n');
+        return code;
+      }
+      throw e;
+    } finally {
+      stop.dispose();
+    }
+  } else {
+    const durationMs = durationOption(v.duration, 60_000);
+    const { recordDataset } = await import('../data/ccxt-record');
+    const stop = handleStopSignals({
+      name: 'quotebench data record',
+      stopping: 'stopping; writing what was recorded',
+      abandoning: 'without writing the recording',
+    });
+    let lastLine = '';
+    try {
+      result = await recordDataset({
+        ...common,
+        durationMs,
+        stop: stop.signal,
+        onProgress: (elapsed, s) => {
+          const line =
+            `record ${(elapsed / 1000).toFixed(0)}s/${(durationMs / 1000).toFixed(0)}s: ${s.books} books` +
+            `${s.nonce !== null ? ` (nonce ${s.nonce})` : ''}, ${s.trades} trades, ${s.resyncs} resyncs, ${s.reconnects} reconnects`;
+          const counts = line.slice(line.indexOf(':'));
+          if (tty) err(`\r${line}\x1b[K`);
+          else if (counts !== lastLine) err(`${line}\n`);
+          lastLine = counts;
+        },
+      });
+      if (tty) err('\n');
+    } catch (e) {
+      const code = stop.exitCode();
+      if (code !== undefined) {
+        process.stderr.write(
+          `quotebench data record: stopped; nothing was written (${e instanceof Error ? e.message : String(e)})\n`,
+        );
+        return code;
+      }
+      throw e;
+    } finally {
+      stop.dispose();
+    }
+    const code = stop.exitCode();
+    if (code !== undefined) {
+      report(sub, result, v);
+      return code;
+    }
+  }
+  report(sub, result, v);
+  return 0;
+}
+
+function report(sub: 'download' | 'record', r: { info: DatasetInfo; existed: boolean }, v: DataValues): void {
+  const { info, existed } = r;
+  process.stdout.write(
+    `${existed ? 'already in the catalog' : sub === 'download' ? 'downloaded' : 'recorded'}: ${info.id} ${info.name} — ${importSummary(info)}\n`,
+  );
+  if (v.json !== undefined)
+    writeJsonAtomic(v.json, { dataset: info.id, events: info.counts.events, existed, ...info });
 }
