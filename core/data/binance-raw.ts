@@ -376,6 +376,7 @@ function readRawLine(raw: string, where: Where, sync: BinanceDepthSync): boolean
       `${where}: expected "<local_ts_ns> <json>", got ${JSON.stringify(raw.slice(0, 40))}`,
     );
   const localTsNs = BigInt(raw.slice(0, sp));
+  if (fastStreamLine(raw, sp + 1, sync, localTsNs)) return true;
   let msg: Json;
   try {
     msg = JSON.parse(raw.slice(sp + 1)) as Json;
@@ -428,6 +429,190 @@ function readRawLine(raw: string, where: Where, sync: BinanceDepthSync): boolean
   }
   return true;
 }
+
+/**
+ * The three combined-stream messages of a USD-M capture in the exact layout Binance sends them
+ * (keys in its order, no whitespace, no escapes, decimals as plain digit strings) are read straight
+ * from the line: no JSON objects, no strings per value. A line that deviates in any way returns false
+ * and takes the general path (JSON.parse), so what is accepted, the values and the errors are those
+ * of the general path: integers are JSON integer literals (the same double as JSON.parse), decimal
+ * strings with at most 15 digits are m / 10^k (the same double as Number(), one correctly rounded
+ * division of exact doubles).
+ */
+function fastStreamLine(raw: string, start: number, sync: BinanceDepthSync, localTsNs: bigint): boolean {
+  const c = FAST;
+  c.s = raw;
+  c.i = start;
+  c.ok = true;
+  if (!c.lit('{"stream":"') || !c.skipString() || !c.lit(',"data":{"e":"')) return false;
+  if (c.lit('bookTicker","u":')) {
+    const u = c.int();
+    if (!c.lit(',"s":"')) return false;
+    const sym = c.string();
+    if (sym === null || !c.lit(',"b":')) return false;
+    const b = c.dec();
+    if (!c.lit(',"B":')) return false;
+    const bq = c.dec();
+    if (!c.lit(',"a":')) return false;
+    const a = c.dec();
+    if (!c.lit(',"A":')) return false;
+    const aq = c.dec();
+    if (!c.lit(',"T":')) return false;
+    c.int();
+    if (!c.lit(',"E":')) return false;
+    c.int();
+    if (!c.lit('}}') || c.i !== raw.length || !c.ok) return false;
+    if (sync.report.symbol === null) sync.report.symbol = sym;
+    sync.bookTicker(u, b, bq, a, aq);
+    return true;
+  }
+  if (c.lit('trade","E":')) {
+    c.int();
+    if (!c.lit(',"T":')) return false;
+    const T = c.int();
+    if (!c.lit(',"s":"')) return false;
+    const sym = c.string();
+    if (sym === null || !c.lit(',"t":')) return false;
+    const t = c.int();
+    if (!c.lit(',"p":')) return false;
+    const price = c.dec();
+    if (!c.lit(',"q":')) return false;
+    const qty = c.dec();
+    if (!c.lit(',"X":"') || !c.skipString() || !c.lit(',"m":')) return false;
+    const m = c.lit('true') ? true : c.lit('false') ? false : null;
+    if (m === null || !c.lit('}}') || c.i !== raw.length || !c.ok) return false;
+    if (sync.report.symbol === null) sync.report.symbol = sym;
+    sync.trade({ id: t, price, qty, buyerMaker: m, timeMs: T, localTsNs });
+    return true;
+  }
+  if (c.lit('depthUpdate","E":')) {
+    const E = c.int();
+    if (!c.lit(',"T":')) return false;
+    c.int();
+    if (!c.lit(',"s":"')) return false;
+    const sym = c.string();
+    if (sym === null || !c.lit(',"U":')) return false;
+    const U = c.int();
+    if (!c.lit(',"u":')) return false;
+    const u = c.int();
+    if (!c.lit(',"pu":')) return false;
+    const pu = c.int();
+    if (!c.lit(',"b":')) return false;
+    const bids = c.levels();
+    if (bids === null || !c.lit(',"a":')) return false;
+    const asks = c.levels();
+    if (asks === null || !c.lit('}}') || c.i !== raw.length || !c.ok) return false;
+    if (sync.report.symbol === null) sync.report.symbol = sym;
+    sync.depth({ U, u, pu, E, bids, asks, localTsNs });
+    return true;
+  }
+  return false;
+}
+
+/** The cursor of fastStreamLine; `ok` turns false at the first value that is not in the layout. */
+class FastCursor {
+  s = '';
+  i = 0;
+  ok = true;
+
+  lit(t: string): boolean {
+    if (!this.s.startsWith(t, this.i)) return false;
+    this.i += t.length;
+    return true;
+  }
+
+  /** After an opening quote: to the closing quote; false on an escape or a control character. */
+  skipString(): boolean {
+    const s = this.s;
+    for (let j = this.i; j < s.length; j++) {
+      const ch = s.charCodeAt(j);
+      if (ch === 34) {
+        this.i = j + 1;
+        return true;
+      }
+      if (ch === 92 || ch < 32) return false;
+    }
+    return false;
+  }
+
+  string(): string | null {
+    const from = this.i;
+    return this.skipString() ? this.s.slice(from, this.i - 1) : null;
+  }
+
+  /** A JSON integer literal: -?(0|[1-9][0-9]*), not followed by a fraction or exponent. */
+  int(): number {
+    const s = this.s;
+    const from = this.i;
+    let j = from;
+    if (s.charCodeAt(j) === 45) j++;
+    const d0 = j;
+    let v = 0;
+    for (; j < s.length; j++) {
+      const ch = s.charCodeAt(j);
+      if (ch < 48 || ch > 57) break;
+      v = v * 10 + (ch - 48);
+    }
+    const nd = j - d0;
+    const next = s.charCodeAt(j);
+    if (nd === 0 || (nd > 1 && s.charCodeAt(d0) === 48) || next === 46 || next === 101 || next === 69) {
+      this.ok = false;
+      return Number.NaN;
+    }
+    this.i = j;
+    if (nd > 15) return Number(s.slice(from, j));
+    return d0 > from ? -v : v;
+  }
+
+  /** A string holding digits[.digits] (at most 15 digits), as Number() reads it. */
+  dec(): number {
+    const s = this.s;
+    if (s.charCodeAt(this.i) !== 34) {
+      this.ok = false;
+      return Number.NaN;
+    }
+    let j = this.i + 1;
+    let m = 0;
+    let nd = 0;
+    let frac = -1;
+    for (; j < s.length; j++) {
+      const ch = s.charCodeAt(j);
+      if (ch >= 48 && ch <= 57) {
+        m = m * 10 + (ch - 48);
+        nd++;
+        if (frac >= 0) frac++;
+      } else if (ch === 46 && frac < 0) frac = 0;
+      else break;
+    }
+    if (s.charCodeAt(j) !== 34 || nd === 0 || nd > 15 || frac === 0 || (frac > 0 && nd === frac)) {
+      this.ok = false;
+      return Number.NaN;
+    }
+    this.i = j + 1;
+    return frac > 0 ? m / POW10[frac]! : m;
+  }
+
+  /** [["p","q"],…] of dec strings; null when the array is not in that layout. */
+  levels(): [number, number][] | null {
+    if (!this.lit('[')) return null;
+    const out: [number, number][] = [];
+    if (this.lit(']')) return out;
+    for (;;) {
+      if (!this.lit('[')) return null;
+      const p = this.dec();
+      if (!this.lit(',')) return null;
+      const q = this.dec();
+      if (!this.ok || !this.lit(']')) return null;
+      out.push([p, q]);
+      if (this.lit(']')) return out;
+      if (!this.lit(',')) return null;
+    }
+  }
+}
+
+const FAST = new FastCursor();
+const POW10: number[] = [];
+for (let k = 0; k <= 22; k++) POW10.push(10 ** k);
 
 const CSV_HEADERS = {
   snapshot: 'local_ts_ns,last_update_id,event_time_ms,transact_time_ms,side,price,qty',
