@@ -5,7 +5,9 @@
  * Both sides are reduced to a Tape: the top of book over time, the market orders (executions with the
  * same time and aggressor side grouped, as in flow-rates.ts) and, in the simulator, the fills of a
  * passive quoter that joins the best bid and ask with one lot (it sees the book after the scenario's
- * market-data latency). Statistics of a tape:
+ * market-data latency). The simulated top of book is recorded after every background event (our own
+ * order entries and cancels between two background events are not recorded separately: joining the best
+ * does not move it, and the next background event records the state). Statistics of a tape:
  * - spread: time share at 1, 2 and ≥ 3 ticks, time-weighted mean in ticks;
  * - market orders and trade prints per second;
  * - volatility: sd of the mid's returns on a 1-s and a 10-s grid, per √s;
