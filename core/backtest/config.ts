@@ -8,8 +8,13 @@ import { backtestLimitsSchema } from './limits';
 import { annualization, type Annualization } from '../metrics/annualization';
 import { strategySpecSchema, type StrategySpec } from '../strategy/specs';
 import { bookScenarioSchema, intensityScenarioSchema } from '../sim/scenario';
+import { replayScenarioSchema } from '../replay/scenario';
 
-export const scenarioSchema = z.discriminatedUnion('mode', [intensityScenarioSchema, bookScenarioSchema]);
+export const scenarioSchema = z.discriminatedUnion('mode', [
+  intensityScenarioSchema,
+  bookScenarioSchema,
+  replayScenarioSchema,
+]);
 export type ScenarioConfig = z.output<typeof scenarioSchema>;
 
 export const metricsConfigSchema = z.strictObject({
@@ -55,17 +60,29 @@ export const backtestConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     cfg.strategies.forEach((s, i) => addQuoterOverflowIssues(s, cfg.scenario, ['strategies', i], ctx));
-    // Without an intensity model the quoters' A and k cannot be defaulted from the scenario.
-    if (cfg.scenario.mode !== 'book') return;
+    // Without an intensity model the quoters' A and k cannot be defaulted from the scenario (nor σ in a
+    // replay, which has no price model).
+    if (cfg.scenario.mode === 'intensity') return;
+    const replay = cfg.scenario.mode === 'replay';
     cfg.strategies.forEach((s, i) => {
       const needs =
-        s.type === 'glft' ? (['A', 'k'] as const) : s.type === 'avellaneda-stoikov' ? (['k'] as const) : [];
+        s.type === 'glft'
+          ? replay
+            ? (['A', 'k', 'sigma'] as const)
+            : (['A', 'k'] as const)
+          : s.type === 'avellaneda-stoikov'
+            ? replay
+              ? (['k', 'sigma'] as const)
+              : (['k'] as const)
+            : [];
       for (const key of needs) {
         if ((s as Record<string, unknown>)[key] === undefined) {
           ctx.addIssue({
             code: 'custom',
             path: ['strategies', i, key],
-            message: `required in book mode (the scenario has no intensity model to take ${key} from)`,
+            message: replay
+              ? `required in replay mode (a recorded market has no model to take ${key} from; quotebench calibrate estimates it)`
+              : `required in book mode (the scenario has no intensity model to take ${key} from)`,
           });
         }
       }
@@ -96,6 +113,8 @@ export function addQuoterOverflowIssues(
   ctx: z.RefinementCtx,
 ): void {
   if (s.type === 'fixed-spread' || s.type === 'random') return;
+  // A replay has no price model to default σ from, and its horizon is the data's (checked at run time).
+  if (sc.mode === 'replay') return;
   const scSigma = maxOf(sc.price.regimes?.sigmas, sc.price.sigma) * (sc.price.model === 'gbm' ? sc.s0 : 1);
   const gamma = maxOf(s.gamma, 0);
   const sigma = s.sigma === undefined ? scSigma : maxOf(s.sigma, 0);
@@ -124,6 +143,17 @@ export function addQuoterOverflowIssues(
     issue('gamma', `σ²γ/(2kA)·(1 + γ/k)^(1 + k/γ) = ${slope} is not a finite number`);
 }
 
+/**
+ * Session length in scenario time units: the scenario's horizon; for a replay the session window
+ * (`to − from`), or `replayHorizon` (the length of the data, known once the dataset is loaded).
+ */
+export function scenarioHorizon(sc: ScenarioConfig, replayHorizon?: number): number {
+  if (sc.mode !== 'replay') return sc.horizon;
+  if (replayHorizon !== undefined) return replayHorizon;
+  if (sc.to !== undefined) return sc.to - sc.from;
+  throw new RangeError('the horizon of a replay without scenario.to is known once its dataset is loaded');
+}
+
 /** Length of one recorded bar in scenario time units. */
 export function barLength(sc: ScenarioConfig): number {
   return sc.mode === 'intensity' ? sc.dt * sc.sampleEvery : sc.sampleInterval;
@@ -140,10 +170,10 @@ type MetricsSource = {
  * seconds (in intensity mode too: AS 2008's T = 1 is one day with `timeUnitSeconds: 86400`, so one
  * session per trading day), on the config's calendar (default equities: 252 days × 6.5 h).
  */
-export function annualizationOf(cfg: MetricsSource): Annualization {
+export function annualizationOf(cfg: MetricsSource, replayHorizon?: number): Annualization {
   const m = cfg.metrics;
   return annualization({
-    sessionSeconds: cfg.scenario.horizon * cfg.scenario.timeUnitSeconds,
+    sessionSeconds: scenarioHorizon(cfg.scenario, replayHorizon) * cfg.scenario.timeUnitSeconds,
     calendar: m?.calendar,
     tradingDaysPerYear: m?.tradingDaysPerYear,
     tradingHoursPerDay: m?.tradingHoursPerDay,
@@ -152,8 +182,14 @@ export function annualizationOf(cfg: MetricsSource): Annualization {
 }
 
 /** The options of computeRunMetrics for a config. */
-export function metricOptionsOf(cfg: MetricsSource): { sessionsPerYear: number; markoutHorizon: number } {
-  return { sessionsPerYear: annualizationOf(cfg).sessionsPerYear, markoutHorizon: markoutHorizon(cfg) };
+export function metricOptionsOf(
+  cfg: MetricsSource,
+  replayHorizon?: number,
+): { sessionsPerYear: number; markoutHorizon: number } {
+  return {
+    sessionsPerYear: annualizationOf(cfg, replayHorizon).sessionsPerYear,
+    markoutHorizon: markoutHorizon(cfg),
+  };
 }
 
 /** Mark-out horizon of the realized-spread metrics: 10 bars unless the config says otherwise. */

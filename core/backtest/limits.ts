@@ -126,6 +126,14 @@ export function scenarioPathWork(sc: ScenarioConfig): PathWork {
     steps = Math.round(sc.horizon / sc.dt);
     bars = Math.ceil(steps / Math.max(1, sc.sampleEvery));
     fills = 2 * steps * Math.min(1, sc.intensity.A * sc.dt);
+  } else if (sc.mode === 'replay') {
+    // The recorded events are bounded by the dataset (loaded and checked at run time); the series and
+    // fills by the session (a day when `to` is not given).
+    const horizon = sc.to !== undefined ? sc.to - sc.from : 86_400;
+    const decisions = horizon / sc.decisionInterval;
+    steps = Math.ceil(decisions);
+    bars = Math.max(1, Math.ceil(horizon / sc.sampleInterval));
+    fills = Math.ceil(4 * decisions);
   } else {
     const f = sc.flow;
     const decisions = sc.horizon / sc.decisionInterval;

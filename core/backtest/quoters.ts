@@ -13,6 +13,8 @@ import type { ParamValue, PathContext, QuoteDecision, Quoter, MarketObservation 
 import { strategySpecSchema } from '../strategy/specs';
 
 export function scenarioSigma(sc: ScenarioConfig): number {
+  if (sc.mode === 'replay')
+    throw new RangeError('sigma is required: a replay has no price model to take it from');
   return sc.price.model === 'gbm' ? sc.price.sigma * sc.s0 : sc.price.sigma;
 }
 

@@ -12,17 +12,15 @@ import { RunMetricsAccumulator, type RunMetrics } from '../metrics/run-metrics';
 import { buildQuoter } from './quoters';
 import type { ParamValue } from '../strategy/quoter';
 import { expandGrid } from '../strategy/specs';
-import {
-  annualizationOf,
-  metricOptionsOf,
-  type BacktestConfig,
-  type ScenarioConfig,
-} from './config';
+import { annualizationOf, metricOptionsOf, type BacktestConfig, type ScenarioConfig } from './config';
 import { abortErrorOf, makeStopPoller } from '../sim/guards';
 import { IntensitySimulator } from '../sim/intensity-sim';
 import type { PathResult } from '../sim/path-result';
 import { BookSimulator } from '../sim/book-sim';
 import { toBookScenario, toIntensityScenario } from '../sim/scenario';
+import { ReplayMarket } from '../replay/replay-market';
+import { toReplayScenario } from '../replay/scenario';
+import { loadTape, type ReplayTape } from '../replay/tape';
 import { runPath, type MarketSimulator } from '../sim/simulator';
 
 export interface RunSummary {
@@ -72,18 +70,51 @@ export interface BacktestOptions {
    * Progress `run`/`runs` and onPath's `run` keep the indices of the whole list.
    */
   runIndices?: readonly number[];
+  /** The loaded inputs of the market (a replay's dataset: loadMarketInputs). */
+  market?: MarketInputs;
 }
 
 export interface BacktestResult {
   runs: RunSummary[];
 }
 
-export function makeSimulator(sc: ScenarioConfig): MarketSimulator {
+/** What a market needs beyond its config: the loaded dataset of a replay (loadMarketInputs). */
+export interface MarketInputs {
+  tape?: ReplayTape | undefined;
+}
+
+/**
+ * Load what the scenario's market needs before a (synchronous) run: a replay's dataset from the catalog
+ * in `dataDir`. Simulated scenarios need nothing.
+ */
+export async function loadMarketInputs(
+  sc: ScenarioConfig,
+  dataDir: string | undefined,
+): Promise<MarketInputs> {
+  if (sc.mode !== 'replay') return {};
+  if (dataDir === undefined) throw new RangeError('a replay needs the data directory of its dataset');
+  const tape = await loadTape(dataDir, sc.dataset, {
+    ...(sc.to !== undefined ? { toSeconds: sc.to } : {}),
+    ...(sc.tickSize !== undefined ? { tick: sc.tickSize } : {}),
+  });
+  return { tape };
+}
+
+/** The market of a scenario: a simulator, or a replay of the dataset in `inputs`. */
+export function makeSimulator(sc: ScenarioConfig, inputs: MarketInputs = {}): MarketSimulator {
   switch (sc.mode) {
     case 'intensity':
       return new IntensitySimulator(toIntensityScenario(sc));
     case 'book':
       return new BookSimulator(toBookScenario(sc));
+    case 'replay': {
+      const tape = inputs.tape;
+      if (tape === undefined)
+        throw new RangeError(
+          `scenario.dataset: ${sc.dataset} is not loaded (loadMarketInputs before the run)`,
+        );
+      return new ReplayMarket(tape, toReplayScenario(sc, tape));
+    }
   }
 }
 
@@ -98,8 +129,11 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
   const quoters = selected.map((i) => buildQuoter(specs[i] as (typeof specs)[number], cfg.scenario));
   const total = selected.length * cfg.paths;
   const runCount = specs.length;
-  const metricOpts = metricOptionsOf(cfg);
-  const annual = annualizationOf(cfg);
+  const inputs = opts.market ?? {};
+  const probe = cfg.scenario.mode === 'replay' ? makeSimulator(cfg.scenario, inputs) : null;
+  const replayHorizon = probe instanceof ReplayMarket ? probe.horizon : undefined;
+  const annual = annualizationOf(cfg, replayHorizon);
+  const metricOpts = metricOptionsOf(cfg, replayHorizon);
   const runs: RunSummary[] = [];
   let done = 0;
   let sim: MarketSimulator | null = null;
@@ -123,7 +157,7 @@ export function runBacktest(cfg: BacktestConfig, opts: BacktestOptions = {}): Ba
   );
   selected.forEach((run, k) => {
     const quoter = quoters[k] as (typeof quoters)[number];
-    sim = makeSimulator(cfg.scenario);
+    sim = makeSimulator(cfg.scenario, inputs);
     sim.setStopPoller?.(stop);
     current = { run, strategy: quoter.name };
     const metrics = new RunMetricsAccumulator(metricOpts);

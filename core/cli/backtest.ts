@@ -20,7 +20,8 @@ import type { WorkerMessage, WorkerRequest } from '../jobs/protocol';
 import { startWorker } from '../threads/worker-url';
 import { backtestConfigSchema } from '../backtest/config';
 import type { BacktestResult, RunSummary } from '../backtest/run';
-import { UsageError, intOption, parse } from './args';
+import { UsageError, UserError, cliDataDir, intOption, parse } from './args';
+import { readDataset } from '../data/catalog';
 import { BACKTEST_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { handleStopSignals } from './stop-signals';
@@ -69,6 +70,15 @@ export async function backtestCommand(args: string[]): Promise<number> {
     if (seed !== undefined) cfg.seed = seed;
     if (paths !== undefined) cfg.paths = paths;
     checkBacktestLimits(cfg, { keepPaths: 0 }); // LimitError (exit 2) before any work
+    // A replay reads its dataset from the catalog: a missing one is the user's to fix (exit 2).
+    const dataDir = cfg.scenario.mode === 'replay' ? cliDataDir(values['data-dir']) : undefined;
+    if (cfg.scenario.mode === 'replay') {
+      try {
+        readDataset(dataDir!, cfg.scenario.dataset);
+      } catch (e) {
+        throw new UserError(`${values.config}: scenario.dataset: ${(e as Error).message}`);
+      }
+    }
     const work = estimateBacktestWork(cfg);
     const wanted = backtestWorkerCount(work.runs, work.totalSteps);
     while (workers.length < wanted) workers.push(startWorker(entry));
@@ -78,7 +88,7 @@ export async function backtestCommand(args: string[]): Promise<number> {
     const bar = new ProgressBar('backtest', process.stderr, !values.quiet);
     let outcome: { result: BacktestResult } | { cancelled: true };
     try {
-      outcome = await runInWorkers(workers, cfg, work.runs, stop.signal, (done, total, strategy) =>
+      outcome = await runInWorkers(workers, cfg, work.runs, stop.signal, dataDir, (done, total, strategy) =>
         bar.update(done, total, strategy),
       );
     } finally {
@@ -125,6 +135,7 @@ async function runInWorkers(
   config: unknown,
   runCount: number,
   signal: AbortSignal,
+  dataDir: string | undefined,
   onProgress: (done: number, total: number, strategy: string) => void,
 ): Promise<{ result: BacktestResult } | { cancelled: true }> {
   const abort = new SharedArrayBuffer(4);
@@ -142,7 +153,7 @@ async function runInWorkers(
   try {
     const outcomes = await Promise.all(
       workers.map((w, k) =>
-        runInWorker(w, config, abort, slices[k] ?? [], (d, t, strategy) => {
+        runInWorker(w, config, abort, slices[k] ?? [], dataDir, (d, t, strategy) => {
           done[k] = d;
           total[k] = t;
           onProgress(sum(done), sum(total), strategy);
@@ -176,6 +187,7 @@ function runInWorker(
   config: unknown,
   abort: SharedArrayBuffer,
   runIndices: number[],
+  dataDir: string | undefined,
   onProgress: (done: number, total: number, strategy: string) => void,
 ): Promise<{ runs: RunSummary[] } | { cancelled: true }> {
   return new Promise((resolve, reject) => {
@@ -211,7 +223,13 @@ function runInWorker(
       settle();
       reject(new Error(`the backtest worker exited with code ${code}`));
     });
-    const req: WorkerRequest = { config, keepPaths: 0, abort, runIndices };
+    const req: WorkerRequest = {
+      config,
+      keepPaths: 0,
+      abort,
+      runIndices,
+      ...(dataDir !== undefined ? { dataDir } : {}),
+    };
     worker.postMessage(req);
   });
 }

@@ -62,6 +62,10 @@ const suites: Record<string, Suite> = {
     };
   },
   ui: () => benchUi(),
+  replay: async () => {
+    const { benchReplay } = await import('../replay/bench');
+    return benchReplay();
+  },
   ingest: async () => {
     const { benchIngest } = await import('../data/bench');
     return { results: await benchIngest() };

@@ -33,6 +33,12 @@ export const BACKTEST_OPTIONS = {
     min: 1,
     max: 1_000_000,
   },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory (the catalog a replay scenario reads its dataset from).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
   quiet: { type: 'boolean', short: 'q', help: 'No progress bar.' },
   help,
 } as const satisfies Record<string, OptionSpec>;
@@ -168,7 +174,7 @@ export const BENCH_OPTIONS = {
   only: {
     type: 'string',
     arg: 'LIST',
-    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui,ingest,calibrate.',
+    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui,ingest,replay,calibrate.',
     def: 'all',
   },
   help,
@@ -394,7 +400,7 @@ export interface CommandSpec {
 
 export const COMMANDS = {
   backtest: {
-    usage: '--config FILE [--json OUT] [--seed N] [--paths N] [--quiet]',
+    usage: '--config FILE [--json OUT] [--seed N] [--paths N] [--data-dir DIR] [--quiet]',
     summary: "Run every strategy in a YAML config over the scenario's paths; print the results table.",
     options: BACKTEST_OPTIONS,
   },
@@ -424,7 +430,7 @@ export const COMMANDS = {
   },
   data: {
     usage:
-      'import|download|record|list|show|export [--format lobster --message FILE --orderbook FILE | --format binance-raw|binance-csv|tardis FILE …] [--exchange ID --symbol SYM --what trades|ohlcv|book [--since ISO] [--until ISO] [--timeframe TF] [--snapshots N --interval S] [--duration T] [--exchange-url URL]] [--dataset ID] [--what top|trades|events|bars --out FILE] [--json OUT] [--data-dir DIR]',
+      'import|download|record|list|show|export [--format lobster --message FILE --orderbook FILE | --format binance-raw|binance-csv|tardis FILE …] [--exchange ID --symbol SYM --what trades|ohlcv|book [--since ISO] [--until ISO] [--timeframe TF] [--snapshots N --interval S] [--depth N] [--duration T] [--exchange-url URL]] [--dataset ID] [--what top|trades|events|bars --out FILE] [--json OUT] [--data-dir DIR]',
     summary:
       "The market-data catalog: import LOBSTER files (book verified against the orderbook file), a Binance raw capture (the venue's sync rules) or Tardis CSV, download trades, bars or book snapshots and record live depth and trades through ccxt, list and show datasets, export the top of book, trades or bars.",
     options: DATA_OPTIONS,

@@ -8,7 +8,7 @@
  * A NonFiniteError is posted with its fields so the parent can rebuild it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runBacktest } from '../backtest/run';
+import { loadMarketInputs, runBacktest } from '../backtest/run';
 import { backtestConfigSchema } from '../backtest/config';
 import { NonFiniteError } from '../sim/guards';
 import type { PathResult } from '../sim/path-result';
@@ -17,7 +17,10 @@ import type { WorkerRequest, WorkerMessage, KeptPath } from './protocol';
 const port = parentPort;
 if (!port) throw new Error('backtest-worker must run in a worker thread');
 
-port.on('message', (req: WorkerRequest) => {
+port.on('message', (req: WorkerRequest) => void run(req));
+
+async function run(req: WorkerRequest): Promise<void> {
+  const port = parentPort!;
   const flag = new Int32Array(req.abort);
   const stopRequested = (): boolean => Atomics.load(flag, 0) !== 0;
   const kept: KeptPath[] = [];
@@ -27,7 +30,11 @@ port.on('message', (req: WorkerRequest) => {
   let lastProgress = -Infinity;
   try {
     const cfg = backtestConfigSchema.parse(req.config);
+    // A replay's dataset is read (asynchronously, DuckDB) before the synchronous run.
+    const market = await loadMarketInputs(cfg.scenario, req.dataDir);
+    if (stopRequested()) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
     const result = runBacktest(cfg, {
+      market,
       shouldStop: stopRequested,
       progressWithinPath: true,
       ...(req.runIndices !== undefined ? { runIndices: req.runIndices } : {}),
@@ -52,7 +59,7 @@ port.on('message', (req: WorkerRequest) => {
       post({ type: 'failed', message: err.message, nonFinite: { quantity, value, pathIndex, step, t } });
     } else post({ type: 'failed', message: err.message });
   }
-});
+}
 
 function transferables(paths: PathResult[]): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];

@@ -21,6 +21,8 @@ import { startWorker } from '../threads/worker-url';
 
 export interface BacktestJobOptions {
   keepPaths?: number;
+  /** Data directory of the catalog (replay scenarios). */
+  dataDir?: string;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; strategy: string }) => void;
 }
@@ -198,7 +200,12 @@ export class JobRunner {
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
-    const req: WorkerRequest = { config: job.config, keepPaths: job.opts.keepPaths ?? 3, abort };
+    const req: WorkerRequest = {
+      config: job.config,
+      keepPaths: job.opts.keepPaths ?? 3,
+      abort,
+      ...(job.opts.dataDir !== undefined ? { dataDir: job.opts.dataDir } : {}),
+    };
     worker.postMessage(req);
   }
 }

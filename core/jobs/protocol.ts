@@ -9,6 +9,8 @@ export interface WorkerRequest {
   abort: SharedArrayBuffer;
   /** Compute only these runs of the expanded grid (runBacktest's runIndices); all when absent. */
   runIndices?: number[];
+  /** The data directory (a replay loads its dataset from its catalog). */
+  dataDir?: string;
 }
 
 export interface KeptPath {
