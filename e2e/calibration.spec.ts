@@ -2,7 +2,7 @@
  * Issue 11 §6 in a real browser, on the web shell: import the shared AAPL LOBSTER sample (uploaded from
  * the page, as a user of the web shell would), see it in the catalog with its price and spread charts,
  * calibrate it (GARCH, regimes, intensity, book statistics in the service's worker), save the fit as a
- * scenario, and run a backtest on that scenario from the Backtest view. Screenshots go to e2e/output/.
+ * scenario (the book-mode config `quotebench calibrate` writes), and run a backtest on that scenario from the Backtest view. Screenshots go to e2e/output/.
  *
  * The sample sits beside the repository (../shared/data, as in CI); without it the spec is skipped.
  */
@@ -63,13 +63,7 @@ describe.skipIf(!FILES.every((f) => existsSync(f)))('data → calibration → ba
     const names = await page
       .getByTestId('calib-param-row')
       .evaluateAll((rows: MiniElement[]) => rows.map((r) => r.getAttribute('data-name')));
-    for (const n of [
-      'GARCH(1,1).alpha',
-      'GARCH(1,1).beta',
-      'Intensity.A',
-      'Intensity.k',
-      'Regimes.σ state 1',
-    ])
+    for (const n of ['GARCH(1,1).alpha', 'GARCH(1,1).beta', 'Intensity.A', 'Intensity.k', 'Regimes.sigma1'])
       expect(names).toContain(n);
     // Every estimate in the table is a number; the intensity rows carry an interval.
     const kRow = page.locator('[data-testid="calib-param-row"][data-name="Intensity.k"]');
@@ -98,14 +92,15 @@ describe.skipIf(!FILES.every((f) => existsSync(f)))('data → calibration → ba
       page.getByTestId('preset-select').evaluate((el: MiniElement & { value?: string }) => el.value ?? null);
     await expect.poll(presetValue).toBe('user/e2e-aapl-2');
     expect(await page.getByTestId('yaml-editor').inputValue()).toContain(
-      `dataset AAPL_2012-06-21 (${datasetId})`,
+      `on dataset ${datasetId} (AAPL_2012-06-21`,
     );
     await page.getByTestId('paths-input').fill('4');
     await expect.poll(() => page.getByTestId('yaml-editor').inputValue()).toMatch(/^paths: 4$/m);
     await page.getByTestId('run-backtest').click();
     const job = page.getByTestId('job-card');
     await expect.poll(() => attr(job, 'data-phase'), { timeout: 120_000 }).toBe('completed');
-    await expect.poll(() => page.getByTestId('results-row').count()).toBe(3); // AS γ 0.01, 0.1; fixed spread
+    // calibrate's strategies: a fixed spread at the median half-spread and GLFT with the fitted A and k.
+    await expect.poll(() => page.getByTestId('results-row').count()).toBe(2);
     await screenshot(page, 'calibration-backtest');
     expect(pageErrors).toEqual([]);
   });

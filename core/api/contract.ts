@@ -465,8 +465,11 @@ export interface CalibrationResult {
   fittedAt: string;
   /** Confidence level of the intervals (0.95). */
   level: number;
-  /** How the returns were sampled: log returns of the mid on a regular grid of `intervalSeconds`. */
-  returns: { intervalSeconds: number; n: number; lastMid: number };
+  /**
+   * How the returns were sampled (core/calibration/calibrate.ts): changes of the mid in price units
+   * over a regular grid of `intervalSeconds`; the share of zero changes; their σ per √s.
+   */
+  returns: { intervalSeconds: number; n: number; zeroShare: number; sigmaPerSqrtSecond: number };
   garch: {
     params: ParamEstimate[];
     persistence: number;
@@ -477,6 +480,8 @@ export interface CalibrationResult {
     warnings: string[];
   } | null;
   regimes: {
+    /** The 2-state fit's means, σs and switching probabilities with observed-information intervals. */
+    params: ParamEstimate[];
     /** σ per state (ascending: state 0 calm), per interval. */
     sigmas: number[];
     means: number[];
@@ -484,6 +489,8 @@ export interface CalibrationResult {
     transition: number[][];
     /** Expected time in each state, seconds. */
     durationsSeconds: number[];
+    /** Regime classification measure (0 = sharp, 100 = no information). */
+    classificationMeasure: number;
     logLikelihood: number;
     warnings: string[];
   } | null;
@@ -505,8 +512,13 @@ export interface CalibrationResult {
     bins: { delta: number; count: number; exposure: number; empiricalRate: number; fittedRate: number }[];
   } | null;
   book: BookStats | null;
+  /**
+   * The book-mode backtest config `quotebench calibrate` writes for this dataset (YAML with a comment
+   * naming the source of each value); `calibration.saveScenario` saves it under a name.
+   */
+  scenario: { yaml: string } | null;
   /** Why a part could not be fitted (e.g. too few trades for the intensity), by part. */
-  errors: { garch?: string; regimes?: string; intensity?: string; book?: string };
+  errors: { garch?: string; regimes?: string; intensity?: string; book?: string; scenario?: string };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -1,214 +1,182 @@
 /**
  * The Calibration view's fit of one catalog dataset, run in the data worker (data-worker.ts): the
- * fits of core/calibration on the dataset, gathered into the contract's CalibrationResult.
+ * calibration of `quotebench calibrate` (core/calibration/calibrate.ts: returns, GARCH, regimes,
+ * intensity, book statistics, flow rates, and the book-mode scenario built from them) plus the time
+ * series the view draws, gathered into the contract's CalibrationResult.
  *
- * - Returns: log returns of the mid ((bid + ask)/2, the last top of book at or before each grid time,
- *   both sides present) on a regular grid over the dataset's span. The interval is 1 s, widened so there
- *   are at most MAX_RETURNS returns and narrowed (to span / MIN_RETURNS) for a dataset shorter than
- *   MIN_RETURNS seconds; it is stated in the result.
- * - GARCH(1,1) (garch.ts) on those returns, with Wald 95% intervals est ± 1.96·SE; its conditional σ_t.
- * - Two-state Markov-switching normal model (regimes.ts): the smoothed probability of the calmer state
- *   being left, i.e. Pr(s_t = 1 | all returns) (states are ordered by σ, state 1 the volatile one).
- * - Execution intensity λ(δ) = A·e^(−kδ) (intensity-data.ts, intensity.ts) and book statistics
- *   (book-stats.ts) from the dataset's top of book and trades.
- * Each part that cannot be fitted (too few returns or trades, a degenerate series) is reported in
- * `errors` and the others are still returned.
+ * - Interval: calibrate's 10 s, shortened for a dataset under 2000 s so there are MIN_RETURNS returns
+ *   (a 2-state model needs a few hundred); stated in the result.
+ * - Series: the same returns (Δmid on the grid, calibrate.ts midGrid/gridReturns) rebuilt from the top
+ *   of book, the GARCH conditional σ_t at the fitted parameters and the smoothed probability of the
+ *   volatile state (state 1: states are ordered by σ). Their count must equal the report's n.
+ * - Intervals: the report's Wald 95% intervals (GARCH, regimes by observed information, intensity on
+ *   the log scale for A).
  */
-import { bookStats } from '../calibration/book-stats';
-import { fitGarch, garchConditionalVariances } from '../calibration/garch';
-import { fitIntensity, twoSidedZ } from '../calibration/intensity';
-import { intensityFromDataset } from '../calibration/intensity-data';
-import { fitRegimes } from '../calibration/regimes';
+import {
+  CALIBRATION_STAGES,
+  calibrateDataset,
+  gridReturns,
+  scenarioYaml,
+  type CalibrationReport,
+  type CalibrationStage,
+} from '../calibration/calibrate';
+import { midGrid, type DatasetArrays } from '../calibration/dataset-arrays';
+import { garchConditionalVariances } from '../calibration/garch';
+import { regimesSmoothedProbabilities } from '../calibration/regimes';
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
 import type { CalibrationResult, ParamEstimate } from '../api/contract';
 
-export const MAX_RETURNS = 2000;
+/** calibrate.ts's default interval (seconds). */
+export const DEFAULT_INTERVAL_SECONDS = 10;
 export const MIN_RETURNS = 200;
 const LEVEL = 0.95;
 
-export type FitPhase = 'reading' | 'garch' | 'regimes' | 'intensity' | 'book';
-export const FIT_PHASES: readonly FitPhase[] = ['reading', 'garch', 'regimes', 'intensity', 'book'];
+export const FIT_STAGES: readonly CalibrationStage[] = CALIBRATION_STAGES;
 
-export interface MidGrid {
-  intervalSeconds: number;
-  /** Seconds since the first top-of-book row, at the end of each return's interval. */
-  t: number[];
-  returns: number[];
-  lastMid: number;
+/** The grid interval for a dataset spanning `seconds`: 10 s, or span / MIN_RETURNS when shorter. */
+export function fitInterval(seconds: number): number {
+  return Math.min(DEFAULT_INTERVAL_SECONDS, Number((seconds / MIN_RETURNS).toPrecision(6)));
 }
 
-/**
- * Mid log returns on a regular grid from top-of-book rows in time order (ts in ns from any origin).
- * Grid points before the first two-sided book are skipped.
- */
-export function midReturnsOnGrid(ts: BigInt64Array, bid: Float64Array, ask: Float64Array): MidGrid {
-  const n = ts.length;
-  if (n < 2) throw new RangeError('fewer than two top-of-book rows');
-  const t0 = ts[0]!;
-  const span = Number(ts[n - 1]! - t0) / 1e9;
-  if (!(span > 0)) throw new RangeError('the top of book spans no time');
-  let interval = 1;
-  if (span / interval > MAX_RETURNS) interval = span / MAX_RETURNS;
-  if (span / interval < MIN_RETURNS) interval = span / MIN_RETURNS;
-  const steps = Math.floor(span / interval + 1e-9);
-  const t: number[] = [];
-  const returns: number[] = [];
-  let j = -1;
-  let prevMid = Number.NaN;
-  let mid = Number.NaN;
-  for (let g = 0; g <= steps; g++) {
-    const limit = t0 + BigInt(Math.round(g * interval * 1e9));
-    while (j + 1 < n && ts[j + 1]! <= limit) {
-      j++;
-      const b = bid[j]!;
-      const a = ask[j]!;
-      if (a > 0 && b > 0 && a >= b) mid = (a + b) / 2;
-    }
-    if (Number.isFinite(prevMid) && Number.isFinite(mid)) {
-      t.push(g * interval);
-      returns.push(Math.log(mid / prevMid));
-    }
-    prevMid = mid;
-  }
-  return { intervalSeconds: interval, t, returns, lastMid: mid };
-}
-
-async function readTop(
-  dataDir: string,
-  id: string,
-): Promise<{ ts: BigInt64Array; bid: Float64Array; ask: Float64Array }> {
+/** The top of book as seconds from its first row (what dataset-arrays.ts midGrid reads). */
+async function readTop(dataDir: string, id: string): Promise<DatasetArrays['top']> {
   const { conn, close } = await openDuck();
   try {
     const file = datasetFile(dataDir, id, 'top').replaceAll("'", "''");
     const rows = (
-      await conn.runAndReadAll(`SELECT exchange_ts_ns, bid_price, ask_price FROM read_parquet('${file}')`)
+      await conn.runAndReadAll(
+        `SELECT seq, exchange_ts_ns, bid_price, ask_price FROM read_parquet('${file}')`,
+      )
     ).getRows();
-    const ts = new BigInt64Array(rows.length);
-    const bid = new Float64Array(rows.length);
-    const ask = new Float64Array(rows.length);
-    rows.forEach((r, i) => {
-      ts[i] = r[0] as bigint;
-      bid[i] = r[1] === null ? Number.NaN : (r[1] as number);
-      ask[i] = r[2] === null ? Number.NaN : (r[2] as number);
-    });
-    return { ts, bid, ask };
+    const t0 = (rows[0]?.[1] as bigint | undefined) ?? 0n;
+    const num = (x: unknown): number => (x === null || x === undefined ? Number.NaN : Number(x));
+    return {
+      seq: Float64Array.from(rows, (r) => num(r[0])),
+      t: Float64Array.from(rows, (r) => Number((r[1] as bigint) - t0) / 1e9),
+      bid: Float64Array.from(rows, (r) => num(r[2])),
+      ask: Float64Array.from(rows, (r) => num(r[3])),
+    };
   } finally {
     close();
   }
 }
 
-const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
-
-function estimate(name: string, est: number, se: number, z: number, unit: string): ParamEstimate {
-  const ok = Number.isFinite(se);
-  return {
-    name,
-    estimate: est,
-    stdError: ok ? se : null,
-    ciLow: ok ? est - z * se : null,
-    ciHigh: ok ? est + z * se : null,
-    unit,
-  };
+/** The report's returns again, with the grid time (seconds from the first top row) of each. */
+export function returnsWithTimes(top: DatasetArrays['top'], dt: number): { t: number[]; r: Float64Array } {
+  // midGrid reads only the top of book of its argument.
+  const grid = midGrid({ top } as DatasetArrays, dt);
+  const t: number[] = [];
+  for (let i = 1; i < grid.mid.length; i++)
+    if (Number.isFinite(grid.mid[i]! - grid.mid[i - 1]!)) t.push(grid.t[i]! - grid.t[0]!);
+  return { t, r: gridReturns(grid.mid) };
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/** Fit everything the Calibration view shows; `onPhase` is told each part as it starts. */
+function estimate(
+  name: string,
+  est: number,
+  se: number,
+  ci: readonly [number, number],
+  unit: string,
+): ParamEstimate {
+  return { name, estimate: est, stdError: orNull(se), ciLow: orNull(ci[0]), ciHigh: orNull(ci[1]), unit };
+}
+
+const isError = (x: object): x is { error: string } => 'error' in x;
+
+/** Fit everything the Calibration view shows; `onStage` is told each stage as it starts. */
 export async function fitDataset(
   dataDir: string,
   datasetId: string,
-  onPhase: (phase: FitPhase, index: number) => void = () => undefined,
+  onStage: (stage: CalibrationStage, index: number) => void = () => undefined,
 ): Promise<CalibrationResult> {
   const info = readDataset(dataDir, datasetId);
-  const z = twoSidedZ(LEVEL);
-  const errors: CalibrationResult['errors'] = {};
-  onPhase('reading', 0);
-  const top = await readTop(dataDir, info.id);
-  const grid = midReturnsOnGrid(top.ts, top.bid, top.ask);
-  const n = grid.returns.length;
+  const seconds = Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
+  const dt = fitInterval(seconds);
+  const rep: CalibrationReport = await calibrateDataset(dataDir, info.id, {
+    intervalSeconds: dt,
+    progress: (stage, index) => onStage(stage, index - 1),
+  });
+  const { t, r } = returnsWithTimes(await readTop(dataDir, info.id), dt);
+  if (r.length !== rep.returns.n)
+    throw new Error(
+      `internal: ${r.length} returns rebuilt for the charts, the calibration had ${rep.returns.n}`,
+    );
+  const n = r.length;
   const sigma: (number | null)[] = new Array<number | null>(n).fill(null);
   const pHigh: (number | null)[] = new Array<number | null>(n).fill(null);
+  const errors: CalibrationResult['errors'] = {};
+  const unit = `price per ${dt} s`;
 
-  onPhase('garch', 1);
   let garch: CalibrationResult['garch'] = null;
-  try {
-    const f = fitGarch(grid.returns);
-    const v = garchConditionalVariances(grid.returns, f);
+  if (isError(rep.garch)) errors.garch = rep.garch.error;
+  else {
+    const g = rep.garch;
+    const v = garchConditionalVariances(r, g);
     for (let i = 0; i < n; i++) sigma[i] = orNull(Math.sqrt(v[i]!));
     garch = {
       params: [
-        estimate('mu', f.mu, f.stdErrors.mu, z, 'per interval'),
-        estimate('omega', f.omega, f.stdErrors.omega, z, 'per interval²'),
-        estimate('alpha', f.alpha, f.stdErrors.alpha, z, ''),
-        estimate('beta', f.beta, f.stdErrors.beta, z, ''),
+        estimate('mu', g.mu, g.stdErrors.mu, g.ci95.mu, unit),
+        estimate('omega', g.omega, g.stdErrors.omega, g.ci95.omega, `(${unit})²`),
+        estimate('alpha', g.alpha, g.stdErrors.alpha, g.ci95.alpha, ''),
+        estimate('beta', g.beta, g.stdErrors.beta, g.ci95.beta, ''),
       ],
-      persistence: f.persistence,
-      unconditionalSigma: Math.sqrt(f.unconditionalVariance),
-      logLikelihood: f.logLikelihood,
-      converged: f.converged,
-      warnings: f.warnings,
+      persistence: g.persistence,
+      unconditionalSigma: Math.sqrt(g.unconditionalVariance),
+      logLikelihood: g.logLikelihood,
+      converged: g.converged,
+      warnings: g.warnings,
     };
-  } catch (e) {
-    errors.garch = message(e);
   }
 
-  onPhase('regimes', 2);
   let regimes: CalibrationResult['regimes'] = null;
-  try {
-    const f = fitRegimes(grid.returns, 2);
-    for (let i = 0; i < n; i++) pHigh[i] = orNull(f.smoothed[i * 2 + 1]!);
+  if (isError(rep.regimes)) errors.regimes = rep.regimes.error;
+  else {
+    const g = rep.regimes;
+    const probs = regimesSmoothedProbabilities(r, g);
+    const K = g.states;
+    for (let i = 0; i < n; i++) pHigh[i] = orNull(probs[i * K + K - 1]!);
+    const se = g.diagnostics.standardErrors;
+    const unitOf = (name: string): string => (/^(mu|sigma|σ|μ)/i.test(name) ? unit : '');
     regimes = {
-      sigmas: f.sigmas,
-      means: f.means,
-      transition: f.transition,
-      durationsSeconds: f.expectedDurations.map((d) => d * grid.intervalSeconds),
-      logLikelihood: f.logLikelihood,
-      warnings: f.warnings,
+      params: se
+        ? se.names.map((name, i) =>
+            estimate(name, se.estimates[i]!, se.stdErrors[i]!, se.ci95[i]!, unitOf(name)),
+          )
+        : [],
+      sigmas: g.sigmas,
+      means: g.means,
+      transition: g.transition,
+      durationsSeconds: g.expectedDurations.map((d) => d * dt),
+      classificationMeasure: g.diagnostics.classificationMeasure,
+      logLikelihood: g.logLikelihood,
+      warnings: g.warnings,
     };
-  } catch (e) {
-    errors.regimes = message(e);
   }
 
-  onPhase('intensity', 3);
   let intensity: CalibrationResult['intensity'] = null;
-  try {
-    const data = await intensityFromDataset(dataDir, info.id);
-    const f = fitIntensity(data.bins, { level: LEVEL });
+  if (isError(rep.intensity)) errors.intensity = rep.intensity.error;
+  else {
+    const f = rep.intensity;
     intensity = {
-      A: {
-        name: 'A',
-        estimate: f.A,
-        stdError: orNull(f.A * f.seLogA),
-        ciLow: f.ciA[0],
-        ciHigh: f.ciA[1],
-        unit: 'per s',
-      },
-      k: {
-        name: 'k',
-        estimate: f.k,
-        stdError: orNull(f.seK),
-        ciLow: f.ciK[0],
-        ciHigh: f.ciK[1],
-        unit: 'per price unit',
-      },
+      A: estimate('A', f.A, f.A * f.seLogA, f.ciA, 'per s'),
+      k: estimate('k', f.k, f.seK, f.ciK, 'per price unit'),
       deviance: f.deviance,
       degreesOfFreedom: f.degreesOfFreedom,
-      trades: data.trades,
-      tradesUsed: data.tradesUsed,
-      seconds: data.seconds,
-      medianHalfSpread: data.medianHalfSpread,
+      trades: f.trades,
+      tradesUsed: f.tradesUsed,
+      seconds: rep.seconds,
+      medianHalfSpread: f.medianHalfSpread,
       bins: f.bins.map((b) => ({ ...b })),
     };
-  } catch (e) {
-    errors.intensity = message(e);
   }
 
-  onPhase('book', 4);
-  let book: CalibrationResult['book'] = null;
+  let scenario: CalibrationResult['scenario'] = null;
   try {
-    book = await bookStats(dataDir, info.id);
+    scenario = { yaml: scenarioYaml(rep) };
   } catch (e) {
-    errors.book = message(e);
+    errors.scenario = (e as Error).message;
   }
 
   return {
@@ -216,12 +184,18 @@ export async function fitDataset(
     datasetName: info.name,
     fittedAt: new Date().toISOString(),
     level: LEVEL,
-    returns: { intervalSeconds: grid.intervalSeconds, n, lastMid: grid.lastMid },
+    returns: {
+      intervalSeconds: dt,
+      n,
+      zeroShare: rep.returns.zeroShare,
+      sigmaPerSqrtSecond: rep.returns.sigmaPerSqrtSecond,
+    },
     garch,
     regimes,
-    volatility: { t: grid.t, sigma, pHigh },
+    volatility: { t, sigma, pHigh },
     intensity,
-    book,
+    book: rep.book,
+    scenario,
     errors,
   };
 }

@@ -111,28 +111,30 @@ describe.skipIf(!existsSync(MESSAGE))('data service', () => {
     expect(result.volatility.sigma.filter((x) => x !== null).length).toBe(result.returns.n);
     expect(result.volatility.pHigh.every((p) => p === null || (p >= 0 && p <= 1))).toBe(true);
 
-    if (result.intensity) {
-      const saved = await call<{ preset: ScenarioPreset; file: string }>(s, 'calibration.saveScenario', {
-        dataset: end.dataset,
-        name: 'aapl-calibrated',
-      });
-      expect(saved.preset.id).toBe('user/aapl-calibrated');
-      const presets = await call<ScenarioPreset[]>(s, 'scenarios.presets', {});
-      expect(presets.map((p) => p.id)).toContain('user/aapl-calibrated');
-      const cfg = await parseConfigTextAsync(saved.preset.yaml, 'aapl-calibrated.yaml', 'backtest');
-      expect(cfg.scenario).toMatchObject({
-        mode: 'intensity',
-        intensity: { A: Number(result.intensity.A.estimate.toPrecision(6)) },
-      });
-      const again = await s.dispatch(
-        'calibration.saveScenario',
-        { dataset: end.dataset, name: 'aapl-calibrated' },
-        { clientId: 'c' },
-      );
-      expect(again).toMatchObject({ ok: false, error: { code: 'conflict', path: 'name' } });
-    } else {
-      expect(result.errors.intensity).toBeTruthy();
-    }
+    // AAPL's 159 trades are enough for the intensity fit, so the saved config carries A and k.
+    if (!result.intensity) throw new Error(`no intensity fit: ${result.errors.intensity}`);
+    expect(result.scenario?.yaml).toContain('mode: book');
+    const saved = await call<{ preset: ScenarioPreset; file: string }>(s, 'calibration.saveScenario', {
+      dataset: end.dataset,
+      name: 'aapl-calibrated',
+    });
+    expect(saved.preset.id).toBe('user/aapl-calibrated');
+    const presets = await call<ScenarioPreset[]>(s, 'scenarios.presets', {});
+    expect(presets.map((p) => p.id)).toContain('user/aapl-calibrated');
+    const cfg = await parseConfigTextAsync(saved.preset.yaml, 'aapl-calibrated.yaml', 'backtest');
+    expect(cfg.name).toBe('aapl-calibrated');
+    expect(cfg.scenario.mode).toBe('book');
+    // The saved config is calibrate's: its GLFT quoter carries the fitted A.
+    expect(cfg.strategies).toContainEqual(
+      expect.objectContaining({ type: 'glft', A: Number(result.intensity.A.estimate.toPrecision(6)) }),
+    );
+    expect(saved.preset.yaml).toContain(`# Calibrated by \`quotebench calibrate\` on dataset ${end.dataset}`);
+    const again = await s.dispatch(
+      'calibration.saveScenario',
+      { dataset: end.dataset, name: 'aapl-calibrated' },
+      { clientId: 'c' },
+    );
+    expect(again).toMatchObject({ ok: false, error: { code: 'conflict', path: 'name' } });
   });
 
   it('cancels a running import and leaves no temporary directory', async () => {

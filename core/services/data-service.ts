@@ -10,8 +10,10 @@
  * - Sources: in Electron (`hostPaths`), paths on the host chosen in the native dialog; over the
  *   WebSocket only upload references (uploads.ts), so a browser client can read no file of the host
  *   it did not upload itself. Uploads are removed when their import ends.
- * - Fits are stored as `<data dir>/calibrations/<dataset id>.json`; scenarios saved from them as
- *   `<data dir>/scenarios/<name>.yaml`, listed by `scenarios.presets` next to the shipped presets.
+ * - Fits are stored as `<data dir>/calibrations/<dataset id>.json`. A fit carries the book-mode config
+ *   `quotebench calibrate` writes (core/calibration/calibrate.ts); "save as scenario" writes it under
+ *   the user's name as `<data dir>/scenarios/<name>.yaml` (after the backtest parser accepts it),
+ *   listed by `scenarios.presets` next to the shipped presets as `user/<name>`.
  * - The price/spread series of `data.get` is one DuckDB aggregation over top.parquet (DuckDB runs its
  *   scan on its own threads; the event loop only receives ≤ 2000 rows).
  */
@@ -19,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import { parseDocument } from 'yaml';
 import {
   ApiException,
   type BookStats,
@@ -45,7 +48,6 @@ import {
   type DatasetInfo as CoreDatasetInfo,
 } from '../data/catalog';
 import { startWorker } from '../threads/worker-url';
-import { calibratedYaml } from './calibrated-scenario';
 import type { DataWorkerMessage, DataWorkerRequest } from './data-protocol';
 import { loadPresets } from './presets';
 import { UploadStore } from './uploads';
@@ -210,16 +212,13 @@ export class DataService {
         `a scenario named ${name} exists already: choose another name`,
         'name',
       );
-    let yaml: string;
-    try {
-      yaml = calibratedYaml(fit, name);
-    } catch (e) {
+    if (!fit.scenario)
       throw new ApiException(
         'invalid_input',
-        `cannot build a scenario from this fit: ${(e as Error).message}`,
+        `this fit has no scenario: ${fit.errors.scenario ?? 'fit the dataset again'}`,
         'dataset',
       );
-    }
+    const yaml = renamedConfig(fit.scenario.yaml, name);
     try {
       await parseConfigTextAsync(yaml, `${name}.yaml`, 'backtest');
     } catch (e) {
@@ -437,6 +436,13 @@ export class DataService {
 
 export function userPresetId(name: string): string {
   return `user/${name}`;
+}
+
+/** The calibrated config under the user's name (comments and layout kept). */
+export function renamedConfig(yaml: string, name: string): string {
+  const doc = parseDocument(yaml);
+  doc.set('name', name);
+  return doc.toString({ lineWidth: 0 });
 }
 
 function writeAtomic(file: string, text: string): void {

@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { importBinanceRaw } from '../data/binance-import';
 import { importLobster } from '../data/lobster-import';
 import { importTardis } from '../data/tardis-import';
-import { FIT_PHASES, fitDataset } from './calibration-fit';
+import { FIT_STAGES, fitDataset } from './calibration-fit';
 import type { DataWorkerMessage, DataWorkerRequest } from './data-protocol';
 
 const port = parentPort;
@@ -20,7 +20,7 @@ const post = (m: DataWorkerMessage): void => port.postMessage(m);
 async function run(req: DataWorkerRequest): Promise<void> {
   if (req.kind === 'calibration') {
     const result = await fitDataset(req.dataDir, req.dataset, (phase, i) =>
-      post({ type: 'progress', phase, done: i, total: FIT_PHASES.length }),
+      post({ type: 'progress', phase, done: i, total: FIT_STAGES.length }),
     );
     post({ type: 'fitted', result });
     return;

@@ -31,12 +31,13 @@ const RESULT: CalibrationResult = {
   datasetName: DATASET.name,
   fittedAt: '2026-12-06T00:00:00Z',
   level: 0.95,
-  returns: { intervalSeconds: 0.25, n: 3, lastMid: 585.5 },
+  returns: { intervalSeconds: 0.25, n: 3, zeroShare: 0.5, sigmaPerSqrtSecond: 0.01 },
   garch: null,
   regimes: null,
   volatility: { t: [0.25, 0.5, 0.75], sigma: [1, 2, 1], pHigh: [0.1, 0.9, 0.2] },
   intensity: null,
   book: null,
+  scenario: { yaml: 'name: calibrated-0123456789abcdef\n' },
   errors: { garch: 'too few', regimes: 'too few', intensity: 'too few', book: 'x' },
 };
 

@@ -1,6 +1,6 @@
 /**
  * The Calibration view's charts.
- * - Volatility: the GARCH(1,1) conditional σ_t of the mid's log return per interval (in bps), with the
+ * - Volatility: the GARCH(1,1) conditional σ_t of the mid's change per interval (price units), with the
  *   intervals where the smoothed probability of the high-volatility regime exceeds 0.5 shaded (a
  *   histogram on a hidden overlay scale). `data-shaded` on the chart counts the shaded intervals.
  * - Intensity: the fitted λ(δ) = A·e^(−kδ) against the empirical rate of each distance bin, on a log
@@ -44,16 +44,15 @@ export function VolatilityChart({ result }: { result: CalibrationResult }): Reac
   const v = result.volatility;
   const { sigma, shade, shaded } = useMemo(() => {
     const mask = highRegimeMask(v.pHigh);
-    const bps = v.sigma.map((s) => (s === null ? null : s * 1e4));
     const shadePts: SimHistogramPoint[] = v.t.map((time, i) =>
       mask[i] ? { time, value: 1, color: SHADE } : { time },
     );
-    return { sigma: toLinePoints(v.t, bps), shade: shadePts, shaded: mask.filter(Boolean).length };
+    return { sigma: toLinePoints(v.t, v.sigma), shade: shadePts, shaded: mask.filter(Boolean).length };
   }, [v]);
   const chart = useRef<SimChart | null>(null);
   return (
     <figure className="chart-card">
-      <figcaption title="GARCH(1,1) conditional standard deviation of the mid's log return per interval; shaded: smoothed probability of the high-volatility regime above 0.5">
+      <figcaption title="GARCH(1,1) conditional standard deviation of the mid's change per interval; shaded: smoothed probability of the high-volatility regime above 0.5">
         Conditional volatility
         <span className="legend" style={{ color: COLORS.pnl }}>
           GARCH σ_t
@@ -71,7 +70,7 @@ export function VolatilityChart({ result }: { result: CalibrationResult }): Reac
       <Chart
         testId="calib-chart-vol"
         label="GARCH conditional volatility over time with the high-volatility regime shaded"
-        yTitle={`σ (bps / ${fmtInterval(result.returns.intervalSeconds)})`}
+        yTitle={`σ (price / ${fmtInterval(result.returns.intervalSeconds)})`}
         xTitle="since first event (m:ss)"
         fitOnResize
         onChart={(c) => {

@@ -38,8 +38,8 @@ export const CalibrationView = observer(function CalibrationView(): ReactElement
           <h2>{calibration.resultStatus === 'loading' ? 'Loading…' : 'Not calibrated yet'}</h2>
           <p>
             Pick a dataset and press <kbd>Fit</kbd>: GARCH(1,1) and a two-state regime model on the mid&apos;s
-            returns, the execution intensity λ(δ) = A·e<sup>−kδ</sup> from the trades, and the book
-            statistics.
+            returns, the execution intensity λ(δ) = A·e<sup>−kδ</sup> from the trades, and the book statistics
+            and order-flow rates — what <code>quotebench calibrate</code> fits.
           </p>
         </div>
       )}
@@ -118,7 +118,7 @@ const FitPanel = observer(function FitPanel(): ReactElement {
         <span className="spacer" />
         {r && (
           <span className="muted" data-testid="calib-returns">
-            {fmtInt(r.returns.n)} mid returns every {fmtInterval(r.returns.intervalSeconds)} · fitted{' '}
+            {fmtInt(r.returns.n)} mid changes every {fmtInterval(r.returns.intervalSeconds)} · fitted{' '}
             {r.fittedAt.replace('T', ' ').slice(0, 19)} UTC
           </span>
         )}
@@ -177,9 +177,11 @@ function ParamsPanel({ result: r }: { result: CalibrationResult }): ReactElement
     rows.push({ group: 'GARCH(1,1)', p: plain('α + β', r.garch.persistence) });
   }
   if (r.regimes) {
-    r.regimes.sigmas.forEach((s, j) =>
-      rows.push({ group: 'Regimes', p: plain(`σ state ${j}`, s, 'per interval') }),
-    );
+    for (const p of r.regimes.params) rows.push({ group: 'Regimes', p });
+    if (r.regimes.params.length === 0)
+      r.regimes.sigmas.forEach((s, j) =>
+        rows.push({ group: 'Regimes', p: plain(`σ state ${j}`, s, 'per interval') }),
+      );
     r.regimes.durationsSeconds.forEach((d, j) =>
       rows.push({ group: 'Regimes', p: plain(`stay in ${j}`, d, 's') }),
     );
@@ -257,8 +259,8 @@ const SavePanel = observer(function SavePanel(): ReactElement {
       </div>
       <div className="section">
         <p className="hint">
-          An intensity-model backtest scenario with the fitted volatility (GARCH, regimes) and λ(δ); it
-          appears in the Backtest view&apos;s presets.
+          The book-mode backtest config <code>quotebench calibrate</code> writes for this dataset (every value
+          commented with the statistic that set it); it appears in the Backtest view&apos;s presets.
         </p>
         <div className="field">
           <label htmlFor={nameId}>Name</label>
@@ -285,6 +287,15 @@ const SavePanel = observer(function SavePanel(): ReactElement {
           <p className="run-error" role="alert" data-testid="calib-save-error">
             {calibration.saveError}
           </p>
+        )}
+        {calibration.result?.scenario && (
+          <details className="calib-yaml">
+            <summary>Show the config</summary>
+            <pre data-testid="calib-scenario-yaml">{calibration.result.scenario.yaml}</pre>
+          </details>
+        )}
+        {calibration.result?.errors.scenario && (
+          <p className="run-error">No scenario: {calibration.result.errors.scenario}</p>
         )}
         {calibration.saved && (
           <p className="hint" data-testid="calib-saved" data-preset={calibration.saved.id}>
