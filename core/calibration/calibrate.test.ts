@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { backtestConfigSchema } from '../backtest/config';
 import { parseConfigText } from '../config/load-config';
 import { importLobster } from '../data/lobster-import';
+import { importTardis } from '../data/tardis-import';
 import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
 import { autocorrelation, calibrateDataset, gridReturns, scenarioYaml, transitionRates } from './calibrate';
 import { flowEvents, inferLot, inferTick, loadDatasetArrays, midGrid } from './dataset-arrays';
@@ -67,6 +68,43 @@ describe('dataset arrays and flow rates on a hand-built LOBSTER level-1 dataset'
     expect(r.bins[1]!.cancelRate).toBeCloseTo(0.1, 9);
     expect(r.bins[0]!.arrivals).toBe(2); // #3 and #4 at 1 tick; #1 and #2 arrived without a mid
     expect(r.limitRate).toBeCloseTo(2 / 12, 12);
+    expect(r.marketOrders).toBe(1);
+  });
+});
+
+describe('flow rates on a hand-built L2 dataset with a separate trades file (Tardis)', () => {
+  it('trades are merged into the book events by time, so they explain level decreases', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qb-calib-l2-'));
+    const book = join(dir, 'book.csv');
+    const trades = join(dir, 'trades.csv');
+    // t=0 bid 10.0×5 / ask 10.1×5 · t=1 s a buy of 3 at 10.1 (trades file) · t=2 s ask → 2 (explained)
+    // · t=4 s bid → 1 (4 cancelled). Lot-seconds at 1 tick: 10·2 + 7·2 = 34.
+    writeFileSync(
+      book,
+      [
+        'exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount',
+        'x,Y,0,0,true,bid,10.0,5',
+        'x,Y,0,0,true,ask,10.1,5',
+        'x,Y,2000000,2000000,false,ask,10.1,2',
+        'x,Y,4000000,4000000,false,bid,10.0,1',
+      ].join('\n'),
+    );
+    writeFileSync(
+      trades,
+      [
+        'exchange,symbol,timestamp,local_timestamp,id,side,price,amount',
+        'x,Y,1000000,1000000,a,buy,10.1,3',
+      ].join('\n'),
+    );
+    const { info } = await importTardis({ dataDir: dir, files: [book, trades], name: 'toy-l2' });
+    const d = await loadDatasetArrays(dir, info.id);
+    const fe = flowEvents(d);
+    expect(Array.from(fe.t)).toEqual([0, 0, 1, 2, 4]);
+    const r = flowRates(fe, { tick: 0.1, lot: 1, maxTicks: 2, seconds: 4 });
+    expect(r.level).toBe('L2');
+    expect(r.bins[0]!.cancels).toBeCloseTo(4, 12);
+    expect(r.bins[0]!.exposure).toBeCloseTo(34, 9);
+    expect(r.cancelRate).toBeCloseTo(4 / 34, 12);
     expect(r.marketOrders).toBe(1);
   });
 });

@@ -149,13 +149,32 @@ const BOOK_KINDS = new Set<number>([
 ]);
 
 /**
- * The events with the mid just before each: top rows are matched by seq (the catalog writes one top row
- * after each book event or group of events sharing a seq, e.g. one Binance depth update); trades carry
- * their own ids and see the latest top row applied.
+ * The events with the mid just before each, in time order: book events keep their source order (the
+ * book's own sequence), and venue trades (kind `trade`, a separate stream on Binance and Tardis) are
+ * merged into it by exchange time, a trade before a book event of the same time (the update that
+ * shows a trade's effect on a level is stamped at or after the trade). Top rows are matched by seq (the
+ * catalog writes one top row after each book event or group of events sharing a seq, e.g. one Binance
+ * depth update, or after the last row of a Tardis group); trades see the latest top row applied.
  */
 export function flowEvents(d: DatasetArrays): FlowEvents {
   const e = d.events;
   const n = e.t.length;
+  const book: number[] = [];
+  const other: number[] = [];
+  for (let i = 0; i < n; i++) (BOOK_KINDS.has(e.kind[i]!) ? book : other).push(i);
+  const order = new Int32Array(n);
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < n; k++) {
+    const takeOther = b < other.length && (a >= book.length || e.t[other[b]!]! <= e.t[book[a]!]!);
+    order[k] = takeOther ? other[b++]! : book[a++]!;
+  }
+  const pick = <T extends Float64Array | Int8Array>(src: T, out: T): T => {
+    for (let k = 0; k < n; k++) out[k] = src[order[k]!]!;
+    return out;
+  };
+  const seq = pick(e.seq, new Float64Array(n));
+  const kind = pick(e.kind, new Int8Array(n));
   const midBefore = new Float64Array(n);
   const bidBefore = new Float64Array(n);
   const askBefore = new Float64Array(n);
@@ -170,25 +189,31 @@ export function flowEvents(d: DatasetArrays): FlowEvents {
     ask = d.top.ask[k]!;
     k++;
   };
+  // the next book event after position i (trades in between do not end a group)
+  const nextBook = new Int32Array(n).fill(-1);
+  for (let i = n - 2, nb = -1; i >= 0; i--) {
+    if (BOOK_KINDS.has(kind[i + 1]!)) nb = i + 1;
+    nextBook[i] = nb;
+  }
   for (let i = 0; i < n; i++) {
-    const book = BOOK_KINDS.has(e.kind[i]!);
-    const s = e.seq[i]!;
-    if (book) while (k < d.top.seq.length && d.top.seq[k]! < s) apply();
+    const isBook = BOOK_KINDS.has(kind[i]!);
+    const s = seq[i]!;
+    if (isBook) while (k < d.top.seq.length && d.top.seq[k]! < s) apply();
     midBefore[i] = cur;
     bidBefore[i] = bid;
     askBefore[i] = ask;
-    if (book && k < d.top.seq.length && d.top.seq[k] === s) {
-      const groupEnds = i + 1 === n || e.seq[i + 1] !== s || !BOOK_KINDS.has(e.kind[i + 1]!);
-      if (groupEnds) apply();
+    if (isBook && k < d.top.seq.length && d.top.seq[k] === s) {
+      const j = nextBook[i]!;
+      if (j < 0 || seq[j] !== s) apply();
     }
   }
   return {
-    t: e.t,
-    kind: e.kind,
-    orderId: e.orderId,
-    side: e.side,
-    price: e.price,
-    size: e.size,
+    t: pick(e.t, new Float64Array(n)),
+    kind,
+    orderId: pick(e.orderId, new Float64Array(n)),
+    side: pick(e.side, new Int8Array(n)),
+    price: pick(e.price, new Float64Array(n)),
+    size: pick(e.size, new Float64Array(n)),
     midBefore,
     bidBefore,
     askBefore,
