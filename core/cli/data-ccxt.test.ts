@@ -238,11 +238,12 @@ describe('data download through ccxt (fake Binance on 127.0.0.1)', () => {
     expect(readFileSync(csv, 'utf8').split('\n')[0]).toBe('exchange_ts_ns,open,high,low,close,volume');
   });
 
-  it('book: N snapshots as snapshotLevel events (seq = lastUpdateId) and one top row each', async () => {
+  it('book: N snapshots as snapshotLevel events (seq = lastUpdateId) and one top row each; the URL from $QUOTEBENCH_EXCHANGE_URL', async () => {
     const s = scriptedMarket({ kind: 'usdm', snapshots: 3, levels: 12 });
     const f = await fake(s);
     const dataDir = freshDataDir();
     const json = join(dir, 'book.json');
+    process.env.QUOTEBENCH_EXCHANGE_URL = f.url;
     const r = await run([
       'data',
       'download',
@@ -258,14 +259,12 @@ describe('data download through ccxt (fake Binance on 127.0.0.1)', () => {
       '0',
       '--depth',
       '10',
-      '--exchange-url',
-      f.url,
       '--data-dir',
       dataDir,
       '--json',
       json,
       '-q',
-    ]);
+    ]).finally(() => delete process.env.QUOTEBENCH_EXCHANGE_URL);
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(readFileSync(json, 'utf8')) as Json;
     expect(j.levels).toBe(10);
@@ -380,6 +379,10 @@ describe('data download through ccxt (fake Binance on 127.0.0.1)', () => {
       ],
       [
         ['--exchange', 'binance', '--symbol', 'X', '--what', 'trades', '--since', '2026-13-01'],
+        /--since must be a date or time/,
+      ],
+      [
+        ['--exchange', 'binance', '--symbol', 'X', '--what', 'trades', '--since', '2026-02-30'],
         /--since must be a date or time/,
       ],
       [

@@ -240,10 +240,17 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{
 
 function timeOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const withZone = /T.*(Z|[+-]\d{2}:\d{2})$/.test(value) || !value.includes('T') ? value : `${value}Z`;
-  const ms = ISO_TIME.test(value)
-    ? Date.parse(value.includes('T') ? withZone : `${value}T00:00:00Z`)
-    : Number.NaN;
+  const m = ISO_TIME.exec(value);
+  let ms = Number.NaN;
+  if (m !== null) {
+    const [y, mo, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+    const zone = m[4] ?? 'Z';
+    const time = m[1] !== undefined ? m[1].slice(1, m[1].length - (m[4]?.length ?? 0)) : '00:00';
+    const [h = 0, mi = 0, sec = 0] = time.split(':').map(Number);
+    const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate(); // day 0 of the next month
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h < 24 && mi < 60 && sec < 60)
+      ms = Date.parse(`${value.slice(0, 10)}T${time}${zone}`);
+  }
   if (!Number.isFinite(ms))
     throw new UsageError(
       `--${name} must be a date or time like 2026-01-31 or 2026-01-31T12:00:00Z (UTC without a zone), got "${value}"`,
@@ -327,6 +334,15 @@ async function venueCommand(
       stopping: 'cancelling (nothing is written)',
     });
     const bar = new ProgressBar(`download ${what}`, process.stderr, v.quiet !== true);
+    /** Books: snapshots taken; trades and bars: seconds of the time range covered. */
+    const progress = (done: number, total: number, rows: number, end = false): void => {
+      if (what === 'book')
+        bar.update(end ? snapshots : done, end ? snapshots : total, `snapshots, ${rows} rows`);
+      else {
+        const span = Math.ceil((untilMs - sinceMs) / 1000);
+        bar.update(end ? span : Math.min(span, done / 1000), span, `s of the range, ${rows} rows`);
+      }
+    };
     try {
       result = await downloadDataset({
         ...common,
@@ -337,8 +353,9 @@ async function venueCommand(
         snapshots,
         intervalMs: intervalS * 1000,
         signal: stop.signal,
-        onProgress: (done, total, rows) => bar.update(done, total, `${rows} rows`),
+        onProgress: progress,
       });
+      progress(1, 1, result.info.counts.bars ?? result.info.counts.events, true); // the range is done
       bar.done();
     } catch (e) {
       bar.done();
