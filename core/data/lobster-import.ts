@@ -29,7 +29,7 @@ import {
   type DatasetInfo,
 } from './catalog';
 import { LOBSTER_CENT, parseLobsterMessages, parseLobsterOrderbook } from './lobster';
-import { readMaybeGzip } from './read-files';
+import { decodeText, readMaybeGzip } from './read-files';
 
 export interface LobsterImportOptions {
   dataDir: string;
@@ -87,8 +87,8 @@ export async function importLobster(opts: LobsterImportOptions): Promise<Lobster
   const symbol = nm?.[1] ?? path.basename(opts.messagePath).split(/[_.]/)[0]!;
   const msgBytes = readMaybeGzip(opts.messagePath);
   const obBytes = readMaybeGzip(opts.orderbookPath);
-  const messages = parseLobsterMessages(msgBytes.toString('utf8'), opts.messagePath);
-  const orderbook = parseLobsterOrderbook(obBytes.toString('utf8'), opts.orderbookPath);
+  const messages = parseLobsterMessages(decodeText(msgBytes), opts.messagePath);
+  const orderbook = parseLobsterOrderbook(decodeText(obBytes), opts.orderbookPath);
   if (orderbook.rows !== messages.count)
     throw new CatalogError(
       `${opts.orderbookPath}: ${orderbook.rows} rows but ${opts.messagePath} has ${messages.count} messages (they must be row-aligned)`,

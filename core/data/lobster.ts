@@ -346,7 +346,44 @@ export function parseLobsterOrderbook(text: string, source = '<string>', levels?
   const names = Array.from({ length: cols }, (_, c) => bookColumnName(c)); // not one string per field
   let n = 0;
   let k = 0;
+  const len = text.length;
   while (s.nextLine()) {
+    // Fast path: a row of plain integers of at most 15 digits (safe), sizes without a sign, and a
+    // proper line end. Anything else re-reads the row with the strict scanner below, which accepts
+    // the same rows with the same values and names the problem otherwise.
+    let i = s.pos;
+    let c = 0;
+    for (; c < cols; c++) {
+      let neg = false;
+      if (i < len && text.charCodeAt(i) === CH_MINUS) {
+        if ((c & 1) === 1) break;
+        neg = true;
+        i++;
+      }
+      const d0 = i;
+      let v = 0;
+      while (i < len) {
+        const ch = text.charCodeAt(i);
+        if (ch < CH_0 || ch > CH_9) break;
+        v = v * 10 + (ch - CH_0);
+        i++;
+      }
+      if (i === d0 || i - d0 > 15) break;
+      const ch = i < len ? text.charCodeAt(i) : -1;
+      if (c < cols - 1) {
+        if (ch !== CH_COMMA) break;
+        i++;
+      } else if (ch === CH_LF) i++;
+      else if (ch === CH_CR && i + 1 < len && text.charCodeAt(i + 1) === CH_LF) i += 2;
+      else if (ch !== -1) break;
+      data[k + c] = neg ? -v : v;
+    }
+    if (c === cols) {
+      s.pos = i;
+      k += cols;
+      n++;
+      continue;
+    }
     for (let c = 0; c < cols; c++) {
       if ((c & 1) === 0) {
         data[k++] = s.int(names[c]!, -SAFE, SAFE, 'an integer price (USD × 10000)');

@@ -3,8 +3,8 @@
  * the file is called: whole (readMaybeGzip) or streamed line by line with bounded memory (readLines).
  */
 import { closeSync, createReadStream, openSync, readFileSync, readSync, type ReadStream } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CatalogError } from './catalog';
 
@@ -39,16 +39,12 @@ function sourceStream(file: string, blockBytes = 1 << 20): { stream: ReadStream;
   return { stream, source };
 }
 
-/** The lines of a plain or gzip file, streamed (bounded memory). */
+/**
+ * The lines of a plain or gzip file, streamed (bounded memory): readLineBatches one line at a time
+ * (the same lines as node:readline with crlfDelay Infinity gives; read-files.test.ts compares them).
+ */
 export async function* readLines(file: string): AsyncGenerator<string> {
-  const { stream, source } = sourceStream(file, 64 * 1024);
-  const rl = createInterface({ input: source, crlfDelay: Infinity });
-  try {
-    for await (const line of rl) yield line;
-  } finally {
-    rl.close();
-    stream.destroy();
-  }
+  for await (const batch of readLineBatches(file)) yield* batch;
 }
 
 /**
@@ -62,30 +58,46 @@ export async function* readLineBatches(file: string, blockBytes = 1 << 20): Asyn
   let carry: Buffer | null = null;
   try {
     for await (const chunk of source) {
-      let buf = chunk as Buffer;
-      if (carry !== null) {
-        buf = Buffer.concat([carry, buf]);
-        carry = null;
-      }
-      // Decode up to the last \n (never inside a UTF-8 sequence), keep the rest for the next block.
-      // A \r just before it stays with its \n; a \r ending the block waits for the next one.
-      const nl = buf.lastIndexOf(10);
-      if (nl === -1) {
-        carry = buf;
+      const buf = chunk as Buffer;
+      // Lines are decoded up to the block's last \n (never inside a UTF-8 sequence); the bytes after
+      // it wait for the next block. A \r just before a \n stays with it; one ending a block waits.
+      const last = buf.lastIndexOf(10);
+      if (last === -1) {
+        carry = carry === null ? buf : Buffer.concat([carry, buf]);
         continue;
       }
-      carry = nl + 1 < buf.length ? buf.subarray(nl + 1) : null;
-      yield splitLines(buf.toString('utf8', 0, nl + 1), false);
+      const out: string[] = [];
+      let from = 0;
+      if (carry !== null) {
+        // the line begun in the previous block: only it is copied, not the whole block
+        const first = buf.indexOf(10);
+        splitLines(decode(Buffer.concat([carry, buf.subarray(0, first + 1)])), false, out);
+        from = first + 1;
+      }
+      if (from <= last) splitLines(decode(buf.subarray(from, last + 1)), false, out);
+      carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
+      yield out;
     }
-    if (carry !== null && carry.length > 0) yield splitLines(carry.toString('utf8'), true);
+    if (carry !== null && carry.length > 0) yield splitLines(decode(carry), true, []);
   } finally {
     stream.destroy();
   }
 }
 
-/** Lines of `text` (which ends with \n unless `last`), split at \n, \r\n and lone \r. */
-function splitLines(text: string, last: boolean): string[] {
-  const out: string[] = [];
+/**
+ * UTF-8 text of `b`. ASCII bytes (market data files nearly always are) are decoded as latin1: the same
+ * text, about ten times faster than Node 20's UTF-8 decoder on this machine.
+ */
+export function decodeText(b: Buffer): string {
+  return decode(b);
+}
+
+function decode(b: Buffer): string {
+  return isAscii(b) ? b.toString('latin1') : b.toString('utf8');
+}
+
+/** Lines of `text` (which ends with \n unless `last`), split at \n, \r\n and lone \r, onto `out`. */
+function splitLines(text: string, last: boolean, out: string[]): string[] {
   const n = text.length;
   let start = 0;
   let cr = text.indexOf('\r');
