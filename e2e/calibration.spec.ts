@@ -2,7 +2,9 @@
  * Issue 11 §6 in a real browser, on the web shell: import the shared AAPL LOBSTER sample (uploaded from
  * the page, as a user of the web shell would), see it in the catalog with its price and spread charts,
  * calibrate it (GARCH, regimes, intensity, book statistics in the service's worker), save the fit as a
- * scenario (the book-mode config `quotebench calibrate` writes), and run a backtest on that scenario from the Backtest view. Screenshots go to e2e/output/.
+ * scenario (the book-mode config `quotebench calibrate` writes), run a backtest on that scenario from
+ * the Backtest view, then switch the Backtest view to Replay mode and run the same strategies against
+ * the recorded book of the dataset (exact FIFO queues). Screenshots go to e2e/output/.
  *
  * The sample sits beside the repository (../shared/data, as in CI); without it the spec is skipped.
  */
@@ -102,6 +104,31 @@ describe.skipIf(!FILES.every((f) => existsSync(f)))('data → calibration → ba
     // calibrate's strategies: a fixed spread at the median half-spread and GLFT with the fitted A and k.
     await expect.poll(() => page.getByTestId('results-row').count()).toBe(2);
     await screenshot(page, 'calibration-backtest');
+    const firstRun = await attr(page.getByTestId('backtest-detail'), 'data-run-id');
+
+    // --- Replay mode: the same strategies against the recorded AAPL book, exact FIFO queues.
+    await page.getByTestId('market-replay').click();
+    await expect.poll(() => attr(page.getByTestId('market-fields'), 'data-market')).toBe('replay');
+    const datasetChoice = (): Promise<string | null> =>
+      page
+        .getByTestId('replay-dataset-select')
+        .evaluate((el: MiniElement & { value?: string }) => el.value ?? null);
+    expect(await datasetChoice()).toBe(datasetId);
+    await page.getByTestId('replay-queue-select').selectOption('fifo');
+    const yaml = (): Promise<string> => page.getByTestId('yaml-editor').inputValue();
+    await expect.poll(yaml).toMatch(/mode: replay/);
+    expect(await yaml()).toMatch(new RegExp(`dataset: ${datasetId}`));
+    expect(await yaml()).toMatch(/queue:\s*\n\s+model: fifo/);
+    // The server accepts it (σ carried over to the GLFT quoter from the simulated scenario).
+    await expect.poll(() => page.getByTestId('config-issue').count()).toBe(0);
+    await page.getByTestId('run-backtest').click();
+    await expect.poll(() => attr(job, 'data-phase'), { timeout: 120_000 }).toBe('completed');
+    await expect.poll(() => attr(page.getByTestId('backtest-detail'), 'data-run-id')).not.toBe(firstRun);
+    await expect.poll(() => page.getByTestId('results-row').count()).toBe(2);
+    await screenshot(page, 'calibration-replay');
+    // Back to the simulated market: the calibrated scenario returns.
+    await page.getByTestId('market-simulated').click();
+    await expect.poll(yaml).toMatch(/mode: book/);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -304,6 +304,7 @@ export class AppService {
     const work = this.jobs
       .runBacktest(cfg, {
         keepPaths,
+        dataDir: this.store.dataDir,
         signal: controller.signal,
         onProgress: (p) => {
           info.done = p.done;

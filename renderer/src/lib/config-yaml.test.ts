@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { expandStrategies, inspectConfig, setStrategyEnabled, setTopLevel } from './config-yaml';
+import { parseDocument } from 'yaml';
+import {
+  expandStrategies,
+  inspectConfig,
+  setReplayScenario,
+  setStrategyEnabled,
+  setTopLevel,
+} from './config-yaml';
 
 const BOOK = `# comment kept
 name: t
@@ -61,5 +68,58 @@ describe('config-yaml', () => {
 
   it('refuses to edit invalid YAML', () => {
     expect(() => setTopLevel('a: [1', 'seed', 1)).toThrow(/fix it first/);
+  });
+});
+
+describe('setReplayScenario', () => {
+  const BOOK_CFG = [
+    'name: calibrated',
+    'seed: 1',
+    'paths: 4',
+    'scenario:',
+    '  mode: book',
+    '  horizon: 60',
+    '  lotSize: 100 # shares per lot',
+    '  price:',
+    '    model: abm',
+    '    sigma: 0.02',
+    '  fees: { makerBps: -0.2, takerBps: 3 }',
+    'strategies:',
+    '  - type: fixed-spread',
+    '    halfSpread: 0.05',
+    '  - type: glft',
+    '    A: 7.5',
+    '    k: 23',
+    '  - type: avellaneda-stoikov',
+    '    gamma: 0.1',
+    '    k: 20',
+    '    sigma: 0.5',
+    '',
+  ].join('\n');
+
+  it('carries the shared scenario keys over and gives the quoters the σ they took from the scenario', () => {
+    const out = setReplayScenario(BOOK_CFG, 'abc', 'risk-averse');
+    const cfg = parseDocument(out).toJS() as {
+      scenario: Record<string, unknown>;
+      strategies: Record<string, unknown>[];
+    };
+    expect(cfg.scenario).toEqual({
+      mode: 'replay',
+      name: 'replay-abc',
+      dataset: 'abc',
+      lotSize: 100,
+      fees: { makerBps: -0.2, takerBps: 3 },
+      queue: { model: 'risk-averse' },
+    });
+    expect(cfg.strategies[0]).toEqual({ type: 'fixed-spread', halfSpread: 0.05 });
+    expect(cfg.strategies[1]).toEqual({ type: 'glft', A: 7.5, k: 23, sigma: 0.02 });
+    expect(cfg.strategies[2]?.sigma).toBe(0.5); // its own σ is kept
+    const info = inspectConfig(out);
+    expect(info.ok && info.replay).toEqual({ dataset: 'abc', queue: 'risk-averse' });
+    // Already a replay: only the dataset and the queue change.
+    const again = setReplayScenario(out, 'def', 'auto');
+    const { queue: _q, ...rest } = cfg.scenario;
+    void _q;
+    expect((parseDocument(again).toJS() as typeof cfg).scenario).toEqual({ ...rest, dataset: 'def' });
   });
 });

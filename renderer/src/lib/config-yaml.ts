@@ -130,15 +130,48 @@ function queueChoiceOf(q: unknown): QueueChoice {
     : 'auto';
 }
 
+/** Keys a simulated scenario shares with a replay (core/replay/scenario.ts), carried over on a switch. */
+const REPLAY_KEYS_FROM_BOOK = [
+  'lotSize',
+  'fees',
+  'latency',
+  'decisionInterval',
+  'sampleInterval',
+  'postOnly',
+  'inventoryLimitLots',
+  'initialInventoryLots',
+] as const;
+
 /**
  * Makes the scenario a replay of `dataset` with the queue model `queue` (a scenario already in replay
- * mode keeps its other keys: from, to, latency, fees…); strategies and the rest are kept.
+ * mode keeps its other keys: from, to, latency, fees…); the rest of the config is kept. Switching from
+ * a simulated scenario carries over the keys a replay shares with it (book mode: lot size, fees,
+ * latency, decision interval…), and gives the model-based quoters the σ, A and k they took from the
+ * simulated scenario (a recorded market has no model: replay mode requires them on the strategy).
  */
 export function setReplayScenario(text: string, dataset: string, queue: QueueChoice): string {
   const doc = parseStrict(text);
-  if (doc.getIn(['scenario', 'mode']) !== 'replay')
-    doc.set('scenario', doc.createNode({ mode: 'replay', name: `replay-${dataset}`, dataset }));
-  else doc.setIn(['scenario', 'dataset'], dataset);
+  if (doc.getIn(['scenario', 'mode']) !== 'replay') {
+    const old: unknown = (doc.toJS() as Record<string, unknown>).scenario;
+    const sc = isRecord(old) ? old : {};
+    const replay: Record<string, unknown> = { mode: 'replay', name: `replay-${dataset}`, dataset };
+    if (sc.mode === 'book') for (const k of REPLAY_KEYS_FROM_BOOK) if (sc[k] !== undefined) replay[k] = sc[k];
+    doc.set('scenario', doc.createNode(replay));
+    const price = isRecord(sc.price) ? sc.price : {};
+    const intensity = isRecord(sc.intensity) ? sc.intensity : {};
+    const model: Record<string, unknown> = { sigma: price.sigma, A: intensity.A, k: intensity.k };
+    const needs: Record<string, readonly string[]> = {
+      glft: ['sigma', 'A', 'k'],
+      'avellaneda-stoikov': ['sigma', 'k'],
+    };
+    const seq = doc.get('strategies');
+    if (isSeq(seq))
+      for (const item of seq.items) {
+        if (!isMap(item)) continue;
+        for (const key of needs[String(item.get('type'))] ?? [])
+          if (item.get(key) === undefined && typeof model[key] === 'number') item.set(key, model[key]);
+      }
+  } else doc.setIn(['scenario', 'dataset'], dataset);
   if (queue === 'auto') doc.deleteIn(['scenario', 'queue']);
   else
     doc.setIn(

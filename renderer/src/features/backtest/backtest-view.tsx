@@ -177,8 +177,13 @@ const ConfigPanel = observer(function ConfigPanel(): ReactElement {
         </div>
         {cfg.ok && cfg.paths !== undefined && (
           <p className="hint">
-            {fmtInt(cfg.expanded.length * cfg.paths)} simulated paths in total ({cfg.expanded.length} ×{' '}
-            {fmtInt(cfg.paths)}).
+            {fmtInt(cfg.expanded.length * cfg.paths)}{' '}
+            {cfg.mode === 'replay' ? 'replayed sessions' : 'simulated paths'} in total ({cfg.expanded.length}{' '}
+            × {fmtInt(cfg.paths)})
+            {cfg.mode === 'replay'
+              ? '; the recorded market is the same on every path, only sampled latencies differ'
+              : ''}
+            .
           </p>
         )}
       </fieldset>
