@@ -426,6 +426,33 @@ describe('data download through ccxt (fake Binance on 127.0.0.1)', () => {
     const rec = await run(['data', 'record', '--exchange', 'binance', '--symbol', 'X', '--duration', '0s']);
     expect(rec.code).toBe(2);
     expect(rec.err).toMatch(/--duration must be a positive time/);
+    // what the venue cannot do is refused before any request
+    const noWs = await run([
+      'data',
+      'record',
+      '--exchange',
+      'bitso',
+      '--symbol',
+      'BTC/MXN',
+      '--data-dir',
+      freshDataDir(),
+    ]);
+    expect(noWs.code).toBe(2);
+    expect(noWs.err).toMatch(/ccxt [\d.]+ has no websocket support for bitso: data record needs it/);
+    const noBars = await run([
+      'data',
+      'download',
+      '--exchange',
+      'coincheck',
+      '--symbol',
+      'BTC/JPY',
+      '--what',
+      'ohlcv',
+      '--data-dir',
+      freshDataDir(),
+    ]);
+    expect(noBars.code).toBe(2);
+    expect(noBars.err).toMatch(/coincheck has no fetchOHLCV in ccxt [\d.]+/);
   });
 });
 

@@ -93,6 +93,7 @@ export async function downloadDataset(opts: DownloadOptions): Promise<DownloadRe
     url: opts.url,
     signal: opts.signal,
     onRetry: (m) => opts.onNote?.(m),
+    needs: [{ trades: 'fetchTrades', ohlcv: 'fetchOHLCV', book: 'fetchOrderBook' }[opts.what]],
   });
   try {
     const symbol = venue.market.symbol;

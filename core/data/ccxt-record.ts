@@ -100,6 +100,7 @@ export async function recordDataset(opts: RecordOptions): Promise<{ info: Datase
     websocket: true,
     signal: stopCtl.signal,
     onRetry: (m) => opts.onNote?.(m),
+    needs: ['watchOrderBook'],
   });
   try {
     return await buildDataset(opts.dataDir, (t) => record(venue, opts, stopCtl, t.events, t.top, t.trades));
@@ -332,7 +333,9 @@ async function record(
   };
 
   try {
-    await Promise.all([bookLoop(), tradeLoop()]);
+    const hasTrades = ex.has.watchTrades === true;
+    if (!hasTrades) opts.onNote?.(`${venue.id} has no watchTrades in ccxt: recording the book only`);
+    await Promise.all([bookLoop(), hasTrades ? tradeLoop() : Promise.resolve()]);
   } finally {
     clearTimeout(timer);
     clearInterval(ticker);

@@ -38,6 +38,8 @@ export interface VenueOptions {
   signal?: AbortSignal | undefined;
   /** Told about every retry (for the progress output). */
   onRetry?: (message: string) => void;
+  /** ccxt methods the caller needs (checked against the venue's `has` before anything is fetched). */
+  needs?: string[];
 }
 
 export interface Venue {
@@ -176,6 +178,9 @@ export async function openVenue(opts: VenueOptions): Promise<Venue> {
   const types = binanceMarketTypes(opts.exchange, opts.symbol);
   if (types !== undefined) config.options = { fetchMarkets: { types } };
   const ex = new Cls(config);
+  for (const method of opts.needs ?? [])
+    if (ex.has[method] !== true && ex.has[method] !== 'emulated')
+      throw new VenueError(`${opts.exchange} has no ${method} in ccxt ${ccxt.version}`);
   if (base !== undefined) {
     ex.urls.api = rewriteApiUrls(ex.urls.api, base) as typeof ex.urls.api;
     if (base.protocol === 'http:' && opts.websocket === true) await ex.loadHttpProxyAgent(); // ccxt needs it for ws://
