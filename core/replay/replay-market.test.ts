@@ -291,3 +291,30 @@ describe('replay market (L3)', () => {
     expect(m.stats.repairs).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('queue-model study (L2 view against exact FIFO)', () => {
+  it('reports each model against the truth: zero for FIFO itself, hand-known errors on a crafted queue', async () => {
+    const { queueModelStudy } = await import('./queue-study');
+    const rows: Row[] = [
+      [0, K.add, 1, 10.0, 5, 1],
+      [0, K.add, 1, 10.0, 3, 2],
+      [0, K.add, -1, 10.02, 4, 9],
+      [1, K.add, 1, 10.0, 6, 3],
+      [1.2, K.partialCancel, 1, 10.0, 2, 2],
+      [1.3, K.execute, 1, 10.0, 5, 1],
+      [1.4, K.execute, 1, 10.0, 1, 2],
+      [1.6, K.execute, 1, 10.0, 2, 3],
+      [3, K.add, 1, 9.9, 1, 6],
+    ];
+    const { truth, rows: out } = queueModelStudy(tapeOf(rows), scenario(), () => fixedQuoter(10.0, 10.5), [
+      { model: 'risk-averse' },
+    ]);
+    expect(truth.fills).toBe(1);
+    expect(truth.fillsError).toBe(0);
+    expect(out[0]!.model).toBe('risk-averse');
+    expect(out[0]!.fills).toBe(0);
+    expect(out[0]!.fillsError).toBe(-1);
+    expect(out[0]!.matched).toBe(0);
+    expect(() => queueModelStudy(tapeOf(snapshot), scenario(), () => fixedQuoter(9, 11))).toThrow(/L3 data/);
+  });
+});
