@@ -147,15 +147,25 @@ export async function calibrateDataset(
 ): Promise<CalibrationReport> {
   const dt = opts.intervalSeconds ?? 10;
   const cap = opts.maxTicks ?? 50;
-  const step = async (stage: CalibrationStage, message: string): Promise<void> => {
-    opts.progress?.(stage, CALIBRATION_STAGES.indexOf(stage) + 1, message);
+  const checkpoint = async (): Promise<void> => {
     await yieldToLoop();
     if (opts.signal?.aborted) throw new CalibrationAborted('calibration cancelled');
+  };
+  const step = async (stage: CalibrationStage, message: string): Promise<void> => {
+    opts.progress?.(stage, CALIBRATION_STAGES.indexOf(stage) + 1, message);
+    await checkpoint();
   };
 
   // 1. returns
   await step('returns', `reading the dataset and sampling the mid every ${dt} s`);
-  const d = await loadDatasetArrays(dataDir, idOrName);
+  let d: Awaited<ReturnType<typeof loadDatasetArrays>>;
+  try {
+    d = await loadDatasetArrays(dataDir, idOrName, opts.signal);
+  } catch (e) {
+    if (opts.signal?.aborted) throw new CalibrationAborted('calibration cancelled');
+    throw e;
+  }
+  await checkpoint();
   const info = d.info;
   const seconds = d.top.t[d.top.t.length - 1]! - d.top.t[0]!;
   const grid = midGrid(d, dt);
@@ -176,6 +186,7 @@ export async function calibrateDataset(
       };
     })
     .filter((s) => s.n >= 2);
+  await checkpoint();
   const absR = r.map(Math.abs);
   const returns = {
     intervalSeconds: dt,
@@ -254,6 +265,7 @@ export async function calibrateDataset(
   // 5. book statistics
   await step('book', 'spread distribution, trade rate, sizes, receive latency');
   const book = await bookStats(dataDir, info.id);
+  await checkpoint();
 
   // 6. flow rates
   await step('rates', `arrival and cancel rates by distance (1–${cap} ticks), market orders, sizes`);

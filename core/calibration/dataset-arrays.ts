@@ -27,7 +27,11 @@ export interface DatasetArrays {
   };
 }
 
-export async function loadDatasetArrays(dataDir: string, idOrName: string): Promise<DatasetArrays> {
+export async function loadDatasetArrays(
+  dataDir: string,
+  idOrName: string,
+  signal?: AbortSignal,
+): Promise<DatasetArrays> {
   const info = readDataset(dataDir, idOrName);
   const f = (t: 'top' | 'trades' | 'events'): string => datasetFile(dataDir, info.id, t);
   for (const t of ['top', 'trades', 'events'] as const)
@@ -41,9 +45,13 @@ export async function loadDatasetArrays(dataDir: string, idOrName: string): Prom
       conn
         .runAndReadAll(`SELECT ${cols} FROM read_parquet('${f(table).replaceAll("'", "''")}')`)
         .then((r) => r.getRows() as unknown[][]);
+    // `signal`: stop between the queries (each runs off the main thread)
     top = await q('top', 'seq, exchange_ts_ns, bid_price, ask_price');
+    signal?.throwIfAborted();
     tr = await q('trades', 'exchange_ts_ns, price, size, side');
+    signal?.throwIfAborted();
     ev = await q('events', 'seq, exchange_ts_ns, kind, order_id, side, price, size, local_ts_ns');
+    signal?.throwIfAborted();
   } finally {
     close();
   }

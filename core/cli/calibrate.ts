@@ -8,7 +8,7 @@
  *
  * One progress line per stage on stderr. SIGINT/SIGTERM: the calibration stops at the next stage
  * boundary with nothing written, exit 130/143. The stages are synchronous on the main thread, so the
- * signal is seen when the running stage ends (at most ~1.4 s on the AMZN whole-day file); the 2-s grace
+ * signal is seen when the running step ends (about 1 s on the AMZN whole-day file); the 2-s grace
  * timer only covers a stop that still does not return after that. Outputs are written atomically after
  * every fit is done.
  */
