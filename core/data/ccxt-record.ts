@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import ccxt, { type OrderBook, type Trade } from 'ccxt';
 import { DATASET_FORMAT_VERSION, EVENT_KIND, buildDataset, type DatasetInfo } from './catalog';
 import { checkBook } from './ccxt-download';
-import { VenueError, openVenue, sleepAbortable, type Venue } from './ccxt-venue';
+import { VenueError, openVenue, raceAbort, sleepAbortable, type Venue } from './ccxt-venue';
 
 export const MAX_CONSECUTIVE_FAILURES = 10;
 
@@ -80,11 +80,14 @@ function oneLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-/** Resolves when `signal` aborts (never rejects). */
-function whenAborted(signal: AbortSignal): Promise<'stopped'> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve('stopped');
-    else signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+/**
+ * `p`, or 'stopped' as soon as `signal` aborts. The abort listener is removed when `p` settles, so a long
+ * recording does not pile up one listener per message (as a race against one shared promise would).
+ */
+function unlessStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 'stopped'> {
+  return raceAbort(p, signal).catch((e: unknown) => {
+    if (signal.aborted) return 'stopped' as const;
+    throw e;
   });
 }
 
@@ -121,7 +124,6 @@ async function record(
   const { ex } = venue;
   const symbol = venue.market.symbol;
   const stop = stopCtl.signal;
-  const stopped = whenAborted(stop);
   const stats: RecordStats = {
     books: 0,
     snapshots: 0,
@@ -216,7 +218,7 @@ async function record(
     while (!stop.aborted) {
       let ob: OrderBook | 'stopped';
       try {
-        ob = await Promise.race([ex.watchOrderBook(symbol, opts.depth), stopped]);
+        ob = await unlessStopped(ex.watchOrderBook(symbol, opts.depth), stop);
       } catch (e) {
         failures++;
         prev = null; // the next book is a fresh snapshot
@@ -286,7 +288,7 @@ async function record(
     while (!stop.aborted) {
       let batch: Trade[] | 'stopped';
       try {
-        batch = await Promise.race([ex.watchTrades(symbol), stopped]);
+        batch = await unlessStopped(ex.watchTrades(symbol), stop);
       } catch (e) {
         failures++;
         if (!(await transient(e, 'watchTrades', failures))) return;
