@@ -156,6 +156,12 @@ describe.skipIf(!existsSync(MESSAGE))('data service', () => {
     const root = path.join(s.store.dataDir, 'datasets');
     expect(existsSync(root) ? readdirSync(root).filter((n) => n.startsWith('.import-')) : []).toEqual([]);
     expect(await call<unknown[]>(s, 'data.jobs', {})).toEqual([]);
+    // The terminated worker is replaced: the next import runs to the end.
+    const c = await call<{ jobId: string }>(s, 'data.import', {
+      format: 'lobster',
+      paths: [MESSAGE, ORDERBOOK],
+    });
+    expect((await done(s, c.jobId)).status).toBe('completed');
   });
 });
 

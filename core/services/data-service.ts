@@ -4,7 +4,8 @@
  * thread (data-worker.ts), fits kept per dataset, and a fit saved as a backtest scenario.
  *
  * - Jobs run one at a time, in order (an import writes a large DuckDB table in memory; two at once on a
- *   small machine would only compete). Each job gets a fresh worker; `cancel` terminates it, so a cancel
+ *   small machine would only compete), in one worker reused while jobs end normally; `cancel`
+ *   terminates it (the next job starts a new one), so a cancel
  *   takes effect at once whatever the worker is doing, and then removes the temporary directory an
  *   import of this process may have left (`datasets/.import-<pid>-*`: only one of ours runs at a time).
  * - Sources: in Electron (`hostPaths`), paths on the host chosen in the native dialog; over the
@@ -91,6 +92,8 @@ export class DataService {
   private readonly entry: URL;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
+  /** The worker of the last job that ended normally, kept for the next job. */
+  private idleWorker: Worker | null = null;
 
   constructor(private readonly opts: DataServiceOptions) {
     this.uploads = new UploadStore(opts.dataDir);
@@ -249,6 +252,9 @@ export class DataService {
     for (const job of this.queue.splice(0)) this.finish(job, 'cancelled', null, null, false);
     if (this.current) this.cancel(this.current.info.jobId);
     await this.idle;
+    const w = this.idleWorker;
+    this.idleWorker = null;
+    if (w) await w.terminate();
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -328,22 +334,33 @@ export class DataService {
 
   private runJob(job: Job): Promise<void> {
     return new Promise<void>((resolve) => {
-      const worker = startWorker(this.entry);
+      // A worker that finished its last job is reused: starting one (and, from sources, transpiling its
+      // modules) takes seconds on a busy machine.
+      const worker = this.idleWorker ?? startWorker(this.entry);
+      this.idleWorker = null;
       job.worker = worker;
       let settled = false;
+      /** Reports the job's end; `reusable`: the worker answered (done or failed) and is idle again. */
       const end = (
         status: EventPayload<'data.done'>['status'],
         error: string | null,
         dataset: string | null,
         existed: boolean,
+        reusable = false,
       ): void => {
         if (settled) return;
         settled = true;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
         if (status !== 'completed' && job.request.kind === 'import') this.removeOwnImportDirs();
         this.finish(job, status, error, dataset, existed);
-        void worker.terminate().finally(resolve);
+        if (reusable && !this.closed && !job.cancelled) {
+          this.idleWorker = worker;
+          resolve();
+        } else void worker.terminate().finally(resolve);
       };
-      worker.on('message', (m: DataWorkerMessage) => {
+      const onMessage = (m: DataWorkerMessage): void => {
         switch (m.type) {
           case 'progress':
             job.info.phase = m.phase;
@@ -353,7 +370,7 @@ export class DataService {
             return;
           case 'imported':
             job.info.dataset = m.dataset;
-            end('completed', null, m.dataset, m.existed);
+            end('completed', null, m.dataset, m.existed, true);
             return;
           case 'fitted':
             try {
@@ -362,32 +379,33 @@ export class DataService {
                 path.join(this.calibrationsDir, `${m.result.dataset}.json`),
                 JSON.stringify(m.result),
               );
-              end('completed', null, m.result.dataset, false);
+              end('completed', null, m.result.dataset, false, true);
             } catch (e) {
-              end('failed', `could not save the fit: ${(e as Error).message}`, job.info.dataset, false);
+              end('failed', `could not save the fit: ${(e as Error).message}`, job.info.dataset, false, true);
             }
             return;
           case 'failed':
-            end('failed', m.message, job.info.dataset, false);
+            end('failed', m.message, job.info.dataset, false, true);
             return;
         }
-      });
-      worker.on('error', (e) =>
+      };
+      const onError = (e: Error): void =>
         end(
           job.cancelled ? 'cancelled' : 'failed',
           job.cancelled ? null : e.message,
           job.info.dataset,
           false,
-        ),
-      );
-      worker.on('exit', (code) =>
+        );
+      const onExit = (code: number): void =>
         end(
           job.cancelled ? 'cancelled' : 'failed',
           job.cancelled ? null : `the data worker exited with code ${code}`,
           job.info.dataset,
           false,
-        ),
-      );
+        );
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
       if (job.cancelled) {
         void worker.terminate();
         return;

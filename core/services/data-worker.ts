@@ -2,8 +2,9 @@
  * Worker-thread entry for the data service's jobs (data-service.ts): a catalog import
  * (core/data/*-import.ts) or a calibration fit (calibration-fit.ts). Both are long and mostly
  * synchronous (parsing, the LOBSTER book replay, maximum-likelihood fits), so they never run on the
- * host's event loop. One job per worker; the host cancels by terminating the worker (the importers and
- * fits do not poll a flag) and then removes the import's temporary directory itself.
+ * host's event loop. The host cancels by terminating the worker (the importers and
+ * fits do not poll a flag) and then removes the import's temporary directory itself. The host sends
+ * the next job only after this one answered, so one worker serves the jobs in turn.
  */
 import { parentPort } from 'node:worker_threads';
 import { importBinanceRaw } from '../data/binance-import';
@@ -59,7 +60,7 @@ async function run(req: DataWorkerRequest): Promise<void> {
   post({ type: 'imported', dataset: out.info.id, existed: out.existed });
 }
 
-port.once('message', (req: DataWorkerRequest) => {
+port.on('message', (req: DataWorkerRequest) => {
   run(req).catch((e: unknown) =>
     post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
   );
