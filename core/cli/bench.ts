@@ -64,7 +64,7 @@ const suites: Record<string, Suite> = {
   ui: () => benchUi(),
   replay: async () => {
     const { benchReplay } = await import('../replay/bench');
-    return benchReplay();
+    return { results: await benchReplay() };
   },
   ingest: async () => {
     const { benchIngest } = await import('../data/bench');

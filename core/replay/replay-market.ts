@@ -49,7 +49,7 @@ import { makeQueueModel, type QueueModel, type QueueModelSpec } from '../sim/mod
 import { allocSeries, reuseOrAllocSeries, type PathResult, type PathSeries } from '../sim/path-result';
 import type { MarketSimulator } from '../sim/simulator';
 import { RecordedLatency } from './recorded-latency';
-import type { ReplayTape } from './tape';
+import { isBookKind, type ReplayTape } from './tape';
 
 export type ReplayLatencySpec =
   | { model: 'sampled'; entry: LatencySpec; cancel: LatencySpec; marketData: LatencySpec }
@@ -82,10 +82,28 @@ export interface ReplayStats {
   throughFills: number;
   queueFills: number;
   takerLots: number;
+  /** Book events at prices outside the replay's price grid (ignored). */
+  outsideGrid: number;
 }
 
 const NONE = -1;
 const STREAM_LATENCY = 21;
+/** Book prices further than this share from the median book price are outside the grid. */
+const GRID_WINDOW = 0.5;
+
+/** Median price of the book events (snapshot levels, level sets, L3 orders) of a tape. */
+function medianBookPrice(tape: ReplayTape): number {
+  const xs = new Float64Array(tape.count);
+  let n = 0;
+  for (let k = 0; k < tape.count; k++) {
+    const p = tape.price[k]!;
+    if (p > 0 && isBookKind(tape.kind[k]!)) xs[n++] = p;
+  }
+  if (n === 0) return Number.NaN;
+  const sorted = xs.subarray(0, n).sort();
+  return sorted[n >> 1]!;
+}
+
 /** Largest price grid the dense book accepts (ticks). */
 export const MAX_REPLAY_TICKS = 20_000_000;
 
@@ -107,6 +125,7 @@ export class ReplayMarket implements MarketSimulator {
     throughFills: 0,
     queueFills: 0,
     takerLots: 0,
+    outsideGrid: 0,
   };
   readonly tick: number;
   readonly queue: QueueModel;
@@ -180,18 +199,24 @@ export class ReplayMarket implements MarketSimulator {
       sc.latency.model === 'recorded'
         ? new RecordedLatency(tape, { floor: sc.latency.floor, orderMultiplier: sc.latency.orderMultiplier })
         : sampledLatencyModel(sc.latency, this.latRng);
-    // Price grid.
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
+    // Price grid: the range the market actually trades in — every trade price and every book price
+    // within ±GRID_WINDOW of the median book price — plus a margin. Far-away resting orders (a bid at
+    // 1% of the price, an ask at 10×, common on crypto venues) would otherwise make the dense arrays
+    // hundreds of MB; levels outside the grid are ignored (`stats.outsideGrid`): they are never the
+    // touch while the market is inside, and the depth view shows levels near the touch.
+    const med = medianBookPrice(tape);
+    if (!(med > 0)) throw new RangeError(`dataset ${tape.id} has no prices to replay`);
+    let min = med * (1 - GRID_WINDOW);
+    let max = med * (1 + GRID_WINDOW);
     for (let k = 0; k < tape.count; k++) {
+      if (tape.kind[k] !== EVENT_KIND.trade) continue;
       const p = tape.price[k]!;
       if (p > 0 && p < min) min = p;
       if (p > max) max = p;
     }
-    if (!Number.isFinite(min)) throw new RangeError(`dataset ${tape.id} has no prices to replay`);
     const margin = 1000;
-    this.lo = Math.round(min / this.tick) - margin;
-    this.size = Math.round(max / this.tick) - this.lo + margin + 1;
+    this.lo = Math.max(0, Math.floor(min / this.tick) - margin);
+    this.size = Math.ceil(max / this.tick) - this.lo + margin + 1;
     if (this.size > MAX_REPLAY_TICKS)
       throw new RangeError(
         `dataset ${tape.id}: prices span ${this.size} ticks of ${this.tick}, more than ${MAX_REPLAY_TICKS}: check the tick size (scenario.tickSize)`,
@@ -277,7 +302,7 @@ export class ReplayMarket implements MarketSimulator {
     this.marketAt = Number.POSITIVE_INFINITY;
     this.marketLots = 0;
     const s = this.stats;
-    s.events = s.repairs = s.rejected = s.throughFills = s.queueFills = s.takerLots = 0;
+    s.events = s.repairs = s.rejected = s.throughFills = s.queueFills = s.takerLots = s.outsideGrid = 0;
     const spare = this.spare;
     this.spare = null;
     this.series = reuseOrAllocSeries(this.bars, spare?.series);
@@ -389,6 +414,146 @@ export class ReplayMarket implements MarketSimulator {
     out[2] = this.bestAsk === NONE ? Number.NaN : (this.bestAsk + this.lo) * this.tick;
     out[3] = this.bestAsk === NONE ? 0 : this.askQ[this.bestAsk]!;
     return out;
+  }
+
+  // ——— live stepping: the order-book view on real data (core/services/session-market.ts) ———
+  // Added for the live session; nothing above calls it. advanceEvent() runs the same path as the
+  // observe()/act() loop of runPath (the same items in the same order, the market-data latency drawn
+  // once per decision) but returns after every recorded event, so a paced replay can stop anywhere.
+  // restart() is reset() for a session driven by advanceEvent().
+
+  /** Tape time at which the pending decision sees the book (drawn once per decision); NaN: not drawn. */
+  private seenAt = Number.NaN;
+
+  /** Seconds since the session start (the time observations carry). */
+  get sessionTime(): number {
+    return this.now - this.sessionStart;
+  }
+
+  /** Whether the path has ended. */
+  get ended(): boolean {
+    return this.finished;
+  }
+
+  /** Start the path again (seed, path 0), rebuilding the book: the start of a seek. */
+  restart(seed: number): void {
+    this.seenAt = Number.NaN;
+    this.reset(seed, 0);
+  }
+
+  /**
+   * Advance to the next recorded event and apply it ('event'); or to the next decision point, filling
+   * `obs` as observe() does ('decision': answer it with act()); or stop before anything later than
+   * `tLimit` session seconds ('limit'); or end the path ('end'). Samples and the arrival of our own
+   * messages at the venue are processed on the way, not returned.
+   */
+  advanceEvent(
+    obs: MarketObservation,
+    tLimit = Number.POSITIVE_INFINITY,
+  ): 'event' | 'decision' | 'limit' | 'end' {
+    if (this.finished) return 'end';
+    const limit = this.sessionStart + tLimit;
+    const tt = this.tape.t;
+    for (;;) {
+      const D = this.nextDecision;
+      const more = D < this.sessionEnd;
+      if (more && this.seenAt !== this.seenAt) {
+        const seen = D - this.latency.marketData(D);
+        this.seenAt = seen > this.now ? seen : this.now;
+      }
+      const stopAt = more ? this.seenAt : this.sessionEnd;
+      const te = this.i < this.endIdx ? tt[this.i]! : Number.POSITIVE_INFINITY;
+      const ta = this.nextActionTime();
+      const ts = this.sample < this.bars ? this.nextSampleT : Number.POSITIVE_INFINITY;
+      const next = Math.min(te, ta, ts);
+      if (next <= stopAt) {
+        // Ties in runUntil's order: a sample, then our messages, then the recorded event.
+        if (next > limit) return 'limit';
+        this.now = next;
+        if (ts === next) {
+          this.recordSample(ts);
+          this.nextSampleT = this.sessionStart + this.sample * this.sc.sampleInterval;
+        } else if (ta === next) this.runAction(ta);
+        else {
+          this.applyEvent(this.i++);
+          this.stop?.tick();
+          return 'event';
+        }
+        continue;
+      }
+      if (stopAt > limit) return 'limit';
+      if (!more) {
+        this.finish();
+        return 'end';
+      }
+      this.now = stopAt;
+      this.seenAt = Number.NaN;
+      this.decisionT = D;
+      this.nextDecision = D + this.sc.decisionInterval;
+      const mid = this.midNow();
+      if (mid === mid) this.lastMid = mid;
+      obs.t = D - this.sessionStart;
+      obs.horizon = this.sessionEnd - this.sessionStart;
+      obs.mid = this.lastMid;
+      obs.bestBid = this.bestBid === NONE ? Number.NaN : (this.bestBid + this.lo) * this.tick;
+      obs.bestAsk = this.bestAsk === NONE ? Number.NaN : (this.bestAsk + this.lo) * this.tick;
+      obs.tickSize = this.tick;
+      obs.inventory = this.inventory;
+      obs.cash = this.cash;
+      this.fillDepth();
+      obs.depth = this.depth;
+      obs.fills = this.fills;
+      return 'decision';
+    }
+  }
+
+  /**
+   * The top `levels` levels per side, best first: decimal prices and sizes in lots (NaN price, size 0
+   * past the last level). Each array of `out` needs length ≥ levels.
+   */
+  ladder(
+    levels: number,
+    out: { bidPrices: Float64Array; bidSizes: Float64Array; askPrices: Float64Array; askSizes: Float64Array },
+  ): void {
+    for (const side of [BUY, SELL]) {
+      const bid = side === BUY;
+      const prices = bid ? out.bidPrices : out.askPrices;
+      const sizes = bid ? out.bidSizes : out.askSizes;
+      const q = bid ? this.bidQ : this.askQ;
+      let k = bid ? this.bestBid : this.bestAsk;
+      for (let l = 0; l < levels; l++) {
+        prices[l] = k === NONE ? Number.NaN : (k + this.lo) * this.tick;
+        sizes[l] = k === NONE ? 0 : q[k]! / this.sc.lotSize;
+        if (k !== NONE) k = bid ? this.nextBidBounded(k) : this.nextAskBounded(k);
+      }
+    }
+  }
+
+  /**
+   * Our live orders into `out` (cleared first): side, decimal price, remaining size in lots and the
+   * queue ahead of it at its level in lots (the queue model's estimate; exact under FIFO on L3 data).
+   */
+  ourOrders(
+    out: { side: typeof BUY | typeof SELL; price: number; size: number; queueAhead: number }[],
+  ): void {
+    out.length = 0;
+    for (const side of [BUY, SELL] as const) {
+      const o = this.ours[side];
+      if (!o.live) continue;
+      const lot = this.sc.lotSize;
+      out.push({ side, price: (o.idx + this.lo) * this.tick, size: o.rem / lot, queueAhead: o.ahead / lot });
+    }
+  }
+
+  /** Inventory (lots), cash and mark-to-market PnL (at the last two-sided mid) right now. */
+  account(): { inventory: number; cash: number; pnl: number } {
+    const mid = this.midNow();
+    const mark = mid === mid ? mid : this.lastMid;
+    return {
+      inventory: this.inventory,
+      cash: this.cash,
+      pnl: this.cash + this.inventory * this.sc.lotSize * mark - this.value0,
+    };
   }
 
   // ——— decisions → pending actions ———
@@ -743,7 +908,10 @@ export class ReplayMarket implements MarketSimulator {
   }
 
   private setLevelRaw(side: number, idx: number, qty: number): void {
-    if (idx < 0 || idx >= this.size) return;
+    if (idx < 0 || idx >= this.size) {
+      this.stats.outsideGrid++;
+      return;
+    }
     const q = qty > 0 ? qty : 0;
     if (side === BUY) {
       const prev = this.bidQ[idx]!;

@@ -13,6 +13,7 @@ import { backtestConfigSchema } from '../backtest/config';
 import { EVENT_KIND, datasetFile, openDuck } from '../data/catalog';
 import { importBinanceRaw } from '../data/binance-import';
 import { importLobster } from '../data/lobster-import';
+import { importTardis } from '../data/tardis-import';
 import { DEFAULT_LOBSTER_DIR } from '../data/lobster-replay';
 import { ReplayMarket } from './replay-market';
 import { toReplayScenario, replayScenarioSchema } from './scenario';
@@ -25,6 +26,7 @@ const AAPL = path.join(DEFAULT_LOBSTER_DIR, 'AAPL_2012-06-21_L10');
 let dataDir = '';
 let lobsterId = '';
 let binanceId = '';
+let tardisId = '';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'qb-replay-'));
@@ -36,6 +38,11 @@ beforeAll(async () => {
   lobsterId = l.info.id;
   const b = await importBinanceRaw({ dataDir, files: [BINANCE] });
   binanceId = b.info.id;
+  const t = await importTardis({
+    dataDir,
+    files: [path.join(SHARED, 'tardis_format_samples', 'binance-futures_book_snapshot_5_BTCUSDT.csv')],
+  });
+  tardisId = t.info.id;
 }, 120_000);
 
 afterAll(() => {
@@ -99,6 +106,24 @@ describe('replay on real data', () => {
     }
     expect(checked).toBe(tops.size);
     expect(equal).toBe(checked);
+  });
+
+  it('Tardis book_snapshot_5: each snapshot replaces the book; the touch equals the imported top', async () => {
+    const tape = await loadTape(dataDir, tardisId);
+    const m = new ReplayMarket(tape, toReplayScenario(baseScenario(tardisId), tape));
+    const tops = await topBySeq(tardisId);
+    m.rewindBook();
+    const out = new Float64Array(4);
+    let checked = 0;
+    for (let i = 0; i < tape.count; i++) {
+      m.stepEvent();
+      if (i + 1 < tape.count && tape.seq[i + 1] === tape.seq[i]) continue;
+      const want = tops.get(tape.seq[i]!)!;
+      m.touch(out);
+      expect(Array.from(out)).toEqual(want);
+      checked++;
+    }
+    expect(checked).toBe(10);
   });
 
   it('LOBSTER: the replayed touch equals the orderbook file after every message; repairs are counted', async () => {
