@@ -467,7 +467,8 @@ export async function startFakeExchange(script: FakeScript, faults: FakeFaults =
   let stallCount = 0;
   const live = script.live !== null ? new LiveBook(script.live.book) : null;
   const depthSockets = new Set<WebSocket>();
-  const tradeSockets = new Set<WebSocket>();
+  /** Trade subscribers and the stream each asked for (trade or aggTrade). */
+  const tradeSockets = new Map<WebSocket, 'trade' | 'aggTrade'>();
   const allSockets = new Set<WebSocket>();
   let connections = 0;
   let closing = false;
@@ -568,7 +569,13 @@ export async function startFakeExchange(script: FakeScript, faults: FakeFaults =
               m: t.buyerMaker,
             };
       const text = JSON.stringify(ev);
-      for (const ws of tradeSockets) ws.send(text);
+      const agg = JSON.stringify({
+        e: 'aggTrade',
+        E: t.time + 1,
+        s: script.id,
+        ...aggTradeJson(t, script.kind),
+      });
+      for (const [ws, name] of tradeSockets) ws.send(name === 'trade' ? text : agg);
       await sleep(2);
     }
     resolveTradesDone();
@@ -691,7 +698,7 @@ export async function startFakeExchange(script: FakeScript, faults: FakeFaults =
             void runDepthTimeline(Math.min(5, script.live?.diffs.length ?? 0));
           }
         } else if (name === `${stream}@trade` || name === `${stream}@aggTrade`) {
-          tradeSockets.add(ws);
+          tradeSockets.set(ws, name.endsWith('@trade') ? 'trade' : 'aggTrade');
           if (!tradesStarted) {
             tradesStarted = true;
             void runTradeTimeline();
