@@ -128,7 +128,7 @@ export async function importBinanceRaw(
       },
       opts.market !== undefined ? { market: opts.market } : {},
     );
-    if (opts.format === 'csv') await readBinanceCsv(opts.files, sync);
+    if (opts.format === 'csv') await readBinanceCsv(opts.files, sync, spill);
     else await readBinanceRaw(opts.files, sync, opts.onProgress, spill);
     const r = sync.report;
     if (r.snapshots === 0)

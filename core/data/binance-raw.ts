@@ -631,7 +631,12 @@ type CsvKind = keyof typeof CSV_HEADERS;
  * (the bookTicker check does not depend on arrival order). Rows of one snapshot share last_update_id,
  * rows of one update share (U, u): each group is one message. Errors name the file and line.
  */
-export async function readBinanceCsv(files: string[], sync: BinanceDepthSync): Promise<void> {
+export async function readBinanceCsv(
+  files: string[],
+  sync: BinanceDepthSync,
+  /** Awaited every 4096 lines (e.g. DatasetTables.spill, to keep memory bounded). */
+  everyLines?: () => Promise<void>,
+): Promise<void> {
   const kinds = new Map<string, CsvKind>();
   for (const file of files) {
     let header = '';
@@ -648,7 +653,8 @@ export async function readBinanceCsv(files: string[], sync: BinanceDepthSync): P
   }
   const order: CsvKind[] = ['snapshot', 'historical', 'updates', 'bookTicker', 'trades'];
   for (const kind of order)
-    for (const file of files.filter((f) => kinds.get(f) === kind)) await readCsvFile(file, kind, sync);
+    for (const file of files.filter((f) => kinds.get(f) === kind))
+      await readCsvFile(file, kind, sync, everyLines);
 }
 
 interface CsvMessage {
@@ -696,11 +702,16 @@ class LevelRowGroups {
  * group is a snapshot with lastUpdateId = last_update_id, a `set` group an update (U, u, pu). No receive
  * time: local_ts_ns = the exchange timestamp.
  */
-async function readHistoricalFile(file: string, sync: BinanceDepthSync): Promise<void> {
+async function readHistoricalFile(
+  file: string,
+  sync: BinanceDepthSync,
+  everyLines?: () => Promise<void>,
+): Promise<void> {
   let n = 0;
   const groups = new LevelRowGroups(sync);
   for await (const raw of readLines(file)) {
     n++;
+    if ((n & 4095) === 0 && everyLines !== undefined) await everyLines();
     if (n === 1 || raw === '') continue;
     sync.report.lines++;
     const where = `${file}:${n}`;
@@ -738,13 +749,19 @@ async function readHistoricalFile(file: string, sync: BinanceDepthSync): Promise
   groups.flush();
 }
 
-async function readCsvFile(file: string, kind: CsvKind, sync: BinanceDepthSync): Promise<void> {
-  if (kind === 'historical') return readHistoricalFile(file, sync);
+async function readCsvFile(
+  file: string,
+  kind: CsvKind,
+  sync: BinanceDepthSync,
+  everyLines?: () => Promise<void>,
+): Promise<void> {
+  if (kind === 'historical') return readHistoricalFile(file, sync, everyLines);
   const width = CSV_HEADERS[kind].split(',').length;
   let n = 0;
   const groups = new LevelRowGroups(sync);
   for await (const raw of readLines(file)) {
     n++;
+    if ((n & 4095) === 0 && everyLines !== undefined) await everyLines();
     if (n === 1 || raw === '') continue;
     sync.report.lines++;
     const where = `${file}:${n}`;

@@ -34,7 +34,12 @@ function sourceStream(file: string, blockBytes = 1 << 20): { stream: ReadStream;
   }
   const stream = createReadStream(file, { highWaterMark: blockBytes });
   const source = isGzip(head.subarray(0, got))
-    ? stream.pipe(createGunzip({ chunkSize: Math.max(blockBytes, 64) }))
+    ? stream.pipe(
+        createGunzip({
+          chunkSize: Math.max(blockBytes, 64),
+          readableHighWaterMark: 4 * Math.max(blockBytes, 64),
+        }),
+      )
     : stream;
   return { stream, source };
 }

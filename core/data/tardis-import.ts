@@ -32,7 +32,7 @@ export async function importTardis(opts: {
   if (opts.files.length === 0) throw new CatalogError('tardis: no files given');
   for (const f of opts.files) statSync(f);
   const hash = await hashSourceFiles('tardis', opts.files);
-  return buildDataset(opts.dataDir, async ({ events, top, trades }) => {
+  return buildDataset(opts.dataDir, async ({ events, top, trades, spill }) => {
     let seq = 0;
     let first: bigint | null = null;
     let last = 0n;
@@ -105,6 +105,7 @@ export async function importTardis(opts: {
             },
           },
           book,
+          spill,
         ),
       );
     }

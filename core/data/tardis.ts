@@ -85,6 +85,8 @@ export async function readTardisFile(
   file: string,
   sink: TardisRowSink,
   book: { bids: L2Side; asks: L2Side } = { bids: new L2Side(true), asks: new L2Side(false) },
+  /** Awaited every 4096 lines (e.g. DatasetTables.spill, to keep memory bounded). */
+  everyLines?: () => Promise<void>,
 ): Promise<TardisFileReport> {
   let line = 0;
   let kind: TardisKind | null = null;
@@ -108,6 +110,7 @@ export async function readTardisFile(
   };
   for await (const raw of readLines(file)) {
     line++;
+    if ((line & 4095) === 0 && everyLines !== undefined) await everyLines();
     const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     const where = `${file}:${line}`;
     if (line === 1) {
