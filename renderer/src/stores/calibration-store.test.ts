@@ -117,6 +117,49 @@ describe('CalibrationStore', () => {
   });
 });
 
+describe('data jobs across a lost connection', () => {
+  it('a fit says its state is unknown while disconnected, and that it ended unseen after the resync', async () => {
+    const { api, root } = setup();
+    await settle();
+    api.on('calibration.fit', () => ({ jobId: 'f2' }));
+    await root.calibration.fit();
+    expect(root.calibration.phase).toBe('running');
+    root.ui.setConnection({ state: 'reconnecting', detail: 'lost', reason: 'lost' });
+    expect(root.data.connectionLost).toBe(true);
+    api.on('data.jobs', () => []);
+    api.on('calibration.get', () => RESULT);
+    root.ui.setConnection({ state: 'open', detail: '' });
+    await settle();
+    expect(root.data.connectionLost).toBe(false);
+    expect(root.calibration.phase).toBe('unknown');
+    expect(root.calibration.result).toEqual(RESULT);
+  });
+
+  it('a fit still running on the server is followed again', async () => {
+    const { api, root } = setup();
+    await settle();
+    api.on('calibration.fit', () => ({ jobId: 'f3' }));
+    await root.calibration.fit();
+    root.ui.setConnection({ state: 'reconnecting', detail: 'lost', reason: 'lost' });
+    api.on('data.jobs', () => [
+      {
+        jobId: 'f3',
+        kind: 'calibration',
+        label: DATASET.name,
+        dataset: DATASET.id,
+        phase: 'garch',
+        done: 2,
+        total: 6,
+        startedAt: '2026-12-06T00:00:00Z',
+      },
+    ]);
+    root.ui.setConnection({ state: 'open', detail: '' });
+    await settle();
+    expect(root.calibration.phase).toBe('running');
+    expect(root.calibration.job?.info?.phase).toBe('garch');
+  });
+});
+
 describe('Backtest replay mode', () => {
   it('replaces the scenario with a replay of a dataset, sets the queue model, and restores the simulated one', async () => {
     const { root } = setup();

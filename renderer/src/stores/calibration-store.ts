@@ -11,7 +11,8 @@ import type { ApiClient } from '../api/transport';
 import type { DataJobState } from './data-store';
 import type { RootStore } from './root-store';
 
-export type FitPhase = 'starting' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** `unknown`: the fit ended while the connection was down (its data.done was missed). */
+export type FitPhase = 'starting' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
 
 export class CalibrationStore {
   datasetId: string | null = null;
@@ -102,6 +103,14 @@ export class CalibrationStore {
     this.error = end.error;
     if (end.status === 'completed' && end.dataset !== null && end.dataset === this.datasetId)
       void this.loadResult(end.dataset);
+  }
+
+  /** After a reconnect (DataStore.resync): a followed fit that no longer runs ended unseen. */
+  async resync(running: ReadonlySet<string>): Promise<void> {
+    if (this.phase !== 'running' || !this.jobId || running.has(this.jobId)) return;
+    if (this.root.data.jobs.get(this.jobId)?.end) return;
+    this.phase = 'unknown';
+    if (this.datasetId) await this.loadResult(this.datasetId);
   }
 
   async saveScenario(): Promise<void> {

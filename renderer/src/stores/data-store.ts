@@ -25,7 +25,8 @@ export interface DataJobState {
   end: EventPayload<'data.done'> | null;
 }
 
-export type ImportPhase = 'uploading' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** `unknown`: the job ended while the connection was down (its data.done was missed). */
+export type ImportPhase = 'uploading' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
 
 export interface ImportState {
   phase: ImportPhase;
@@ -58,6 +59,8 @@ export class DataStore {
   detailStatus: LoadStatus = 'idle';
   format: DataImportFormat = 'lobster';
   importState: ImportState | null = null;
+  /** The connection dropped while a data job ran: its state is unknown until `resync()`. */
+  connectionLost = false;
   readonly jobs = observable.map<string, DataJobState>();
   private uploads: UploadHandle[] = [];
 
@@ -112,6 +115,34 @@ export class DataStore {
       offProgress();
       offDone();
     };
+  }
+
+  onConnectionLost(): void {
+    if (this.importState?.phase === 'running' || this.root.calibration.running) this.connectionLost = true;
+  }
+
+  /**
+   * The connection is back: reload the catalog and ask which data jobs still run. A followed job that
+   * is gone ended while the connection was down (its end event was missed): it says so instead of
+   * guessing, and the catalog / the stored fit show what it left.
+   */
+  async resync(): Promise<void> {
+    await this.load();
+    let running: DataJobInfo[];
+    try {
+      running = await this.api.call('data.jobs', {});
+    } catch {
+      return;
+    }
+    runInAction(() => {
+      this.connectionLost = false;
+      const ids = new Set(running.map((j) => j.jobId));
+      for (const j of running) this.record(j.jobId, { info: j });
+      const s = this.importState;
+      if (s?.phase === 'running' && s.jobId && !ids.has(s.jobId) && !this.jobs.get(s.jobId)?.end)
+        s.phase = 'unknown';
+    });
+    await this.root.calibration.resync(new Set(running.map((j) => j.jobId)));
   }
 
   setFormat(format: DataImportFormat): void {

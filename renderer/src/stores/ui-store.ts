@@ -51,9 +51,11 @@ export class UiStore {
       this.root.backtest.onConnectionLost();
       this.root.replay.onConnectionLost();
       this.root.training.onConnectionLost();
+      this.root.data.onConnectionLost();
     } else if (prev !== 'open' && prev !== 'connecting' && info.state === 'open') {
       void this.root.backtest.resync();
       void this.root.training.resync();
+      void this.root.data.resync();
     }
   }
 

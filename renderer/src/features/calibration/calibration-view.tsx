@@ -53,6 +53,7 @@ const PHASE_TEXT = {
   completed: 'Fitted',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  unknown: 'Ended while disconnected',
 } as const;
 
 const FitPanel = observer(function FitPanel(): ReactElement {
@@ -69,6 +70,7 @@ const FitPanel = observer(function FitPanel(): ReactElement {
           ? 'ok'
           : 'accent';
   const r = calibration.result;
+  const lost = data.connectionLost && calibration.running;
   return (
     <section className="panel calib-fit" aria-label="Calibration dataset">
       <div className="toolbar">
@@ -107,11 +109,11 @@ const FitPanel = observer(function FitPanel(): ReactElement {
         </button>
         {phase && (
           <span
-            className={`phase phase-${phase === 'starting' ? 'running' : phase}`}
+            className={`phase phase-${lost ? 'lost' : phase === 'starting' ? 'running' : phase === 'unknown' ? 'lost' : phase}`}
             data-testid="calib-status"
             data-phase={phase}
           >
-            {PHASE_TEXT[phase]}
+            {lost ? 'Connection lost — state unknown' : PHASE_TEXT[phase]}
             {calibration.running && info ? ` · ${info.phase}` : ''}
           </span>
         )}

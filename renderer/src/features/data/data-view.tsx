@@ -28,6 +28,7 @@ const PHASE_TEXT = {
   completed: 'Imported',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  unknown: 'Ended while disconnected — see the catalog',
 } as const;
 
 const ImportPanel = observer(function ImportPanel(): ReactElement {
@@ -36,6 +37,7 @@ const ImportPanel = observer(function ImportPanel(): ReactElement {
   const fileRef = useRef<HTMLInputElement>(null);
   const s = data.importState;
   const progress = data.importProgress;
+  const lost = data.connectionLost && s?.phase === 'running';
 
   const onFiles = (e: ChangeEvent<HTMLInputElement>): void => {
     const files = [...(e.target.files ?? [])];
@@ -113,9 +115,10 @@ const ImportPanel = observer(function ImportPanel(): ReactElement {
           >
             <div className="job-line">
               <span
-                className={`phase phase-${s.phase === 'uploading' || s.phase === 'running' ? 'running' : s.phase}`}
+                className={`phase phase-${lost ? 'lost' : s.phase === 'uploading' || s.phase === 'running' ? 'running' : s.phase === 'unknown' ? 'lost' : s.phase}`}
+                data-testid="data-import-phase-text"
               >
-                {PHASE_TEXT[s.phase]}
+                {lost ? 'Connection lost — state unknown' : PHASE_TEXT[s.phase]}
               </span>
               <span className="muted ellipsis" title={s.label}>
                 {s.label}
@@ -267,7 +270,10 @@ const DatasetPanel = observer(function DatasetPanel(): ReactElement {
       'Events / book events / trades',
       `${fmtInt(d.counts.events)} / ${fmtInt(d.counts.bookEvents)} / ${fmtInt(d.counts.trades)}`,
     ],
-    ...d.sources.map((s): [string, string] => [`Source (${s.role})`, `${s.file} (${fmtInt(s.bytes)} bytes)`]),
+    ...d.sources.map((s): [string, string] => [
+      `Source (${s.role})`,
+      `${s.file.split(/[/\\]/).pop() ?? s.file} (${fmtInt(s.bytes)} bytes)`,
+    ]),
   ];
   return (
     <section
