@@ -52,6 +52,15 @@ describe('POST /upload', () => {
     // data.import accepts it over the WebSocket transport (and fails later on its content, in the job).
     const r = await service.dispatch('data.import', { format: 'tardis', paths: [ref] }, { clientId: 'c' });
     expect(r.ok).toBe(true);
+    // A refused import (LOBSTER needs two files) releases its upload at once.
+    const other = ((await (await post('x_message_1.csv', 'm')).json()) as { ref: string }).ref;
+    const refused = await service.dispatch(
+      'data.import',
+      { format: 'lobster', paths: [other] },
+      { clientId: 'c' },
+    );
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input', path: 'paths' } });
+    expect(() => service.data.uploads.resolve(other)).toThrow(/no such upload/);
   });
 
   it('refuses without the token, with the token in the query, cross-origin, other methods, and too large', async () => {

@@ -129,6 +129,20 @@ export class DataService {
 
   /** Queue an import of `paths` (host paths or upload references, see the header). */
   import(format: DataImportFormat, paths: string[], name: string | undefined): { jobId: string } {
+    try {
+      return this.queueImport(format, paths, name);
+    } catch (e) {
+      // A refused import does not keep its uploads (the client uploads again to retry).
+      this.uploads.release(paths.filter((p) => UploadStore.isRef(p)));
+      throw e;
+    }
+  }
+
+  private queueImport(
+    format: DataImportFormat,
+    paths: string[],
+    name: string | undefined,
+  ): { jobId: string } {
     const files = paths.map((p, i) => this.sourceFile(p, `paths.${i}`));
     let ordered = files;
     if (format === 'lobster') {
