@@ -4,24 +4,16 @@
  *   intervals where the smoothed probability of the high-volatility regime exceeds 0.5 shaded (a
  *   histogram on a hidden overlay scale). `data-shaded` on the chart counts the shaded intervals.
  * - Intensity: the fitted λ(δ) = A·e^(−kδ) against the empirical rate of each distance bin, on a log
- *   scale (where the model is a straight line). The bins are evenly spaced, and lightweight-charts
- *   spaces points by index, so the curve is drawn on the bins' grid refined 4×, with the empirical
- *   points at every fourth position (an empirical rate of 0 has no log: left out).
+ *   scale (where the model is a straight line), both on one regular grid (calibration-series.ts).
  */
 import { PriceScaleMode, type LineSeriesPartialOptions } from 'lightweight-charts';
 import { useEffect, useMemo, useRef, type ReactElement } from 'react';
 import type { CalibrationResult } from '../../../../core/api/contract';
-import {
-  Chart,
-  LineSeries,
-  toLinePoints,
-  useChart,
-  type SimChart,
-  type SimLinePoint,
-} from '../../charts/chart';
+import { Chart, LineSeries, toLinePoints, useChart, type SimChart } from '../../charts/chart';
 import { HistogramSeries, type SimHistogramPoint } from '../../charts/histogram-series';
 import { COLORS } from '../../charts/theme';
 import { ChartPngButton } from '../../components/chart-png-button';
+import { highRegimeMask, intensityLines } from './calibration-series';
 
 const SIGMA: LineSeriesPartialOptions = { color: COLORS.pnl, lineWidth: 2, title: 'σ_t' };
 const SHADE = 'rgba(240, 97, 109, 0.22)';
@@ -34,11 +26,6 @@ const EMPIRICAL: LineSeriesPartialOptions = {
   title: 'empirical',
   lastValueVisible: false,
 };
-
-/** Intervals where the high-volatility regime is the likelier state (smoothed probability > 0.5). */
-export function highRegimeMask(pHigh: readonly (number | null)[]): boolean[] {
-  return pHigh.map((p) => p !== null && p > 0.5);
-}
 
 export function VolatilityChart({ result }: { result: CalibrationResult }): ReactElement {
   const v = result.volatility;
@@ -127,31 +114,6 @@ export function IntensityChart({
       </Chart>
     </figure>
   );
-}
-
-const REFINE = 4;
-
-/** The fitted curve on the bins' grid refined REFINE×, the empirical rates at the bins (see header). */
-export function intensityLines(intensity: NonNullable<CalibrationResult['intensity']>): {
-  fitted: SimLinePoint[];
-  empirical: SimLinePoint[];
-} {
-  const bins = intensity.bins;
-  const A = intensity.A.estimate;
-  const k = intensity.k.estimate;
-  const fitted: SimLinePoint[] = [];
-  const empirical: SimLinePoint[] = [];
-  bins.forEach((b, i) => {
-    const next = bins[i + 1];
-    const steps = next ? REFINE : 1;
-    for (let j = 0; j < steps; j++) {
-      const time = next ? b.delta + ((next.delta - b.delta) * j) / REFINE : b.delta;
-      fitted.push({ time, value: A * Math.exp(-k * time) });
-      if (j === 0 && b.empiricalRate > 0) empirical.push({ time, value: b.empiricalRate });
-      else empirical.push({ time });
-    }
-  });
-  return { fitted, empirical };
 }
 
 /** Sets a data-* attribute on the enclosing chart (for tests). */
