@@ -173,6 +173,15 @@ export interface ReplayState {
   error?: string;
   /** After a step: the event it applied (until the session resumes). */
   lastEvent?: AppliedEvent;
+  /** What the session plays: the book-mode simulator, or a recorded dataset (t = seconds into it). */
+  source?: 'simulated' | 'dataset';
+  /** Price grid of the book (decimal). */
+  tickSize?: number;
+  /** A seek (`replay.control` action 'seek') is rebuilding the book up to its target time. */
+  seeking?: boolean;
+  /** A dataset: recorded events applied so far (from the dataset's first; event − 1 is the last) and all. */
+  event?: number;
+  events?: number;
 }
 
 /**
@@ -551,10 +560,30 @@ const validateInput = z.strictObject({
   file: fileName.optional(),
 });
 
+/** The queue models of a dataset replay (core/sim/models/queue.ts; fifo needs L3 data). */
+export const REPLAY_QUEUE_MODELS = ['fifo', 'risk-averse', 'prob-power', 'prob-log'] as const;
+
 const replayStartInput = z.strictObject({
-  /** A scenario preset id (book mode) or a full backtest config whose scenario is in book mode. */
+  /**
+   * simulated (default): a preset id or a backtest config (YAML) whose scenario is in book mode — or in
+   * replay mode, which plays that dataset. dataset: play `dataset` of the catalog with `strategy`.
+   */
+  source: z.enum(['simulated', 'dataset']).default('simulated'),
   preset: z.string().max(100).optional(),
   yaml: z.string().max(1_000_000).optional(),
+  /** source dataset: the dataset (id, unique id prefix or name; data.list). */
+  dataset: z.string().min(1).max(200).optional(),
+  /** source dataset: a strategy spec as in a config's `strategies` (scalar parameters). */
+  strategy: z.record(z.string(), z.unknown()).optional(),
+  /** source dataset: queue model (default fifo on L3 data, else risk-averse). */
+  queue: z.enum(REPLAY_QUEUE_MODELS).optional(),
+  /** source dataset: constant latency of every message in seconds, or the capture's recorded delays. */
+  latency: z.union([z.literal('recorded'), z.number().finite().min(0).max(60)]).optional(),
+  /** source dataset: session start, seconds after the dataset's first event. */
+  from: z.number().finite().min(0).optional(),
+  /** source dataset: venue units per lot and the quoter's decision interval (s). */
+  lotSize: z.number().finite().positive().optional(),
+  decisionInterval: z.number().finite().positive().optional(),
   /** Which strategy of the config quotes (index into strategies after grid expansion). */
   strategyIndex: z.number().int().min(0).max(1000).default(0),
   seed: z.number().int().min(0).max(0xffffffff).optional(),
@@ -619,8 +648,10 @@ const methodSchemas = {
   'replay.start': replayStartInput,
   'replay.control': z.strictObject({
     sessionId: id,
-    action: z.enum(['pause', 'resume', 'step', 'speed', 'stop']),
+    action: z.enum(['pause', 'resume', 'step', 'speed', 'seek', 'stop']),
     speed: z.number().min(0).max(1e6).optional(),
+    /** seek: the session time to go to (seconds; clamped to the session). */
+    t: z.number().finite().min(0).optional(),
   }),
   'train.presets': z.strictObject({}),
   'train.start': trainStartInput,

@@ -23,7 +23,6 @@ import {
 } from '../config-worker/parse-async';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import type { BacktestConfig } from '../backtest/config';
-import { toBookScenario } from '../sim/scenario';
 import { buildQuoter } from '../backtest/quoters';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
@@ -31,6 +30,7 @@ import { openStore, type Store } from '../store/db';
 import { DataService, type DataServiceOptions } from './data-service';
 import { loadPresets } from './presets';
 import { ReplaySession } from './replay-session';
+import { openMarket, replayConfig } from './replay-source';
 import { TrainingService, type TrainingServiceOptions } from './training-service';
 
 /** Who is calling: sessions are owned by a client and stopped when it goes away. */
@@ -168,25 +168,8 @@ export class AppService {
         return { deleted: this.store.runs.delete(runId) };
       },
       'replay.start': async (input, ctx) => {
-        const preset =
-          input.preset !== undefined ? this.presets().find((p) => p.id === input.preset) : undefined;
-        if (input.preset !== undefined && !preset)
-          throw new ApiException('not_found', `no preset ${input.preset}`, 'preset');
-        const text = input.yaml ?? preset?.yaml;
-        if (text === undefined)
-          throw new ApiException(
-            'invalid_input',
-            'give a preset or the yaml of a book-mode config',
-            'preset',
-          );
-        const cfg = await parseConfigTextAsync(text, input.preset ?? 'yaml', 'backtest');
-        if (cfg.scenario.mode !== 'book') {
-          throw new ApiException(
-            'invalid_input',
-            'the order-book replay needs a book-mode scenario',
-            'scenario.mode',
-          );
-        }
+        // A book-mode config plays the simulator; a replay-mode config or a dataset source, a dataset.
+        const cfg = await replayConfig(input, this.presets());
         checkBacktestLimits({ ...cfg, paths: 1 }); // before the grid is expanded; a replay runs one path
         const specs = cfg.strategies.flatMap((s) => expandGrid(s));
         const spec = specs[input.strategyIndex];
@@ -197,6 +180,11 @@ export class AppService {
             'strategyIndex',
           );
         }
+        const fromInput = input.source === 'dataset';
+        const market = await openMarket(cfg, this.store.dataDir, input.depthLevels, {
+          dataset: fromInput ? 'dataset' : 'scenario.dataset',
+          queue: fromInput ? 'queue' : 'scenario.queue',
+        });
         const own = [...this.sessions.entries()].filter(([, s]) => s.owner === ctx.clientId);
         const max = this.opts.maxSessionsPerClient ?? 2;
         for (const [id, s] of own.slice(0, Math.max(0, own.length - max + 1))) {
@@ -206,7 +194,7 @@ export class AppService {
         const sessionId = randomUUID();
         const session = new ReplaySession({
           sessionId,
-          scenario: toBookScenario(cfg.scenario),
+          market,
           quoter: buildQuoter(spec, cfg.scenario),
           seed: input.seed ?? cfg.seed,
           speed: input.speed,
@@ -218,10 +206,10 @@ export class AppService {
         this.sessions.set(sessionId, { owner: ctx.clientId, session });
         return session.start();
       },
-      'replay.control': ({ sessionId, action, speed }) => {
+      'replay.control': ({ sessionId, action, speed, t }) => {
         const s = this.sessions.get(sessionId);
         if (!s) throw new ApiException('not_found', `no replay session ${sessionId}`, 'sessionId');
-        const state = s.session.control(action, speed);
+        const state = s.session.control(action, speed, t);
         if (action === 'stop') {
           s.session.dispose();
           this.sessions.delete(sessionId);

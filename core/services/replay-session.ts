@@ -1,10 +1,17 @@
 /**
- * A live, paced run of one quoter in the book-mode simulator, for the order-book view: the session
- * advances simulated time at `speed` × wall time (0 = as fast as the machine allows, in slices that
+ * A live, paced run of one quoter in a market (./session-market.ts: the book-mode simulator, or a
+ * recorded dataset replayed), for the order-book view: the session advances market time at `speed` ×
+ * wall time (0 = as fast as the machine allows, in slices that
  * keep the event loop responsive), counts every background book update, and emits coalesced batches
  * (`book.snapshot`) at most `maxBatchesPerSec` times a second: the ladder after the last update, our
  * orders with their queue positions, the trades since the previous batch, and a thinned trail of
- * (t, mid, our bid, our ask) for the chart. Pause, resume, step (one simulator event) and stop.
+ * (t, mid, our bid, our ask) for the chart. Pause, resume, step (one simulator event, or one recorded
+ * event of a dataset), seek and stop.
+ *
+ * Seek: the path restarts from time 0 (the same seed: the simulator's path and a dataset's tape are
+ * deterministic) and runs, quoter and all, to the target time in the same bounded slices, recording no
+ * trades or trail; then the session shows the book there (paused, or running again if it was). The
+ * state says `seeking` meanwhile; step and resume wait for the seek to end.
  *
  * Bounded: the simulation runs in slices of at most ~8 ms (2000 events, then the wall clock is read),
  * so `stop` and `pause` take effect at the next tick. An error out of the simulator or the quoter
@@ -21,14 +28,17 @@ import type {
 } from '../api/contract';
 import { createDepthBuffers } from '../book/order-book';
 import { BUY, SELL, type Side } from '../domain/side';
-import { ADVANCE_DELIVERY, ADVANCE_END, BookSimulator, type BookScenario } from '../sim/book-sim';
+import { ADVANCE_DELIVERY, ADVANCE_END, type BookScenario } from '../sim/book-sim';
 import { clearDecision } from '../sim/simulator';
 import type { Quoter } from '../strategy/quoter';
 import { emptyDecision, emptyObservation } from '../strategy/quoter';
+import { SimulatedMarket, type OurOrderState, type SessionMarket } from './session-market';
 
 export interface ReplaySessionOptions {
   sessionId: string;
-  scenario: BookScenario;
+  /** The market: a book-mode scenario (simulated), or any SessionMarket (e.g. a DatasetMarket). */
+  scenario?: BookScenario;
+  market?: SessionMarket;
   quoter: Quoter;
   seed: number;
   speed: number;
@@ -52,7 +62,7 @@ const MAX_TRADES_PER_BATCH = 200;
 
 export class ReplaySession {
   readonly id: string;
-  private readonly sim: BookSimulator;
+  private readonly sim: SessionMarket;
   private readonly quoter: Quoter;
   private readonly obs = emptyObservation();
   private readonly dec = emptyDecision();
@@ -80,28 +90,35 @@ export class ReplaySession {
   /** Simulated seconds covered by the previous batch (sizes the trail spacing at maximum speed). */
   private lastBatchSpan = 1;
   private lastBatchT = 0;
-  private readonly ours: { side: Side; price: number; size: number; queueAhead: number }[] = [];
+  private readonly ours: OurOrderState[] = [];
   /** The event the last step applied (cleared on resume). */
   private lastEvent: AppliedEvent | null = null;
+  /** A seek in progress: the target time and whether to run on once there. */
+  private seek: { t: number; resume: boolean } | null = null;
 
   constructor(private readonly opts: ReplaySessionOptions) {
     this.id = opts.sessionId;
-    this.sim = new BookSimulator(opts.scenario);
+    const market = opts.market ?? (opts.scenario ? new SimulatedMarket(opts.scenario) : undefined);
+    if (!market) throw new TypeError('ReplaySession: give a scenario or a market');
+    this.sim = market;
     this.quoter = opts.quoter;
     this.speed = opts.speed;
     this.now = opts.now ?? (() => performance.now());
     this.depth = createDepthBuffers(opts.depthLevels);
-    this.sim.reset(opts.seed, 0);
+    this.sim.restart(opts.seed);
     this.quoter.reset();
-    this.sim.onBookEvent = () => {
-      this.updates++;
-      this.recordTrail();
-    };
-    this.sim.onTrade = (t, price, size, aggressor, ours) => {
-      if (this.trades.length < MAX_TRADES_PER_BATCH) {
-        this.trades.push({ t, price, size, side: aggressor === BUY ? 'buy' : 'sell', ours });
-      }
-    };
+    this.sim.listen({
+      onBookEvent: () => {
+        if (this.seek) return;
+        this.updates++;
+        this.recordTrail();
+      },
+      onTrade: (t, price, size, aggressor, ours) => {
+        if (!this.seek && this.trades.length < MAX_TRADES_PER_BATCH) {
+          this.trades.push({ t, price, size, side: aggressor === BUY ? 'buy' : 'sell', ours });
+        }
+      },
+    });
   }
 
   state(): ReplayState {
@@ -110,7 +127,11 @@ export class ReplaySession {
       status: this.status,
       speed: this.speed,
       t: this.sim.now(),
-      horizon: this.opts.scenario.horizon,
+      horizon: this.sim.horizon,
+      source: this.sim.source,
+      tickSize: this.sim.tickSize,
+      ...(this.seek ? { seeking: true } : {}),
+      ...this.sim.position(),
       ...(this.error !== undefined ? { error: this.error } : {}),
       ...(this.lastEvent !== null ? { lastEvent: { ...this.lastEvent } } : {}),
     };
@@ -121,7 +142,16 @@ export class ReplaySession {
     return this.state();
   }
 
-  control(action: 'pause' | 'resume' | 'step' | 'speed' | 'stop', speed?: number): ReplayState {
+  control(
+    action: 'pause' | 'resume' | 'step' | 'speed' | 'seek' | 'stop',
+    speed?: number,
+    t?: number,
+  ): ReplayState {
+    if (this.seek && (action === 'pause' || action === 'resume' || action === 'step')) {
+      if (action === 'pause') this.seek.resume = false;
+      if (action === 'resume') this.seek.resume = true;
+      return this.state(); // a step waits for the seek to end
+    }
     switch (action) {
       case 'pause':
         if (this.status === 'running') {
@@ -156,8 +186,12 @@ export class ReplaySession {
         if (speed !== undefined) this.speed = speed;
         this.opts.onState(this.state());
         break;
+      case 'seek':
+        if (t !== undefined && this.status !== 'stopped') this.startSeek(t);
+        break;
       case 'stop':
         this.clearTimer();
+        this.seek = null;
         if (this.status !== 'finished') this.setStatus('stopped');
         break;
     }
@@ -203,6 +237,47 @@ export class ReplaySession {
     else console.error(`replay ${this.id} stopped: ${err.message}`);
   }
 
+  /** Restart the path and run it to time `t` in slices (see the header). */
+  private startSeek(t: number): void {
+    const resume = this.status === 'running' || (this.seek?.resume ?? false);
+    this.clearTimer();
+    this.sim.restart(this.opts.seed);
+    this.quoter.reset();
+    this.trades = [];
+    this.trail = { t: [], mid: [], bid: [], ask: [] };
+    this.lastTrailT = -Infinity;
+    this.updates = 0;
+    this.lastEvent = null;
+    this.seek = { t: Math.max(0, Math.min(t, this.sim.horizon)), resume };
+    this.status = 'paused';
+    this.timer = setTimeout(() => this.seekTick(), 0);
+    this.opts.onState(this.state());
+  }
+
+  private seekTick(): void {
+    this.timer = null;
+    const seek = this.seek;
+    if (!seek) return;
+    try {
+      const done = this.run(seek.t, Number.POSITIVE_INFINITY, this.now() + MAX_SLICE_MS);
+      if (!done && this.status !== 'finished') {
+        this.timer = setTimeout(() => this.seekTick(), 0);
+        return;
+      }
+      this.seek = null;
+      this.lastTrailT = -Infinity;
+      this.recordTrail();
+      this.lastBatchT = this.sim.now();
+      if (this.status === 'finished') return; // run() emitted the state and the book
+      this.opts.onState(this.state());
+      this.emit(true);
+      if (seek.resume) this.resume();
+    } catch (e) {
+      this.seek = null;
+      this.fail(e);
+    }
+  }
+
   private tickBody(): void {
     const wall = this.now();
     const dtWall = (wall - this.lastWall) / 1000;
@@ -219,8 +294,11 @@ export class ReplaySession {
     if (this.status === 'running') this.schedule();
   }
 
-  /** Advance to `tLimit` or by `maxEvents` events, answering every decision point with the quoter. */
-  private run(tLimit: number, maxEvents: number, wallDeadline = Number.POSITIVE_INFINITY): void {
+  /**
+   * Advance to `tLimit` or by `maxEvents` events, answering every decision point with the quoter.
+   * True when it stopped because the next event lies beyond `tLimit` (or the path ended).
+   */
+  private run(tLimit: number, maxEvents: number, wallDeadline = Number.POSITIVE_INFINITY): boolean {
     let left = maxEvents;
     for (;;) {
       const before = this.sim.events;
@@ -233,22 +311,23 @@ export class ReplaySession {
         this.quoter.quote(this.obs, this.dec);
         this.sim.act(this.dec);
       } else if (r === ADVANCE_END) {
+        this.seek = null;
         this.setStatus('finished');
         this.clearTimer();
         this.emit(true);
-        return;
+        return true;
       } else if (n < chunk) {
-        return; // the next event lies beyond tLimit
+        return true; // the next event lies beyond tLimit
       }
-      if (left <= 0 || this.now() > wallDeadline) return;
+      if (left <= 0 || this.now() > wallDeadline) return false;
     }
   }
 
   /** The visible ladder as `side:priceTicks` → size and our size (for diffing one step). */
   private ladderMap(): Map<string, { size: number; ours: number }> {
-    const tick = this.opts.scenario.tickSize;
+    const tick = this.sim.tickSize;
     const levels = this.opts.depthLevels;
-    this.sim.book.depth(levels, this.depth);
+    this.sim.depth(levels, this.depth);
     this.sim.ourOrders(this.ours);
     const out = new Map<string, { size: number; ours: number }>();
     const add = (prices: Float64Array, sizes: Float64Array, side: Side): void => {
@@ -271,7 +350,7 @@ export class ReplaySession {
     refBefore: number,
     tradesBefore: number,
   ): AppliedEvent {
-    const tick = this.opts.scenario.tickSize;
+    const tick = this.sim.tickSize;
     const trades = this.trades.slice(tradesBefore);
     const first = trades[0];
     if (first) {
@@ -315,9 +394,6 @@ export class ReplaySession {
     const minDt = Math.max(TRAIL_MIN_DT, perBatch / MAX_TRAIL_POINTS);
     if (t - this.lastTrailT < minDt) return;
     this.lastTrailT = t;
-    const book = this.sim.book;
-    const tick = this.opts.scenario.tickSize;
-    const mid = book.mid();
     this.sim.ourOrders(this.ours);
     let bid: number | null = null;
     let ask: number | null = null;
@@ -327,7 +403,7 @@ export class ReplaySession {
     }
     if (this.trail.t.length >= 2 * MAX_TRAIL_POINTS) this.halveTrail();
     this.trail.t.push(t);
-    this.trail.mid.push(mid === mid ? mid * tick : this.sim.referencePrice());
+    this.trail.mid.push(this.sim.mid());
     this.trail.bid.push(bid);
     this.trail.ask.push(ask);
   }
@@ -346,10 +422,9 @@ export class ReplaySession {
     this.lastEmit = wall;
     this.lastBatchSpan = Math.max(TRAIL_MIN_DT, this.sim.now() - this.lastBatchT);
     this.lastBatchT = this.sim.now();
-    const book = this.sim.book;
-    const tick = this.opts.scenario.tickSize;
+    const tick = this.sim.tickSize;
     const levels = this.opts.depthLevels;
-    book.depth(levels, this.depth);
+    this.sim.depth(levels, this.depth);
     this.sim.ourOrders(this.ours);
     const ladder = (prices: Float64Array, sizes: Float64Array, side: Side): LadderLevel[] => {
       const out: LadderLevel[] = [];
@@ -398,8 +473,8 @@ export class ReplaySession {
 
   dispose(): void {
     this.clearTimer();
-    this.sim.onBookEvent = null;
-    this.sim.onTrade = null;
+    this.seek = null;
+    this.sim.listen(null);
     if (this.status === 'running' || this.status === 'paused') this.status = 'stopped';
   }
 }
