@@ -1,7 +1,7 @@
 /**
  * The data service through the dispatcher, as a client sees it: the web shell refuses host paths,
- * Electron imports the shared AAPL LOBSTER sample in the worker (progress, then done), the catalog lists
- * it and charts its top of book, a calibration fit runs and is kept, and saving it writes a scenario
+ * Electron imports only files chosen in the (here fake) file dialog, once each — the shared AAPL
+ * LOBSTER sample, in the worker (progress, then done) — the catalog lists it and charts its top of book, a calibration fit runs and is kept, and saving it writes a scenario
  * that the presets list offers and the backtest config parser accepts. Uploads: a reference names only
  * files of the upload store; an oversized upload leaves nothing.
  */
@@ -32,10 +32,16 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function service(transport: 'electron' | 'websocket', dataDir?: string): AppService {
-  const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'qb-data-'));
-  if (!dataDir) dirs.push(dir);
-  const s = new AppService({ dataDir: dir, transport, version: 'test' });
+/** An app service; in Electron with a file dialog that "chooses" `picked`. */
+function service(transport: 'electron' | 'websocket', picked: string[] = []): AppService {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qb-data-'));
+  dirs.push(dir);
+  const s = new AppService({
+    dataDir: dir,
+    transport,
+    version: 'test',
+    ...(transport === 'electron' ? { data: { pickFiles: () => Promise.resolve(picked) } } : {}),
+  });
   services.push(s);
   return s;
 }
@@ -72,9 +78,17 @@ describe.skipIf(!existsSync(MESSAGE))('data service', () => {
   });
 
   it('imports, lists, charts, fits and saves a scenario', async () => {
-    const s = service('electron');
+    const s = service('electron', [ORDERBOOK, MESSAGE]);
     const progress: EventPayload<'data.progress'>[] = [];
     s.bus.subscribe('data.progress', (p) => progress.push(p));
+    // Only files chosen in the dialog are read, each once.
+    const unchosen = await s.dispatch(
+      'data.import',
+      { format: 'lobster', paths: [ORDERBOOK, MESSAGE] },
+      { clientId: 'c' },
+    );
+    expect(unchosen).toMatchObject({ ok: false, error: { code: 'invalid_input', path: 'paths.0' } });
+    expect(await call(s, 'data.pickFiles', { format: 'lobster' })).toEqual({ paths: [ORDERBOOK, MESSAGE] });
     // Orderbook first: the service tells the two files apart by name.
     const { jobId } = await call<{ jobId: string }>(s, 'data.import', {
       format: 'lobster',
@@ -82,6 +96,12 @@ describe.skipIf(!existsSync(MESSAGE))('data service', () => {
     });
     const end = await done(s, jobId);
     expect(end).toMatchObject({ status: 'completed', kind: 'import', error: null, existed: false });
+    const reused = await s.dispatch(
+      'data.import',
+      { format: 'lobster', paths: [ORDERBOOK, MESSAGE] },
+      { clientId: 'c' },
+    );
+    expect(reused).toMatchObject({ ok: false, error: { path: 'paths.0' } }); // the grant was used
     expect(progress.some((p) => p.jobId === jobId && p.phase === 'reading')).toBe(true);
     const list = await call<DatasetInfo[]>(s, 'data.list', {});
     expect(list.map((d) => d.id)).toEqual([end.dataset]);
@@ -138,11 +158,14 @@ describe.skipIf(!existsSync(MESSAGE))('data service', () => {
   });
 
   it('cancels a running import and leaves no temporary directory', async () => {
-    const s = service('electron');
+    const s = service('electron', [MESSAGE, ORDERBOOK]);
+    const pick = (): Promise<unknown> => call(s, 'data.pickFiles', { format: 'lobster' });
+    await pick();
     const a = await call<{ jobId: string }>(s, 'data.import', {
       format: 'lobster',
       paths: [MESSAGE, ORDERBOOK],
     });
+    await pick();
     const b = await call<{ jobId: string }>(s, 'data.import', {
       format: 'lobster',
       paths: [MESSAGE, ORDERBOOK],
@@ -157,6 +180,7 @@ describe.skipIf(!existsSync(MESSAGE))('data service', () => {
     expect(existsSync(root) ? readdirSync(root).filter((n) => n.startsWith('.import-')) : []).toEqual([]);
     expect(await call<unknown[]>(s, 'data.jobs', {})).toEqual([]);
     // The terminated worker is replaced: the next import runs to the end.
+    await pick();
     const c = await call<{ jobId: string }>(s, 'data.import', {
       format: 'lobster',
       paths: [MESSAGE, ORDERBOOK],

@@ -8,9 +8,10 @@
  *   terminates it (the next job starts a new one), so a cancel
  *   takes effect at once whatever the worker is doing, and then removes the temporary directory an
  *   import of this process may have left (`datasets/.import-<pid>-*`: only one of ours runs at a time).
- * - Sources: in Electron (`hostPaths`), paths on the host chosen in the native dialog; over the
- *   WebSocket only upload references (uploads.ts), so a browser client can read no file of the host
- *   it did not upload itself. Uploads are removed when their import ends.
+ * - Sources: in Electron (`hostPaths`), paths on the host the user chose in the native dialog
+ *   (`data.pickFiles`): only those, once each, so even a compromised renderer can make the app read
+ *   no other file; over the WebSocket only upload references (uploads.ts), so a browser client can
+ *   read no file of the host it did not upload itself. Uploads are removed when their import ends.
  * - Fits are stored as `<data dir>/calibrations/<dataset id>.json`. A fit carries the book-mode config
  *   `quotebench calibrate` writes (core/calibration/calibrate.ts); "save as scenario" writes it under
  *   the user's name as `<data dir>/scenarios/<name>.yaml` (after the backtest parser accepts it),
@@ -92,6 +93,8 @@ export class DataService {
   private readonly entry: URL;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
+  /** Host paths the user chose in the native dialog, not yet imported (each grant is used once). */
+  private readonly granted = new Set<string>();
   /** The worker of the last job that ended normally, kept for the next job. */
   private idleWorker: Worker | null = null;
 
@@ -124,7 +127,9 @@ export class DataService {
         'no native file dialog in the web shell: upload the files instead',
         'format',
       );
-    return { paths: await this.opts.pickFiles(format) };
+    const paths = await this.opts.pickFiles(format);
+    for (const p of paths) this.granted.add(path.resolve(p));
+    return { paths };
   }
 
   /** Queue an import of `paths` (host paths or upload references, see the header). */
@@ -297,6 +302,12 @@ export class DataService {
         field,
       );
     if (!path.isAbsolute(p)) throw new ApiException('invalid_input', 'give an absolute path', field);
+    if (!this.granted.delete(path.resolve(p)))
+      throw new ApiException(
+        'invalid_input',
+        'choose the file in the file dialog (data.pickFiles) first',
+        field,
+      );
     if (!existsSync(p)) throw new ApiException('not_found', `no such file: ${p}`, field);
     return p;
   }
