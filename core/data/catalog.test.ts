@@ -94,6 +94,57 @@ describe('TableWriter', () => {
     }
   });
 
+  it('writes ms → ns and base + offset timestamps exactly (carries across 32 bits, negatives)', async () => {
+    const out = join(dir, 'ts.parquet');
+    const ms = [
+      0,
+      1,
+      -5,
+      4294967295,
+      4294967296,
+      1_723_161_256_322,
+      2 ** 40 + 123,
+      9_223_372_036_854,
+      2 ** 53 - 1,
+    ];
+    const offsets = [0, 1, 4294967295, 4294967296, 2 ** 52 + 7, 86_399_999_999_999];
+    const bases = [0n, BASE, (1n << 32n) - 1n, -(1n << 40n) - 3n];
+    const want: bigint[] = [];
+    const { conn, close } = await openDuck();
+    try {
+      const w = await TableWriter.open(conn, EVENTS_TABLE);
+      /** A row whose exchange_ts_ns `ts` writes; the other columns NULL or 0. */
+      const row = (ts: () => void): void => {
+        w.i64(0, 0);
+        ts();
+        w.i8(2, 0);
+        w.i64(3, Number.NaN);
+        w.i8(4, 0);
+        w.f64(5, 0);
+        w.f64(6, 0);
+        w.i64(7, Number.NaN);
+        w.endRow();
+      };
+      for (const m of ms) {
+        const big = BigInt(m) * 1_000_000n;
+        if (big >= -(1n << 63n) && big < 1n << 63n) {
+          row(() => w.i64MsToNs(1, m));
+          want.push(big);
+        }
+      }
+      for (const b of bases)
+        for (const o of offsets) {
+          const { hi, lo } = splitI64(b);
+          row(() => w.i64Sum(1, hi, lo, o));
+          want.push(b + BigInt(o));
+        }
+      await w.finish(out);
+    } finally {
+      close();
+    }
+    expect((await readBack(out)).map((r) => r[1])).toEqual(want);
+  });
+
   it('writes an empty table', async () => {
     const out = join(dir, 'empty.parquet');
     const { conn, close } = await openDuck();

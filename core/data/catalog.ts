@@ -159,6 +159,8 @@ const CHUNK_ROWS = 2048;
 export const SPILL_ROWS = 1 << 20;
 
 const TWO32 = 4294967296;
+/** The largest |ms| whose ms·10⁶ fits a BIGINT. */
+const MAX_MS = 9_223_372_036_854;
 
 /** How a column is buffered: typed arrays for the numeric types the catalog uses, JS values otherwise. */
 type ColumnKind = 'i64' | 'f64' | 'f32' | 'i32' | 'i16' | 'i8' | 'other';
@@ -373,13 +375,14 @@ export class TableWriter {
       l -= TWO32;
       h++;
     }
+    if (h > 0x7fffffff) throw new CatalogError(`${this.spec.name}: timestamp beyond the BIGINT range`);
     this.i64Parts(col, h, l);
   }
 
   /** A BIGINT cell of ns from a time in ms (an integer): ms·10⁶, exactly (NaN: NULL). */
   i64MsToNs(col: number, ms: number): void {
-    if (!Number.isSafeInteger(ms)) {
-      if (Number.isInteger(ms)) return this.i64Big(col, BigInt(ms) * 1_000_000n);
+    if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_MS) {
+      if (Number.isInteger(ms)) return this.i64Big(col, BigInt(ms) * 1_000_000n); // range-checked
       return this.i64(col, ms); // NaN: NULL; a fraction: the error
     }
     // ms = mh·2³² + ml; ms·10⁶ = mh·10⁶·2³² + ml·10⁶, where ml·10⁶ < 2⁵² is exact
