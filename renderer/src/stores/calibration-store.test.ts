@@ -160,6 +160,58 @@ describe('data jobs across a lost connection', () => {
   });
 });
 
+describe('a reloaded page', () => {
+  it('follows the import and the fit already running on the server', async () => {
+    const api = new FakeApi()
+      .on('data.list', () => [DATASET])
+      .on('scenarios.presets', () => [INTENSITY_PRESET])
+      .on('runs.list', () => [])
+      .on('jobs.list', () => [])
+      .on('calibration.get', () => {
+        throw new ApiCallError('not_found', 'not calibrated', 'dataset');
+      })
+      .on('data.jobs', () => [
+        {
+          jobId: 'i1',
+          kind: 'import',
+          label: 'a.csv, b.csv',
+          dataset: null,
+          phase: 'reading',
+          done: 1,
+          total: 4,
+          startedAt: '',
+        },
+        {
+          jobId: 'f1',
+          kind: 'calibration',
+          label: DATASET.name,
+          dataset: DATASET.id,
+          phase: 'garch',
+          done: 2,
+          total: 6,
+          startedAt: '',
+        },
+      ]);
+    const root = new RootStore(api);
+    root.start();
+    await settle();
+    expect(root.data.importState).toMatchObject({ phase: 'running', jobId: 'i1', label: 'a.csv, b.csv' });
+    expect(root.data.importProgress).toEqual({ done: 1, total: 4, phase: 'reading' });
+    expect(root.calibration).toMatchObject({ phase: 'running', jobId: 'f1', datasetId: DATASET.id });
+    api.on('calibration.get', () => RESULT);
+    api.emit('data.done', {
+      jobId: 'f1',
+      kind: 'calibration',
+      status: 'completed',
+      error: null,
+      dataset: DATASET.id,
+      existed: false,
+    });
+    await settle();
+    expect(root.calibration.result).toEqual(RESULT);
+  });
+});
+
 describe('Backtest replay mode', () => {
   it('replaces the scenario with a replay of a dataset, sets the queue model, and restores the simulated one', async () => {
     const { root } = setup();

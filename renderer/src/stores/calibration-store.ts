@@ -105,6 +105,17 @@ export class CalibrationStore {
       void this.loadResult(end.dataset);
   }
 
+  /** Follow a fit that was already running (the page was reloaded while it ran). */
+  attach(jobId: string, dataset: string): void {
+    if (this.running) return;
+    this.datasetId = dataset;
+    this.jobId = jobId;
+    this.phase = 'running';
+    this.error = null;
+    const info = this.root.data.datasets.get(dataset);
+    this.scenarioName = defaultScenarioName(info?.name ?? dataset);
+  }
+
   /** After a reconnect (DataStore.resync): a followed fit that no longer runs ended unseen. */
   async resync(running: ReadonlySet<string>): Promise<void> {
     if (this.phase !== 'running' || !this.jobId || running.has(this.jobId)) return;

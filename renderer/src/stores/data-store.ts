@@ -117,6 +117,33 @@ export class DataStore {
     };
   }
 
+  /** After a (re)load of the page: follow data jobs already running on the server. */
+  async attachRunningJobs(): Promise<void> {
+    let running: DataJobInfo[];
+    try {
+      running = await this.api.call('data.jobs', {});
+    } catch {
+      return; // an older server or no connection yet: nothing to follow
+    }
+    runInAction(() => {
+      for (const j of running) this.record(j.jobId, { info: j });
+      const imp = running.find((j) => j.kind === 'import');
+      if (imp && !this.importState)
+        this.importState = {
+          phase: 'running',
+          label: imp.label,
+          jobId: imp.jobId,
+          sent: 0,
+          bytes: 0,
+          error: null,
+          dataset: null,
+          existed: false,
+        };
+    });
+    const fit = running.find((j) => j.kind === 'calibration');
+    if (fit?.dataset) this.root.calibration.attach(fit.jobId, fit.dataset);
+  }
+
   onConnectionLost(): void {
     if (this.importState?.phase === 'running' || this.root.calibration.running) this.connectionLost = true;
   }

@@ -55,7 +55,7 @@ export class RootStore {
     this.disposers.push(this.data.listen());
     void this.presets.load();
     void this.runs.loadList();
-    void this.data.load();
+    void this.data.load().then(() => this.data.attachRunningJobs());
     void this.backtest.attachRunningJob();
   }
 
