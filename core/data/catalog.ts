@@ -258,8 +258,10 @@ export class TableWriter {
   private draining: Chunk[] = [];
   private drainAt = 0;
 
+  private conn: DuckDBConnection | null = null;
+
   private constructor(
-    private readonly conn: DuckDBConnection,
+    private readonly connection: Promise<DuckDBConnection>,
     readonly spec: TableSpec,
     private readonly spillDir: string | null,
     private readonly spillRows: number,
@@ -269,26 +271,34 @@ export class TableWriter {
 
   /**
    * A writer for `spec` on `conn`; part files (when more than `spillRows`, default SPILL_ROWS, are
-   * held) go to `spillDir`.
+   * held) go to `spillDir`. The connection may still be opening (a promise): rows are buffered in
+   * JavaScript and DuckDB is first needed by the first COPY, so an import parses while DuckDB starts.
    */
   static async open(
-    conn: DuckDBConnection,
+    conn: DuckDBConnection | Promise<DuckDBConnection>,
     spec: TableSpec,
     spillDir?: string,
     spillRows = SPILL_ROWS,
   ): Promise<TableWriter> {
-    const w = new TableWriter(conn, spec, spillDir ?? null, spillRows);
+    return Promise.resolve(new TableWriter(Promise.resolve(conn), spec, spillDir ?? null, spillRows));
+  }
+
+  /** The connection, with this table's table function registered on it (once). */
+  private async ready(): Promise<DuckDBConnection> {
+    if (this.conn !== null) return this.conn;
+    const conn = await this.connection;
     conn.registerTableFunction(
       DuckDBTableFunction.create({
-        name: w.functionName,
+        name: this.functionName,
         bindFunction: (b) => {
-          for (const c of spec.columns) b.addResultColumn(c.name, c.type);
+          for (const c of this.spec.columns) b.addResultColumn(c.name, c.type);
         },
         initFunction: (i) => i.setMaxThreads(1), // one scan in chunk order
-        mainFunction: (_info, out) => w.nextChunk(out),
+        mainFunction: (_info, out) => this.nextChunk(out),
       }),
     );
-    return Promise.resolve(w);
+    this.conn = conn;
+    return conn;
   }
 
   private get functionName(): string {
@@ -468,11 +478,12 @@ export class TableWriter {
 
   /** COPY the buffered chunks (through the table function) to a Parquet file, and drop them. */
   private async copyBuffered(file: string): Promise<void> {
+    const conn = await this.ready();
     this.draining = this.chunks.splice(0);
     this.drainAt = 0;
     this.held = 0;
     try {
-      await this.conn.run(
+      await conn.run(
         `COPY (SELECT * FROM ${this.functionName}()) TO '${sqlString(file)}' (FORMAT parquet, COMPRESSION zstd)`,
       );
     } finally {
@@ -504,7 +515,9 @@ export class TableWriter {
     }
     // read_parquet keeps the list's order and each file's row order (preserve_insertion_order)
     const list = this.parts.map((p) => `'${sqlString(p)}'`).join(', ');
-    await this.conn.run(
+    await (
+      await this.ready()
+    ).run(
       `COPY (SELECT * FROM read_parquet([${list}])) TO '${sqlString(file)}' (FORMAT parquet, COMPRESSION zstd)`,
     );
     for (const p of this.parts.splice(0)) rmSync(p, { force: true });
@@ -615,7 +628,12 @@ export async function buildDataset(
   opts: { bars?: boolean } = {},
 ): Promise<{ info: DatasetInfo; existed: boolean }> {
   return commitDataset(dataDir, async (tmp) => {
-    const { conn, close } = await openDuck();
+    // DuckDB starts (on its own thread) while `fill` reads and parses; the writers wait for it at
+    // their first COPY.
+    const duck = openDuck();
+    duck.catch(() => undefined); // a failed start is reported by the first COPY, not as unhandled
+    const conn = duck.then((d) => d.conn);
+    conn.catch(() => undefined);
     try {
       const t: DatasetTables = {
         events: await TableWriter.open(conn, EVENTS_TABLE, tmp),
@@ -633,7 +651,10 @@ export async function buildDataset(
       const bars = t.bars !== undefined ? { bars: await t.bars.finish(path.join(tmp, 'bars.parquet')) } : {};
       return { ...partial, counts: { events, bookEvents, trades, ...bars } };
     } finally {
-      close();
+      await duck.then(
+        (d) => d.close(),
+        () => undefined,
+      );
     }
   });
 }
