@@ -4,6 +4,7 @@
  * event topic → payload type. The renderer imports this file for types only; validation happens on the
  * back-end side of every transport (see registry.ts). Every failure crosses the boundary as an ApiError.
  */
+import type { RunLabel } from '../backtest/grid';
 import { z } from 'zod';
 import type { CheckpointInfo, QuoteCurve, TrainAlgo, TrainMetrics } from '../rl/train/types';
 import type { EventTopic, MethodName } from './names';
@@ -135,12 +136,20 @@ export interface ConfigIssueInfo {
   col?: number | undefined;
 }
 
+export type { RunLabel } from '../backtest/grid';
+
 /** `scenarios.validate`: the backtest config parses and checks, or the issues (at most 20). */
 export interface ConfigValidation {
   ok: boolean;
   /** The file name the messages use. */
   file: string;
   issues: ConfigIssueInfo[];
+  /**
+   * When ok: the runs the grid expands to (core/backtest/grid.ts — the server's expansion, so the app
+   * never re-implements it), the first 1000 labelled, and their number.
+   */
+  runs: RunLabel[];
+  runCount: number;
 }
 
 export interface ScenarioPreset {

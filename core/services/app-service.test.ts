@@ -119,11 +119,17 @@ describe('AppService', () => {
   });
 
   it('validates a config while it is edited: issues with line and column, named by the loaded file', async () => {
-    expect(ok(await svc.dispatch('scenarios.validate', { yaml: yaml(10) }, ctx))).toEqual({
-      ok: true,
-      file: 'config.yaml',
-      issues: [],
-    });
+    const good = ok<{
+      ok: boolean;
+      issues: unknown[];
+      runs: { index: number; label: string }[];
+      runCount: number;
+    }>(await svc.dispatch('scenarios.validate', { yaml: yaml(10) }, ctx));
+    expect(good).toMatchObject({ ok: true, file: 'config.yaml', issues: [] });
+    // The grid the runner will run, expanded by the server (the page never expands it itself).
+    expect(good.runCount).toBe(good.runs.length);
+    expect(good.runs.map((r) => r.index)).toEqual(good.runs.map((_, i) => i));
+    expect(good.runCount).toBeGreaterThan(0);
     const bad = yaml(10).replace('  dt: 0.005', '  dt: -1');
     const v = ok<{ ok: boolean; file: string; issues: { path: string; line?: number; col?: number }[] }>(
       await svc.dispatch('scenarios.validate', { yaml: bad, file: 'mine.yaml' }, ctx),

@@ -24,6 +24,7 @@ import {
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import type { BacktestConfig } from '../backtest/config';
 import { buildQuoter } from '../backtest/quoters';
+import { describeRuns } from '../backtest/grid';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
 import { openStore, type Store } from '../store/db';
@@ -129,11 +130,12 @@ export class AppService {
       'scenarios.validate': async ({ yaml, file }) => {
         const name = file ?? 'config.yaml';
         try {
-          await parseConfigTextAsync(yaml, name, 'backtest');
-          return { ok: true, file: name, issues: [] };
+          const cfg = await parseConfigTextAsync(yaml, name, 'backtest');
+          const { runs, count } = describeRuns(cfg.strategies);
+          return { ok: true, file: name, issues: [], runs, runCount: count };
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
-          return { ok: false, file: name, issues: e.issues.slice(0, 20) };
+          return { ok: false, file: name, issues: e.issues.slice(0, 20), runs: [], runCount: 0 };
         }
       },
       'backtest.start': async ({ config, yaml, keepPaths, file }, ctx) => {

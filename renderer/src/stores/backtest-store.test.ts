@@ -150,22 +150,32 @@ describe('BacktestStore', () => {
     const { api, root } = setup();
     await settle();
     const bt = root.backtest;
-    api.on('scenarios.validate', ({ yaml, file }) => ({
-      ok: false,
-      file: file ?? 'config.yaml',
-      issues: yaml.includes('dtt')
-        ? [{ path: 'scenario.dtt', message: 'Unrecognized key', line: 5, col: 3 }]
-        : [],
-    }));
+    api.on('scenarios.validate', ({ yaml, file }) => {
+      const bad = yaml.includes('dtt');
+      return {
+        ok: !bad,
+        file: file ?? 'config.yaml',
+        issues: bad ? [{ path: 'scenario.dtt', message: 'Unrecognized key', line: 5, col: 3 }] : [],
+        runs: bad ? [] : [{ index: 0, type: 'fixed-spread', label: 'fixed-spread · halfSpread 0.01' }],
+        runCount: bad ? 0 : 1,
+      };
+    });
     bt.loadFile('mine.yaml', `${PRESET.yaml}dtt: 2\n`);
     await bt.validateNow();
     expect(bt.fileName).toBe('mine.yaml');
     expect(api.callsOf('scenarios.validate').at(-1)).toEqual({ yaml: bt.yaml, file: 'mine.yaml' });
     expect(bt.issues).toEqual([{ path: 'scenario.dtt', message: 'Unrecognized key', line: 5, col: 3 }]);
+    expect(bt.runs).toBeNull(); // the grid of an invalid config is not known
     bt.setYaml(PRESET.yaml);
     expect(bt.issues).toEqual([]); // stale until re-checked
+    expect(bt.runs).toBeNull(); // not checked yet
     await bt.validateNow();
     expect(bt.issues).toEqual([]);
+    // The run list is the server's expansion, not the page's.
+    expect(bt.runs).toEqual({
+      count: 1,
+      list: [{ index: 0, type: 'fixed-spread', label: 'fixed-spread · halfSpread 0.01' }],
+    });
 
     root.ui.reportError('The backtest could not start', new ApiCallError('bad_config', 'mine.yaml:5:3: a'));
     root.ui.reportError('The backtest could not start', new ApiCallError('bad_config', 'mine.yaml:6:3: b'));

@@ -5,7 +5,7 @@
  * completion shows the stored run (runs.get) below the form; Cancel calls `jobs.cancel`.
  */
 import { makeAutoObservable, runInAction } from 'mobx';
-import type { ConfigIssueInfo, EventPayload } from '../../../core/api/contract';
+import type { ConfigIssueInfo, EventPayload, RunLabel } from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
 import {
   inspectConfig,
@@ -57,7 +57,13 @@ export class BacktestStore {
    * The server's check of the text being edited (`scenarios.validate`, debounced): the issues with
    * line/column, for the YAML text they were computed for. Null until checked or while YAML is broken.
    */
-  validation: { yaml: string; file: string; issues: ConfigIssueInfo[] } | null = null;
+  validation: {
+    yaml: string;
+    file: string;
+    issues: ConfigIssueInfo[];
+    runs: RunLabel[];
+    runCount: number;
+  } | null = null;
   /** Debounce of the server check while typing. */
   validateDelayMs = 400;
   /** Events for a job id we have not learned yet (they can race the backtest.start answer). */
@@ -82,6 +88,16 @@ export class BacktestStore {
 
   get config(): ConfigInfo {
     return inspectConfig(this.yaml);
+  }
+
+  /**
+   * The runs the current text expands to, as the server expands them (scenarios.validate): null while
+   * the text has not been checked yet or does not validate.
+   */
+  get runs(): { count: number; list: RunLabel[] } | null {
+    const v = this.validation;
+    if (!v || v.yaml !== this.yaml || v.issues.length > 0) return null;
+    return { count: v.runCount, list: v.runs };
   }
 
   get running(): boolean {
@@ -170,7 +186,8 @@ export class BacktestStore {
     try {
       const v = await this.api.call('scenarios.validate', { yaml, file });
       runInAction(() => {
-        if (this.yaml === yaml) this.validation = { yaml, file: v.file, issues: v.issues };
+        if (this.yaml === yaml)
+          this.validation = { yaml, file: v.file, issues: v.issues, runs: v.runs, runCount: v.runCount };
       });
     } catch {
       // A check while typing is advisory: Run reports any problem with a banner.

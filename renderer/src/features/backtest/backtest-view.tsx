@@ -54,8 +54,10 @@ const ConfigPanel = observer(function ConfigPanel(): ReactElement {
     );
   };
 
+  // Grid expansion is the server's (scenarios.validate): null while the current text is being checked.
+  const runs = backtest.runs;
   const countOf = (type: StrategyType): number =>
-    cfg.ok ? cfg.expanded.filter((s) => s.type === type).length : 0;
+    runs ? runs.list.filter((s) => s.type === type).length : 0;
   const checkedCount = cfg.ok ? cfg.types.size : 0;
 
   return (
@@ -123,7 +125,9 @@ const ConfigPanel = observer(function ConfigPanel(): ReactElement {
       <fieldset className="section" disabled={backtest.running || !cfg.ok}>
         <legend className="section-head">
           <h2>Strategies</h2>
-          <span className="hint">{cfg.ok ? `${cfg.expanded.length} runs after grid expansion` : ''}</span>
+          <span className="hint" data-testid="run-count">
+            {cfg.ok ? (runs ? `${fmtInt(runs.count)} runs after grid expansion` : 'checking…') : ''}
+          </span>
         </legend>
         <div className="checks">
           {STRATEGY_TYPES.map((type) => {
@@ -175,11 +179,10 @@ const ConfigPanel = observer(function ConfigPanel(): ReactElement {
             hint="How many paths per strategy keep their full series for the charts"
           />
         </div>
-        {cfg.ok && cfg.paths !== undefined && (
+        {cfg.ok && cfg.paths !== undefined && runs && (
           <p className="hint">
-            {fmtInt(cfg.expanded.length * cfg.paths)}{' '}
-            {cfg.mode === 'replay' ? 'replayed sessions' : 'simulated paths'} in total ({cfg.expanded.length}{' '}
-            × {fmtInt(cfg.paths)})
+            {fmtInt(runs.count * cfg.paths)} {cfg.mode === 'replay' ? 'replayed sessions' : 'simulated paths'}{' '}
+            in total ({fmtInt(runs.count)} × {fmtInt(cfg.paths)})
             {cfg.mode === 'replay'
               ? '; the recorded market is the same on every path, only sampled latencies differ'
               : ''}
