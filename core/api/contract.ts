@@ -249,6 +249,8 @@ export interface BookSnapshot {
   inventory: number;
   pnl: number;
   cash: number;
+  /** A dataset: recorded events applied so far (as ReplayState.event). */
+  event?: number;
 }
 
 export interface SimTick {

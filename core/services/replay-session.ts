@@ -459,6 +459,8 @@ export class ReplaySession {
       pnl: acc.pnl,
       cash: acc.cash,
     };
+    const pos = this.sim.position();
+    if (pos) snapshot.event = pos.event;
     this.updates = 0;
     this.trades = [];
     this.trail = { t: [], mid: [], bid: [], ask: [] };

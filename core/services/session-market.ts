@@ -5,7 +5,9 @@
  * - DatasetMarket: a recorded dataset replayed as the market (core/replay/replay-market.ts); a step is
  *   one recorded event (our quoter's decisions before it are answered on the way). Trades are the
  *   recorded trade prints and executions; our own fills are reported as separate trades marked `ours`
- *   (the recorded market does not react to us, so our fill is not one of its trades).
+ *   (the recorded market does not react to us, so our fill is not one of its trades). The ladder is
+ *   the recorded book with our resting orders added at their prices, as a venue would show them (a
+ *   level of ours alone, e.g. inside the spread, is a level of its own).
  *
  * Conventions: time in session seconds (0 at the start, `horizon` at the end); ladder prices in ticks
  * and sizes in lots (OrderBook.depth's); other prices decimal. `advance` returns the ADVANCE_* codes
@@ -127,6 +129,7 @@ export class DatasetMarket implements SessionMarket {
   private listener: MarketListener | null = null;
   private readonly buf: DepthBuffers;
   private readonly touchBuf = new Float64Array(4);
+  private readonly oursBuf: OurOrderState[] = [];
 
   /** `market` must be reset (a fresh ReplayMarket, or restart()) before the first advance. */
   constructor(
@@ -186,6 +189,32 @@ export class DatasetMarket implements SessionMarket {
       out.askPrices[l] = inRange ? Math.round(b.askPrices[l]! / tick) : Number.NaN;
       out.askSizes[l] = inRange ? b.askSizes[l]! : 0;
     }
+    this.market.ourOrders(this.oursBuf);
+    for (const o of this.oursBuf) this.addOurs(levels, out, o);
+  }
+
+  /** Our order into the ladder: onto its level, or a new level at its place (within `levels`). */
+  private addOurs(levels: number, out: DepthBuffers, o: OurOrderState): void {
+    const bid = o.side === BUY;
+    const prices = bid ? out.bidPrices : out.askPrices;
+    const sizes = bid ? out.bidSizes : out.askSizes;
+    const p = Math.round(o.price / this.market.tick);
+    let k = 0;
+    for (; k < levels; k++) {
+      const q = prices[k]!;
+      if (!(q === q) || (bid ? q <= p : q >= p)) break;
+    }
+    if (k >= levels) return; // deeper than the ladder shows
+    if (prices[k] === p) {
+      sizes[k]! += o.size;
+      return;
+    }
+    for (let j = levels - 1; j > k; j--) {
+      prices[j] = prices[j - 1]!;
+      sizes[j] = sizes[j - 1]!;
+    }
+    prices[k] = p;
+    sizes[k] = o.size;
   }
 
   ourOrders(out: OurOrderState[]): void {

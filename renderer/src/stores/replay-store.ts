@@ -1,6 +1,10 @@
 /**
- * The live order-book replay: one simulated session (replay.start / replay.control) streamed as
- * `book.snapshot` batches, rendered at most once per animation frame.
+ * The live order-book replay: one session (replay.start / replay.control) streamed as `book.snapshot`
+ * batches, rendered at most once per animation frame. The session plays the simulated book of a
+ * preset (or the Backtest editor's config), or a dataset of the catalog: then the config's scenario
+ * becomes a replay of it (lib/config-yaml setReplayScenario, as the Backtest view's replay mode) and
+ * its strategy quotes against the recorded book. `seek` moves the session to a time (the chart restarts
+ * there).
  *
  * Coalescing. Each snapshot event does only cheap, non-observable work: it replaces `latest`, adds
  * its `updates` to a counter, folds its chart ticks into sim-time buckets (one point per bucket,
@@ -31,7 +35,13 @@ import type {
 } from '../../../core/api/contract';
 import type { QuotebenchPerfProbe } from '../api/bridge';
 import type { ApiClient } from '../api/transport';
-import { inspectConfig, type ConfigInfo, type ExpandedStrategy } from '../lib/config-yaml';
+import {
+  inspectConfig,
+  setReplayScenario,
+  type ConfigInfo,
+  type ExpandedStrategy,
+  type QueueChoice,
+} from '../lib/config-yaml';
 import type { RootStore } from './root-store';
 
 export type FrameScheduler = (cb: () => void) => void;
@@ -180,6 +190,10 @@ export class ReplayStore {
   seed: number | null = null;
   speed = 1;
   depthLevels = 10;
+  /** What the session plays: the config's simulated book, or a dataset of the catalog. */
+  source: 'simulated' | 'dataset' = 'simulated';
+  datasetId: string | null = null;
+  queue: QueueChoice = 'auto';
 
   // ----- session
   phase: ReplayPhase = 'idle';
@@ -356,7 +370,7 @@ export class ReplayStore {
 
   get priceDecimals(): number {
     const info = this.sourceInfo;
-    const tick = info?.ok ? info.tickSize : undefined;
+    const tick = this.state?.tickSize ?? (info?.ok ? info.tickSize : undefined);
     if (!tick || !(tick > 0)) return 2;
     return Math.min(8, Math.max(0, Math.ceil(-Math.log10(tick) - 1e-9)));
   }
@@ -368,8 +382,24 @@ export class ReplayStore {
 
   get canStart(): boolean {
     if (this.phase === 'starting' || !this.presetId) return false;
+    if (this.source === 'dataset' && !(this.datasetId && this.root.data.datasets.has(this.datasetId)))
+      return false;
     if (this.presetId === EDITOR_SOURCE) return this.editorIsBook;
     return true;
+  }
+
+  /**
+   * The YAML a dataset session runs: the chosen config with its scenario made a replay of the dataset
+   * (its strategies quote; σ, A and k carried over as in the Backtest view's replay mode).
+   */
+  get datasetYaml(): string | undefined {
+    const y = this.sourceYaml;
+    if (y === undefined || !this.datasetId) return undefined;
+    try {
+      return setReplayScenario(y, this.datasetId, this.queue);
+    } catch {
+      return undefined; // unparsable YAML: the start reports the editor's issues
+    }
   }
 
   get status(): ReplayState['status'] | 'idle' | 'starting' {
@@ -422,6 +452,20 @@ export class ReplayStore {
     this.depthLevels = n;
   }
 
+  setSource(source: 'simulated' | 'dataset'): void {
+    this.source = source;
+    if (source === 'dataset' && !(this.datasetId && this.root.data.datasets.has(this.datasetId)))
+      this.datasetId = this.root.data.list[0]?.id ?? null;
+  }
+
+  setDataset(id: string): void {
+    this.datasetId = id || null;
+  }
+
+  setQueue(queue: QueueChoice): void {
+    this.queue = queue;
+  }
+
   async setSpeed(speed: number): Promise<void> {
     this.speed = speed;
     this.bucketWidth = bucketWidthFor(speed);
@@ -434,8 +478,13 @@ export class ReplayStore {
 
   async start(): Promise<void> {
     if (!this.canStart || !this.presetId) return;
+    const datasetYaml = this.source === 'dataset' ? this.datasetYaml : undefined;
     const source =
-      this.presetId === EDITOR_SOURCE ? { yaml: this.root.backtest.yaml } : { preset: this.presetId };
+      datasetYaml !== undefined
+        ? { yaml: datasetYaml }
+        : this.presetId === EDITOR_SOURCE
+          ? { yaml: this.root.backtest.yaml }
+          : { preset: this.presetId };
     const previous = this.state;
     this.phase = 'starting';
     this.subscribe();
@@ -492,6 +541,15 @@ export class ReplayStore {
     return this.control('stop');
   }
 
+  /** Go to session time `t` (s): the session rebuilds the book there; the chart restarts at it. */
+  async seek(t: number): Promise<void> {
+    if (!this.state || !(this.isLive || this.status === 'finished')) return;
+    this.subscribe(); // a finished session may have stopped listening
+    this.stepBaseline = null;
+    await this.control('seek', undefined, t);
+    this.resetChart();
+  }
+
   /** Space toggles pause/resume (used by the keyboard shortcut). */
   togglePause(): Promise<void> {
     if (this.status === 'running') return this.pause();
@@ -500,8 +558,9 @@ export class ReplayStore {
   }
 
   private async control(
-    action: 'pause' | 'resume' | 'step' | 'speed' | 'stop',
+    action: 'pause' | 'resume' | 'step' | 'speed' | 'seek' | 'stop',
     speed?: number,
+    t?: number,
   ): Promise<void> {
     const s = this.state;
     if (!s) return;
@@ -511,6 +570,7 @@ export class ReplayStore {
         sessionId: s.sessionId,
         action,
         ...(speed !== undefined ? { speed } : {}),
+        ...(t !== undefined ? { t } : {}),
       });
       runInAction(() => {
         if (this.state?.sessionId === next.sessionId) this.state = next;
@@ -764,6 +824,13 @@ export class ReplayStore {
 
   private resetSession(): void {
     this.stepBaseline = null;
+    this.view = null;
+    this.totalUpdates = 0;
+    this.resetChart();
+  }
+
+  /** Forget the chart history and the tape (a new session, or a seek: time jumps). */
+  private resetChart(): void {
     this.latest = null;
     this.pendingPoints = [];
     this.pendingFills = [];
@@ -780,9 +847,7 @@ export class ReplayStore {
     this.lastTapeAt = Number.NEGATIVE_INFINITY;
     this.rateWindow.length = 0;
     this.frameTimes.length = 0;
-    this.view = null;
     this.tape = [];
-    this.totalUpdates = 0;
     this.updatesPerSec = 0;
     this.framesPerSec = 0;
     this.resetPending = true;

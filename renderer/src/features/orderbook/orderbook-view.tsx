@@ -1,6 +1,7 @@
-// Order book: a simulated book-mode session replayed live at 1×…max speed, with pause and step; the
-// depth ladder with our orders and queue positions, the mid/quotes chart with our fills, tickers, the
-// trade tape and our resting orders.
+// Order book: a session replayed live at 1×…max speed, with pause, step and scrub — the simulated book
+// of a book-mode config, or a dataset of the catalog with the config's strategy quoting against the
+// recorded book (a step is then one recorded event). The depth ladder with our orders and queue
+// positions, the mid/quotes chart with our fills, tickers, the trade tape and our resting orders.
 import { observer } from 'mobx-react-lite';
 import { useEffect, useId, useRef, type ReactElement } from 'react';
 import type { SimChart } from '../../charts/chart';
@@ -12,6 +13,8 @@ import { useStores } from '../../stores/context';
 import { DEPTH_CHOICES, EDITOR_SOURCE, SPEEDS } from '../../stores/replay-store';
 import { BookChart } from './book-chart';
 import { Ladder } from './ladder';
+import { ScrubBar } from './scrub-bar';
+import { SourceFields } from './source-fields';
 
 export const OrderBookView = observer(function OrderBookView(): ReactElement {
   const { replay } = useStores();
@@ -37,6 +40,7 @@ export const OrderBookView = observer(function OrderBookView(): ReactElement {
   return (
     <div className="book-layout">
       <ReplayToolbar />
+      <ScrubBar />
       <div className="book-grid">
         <section className="panel ladder-panel" aria-label="Depth ladder">
           <div className="panel-head">
@@ -110,8 +114,9 @@ const ReplayToolbar = observer(function ReplayToolbar(): ReactElement {
 
   return (
     <section className="panel toolbar" aria-label="Replay controls">
+      <SourceFields />
       <div className="field">
-        <label htmlFor={presetId}>Scenario</label>
+        <label htmlFor={presetId}>{replay.source === 'dataset' ? 'Strategies of' : 'Scenario'}</label>
         <select
           id={presetId}
           value={replay.presetId ?? ''}
@@ -224,7 +229,11 @@ const ReplayToolbar = observer(function ReplayToolbar(): ReactElement {
           className="btn"
           onClick={() => void replay.step()}
           disabled={busy || !live}
-          title="One simulator event (pauses first)"
+          title={
+            replay.state?.source === 'dataset'
+              ? 'One recorded event (pauses first)'
+              : 'One simulator event (pauses first)'
+          }
           data-testid="replay-step"
         >
           Step
@@ -321,7 +330,7 @@ const Tickers = observer(function Tickers(): ReactElement {
       <Ticker label="Cash" value={v ? fmtFixed(v.cash, 2) : DASH} testId="ticker-cash" />
       <Ticker label="Mid" value={mid === undefined ? DASH : fmtFixed(mid, dp + 1)} testId="ticker-mid" />
       <div className="ticker ticker-time" data-testid="ticker-time">
-        <span className="ticker-label">Sim time</span>
+        <span className="ticker-label">{s?.source === 'dataset' ? 'Recorded time' : 'Sim time'}</span>
         <span className="ticker-value num">
           {fmtSimTime(t)}
           <span className="ticker-unit"> / {fmtSimTime(s?.horizon, 0)}</span>
