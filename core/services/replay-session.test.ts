@@ -100,3 +100,33 @@ describe('ReplaySession (bounded)', () => {
     s.dispose();
   });
 });
+
+describe('ReplaySession seek (simulated)', () => {
+  const lastLadder = (snaps: BookSnapshot[]) => {
+    const s = snaps.at(-1)!;
+    return { t: s.t, bids: s.bids, asks: s.asks, ours: s.ours, inventory: s.inventory, cash: s.cash };
+  };
+
+  it('rebuilds the path to the target: the same book whether it seeks from the start or after the end', async () => {
+    const sc = scenario({ horizon: 60 });
+    const a = session(sc);
+    a.s.control('seek', undefined, 30); // from the start, before ever running
+    expect(a.s.state().seeking).toBe(true);
+    await waitFor(() => a.states.some((st) => st.seeking !== true && st.status === 'paused'));
+    const b = session(sc);
+    b.s.start();
+    await waitFor(() => b.s.state().status === 'finished');
+    b.s.control('seek', undefined, 30);
+    await waitFor(() => b.states.filter((st) => st.status === 'paused' && st.seeking !== true).length > 0);
+    expect(a.s.state()).toMatchObject({ status: 'paused', source: 'simulated' });
+    expect(a.s.state().t).toBeLessThanOrEqual(30);
+    expect(a.s.state().t).toBeGreaterThan(29);
+    const la = lastLadder(a.snapshots);
+    expect(la.bids.length).toBeGreaterThan(0);
+    expect(lastLadder(b.snapshots)).toEqual(la);
+    // It steps on from there like any paused session.
+    expect(a.s.control('step').t).toBeGreaterThanOrEqual(la.t);
+    a.s.dispose();
+    b.s.dispose();
+  });
+});
