@@ -145,6 +145,23 @@ describe('TableWriter', () => {
     expect((await readBack(out)).map((r) => r[1])).toEqual(want);
   });
 
+  it('lets two writers of one table share a connection', async () => {
+    const { conn, close } = await openDuck();
+    try {
+      const a = await TableWriter.open(conn, EVENTS_TABLE);
+      const b = await TableWriter.open(conn, EVENTS_TABLE);
+      a.push(...row(1));
+      b.push(...row(2));
+      b.push(...row(3));
+      expect(await a.finish(join(dir, 'a.parquet'))).toBe(1);
+      expect(await b.finish(join(dir, 'b.parquet'))).toBe(2);
+    } finally {
+      close();
+    }
+    expect(await readBack(join(dir, 'a.parquet'))).toEqual([expected(1)]);
+    expect(await readBack(join(dir, 'b.parquet'))).toEqual([expected(2), expected(3)]);
+  });
+
   it('writes an empty table', async () => {
     const out = join(dir, 'empty.parquet');
     const { conn, close } = await openDuck();

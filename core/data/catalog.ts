@@ -148,6 +148,9 @@ export const BARS_TABLE: TableSpec = {
   ],
 };
 
+/** Writers made in this process (names their table functions). */
+let writerCount = 0;
+
 /** Rows per data chunk: DuckDB's vector size, the most one chunk can hold. */
 const CHUNK_ROWS = 2048;
 
@@ -259,6 +262,8 @@ export class TableWriter {
   private drainAt = 0;
 
   private conn: DuckDBConnection | null = null;
+  /** The table function's name: unique per writer, so writers can share a connection or instance. */
+  private readonly functionName: string;
 
   private constructor(
     private readonly connection: Promise<DuckDBConnection>,
@@ -267,6 +272,7 @@ export class TableWriter {
     private readonly spillRows: number,
   ) {
     this.cols = this.newColumns();
+    this.functionName = `qb_rows_${spec.name}_${++writerCount}`;
   }
 
   /**
@@ -299,10 +305,6 @@ export class TableWriter {
     );
     this.conn = conn;
     return conn;
-  }
-
-  private get functionName(): string {
-    return `qb_rows_${this.spec.name}`;
   }
 
   /** The columns of a new chunk, in one allocation (each column 8-byte aligned). */
