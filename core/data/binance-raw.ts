@@ -375,8 +375,8 @@ function readRawLine(raw: string, where: Where, sync: BinanceDepthSync): boolean
     throw new CatalogError(
       `${where}: expected "<local_ts_ns> <json>", got ${JSON.stringify(raw.slice(0, 40))}`,
     );
+  if (fastStreamLine(raw, sp, sync)) return true;
   const localTsNs = BigInt(raw.slice(0, sp));
-  if (fastStreamLine(raw, sp + 1, sync, localTsNs)) return true;
   let msg: Json;
   try {
     msg = JSON.parse(raw.slice(sp + 1)) as Json;
@@ -437,12 +437,13 @@ function readRawLine(raw: string, where: Where, sync: BinanceDepthSync): boolean
  * and takes the general path (JSON.parse), so what is accepted, the values and the errors are those
  * of the general path: integers are JSON integer literals (the same double as JSON.parse), decimal
  * strings with at most 15 digits are m / 10^k (the same double as Number(), one correctly rounded
- * division of exact doubles).
+ * division of exact doubles). The receive time (the digits before `sp`) becomes a bigint only for the
+ * messages that keep it (not for bookTicker).
  */
-function fastStreamLine(raw: string, start: number, sync: BinanceDepthSync, localTsNs: bigint): boolean {
+function fastStreamLine(raw: string, sp: number, sync: BinanceDepthSync): boolean {
   const c = FAST;
   c.s = raw;
-  c.i = start;
+  c.i = sp + 1;
   c.ok = true;
   if (!c.lit('{"stream":"') || !c.skipString() || !c.lit(',"data":{"e":"')) return false;
   if (c.lit('bookTicker","u":')) {
@@ -482,7 +483,7 @@ function fastStreamLine(raw: string, start: number, sync: BinanceDepthSync, loca
     const m = c.lit('true') ? true : c.lit('false') ? false : null;
     if (m === null || !c.lit('}}') || c.i !== raw.length || !c.ok) return false;
     if (sync.report.symbol === null) sync.report.symbol = sym;
-    sync.trade({ id: t, price, qty, buyerMaker: m, timeMs: T, localTsNs });
+    sync.trade({ id: t, price, qty, buyerMaker: m, timeMs: T, localTsNs: BigInt(raw.slice(0, sp)) });
     return true;
   }
   if (c.lit('depthUpdate","E":')) {
@@ -503,7 +504,7 @@ function fastStreamLine(raw: string, start: number, sync: BinanceDepthSync, loca
     const asks = c.levels();
     if (asks === null || !c.lit('}}') || c.i !== raw.length || !c.ok) return false;
     if (sync.report.symbol === null) sync.report.symbol = sym;
-    sync.depth({ U, u, pu, E, bids, asks, localTsNs });
+    sync.depth({ U, u, pu, E, bids, asks, localTsNs: BigInt(raw.slice(0, sp)) });
     return true;
   }
   return false;
