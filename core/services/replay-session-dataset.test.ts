@@ -112,6 +112,7 @@ describe('order-book session on a dataset', () => {
     let withOurs = 0;
     let queued = 0;
     let alone = 0;
+    const kinds = new Set<string>();
     let trades = 0;
     for (let k = 0; k < 600; k++) {
       const st = await call<ReplayState>('replay.control', { sessionId, action: 'step' });
@@ -138,11 +139,20 @@ describe('order-book session on a dataset', () => {
         if (level && level.size === level.ours) alone++;
         if (o.queueAhead > 0) queued++;
       }
-      // A step onto an execution reports the recorded trade at its price.
+      // The step says which recorded message it applied; an execution is reported as a trade too.
       const i = st.event! - 1;
+      const want = { 1: 'add', 2: 'cancel', 3: 'cancel', 4: 'trade', 5: 'trade' }[tape.kind[i]!];
+      if (want !== undefined) {
+        expect(st.lastEvent).toMatchObject({
+          kind: want,
+          side: tape.side[i] === 1 ? 'bid' : 'ask',
+          size: tape.size[i],
+        });
+        expect(st.lastEvent?.price).toBeCloseTo(tape.price[i]!, 9);
+        kinds.add(want);
+      }
       if (tape.kind[i] === 4) {
         trades++;
-        expect(st.lastEvent?.kind).toBe('trade');
         const rec = snap.trades.find((t) => !t.ours);
         expect(rec?.price).toBeCloseTo(tape.price[i]!, 9);
         expect(rec?.size).toBe(tape.size[i]);
@@ -153,6 +163,7 @@ describe('order-book session on a dataset', () => {
     expect(queued).toBeGreaterThan(0);
     expect(alone).toBeGreaterThan(0); // a level of ours alone (inside the spread) is on the ladder too
     expect(trades).toBeGreaterThan(0);
+    expect([...kinds].sort()).toEqual(['add', 'cancel', 'trade']);
     await call('replay.control', { sessionId, action: 'stop' });
   });
 

@@ -174,8 +174,10 @@ export class ReplaySession {
             const before = this.ladderMap();
             const ref = this.sim.referencePrice();
             const trades = this.trades.length;
+            const events = this.sim.events;
             this.run(Number.POSITIVE_INFINITY, 1);
-            this.lastEvent = this.appliedEvent(before, ref, trades);
+            const recorded = this.sim.events > events ? this.recordedEvent(trades) : null;
+            this.lastEvent = recorded ?? this.appliedEvent(before, ref, trades);
             this.emit(true);
           } catch (e) {
             this.fail(e);
@@ -342,6 +344,14 @@ export class ReplaySession {
     add(this.depth.bidPrices, this.depth.bidSizes, BUY);
     add(this.depth.askPrices, this.depth.askSizes, SELL);
     return out;
+  }
+
+  /** The recorded event a step applied, as the source tells it (ours: one of our orders filled). */
+  private recordedEvent(tradesBefore: number): AppliedEvent | null {
+    const ev = this.sim.lastRecordedEvent();
+    if (!ev) return null;
+    ev.ours = this.trades.slice(tradesBefore).some((x) => x.ours);
+    return ev;
   }
 
   /** What one step changed: trades first, then the ladder level that changed most, then the price. */

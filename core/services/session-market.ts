@@ -13,6 +13,7 @@
  * and sizes in lots (OrderBook.depth's); other prices decimal. `advance` returns the ADVANCE_* codes
  * of BookSimulator.advance and never processes more than `maxEvents` counted events.
  */
+import type { AppliedEvent } from '../api/contract';
 import type { DepthBuffers } from '../book/order-book';
 import { EVENT_KIND } from '../data/catalog';
 import { BUY, SELL, type Side } from '../domain/side';
@@ -64,6 +65,11 @@ export interface SessionMarket {
   restart(seed: number): void;
   /** A recorded source: the events applied so far (from the first of the data) and their number. */
   position(): { event: number; events: number } | null;
+  /**
+   * What the last recorded event was, when the source knows it exactly (an L3 message); null: let the
+   * session tell it from the ladder's change.
+   */
+  lastRecordedEvent(): AppliedEvent | null;
   listen(l: MarketListener | null): void;
 }
 
@@ -113,6 +119,9 @@ export class SimulatedMarket implements SessionMarket {
     this.sim.reset(seed, 0);
   }
   position(): null {
+    return null;
+  }
+  lastRecordedEvent(): null {
     return null;
   }
   listen(l: MarketListener | null): void {
@@ -239,6 +248,29 @@ export class DatasetMarket implements SessionMarket {
   }
   position(): { event: number; events: number } {
     return { event: this.market.eventIndex, events: this.market.tape.count };
+  }
+
+  lastRecordedEvent(): AppliedEvent | null {
+    const i = this.market.eventIndex - 1;
+    const tape = this.market.tape;
+    if (i < 0 || this.count === 0) return null;
+    const kind = tape.kind[i]!;
+    const bidSide = tape.side[i]! === 1;
+    const at = { price: tape.price[i]!, size: tape.size[i]! / this.market.sc.lotSize, ours: false };
+    switch (kind) {
+      case EVENT_KIND.add:
+        return { kind: 'add', side: bidSide ? 'bid' : 'ask', ...at };
+      case EVENT_KIND.partialCancel:
+      case EVENT_KIND.delete:
+        return { kind: 'cancel', side: bidSide ? 'bid' : 'ask', ...at };
+      case EVENT_KIND.execute:
+      case EVENT_KIND.hiddenExecute:
+        return { kind: 'trade', side: bidSide ? 'bid' : 'ask', ...at }; // the resting side was hit
+      case EVENT_KIND.trade:
+        return { kind: 'trade', side: bidSide ? 'ask' : 'bid', ...at }; // a buyer lifts the ask
+      default:
+        return null; // L2 level sets (absolute sizes): the ladder's change tells add from cancel
+    }
   }
   listen(l: MarketListener | null): void {
     this.listener = l;
