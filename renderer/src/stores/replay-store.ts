@@ -352,6 +352,12 @@ export class ReplayStore {
     return c.ok && c.mode === 'book';
   }
 
+  /** Whether the editor's config can be played: book mode, or for a dataset also replay mode. */
+  get editorPlayable(): boolean {
+    const c = this.root.backtest.config;
+    return this.editorIsBook || (this.source === 'dataset' && c.ok && c.mode === 'replay');
+  }
+
   get strategies(): ExpandedStrategy[] {
     const info = this.sourceInfo;
     return info?.ok ? info.expanded : [];
@@ -384,7 +390,7 @@ export class ReplayStore {
     if (this.phase === 'starting' || !this.presetId) return false;
     if (this.source === 'dataset' && !(this.datasetId && this.root.data.datasets.has(this.datasetId)))
       return false;
-    if (this.presetId === EDITOR_SOURCE) return this.editorIsBook;
+    if (this.presetId === EDITOR_SOURCE) return this.editorPlayable;
     return true;
   }
 

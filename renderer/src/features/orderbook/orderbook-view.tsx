@@ -132,8 +132,13 @@ const ReplayToolbar = observer(function ReplayToolbar(): ReactElement {
               {p.title}
             </option>
           ))}
-          <option value={EDITOR_SOURCE} disabled={!replay.editorIsBook}>
-            Backtest editor YAML{replay.editorIsBook ? '' : ' (not book mode)'}
+          <option value={EDITOR_SOURCE} disabled={!replay.editorPlayable}>
+            Backtest editor YAML
+            {replay.editorPlayable
+              ? ''
+              : replay.source === 'dataset'
+                ? ' (not book or replay mode)'
+                : ' (not book mode)'}
           </option>
         </select>
       </div>
