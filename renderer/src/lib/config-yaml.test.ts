@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import {
-  expandStrategies,
-  inspectConfig,
-  setReplayScenario,
-  setStrategyEnabled,
-  setTopLevel,
-} from './config-yaml';
+import { inspectConfig, setReplayScenario, setStrategyEnabled, setTopLevel } from './config-yaml';
 
 const BOOK = `# comment kept
 name: t
@@ -25,31 +19,17 @@ strategies:
 `;
 
 describe('config-yaml', () => {
-  it('reads seed, paths, mode and the expanded strategies', () => {
+  it('reads seed, paths, mode and the strategy types (grids are expanded by the server)', () => {
     const c = inspectConfig(BOOK);
     expect(c.ok).toBe(true);
     if (!c.ok) return;
     expect([c.seed, c.paths, c.mode, c.tickSize]).toEqual([7, 8, 'book', 0.01]);
-    expect(c.expanded.map((s) => s.label)).toEqual([
-      'fixed-spread · halfSpread 0.005',
-      'fixed-spread · halfSpread 0.015',
-      'glft · gamma 0.1 · A 0.5 · k 100',
-    ]);
+    expect(c.types).toEqual(new Set(['fixed-spread', 'glft']));
   });
 
   it('reports YAML errors with a line', () => {
     const c = inspectConfig('a: [1, 2\nb: 3');
     expect(c.ok).toBe(false);
-  });
-
-  it('expands grids in schema order (cartesian product, first key outermost)', () => {
-    const out = expandStrategies([{ type: 'avellaneda-stoikov', k: [1, 2], gamma: [0.1, 0.2] }]);
-    expect(out.map((s) => s.label)).toEqual([
-      'avellaneda-stoikov · gamma 0.1 · k 1',
-      'avellaneda-stoikov · gamma 0.1 · k 2',
-      'avellaneda-stoikov · gamma 0.2 · k 1',
-      'avellaneda-stoikov · gamma 0.2 · k 2',
-    ]);
   });
 
   it('edits seed and strategies in the text, keeping comments', () => {

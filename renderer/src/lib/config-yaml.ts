@@ -10,30 +10,6 @@ import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 export const STRATEGY_TYPES = ['fixed-spread', 'avellaneda-stoikov', 'glft'] as const;
 export type StrategyType = (typeof STRATEGY_TYPES)[number];
 
-/** Parameter order of each strategy schema (core/strategy/specs.ts): grids expand in this order. */
-const PARAM_ORDER: Record<StrategyType, readonly string[]> = {
-  'fixed-spread': ['type', 'name', 'halfSpread', 'skewPerLot', 'orderSizeLots', 'maxInventoryLots'],
-  'avellaneda-stoikov': [
-    'type',
-    'name',
-    'variant',
-    'gamma',
-    'sigma',
-    'k',
-    'window',
-    'orderSizeLots',
-    'maxInventoryLots',
-  ],
-  glft: ['type', 'name', 'method', 'gamma', 'sigma', 'A', 'k', 'Q', 'window', 'orderSizeLots'],
-};
-
-export interface ExpandedStrategy {
-  /** Index after grid expansion (what replay.start's strategyIndex means). */
-  index: number;
-  type: string;
-  label: string;
-}
-
 export type ConfigInfo =
   | {
       ok: true;
@@ -46,7 +22,6 @@ export type ConfigInfo =
       tickSize: number | undefined;
       horizon: number | undefined;
       types: ReadonlySet<string>;
-      expanded: ExpandedStrategy[];
     }
   | { ok: false; error: string; line: number | undefined };
 
@@ -82,38 +57,7 @@ export function inspectConfig(text: string): ConfigInfo {
     tickSize: typeof scenario.tickSize === 'number' ? scenario.tickSize : undefined,
     horizon: typeof scenario.horizon === 'number' ? scenario.horizon : undefined,
     types,
-    expanded: expandStrategies(strategies),
   };
-}
-
-/** Grid expansion as the back end does it: cartesian product over list-valued parameters, in schema order. */
-export function expandStrategies(strategies: readonly unknown[]): ExpandedStrategy[] {
-  const out: ExpandedStrategy[] = [];
-  for (const s of strategies) {
-    if (!isRecord(s)) continue;
-    const type = typeof s.type === 'string' ? s.type : '?';
-    const order = PARAM_ORDER[type as StrategyType] ?? [];
-    const keys = [...order.filter((k) => k in s), ...Object.keys(s).filter((k) => !order.includes(k))];
-    let combos: [string, unknown][][] = [[]];
-    for (const key of keys) {
-      const v = s[key];
-      if (v === undefined || v === null) continue;
-      const values = Array.isArray(v) ? v : [v];
-      const next: [string, unknown][][] = [];
-      for (const c of combos) for (const x of values) next.push([...c, [key, x]]);
-      combos = next;
-    }
-    for (const c of combos) {
-      const variant = c.find(([k]) => k === 'variant')?.[1];
-      const params = c
-        .filter(([k]) => k !== 'type' && k !== 'name' && k !== 'variant')
-        .map(([k, v]) => `${k} ${String(v)}`)
-        .join(' · ');
-      const head = typeof s.name === 'string' ? s.name : variant ? `${type}/${String(variant)}` : type;
-      out.push({ index: out.length, type, label: params ? `${head} · ${params}` : head });
-    }
-  }
-  return out;
 }
 
 /**

@@ -25,23 +25,18 @@
  * speed, or the adaptive width at full speed) the whole history is re-gridded onto the new width and
  * the listeners get a reset. So consecutive chart times always differ by exactly `chartBucketWidth`.
  */
-import { makeAutoObservable, observableRef, runInAction } from 'mobx';
+import { makeAutoObservable, observableRef, reaction, runInAction } from 'mobx';
 import type {
   AppliedEvent,
   BookSnapshot,
   EventPayload,
   ReplayState,
+  RunLabel,
   TradeView,
 } from '../../../core/api/contract';
 import type { QuotebenchPerfProbe } from '../api/bridge';
 import type { ApiClient } from '../api/transport';
-import {
-  inspectConfig,
-  setReplayScenario,
-  type ConfigInfo,
-  type ExpandedStrategy,
-  type QueueChoice,
-} from '../lib/config-yaml';
+import { inspectConfig, setReplayScenario, type ConfigInfo, type QueueChoice } from '../lib/config-yaml';
 import type { RootStore } from './root-store';
 
 export type FrameScheduler = (cb: () => void) => void;
@@ -186,6 +181,8 @@ export class ReplayStore {
   // ----- form
   presetId: string | null = null;
   strategyIndex = 0;
+  /** The server's expansion of the source config, for the text it was computed for. */
+  runsOf: { yaml: string; runs: RunLabel[] } | null = null;
   /** null: use the preset's seed. */
   seed: number | null = null;
   speed = 1;
@@ -331,6 +328,12 @@ export class ReplayStore {
       },
       { autoBind: true },
     );
+    // The strategy list follows the source config (a preset, or the editor as the user types).
+    reaction(
+      () => this.sourceYaml,
+      () => void this.refreshRuns(),
+      { fireImmediately: true, delay: 300 },
+    );
   }
 
   // -------------------------------------------------------------------------------- derived
@@ -358,9 +361,27 @@ export class ReplayStore {
     return this.editorIsBook || (this.source === 'dataset' && c.ok && c.mode === 'replay');
   }
 
-  get strategies(): ExpandedStrategy[] {
-    const info = this.sourceInfo;
-    return info?.ok ? info.expanded : [];
+  /**
+   * The runs of the source config as the server expands them (scenarios.validate; the page never
+   * expands grids itself): empty until the current source text has been checked.
+   */
+  get strategies(): RunLabel[] {
+    const y = this.sourceYaml;
+    return y !== undefined && this.runsOf?.yaml === y ? this.runsOf.runs : [];
+  }
+
+  /** Ask the server for the runs of the current source config (called when the source changes). */
+  async refreshRuns(): Promise<void> {
+    const yaml = this.sourceYaml;
+    if (yaml === undefined || this.runsOf?.yaml === yaml) return;
+    try {
+      const v = await this.api.call('scenarios.validate', { yaml });
+      runInAction(() => {
+        if (this.sourceYaml === yaml) this.runsOf = { yaml, runs: v.runs };
+      });
+    } catch {
+      // Advisory: the strategy list stays empty and Start reports any problem.
+    }
   }
 
   /** Decimals that show one tick of the book. */

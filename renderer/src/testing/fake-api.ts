@@ -18,6 +18,14 @@ export class FakeApi implements ApiClient {
   constructor() {
     // The root store loads the data catalog at start; an empty one unless a test says otherwise.
     this.on('data.list', () => []);
+    // The server's check and grid expansion: every config valid with no runs unless a test says otherwise.
+    this.on('scenarios.validate', ({ file }) => ({
+      ok: true,
+      file: file ?? 'config.yaml',
+      issues: [],
+      runs: [],
+      runCount: 0,
+    }));
   }
 
   on<M extends MethodName>(method: M, handler: Handler<M>): this {
