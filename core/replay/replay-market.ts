@@ -337,6 +337,12 @@ export class ReplayMarket implements MarketSimulator {
     }
     const seen = D - this.latency.marketData(D);
     this.runUntil(seen > this.now ? seen : this.now);
+    this.decide(D, obs);
+    return true;
+  }
+
+  /** Make decision D the current one and describe the market as we see it then (observe, advanceEvent). */
+  private decide(D: number, obs: MarketObservation): void {
     this.decisionT = D;
     this.nextDecision = D + this.sc.decisionInterval;
     const mid = this.midNow();
@@ -352,7 +358,6 @@ export class ReplayMarket implements MarketSimulator {
     this.fillDepth();
     obs.depth = this.depth;
     obs.fills = this.fills;
-    return true;
   }
 
   act(dec: QuoteDecision): void {
@@ -488,21 +493,7 @@ export class ReplayMarket implements MarketSimulator {
       }
       this.now = stopAt;
       this.seenAt = Number.NaN;
-      this.decisionT = D;
-      this.nextDecision = D + this.sc.decisionInterval;
-      const mid = this.midNow();
-      if (mid === mid) this.lastMid = mid;
-      obs.t = D - this.sessionStart;
-      obs.horizon = this.sessionEnd - this.sessionStart;
-      obs.mid = this.lastMid;
-      obs.bestBid = this.bestBid === NONE ? Number.NaN : (this.bestBid + this.lo) * this.tick;
-      obs.bestAsk = this.bestAsk === NONE ? Number.NaN : (this.bestAsk + this.lo) * this.tick;
-      obs.tickSize = this.tick;
-      obs.inventory = this.inventory;
-      obs.cash = this.cash;
-      this.fillDepth();
-      obs.depth = this.depth;
-      obs.fills = this.fills;
+      this.decide(D, obs);
       return 'decision';
     }
   }
