@@ -33,7 +33,7 @@ const CSV_FILES = ['book_ticker.csv', 'depth_updates.csv', 'depth_snapshot.csv',
   path.join(BINANCE_DIR, f),
 );
 
-export interface IngestBench {
+export type IngestBench = {
   lobsterIngestEventsPerSec: number;
   lobsterL1IngestEventsPerSec: number;
   binanceIngestEventsPerSec: number;
@@ -41,7 +41,7 @@ export interface IngestBench {
   importFixedMs: number;
   parquetWriteRowsPerSec: number;
   replayLoadEventsPerSec: number;
-}
+};
 
 /** Events per second of `run` (which returns its event count), timed. */
 async function rate(run: () => Promise<number>): Promise<number> {

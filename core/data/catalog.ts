@@ -340,7 +340,13 @@ export class TableWriter {
       duckdb.copy_data_to_vector(vec, 0, b.bytes, b.offset, rows * b.width);
       if (b.valid !== null) {
         duckdb.vector_ensure_validity_writable(vec);
-        duckdb.copy_data_to_vector_validity(vec, 0, b.valid.buffer, 0, Math.ceil(rows / 64) * 8);
+        duckdb.copy_data_to_vector_validity(
+          vec,
+          0,
+          b.valid.buffer as ArrayBuffer,
+          0,
+          Math.ceil(rows / 64) * 8,
+        );
       }
     }
   }

@@ -5,7 +5,7 @@
 import { closeSync, createReadStream, openSync, readFileSync, readSync, type ReadStream } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { CatalogError } from './catalog';
 
 function isGzip(head: Uint8Array): boolean {
@@ -35,10 +35,11 @@ function sourceStream(file: string, blockBytes = 1 << 20): { stream: ReadStream;
   const stream = createReadStream(file, { highWaterMark: blockBytes });
   const source = isGzip(head.subarray(0, got))
     ? stream.pipe(
+        // readableHighWaterMark is a stream option zlib passes on to its Transform (not in ZlibOptions' type).
         createGunzip({
           chunkSize: Math.max(blockBytes, 64),
           readableHighWaterMark: 4 * Math.max(blockBytes, 64),
-        }),
+        } as ZlibOptions),
       )
     : stream;
   return { stream, source };
