@@ -30,7 +30,8 @@ import { expandGrid } from '../core/strategy/specs';
 import type { MarketObservation, QuoteDecision, Quoter } from '../core/strategy/quoter';
 
 const args = process.argv.slice(2);
-const dataDir = args[0] === '--data-dir' && args[1] ? args[1] : mkdtempSync(path.join(os.tmpdir(), 'qb-study-'));
+const dataDir =
+  args[0] === '--data-dir' && args[1] ? args[1] : mkdtempSync(path.join(os.tmpdir(), 'qb-study-'));
 const LATENCY = {
   entry: { model: 'constant', value: 0.001 },
   cancel: { model: 'constant', value: 0.001 },
@@ -38,7 +39,13 @@ const LATENCY = {
 };
 
 function scenarioFor(tape: ReplayTape, over: Record<string, unknown> = {}): ReplayScenario {
-  const c = replayScenarioSchema.parse({ mode: 'replay', dataset: tape.id, lotSize: 100, latency: LATENCY, ...over });
+  const c = replayScenarioSchema.parse({
+    mode: 'replay',
+    dataset: tape.id,
+    lotSize: 100,
+    latency: LATENCY,
+    ...over,
+  });
   return toReplayScenario(c, tape);
 }
 
@@ -79,9 +86,15 @@ async function main(): Promise<void> {
   const tape = await loadTape(dataDir, ids.AMZN_L1_rounded!);
   const split = 7200;
   const sigma = midSigmaPerSecond(tape, 0, split);
-  process.stdout.write(`\n## Tuned on 09:30–11:30, tested 11:30–16:00 (AMZN, σ = ${sigma.toFixed(5)} USD/√s)\n\n`);
+  process.stdout.write(
+    `\n## Tuned on 09:30–11:30, tested 11:30–16:00 (AMZN, σ = ${sigma.toFixed(5)} USD/√s)\n\n`,
+  );
   const families = [
-    { type: 'fixed-spread', halfSpread: [0.005, 0.015, 0.025, 0.05, 0.1], skewPerLot: [0, 0.005, 0.01, 0.02] },
+    {
+      type: 'fixed-spread',
+      halfSpread: [0.005, 0.015, 0.025, 0.05, 0.1],
+      skewPerLot: [0, 0.005, 0.01, 0.02],
+    },
     { type: 'avellaneda-stoikov', gamma: [0.01, 0.1, 1, 10], sigma, k: [10, 30, 100, 300] },
     { type: 'glft', gamma: [0.01, 0.1, 1, 10], sigma, A: [0.3, 1, 3], k: [10, 30, 100], Q: 10 },
   ];

@@ -49,7 +49,8 @@ export function queueModelStudy(
   makeQuoter: () => Quoter,
   models: readonly QueueModelSpec[] = L2_MODELS,
 ): { truth: QueueStudyRow; rows: QueueStudyRow[] } {
-  if (!tape.l3) throw new RangeError(`dataset ${tape.id} has no order ids: the study needs L3 data (LOBSTER)`);
+  if (!tape.l3)
+    throw new RangeError(`dataset ${tape.id} has no order ids: the study needs L3 data (LOBSTER)`);
   const run = (queue: QueueModelSpec): { name: string; path: PathResult } => {
     const m = new ReplayMarket(tape, { ...base, queue });
     return { name: m.queue.name, path: runPath(m, makeQuoter(), 1, 0) };
@@ -69,7 +70,10 @@ export function queueModelStudy(
       ...timing,
     };
   });
-  return { truth: { ...t, fillsError: 0, lotsError: 0, pnlError: 0, matched: t.fills, meanDt: 0, meanAbsDt: 0 }, rows };
+  return {
+    truth: { ...t, fillsError: 0, lotsError: 0, pnlError: 0, matched: t.fills, meanDt: 0, meanAbsDt: 0 },
+    rows,
+  };
 }
 
 function summarize(model: string, p: PathResult): Pick<QueueStudyRow, 'model' | 'fills' | 'lots' | 'pnl'> {
