@@ -1,12 +1,24 @@
 /**
  * Import a LOBSTER message + orderbook pair into the catalog (./catalog.ts).
  *
- * - Files: plain or gzip-compressed (by their magic bytes, whatever the extension); parsed strictly by
- *   ./lobster.ts (errors name the file, line and column).
- * - Book: core/data/lobster-replay.ts replayLobsterReconciled — the messages applied to an L3 book kept
- *   in sync with the orderbook file (what the messages cannot tell comes from the file, counted as
- *   repairs), so the top of book written here equals LOBSTER's own on every row, and the import fails
- *   if it does not.
+ * - Files: plain or gzip-compressed (by their magic bytes, whatever the extension), streamed in
+ *   lockstep K rows at a time (chunkRows, default LOBSTER_CHUNK_ROWS = 65,536): each piece parsed
+ *   strictly by ./lobster.ts (errors name the file, its line in the file and the column; a header row
+ *   only at line 1), replayed, written, and dropped. Files of different lengths are an error naming
+ *   both, found when one ends before the other.
+ * - Memory: K rows of each file (their bytes in a reused buffer, their text, their typed arrays, and one
+ *   copy of the orderbook piece with the row before it) plus at most one ~1 MB block read ahead per
+ *   file, the L3 book, and ≤ 2^20 buffered rows per table (spilled as Parquet parts after every piece)
+ *   — not the files (docs/architecture.md, Market data, Memory).
+ * - Id: the SHA-256 of catalog.ts contentHash over the decompressed bytes (role, length, bytes: the
+ *   message file, then the orderbook file), computed while streaming where the framing allows (a plain
+ *   message file's bytes as they are read) and by one more streamed read otherwise (the orderbook file,
+ *   whose bytes must follow the whole message file, and a gzip message file, whose length is known only
+ *   at its end). The same files give the same id as when they were read whole.
+ * - Book: core/data/lobster-replay.ts LobsterReconciledReplay (replayLobsterReconciled fed piece by
+ *   piece) — the messages applied to an L3 book kept in sync with the orderbook file (what the messages
+ *   cannot tell comes from the file, counted as repairs), so the top of book written here equals
+ *   LOBSTER's own on every row, and the import fails if it does not.
  * - Time: LOBSTER's Time is seconds after midnight US/Eastern of the trading date, which is read from
  *   the file name (`SYMBOL_YYYY-MM-DD_…`) unless given; exchange_ts_ns = that midnight in UTC (with the
  *   date's own offset, EDT or EST) + round(Time·10⁹) — exact to the nanosecond for LOBSTER's 9 decimals.
@@ -16,20 +28,24 @@
  *   row is the file's row 0, which seeds the book), trades (types 4 and 5: the aggressor is the side
  *   opposite to the resting order's Direction).
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { OrderBook } from '../book/order-book';
-import { replayLobsterReconciled } from './lobster-replay';
+import { LobsterReconciledReplay } from './lobster-replay';
+import { CatalogError, DATASET_FORMAT_VERSION, buildDataset, splitI64, type DatasetInfo } from './catalog';
 import {
-  CatalogError,
-  DATASET_FORMAT_VERSION,
-  buildDataset,
-  contentHash,
-  splitI64,
-  type DatasetInfo,
-} from './catalog';
-import { LOBSTER_CENT, parseLobsterMessages, parseLobsterOrderbook } from './lobster';
-import { decodeText, readMaybeGzip } from './read-files';
+  LOBSTER_CENT,
+  parseLobsterMessages,
+  parseLobsterOrderbook,
+  startsWithHeader,
+  type LobsterMessages,
+  type LobsterOrderbook,
+} from './lobster';
+import { LineChunks, hashFileBytes, isGzipFile, type LinePiece } from './read-files';
+
+/** Rows of each file parsed and replayed at a time (LobsterImportOptions.chunkRows). */
+export const LOBSTER_CHUNK_ROWS = 65536;
 
 export interface LobsterImportOptions {
   dataDir: string;
@@ -39,7 +55,12 @@ export interface LobsterImportOptions {
   name?: string;
   /** Trading date YYYY-MM-DD (default: from the message file's name). */
   date?: string;
+  /** Progress in bytes of the message file read (compressed, for gzip) of its size. */
   onProgress?: (done: number, total: number) => void;
+  /** Rows of each file parsed and replayed at a time (default LOBSTER_CHUNK_ROWS). */
+  chunkRows?: number;
+  /** Called with the rows of each piece of the message and orderbook files as it is parsed. */
+  onChunk?: (messageRows: number, orderbookRows: number) => void;
 }
 
 export interface LobsterImportResult {
@@ -85,119 +106,185 @@ export async function importLobster(opts: LobsterImportOptions): Promise<Lobster
     );
   const midnight = easternMidnightNs(date);
   const symbol = nm?.[1] ?? path.basename(opts.messagePath).split(/[_.]/)[0]!;
-  const msgBytes = readMaybeGzip(opts.messagePath);
-  const obBytes = readMaybeGzip(opts.orderbookPath);
-  const messages = parseLobsterMessages(decodeText(msgBytes), opts.messagePath);
-  const orderbook = parseLobsterOrderbook(decodeText(obBytes), opts.orderbookPath);
-  if (orderbook.rows !== messages.count)
-    throw new CatalogError(
-      `${opts.orderbookPath}: ${orderbook.rows} rows but ${opts.messagePath} has ${messages.count} messages (they must be row-aligned)`,
-    );
-  if (messages.count === 0) throw new CatalogError(`${opts.messagePath}: no messages`);
-  const hash = contentHash([
-    { role: 'lobster-message', bytes: msgBytes },
-    { role: 'lobster-orderbook', bytes: obBytes },
-  ]);
-  const id = hash.slice(0, 16);
   const name = opts.name ?? `${symbol}_${date}`;
-  const tsNs = (i: number): bigint => midnight + BigInt(Math.round(messages.time[i]! * 1e9));
+  const K = opts.chunkRows ?? LOBSTER_CHUNK_ROWS;
+  if (!Number.isInteger(K) || K < 1) throw new CatalogError(`chunkRows must be a positive integer, got ${K}`);
+  const { messagePath, orderbookPath } = opts;
+  const messageSize = statSync(messagePath).size;
+  const orderbookSize = statSync(orderbookPath).size;
+
+  // The content hash, as catalog.ts contentHash frames it: role, length, bytes — the message file,
+  // then the orderbook file. A plain message file's length is known before it is read, so its bytes
+  // are hashed as they stream by; the rest (a gzip message file, whose length is known only at its
+  // end, and the orderbook file, whose bytes must follow all of the message file's) is hashed in a
+  // second streamed read after the import.
+  const hash = createHash('sha256');
+  const messageGzip = isGzipFile(messagePath);
+  let messageBytes = 0;
+  let orderbookBytes = 0;
+  if (!messageGzip) hash.update(`lobster-message\0${messageSize}\0`);
+  const messageIn = new LineChunks(messagePath, undefined, (b) => {
+    messageBytes += b.length;
+    if (!messageGzip) hash.update(b);
+  });
+  const orderbookIn = new LineChunks(orderbookPath, undefined, (b) => {
+    orderbookBytes += b.length;
+  });
 
   const mid = splitI64(midnight);
-  return buildDataset(opts.dataDir, async ({ events, top, trades }) => {
-    const book = new OrderBook();
-    writeRow(0);
-    const report = replayLobsterReconciled(book, messages, orderbook, {
-      onRow: (i) => {
-        writeRow(i);
-        if (i % 65536 === 0) opts.onProgress?.(i, messages.count);
-      },
-    });
-    if (report.matchingRows !== report.rows)
-      throw new CatalogError(
-        `LOBSTER replay differs from the orderbook file at ${report.firstMismatch ?? '?'}`,
-      );
-    opts.onProgress?.(messages.count, messages.count);
-    const info: Omit<DatasetInfo, 'counts'> = {
-      formatVersion: DATASET_FORMAT_VERSION,
-      id,
-      name,
-      venue: 'NASDAQ (LOBSTER)',
-      symbol,
-      format: 'lobster',
-      levels: orderbook.levels,
-      firstTsNs: tsNs(0).toString(),
-      lastTsNs: tsNs(messages.count - 1).toString(),
-      contentHash: hash,
-      sources: [
-        { role: 'message', file: path.resolve(opts.messagePath), bytes: statSync(opts.messagePath).size },
-        {
-          role: 'orderbook',
-          file: path.resolve(opts.orderbookPath),
-          bytes: statSync(opts.orderbookPath).size,
-        },
-      ],
-      verification: {
-        rowsChecked: report.rows,
-        rowsMatching: report.matchingRows,
-        rowsWithoutRepair: report.rowsWithoutRepair,
-        rowsRepaired: report.repairs.rows,
-        repairQtyAdded: report.repairs.qtyAdded,
-        repairQtyRemovedSynthetic: report.repairs.qtyRemovedSynthetic,
-        repairQtyRemovedKnown: report.repairs.qtyRemovedKnown,
-        repairLevelsRemoved: report.repairs.levelsRemoved,
-        unknownIds: report.counters.unknownId,
-        messagesConsistent: report.deltaConsistent,
-        messagesChecked: report.deltaChecked,
-      },
-    };
-    return info;
-
-    /** Message row i (0-based): its event, its trade, and the top of book after it (file row i). */
-    function writeRow(i: number): void {
-      // exchange_ts_ns = midnight + round(Time·10⁹), written as 64-bit halves (no bigint per row)
-      const off = Math.round(messages.time[i]! * 1e9);
-      const type = messages.type[i]!;
-      const price = messages.price[i]!;
-      const size = messages.size[i]!;
-      const dir = messages.direction[i]!;
-      events.i64(0, i + 1);
-      events.i64Sum(1, mid.hi, mid.lo, off);
-      events.i8(2, type);
-      events.i64(3, messages.orderId[i]!);
-      events.i8(4, dir);
-      events.f64(5, type === 7 ? Number.NaN : price / 10000);
-      events.f64(6, size);
-      events.i64(7, Number.NaN); // LOBSTER has no receive time
-      events.endRow();
-      if (type === 4 || type === 5) {
-        trades.i64(0, i + 1);
-        trades.i64Sum(1, mid.hi, mid.lo, off);
-        trades.f64(2, price / 10000);
-        trades.f64(3, size);
-        trades.i8(4, -dir);
-        trades.endRow();
+  try {
+    return await buildDataset(opts.dataDir, async ({ events, top, trades, spill }) => {
+      const book = new OrderBook();
+      let replay: LobsterReconciledReplay | null = null;
+      let levels: number | undefined;
+      let rows = 0;
+      let firstTime = 0;
+      let lastTime = 0;
+      const parseMessages = (p: LinePiece | null): LobsterMessages =>
+        parseLobsterMessages(p?.text ?? '', messagePath, p?.firstLine ?? 1);
+      const parseOrderbook = (p: LinePiece | null): LobsterOrderbook => {
+        const ob = parseLobsterOrderbook(p?.text ?? '', orderbookPath, levels, p?.firstLine ?? 1);
+        if (ob.rows > 0) levels = ob.levels;
+        return ob;
+      };
+      // Pieces of K rows of both files; the first may start with a header row (one line more).
+      let messageLines = K + (startsWithHeader(await messageIn.peek()) ? 1 : 0);
+      let orderbookLines = K + (startsWithHeader(await orderbookIn.peek()) ? 1 : 0);
+      for (;;) {
+        const messages = parseMessages(await messageIn.take(messageLines));
+        const orderbook = parseOrderbook(await orderbookIn.take(orderbookLines));
+        messageLines = orderbookLines = K;
+        opts.onChunk?.(messages.count, orderbook.rows);
+        if (messages.count !== orderbook.rows) {
+          // one file ended before the other: count the rest of the longer one (strictly parsed)
+          let m = rows + messages.count;
+          let o = rows + orderbook.rows;
+          if (m < o) for (let p; (p = await orderbookIn.take(K)) !== null;) o += parseOrderbook(p).rows;
+          else for (let p; (p = await messageIn.take(K)) !== null;) m += parseMessages(p).count;
+          throw new CatalogError(
+            `${orderbookPath}: ${o} rows but ${messagePath} has ${m} messages (they must be row-aligned)`,
+          );
+        }
+        if (messages.count === 0) break;
+        if (replay === null) {
+          replay = new LobsterReconciledReplay(book, orderbook.levels);
+          firstTime = messages.time[0]!;
+          writeSeed(messages, orderbook);
+        }
+        replay.feed(messages, orderbook, (row, j) => writeRow(messages, j, row));
+        rows += messages.count;
+        lastTime = messages.time[messages.count - 1]!;
+        opts.onProgress?.(messageIn.bytesRead, messageSize);
+        await spill();
       }
-      top.i64(0, i + 1);
-      top.i64Sum(1, mid.hi, mid.lo, off);
-      if (i === 0) {
-        // the seed: the file's row 0 by definition
-        const o = 0;
-        const askSize = orderbook.data[o + 1]!;
-        const bidSize = orderbook.data[o + 3]!;
-        top.f64(2, bidSize > 0 ? orderbook.data[o + 2]! / 10000 : Number.NaN);
+      if (replay === null) throw new CatalogError(`${messagePath}: no messages`);
+      const report = replay.report;
+      if (report.matchingRows !== report.rows)
+        throw new CatalogError(
+          `LOBSTER replay differs from the orderbook file at ${report.firstMismatch ?? '?'}`,
+        );
+      if (messageGzip) {
+        hash.update(`lobster-message\0${messageBytes}\0`);
+        if ((await hashFileBytes(hash, messagePath)) !== messageBytes) changed(messagePath);
+      } else if (messageBytes !== messageSize) changed(messagePath);
+      hash.update(`lobster-orderbook\0${orderbookBytes}\0`);
+      if ((await hashFileBytes(hash, orderbookPath)) !== orderbookBytes) changed(orderbookPath);
+      const contentHash = hash.digest('hex');
+      opts.onProgress?.(messageSize, messageSize);
+      const info: Omit<DatasetInfo, 'counts'> = {
+        formatVersion: DATASET_FORMAT_VERSION,
+        id: contentHash.slice(0, 16),
+        name,
+        venue: 'NASDAQ (LOBSTER)',
+        symbol,
+        format: 'lobster',
+        levels: replay.levels,
+        firstTsNs: (midnight + BigInt(Math.round(firstTime * 1e9))).toString(),
+        lastTsNs: (midnight + BigInt(Math.round(lastTime * 1e9))).toString(),
+        contentHash,
+        sources: [
+          { role: 'message', file: path.resolve(messagePath), bytes: messageSize },
+          { role: 'orderbook', file: path.resolve(orderbookPath), bytes: orderbookSize },
+        ],
+        verification: {
+          rowsChecked: report.rows,
+          rowsMatching: report.matchingRows,
+          rowsWithoutRepair: report.rowsWithoutRepair,
+          rowsRepaired: report.repairs.rows,
+          repairQtyAdded: report.repairs.qtyAdded,
+          repairQtyRemovedSynthetic: report.repairs.qtyRemovedSynthetic,
+          repairQtyRemovedKnown: report.repairs.qtyRemovedKnown,
+          repairLevelsRemoved: report.repairs.levelsRemoved,
+          unknownIds: report.counters.unknownId,
+          messagesConsistent: report.deltaConsistent,
+          messagesChecked: report.deltaChecked,
+        },
+      };
+      return info;
+
+      /** The file's row 0: the event, and the top of book from the orderbook row (it seeds the book). */
+      function writeSeed(messages: LobsterMessages, orderbook: LobsterOrderbook): void {
+        const off = writeEvent(messages, 0, 0);
+        const askSize = orderbook.data[1]!;
+        const bidSize = orderbook.data[3]!;
+        top.i64(0, 1);
+        top.i64Sum(1, mid.hi, mid.lo, off);
+        top.f64(2, bidSize > 0 ? orderbook.data[2]! / 10000 : Number.NaN);
         top.f64(3, bidSize);
-        top.f64(4, askSize > 0 ? orderbook.data[o]! / 10000 : Number.NaN);
+        top.f64(4, askSize > 0 ? orderbook.data[0]! / 10000 : Number.NaN);
         top.f64(5, askSize);
-      } else {
+        top.endRow();
+      }
+
+      /** Row `row` of the file (j of this piece) after its replay: its event, and the replayed top. */
+      function writeRow(messages: LobsterMessages, j: number, row: number): void {
+        const off = writeEvent(messages, j, row);
         // the replayed book (equal to the file's row: checked after the replay)
         const bid = book.bestBid();
         const ask = book.bestAsk();
+        top.i64(0, row + 1);
+        top.i64Sum(1, mid.hi, mid.lo, off);
         top.f64(2, Number.isNaN(bid) ? Number.NaN : (bid * LOBSTER_CENT) / 10000);
         top.f64(3, book.bestBidQty());
         top.f64(4, Number.isNaN(ask) ? Number.NaN : (ask * LOBSTER_CENT) / 10000);
         top.f64(5, book.bestAskQty());
+        top.endRow();
       }
-      top.endRow();
-    }
-  });
+
+      /** Message j of the piece (file row `row`): its event and its trade; returns its time offset in ns. */
+      function writeEvent(messages: LobsterMessages, j: number, row: number): number {
+        // exchange_ts_ns = midnight + round(Time·10⁹), written as 64-bit halves (no bigint per row)
+        const off = Math.round(messages.time[j]! * 1e9);
+        const type = messages.type[j]!;
+        const price = messages.price[j]!;
+        const size = messages.size[j]!;
+        const dir = messages.direction[j]!;
+        events.i64(0, row + 1);
+        events.i64Sum(1, mid.hi, mid.lo, off);
+        events.i8(2, type);
+        events.i64(3, messages.orderId[j]!);
+        events.i8(4, dir);
+        events.f64(5, type === 7 ? Number.NaN : price / 10000);
+        events.f64(6, size);
+        events.i64(7, Number.NaN); // LOBSTER has no receive time
+        events.endRow();
+        if (type === 4 || type === 5) {
+          trades.i64(0, row + 1);
+          trades.i64Sum(1, mid.hi, mid.lo, off);
+          trades.f64(2, price / 10000);
+          trades.f64(3, size);
+          trades.i8(4, -dir);
+          trades.endRow();
+        }
+        return off;
+      }
+    });
+  } finally {
+    await messageIn.close();
+    await orderbookIn.close();
+  }
+}
+
+function changed(file: string): never {
+  throw new CatalogError(`${file}: changed while it was being imported`);
 }

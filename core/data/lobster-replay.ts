@@ -615,7 +615,7 @@ export function verifyLobsterReplay(
     // --- per-message delta check (before/after at the message's own price) ---
     const mSide: Side = messages.direction[i] === 1 ? BUY : SELL;
     const mTicks = messages.price[i]! / rp.tickSize;
-    const deltaCheck = checksDelta(messages, i, rows, mSide, mTicks);
+    const deltaCheck = checksDelta(messages, i, rows, i, mSide, mTicks);
     const before = deltaCheck ? book.levelQty(mSide, mTicks) : 0;
 
     rp.apply(messages, i);
@@ -761,12 +761,14 @@ class RowReader {
 
 /**
  * Whether message i's effect can be checked against the file: a type 1–4 message at a tick price that
- * lies inside the visible window both before (row i − 1) and after (row i) it.
+ * lies inside the visible window both before (row r − 1 of `rows`) and after (row r, the book after
+ * message i) it.
  */
 function checksDelta(
   messages: LobsterMessages,
   i: number,
   rows: RowReader,
+  r: number,
   side: Side,
   ticks: number,
 ): boolean {
@@ -775,8 +777,8 @@ function checksDelta(
     type >= 1 &&
     type <= 4 &&
     Number.isInteger(ticks) &&
-    rows.inWindow(i - 1, side, ticks) &&
-    rows.inWindow(i, side, ticks)
+    rows.inWindow(r - 1, side, ticks) &&
+    rows.inWindow(r, side, ticks)
   );
 }
 
@@ -900,6 +902,7 @@ export interface LobsterReconciledReport {
  * each message i apply it and reconcile the visible window with row i (LobsterReplayer.reconcile).
  * The book then equals LOBSTER's orderbook file on every row, known orders keep exact FIFO positions,
  * and the repairs say how much of the book came from the file rather than from the messages.
+ * The whole file at once: LobsterReconciledReplay fed one piece.
  */
 export function replayLobsterReconciled(
   book: OrderBook,
@@ -912,54 +915,128 @@ export function replayLobsterReconciled(
       `replayLobsterReconciled: ${orderbook.rows} orderbook rows vs ${messages.count} messages`,
     );
   }
-  const rp = new LobsterReplayer(book, { visibleLevels: orderbook.levels, ...options });
-  const L = orderbook.levels;
-  const buf = createDepthBuffers(L);
-  const report: LobsterReconciledReport = {
-    name: options?.name ?? '',
-    levels: L,
-    rows: 0,
-    matchingRows: 0,
-    rowsWithoutRepair: 0,
-    deltaChecked: 0,
-    deltaConsistent: 0,
-    counters: rp.counters,
-    repairs: rp.repairs,
-    firstMismatch: null,
-  };
-  if (messages.count === 0) return report;
-  rp.seedFromRow(orderbook, 0);
-  const rows = new RowReader(orderbook, rp);
-  const data = orderbook.data;
-  for (let i = 1; i < messages.count; i++) {
-    const mSide: Side = messages.direction[i] === 1 ? BUY : SELL;
-    const mTicks = messages.price[i]! / rp.tickSize;
-    const deltaCheck = checksDelta(messages, i, rows, mSide, mTicks);
-    const before = deltaCheck ? book.levelQty(mSide, mTicks) : 0;
-    rp.apply(messages, i);
-    if (deltaCheck) {
-      report.deltaChecked++;
-      const fileDelta = rows.qtyAt(i, mSide, mTicks) - rows.qtyAt(i - 1, mSide, mTicks);
-      if (book.levelQty(mSide, mTicks) - before === fileDelta) report.deltaConsistent++;
-    }
-    const repairedRows = rp.repairs.rows;
-    rp.reconcile(orderbook, i);
-    if (rp.repairs.rows === repairedRows) report.rowsWithoutRepair++;
-    report.rows++;
-    book.depth(L, buf);
-    const r = rows.offset(i);
-    let ok = true;
-    for (let l = 0; l < L && ok; l++) {
-      const o = r + 4 * l;
-      ok =
-        sameLevel(data[o]!, data[o + 1]!, buf.askPrices[l]!, buf.askSizes[l]!, rp) &&
-        sameLevel(data[o + 2]!, data[o + 3]!, buf.bidPrices[l]!, buf.bidSizes[l]!, rp);
-    }
-    if (ok) report.matchingRows++;
-    else report.firstMismatch ??= `row ${i} (${describeMessage(messages, i)})`;
-    options?.onRow?.(i);
+  const replay = new LobsterReconciledReplay(book, orderbook.levels, options);
+  replay.feed(messages, orderbook, options?.onRow);
+  return replay.report;
+}
+
+/**
+ * replayLobsterReconciled over a message file and its orderbook file read in pieces of the same rows
+ * (lockstep): `feed` takes the next rows of both, and the book, the counters and the report carry on
+ * across pieces exactly as over the whole file. The last orderbook row of a piece is kept (copied), so
+ * the per-message check of a piece's first message sees the row before it. Memory: the book, one
+ * piece (the caller's) and one copy of it with that row in front.
+ */
+export class LobsterReconciledReplay {
+  readonly report: LobsterReconciledReport;
+  private readonly rp: LobsterReplayer;
+  private readonly buf: ReturnType<typeof createDepthBuffers>;
+  private readonly width: number;
+  /** Rows fed so far (the file row of the next piece's first row). */
+  private fed = 0;
+  /** The previous piece's last orderbook row, then the current piece's rows (reused). */
+  private joined = new Float64Array(0);
+
+  constructor(
+    book: OrderBook,
+    readonly levels: number,
+    options?: LobsterReplayOptions & { name?: string },
+  ) {
+    this.rp = new LobsterReplayer(book, { visibleLevels: levels, ...options });
+    this.buf = createDepthBuffers(levels);
+    this.width = 4 * levels;
+    this.report = {
+      name: options?.name ?? '',
+      levels,
+      rows: 0,
+      matchingRows: 0,
+      rowsWithoutRepair: 0,
+      deltaChecked: 0,
+      deltaConsistent: 0,
+      counters: this.rp.counters,
+      repairs: this.rp.repairs,
+      firstMismatch: null,
+    };
   }
-  report.counters = rp.counters;
-  report.repairs = rp.repairs;
-  return report;
+
+  /** Rows fed so far. */
+  get rows(): number {
+    return this.fed;
+  }
+
+  /**
+   * The next `messages.count` rows of both files (file rows rows … rows + count − 1). The file's row 0
+   * seeds the book; every later row is replayed, reconciled and compared. `onRow(row, j)` follows each
+   * replayed row: `row` in the file, `j` in this piece.
+   */
+  feed(
+    messages: LobsterMessages,
+    orderbook: LobsterOrderbook,
+    onRow?: (row: number, j: number) => void,
+  ): void {
+    const n = messages.count;
+    if (orderbook.rows !== n)
+      throw new Error(`LobsterReconciledReplay: ${orderbook.rows} orderbook rows vs ${n} messages`);
+    if (n === 0) return;
+    if (orderbook.levels !== this.levels)
+      throw new Error(`LobsterReconciledReplay: ${orderbook.levels} levels, expected ${this.levels}`);
+    const { rp, report, buf, width: w } = this;
+    const book = rp.book;
+    const L = this.levels;
+    const base = this.fed;
+    // `ob` row r holds file row base + j with r = j + shift; in a later piece row 0 is the row before
+    let ob = orderbook;
+    let shift = 0;
+    let from = 0;
+    if (base === 0) {
+      rp.seedFromRow(orderbook, 0);
+      from = 1;
+    } else {
+      if (this.joined.length < (n + 1) * w) {
+        const grown = new Float64Array((n + 1) * w);
+        grown.set(this.joined.subarray(0, w)); // the row before
+        this.joined = grown;
+      }
+      this.joined.set(orderbook.data.subarray(0, n * w), w);
+      ob = { rows: n + 1, levels: L, data: this.joined.subarray(0, (n + 1) * w) };
+      shift = 1;
+    }
+    const rows = new RowReader(ob, rp);
+    const data = ob.data;
+    for (let j = from; j < n; j++) {
+      const r = j + shift;
+      const mSide: Side = messages.direction[j] === 1 ? BUY : SELL;
+      const mTicks = messages.price[j]! / rp.tickSize;
+      const deltaCheck = checksDelta(messages, j, rows, r, mSide, mTicks);
+      const before = deltaCheck ? book.levelQty(mSide, mTicks) : 0;
+      rp.apply(messages, j);
+      if (deltaCheck) {
+        report.deltaChecked++;
+        const fileDelta = rows.qtyAt(r, mSide, mTicks) - rows.qtyAt(r - 1, mSide, mTicks);
+        if (book.levelQty(mSide, mTicks) - before === fileDelta) report.deltaConsistent++;
+      }
+      const repairedRows = rp.repairs.rows;
+      rp.reconcile(ob, r);
+      if (rp.repairs.rows === repairedRows) report.rowsWithoutRepair++;
+      report.rows++;
+      book.depth(L, buf);
+      const o0 = rows.offset(r);
+      let ok = true;
+      for (let l = 0; l < L && ok; l++) {
+        const o = o0 + 4 * l;
+        ok =
+          sameLevel(data[o]!, data[o + 1]!, buf.askPrices[l]!, buf.askSizes[l]!, rp) &&
+          sameLevel(data[o + 2]!, data[o + 3]!, buf.bidPrices[l]!, buf.bidSizes[l]!, rp);
+      }
+      if (ok) report.matchingRows++;
+      else report.firstMismatch ??= `row ${base + j} (${describeMessage(messages, j)})`;
+      onRow?.(base + j, j);
+    }
+    // keep the piece's last row in front of the next piece's rows
+    if (this.joined.length < w) this.joined = new Float64Array(w);
+    this.joined.set(orderbook.data.subarray((n - 1) * w, n * w), 0);
+    this.fed += n;
+    report.counters = rp.counters;
+    report.repairs = rp.repairs;
+  }
 }

@@ -115,6 +115,16 @@ describe('parseLobsterMessages', () => {
     );
   });
 
+  it('parses a piece of a file from its first line number: errors name the line in the file', () => {
+    const piece = '1,1,1,1,1,1\n1,9,1,1,1,1\n';
+    expect(() => parseLobsterMessages(piece, 'p.csv', 65537)).toThrow('p.csv:65538: column Type');
+    // a header is recognized only at line 1: a header-like line later is a malformed row
+    expect(() => parseLobsterMessages('Time,Type,OrderId,Size,Price,Direction\n', 'p.csv', 9)).toThrow(
+      'p.csv:9: column Time: expected a non-negative decimal number, got "Time"',
+    );
+    expect(parseLobsterMessages(piece.slice(0, 12), 'p.csv', 5).count).toBe(1);
+  });
+
   it('exposes the location on the error object', () => {
     try {
       parseLobsterMessages('1,1,1,1,1,1\n1,1,1,1,1,1\n1,9,1,1,1,1', 'x.csv');
@@ -165,6 +175,18 @@ describe('parseLobsterOrderbook', () => {
     expect(() => parseLobsterOrderbook('1,2,3,4,5\n', 'o.csv')).toThrow(
       'o.csv:1: expected a multiple of 4 columns',
     );
+  });
+
+  it('parses a later piece with the levels of the first: rows checked as in the whole file', () => {
+    const ob = parseLobsterOrderbook('1,2,3,4\n5,6,7,8\n', 'o.csv', 1, 101);
+    expect(Array.from(ob.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(() => parseLobsterOrderbook('1,2,3,4\n1,2,3\n', 'o.csv', 1, 101)).toThrow(
+      'o.csv:102: expected 4 columns, got 3',
+    );
+    expect(() => parseLobsterOrderbook('1,2,3,4,5,6,7,8\n', 'o.csv', 1, 101)).toThrow(
+      'o.csv:101: expected 4 columns, got 8',
+    );
+    expect(() => parseLobsterOrderbook('1,2,3,4\n', 'o.csv', undefined, 2)).toThrow(RangeError);
   });
 
   it('returns an empty book for empty text', () => {

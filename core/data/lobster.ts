@@ -84,11 +84,16 @@ for (let k = 0; k <= 22; k++) POW10.push(10 ** k);
 /** A cursor over the text; all parsing state lives here (one object per parse). */
 class Scanner {
   pos = 0;
-  line = 0;
+  line: number;
   constructor(
     readonly text: string,
     readonly source: string,
-  ) {}
+    /** The 1-based line number of the text's first line in its file. */
+    readonly firstLine: number,
+  ) {
+    if (!Number.isInteger(firstLine) || firstLine < 1) throw new RangeError(`firstLine ${firstLine}`);
+    this.line = firstLine - 1;
+  }
 
   /** True if position i is the end of a field (comma, end of line or end of text). */
   private atFieldEnd(i: number): boolean {
@@ -226,13 +231,15 @@ class Scanner {
     return true;
   }
 
-  /** Skip a BOM and a header row if present; returns the header's column count, or -1 if none. */
+  /**
+   * At the start of a file (firstLine 1) skip a BOM and a header row if present; returns the header's
+   * column count, or -1 if none. Later pieces of a file have neither.
+   */
   skipHeader(): number {
     const t = this.text;
+    if (this.firstLine !== 1) return -1;
     if (t.charCodeAt(0) === 0xfeff) this.pos = 1;
-    const c = t.charCodeAt(this.pos);
-    const isLetter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 34;
-    if (!isLetter) return -1;
+    if (!startsWithHeader(t)) return -1;
     this.line++;
     let cols = 1;
     let i = this.pos;
@@ -259,6 +266,15 @@ class Scanner {
   }
 }
 
+/**
+ * Whether `text`, the start of a LOBSTER file, begins (after an optional BOM) with a header row: its
+ * first character is a letter or a quote.
+ */
+export function startsWithHeader(text: string): boolean {
+  const c = text.charCodeAt(text.charCodeAt(0) === 0xfeff ? 1 : 0);
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 34;
+}
+
 /** Upper bound on the number of records: newlines + 1 (a missing final newline). */
 function countLines(text: string): number {
   let n = 0;
@@ -273,9 +289,13 @@ function countLines(text: string): number {
 const INT32_MAX = 2147483647;
 const SAFE = Number.MAX_SAFE_INTEGER;
 
-/** Parse a LOBSTER message file's text. `source` names the file in error messages. */
-export function parseLobsterMessages(text: string, source = '<string>'): LobsterMessages {
-  const s = new Scanner(text, source);
+/**
+ * Parse a LOBSTER message file's text, or a piece of it that starts at a line start: `source` names
+ * the file in error messages and `firstLine` is the piece's first line number in it (a BOM and a
+ * header row are recognized only at line 1).
+ */
+export function parseLobsterMessages(text: string, source = '<string>', firstLine = 1): LobsterMessages {
+  const s = new Scanner(text, source, firstLine);
   const header = s.skipHeader();
   if (header !== -1 && header !== 6) s.fail(null, `header has ${header} columns, expected 6`);
   const cap = countLines(text);
@@ -320,17 +340,26 @@ function bookColumnName(c: number): string {
 }
 
 /**
- * Parse a LOBSTER orderbook file's text. The number of levels is taken from the header or the first
- * row (columns / 4); pass `levels` to require a specific depth.
+ * Parse a LOBSTER orderbook file's text, or a piece of it that starts at a line start (`firstLine` as
+ * for parseLobsterMessages). The number of levels is taken from the header or the first row
+ * (columns / 4); pass `levels` to require a specific depth. A later piece (firstLine > 1) needs
+ * `levels` (from the file's first piece): its rows are then checked exactly as in a whole-file parse.
  */
-export function parseLobsterOrderbook(text: string, source = '<string>', levels?: number): LobsterOrderbook {
-  const s = new Scanner(text, source);
+export function parseLobsterOrderbook(
+  text: string,
+  source = '<string>',
+  levels?: number,
+  firstLine = 1,
+): LobsterOrderbook {
+  const s = new Scanner(text, source, firstLine);
+  if (firstLine !== 1 && levels === undefined)
+    throw new RangeError('parseLobsterOrderbook: a piece after line 1 needs the levels');
   const header = s.skipHeader();
   if (header === -1 && s.pos >= text.length) {
     return { rows: 0, levels: levels ?? 0, data: new Float64Array(0) };
   }
-  const cols = header !== -1 ? header : s.columnsHere();
-  if (header === -1) s.line = 1; // report column-count problems on the first row
+  const cols = header !== -1 ? header : firstLine === 1 ? s.columnsHere() : 4 * levels!;
+  if (header === -1) s.line = firstLine; // report column-count problems on the first row
   if (cols % 4 !== 0) {
     s.fail(
       null,
@@ -340,7 +369,7 @@ export function parseLobsterOrderbook(text: string, source = '<string>', levels?
   if (levels !== undefined && cols !== 4 * levels) {
     s.fail(null, `expected ${4 * levels} columns (${levels} levels), got ${cols}`);
   }
-  if (header === -1) s.line = 0;
+  if (header === -1) s.line = firstLine - 1;
   const cap = countLines(text);
   const data = new Float64Array(cap * cols);
   const names = Array.from({ length: cols }, (_, c) => bookColumnName(c)); // not one string per field

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readLineBatches, readLines } from './read-files';
+import { createHash } from 'node:crypto';
+import { LineChunks, hashFileBytes, readLineBatches, readLines } from './read-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'qb-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +71,44 @@ describe('readLineBatches', () => {
         const want = await viaReadline(f);
         for (const block of [1, 7, 64, 1 << 20]) expect(await viaBatches(f, block)).toEqual(want);
         expect(await viaReadLines(f)).toEqual(want);
+      }
+    }
+  });
+});
+
+describe('LineChunks and hashFileBytes', () => {
+  it('hand out the file text exactly, n lines at a time, numbered from line 1; the hash sees every byte', async () => {
+    const cases = [text(4, 400), text(5, 100).trimEnd() + 'no final newline', '', '\n', 'one', 'a\r\nb\r\n'];
+    let k = 0;
+    for (const raw of cases) {
+      const bytes = Buffer.from(raw, 'utf8');
+      const t = bytes.toString('utf8'); // the generator's lone surrogates become U+FFFD
+      for (const gz of [false, true]) {
+        const f = join(dir, `lc${k++}${gz ? '.gz' : ''}`);
+        writeFileSync(f, gz ? gzipSync(bytes) : bytes);
+        const breaks = t.split('\n').length - 1;
+        const lines = breaks + (t === '' || t.endsWith('\n') ? 0 : 1);
+        for (const block of [1, 5, 1 << 20]) {
+          for (const n of [1, 3, 1000]) {
+            const seen: Buffer[] = [];
+            const c = new LineChunks(f, block, (b) => seen.push(Buffer.from(b)));
+            let got = '';
+            let next = 1;
+            for (let p; (p = await c.take(n)) !== null;) {
+              expect(p.firstLine).toBe(next);
+              expect(p.lines).toBeLessThanOrEqual(n);
+              next += p.lines;
+              got += p.text;
+            }
+            await c.close();
+            expect(got).toBe(t);
+            expect(next - 1).toBe(lines);
+            expect(Buffer.concat(seen).equals(bytes)).toBe(true);
+          }
+        }
+        const h = createHash('sha256');
+        expect(await hashFileBytes(h, f, 7)).toBe(bytes.length);
+        expect(h.digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
       }
     }
   });

@@ -1,39 +1,37 @@
 /**
  * Reading source files that may be gzip-compressed, recognized by the gzip magic bytes 1f 8b whatever
- * the file is called: whole (readMaybeGzip) or streamed line by line with bounded memory (readLines).
+ * the file is called, always streamed with bounded memory: line by line (readLines, readLineBatches),
+ * n lines at a time as one string (LineChunks) or as bytes into a hash (hashFileBytes).
  */
-import { closeSync, createReadStream, openSync, readFileSync, readSync, type ReadStream } from 'node:fs';
+import type { Hash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, readSync, type ReadStream } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { CatalogError } from './catalog';
 
 function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-/** Bytes of a plain or gzip file. */
-export function readMaybeGzip(file: string): Buffer {
-  const raw = readFileSync(file);
-  if (!isGzip(raw)) return raw;
-  try {
-    return gunzipSync(raw);
-  } catch (e) {
-    throw new CatalogError(`${file}: not a valid gzip file (${(e as Error).message})`);
-  }
-}
-
-function sourceStream(file: string, blockBytes = 1 << 20): { stream: ReadStream; source: Readable } {
+/** Whether the file starts with the gzip magic bytes. */
+export function isGzipFile(file: string): boolean {
   const head = Buffer.alloc(2);
   const fd = openSync(file, 'r');
-  let got: number;
   try {
-    got = readSync(fd, head, 0, 2, 0);
+    return isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0)));
   } finally {
     closeSync(fd);
   }
+}
+
+function sourceStream(
+  file: string,
+  blockBytes = 1 << 20,
+): { stream: ReadStream; source: Readable; gzip: boolean } {
+  const gzip = isGzipFile(file);
   const stream = createReadStream(file, { highWaterMark: blockBytes });
-  const source = isGzip(head.subarray(0, got))
+  const source = gzip
     ? stream.pipe(
         // readableHighWaterMark is a stream option zlib passes on to its Transform (not in ZlibOptions' type).
         createGunzip({
@@ -42,7 +40,7 @@ function sourceStream(file: string, blockBytes = 1 << 20): { stream: ReadStream;
         } as ZlibOptions),
       )
     : stream;
-  return { stream, source };
+  return { stream, source, gzip };
 }
 
 /**
@@ -90,14 +88,201 @@ export async function* readLineBatches(file: string, blockBytes = 1 << 20): Asyn
   }
 }
 
+/** A piece of a file's text: whole lines, and where they start. */
+export interface LinePiece {
+  text: string;
+  /** 1-based line number of the piece's first line in the file. */
+  firstLine: number;
+  /** Lines in the piece (the last one may lack its line break at the end of the file). */
+  lines: number;
+}
+
+/**
+ * The text of a plain or gzip file handed out `n` lines at a time: `take(n)` returns the next n lines
+ * as one string, exactly as in the file (line breaks kept, cut only after a \n, so never inside a
+ * UTF-8 sequence), fewer only at the end of the file, and null after it. Lines are counted by \n, the
+ * way the LOBSTER parser numbers them. The bytes go into one reused buffer (a plain file is read
+ * straight into it) and each piece is decoded from it at once, so the parser gets a flat string.
+ * `onBytes` sees every block of the (decompressed) bytes, in order. Memory: the buffer (the piece
+ * asked for plus at most one block, ~1 MB) and the piece's text; for gzip ≤ 4 blocks of read-ahead.
+ */
+export class LineChunks {
+  /** Bytes read and not yet handed out: buf[start, end), with `breaks` line breaks. */
+  private buf = Buffer.allocUnsafe(0);
+  private start = 0;
+  private end = 0;
+  private breaks = 0;
+  private ended = false;
+  private nextLine = 1;
+  private fd: number | null = null;
+  private pos = 0;
+  private gunzipped: AsyncGenerator<Buffer> | null = null;
+  /** Bytes of the file read so far (compressed, for gzip): progress against its size. */
+  bytesRead = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly blockBytes = 1 << 20,
+    private readonly onBytes?: (bytes: Buffer) => void,
+  ) {}
+
+  /** The start of the text not yet handed out (up to `chars` characters; empty at the end). */
+  async peek(chars = 16): Promise<string> {
+    if (this.start === this.end) await this.fill(1);
+    return decode(this.buf.subarray(this.start, Math.min(this.end, this.start + 4 * chars))).slice(0, chars);
+  }
+
+  async take(n: number): Promise<LinePiece | null> {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`take: ${n} lines`);
+    await this.fill(n);
+    if (this.start === this.end) return null;
+    const b = this.buf;
+    let cut: number;
+    let lines: number;
+    if (this.breaks >= n) {
+      cut = this.start - 1;
+      for (let k = 0; k < n; k++) cut = b.indexOf(10, cut + 1);
+      cut++;
+      this.breaks -= n;
+      lines = n;
+    } else {
+      // the end of the file: what is left (a last line may lack its line break)
+      cut = this.end;
+      lines = this.breaks + (b[this.end - 1] === 10 ? 0 : 1);
+      this.breaks = 0;
+    }
+    const text = decode(b.subarray(this.start, cut));
+    this.start = cut;
+    const firstLine = this.nextLine;
+    this.nextLine += lines;
+    return { text, firstLine, lines };
+  }
+
+  /** Stop reading (closes the file); safe to call more than once. */
+  async close(): Promise<void> {
+    this.ended = true;
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    if (this.gunzipped !== null) await this.gunzipped.return(undefined);
+  }
+
+  /** Read until `n` line breaks are held or the file ends. */
+  private async fill(n: number): Promise<void> {
+    if (this.fd === null && this.gunzipped === null && !this.ended) {
+      if (isGzipFile(this.file)) this.gunzipped = this.gunzip();
+      else this.fd = openSync(this.file, 'r');
+    }
+    while (this.breaks < n && !this.ended) {
+      if (this.fd !== null) {
+        this.room(this.blockBytes);
+        const got = readSync(this.fd, this.buf, this.end, this.blockBytes, this.pos);
+        if (got === 0) {
+          await this.close();
+          break;
+        }
+        this.pos += got;
+        this.bytesRead = this.pos;
+        this.append(got);
+      } else {
+        const r = await this.gunzipped!.next();
+        if (r.done === true) {
+          this.ended = true;
+          break;
+        }
+        this.room(r.value.length);
+        r.value.copy(this.buf, this.end);
+        this.append(r.value.length);
+      }
+    }
+  }
+
+  /** Count and pass on `got` bytes just put at buf[end]. */
+  private append(got: number): void {
+    const b = this.buf;
+    const to = this.end + got;
+    this.onBytes?.(b.subarray(this.end, to));
+    for (let i = b.indexOf(10, this.end); i !== -1 && i < to; i = b.indexOf(10, i + 1)) this.breaks++;
+    this.end = to;
+  }
+
+  /** Make room for `bytes` more after buf[end]: move the held bytes to the front, grow if needed. */
+  private room(bytes: number): void {
+    if (this.end + bytes <= this.buf.length) return;
+    const held = this.end - this.start;
+    const target = held + bytes > this.buf.length ? Buffer.allocUnsafe(2 * (held + bytes)) : this.buf;
+    this.buf.copy(target, 0, this.start, this.end);
+    this.buf = target;
+    this.start = 0;
+    this.end = held;
+  }
+
+  private async *gunzip(): AsyncGenerator<Buffer> {
+    const { stream, source } = sourceStream(this.file, this.blockBytes);
+    try {
+      for await (const chunk of source) {
+        this.bytesRead = stream.bytesRead;
+        yield chunk as Buffer;
+      }
+    } catch (e) {
+      throw new CatalogError(`${this.file}: not a valid gzip file (${(e as Error).message})`);
+    } finally {
+      stream.destroy();
+    }
+  }
+}
+
+/**
+ * The blocks of a plain file read synchronously (no thread-pool round trip per block: the importers
+ * that use it work synchronously between blocks anyway); nothing for a gzip file.
+ */
+function* plainBlocks(file: string, blockBytes: number): Generator<Buffer> {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    if (isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0)))) return;
+    let pos = 0;
+    for (;;) {
+      const b = Buffer.allocUnsafe(blockBytes);
+      const got = readSync(fd, b, 0, blockBytes, pos);
+      if (got === 0) return;
+      pos += got;
+      yield b.subarray(0, got);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Feed the (decompressed) bytes of a plain or gzip file to `h`, streamed (one block at a time);
+ * returns how many there were.
+ */
+export async function hashFileBytes(h: Hash, file: string, blockBytes = 1 << 20): Promise<number> {
+  let n = 0;
+  for (const b of plainBlocks(file, blockBytes)) {
+    h.update(b);
+    n += b.length;
+  }
+  if (n > 0 || !isGzipFile(file)) return n;
+  const { stream, source, gzip } = sourceStream(file, blockBytes);
+  try {
+    for await (const chunk of source) {
+      h.update(chunk as Buffer);
+      n += (chunk as Buffer).length;
+    }
+  } catch (e) {
+    if (gzip) throw new CatalogError(`${file}: not a valid gzip file (${(e as Error).message})`);
+    throw e;
+  } finally {
+    stream.destroy();
+  }
+  return n;
+}
+
 /**
  * UTF-8 text of `b`. ASCII bytes (market data files nearly always are) are decoded as latin1: the same
  * text, about ten times faster than Node 20's UTF-8 decoder on this machine.
  */
-export function decodeText(b: Buffer): string {
-  return decode(b);
-}
-
 function decode(b: Buffer): string {
   return isAscii(b) ? b.toString('latin1') : b.toString('utf8');
 }
