@@ -92,9 +92,13 @@ describe.skipIf(![...FILES, OTHER_ORDERBOOK].every((f) => existsSync(f)))(
       await expect
         .poll(() => attr(page.getByTestId('calib-status'), 'data-phase'), { timeout: 90_000 })
         .toBe('completed');
-      const names = await page
-        .getByTestId('calib-param-row')
-        .evaluateAll((rows: MiniElement[]) => rows.map((r) => r.getAttribute('data-name')));
+      // The job ends first, then the page loads the stored result (calibration.get): wait for the table.
+      const paramNames = (): Promise<(string | null)[]> =>
+        page
+          .getByTestId('calib-param-row')
+          .evaluateAll((rows: MiniElement[]) => rows.map((r) => r.getAttribute('data-name')));
+      await expect.poll(paramNames).toContain('GARCH(1,1).alpha');
+      const names = await paramNames();
       for (const n of ['GARCH(1,1).alpha', 'GARCH(1,1).beta', 'Intensity.A', 'Intensity.k', 'Regimes.sigma1'])
         expect(names).toContain(n);
       // Every estimate in the table is a number; the intensity rows carry an interval.
