@@ -129,9 +129,9 @@ describe.skipIf(![...FILES, OTHER_ORDERBOOK].every((f) => existsSync(f)))(
           .getByTestId('preset-select')
           .evaluate((el: MiniElement & { value?: string }) => el.value ?? null);
       await expect.poll(presetValue).toBe('user/e2e-aapl-2');
-      expect(await page.getByTestId('yaml-editor').inputValue()).toContain(
-        `on dataset ${datasetId} (AAPL_2012-06-21`,
-      );
+      await expect
+        .poll(() => page.getByTestId('yaml-editor').inputValue())
+        .toContain(`on dataset ${datasetId} (AAPL_2012-06-21`);
       await page.getByTestId('paths-input').fill('4');
       await expect.poll(() => page.getByTestId('yaml-editor').inputValue()).toMatch(/^paths: 4$/m);
       await page.getByTestId('run-backtest').click();
@@ -149,7 +149,7 @@ describe.skipIf(![...FILES, OTHER_ORDERBOOK].every((f) => existsSync(f)))(
         page
           .getByTestId('replay-dataset-select')
           .evaluate((el: MiniElement & { value?: string }) => el.value ?? null);
-      expect(await datasetChoice()).toBe(datasetId);
+      await expect.poll(datasetChoice).toBe(datasetId);
       await page.getByTestId('replay-queue-select').selectOption('fifo');
       const yaml = (): Promise<string> => page.getByTestId('yaml-editor').inputValue();
       await expect.poll(yaml).toMatch(/mode: replay/);
