@@ -4,7 +4,7 @@
  * n lines at a time as one string (LineChunks) or as bytes into a hash (hashFileBytes).
  */
 import type { Hash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync, type ReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, type ReadStream } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
@@ -103,8 +103,9 @@ export interface LinePiece {
  * UTF-8 sequence), fewer only at the end of the file, and null after it. Lines are counted by \n, the
  * way the LOBSTER parser numbers them. The bytes go into one reused buffer (a plain file is read
  * straight into it) and each piece is decoded from it at once, so the parser gets a flat string.
- * `onBytes` sees every block of the (decompressed) bytes, in order. Memory: the buffer (the piece
- * asked for plus at most one block, ~1 MB) and the piece's text; for gzip ≤ 4 blocks of read-ahead.
+ * `onBytes` sees every block of the (decompressed) bytes, in order (a view of the buffer, valid during
+ * the call). Memory: the buffer (the piece asked for plus at most one block, ~1 MB; a plain file's
+ * buffer starts at its size up to 32 MB) and the piece's text; for gzip ≤ 4 blocks of read-ahead.
  */
 export class LineChunks {
   /** Bytes read and not yet handed out: buf[start, end), with `breaks` line breaks. */
@@ -140,9 +141,10 @@ export class LineChunks {
     let cut: number;
     let lines: number;
     if (this.breaks >= n) {
-      cut = this.start - 1;
-      for (let k = 0; k < n; k++) cut = b.indexOf(10, cut + 1);
-      cut++;
+      const held = b.subarray(this.start, this.end); // bounds the search
+      let at = -1;
+      for (let k = 0; k < n; k++) at = held.indexOf(10, at + 1);
+      cut = this.start + at + 1;
       this.breaks -= n;
       lines = n;
     } else {
@@ -170,7 +172,11 @@ export class LineChunks {
   private async fill(n: number): Promise<void> {
     if (this.fd === null && this.gunzipped === null && !this.ended) {
       if (isGzipFile(this.file)) this.gunzipped = this.gunzip();
-      else this.fd = openSync(this.file, 'r');
+      else {
+        this.fd = openSync(this.file, 'r');
+        // room for the whole of a small file, or for a large file's first pieces, without regrowing
+        this.buf = Buffer.allocUnsafe(Math.min(fstatSync(this.fd).size, 1 << 25) + this.blockBytes);
+      }
     }
     while (this.breaks < n && !this.ended) {
       if (this.fd !== null) {
@@ -198,10 +204,10 @@ export class LineChunks {
 
   /** Count and pass on `got` bytes just put at buf[end]. */
   private append(got: number): void {
-    const b = this.buf;
     const to = this.end + got;
-    this.onBytes?.(b.subarray(this.end, to));
-    for (let i = b.indexOf(10, this.end); i !== -1 && i < to; i = b.indexOf(10, i + 1)) this.breaks++;
+    const block = this.buf.subarray(this.end, to);
+    this.onBytes?.(block);
+    for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) this.breaks++;
     this.end = to;
   }
 
