@@ -94,7 +94,7 @@ describe.skipIf(![MESSAGES, ORDERBOOK].every((f) => existsSync(f)))(
       const datasetButton = page.getByTestId('replay-source-dataset');
       await expect.poll(() => datasetButton.isEnabled()).toBe(true);
       await datasetButton.click();
-      expect(await attr(datasetButton, 'aria-pressed')).toBe('true');
+      await expect.poll(() => attr(datasetButton, 'aria-pressed')).toBe('true');
       const pick = page.getByTestId('replay-dataset-pick');
       await expect.poll(() => pick.locator('option').count()).toBe(1);
       expect(await pick.locator('option').first().textContent()).toContain('AAPL_2012-06-21');
@@ -108,7 +108,7 @@ describe.skipIf(![MESSAGES, ORDERBOOK].every((f) => existsSync(f)))(
       const eventIndex = page.getByTestId('replay-event-index');
       await expect.poll(() => attr(status, 'data-status')).toBe('running');
       await expect.poll(() => numAttr(ladder, 'data-seq')).toBeGreaterThan(1);
-      expect(await page.getByTestId('ticker-time').textContent()).toContain('Recorded time');
+      await expect.poll(() => page.getByTestId('ticker-time').textContent()).toContain('Recorded time');
       await page.getByTestId('replay-pause').click();
       await expect.poll(() => attr(status, 'data-status')).toBe('paused');
 
@@ -156,7 +156,7 @@ describe.skipIf(![MESSAGES, ORDERBOOK].every((f) => existsSync(f)))(
       for (let i = 0; i < 6; i++) await slider.press('PageUp');
       await expect.poll(() => numAttr(eventIndex, 'data-event')).toBeGreaterThan(atStart + 100);
       await expect.poll(() => page.getByTestId('replay-seeking').count()).toBe(0);
-      expect(await attr(status, 'data-status')).toBe('paused');
+      await expect.poll(() => attr(status, 'data-status')).toBe('paused');
       await expectFileTouch();
       await screenshot(page, 'orderbook-dataset-scrub');
 
@@ -164,7 +164,8 @@ describe.skipIf(![MESSAGES, ORDERBOOK].every((f) => existsSync(f)))(
       await page.getByTestId('speed-select').selectOption('0');
       await page.getByTestId('replay-resume').click();
       await expect.poll(() => attr(status, 'data-status')).toBe('finished');
-      expect(await page.getByTestId('tape-row').count()).toBeGreaterThan(0);
+      // The tape is drawn per animation frame, after the status: wait for it.
+      await expect.poll(() => page.getByTestId('tape-row').count()).toBeGreaterThan(0);
       await screenshot(page, 'orderbook-dataset-end');
       expect(pageErrors).toEqual([]);
     });
