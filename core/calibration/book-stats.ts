@@ -16,6 +16,7 @@
  *   so its spread is informative, its level only after the offset is known.
  */
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
+import { TickFinder } from '../data/tick';
 import { quantileType7 } from '../metrics/inference';
 
 export const SPREAD_STATES = ['1', '2', '3', '4', '≥5'] as const;
@@ -70,14 +71,11 @@ export async function bookStats(dataDir: string, idOrName: string): Promise<Book
   const ts = rowsTop.map((r) => Number(r[0] as bigint) / 1e9);
   const bid = rowsTop.map((r) => (r[1] === null ? Number.NaN : (r[1] as number)));
   const ask = rowsTop.map((r) => (r[2] === null ? Number.NaN : (r[2] as number)));
-  const prices = [
-    ...new Set([...bid, ...ask].filter((x) => Number.isFinite(x)).map((x) => Math.round(x * 1e9))),
-  ].sort((a, b) => a - b);
-  let tickN = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < prices.length; i++) tickN = Math.min(tickN, prices[i]! - prices[i - 1]!);
-  if (!Number.isFinite(tickN))
-    throw new RangeError(`dataset ${info.id}: too few distinct prices to infer the tick`);
-  const tick = tickN / 1e9;
+  const finder = new TickFinder();
+  for (const x of bid) finder.add(x);
+  for (const x of ask) finder.add(x);
+  const tick = finder.tick();
+  if (!(tick > 0)) throw new RangeError(`dataset ${info.id}: too few distinct prices to infer the tick`);
   const seconds = ts[n - 1]! - ts[0]!;
   const count = new Array<number>(5).fill(0);
   const time = new Array<number>(5).fill(0);

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { EVENT_KIND, datasetFile, openDuck, readDataset, type DatasetInfo } from '../data/catalog';
 import type { FlowEvents } from './flow-rates';
+import { TickFinder } from '../data/tick';
 
 export interface DatasetArrays {
   info: DatasetInfo;
@@ -122,18 +123,16 @@ export function midGrid(d: DatasetArrays, dt: number): { t: Float64Array; mid: F
   return { t, mid };
 }
 
-/** Smallest positive gap between distinct best prices (rounded at 1e-9), as book-stats.ts does. */
+/** Smallest positive gap between distinct best prices (TickFinder, as book-stats.ts does). */
 export function inferTick(d: DatasetArrays): number {
-  const set = new Set<number>();
+  const finder = new TickFinder();
   for (let i = 0; i < d.top.t.length; i++) {
-    if (Number.isFinite(d.top.bid[i]!)) set.add(Math.round(d.top.bid[i]! * 1e9));
-    if (Number.isFinite(d.top.ask[i]!)) set.add(Math.round(d.top.ask[i]! * 1e9));
+    finder.add(d.top.bid[i]!);
+    finder.add(d.top.ask[i]!);
   }
-  const p = [...set].sort((a, b) => a - b);
-  let g = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < p.length; i++) g = Math.min(g, p[i]! - p[i - 1]!);
-  if (!Number.isFinite(g)) throw new RangeError('too few distinct prices to infer the tick');
-  return g / 1e9;
+  const tick = finder.tick();
+  if (!(tick > 0)) throw new RangeError('too few distinct prices to infer the tick');
+  return tick;
 }
 
 /** The lot: the smallest positive trade size (1 share on LOBSTER, 0.001 BTC on the Binance capture). */

@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { EVENT_KIND, datasetFile, openDuck, readDataset, type DatasetInfo } from '../data/catalog';
 import { loadEventColumns, type EventColumns } from '../data/event-columns';
+import { TickFinder } from '../data/tick';
 
 export interface TopColumns {
   bid: Float64Array;
@@ -64,16 +65,14 @@ export function isBookKind(k: number): boolean {
  * prices exist.
  */
 export function inferTick(price: Float64Array, kind: Int8Array, count: number): number {
-  const seen = new Set<number>();
-  for (let i = 0; i < count && seen.size < 20_000; i++) {
+  const finder = new TickFinder();
+  for (let i = 0; i < count && finder.distinct < 20_000; i++) {
     const p = price[i]!;
-    if (p === p && p > 0 && isBookKind(kind[i]!)) seen.add(Math.round(p * 1e9));
+    if (p > 0 && isBookKind(kind[i]!)) finder.add(p);
   }
-  const sorted = Float64Array.from(seen).sort();
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < sorted.length; i++) best = Math.min(best, sorted[i]! - sorted[i - 1]!);
-  if (!Number.isFinite(best)) throw new RangeError('too few distinct book prices to infer the tick size');
-  return best / 1e9;
+  const tick = finder.tick();
+  if (!(tick > 0)) throw new RangeError('too few distinct book prices to infer the tick size');
+  return tick;
 }
 
 /** Assemble a tape from event columns (and, for L3 sources, the top table aligned by seq). */
