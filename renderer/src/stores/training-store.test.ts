@@ -231,6 +231,30 @@ describe('TrainingStore', () => {
     expect(api.callsOf('train.start').at(-1)).toEqual({ yaml: 'name: x\nalgo: ppo\n', name: 'my run' });
   });
 
+  it('a run that stops while the live curves are being fetched ends up showing the final policy', async () => {
+    const { api, t } = setup([row('a', 'running')]);
+    let answerLive: (() => void) | null = null;
+    let stopped = false;
+    api.on('train.quoteCurves', ({ id }) =>
+      stopped
+        ? { runId: id, source: 'final', step: 40, curves: [] }
+        : new Promise((resolve) => {
+            answerLive = () => resolve({ runId: id, source: 'live', step: 30, curves: [] });
+          }),
+    );
+    t.activate();
+    await settle();
+    expect(answerLive).not.toBeNull(); // the live request is out
+    stopped = true;
+    t.onStatus(row('a', 'stopped', { lastCheckpointStep: 40 }));
+    (answerLive as unknown as () => void)();
+    await settle();
+    await settle();
+    expect(t.curves?.source).toBe('final');
+    expect(t.curves?.step).toBe(40);
+    expect(api.callsOf('train.quoteCurves').length).toBe(2);
+  });
+
   it('shows an evaluation failure in place and as a banner', async () => {
     const { t, root } = setup([row('done', 'finished', { lastCheckpointStep: 100 })]);
     t.activate();

@@ -220,6 +220,7 @@ export class TrainingStore {
   private readonly frameListeners = new Set<TrainFrameListener>();
   private curvesTimer: ReturnType<typeof setInterval> | null = null;
   private curvesInFlight = false;
+  private curvesAgain = false;
 
   constructor(
     readonly root: RootStore,
@@ -242,6 +243,7 @@ export class TrainingStore {
       | 'frameListeners'
       | 'curvesTimer'
       | 'curvesInFlight'
+      | 'curvesAgain'
       | 'onMetrics'
       | 'flush'
     >(
@@ -270,6 +272,7 @@ export class TrainingStore {
         frameListeners: false,
         curvesTimer: false,
         curvesInFlight: false,
+        curvesAgain: false,
         onMetrics: false,
         flush: false,
       },
@@ -607,7 +610,13 @@ export class TrainingStore {
 
   async refreshCurves(): Promise<void> {
     const run = this.selected;
-    if (!run || this.curvesInFlight) return;
+    if (!run) return;
+    if (this.curvesInFlight) {
+      // A request is out (e.g. the live policy's, sent just before the run stopped): ask again when
+      // it answers, so the final policy's curves replace it rather than being dropped.
+      this.curvesAgain = true;
+      return;
+    }
     if (run.lastCheckpointStep === null && !isLive(run.status)) return;
     if (isLive(run.status) && run.backend === null) return; // the trainer is still starting
     this.curvesInFlight = true;
@@ -626,6 +635,10 @@ export class TrainingStore {
       });
     } finally {
       this.curvesInFlight = false;
+      if (this.curvesAgain) {
+        this.curvesAgain = false;
+        void this.refreshCurves();
+      }
     }
   }
 
