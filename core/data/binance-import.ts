@@ -98,9 +98,9 @@ export async function importBinanceRaw(
           const ms = Number.isNaN(exchangeMs) ? Number.NaN : Math.round(exchangeMs);
           const ns = Number.isNaN(exchangeMs) ? localTsNs : msToNs(exchangeMs);
           seen(ns);
-          for (const [p, q] of sync.bids.levels)
+          for (const [p, q] of sync.snapshotLevels.bids)
             event(lastUpdateId, ms, ns, EVENT_KIND.snapshotLevel, Number.NaN, 1, p, q, localTsNs);
-          for (const [p, q] of sync.asks.levels)
+          for (const [p, q] of sync.snapshotLevels.asks)
             event(lastUpdateId, ms, ns, EVENT_KIND.snapshotLevel, Number.NaN, -1, p, q, localTsNs);
           pushTop(lastUpdateId, ms, ns);
         },

@@ -65,40 +65,93 @@ export interface SyncReport {
   firstTickerMismatch: string | null;
 }
 
-/** One side of an L2 book: price → quantity, with the best price kept up to date. */
+/**
+ * One side of an L2 book: price → quantity, with the best price at hand. The levels are kept sorted in
+ * two typed arrays with the best level last (keys: the price for bids, −price for asks, ascending), so
+ * an update near the top moves a few entries, and removing the best level needs no rescan
+ * (docs/performance.md, "dataset ingest": the Map and its best-price rescans cost ~11% of an import).
+ * Prices are finite (every parser checks that); 0 and −0 are one level, as in a Map.
+ */
 export class L2Side {
-  readonly levels = new Map<number, number>();
-  private best = Number.NaN;
+  private keys = new Float64Array(256);
+  private qtys = new Float64Array(256);
+  private n = 0;
 
   constructor(readonly isBid: boolean) {}
 
   clear(): void {
-    this.levels.clear();
-    this.best = Number.NaN;
+    this.n = 0;
+  }
+
+  /** Number of levels. */
+  get size(): number {
+    return this.n;
+  }
+
+  /** The levels, best first (a copy). */
+  get levels(): Map<number, number> {
+    const m = new Map<number, number>();
+    for (let i = this.n - 1; i >= 0; i--) m.set(this.isBid ? this.keys[i]! : -this.keys[i]!, this.qtys[i]!);
+    return m;
   }
 
   set(price: number, qty: number): void {
+    const k = this.isBid ? price : -price;
+    const keys = this.keys;
+    const n = this.n;
+    // first index whose key is ≥ k (updates are mostly at the top: the end)
+    let lo = 0;
+    let hi = n;
+    if (n > 0 && keys[n - 1]! < k) lo = n;
+    else
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid]! < k) lo = mid + 1;
+        else hi = mid;
+      }
+    const found = lo < n && keys[lo] === k;
     if (qty === 0) {
-      if (!this.levels.delete(price)) return;
-      if (price === this.best) this.best = this.scanBest();
+      if (!found) return;
+      if (lo < n - 1) {
+        keys.copyWithin(lo, lo + 1, n);
+        this.qtys.copyWithin(lo, lo + 1, n);
+      }
+      this.n = n - 1;
       return;
     }
-    this.levels.set(price, qty);
-    if (Number.isNaN(this.best) || (this.isBid ? price > this.best : price < this.best)) this.best = price;
+    if (found) {
+      this.qtys[lo] = qty;
+      return;
+    }
+    if (n === keys.length) this.grow();
+    const K = this.keys;
+    const Q = this.qtys;
+    if (lo < n) {
+      K.copyWithin(lo + 1, lo, n);
+      Q.copyWithin(lo + 1, lo, n);
+    }
+    K[lo] = k === 0 ? 0 : k;
+    Q[lo] = qty;
+    this.n = n + 1;
+  }
+
+  private grow(): void {
+    const k = new Float64Array(this.keys.length * 2);
+    const q = new Float64Array(this.keys.length * 2);
+    k.set(this.keys);
+    q.set(this.qtys);
+    this.keys = k;
+    this.qtys = q;
   }
 
   bestPrice(): number {
-    return this.best;
+    if (this.n === 0) return Number.NaN;
+    const k = this.keys[this.n - 1]!;
+    return this.isBid ? k : k === 0 ? 0 : -k;
   }
 
   bestQty(): number {
-    return Number.isNaN(this.best) ? 0 : this.levels.get(this.best)!;
-  }
-
-  private scanBest(): number {
-    let b = Number.NaN;
-    for (const p of this.levels.keys()) if (Number.isNaN(b) || (this.isBid ? p > b : p < b)) b = p;
-    return b;
+    return this.n === 0 ? 0 : this.qtys[this.n - 1]!;
   }
 }
 
@@ -120,9 +173,116 @@ export interface SyncCallbacks {
 /** Best bid, its quantity, best ask, its quantity. */
 type Top = [number, number, number, number];
 
+/**
+ * Tops (best bid, qty, ask, qty) waiting under their update id u for the other stream's top at the
+ * same u: a Map<u, Top> in behaviour (insertion order; the oldest entry goes when there are more than
+ * `max`), stored as parallel typed arrays in insertion order while the ids come in increasing order
+ * (as they do: depth updates and bookTickers are each in update-id order), found by binary search.
+ * The first id that is not larger than the last one turns it into a Map of the same entries.
+ * (A Map of number keys and a 4-array per top cost ~7% of an import: docs/performance.md.)
+ */
+export class PendingTops {
+  private us = new Float64Array(1024);
+  private vals = new Float64Array(4096);
+  private dead = new Uint8Array(1024);
+  /** Entries live in [head, len) (dead ones marked). */
+  private head = 0;
+  private len = 0;
+  size = 0;
+  private map: Map<number, Top> | null = null;
+
+  constructor(private readonly max: number) {}
+
+  /** Position of u (a live entry), or −1. */
+  find(u: number): number {
+    if (this.map !== null) return this.map.has(u) ? 0 : -1;
+    const us = this.us;
+    let lo = this.head;
+    let hi = this.len;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (us[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.len && us[lo] === u && this.dead[lo] === 0 ? lo : -1;
+  }
+
+  /** Value k (0–3) of the entry at `at` (from find) under u. */
+  value(at: number, u: number, k: number): number {
+    return this.map !== null ? this.map.get(u)![k]! : this.vals[4 * at + k]!;
+  }
+
+  delete(at: number, u: number): void {
+    if (this.map !== null) {
+      this.map.delete(u);
+      return;
+    }
+    this.dead[at] = 1;
+    this.size--;
+    while (this.head < this.len && this.dead[this.head] === 1) this.head++;
+  }
+
+  set(u: number, a: number, b: number, c: number, d: number): void {
+    if (this.map === null && this.len > this.head && !(u > this.us[this.len - 1]!)) this.toMap();
+    if (this.map !== null) {
+      this.map.set(u, [a, b, c, d]);
+      if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+      return;
+    }
+    if (this.len === this.us.length) this.makeRoom();
+    const i = this.len++;
+    this.us[i] = u;
+    this.dead[i] = 0;
+    const v = this.vals;
+    v[4 * i] = a;
+    v[4 * i + 1] = b;
+    v[4 * i + 2] = c;
+    v[4 * i + 3] = d;
+    if (++this.size > this.max) this.delete(this.head, this.us[this.head]!); // the oldest live entry
+  }
+
+  /** Drop the dead entries before `head`, or grow. */
+  private makeRoom(): void {
+    const h = this.head;
+    const n = this.len - h;
+    if (h >= n) {
+      this.us.copyWithin(0, h, this.len);
+      this.vals.copyWithin(0, 4 * h, 4 * this.len);
+      this.dead.copyWithin(0, h, this.len);
+    } else {
+      const us = new Float64Array(this.us.length * 2);
+      const vals = new Float64Array(this.vals.length * 2);
+      const dead = new Uint8Array(this.dead.length * 2);
+      us.set(this.us.subarray(h, this.len));
+      vals.set(this.vals.subarray(4 * h, 4 * this.len));
+      dead.set(this.dead.subarray(h, this.len));
+      this.us = us;
+      this.vals = vals;
+      this.dead = dead;
+    }
+    this.head = 0;
+    this.len = n;
+  }
+
+  private toMap(): void {
+    const m = new Map<number, Top>();
+    for (let i = this.head; i < this.len; i++) {
+      if (this.dead[i] === 1) continue;
+      const v = this.vals;
+      m.set(this.us[i]!, [v[4 * i]!, v[4 * i + 1]!, v[4 * i + 2]!, v[4 * i + 3]!]);
+    }
+    this.map = m;
+  }
+}
+
 export class BinanceDepthSync {
   readonly bids = new L2Side(true);
   readonly asks = new L2Side(false);
+  /** The levels of the last snapshot, in the snapshot's order (duplicates merged, 0 quantities dropped). */
+  snapshotLevels: { bids: Map<number, number>; asks: Map<number, number> } = {
+    bids: new Map(),
+    asks: new Map(),
+  };
   readonly report: SyncReport = {
     market: null,
     symbol: null,
@@ -146,13 +306,17 @@ export class BinanceDepthSync {
   private lastUpdateId = Number.NaN;
   private prevU = Number.NaN;
   private readonly buffer: DepthEvent[] = [];
-  private readonly tops = new Map<number, Top>();
-  private readonly tickers = new Map<number, Top>();
+  private readonly tops: PendingTops;
+  private readonly tickers: PendingTops;
 
   constructor(
     private readonly cb: SyncCallbacks = {},
     private readonly opts: { market?: BinanceMarket; maxBuffered?: number; maxPending?: number } = {},
-  ) {}
+  ) {
+    const max = opts.maxPending ?? 200_000;
+    this.tops = new PendingTops(max);
+    this.tickers = new PendingTops(max);
+  }
 
   /** A REST snapshot: replaces the book and restarts the synchronization. */
   snapshot(
@@ -163,10 +327,18 @@ export class BinanceDepthSync {
     exchangeMs: number,
   ): void {
     this.report.snapshots++;
-    this.bids.clear();
-    this.asks.clear();
-    for (const [p, q] of bids) this.bids.set(p, q);
-    for (const [p, q] of asks) this.asks.set(p, q);
+    const load = (side: L2Side, levels: [number, number][]): Map<number, number> => {
+      // the snapshot's levels in the order a Map of them has (its order of first insertion)
+      const m = new Map<number, number>();
+      for (const [p, q] of levels) {
+        if (q === 0) m.delete(p);
+        else m.set(p, q);
+      }
+      side.clear();
+      for (const [p, q] of m) side.set(p, q);
+      return m;
+    };
+    this.snapshotLevels = { bids: load(this.bids, bids), asks: load(this.asks, asks) };
     this.lastUpdateId = lastUpdateId;
     this.state = 'syncing';
     this.cb.onSnapshot?.(lastUpdateId, localTsNs, exchangeMs);
@@ -236,17 +408,19 @@ export class BinanceDepthSync {
     this.report.applied++;
     this.cb.onApplied?.(ev);
     this.remember(
-      this.tops,
+      true,
       ev.u,
-      [this.bids.bestPrice(), this.bids.bestQty(), this.asks.bestPrice(), this.asks.bestQty()],
-      this.tickers,
+      this.bids.bestPrice(),
+      this.bids.bestQty(),
+      this.asks.bestPrice(),
+      this.asks.bestQty(),
     );
   }
 
   /** A bookTicker: checked against the rebuilt book at the same update id. */
   bookTicker(u: number, bid: number, bidQty: number, ask: number, askQty: number): void {
     this.report.bookTickers++;
-    this.remember(this.tickers, u, [bid, bidQty, ask, askQty], this.tops);
+    this.remember(false, u, bid, bidQty, ask, askQty);
   }
 
   trade(t: Parameters<NonNullable<SyncCallbacks['onTrade']>>[0]): void {
@@ -255,16 +429,26 @@ export class BinanceDepthSync {
   }
 
   /**
-   * Store `value` (bid, bid qty, ask, ask qty) under u in `mine`; if `other` already has u, compare
-   * and count. Equal numbers are equal strings and back (String(−0) = String(0); a ticker never holds
-   * NaN, and NaN is taken as equal to NaN), so this is the comparison of the values as text.
+   * Store the top (bid, bid qty, ask, ask qty) under u in the book's tops (`isBook`) or the tickers;
+   * if the other already has u, compare and count. Equal numbers are equal strings and back
+   * (String(−0) = String(0); a ticker never holds NaN, and NaN is taken as equal to NaN), so this is
+   * the comparison of the values as text.
    */
-  private remember(mine: Map<number, Top>, u: number, value: Top, other: Map<number, Top>): void {
-    const seen = other.get(u);
-    if (seen !== undefined) {
+  private remember(isBook: boolean, u: number, a: number, b: number, c: number, d: number): void {
+    const mine = isBook ? this.tops : this.tickers;
+    const other = isBook ? this.tickers : this.tops;
+    const at = other.find(u);
+    if (at >= 0) {
       const r = this.report;
       r.tickerChecks++;
-      const [top, ticker] = mine === this.tops ? [value, seen] : [seen, value];
+      const seen: Top = [
+        other.value(at, u, 0),
+        other.value(at, u, 1),
+        other.value(at, u, 2),
+        other.value(at, u, 3),
+      ];
+      const value: Top = [a, b, c, d];
+      const [top, ticker] = isBook ? [value, seen] : [seen, value];
       if (
         same(top[0], ticker[0]) &&
         same(top[1], ticker[1]) &&
@@ -274,12 +458,10 @@ export class BinanceDepthSync {
         r.tickerMatches++;
       else
         r.firstTickerMismatch ??= `u=${u}: book ${top.join('|')}, bookTicker ${ticker.join('|')} (bid|qty|ask|qty)`;
-      other.delete(u);
+      other.delete(at, u);
       return;
     }
-    mine.set(u, value);
-    const max = this.opts.maxPending ?? 200_000;
-    if (mine.size > max) mine.delete(mine.keys().next().value!);
+    mine.set(u, a, b, c, d);
   }
 
   /** True when the book is synchronized (a snapshot and an unbroken chain since). */
