@@ -7,7 +7,16 @@ import { parseConfigText } from '../config/load-config';
 import { importLobster } from '../data/lobster-import';
 import { importTardis } from '../data/tardis-import';
 import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
-import { autocorrelation, calibrateDataset, gridReturns, scenarioYaml, transitionRates } from './calibrate';
+import {
+  PROFILE_BUCKET_SECONDS,
+  activityProfile,
+  autocorrelation,
+  calibrateDataset,
+  deseasonalize,
+  gridReturns,
+  scenarioYaml,
+  transitionRates,
+} from './calibrate';
 import { flowEvents, inferLot, inferTick, loadDatasetArrays, midGrid } from './dataset-arrays';
 import { flowRates } from './flow-rates';
 
@@ -140,6 +149,22 @@ describe('calibration helpers', () => {
   });
 });
 
+describe('activity profile', () => {
+  it('is the mean squared return per 15-minute bucket over the mean, and deseasonalizing removes it', () => {
+    // 10-s returns, 4 buckets of 90 returns with magnitudes 1, 2, 1, 2: mean squares 1, 4, 1, 4 (mean 2.5)
+    const c = [1, 2, 1, 2];
+    const r = Float64Array.from({ length: 360 }, (_, i) => (i % 2 === 0 ? 1 : -1) * c[Math.floor(i / 90)]!);
+    const p = activityProfile(r, 10, 3600)!;
+    expect(p.bucketSeconds).toBe(PROFILE_BUCKET_SECONDS);
+    expect(p.multipliers).toEqual([0.4, 1.6, 0.4, 1.6]);
+    const z = deseasonalize(r, 10, p);
+    // |z| = c_b / √(c_b²/2.5) = √2.5 in every bucket: the pattern is gone
+    for (const x of z) expect(Math.abs(x)).toBeCloseTo(Math.sqrt(2.5), 12);
+    // under an hour: no profile
+    expect(activityProfile(r.subarray(0, 300), 10, 3000)).toBeNull();
+  });
+});
+
 describe('calibrateDataset end to end', () => {
   it('on the AAPL LOBSTER sample: every stage, and a config the backtest schema accepts', async () => {
     const s = LOBSTER_SAMPLES.find((x) => x.name === 'AAPL_L10')!;
@@ -155,7 +180,7 @@ describe('calibrateDataset end to end', () => {
       intervalSeconds: 1,
       progress: (st) => stages.push(st),
     });
-    expect(stages).toEqual(['returns', 'garch', 'regimes', 'intensity', 'book', 'rates']);
+    expect(stages).toEqual(['returns', 'garch', 'regimes', 'intensity', 'book', 'rates', 'pilot']);
     expect(rep.rates.level).toBe('L3');
     expect(rep.returns.n).toBe(49);
     const yaml = scenarioYaml(rep);
@@ -163,7 +188,29 @@ describe('calibrateDataset end to end', () => {
     const cfg = parseConfigText(yaml, 'calibrated.yaml', backtestConfigSchema);
     expect(cfg.scenario.mode).toBe('book');
     expect(cfg.scenario.tickSize).toBeCloseTo(0.01, 12);
-    if (cfg.scenario.mode === 'book') expect(cfg.scenario.flow.limitRate).toBeCloseTo(rep.rates.limitRate, 4);
+    if (cfg.scenario.mode !== 'book') return;
+    const flow = cfg.scenario.flow;
+    expect(flow.limitRate).toBeCloseTo(rep.rates.limitRate, 4);
+    // the measured laws by distance, placed around the mid
+    expect(flow.placementWeights?.length).toBe(rep.rates.bins.length);
+    expect(flow.placementWeights?.[0]).toBeCloseTo(rep.rates.bins[0]!.arrivalRate, 5);
+    expect(flow.cancelRates?.length).toBe(rep.rates.bins.length);
+    expect(flow.anchor).toBe('mid');
+    // the pilot's μ and π are what the YAML carries
+    const pilot = rep.pilot!;
+    expect(pilot.market.steps.length).toBeGreaterThan(0);
+    expect(pilot.market.steps[0]!.mu).toBeCloseTo(rep.rates.marketRate, 5);
+    expect(flow.marketRate).toBeCloseTo(pilot.market.chosenMu, 5);
+    expect(flow.toxicShare).toBe(pilot.informed.chosen);
+    expect(flow.informedHorizon).toBe(pilot.informed.horizon);
+    // without the pilot: μ as measured, π = 0
+    const bare = await calibrateDataset(dir, info.id, { intervalSeconds: 1, pilotSeconds: 0 });
+    expect(bare.pilot).toBeNull();
+    const bareCfg = parseConfigText(scenarioYaml(bare), 'bare.yaml', backtestConfigSchema);
+    if (bareCfg.scenario.mode === 'book') {
+      expect(bareCfg.scenario.flow.marketRate).toBeCloseTo(rep.rates.marketRate, 4);
+      expect(bareCfg.scenario.flow.toxicShare).toBe(0);
+    }
   });
   it('a cancelled calibration stops at the next stage', async () => {
     const { dir, id } = await tinyLobster();

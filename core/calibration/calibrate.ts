@@ -33,14 +33,27 @@ import { flowRates, type FlowRates } from './flow-rates';
 import { flowEvents, inferLot, inferTick, loadDatasetArrays, midGrid, topMid } from './dataset-arrays';
 import { ljungBox, moments, type LjungBox, type Moments } from './diagnostics';
 import { garchConditionalVariances } from './garch';
+import { runPilot, type PilotReport } from './pilot';
+import { datasetTape, tapeStats } from './validate';
+import { bookScenarioSchema } from '../sim/scenario';
 
-export const CALIBRATION_STAGES = ['returns', 'garch', 'regimes', 'intensity', 'book', 'rates'] as const;
+export const CALIBRATION_STAGES = [
+  'returns',
+  'garch',
+  'regimes',
+  'intensity',
+  'book',
+  'rates',
+  'pilot',
+] as const;
 export type CalibrationStage = (typeof CALIBRATION_STAGES)[number];
 
 export interface CalibrateOptions {
   intervalSeconds?: number;
   /** Distance cap of the flow-rate bins and the scenario's maxDepthTicks. */
   maxTicks?: number;
+  /** Simulated seconds per pilot path (./pilot.ts); 0 skips the pilot (μ as measured, π = 0). */
+  pilotSeconds?: number;
   progress?: (stage: CalibrationStage, index: number, message: string) => void;
   signal?: AbortSignal;
 }
@@ -75,6 +88,17 @@ export interface CalibrationReport {
     (IntensityFit & { trades: number; tradesUsed: number; medianHalfSpread: number }) | { error: string };
   book: BookStats;
   rates: FlowRates;
+  /**
+   * The intraday activity profile (spans of an hour or more) and the GARCH and regime fits of the
+   * returns divided by √profile: the scenario's volatility model is chosen from these when present.
+   */
+  deseasonalized: {
+    profile: { bucketSeconds: number; multipliers: number[] };
+    garch: CalibrationReport['garch'];
+    regimes: CalibrationReport['regimes'];
+  } | null;
+  /** The pilot simulations that set μ net of crossings and the informed share; null when skipped. */
+  pilot: PilotReport | null;
   scenario: Record<string, unknown>;
   /** Where each scenario value came from. */
   sources: Record<string, string>;
@@ -200,49 +224,22 @@ export async function calibrateDataset(
 
   // 2. GARCH
   await step('garch', `GARCH(1,1) on ${r.length} returns`);
-  let garch: CalibrationReport['garch'];
-  try {
-    const g = fitGarch(r);
-    const v = garchConditionalVariances(r, g);
-    const z = r.map((x, t) => (x - g.mu) / Math.sqrt(v[t]!));
-    const h = Math.min(10, Math.floor(r.length / 5));
-    const ci = (e: number, se: number): [number, number] => [
-      e - 1.959963984540054 * se,
-      e + 1.959963984540054 * se,
-    ];
-    garch = {
-      ...g,
-      ci95: {
-        mu: ci(g.mu, g.stdErrors.mu),
-        omega: ci(g.omega, g.stdErrors.omega),
-        alpha: ci(g.alpha, g.stdErrors.alpha),
-        beta: ci(g.beta, g.stdErrors.beta),
-      },
-      diagnostics: {
-        standardized: moments(z),
-        ljungBox: ljungBox(z, h),
-        ljungBoxSquared: ljungBox(
-          z.map((x) => x * x),
-          h,
-          Math.min(2, h - 1),
-        ),
-      },
-    };
-  } catch (e) {
-    garch = { error: (e as Error).message };
-  }
+  const garch = garchReport(r);
 
   // 3. regimes
   await step('regimes', `2-state Markov-switching model on ${r.length} returns`);
-  let regimes: CalibrationReport['regimes'];
-  let regimeFit: RegimesFit | null = null;
-  try {
-    regimeFit = fitRegimes(r, 2);
-    const { smoothed: _s, ...rest } = regimeFit;
-    void _s;
-    regimes = { ...rest, diagnostics: regimeDiagnostics(r, regimeFit, { intervalSeconds: dt }) };
-  } catch (e) {
-    regimes = { error: (e as Error).message };
+  const { report: regimes, fit: regimeFit } = regimesReport(r, dt);
+
+  // The intraday activity profile and the volatility fits of the returns it leaves (for the scenario).
+  const profile = activityProfile(r, dt, seconds);
+  let seasonal: CalibrationReport['deseasonalized'] = null;
+  let seasonalRegimeFit: RegimesFit | null = null;
+  if (profile !== null) {
+    const z = deseasonalize(r, dt, profile);
+    const { report: rg2, fit: rf2 } = regimesReport(z, dt);
+    seasonal = { profile, garch: garchReport(z), regimes: rg2 };
+    seasonalRegimeFit = rf2;
+    await checkpoint();
   }
 
   // 4. intensity
@@ -285,7 +282,10 @@ export async function calibrateDataset(
     dt,
     r,
     returns,
-    regimeFit,
+    garch: seasonal?.garch ?? garch,
+    regimes: seasonal?.regimes ?? regimes,
+    regimeFit: seasonal !== null ? seasonalRegimeFit : regimeFit,
+    profile,
     intensity,
     book,
     rates,
@@ -294,6 +294,34 @@ export async function calibrateDataset(
     cap,
     seconds,
   });
+  // 7. pilot simulations: μ net of the simulator's crossings, π by the 5-s mark-out
+  let pilot: PilotReport | null = null;
+  const pilotSeconds = opts.pilotSeconds ?? 1800;
+  if (pilotSeconds > 0) {
+    await step(
+      'pilot',
+      `pilot simulations (${Math.min(pilotSeconds, Math.floor(seconds))} s each): μ net of crossings, informed share`,
+    );
+    const wrap = scenario as { scenario: Record<string, unknown> };
+    const real = tapeStats([datasetTape(d, tick)]);
+    const done = runPilot(bookScenarioSchema.parse(wrap.scenario), real, {
+      seconds: pilotSeconds,
+      informedHorizon: PILOT_INFORMED_HORIZON,
+      stop: () => {
+        if (opts.signal?.aborted) throw new CalibrationAborted('calibration cancelled');
+      },
+    });
+    pilot = done.report;
+    const flow = wrap.scenario.flow as Record<string, unknown>;
+    flow.marketRate = round(done.config.flow.marketRate);
+    flow.toxicShare = done.config.flow.toxicShare;
+    flow.informedHorizon = PILOT_INFORMED_HORIZON;
+    sources['flow.marketRate'] =
+      `pilot: μ (measured ${round(rates.marketRate, 4)} per side) lowered until the simulated market orders (crossings included) match the real ${round(pilot.market.target, 4)} per s` +
+      (pilot.market.crossingsExceedTarget ? ' — the crossings alone exceed it' : '');
+    sources['flow.toxicShare'] =
+      `pilot: the informed share whose simulated 5-s mark-out of the passive side is nearest the real ${round(pilot.informed.target, 4)} ticks`;
+  }
   return {
     dataset: {
       id: info.id,
@@ -310,9 +338,116 @@ export async function calibrateDataset(
     intensity,
     book,
     rates,
+    deseasonalized: seasonal,
+    pilot,
     scenario,
     sources,
   };
+}
+
+/** Seconds ahead the calibrated informed traders see (the mark-out horizon the pilot matches). */
+const PILOT_INFORMED_HORIZON = 5;
+
+/** GARCH(1,1) with intervals and residual diagnostics (./garch.ts, ./diagnostics.ts), or the error. */
+function garchReport(r: Float64Array): CalibrationReport['garch'] {
+  try {
+    const g = fitGarch(r);
+    const v = garchConditionalVariances(r, g);
+    const z = r.map((x, t) => (x - g.mu) / Math.sqrt(v[t]!));
+    const h = Math.min(10, Math.floor(r.length / 5));
+    const ci = (e: number, se: number): [number, number] => [
+      e - 1.959963984540054 * se,
+      e + 1.959963984540054 * se,
+    ];
+    return {
+      ...g,
+      ci95: {
+        mu: ci(g.mu, g.stdErrors.mu),
+        omega: ci(g.omega, g.stdErrors.omega),
+        alpha: ci(g.alpha, g.stdErrors.alpha),
+        beta: ci(g.beta, g.stdErrors.beta),
+      },
+      diagnostics: {
+        standardized: moments(z),
+        ljungBox: ljungBox(z, h),
+        ljungBoxSquared: ljungBox(
+          z.map((x) => x * x),
+          h,
+          Math.min(2, h - 1),
+        ),
+      },
+    };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** The 2-state Markov-switching fit with its diagnostics (./regimes.ts), or the error. */
+function regimesReport(
+  r: Float64Array,
+  dt: number,
+): { report: CalibrationReport['regimes']; fit: RegimesFit | null } {
+  try {
+    const fit = fitRegimes(r, 2);
+    const { smoothed: _s, ...rest } = fit;
+    void _s;
+    return { report: { ...rest, diagnostics: regimeDiagnostics(r, fit, { intervalSeconds: dt }) }, fit };
+  } catch (e) {
+    return { report: { error: (e as Error).message }, fit: null };
+  }
+}
+
+/** Profile bucket (seconds) and the shortest span that gets a profile (four buckets). */
+export const PROFILE_BUCKET_SECONDS = 900;
+const PROFILE_MIN_BUCKETS = 4;
+/** Smallest multiplier (a quiet bucket keeps some flow). */
+const PROFILE_FLOOR = 0.05;
+
+/**
+ * Intraday activity profile (Andersen & Bollerslev 1997, "Intraday periodicity and volatility
+ * persistence in financial markets": the deterministic intraday pattern is removed before volatility
+ * persistence is modelled): the mean squared return of each 15-minute bucket over the mean of all,
+ * floored at 0.05 and renormalized to mean 1 over the buckets. The simulator multiplies its flow rates
+ * by it (business time: variance ∝ activity). Null for spans under four buckets. Estimated from one
+ * day it is that day's slow volatility path, not a multi-day average: say so when using it elsewhere.
+ */
+export function activityProfile(
+  r: Float64Array,
+  dt: number,
+  seconds: number,
+): { bucketSeconds: number; multipliers: number[] } | null {
+  const per = Math.round(PROFILE_BUCKET_SECONDS / dt);
+  const buckets = Math.floor(seconds / PROFILE_BUCKET_SECONDS);
+  if (buckets < PROFILE_MIN_BUCKETS || per < 2) return null;
+  let total = 0;
+  for (const x of r) total += x * x;
+  const mean = total / r.length;
+  if (!(mean > 0)) return null;
+  const m: number[] = [];
+  for (let b = 0; b * per < r.length; b++) {
+    let s = 0;
+    let n = 0;
+    for (let i = b * per; i < Math.min(r.length, (b + 1) * per); i++) {
+      s += r[i]! * r[i]!;
+      n++;
+    }
+    // a short last bucket (under half) joins the one before
+    if (n < per / 2 && m.length > 0) break;
+    m.push(Math.max(PROFILE_FLOOR, s / n / mean));
+  }
+  const avg = m.reduce((a, b) => a + b, 0) / m.length;
+  return { bucketSeconds: PROFILE_BUCKET_SECONDS, multipliers: m.map((x) => round(x / avg, 4)) };
+}
+
+/** r_t / √(multiplier of its bucket): the returns with the intraday pattern removed. */
+export function deseasonalize(
+  r: Float64Array,
+  dt: number,
+  profile: { bucketSeconds: number; multipliers: number[] },
+): Float64Array {
+  const per = Math.round(profile.bucketSeconds / dt);
+  const m = profile.multipliers;
+  return r.map((x, i) => x / Math.sqrt(m[Math.min(m.length - 1, Math.floor(i / per))]!));
 }
 
 interface ScenarioInputs {
@@ -321,7 +456,10 @@ interface ScenarioInputs {
   dt: number;
   r: Float64Array;
   returns: CalibrationReport['returns'];
+  garch: CalibrationReport['garch'];
+  regimes: CalibrationReport['regimes'];
   regimeFit: RegimesFit | null;
+  profile: { bucketSeconds: number; multipliers: number[] } | null;
   intensity: CalibrationReport['intensity'];
   book: BookStats;
   rates: FlowRates;
@@ -345,17 +483,43 @@ function buildScenario(x: ScenarioInputs): {
   const priceDt = 0.1;
   const price: Record<string, unknown> = { model: 'abm', sigma: round(returns.sigmaPerSqrtSecond) };
   sources['price.sigma'] = `sd of ${dt}-s mid returns / √${dt} (price units per √s)`;
+  // The volatility model: GARCH(1,1) or the 2-state regimes, whichever leaves no clustering in its
+  // standardized residuals (Ljung–Box of the squares, p ≥ 0.05); both: the lower AIC; neither: GARCH
+  // when usable (it models the persistence the regimes miss), else one σ.
+  let regimeSpec: Record<string, unknown> | null = null;
+  let regimeAic = Number.POSITIVE_INFINITY;
+  let regimeWhite = false;
   if (regimeFit !== null && regimeFit.converged && regimeFit.warnings.length === 0) {
     const rates2 = transitionRates(regimeFit.transition, dt);
     const ok = rates2 !== null && rates2.every((row) => row.reduce((a, b) => a + b, 0) * priceDt <= 1);
     if (ok) {
-      price.regimes = {
+      regimeSpec = {
         sigmas: regimeFit.sigmas.map((s) => round(Math.max(s / Math.sqrt(dt), 1e-12))),
         transitionRates: rates2.map((row) => row.map((q) => round(q))),
         initial: 0,
       };
-      sources['price.regimes'] = `2-state Markov-switching fit on ${dt}-s returns (σ_j/√Δ; generator of P)`;
+      if ('diagnostics' in x.regimes) {
+        regimeAic = x.regimes.aic;
+        regimeWhite = x.regimes.diagnostics.ljungBoxSquared.pValue >= 0.05;
+      }
     }
+  }
+  const g = x.garch;
+  const garchOk = !('error' in g) && g.alpha > 0 && g.alpha + g.beta < 0.999;
+  const garchWhite = garchOk && !('error' in g) && g.diagnostics.ljungBoxSquared.pValue >= 0.05;
+  const garchAic = garchOk && !('error' in g) ? g.aic : Number.POSITIVE_INFINITY;
+  const useGarch =
+    garchOk &&
+    (regimeSpec === null || (garchWhite && (!regimeWhite || garchAic <= regimeAic)) || !regimeWhite);
+  if (useGarch && !('error' in g)) {
+    price.garch = { alpha: round(g.alpha), beta: round(g.beta), interval: dt };
+    sources['price.garch'] =
+      `GARCH(1,1) on ${x.profile !== null ? 'deseasonalized ' : ''}${dt}-s returns (α, β; ω from σ): ${garchWhite ? 'no clustering left in its residuals' : 'residuals still clustered'}` +
+      (regimeSpec !== null ? `; AIC ${round(garchAic, 5)} vs regimes ${round(regimeAic, 5)}` : '');
+  } else if (regimeSpec !== null) {
+    price.regimes = regimeSpec;
+    sources['price.regimes'] =
+      `2-state Markov-switching fit on ${x.profile !== null ? 'deseasonalized ' : ''}${dt}-s returns (σ_j/√Δ; generator of P)`;
   }
   const lat = book.latencyMs;
   let latency: Record<string, unknown> | undefined;
@@ -381,6 +545,32 @@ function buildScenario(x: ScenarioInputs): {
     marketSizeSigma: round(marketSize?.sigma ?? 0),
     toxicShare: 0,
   };
+  // The measured laws by distance (flow-rates.ts bins), replacing the geometric depth law and the one θ:
+  // arrivals per second per side at 1 … cap ticks, and θ(d) (a bin without exposure takes the pooled θ).
+  const placement = rates.bins.map((b) => (Number.isFinite(b.arrivalRate) ? round(b.arrivalRate) : 0));
+  const cancelRates = rates.bins.map((b) =>
+    Number.isFinite(b.cancelRate) && b.exposure > 0 ? round(b.cancelRate) : round(theta),
+  );
+  const perDistance = placement.some((w) => w > 0);
+  if (perDistance) {
+    Object.assign(flow, { placementWeights: placement, cancelRates, anchor: 'mid' });
+    if (price.garch !== undefined || price.regimes !== undefined) {
+      Object.assign(flow, { clock: 'volatility' });
+      sources['flow.clock'] =
+        'volatility: the flow runs in business time, its rates × (σ_t/σ)² of the fitted volatility model';
+    }
+    if (x.profile !== null) {
+      Object.assign(flow, { activityProfile: x.profile });
+      sources['flow.activityProfile'] =
+        `mean squared ${dt}-s return per ${x.profile.bucketSeconds / 60}-minute bucket over the day's mean (Andersen–Bollerslev intraday pattern)`;
+    }
+    sources['flow.anchor'] =
+      'the book mid: the distances above are measured from the mid at arrival (and at cancellation)';
+    sources['flow.placementWeights'] =
+      `flow rates: limit arrivals per second per side at 1–${cap} ticks from the mid (the placement law)`;
+    sources['flow.cancelRates'] =
+      `flow rates: θ(d) by distance 1–${cap} ticks (${rates.level === 'L3' ? 'per order' : 'per lot'}-second)`;
+  }
   sources['flow.limitRate'] =
     `flow rates (${rates.level}): limit arrivals at 1–${cap} ticks per second per side`;
   sources['flow.depthMeanTicks'] = 'flow rates: mean distance of those arrivals (geometric MLE)';
@@ -465,6 +655,12 @@ export function scenarioYaml(rep: CalibrationReport, opts: { seed?: number; path
   L.push('  price:');
   L.push(`    model: abm # arithmetic: returns are Δmid in price units`);
   L.push(`    sigma: ${j(price.sigma)}${c('price.sigma')}`);
+  if (price.garch !== undefined) {
+    const gg = price.garch as { alpha: number; beta: number; interval: number };
+    L.push(
+      `    garch: { alpha: ${gg.alpha}, beta: ${gg.beta}, interval: ${gg.interval} }${c('price.garch')}`,
+    );
+  }
   if (price.regimes !== undefined) {
     const rg = price.regimes as { sigmas: number[]; transitionRates: number[][] };
     L.push(`    regimes:${c('price.regimes')}`);
@@ -483,7 +679,21 @@ export function scenarioYaml(rep: CalibrationReport, opts: { seed?: number; path
   L.push(`    marketRate: ${flow.marketRate}${c('flow.marketRate')}`);
   L.push(`    marketSizeMu: ${flow.marketSizeMu}${c('flow.marketSize')}`);
   L.push(`    marketSizeSigma: ${flow.marketSizeSigma}`);
-  L.push(`    toxicShare: 0${c('flow.toxicShare')}`);
+  L.push(`    toxicShare: ${flow.toxicShare ?? 0}${c('flow.toxicShare')}`);
+  if (flow.informedHorizon !== undefined) L.push(`    informedHorizon: ${flow.informedHorizon}`);
+  const fl = sc.flow as Record<string, unknown>;
+  if (Array.isArray(fl.placementWeights)) {
+    L.push(`    placementWeights: ${j(fl.placementWeights)}${c('flow.placementWeights')}`);
+    L.push(`    cancelRates: ${j(fl.cancelRates)}${c('flow.cancelRates')}`);
+    L.push(`    anchor: ${String(fl.anchor)}${c('flow.anchor')}`);
+    if (fl.clock !== undefined) L.push(`    clock: ${String(fl.clock)}${c('flow.clock')}`);
+    if (fl.activityProfile !== undefined) {
+      const ap = fl.activityProfile as { bucketSeconds: number; multipliers: number[] };
+      L.push(
+        `    activityProfile: { bucketSeconds: ${ap.bucketSeconds}, multipliers: ${j(ap.multipliers)} }${c('flow.activityProfile')}`,
+      );
+    }
+  }
   if (sc.latency !== undefined) {
     const l = (sc.latency as Record<string, Record<string, number>>).marketData!;
     const s = `{ model: lognormal, median: ${l.median}, sigma: ${l.sigma} }`;

@@ -41,13 +41,24 @@ describe('quotebench calibrate / validate', () => {
     const json = join(dataDir, 'aapl.json');
     const c = run(['calibrate', '--dataset', aapl, '--out', out, '--json', json, '--interval', '1']);
     expect(c.status, c.stderr).toBe(0);
-    expect(c.stderr).toMatch(/calibrate \[1\/6\] returns/);
-    expect(c.stderr).toMatch(/calibrate \[6\/6\] rates/);
+    expect(c.stderr).toMatch(/calibrate \[1\/7\] returns/);
+    expect(c.stderr).toMatch(/calibrate \[6\/7\] rates/);
+    expect(c.stderr).toMatch(/calibrate \[7\/7\] pilot/);
+    expect(c.stdout).toMatch(/pilot: μ [\d.]+ → [\d.]+\/s per side/);
     const yaml = readFileSync(out, 'utf8');
     expect(yaml).toContain(`dataset ${aapl}`);
     const rep = JSON.parse(readFileSync(json, 'utf8')) as Record<string, Record<string, unknown>>;
     expect(Object.keys(rep)).toEqual(
-      expect.arrayContaining(['returns', 'garch', 'regimes', 'intensity', 'book', 'rates', 'scenario']),
+      expect.arrayContaining([
+        'returns',
+        'garch',
+        'regimes',
+        'intensity',
+        'book',
+        'rates',
+        'pilot',
+        'scenario',
+      ]),
     );
     const b = spawnSync(process.execPath, [bin, 'backtest', '--config', out, '--paths', '1', '--quiet'], {
       cwd: root,
@@ -81,7 +92,7 @@ describe('quotebench calibrate / validate', () => {
       const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.stderr.setEncoding('utf8').on('data', (c: string) => {
         stderr += c;
-        if (!sent && stderr.includes('calibrate [1/6]')) {
+        if (!sent && stderr.includes('calibrate [1/7]')) {
           sent = true;
           child.kill('SIGINT');
         }

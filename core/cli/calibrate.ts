@@ -1,6 +1,6 @@
 /**
  * `quotebench calibrate --dataset ID --out scenario.yaml [--json REPORT] [--interval S] [--max-ticks N]
- * [--data-dir DIR] [--quiet]`: fit everything in core/calibration to a catalog dataset
+ * [--pilot-seconds S] [--data-dir DIR] [--quiet]`: fit everything in core/calibration to a catalog dataset
  * (core/calibration/calibrate.ts) and write a book-mode backtest config that `quotebench backtest` runs
  * unchanged, with comments naming the dataset and the statistic behind each value; --json writes the
  * report (every fit with intervals, log-likelihood, AIC/BIC, residual diagnostics, fitted-vs-empirical
@@ -14,6 +14,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import {
+  CALIBRATION_STAGES,
   CalibrationAborted,
   calibrateDataset,
   scenarioYaml,
@@ -33,6 +34,7 @@ export async function calibrateCommand(args: string[]): Promise<number> {
   if (!(interval > 0))
     throw new UsageError(`--interval must be a positive number of seconds, got ${interval}`);
   const maxTicks = intOption(v, 'max-ticks', CALIBRATE_OPTIONS['max-ticks']);
+  const pilotSeconds = intOption(v, 'pilot-seconds', CALIBRATE_OPTIONS['pilot-seconds']);
   checkWritable(v.out);
   if (v.json !== undefined) checkWritable(v.json);
   const dataDir = cliDataDir(v['data-dir']);
@@ -46,9 +48,11 @@ export async function calibrateCommand(args: string[]): Promise<number> {
     rep = await calibrateDataset(dataDir, v.dataset, {
       intervalSeconds: interval,
       maxTicks,
+      pilotSeconds,
       signal: stop.signal,
       progress: (stage, i, msg) => {
-        if (v.quiet !== true) process.stderr.write(`calibrate [${i}/6] ${stage}: ${msg}\n`);
+        if (v.quiet !== true)
+          process.stderr.write(`calibrate [${i}/${CALIBRATION_STAGES.length}] ${stage}: ${msg}\n`);
       },
     });
   } catch (e) {
@@ -89,8 +93,11 @@ function summary(rep: CalibrationReport, out: string): string {
       : `A ${rep.intensity.A.toPrecision(4)}/s, k ${rep.intensity.k.toPrecision(4)}`;
   return [
     `Calibrated dataset ${rep.dataset.id} (${rep.dataset.name}, ${rep.seconds.toFixed(0)} s) → ${out}`,
-    `  tick ${String(sc.tickSize)}, lot ${String(sc.lotSize)}, s0 ${String(sc.s0)}, σ ${String(p.sigma)} per √s${p.regimes !== undefined ? ' (2 regimes)' : ''}`,
+    `  tick ${String(sc.tickSize)}, lot ${String(sc.lotSize)}, s0 ${String(sc.s0)}, σ ${String(p.sigma)} per √s${p.regimes !== undefined ? ' (2 regimes)' : p.garch !== undefined ? ' (GARCH)' : ''}`,
     `  λ_L ${f.limitRate}/s per side, depth mean ${f.depthMeanTicks} ticks, θ ${f.cancelRate}/s, μ ${f.marketRate}/s per side (${rep.rates.level})`,
+    rep.pilot === null
+      ? '  pilot skipped: μ as measured, informed share 0'
+      : `  pilot: μ ${rep.pilot.market.measuredMu.toPrecision(4)} → ${rep.pilot.market.chosenMu.toPrecision(4)}/s per side (simulated market orders ${rep.pilot.market.simulated.toPrecision(4)}/s vs real ${rep.pilot.market.target.toPrecision(4)}/s), informed share ${rep.pilot.informed.chosen}`,
     `  ${g}; ${rg}; ${it}`,
     '',
   ].join('\n');

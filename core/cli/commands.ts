@@ -357,6 +357,14 @@ export const CALIBRATE_OPTIONS = {
     min: 1,
     max: 1000,
   },
+  'pilot-seconds': {
+    type: 'string',
+    arg: 'S',
+    help: 'Simulated seconds per pilot path (μ net of crossings, informed share); 0 skips the pilot.',
+    def: 1800,
+    min: 0,
+    max: 86400,
+  },
   'data-dir': {
     type: 'string',
     arg: 'DIR',

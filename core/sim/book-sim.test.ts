@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
-import type { MarketObservation, QuoteDecision, Quoter } from '../strategy/quoter';
+import {
+  emptyDecision,
+  emptyObservation,
+  type MarketObservation,
+  type QuoteDecision,
+  type Quoter,
+} from '../strategy/quoter';
+import { BUY, SELL } from '../domain/side';
 import { BookSimulator } from './book-sim';
 import { RunAbortedError, StopPoller } from './guards';
 import { replayAccounts, type PathResult } from './path-result';
@@ -224,6 +231,96 @@ describe('book-mode simulator', () => {
     const slow = run(0.15);
     const fast = run(0.001);
     expect(slow).toBeLessThan(fast);
+  });
+
+  it('places orders by an empirical distance law and cancels them at rates that depend on the distance', () => {
+    // σ = 0: the reference stays at 10000.5 ticks, so bids go to 10001 − d and asks to 10000 + d, and the
+    // book mid is 10000.5 whenever both sides hold their first level.
+    const base = {
+      horizon: 4000,
+      warmup: 100,
+      s0: 100.005,
+      price: { model: 'abm', sigma: 0 },
+      fees: { makerBps: 0, takerBps: 0 },
+    };
+    const counts = (flow: Record<string, unknown>): number[] => {
+      const sim = new BookSimulator(scenario({ ...base, flow: { limitRate: 2, marketRate: 0, ...flow } }));
+      const obs = emptyObservation();
+      const dec = emptyDecision();
+      const sum = [0, 0, 0, 0];
+      sim.reset(9, 0);
+      while (sim.observe(obs)) {
+        for (let d = 1; d <= 4; d++)
+          sum[d - 1]! += sim.book.levelOrderCount(BUY, 10001 - d) + sim.book.levelOrderCount(SELL, 10000 + d);
+        sim.act(dec);
+      }
+      return sum;
+    };
+    // Placement P(d) ∝ (1, 0, 3), one θ: resting counts in the ratio of the weights (λ_d / θ).
+    const placed = counts({ placementWeights: [1, 0, 3], cancelRate: 0.5 });
+    expect(placed[1]).toBe(0);
+    expect(placed[3]).toBe(0);
+    expect(placed[2]! / placed[0]!).toBeGreaterThan(2.6);
+    expect(placed[2]! / placed[0]!).toBeLessThan(3.4);
+    // Equal placement at 1 and 2 ticks, θ(1) = 0.1, θ(2) = 1: stationary counts λ/θ in the ratio 10 : 1
+    // (at one θ = 1 both would be equal).
+    const thinned = counts({ placementWeights: [1, 1], cancelRates: [0.1, 1] });
+    expect(thinned[0]! / thinned[1]!).toBeGreaterThan(8.5);
+    expect(thinned[0]! / thinned[1]!).toBeLessThan(11.5);
+    const flat = counts({ placementWeights: [1, 1], cancelRates: [1, 1] });
+    expect(flat[0]! / flat[1]!).toBeGreaterThan(0.85);
+    expect(flat[0]! / flat[1]!).toBeLessThan(1.15);
+    // The mean resting count at 1 tick is λ/2 per side … : 2 sides × (2 × ½)/0.1 = 20 orders.
+    expect(thinned[0]! / 4000).toBeGreaterThan(18);
+    expect(thinned[0]! / 4000).toBeLessThan(22);
+  });
+
+  it('runs the background flow in business time: an activity profile and the volatility clock scale every rate', () => {
+    const base = {
+      horizon: 2000,
+      warmup: 50,
+      s0: 100.005,
+      fees: { makerBps: 0, takerBps: 0 },
+    };
+    const events = (over: Record<string, unknown>, flow: Record<string, unknown>): number[] => {
+      const sim = new BookSimulator(
+        scenario({ ...base, price: { model: 'abm', sigma: 0.01 }, ...over, flow: { limitRate: 3, ...flow } }),
+      );
+      const n = [0, 0];
+      sim.onBookEvent = () => {
+        const t = sim.now();
+        if (t >= 0) n[t < 1000 ? 0 : 1]!++;
+      };
+      const obs = emptyObservation();
+      const dec = emptyDecision();
+      sim.reset(4, 0);
+      while (sim.observe(obs)) sim.act(dec);
+      return n;
+    };
+    // rates × 1 in the first 1000 s, × 3 after
+    const prof = events({}, { activityProfile: { bucketSeconds: 1000, multipliers: [1, 3] } });
+    expect(prof[1]! / prof[0]!).toBeGreaterThan(2.8);
+    expect(prof[1]! / prof[0]!).toBeLessThan(3.2);
+    // a regime that stays at σ_1 = 2σ: the volatility clock runs 4× as fast as the calendar clock
+    const regimes = {
+      price: {
+        model: 'abm',
+        sigma: 0.01,
+        regimes: {
+          sigmas: [0.005, 0.02],
+          transitionRates: [
+            [0, 0],
+            [0, 0],
+          ],
+          initial: 1,
+        },
+      },
+    };
+    const cal = events(regimes, {});
+    const vol = events(regimes, { clock: 'volatility' });
+    const ratio = (vol[0]! + vol[1]!) / (cal[0]! + cal[1]!);
+    expect(ratio).toBeGreaterThan(3.7);
+    expect(ratio).toBeLessThan(4.3);
   });
 
   it('rejects an invalid scenario with a clear message', () => {

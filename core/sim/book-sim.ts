@@ -9,7 +9,18 @@
  *   capped at `maxDepthTicks`; sizes are log-normal lots (≥ 1). When the reference price has moved, a
  *   new order can cross stale orders on the other side and trade with them: that is how stale quotes
  *   (ours included) get picked off.
- * - every resting background order is cancelled at rate θ (`cancelRate`, per order per second);
+ *   With `anchor: mid` the orders are placed the same way around the book's mid just before the order
+ *   (the reference price when the book is one-sided) instead of the reference price: the convention of
+ *   the calibrated distance laws, which are measured from the mid. The mid then moves by the order flow
+ *   alone, tied to the reference price only through the informed traders.
+ *   With `placementWeights`, d is drawn from that empirical law instead (P(d) ∝ weight of d): the
+ *   arrival histogram by distance that core/calibration/flow-rates.ts measures.
+ * - every resting background order is cancelled at rate θ (`cancelRate`, per order per second); with
+ *   `cancelRates`, at rate θ(d) that depends on its distance d from the mid at that moment (d = ⌈m − p⌉
+ *   for a bid, ⌈p − m⌉ for an ask, m the book mid in ticks, or the reference price when the book is
+ *   one-sided; d < 1 counts as 1, beyond the table as its last entry: flow-rates.ts's convention). Drawn
+ *   exactly by thinning (Lewis & Shedler 1979): cancel candidates arrive at θ_max per order, a uniformly
+ *   chosen order is cancelled with probability θ(d)/θ_max, otherwise nothing happens;
  * - market orders arrive on each side at rate μ with log-normal sizes. A share π (`toxicShare`, the
  *   informed share) of them is informed, in the sense of Glosten & Milgrom (1985) and Kyle (1985): the
  *   informed trader knows the reference (fundamental) price h seconds ahead (h = `informedHorizon`,
@@ -55,6 +66,33 @@ export interface BackgroundFlowSpec {
   /** Mean placement distance in ticks (geometric on 1, 2, …). */
   depthMeanTicks: number;
   maxDepthTicks: number;
+  /**
+   * Optional empirical placement law: relative weights of distances 1, 2, … ticks (entry i is d = i + 1),
+   * replacing the geometric law; distances beyond `maxDepthTicks` are not drawn.
+   */
+  placementWeights?: number[] | undefined;
+  /**
+   * Optional cancel rates by distance from the mid, θ(d) per order per second for d = 1, 2, … ticks (the
+   * last entry for every larger distance), replacing the single `cancelRate`.
+   */
+  cancelRates?: number[] | undefined;
+  /**
+   * What limit orders are placed around: the latent reference price (default) or the book's mid just
+   * before the order (the reference price when the book is one-sided).
+   */
+  anchor?: 'reference' | 'mid' | undefined;
+  /**
+   * The background flow's clock: 'calendar' (default), or 'volatility' — business time in the sense of
+   * Clark (1973): every background rate is multiplied by (σ_t/σ)², σ_t the reference process's current
+   * volatility (GARCH or regime) and σ its unconditional `sigma`, so that the flow — and with it the
+   * variance of a mid that moves by the flow — clusters as the fitted volatility does.
+   */
+  clock?: 'calendar' | 'volatility' | undefined;
+  /**
+   * Optional intraday activity profile: every background rate is multiplied by multipliers[⌊t / bucket⌋]
+   * (session time t; the first entry during the warm-up, the last beyond the table), on top of the clock.
+   */
+  activityProfile?: { bucketSeconds: number; multipliers: number[] } | undefined;
   /** Log-normal limit sizes in lots: exp(μ + σZ), rounded, at least 1. */
   limitSizeMu: number;
   limitSizeSigma: number;
@@ -146,6 +184,11 @@ export class BookSimulator implements MarketSimulator {
   // Background orders alive (may contain ids already filled; they are dropped lazily).
   private bgIds = new Float64Array(1024);
   private bgCount = 0;
+  /** Cumulative placement law (placementWeights normalized), or null for the geometric law. */
+  private readonly placeCum: Float64Array | null;
+  /** θ(d) for d = 1 … length (cancelRates), or null for one θ; cancelMax = the per-order candidate rate. */
+  private readonly cancelByDist: Float64Array | null;
+  private readonly cancelMax: number;
   private nextBgId = 1;
   private nextOurId = OUR_ID_BASE;
 
@@ -167,6 +210,10 @@ export class BookSimulator implements MarketSimulator {
   private ref = 0;
   /** Reference prices 1…K price steps ahead: ring buffer, aheadHead = one step ahead. */
   private readonly ahead: Float64Array;
+  /** σ of the step that produced each buffered reference price (for the volatility clock). */
+  private readonly aheadSigma: Float64Array;
+  /** Multiplier of every background rate: (σ_t/σ)² under the volatility clock, else 1. */
+  private activity = 1;
   private aheadHead = 0;
   /** The reference price K steps ahead (the newest buffered value): what informed traders see. */
   private farRef = 0;
@@ -216,11 +263,29 @@ export class BookSimulator implements MarketSimulator {
     validateBookScenario(sc);
     this.book = new OrderBook({ capacity: 4096 });
     this.price = new PriceProcess(sc.price);
+    const w = sc.flow.placementWeights;
+    if (w && w.length > 0) {
+      const n = Math.min(w.length, sc.flow.maxDepthTicks);
+      const cum = new Float64Array(n);
+      let acc = 0;
+      for (let i = 0; i < n; i++) cum[i] = acc += w[i] ?? 0;
+      for (let i = 0; i < n; i++) cum[i] = (cum[i] ?? 0) / acc;
+      this.placeCum = cum;
+    } else this.placeCum = null;
+    const th = sc.flow.cancelRates;
+    if (th && th.length > 0) {
+      this.cancelByDist = Float64Array.from(th);
+      this.cancelMax = Math.max(...th);
+    } else {
+      this.cancelByDist = null;
+      this.cancelMax = sc.flow.cancelRate;
+    }
     this.impact = makeImpactModel(sc.impact);
     this.latency = sampledLatencyModel(sc.latency, this.latRng);
     this.fee = feeModel(sc.fees);
     this.bars = Math.max(1, Math.ceil(sc.horizon / sc.sampleInterval));
     this.ahead = new Float64Array(Math.max(1, Math.round(sc.flow.informedHorizon / sc.priceDt)));
+    this.aheadSigma = new Float64Array(this.ahead.length);
     this.series = allocSeries(0); // each path allocates its own in reset()
     for (let i = 0; i < SNAP_RING; i++) this.snapDepth.push(createDepthBuffers(sc.depthLevels));
     this.obsDepth = { ...createDepthBuffers(sc.depthLevels), levels: sc.depthLevels };
@@ -281,9 +346,11 @@ export class BookSimulator implements MarketSimulator {
     this.ref = sc.s0;
     let r = this.ref;
     for (let j = 0; j < this.ahead.length; j++) {
+      this.aheadSigma[j] = this.price.currentSigma();
       r = this.price.step(r, sc.priceDt, this.priceRng);
       this.ahead[j] = r;
     }
+    this.activity = 1;
     this.aheadHead = 0;
     this.farRef = r;
     this.nextPriceT = this.t + sc.priceDt;
@@ -595,10 +662,31 @@ export class BookSimulator implements MarketSimulator {
   private priceUpdate(): void {
     const h = this.aheadHead;
     this.ref = this.ahead[h] ?? this.ref;
+    const stepSigma = this.aheadSigma[h] ?? 0;
+    this.aheadSigma[h] = this.price.currentSigma();
     this.farRef = this.price.step(this.farRef, this.sc.priceDt, this.priceRng);
     this.ahead[h] = this.farRef;
     this.aheadHead = h + 1 === this.ahead.length ? 0 : h + 1;
     this.nextPriceT += this.sc.priceDt;
+    const f = this.sc.flow;
+    if (f.clock === 'volatility' || f.activityProfile) {
+      let a = 1;
+      if (f.clock === 'volatility') {
+        const base = this.sc.price.sigma;
+        if (base > 0) a = (stepSigma / base) ** 2;
+      }
+      const prof = f.activityProfile;
+      if (prof) {
+        const m = prof.multipliers;
+        const b = this.t <= 0 ? 0 : Math.min(m.length - 1, Math.floor(this.t / prof.bucketSeconds));
+        a *= m[b] ?? 1;
+      }
+      if (a !== this.activity) {
+        // Exponential waits are memoryless: at a change of the rate, the next event is redrawn.
+        this.activity = a;
+        this.nextBgT = this.t + this.drawBgWait();
+      }
+    }
   }
 
   private runBackgroundUntil(tEnd: number): void {
@@ -615,7 +703,7 @@ export class BookSimulator implements MarketSimulator {
   private drawBgWait(): number {
     const f = this.sc.flow;
     const live = this.book.orderCount() - this.ourLive;
-    const total = 2 * f.limitRate + 2 * f.marketRate + f.cancelRate * live;
+    const total = (2 * f.limitRate + 2 * f.marketRate + this.cancelMax * live) * this.activity;
     return total > 0 ? this.flowRng.exponential(total) : Number.POSITIVE_INFINITY;
   }
 
@@ -626,13 +714,16 @@ export class BookSimulator implements MarketSimulator {
     const live = book.orderCount() - this.ourLive;
     const rLimit = 2 * f.limitRate;
     const rMarket = 2 * f.marketRate;
-    const total = rLimit + rMarket + f.cancelRate * live;
+    const total = rLimit + rMarket + this.cancelMax * live;
     const u = rng.next() * total;
     this.lastMid = this.markPrice();
     if (u < rLimit) {
       const side: Side = u < f.limitRate ? BUY : SELL;
-      const refTicks = this.ref / this.sc.tickSize;
-      const d = Math.min(f.maxDepthTicks, rng.geometric(1 / f.depthMeanTicks));
+      const refTicks = (f.anchor === 'mid' ? this.lastMid : this.ref) / this.sc.tickSize;
+      const d =
+        this.placeCum !== null
+          ? drawIndex(this.placeCum, rng.next()) + 1
+          : Math.min(f.maxDepthTicks, rng.geometric(1 / f.depthMeanTicks));
       const price = side === BUY ? Math.ceil(refTicks) - d : Math.floor(refTicks) + d;
       const size = Math.max(1, Math.round(rng.logNormal(f.limitSizeMu, f.limitSizeSigma)));
       const id = this.nextBgId++;
@@ -651,8 +742,10 @@ export class BookSimulator implements MarketSimulator {
       this.bgKind = 2;
       book.market(side, size, this.nextBgId++, OWNER_BG);
       this.bgKind = 0;
-    } else {
+    } else if (this.cancelByDist === null) {
       this.cancelRandomBackground();
+    } else {
+      this.cancelByDistance(this.cancelByDist);
     }
     this.nextBgT = this.t + this.drawBgWait();
   }
@@ -673,6 +766,34 @@ export class BookSimulator implements MarketSimulator {
       const id = this.bgIds[j] ?? 0;
       this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
       if (this.book.cancel(id)) return;
+    }
+  }
+
+  /**
+   * A cancel candidate under distance-dependent rates: a uniformly chosen live background order is
+   * cancelled with probability θ(d)/θ_max (thinning), d its distance from the mid now.
+   */
+  private cancelByDistance(theta: Float64Array): void {
+    const rng = this.flowRng;
+    const book = this.book;
+    while (this.bgCount > 0) {
+      const j = rng.int(this.bgCount);
+      const id = this.bgIds[j] ?? 0;
+      if (!book.has(id)) {
+        // filled since: drop it and choose again (it was never counted as live)
+        this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
+        continue;
+      }
+      const m = this.lastMid / this.sc.tickSize;
+      const p = book.orderPrice(id);
+      const raw = book.orderSide(id) === BUY ? Math.ceil(m - p) : Math.ceil(p - m);
+      const n = theta.length;
+      const d = raw < 1 ? 1 : raw > n ? n : raw;
+      if (rng.next() * this.cancelMax < (theta[d - 1] ?? 0)) {
+        this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
+        book.cancel(id);
+      }
+      return;
     }
   }
 
@@ -792,6 +913,18 @@ export class BookSimulator implements MarketSimulator {
   }
 }
 
+/** The first index i with u < cum[i] (cum ascending, ending at 1). */
+function drawIndex(cum: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (u < (cum[mid] ?? 1)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 function validateBookScenario(sc: BookScenario): void {
   const bad = (what: string): never => {
     throw new RangeError(`book scenario: ${what}`);
@@ -804,6 +937,15 @@ function validateBookScenario(sc: BookScenario): void {
   if (!(sc.flow.depthMeanTicks >= 1)) bad('flow.depthMeanTicks must be ≥ 1');
   if (!(sc.flow.maxDepthTicks >= 1)) bad('flow.maxDepthTicks must be ≥ 1');
   if (sc.flow.toxicShare < 0 || sc.flow.toxicShare > 1) bad('flow.toxicShare must lie in [0, 1]');
+  const w = sc.flow.placementWeights;
+  if (w && w.length > 0) {
+    if (!w.every((x) => x >= 0 && Number.isFinite(x))) bad('flow.placementWeights must be finite and ≥ 0');
+    let sum = 0;
+    for (let i = 0; i < Math.min(w.length, sc.flow.maxDepthTicks); i++) sum += w[i] ?? 0;
+    if (!(sum > 0)) bad('flow.placementWeights must have a positive weight within maxDepthTicks');
+  }
+  const th = sc.flow.cancelRates;
+  if (th && !th.every((x) => x >= 0 && Number.isFinite(x))) bad('flow.cancelRates must be finite and ≥ 0');
   if (!(sc.flow.informedHorizon >= 0 && sc.flow.informedHorizon <= sc.warmup + sc.horizon))
     bad('flow.informedHorizon must lie in [0, warmup + horizon]');
   const maxDt = new PriceProcess(sc.price).maxDt();

@@ -42,14 +42,27 @@ export const regimeSchema = z
   )
   .refine((r) => r.initial < r.sigmas.length, { message: 'initial must index a regime', path: ['initial'] });
 
-export const priceSchema = z.strictObject({
-  model: z.enum(['abm', 'gbm']).default('abm'),
-  sigma: nonNegative,
-  drift: finite.default(0),
-  increments: z.enum(['gaussian', 'binomial']).default('gaussian'),
-  regimes: regimeSchema.optional(),
-  jumps: z.strictObject({ rate: nonNegative, mean: finite.default(0), std: nonNegative }).optional(),
-});
+export const priceSchema = z
+  .strictObject({
+    model: z.enum(['abm', 'gbm']).default('abm'),
+    sigma: nonNegative,
+    drift: finite.default(0),
+    increments: z.enum(['gaussian', 'binomial']).default('gaussian'),
+    regimes: regimeSchema.optional(),
+    jumps: z.strictObject({ rate: nonNegative, mean: finite.default(0), std: nonNegative }).optional(),
+    /** GARCH(1,1) volatility clustering around the unconditional σ (core/sim/models/price.ts). */
+    garch: z
+      .strictObject({ alpha: nonNegative, beta: nonNegative, interval: positive })
+      .refine((g) => g.alpha + g.beta < 1, {
+        message: 'alpha + beta must be < 1 (a stationary variance)',
+        path: ['beta'],
+      })
+      .optional(),
+  })
+  .refine((p) => !(p.garch && p.regimes), {
+    message: 'garch and regimes cannot be combined: choose one volatility model',
+    path: ['garch'],
+  });
 
 /** Standard deviations of the price path the overflow check allows for. */
 const PRICE_SDS = 8;
@@ -190,6 +203,23 @@ export const flowSchema = z.strictObject({
   limitRate: nonNegative.default(20),
   depthMeanTicks: finite.min(1).default(3),
   maxDepthTicks: z.number().int().min(1).default(50),
+  /** Empirical placement law: weights of distances 1, 2, … ticks (replaces the geometric law). */
+  placementWeights: z
+    .array(nonNegative)
+    .min(1)
+    .max(100_000)
+    .refine((w) => w.some((x) => x > 0), { message: 'at least one weight must be > 0' })
+    .optional(),
+  /** Cancel rates by distance from the mid, per order per second for 1, 2, … ticks (replaces cancelRate). */
+  cancelRates: z.array(nonNegative).min(1).max(100_000).optional(),
+  /** Limit orders are placed around the reference price (default) or the book mid. */
+  anchor: z.enum(['reference', 'mid']).default('reference'),
+  /** 'volatility': background rates × (σ_t/σ)² (business time following the GARCH or regime σ). */
+  clock: z.enum(['calendar', 'volatility']).default('calendar'),
+  /** Intraday activity: background rates × multipliers[⌊t / bucketSeconds⌋]. */
+  activityProfile: z
+    .strictObject({ bucketSeconds: positive, multipliers: z.array(nonNegative).min(1).max(100_000) })
+    .optional(),
   limitSizeMu: finite.default(1.5),
   limitSizeSigma: nonNegative.default(0.7),
   cancelRate: nonNegative.default(0.1),

@@ -87,4 +87,109 @@ describe('PriceProcess', () => {
     }
     expect(up / 10_000).toBeCloseTo(0.5, 1);
   });
+
+  it('GARCH(1,1): the interval variance follows h = ω + α ε² + β h with ω = σ²·Δ(1 − α − β)', () => {
+    const sigma = 0.5;
+    const g = { alpha: 0.1, beta: 0.8, interval: 2 };
+    const p = new PriceProcess({ model: 'abm', sigma, drift: 0, increments: 'gaussian', garch: g });
+    const rng = new Rng(3);
+    let h = sigma * sigma * g.interval; // h_1: the unconditional variance
+    expect(p.currentSigma()).toBeCloseTo(sigma, 12);
+    let s = 10;
+    for (let n = 0; n < 50; n++) {
+      // two steps of 1 make one interval; the variance changes only at its end
+      const mid = p.step(s, 1, rng);
+      expect(p.currentSigma()).toBeCloseTo(Math.sqrt(h / g.interval), 12);
+      const end = p.step(mid, 1, rng);
+      const eps = end - s;
+      h = sigma * sigma * g.interval * (1 - g.alpha - g.beta) + g.alpha * eps * eps + g.beta * h;
+      expect(p.currentSigma()).toBeCloseTo(Math.sqrt(h / g.interval), 12);
+      s = end;
+    }
+    p.reset();
+    expect(p.currentSigma()).toBeCloseTo(sigma, 12);
+  });
+
+  it('GARCH(1,1): unconditional variance σ²Δ and the autocorrelation of r² of the theory', () => {
+    // Gaussian GARCH(1,1) (Bollerslev 1986; finite kurtosis as 3α² + 2αβ + β² < 1):
+    // ρ₁ = α(1 − αβ − β²)/(1 − 2αβ − β²), ρ_k = ρ₁(α + β)^(k−1).
+    const sigma = 0.2;
+    const g = { alpha: 0.1, beta: 0.8, interval: 1 };
+    const p = new PriceProcess({ model: 'abm', sigma, drift: 0, increments: 'gaussian', garch: g });
+    const rng = new Rng(11);
+    const n = 200_000;
+    const r2 = new Float64Array(n);
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      let x = s;
+      for (let j = 0; j < 4; j++) x = p.step(x, 0.25, rng);
+      r2[i] = (x - s) ** 2;
+      s = x;
+    }
+    let m = 0;
+    for (const v of r2) m += v;
+    m /= n;
+    expect(m / (sigma * sigma)).toBeGreaterThan(0.95);
+    expect(m / (sigma * sigma)).toBeLessThan(1.05);
+    const acf = (lag: number): number => {
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < n; i++) {
+        const d = (r2[i] ?? 0) - m;
+        den += d * d;
+        if (i + lag < n) num += d * ((r2[i + lag] ?? 0) - m);
+      }
+      return num / den;
+    };
+    const { alpha: a, beta: b } = g;
+    const rho1 = (a * (1 - a * b - b * b)) / (1 - 2 * a * b - b * b);
+    expect(rho1).toBeCloseTo(0.14, 10);
+    expect(Math.abs(acf(1) - rho1)).toBeLessThan(0.03);
+    expect(Math.abs(acf(3) - rho1 * (a + b) ** 2)).toBeLessThan(0.03);
+    // and without GARCH the same draws give no clustering
+    const q = new PriceProcess({ model: 'abm', sigma, drift: 0, increments: 'gaussian' });
+    const rng2 = new Rng(11);
+    let prev = 0;
+    let sum = 0;
+    let sumSq = 0;
+    let cross = 0;
+    let last = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const x = q.step(prev, 1, rng2);
+      const v = (x - prev) ** 2;
+      sum += v;
+      sumSq += v * v;
+      cross += v * last;
+      last = v;
+      prev = x;
+    }
+    const mean = sum / 50_000;
+    const rho = (cross / 49_999 - mean * mean) / (sumSq / 50_000 - mean * mean);
+    expect(Math.abs(rho)).toBeLessThan(0.03);
+  });
+
+  it('GARCH: refuses a non-stationary or combined specification', () => {
+    const base = { model: 'abm' as const, sigma: 1, drift: 0, increments: 'gaussian' as const };
+    expect(() => new PriceProcess({ ...base, garch: { alpha: 0.3, beta: 0.7, interval: 1 } })).toThrow(
+      /α \+ β < 1/,
+    );
+    expect(() => new PriceProcess({ ...base, garch: { alpha: 0.1, beta: 0.5, interval: 0 } })).toThrow(
+      /interval/,
+    );
+    expect(
+      () =>
+        new PriceProcess({
+          ...base,
+          garch: { alpha: 0.1, beta: 0.5, interval: 1 },
+          regimes: {
+            sigmas: [1, 2],
+            transitionRates: [
+              [0, 1],
+              [1, 0],
+            ],
+            initial: 0,
+          },
+        }),
+    ).toThrow(/cannot be combined/);
+  });
 });

@@ -12,6 +12,14 @@
  *   row sum ≤ 1; checked).
  * - Jumps (Merton 1976): a compound Poisson process with rate λ_J and jump sizes N(μ_J, σ_J²), added to
  *   s (ABM) or to log s (GBM). At most one jump per step is drawn with probability λ_J·dt.
+ * - GARCH(1,1) volatility (Bollerslev 1986), for volatility clustering: time is cut into intervals of
+ *   `garch.interval` time units; the variance of the return over interval n (the change of s for ABM, of
+ *   ln s for GBM, jumps included) is h_n = ω + α ε²_{n−1} + β h_{n−1}, ε_{n−1} the realized return of the
+ *   previous interval less its drift, with ω = σ²·interval·(1 − α − β) so that σ (`sigma`) stays the
+ *   unconditional volatility per √time unit; h_1 = σ²·interval. Within an interval the steps are
+ *   Brownian with σ_n = √(h_n / interval), so that with Gaussian increments the interval returns are
+ *   exactly the GARCH(1,1) process of the calibration (core/calibration/garch.ts, same α and β). Needs
+ *   α, β ≥ 0 and α + β < 1; not combined with regimes.
  *
  * Time is in the scenario's time unit and σ is per √(time unit). `peekNextIncrement` lets informed
  * flow in the book simulator see the move that is about to happen (that is what makes it toxic).
@@ -34,6 +42,13 @@ export interface JumpSpec {
   std: number;
 }
 
+export interface GarchSpec {
+  alpha: number;
+  beta: number;
+  /** Length of the GARCH return interval in time units. */
+  interval: number;
+}
+
 export interface PriceProcessSpec {
   model: 'abm' | 'gbm';
   sigma: number;
@@ -41,13 +56,25 @@ export interface PriceProcessSpec {
   increments: 'gaussian' | 'binomial';
   regimes?: RegimeSpec | undefined;
   jumps?: JumpSpec | undefined;
+  garch?: GarchSpec | undefined;
 }
 
 export class PriceProcess {
   private regime = 0;
   private readonly cumRates: Float64Array[] = [];
+  /** GARCH state: variance of the current interval's return, its return so far, time into it. */
+  private garchVar = 0;
+  private garchAcc = 0;
+  private garchElapsed = 0;
 
   constructor(readonly spec: PriceProcessSpec) {
+    const g = spec.garch;
+    if (g) {
+      if (!(g.alpha >= 0 && g.beta >= 0 && g.alpha + g.beta < 1))
+        throw new RangeError('garch: α, β ≥ 0 and α + β < 1 are needed');
+      if (!(g.interval > 0)) throw new RangeError('garch.interval must be > 0');
+      if (spec.regimes) throw new RangeError('garch and regimes cannot be combined');
+    }
     const r = spec.regimes;
     if (r) {
       const n = r.sigmas.length;
@@ -72,6 +99,10 @@ export class PriceProcess {
 
   reset(): void {
     this.regime = this.spec.regimes?.initial ?? 0;
+    const g = this.spec.garch;
+    this.garchVar = g ? this.spec.sigma * this.spec.sigma * g.interval : 0;
+    this.garchAcc = 0;
+    this.garchElapsed = 0;
   }
 
   /** Current volatility regime index (0 without regimes). */
@@ -81,6 +112,7 @@ export class PriceProcess {
 
   /** Current σ (per √time unit). */
   currentSigma(): number {
+    if (this.spec.garch) return Math.sqrt(this.garchVar / this.spec.garch.interval);
     return this.spec.regimes ? (this.spec.regimes.sigmas[this.regime] ?? this.spec.sigma) : this.spec.sigma;
   }
 
@@ -111,7 +143,22 @@ export class PriceProcess {
       }
     }
     if (this.cumRates.length > 0) this.switchRegime(dt, rng);
+    if (spec.garch) this.garchStep(spec.garch, spec.model === 'abm' ? next - s : Math.log(next / s), dt);
     return next;
+  }
+
+  /** Accumulate the interval's return; at the interval's end, the GARCH(1,1) variance of the next. */
+  private garchStep(g: GarchSpec, ret: number, dt: number): void {
+    this.garchAcc += ret;
+    this.garchElapsed += dt;
+    // A small relative slack so that intervals made of whole steps (e.g. 100 × 0.1) end on time.
+    if (this.garchElapsed < g.interval * (1 - 1e-9)) return;
+    const eps = this.garchAcc - this.spec.drift * this.garchElapsed;
+    const sigma = this.spec.sigma;
+    const omega = sigma * sigma * g.interval * (1 - g.alpha - g.beta);
+    this.garchVar = omega + g.alpha * eps * eps + g.beta * this.garchVar;
+    this.garchAcc = 0;
+    this.garchElapsed = 0;
   }
 
   private switchRegime(dt: number, rng: Rng): void {
