@@ -294,7 +294,7 @@ export async function calibrateDataset(
     cap,
     seconds,
   });
-  // 7. pilot simulations: μ net of the simulator's crossings, π by the 5-s mark-out
+  // 7. pilot simulations: μ net of the simulator's crossings, π by the 30-s mark-out
   let pilot: PilotReport | null = null;
   const pilotSeconds = opts.pilotSeconds ?? 1800;
   if (pilotSeconds > 0) {
@@ -320,7 +320,7 @@ export async function calibrateDataset(
       `pilot: μ (measured ${round(rates.marketRate, 4)} per side) lowered until the simulated market orders (crossings included) match the real ${round(pilot.market.target, 4)} per s` +
       (pilot.market.crossingsExceedTarget ? ' — the crossings alone exceed it' : '');
     sources['flow.toxicShare'] =
-      `pilot: the informed share whose simulated 5-s mark-out of the passive side is nearest the real ${round(pilot.informed.target, 4)} ticks`;
+      `pilot: the informed share whose simulated ${pilot.informed.markoutHorizon}-s mark-out of the passive side meets the real ${round(pilot.informed.target, 4)} ticks (0 when it does not respond)`;
   }
   return {
     dataset: {
@@ -344,6 +344,9 @@ export async function calibrateDataset(
     sources,
   };
 }
+
+/** Fewest cancels for a distance bin to keep its own θ(d) in the scenario. */
+const MIN_BIN_CANCELS = 10;
 
 /** Seconds ahead the calibrated informed traders see (the mark-out horizon the pilot matches). */
 const PILOT_INFORMED_HORIZON = 5;
@@ -546,10 +549,13 @@ function buildScenario(x: ScenarioInputs): {
     toxicShare: 0,
   };
   // The measured laws by distance (flow-rates.ts bins), replacing the geometric depth law and the one θ:
-  // arrivals per second per side at 1 … cap ticks, and θ(d) (a bin without exposure takes the pooled θ).
+  // arrivals per second per side at 1 … cap ticks, and θ(d) (a bin with fewer than MIN_BIN_CANCELS
+  // cancels — a relative standard error above 1/√10 ≈ 32% — takes the pooled θ).
   const placement = rates.bins.map((b) => (Number.isFinite(b.arrivalRate) ? round(b.arrivalRate) : 0));
   const cancelRates = rates.bins.map((b) =>
-    Number.isFinite(b.cancelRate) && b.exposure > 0 ? round(b.cancelRate) : round(theta),
+    Number.isFinite(b.cancelRate) && b.exposure > 0 && b.cancels >= MIN_BIN_CANCELS
+      ? round(b.cancelRate)
+      : round(theta),
   );
   const perDistance = placement.some((w) => w > 0);
   if (perDistance) {
@@ -569,7 +575,7 @@ function buildScenario(x: ScenarioInputs): {
     sources['flow.placementWeights'] =
       `flow rates: limit arrivals per second per side at 1–${cap} ticks from the mid (the placement law)`;
     sources['flow.cancelRates'] =
-      `flow rates: θ(d) by distance 1–${cap} ticks (${rates.level === 'L3' ? 'per order' : 'per lot'}-second)`;
+      `flow rates: θ(d) by distance 1–${cap} ticks (${rates.level === 'L3' ? 'per order' : 'per lot'}-second; bins with < ${MIN_BIN_CANCELS} cancels: the pooled θ)`;
   }
   sources['flow.limitRate'] =
     `flow rates (${rates.level}): limit arrivals at 1–${cap} ticks per second per side`;

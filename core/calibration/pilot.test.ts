@@ -50,6 +50,7 @@ describe('runPilot', () => {
       seed: 5,
       toxicGrid: [0, 0.25, 0.5, 0.75, 1],
       informedHorizon: 5,
+      markoutHorizon: 5,
     });
     // started 100% too high, it lands near the truth (0.6) …
     expect(report.market.steps[0]!.mu).toBe(1.2);
@@ -63,7 +64,7 @@ describe('runPilot', () => {
     expect(report.informed.fit!.slope).toBeLessThan(0);
     expect(config.flow.toxicShare).toBe(report.informed.chosen);
     const g = report.informed.grid;
-    expect(g[4]!.markout5s).toBeLessThan(g[0]!.markout5s);
+    expect(g[4]!.markout).toBeLessThan(g[0]!.markout);
     expect(report.market.crossingsExceedTarget).toBe(false);
   });
 
@@ -73,6 +74,13 @@ describe('runPilot', () => {
     const { report } = runPilot(truth, fake, { paths: 1, seconds: 300, toxicGrid: [0, 0.5, 1] });
     expect(report.market.crossingsExceedTarget).toBe(true);
     expect(report.market.chosenMu).toBe(0);
+  });
+
+  it('refuses a mark-out horizon that validation does not measure', () => {
+    const real = tapeStats([simulateTape(truth, 3, 0)]);
+    expect(() => runPilot(truth, real, { paths: 1, seconds: 60, markoutHorizon: 7 })).toThrow(
+      /markoutHorizon must be one of 1, 5, 30/,
+    );
   });
 
   it('is deterministic and honours stop', () => {

@@ -11,7 +11,9 @@
  *    `marketIterations` times, stopping within 5% of the target. When the crossings alone exceed the
  *    target, μ stays at 0 and the report says so.
  * 2. Informed share π (book-sim.ts `toxicShare`, Glosten–Milgrom informed traders seeing the reference
- *    `informedHorizon` seconds ahead): the simulated 5-s mark-out of the passive side of market orders
+ *    `informedHorizon` seconds ahead): the simulated mark-out at `markoutHorizon` seconds (default 30,
+ *    the longest of validate.ts's horizons: the short ones are dominated by the mechanical move of a market
+ *    order that empties a level, the long one by information) of the passive side of market orders
  *    (validate.ts) is measured on a grid of π, a least-squares line is fitted through it, and π is where
  *    the line meets the real mark-out (clamped to the grid's range, rounded to 0.01) — but only when the
  *    slope is negative by more than two standard errors; otherwise π = 0 (where the mark-out does not
@@ -23,7 +25,7 @@
  * and the validation measure the same statistics. Deterministic for the scenario and options.
  */
 import { bookScenarioSchema, type BookScenarioConfig } from '../sim/scenario';
-import { simulateTape, tapeStats, type TapeStats } from './validate';
+import { MARKOUT_HORIZONS, simulateTape, tapeStats, type TapeStats } from './validate';
 
 export interface PilotOptions {
   /** Simulated seconds per path (default 1800; at most the scenario's horizon). */
@@ -35,6 +37,8 @@ export interface PilotOptions {
   toxicGrid?: number[];
   /** Seconds ahead the informed traders see (default: the scenario's informedHorizon). */
   informedHorizon?: number;
+  /** Mark-out horizon that sets π, seconds (one of 1, 5, 30; default 30). */
+  markoutHorizon?: number;
   /** Called between simulated paths; throw from it to cancel. */
   stop?: () => void;
 }
@@ -55,11 +59,13 @@ export interface PilotReport {
   };
   informed: {
     horizon: number;
-    /** Real 5-s mark-out of the passive side of market orders (ticks). */
+    /** The mark-out horizon (seconds, one of validate.ts's MARKOUT_HORIZONS). */
+    markoutHorizon: number;
+    /** Real mark-out of the passive side of market orders at that horizon (ticks). */
     target: number;
-    /** Simulated 5-s mark-out (ticks) and its batch-means SE for each candidate share. */
-    grid: { share: number; markout5s: number; se: number }[];
-    /** Least-squares line markout5s = intercept + slope·π over the grid, with the slope's SE. */
+    /** Simulated mark-out (ticks) and its batch-means SE for each candidate share. */
+    grid: { share: number; markout: number; se: number }[];
+    /** Least-squares line mark-out = intercept + slope·π over the grid, with the slope's SE. */
     fit: { intercept: number; slope: number; slopeSe: number } | null;
     chosen: number;
   };
@@ -71,7 +77,10 @@ export function runPilot(
   opts: PilotOptions = {},
 ): { config: BookScenarioConfig; report: PilotReport } {
   const seconds = Math.min(config.horizon, opts.seconds ?? 1800);
-  const paths = opts.paths ?? 2;
+  const paths = opts.paths ?? 3;
+  const markoutHorizon = opts.markoutHorizon ?? 30;
+  const mi = MARKOUT_HORIZONS.indexOf(markoutHorizon as (typeof MARKOUT_HORIZONS)[number]);
+  if (mi < 0) throw new RangeError(`markoutHorizon must be one of ${MARKOUT_HORIZONS.join(', ')} s`);
   const seed = opts.seed ?? 7;
   const iterations = opts.marketIterations ?? 4;
   const grid = opts.toxicGrid ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
@@ -116,19 +125,19 @@ export function runPilot(
   const chosenMu = best.mu;
   const crossingsExceedTarget = steps.some((s) => s.mu === 0 && s.simulated > 1.05 * target);
 
-  // 2. π by the 5-s mark-out (index 1 of MARKOUT_HORIZONS = [1, 5, 30]).
-  const markTarget = real.markout[1]?.value ?? Number.NaN;
-  const tried: { share: number; markout5s: number; se: number }[] = [];
+  // 2. π by the mark-out at the chosen horizon.
+  const markTarget = real.markout[mi]?.value ?? Number.NaN;
+  const tried: { share: number; markout: number; se: number }[] = [];
   let chosen = 0;
   let fit: PilotReport['informed']['fit'] = null;
   if (Number.isFinite(markTarget)) {
     for (const share of grid) {
-      const e = simulate(chosenMu, share).markout[1];
-      tried.push({ share, markout5s: e?.value ?? Number.NaN, se: e?.se ?? Number.NaN });
+      const e = simulate(chosenMu, share).markout[mi];
+      tried.push({ share, markout: e?.value ?? Number.NaN, se: e?.se ?? Number.NaN });
     }
     fit = lineFit(
-      tried.filter((g) => Number.isFinite(g.markout5s)).map((g) => g.share),
-      tried.filter((g) => Number.isFinite(g.markout5s)).map((g) => g.markout5s),
+      tried.filter((g) => Number.isFinite(g.markout)).map((g) => g.share),
+      tried.filter((g) => Number.isFinite(g.markout)).map((g) => g.markout),
     );
     // Only a mark-out that measurably deepens with π (slope below zero by more than two standard
     // errors) sets π; a flat response leaves π = 0 rather than a value fitted to noise.
@@ -155,7 +164,7 @@ export function runPilot(
         simulated: best.simulated,
         crossingsExceedTarget,
       },
-      informed: { horizon: informedHorizon, target: markTarget, grid: tried, fit, chosen },
+      informed: { horizon: informedHorizon, markoutHorizon, target: markTarget, grid: tried, fit, chosen },
     },
   };
 }
