@@ -41,6 +41,7 @@ import {
   DOUBLE,
   DuckDBInstance,
   DuckDBTableFunction,
+  INTEGER,
   TINYINT,
   type DuckDBConnection,
   type DuckDBType,
@@ -150,6 +151,53 @@ export const BARS_TABLE: TableSpec = {
 
 /** Writers made in this process (names their table functions). */
 let writerCount = 0;
+
+/**
+ * The rows of the writers whose COPY is running on the shared import instance, by writer number:
+ * what `qb_rows(n)` (the one table function registered there) reads.
+ */
+const COPYING = new Map<number, { spec: TableSpec; next: (out: DuckDBDataChunk) => void }>();
+/** Connections to the shared import instance (qb_rows is registered there). */
+const SHARED_CONNECTIONS = new WeakSet<DuckDBConnection>();
+let importDuck: Promise<DuckDBInstance> | null = null;
+
+/**
+ * The in-memory DuckDB instance of this thread's imports, made at the first import and kept: starting
+ * and shutting down an instance cost ~20 + 15–35 ms of every import (docs/performance.md). Each import
+ * has its own connection; the table function `qb_rows(n)` is registered once and reads writer n's
+ * chunks. It holds no tables: the rows go from JavaScript through the COPY to the Parquet files.
+ */
+function importInstance(): Promise<DuckDBInstance> {
+  importDuck ??= (async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    conn.registerTableFunction(
+      DuckDBTableFunction.create({
+        name: 'qb_rows',
+        parameterTypes: [INTEGER],
+        bindFunction: (b) => {
+          const w = COPYING.get(Number(b.getParameter(0)));
+          if (w === undefined) return b.setError('qb_rows: no such table writer');
+          for (const c of w.spec.columns) b.addResultColumn(c.name, c.type);
+          b.setBindData(w);
+        },
+        initFunction: (i) => i.setMaxThreads(1), // one scan in chunk order
+        mainFunction: (info, out) => (info.bindData as { next: (o: DuckDBDataChunk) => void }).next(out),
+      }),
+    );
+    conn.closeSync();
+    return instance;
+  })();
+  importDuck.catch(() => (importDuck = null)); // a failed start is retried by the next import
+  return importDuck;
+}
+
+/** A connection to the shared import instance (close it with closeSync). */
+async function importConnection(): Promise<DuckDBConnection> {
+  const conn = await (await importInstance()).connect();
+  SHARED_CONNECTIONS.add(conn);
+  return conn;
+}
 
 /** Rows per data chunk: DuckDB's vector size, the most one chunk can hold. */
 const CHUNK_ROWS = 2048;
@@ -272,6 +320,10 @@ export class TableWriter {
   private conn: DuckDBConnection | null = null;
   /** The table function's name: unique per writer, so writers can share a connection or instance. */
   private readonly functionName: string;
+  /** This writer's number (qb_rows(n) on the shared import instance). */
+  private readonly id: number;
+  /** What the COPY selects from: qb_rows(n), or this writer's own table function. */
+  private source = '';
 
   private constructor(
     private readonly connection: Promise<DuckDBConnection>,
@@ -280,7 +332,8 @@ export class TableWriter {
     private readonly spillRows: number,
   ) {
     this.cols = this.newColumns();
-    this.functionName = `qb_rows_${spec.name}_${++writerCount}`;
+    this.id = ++writerCount;
+    this.functionName = `qb_rows_${spec.name}_${this.id}`;
   }
 
   /**
@@ -301,6 +354,12 @@ export class TableWriter {
   private async ready(): Promise<DuckDBConnection> {
     if (this.conn !== null) return this.conn;
     const conn = await this.connection;
+    this.conn = conn;
+    if (SHARED_CONNECTIONS.has(conn)) {
+      this.source = `qb_rows(${this.id})`;
+      return conn;
+    }
+    this.source = `${this.functionName}()`;
     conn.registerTableFunction(
       DuckDBTableFunction.create({
         name: this.functionName,
@@ -498,11 +557,11 @@ export class TableWriter {
     this.draining = this.chunks.splice(0);
     this.drainAt = 0;
     this.held = 0;
+    COPYING.set(this.id, { spec: this.spec, next: (out) => this.nextChunk(out) });
     try {
-      await conn.run(
-        `COPY (SELECT * FROM ${this.functionName}()) TO '${sqlString(file)}' (${PARQUET_OPTIONS})`,
-      );
+      await conn.run(`COPY (SELECT * FROM ${this.source}) TO '${sqlString(file)}' (${PARQUET_OPTIONS})`);
     } finally {
+      COPYING.delete(this.id);
       this.draining = [];
     }
   }
@@ -642,12 +701,10 @@ export async function buildDataset(
   opts: { bars?: boolean } = {},
 ): Promise<{ info: DatasetInfo; existed: boolean }> {
   return commitDataset(dataDir, async (tmp) => {
-    // DuckDB starts (on its own thread) while `fill` reads and parses; the writers wait for it at
-    // their first COPY.
-    const duck = openDuck();
-    duck.catch(() => undefined); // a failed start is reported by the first COPY, not as unhandled
-    const conn = duck.then((d) => d.conn);
-    conn.catch(() => undefined);
+    // The connection opens (the first import of the thread: DuckDB starts, on its own thread) while
+    // `fill` reads and parses; the writers wait for it at their first COPY.
+    const conn = importConnection();
+    conn.catch(() => undefined); // a failed start is reported by the first COPY, not as unhandled
     try {
       const t: DatasetTables = {
         events: await TableWriter.open(conn, EVENTS_TABLE, tmp),
@@ -665,8 +722,8 @@ export async function buildDataset(
       const bars = t.bars !== undefined ? { bars: await t.bars.finish(path.join(tmp, 'bars.parquet')) } : {};
       return { ...partial, counts: { events, bookEvents, trades, ...bars } };
     } finally {
-      await duck.then(
-        (d) => d.close(),
+      await conn.then(
+        (c) => c.closeSync(),
         () => undefined,
       );
     }
