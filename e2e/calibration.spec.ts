@@ -109,6 +109,11 @@ describe.skipIf(![...FILES, OTHER_ORDERBOOK].every((f) => existsSync(f)))(
       expect(await numAttr(vol, 'data-shaded')).toBeGreaterThanOrEqual(0);
       const intensity = page.getByTestId('calib-chart-intensity');
       await expect.poll(() => numAttr(intensity, 'data-empirical')).toBeGreaterThan(2);
+      // The simulator's order flow as calibrated: the laws by distance, μ before and after the pilot.
+      await expect.poll(() => numAttr(page.getByTestId('calib-chart-flow'), 'data-bins')).toBe(50);
+      for (const n of ['Flow.μ measured (per side)', 'Flow.μ used (pilot)', 'Flow.informed share π'])
+        expect(names).toContain(n);
+      expect(await page.getByTestId('calib-flow').textContent()).toMatch(/pilot \(3 × [\d,]+ s\)/);
       await screenshot(page, 'calibration-fitted');
 
       // --- Save as scenario → it is offered in the Backtest view and runs there.

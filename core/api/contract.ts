@@ -479,6 +479,27 @@ export interface ParamEstimate {
   unit: string;
 }
 
+export interface CalibrationFlow {
+  level: 'L3' | 'L2';
+  bins: { ticks: number; arrivalRate: number; cancelRate: number }[];
+  /** Market orders per second per side: as measured, and as the scenario uses them after the pilot. */
+  marketRate: { measured: number; used: number };
+  informedShare: number;
+  volatilityModel: 'garch' | 'regimes' | 'constant';
+  activityProfile: { bucketSeconds: number; multipliers: number[] } | null;
+  pilot: {
+    seconds: number;
+    paths: number;
+    /** Market orders per second (both sides): real, and simulated at the μ used. */
+    marketTarget: number;
+    marketSimulated: number;
+    markoutHorizon: number;
+    /** Real mark-out of the passive side (ticks) and the simulated one per informed share tried. */
+    markoutTarget: number;
+    grid: { share: number; markout: number }[];
+  } | null;
+}
+
 export interface CalibrationResult {
   dataset: string;
   datasetName: string;
@@ -537,6 +558,13 @@ export interface CalibrationResult {
    * naming the source of each value); `calibration.saveScenario` saves it under a name.
    */
   scenario: { yaml: string } | null;
+  /**
+   * The order flow the scenario's simulator runs (core/calibration/flow-rates.ts and pilot.ts): per
+   * distance from the mid, the limit arrivals per second per side (the placement law) and the cancel rate
+   * θ(d) as the scenario carries them; the market-order rate measured and after the pilot; the informed
+   * share; the volatility model and the intraday activity profile. Absent in fits saved before it existed.
+   */
+  flow?: CalibrationFlow | null;
   /** Why a part could not be fitted (e.g. too few trades for the intensity), by part. */
   errors: { garch?: string; regimes?: string; intensity?: string; book?: string; scenario?: string };
 }

@@ -24,7 +24,7 @@ import { midGrid, type DatasetArrays } from '../calibration/dataset-arrays';
 import { garchConditionalVariances } from '../calibration/garch';
 import { regimesSmoothedProbabilities } from '../calibration/regimes';
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
-import type { CalibrationResult, ParamEstimate } from '../api/contract';
+import type { CalibrationFlow, CalibrationResult, ParamEstimate } from '../api/contract';
 
 /** calibrate.ts's default interval (seconds). */
 export const DEFAULT_INTERVAL_SECONDS = 10;
@@ -180,6 +180,7 @@ export async function fitDataset(
   }
 
   return {
+    flow: flowOf(rep),
     dataset: info.id,
     datasetName: info.name,
     fittedAt: new Date().toISOString(),
@@ -197,5 +198,38 @@ export async function fitDataset(
     book: rep.book,
     scenario,
     errors,
+  };
+}
+
+/** The scenario's order flow and the pilot, for the view (see the contract's CalibrationFlow). */
+function flowOf(rep: CalibrationReport): CalibrationFlow | null {
+  const sc = (rep.scenario as { scenario?: Record<string, unknown> }).scenario;
+  if (!sc) return null;
+  const flow = sc.flow as Record<string, unknown>;
+  const price = sc.price as Record<string, unknown>;
+  const weights = (flow.placementWeights as number[] | undefined) ?? [];
+  const thetas = (flow.cancelRates as number[] | undefined) ?? [];
+  const p = rep.pilot;
+  return {
+    level: rep.rates.level,
+    bins: weights.map((w, i) => ({ ticks: i + 1, arrivalRate: w, cancelRate: thetas[i] ?? Number.NaN })),
+    marketRate: { measured: rep.rates.marketRate, used: Number(flow.marketRate) },
+    informedShare: Number(flow.toxicShare ?? 0),
+    volatilityModel:
+      price.garch !== undefined ? 'garch' : price.regimes !== undefined ? 'regimes' : 'constant',
+    activityProfile:
+      (flow.activityProfile as { bucketSeconds: number; multipliers: number[] } | undefined) ?? null,
+    pilot:
+      p === null
+        ? null
+        : {
+            seconds: p.seconds,
+            paths: p.paths,
+            marketTarget: p.market.target,
+            marketSimulated: p.market.simulated,
+            markoutHorizon: p.informed.markoutHorizon,
+            markoutTarget: p.informed.target,
+            grid: p.informed.grid.map((g) => ({ share: g.share, markout: g.markout })),
+          },
   };
 }

@@ -5,6 +5,8 @@
  *   histogram on a hidden overlay scale). `data-shaded` on the chart counts the shaded intervals.
  * - Intensity: the fitted λ(δ) = A·e^(−kδ) against the empirical rate of each distance bin, on a log
  *   scale (where the model is a straight line), both on one regular grid (calibration-series.ts).
+ * - Order flow: the simulator's placement law (limit arrivals per second per side at d ticks from the
+ *   mid) and cancel rates θ(d), as the calibrated scenario carries them, on a log scale.
  */
 import { PriceScaleMode, type LineSeriesPartialOptions } from 'lightweight-charts';
 import { useEffect, useMemo, useRef, type ReactElement } from 'react';
@@ -13,7 +15,7 @@ import { Chart, LineSeries, toLinePoints, useChart, type SimChart } from '../../
 import { HistogramSeries, type SimHistogramPoint } from '../../charts/histogram-series';
 import { COLORS } from '../../charts/theme';
 import { ChartPngButton } from '../../components/chart-png-button';
-import { highRegimeMask, intensityLines } from './calibration-series';
+import { flowLines, highRegimeMask, intensityLines } from './calibration-series';
 
 const SIGMA: LineSeriesPartialOptions = { color: COLORS.pnl, lineWidth: 2, title: 'σ_t' };
 const SHADE = 'rgba(240, 97, 109, 0.22)';
@@ -111,6 +113,52 @@ export function IntensityChart({
         <LineSeries data={fitted} options={FITTED} />
         <LineSeries data={empirical} options={EMPIRICAL} />
         <Mark name="empirical" value={String(empirical.filter((p) => 'value' in p).length)} />
+      </Chart>
+    </figure>
+  );
+}
+
+const ARRIVALS: LineSeriesPartialOptions = { color: COLORS.accent, lineWidth: 2, title: 'arrivals' };
+const CANCELS: LineSeriesPartialOptions = { color: COLORS.ask, lineWidth: 2, title: 'θ(d)' };
+
+export function FlowChart({ flow }: { flow: NonNullable<CalibrationResult['flow']> }): ReactElement {
+  const { arrivals, cancels } = useMemo(() => flowLines(flow), [flow]);
+  const chart = useRef<SimChart | null>(null);
+  const per = flow.level === 'L3' ? 'order' : 'lot';
+  return (
+    <figure className="chart-card">
+      <figcaption
+        title={`Where the calibrated simulator places limit orders (arrivals per second per side at d ticks from the mid) and how fast they are cancelled there (per resting ${per} and second), log scale`}
+      >
+        Order flow by distance
+        <span className="legend" style={{ color: COLORS.accent }}>
+          arrivals /s
+        </span>
+        <span className="legend" style={{ color: COLORS.ask }}>
+          θ(d) /{per}·s
+        </span>
+        <ChartPngButton
+          chart={() => chart.current}
+          fileName="calibration-flow.png"
+          testId="calib-chart-flow-png"
+          inline
+        />
+      </figcaption>
+      <Chart
+        testId="calib-chart-flow"
+        label="Limit-order arrival rate and cancel rate by distance from the mid, as calibrated"
+        timeFormat="number"
+        yTitle="rate (per s, log)"
+        xTitle="distance from mid (ticks)"
+        fitOnResize
+        onChart={(c) => {
+          chart.current = c;
+          c?.priceScale('right').applyOptions({ mode: PriceScaleMode.Logarithmic });
+        }}
+      >
+        <LineSeries data={arrivals} options={ARRIVALS} />
+        <LineSeries data={cancels} options={CANCELS} />
+        <Mark name="bins" value={String(flow.bins.length)} />
       </Chart>
     </figure>
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CalibrationResult } from '../../../../core/api/contract';
-import { highRegimeMask, intensityLines } from './calibration-series';
+import { flowLines, highRegimeMask, intensityLines } from './calibration-series';
 
 const est = (name: string, estimate: number): NonNullable<CalibrationResult['intensity']>['A'] => ({
   name,
@@ -46,5 +46,25 @@ describe('calibration chart series', () => {
       [0, 0.5],
       [8, 0.1],
     ]);
+  });
+});
+
+describe('flowLines', () => {
+  it('one point per tick, whitespace where a rate has no logarithm', () => {
+    const { arrivals, cancels } = flowLines({
+      level: 'L3',
+      bins: [
+        { ticks: 1, arrivalRate: 0.5, cancelRate: 0.1 },
+        { ticks: 2, arrivalRate: 0, cancelRate: Number.NaN },
+        { ticks: 3, arrivalRate: 0.25, cancelRate: 0.2 },
+      ],
+      marketRate: { measured: 1, used: 1 },
+      informedShare: 0,
+      volatilityModel: 'constant',
+      activityProfile: null,
+      pilot: null,
+    });
+    expect(arrivals).toEqual([{ time: 1, value: 0.5 }, { time: 2 }, { time: 3, value: 0.25 }]);
+    expect(cancels).toEqual([{ time: 1, value: 0.1 }, { time: 2 }, { time: 3, value: 0.2 }]);
   });
 });

@@ -38,3 +38,19 @@ export function intensityLines(intensity: NonNullable<CalibrationResult['intensi
   });
   return { fitted, empirical };
 }
+
+/** Arrival and cancel rates by distance (ticks) for a log-scale chart (see header). */
+export function flowLines(flow: NonNullable<CalibrationResult['flow']>): {
+  arrivals: SimLinePoint[];
+  cancels: SimLinePoint[];
+} {
+  const ok = (x: number): boolean => Number.isFinite(x) && x > 0;
+  return {
+    arrivals: flow.bins.map((b) =>
+      ok(b.arrivalRate) ? { time: b.ticks, value: b.arrivalRate } : { time: b.ticks },
+    ),
+    cancels: flow.bins.map((b) =>
+      ok(b.cancelRate) ? { time: b.ticks, value: b.cancelRate } : { time: b.ticks },
+    ),
+  };
+}

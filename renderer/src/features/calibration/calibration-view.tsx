@@ -8,7 +8,7 @@ import type { CalibrationResult, ParamEstimate } from '../../../../core/api/cont
 import { ProgressBar } from '../../components/progress-bar';
 import { fmtInt, fmtPct, fmtSig } from '../../lib/format';
 import { useStores } from '../../stores/context';
-import { IntensityChart, VolatilityChart, fmtInterval } from './calibration-charts';
+import { FlowChart, IntensityChart, VolatilityChart, fmtInterval } from './calibration-charts';
 
 export const CalibrationView = observer(function CalibrationView(): ReactElement {
   const { calibration } = useStores();
@@ -31,6 +31,7 @@ export const CalibrationView = observer(function CalibrationView(): ReactElement
                 No intensity fit: {r.errors.intensity ?? 'not fitted'}
               </div>
             )}
+            {r.flow && r.flow.bins.length > 0 && <FlowChart flow={r.flow} />}
           </section>
         </>
       ) : (
@@ -196,6 +197,12 @@ function ParamsPanel({ result: r }: { result: CalibrationResult }): ReactElement
       p: plain(`deviance (df ${r.intensity.degreesOfFreedom})`, r.intensity.deviance),
     });
   }
+  const f = r.flow;
+  if (f) {
+    rows.push({ group: 'Flow', p: plain('μ measured (per side)', f.marketRate.measured, 'per s') });
+    rows.push({ group: 'Flow', p: plain('μ used (pilot)', f.marketRate.used, 'per s') });
+    rows.push({ group: 'Flow', p: plain('informed share π', f.informedShare) });
+  }
   const b = r.book;
   const errors = Object.entries(r.errors);
   return (
@@ -231,6 +238,22 @@ function ParamsPanel({ result: r }: { result: CalibrationResult }): ReactElement
           spread of 1 tick {fmtPct(b.spread[0]?.timeShare ?? 0)} of the time; {fmtInt(b.trades.count)} trades
           ({fmtSig(b.trades.perSecond, 3)}/s, {fmtPct(b.trades.buyShare)} buyer-initiated, mean size{' '}
           {fmtSig(b.trades.sizeMean, 3)}).
+        </p>
+      )}
+      {f && (
+        <p className="hint" data-testid="calib-flow">
+          Simulator: volatility{' '}
+          {f.volatilityModel === 'constant'
+            ? 'one σ'
+            : f.volatilityModel === 'garch'
+              ? 'GARCH(1,1)'
+              : '2 regimes'}
+          {f.activityProfile
+            ? `, intraday activity ×${fmtSig(Math.min(...f.activityProfile.multipliers), 2)}–${fmtSig(Math.max(...f.activityProfile.multipliers), 3)} per ${f.activityProfile.bucketSeconds / 60} min`
+            : ''}
+          {f.pilot
+            ? `; pilot (${f.pilot.paths} × ${fmtInt(f.pilot.seconds)} s): ${fmtSig(f.pilot.marketSimulated, 3)} vs ${fmtSig(f.pilot.marketTarget, 3)} real market orders/s, ${f.pilot.markoutHorizon}-s mark-out target ${fmtSig(f.pilot.markoutTarget, 3)} ticks.`
+            : '; no pilot (μ as measured, π = 0).'}
         </p>
       )}
       {errors.length > 0 && (
