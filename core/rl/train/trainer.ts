@@ -20,10 +20,10 @@
  *   checkpoint is written after a failure.
  * - Cooperation: `opts.gate` is awaited before every env step (SAC) / vector step (PPO) and the
  *   trainer yields to the event loop at least every 50 ms — also between the updates of a SAC burst,
- *   between PPO minibatches and inside evaluations, where it also checks the signal — so a worker can
- *   pause or stop it within a second; an aborted signal or an exceeded `budget.maxMinutes` (checked at
- *   step boundaries: the wall clock decides only when to stop, never what is learned) writes a final
- *   checkpoint and returns 'stopped'.
+ *   between PPO minibatches and inside evaluations, where it also awaits the gate and checks the
+ *   signal — so a worker can pause it within about 100 ms and stop it within a second; an aborted
+ *   signal or an exceeded `budget.maxMinutes` (checked at step boundaries: the wall clock decides
+ *   only when to stop, never what is learned) writes a final checkpoint and returns 'stopped'.
  * - A loop turn is: the env step(s) (SAC: one step; PPO: the rollout), then the updates, then the
  *   periodic evaluation/checkpoint. A stop inside the second half (`turnPending`) checkpoints what the
  *   turn still owes — SAC's remaining burst updates, PPO's collected rollout with the weights from
@@ -544,9 +544,13 @@ export abstract class BaseTrainer implements TrainerHandle {
     }
   }
 
-  /** maybeYield, then whether the signal asks to stop (used inside updates and evaluations). */
+  /**
+   * maybeYield, then the gate (a pause is honoured here too, not only at the next env step), then
+   * whether the signal asks to stop (used inside updates and evaluations).
+   */
   protected async yieldAndCheck(ctx: RunContext): Promise<boolean> {
     await this.maybeYield(ctx);
+    if (ctx.opts.gate && ctx.opts.signal?.aborted !== true) await ctx.opts.gate();
     return ctx.opts.signal?.aborted === true;
   }
 
