@@ -210,12 +210,12 @@ const CHUNK_ROWS = 2048;
 export const SPILL_ROWS = 1 << 20;
 
 /**
- * How the tables are written: zstd-compressed pages of PLAIN values, no dictionary pages. DuckDB's
- * writer builds a dictionary per column and row group by default, which for these numeric columns
- * (ids, timestamps, prices, sizes: mostly distinct values) cost about a third of the COPY and made the
- * files larger (the Binance capture's events: 102 → 71 ms, 2.34 → 2.24 MB; docs/performance.md).
+ * How the tables are written: zstd at level 1 (DuckDB's default is 3). Level 3 cost ~30% more of the
+ * COPY for 3% smaller files (the Binance capture's events: 102 → 71 ms, 2.34 → 2.40 MB). Dictionary
+ * pages stay: writing without them was as fast and smaller, but loading the events for a replay took
+ * ~20–30% longer (docs/performance.md).
  */
-const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 0';
+const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1';
 
 const TWO32 = 4294967296;
 /** The largest |ms| whose ms·10⁶ fits a BIGINT. */
