@@ -49,6 +49,18 @@ const suites: Record<string, Suite> = {
       backends: { ppoIterationSeconds: r.backend },
     };
   },
+  pause: async () => {
+    const { benchPauseLatency } = await import('../rl/train/pause-bench');
+    const r = await benchPauseLatency();
+    return {
+      results: {
+        ppoPauseLatencyMaxMs: r.ppoPauseLatencyMaxMs,
+        ppoPauseLatencyP95Ms: r.ppoPauseLatencyP95Ms,
+        ppoPauseLatencyMedianMs: r.ppoPauseLatencyMedianMs,
+      },
+      backends: { ppoPauseLatencyMaxMs: `${r.backend} (${r.midUpdatePauses} pauses mid-update)` },
+    };
+  },
   rollout: async () => {
     const { benchRollout } = await import('../rl/sac/bench');
     const r = await benchRollout();

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Ppo } from '../ppo/ppo';
+import type { RolloutBuffer } from '../ppo/rollout';
 import { loadTf } from '../tf/backend';
 import { listCheckpoints, readCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
@@ -89,6 +91,55 @@ describe('PpoTrainer', () => {
     expect(r2.status).toBe('finished');
     expect(r2.step).toBe(600);
     expect(r2.updates).toBe(24);
+  });
+
+  it('honours a pause between minibatches, and a paused update learns exactly what an unpaused one does', async () => {
+    const cfg = tiny('', 'totalSteps: 600, checkpointEvery: 600, evalEvery: 0, evalEpisodes: 0');
+    const finalWeights = (runDir: string): Buffer =>
+      fs.readFileSync(path.join(listCheckpoints(runDir).at(-1)!.dir, 'weights.bin'));
+    const plainDir = path.join(dir, 'plain');
+    const t1 = await createTrainer(cfg, { runDir: plainDir, quiet: true });
+    const r1 = await t1.run();
+    t1.dispose();
+
+    const pausedDir = path.join(dir, 'paused');
+    const t2 = await createTrainer(cfg, { runDir: pausedDir, quiet: true });
+    // Mark when the minibatch loop runs (the trainer drives Ppo.updateSteps).
+    const agent = (t2 as unknown as { agent: Ppo }).agent;
+    const updateSteps = agent.updateSteps.bind(agent);
+    let inUpdate = false;
+    agent.updateSteps = function* (buf: RolloutBuffer) {
+      inUpdate = true;
+      try {
+        return yield* updateSteps(buf);
+      } finally {
+        inUpdate = false;
+      }
+    };
+    let gateCalls = 0;
+    let midUpdatePauses = 0;
+    const r2 = await t2.run({
+      signal: new AbortController().signal,
+      gate: () => {
+        gateCalls++;
+        if (!inUpdate) return Promise.resolve();
+        // Paused mid-update: the trainer waits here until a later macrotask resumes it.
+        midUpdatePauses++;
+        return new Promise<void>((resolve) => setTimeout(resolve, 1));
+      },
+    });
+    t2.dispose();
+    // 150 vector steps consult the gate; so do the minibatch boundaries: 6 updates × 2 epochs × 2
+    // minibatches, the generator yielding after each one.
+    expect(midUpdatePauses).toBe(24);
+    expect(gateCalls).toBe(150 + 24);
+    expect(r2).toMatchObject({
+      status: 'finished',
+      step: r1.step,
+      updates: r1.updates,
+      episodes: r1.episodes,
+    });
+    expect(finalWeights(pausedDir).equals(finalWeights(plainDir))).toBe(true);
   });
 
   it('handles truncated episodes (bootstrapped) and cuts the last rollout at the budget', async () => {
