@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { niceGridWidth, toGrid } from './step-grid';
+import { MinMaxGrid, niceGridWidth, toGrid, toMinMaxGrid } from './step-grid';
 
 describe('step grid', () => {
   it('picks the smallest 1/2/5 × 10^n width that keeps the span within maxBuckets', () => {
@@ -33,5 +33,57 @@ describe('step grid', () => {
     for (let i = 1; i < g.length; i++) expect((g[i]?.x ?? 0) - (g[i - 1]?.x ?? 0)).toBe(5);
     expect(g[0]?.x).toBe(0);
     expect(g.at(-1)).toEqual({ x: 95, y: 6 });
+  });
+});
+
+describe('min/max step grid', () => {
+  it('draws each bucket as its min and max in x order, interpolating empty buckets (slot 5)', () => {
+    // Buckets of 10: [0, 10) holds 1@1, 9@3, −4@7 → max first (x 3), then min (x 7): slots 0 → 9, 5 → −4.
+    // [10, 20) is empty: the line from (7, −4) to (26, 15) at x 10 and 15: −4 + 19·3/19 = −1, −4 + 19·8/19 = 4.
+    // [20, 30) holds 15@26 alone: both slots 15.
+    const g = toMinMaxGrid(
+      [
+        { x: 1, y: 1 },
+        { x: 3, y: 9 },
+        { x: 7, y: -4 },
+        { x: 26, y: 15 },
+      ],
+      5,
+    );
+    expect(g).toEqual([
+      { x: 0, y: 9 },
+      { x: 5, y: -4 },
+      { x: 10, y: -1 },
+      { x: 15, y: 4 },
+      { x: 20, y: 15 },
+      { x: 25, y: 15 },
+    ]);
+  });
+
+  it('keeps every spike and the regular spacing; incremental emits rebuild the batch result', () => {
+    const pts = Array.from({ length: 5000 }, (_, i) => ({
+      x: 3 + i * 7 + (i % 3),
+      y: i % 611 === 300 ? 100 : i % 887 === 10 ? -100 : Math.sin(i / 50),
+    }));
+    const slot = 50;
+    const g = toMinMaxGrid(pts, slot);
+    for (let i = 1; i < g.length; i++) expect((g[i]?.x ?? 0) - (g[i - 1]?.x ?? 0)).toBe(slot);
+    const ys = g.map((p) => p.y);
+    expect(ys.filter((y) => y === 100).length).toBe(pts.filter((p) => p.y === 100).length);
+    expect(ys.filter((y) => y === -100).length).toBe(pts.filter((p) => p.y === -100).length);
+    // What a chart would hold after the emits (update(point, replace) semantics).
+    const drawn = new Map<number, number>();
+    const grid = new MinMaxGrid(slot);
+    let replaced = 0;
+    for (const p of pts)
+      grid.push(p, (x, y, replace) => {
+        if (replace) {
+          expect(drawn.has(x)).toBe(true);
+          replaced++;
+        }
+        drawn.set(x, y);
+      });
+    expect(replaced).toBeGreaterThan(10);
+    expect([...drawn].map(([x, y]) => ({ x, y }))).toEqual(g);
   });
 });
