@@ -15,7 +15,13 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { BinanceDepthSync, readBinanceCsv, readBinanceRaw, type BinanceMarket } from './binance-raw';
+import {
+  BinanceDepthSync,
+  flatLevels,
+  readBinanceCsv,
+  readBinanceRaw,
+  type BinanceMarket,
+} from './binance-raw';
 import {
   CatalogError,
   DATASET_FORMAT_VERSION,
@@ -109,8 +115,11 @@ export async function importBinanceRaw(
           seenMs(ms);
           const u = ev.u;
           const local = ev.localTsNs;
-          for (const [p, q] of ev.bids) event(u, ms, 0n, EVENT_KIND.levelSet, Number.NaN, 1, p, q, local);
-          for (const [p, q] of ev.asks) event(u, ms, 0n, EVENT_KIND.levelSet, Number.NaN, -1, p, q, local);
+          const { bids, asks } = flatLevels(ev);
+          for (let i = 0; i < bids.length; i += 2)
+            event(u, ms, 0n, EVENT_KIND.levelSet, Number.NaN, 1, bids[i]!, bids[i + 1]!, local);
+          for (let i = 0; i < asks.length; i += 2)
+            event(u, ms, 0n, EVENT_KIND.levelSet, Number.NaN, -1, asks[i]!, asks[i + 1]!, local);
           pushTop(u, ms, 0n);
         },
         onTrade: (t) => {
