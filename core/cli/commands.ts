@@ -421,7 +421,7 @@ export const COMMANDS = {
   train: {
     usage: '--config FILE [--run-dir DIR] [--resume] [--data-dir DIR] [--steps N] [--quiet]',
     summary:
-      'Train an RL agent (SAC or PPO, see resources/configs/sac-default.yaml); checkpoints in the run dir.',
+      'Train an RL agent (SAC, PPO or REINFORCE, see resources/configs/sac-default.yaml); checkpoints in the run dir.',
     options: TRAIN_OPTIONS,
   },
   eval: {

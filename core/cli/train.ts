@@ -1,7 +1,7 @@
 /**
  * `quotebench train --config FILE [--run-dir DIR] [--resume] [--data-dir DIR] [--steps N] [--quiet]`
  *
- * Trains the SAC or PPO agent a training config describes (core/rl/train/config.ts) and writes its
+ * Trains the SAC, PPO or REINFORCE agent a training config describes (core/rl/train/config.ts) and writes its
  * checkpoints under the run directory, by default `<data dir>/training/<config name>-<seed>` (the data
  * dir as everywhere: --data-dir, QUOTEBENCH_DATA_DIR, ~/.quotebench). Prints the tfjs backend line
  * first, then a progress bar on stderr (steps, mean episode return, latest evaluation against the

@@ -60,7 +60,7 @@ export function loadTrainPresets(dir = defaultConfigsDir()): TrainPreset[] {
       id,
       title: typeof doc?.name === 'string' ? doc.name : id,
       description: typeof doc?.description === 'string' ? doc.description.trim() : '',
-      algo: (doc?.algo === 'ppo' ? 'ppo' : 'sac') satisfies TrainAlgo,
+      algo: (doc?.algo === 'ppo' || doc?.algo === 'reinforce' ? doc.algo : 'sac') satisfies TrainAlgo,
       yaml,
     }));
 }

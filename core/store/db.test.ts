@@ -20,7 +20,7 @@ import {
   type ResultInput,
   type Store,
 } from './db';
-import { migrate } from './migrations';
+import { migrate, MIGRATIONS } from './migrations';
 import { INCOMPLETE_MESSAGE } from './run-repository';
 import { diffPaths, makePath } from './test-fixtures';
 
@@ -136,6 +136,54 @@ describe('schema and migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()).toEqual(['a']);
     expect(migrate(db, 'm.sqlite', migrations.slice(0, 1))).toEqual([]);
+    db.close();
+  });
+
+  it("migration 4 keeps every training row, admits 'reinforce' runs and adds curriculum_stage", () => {
+    const db = new Database(path.join(dir, 'v3.sqlite'));
+    db.pragma('foreign_keys = ON');
+    expect(migrate(db, 'v3.sqlite', MIGRATIONS.slice(0, 3))).toEqual([1, 2, 3]);
+    const now = '2026-12-06T00:00:00Z';
+    db.prepare(
+      `INSERT INTO training_runs (id, name, algo, config_json, seed, code_version, status, run_dir, created_at, updated_at, owner_start)
+       VALUES ('r1', 'old', 'ppo', '{}', 7, 'v', 'finished', '/tmp/r1', ?, ?, 42)`,
+    ).run(now, now);
+    db.prepare(
+      `INSERT INTO training_metrics (run_id, seq, step, total_steps, updates, episodes, elapsed_sec, steps_per_sec, eval_return)
+       VALUES ('r1', 0, 100, 200, 3, 2, 1.5, 66, -4.25)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO training_checkpoints (run_id, id, step, updates, episodes, dir, created_at)
+       VALUES ('r1', 'step-000000100', 100, 3, 2, '/tmp/r1/c', ?)`,
+    ).run(now);
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO training_runs (id, name, algo, config_json, seed, code_version, status, run_dir, created_at, updated_at)
+         VALUES ('r2', 'new', 'reinforce', '{}', 1, 'v', 'running', '/tmp/r2', ?, ?)`,
+        )
+        .run(now, now),
+    ).toThrow(/CHECK/);
+    expect(migrate(db, 'v3.sqlite', MIGRATIONS)).toEqual([4]);
+    expect(db.prepare('SELECT algo, owner_start FROM training_runs').get()).toEqual({
+      algo: 'ppo',
+      owner_start: 42,
+    });
+    expect(db.prepare('SELECT step, eval_return, curriculum_stage FROM training_metrics').get()).toEqual({
+      step: 100,
+      eval_return: -4.25,
+      curriculum_stage: null,
+    });
+    expect(db.prepare('SELECT count(*) FROM training_checkpoints').pluck().get()).toBe(1);
+    db.prepare(
+      `INSERT INTO training_runs (id, name, algo, config_json, seed, code_version, status, run_dir, created_at, updated_at)
+       VALUES ('r2', 'new', 'reinforce', '{}', 1, 'v', 'running', '/tmp/r2', ?, ?)`,
+    ).run(now, now);
+    // The children still cascade from the rebuilt parent.
+    db.prepare("DELETE FROM training_runs WHERE id = 'r1'").run();
+    expect(db.prepare('SELECT count(*) FROM training_metrics').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM training_checkpoints').pluck().get()).toBe(0);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
     db.close();
   });
 

@@ -25,6 +25,13 @@
  *   ticks since boot) next to owner_pid, NULL where unknown (other OS, rows of older versions). An
  *   owner is alive only if its pid exists and, when recorded, its start time matches; the column is
  *   cleared together with owner_pid/owner_host.
+ *
+ * Invariants of version 4 (REINFORCE and curriculum learning, core/rl/train/):
+ * - training_runs.algo ∈ {'sac', 'ppo', 'reinforce'}; training_metrics.curriculum_stage is the
+ *   curriculum stage of the sample (NULL: the run has no curriculum, or a row of an older version).
+ *   SQLite cannot alter a CHECK constraint, so the three training tables are rebuilt: the parent under
+ *   a new name, the children referencing it, the old ones dropped children first (no cascade fires),
+ *   then the renames (which carry the children's foreign keys along); every row is copied.
  */
 import type Database from 'better-sqlite3';
 
@@ -165,6 +172,83 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN owner_start INTEGER;
   ALTER TABLE training_runs ADD COLUMN owner_start INTEGER;
+  `,
+  // 4: 'reinforce' runs and the curriculum stage of a metrics sample.
+  `
+  CREATE TABLE training_runs_v4 (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    algo         TEXT NOT NULL CHECK (algo IN ('sac', 'ppo', 'reinforce')),
+    config_json  TEXT NOT NULL,
+    seed         INTEGER NOT NULL,
+    code_version TEXT NOT NULL,
+    status       TEXT NOT NULL
+                 CHECK (status IN ('running', 'paused', 'finished', 'stopped', 'failed', 'incomplete')),
+    reason       TEXT,
+    backend      TEXT,
+    run_dir      TEXT NOT NULL,
+    step         INTEGER NOT NULL DEFAULT 0,
+    total_steps  INTEGER,
+    curves_json  TEXT,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    owner_pid    INTEGER,
+    owner_host   TEXT,
+    owner_start  INTEGER
+  ) STRICT;
+  INSERT INTO training_runs_v4 SELECT id, name, algo, config_json, seed, code_version, status, reason,
+    backend, run_dir, step, total_steps, curves_json, created_at, updated_at, owner_pid, owner_host,
+    owner_start FROM training_runs;
+
+  CREATE TABLE training_metrics_v4 (
+    run_id               TEXT NOT NULL REFERENCES training_runs_v4 (id) ON DELETE CASCADE,
+    seq                  INTEGER NOT NULL,
+    step                 INTEGER NOT NULL,
+    total_steps          INTEGER NOT NULL,
+    updates              INTEGER NOT NULL,
+    episodes             INTEGER NOT NULL,
+    elapsed_sec          REAL NOT NULL,
+    steps_per_sec        REAL NOT NULL,
+    episode_return       REAL,
+    episode_pnl          REAL,
+    mean_abs_inventory   REAL,
+    actor_loss           REAL,
+    critic_loss          REAL,
+    alpha                REAL,
+    entropy              REAL,
+    approx_kl            REAL,
+    clip_fraction        REAL,
+    eval_return          REAL,
+    eval_baseline_return REAL,
+    curriculum_stage     REAL,
+    PRIMARY KEY (run_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO training_metrics_v4 SELECT run_id, seq, step, total_steps, updates, episodes, elapsed_sec,
+    steps_per_sec, episode_return, episode_pnl, mean_abs_inventory, actor_loss, critic_loss, alpha,
+    entropy, approx_kl, clip_fraction, eval_return, eval_baseline_return, NULL FROM training_metrics;
+
+  CREATE TABLE training_checkpoints_v4 (
+    run_id      TEXT NOT NULL REFERENCES training_runs_v4 (id) ON DELETE CASCADE,
+    id          TEXT NOT NULL,
+    step        INTEGER NOT NULL,
+    updates     INTEGER NOT NULL,
+    episodes    INTEGER NOT NULL,
+    dir         TEXT NOT NULL,
+    eval_return REAL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO training_checkpoints_v4 SELECT run_id, id, step, updates, episodes, dir, eval_return,
+    created_at FROM training_checkpoints;
+
+  DROP TABLE training_metrics;
+  DROP TABLE training_checkpoints;
+  DROP TABLE training_runs;
+  ALTER TABLE training_runs_v4 RENAME TO training_runs;
+  ALTER TABLE training_metrics_v4 RENAME TO training_metrics;
+  ALTER TABLE training_checkpoints_v4 RENAME TO training_checkpoints;
+  CREATE INDEX training_runs_by_created ON training_runs (created_at);
+  CREATE INDEX training_runs_live ON training_runs (status) WHERE status IN ('running', 'paused');
   `,
 ];
 

@@ -56,7 +56,7 @@ export const TRAINING_INCOMPLETE_REASON =
   'the process training this run stopped before it finished; resume it from its last checkpoint';
 
 const FINAL: readonly FinalTrainingStatus[] = ['finished', 'stopped', 'failed'];
-const ALGOS: readonly TrainAlgo[] = ['sac', 'ppo'];
+const ALGOS: readonly TrainAlgo[] = ['sac', 'ppo', 'reinforce'];
 
 /** Metric fields ↔ columns (the order of the SELECT and INSERT lists below). */
 const REQUIRED: readonly (readonly [TrainMetricField, string])[] = [
@@ -78,11 +78,12 @@ const OPTIONAL: readonly (readonly [TrainMetricField, string])[] = [
   ['clipFraction', 'clip_fraction'],
   ['evalReturn', 'eval_return'],
   ['evalBaselineReturn', 'eval_baseline_return'],
+  ['curriculumStage', 'curriculum_stage'],
 ];
 export const TRAIN_METRIC_FIELDS: readonly TrainMetricField[] = [...REQUIRED, ...OPTIONAL].map(([k]) => k);
 
 /** Fields that are counters (a bucket keeps its last value); the rest are averaged. */
-const LAST_IN_BUCKET = new Set(['total_steps', 'updates', 'episodes', 'elapsed_sec']);
+const LAST_IN_BUCKET = new Set(['total_steps', 'updates', 'episodes', 'elapsed_sec', 'curriculum_stage']);
 
 interface RunDbRow {
   id: string;

@@ -162,7 +162,7 @@ const entrySchema = z.object({
 });
 const manifestSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
-  algo: z.enum(['sac', 'ppo']),
+  algo: z.enum(['sac', 'ppo', 'reinforce']),
   step: z.number().int().nonnegative(),
   totalSteps: z.number().int().positive().optional(),
   stop: z.object({ cause: z.enum(['request', 'time']), reason: z.string() }).optional(),

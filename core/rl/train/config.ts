@@ -2,7 +2,7 @@
  * The training config file (YAML or JSON, validated with zod, strict: unknown keys are errors that
  * name file:line:col and the key path, see core/config/load-config.ts). One file defines one run:
  * the market (a backtest scenario), the environment around it (action box, reward weights, episode
- * length), the observation features, the algorithm (SAC or PPO) with its hyperparameters, the budget
+ * length), the observation features, the algorithm (SAC, PPO or REINFORCE) with its hyperparameters, the budget
  * and the Avellaneda–Stoikov baseline of the periodic evaluation.
  *
  * Seeds. `seed` is the training seed: training episodes run simulator paths (seed, 0), (seed, 1), …
@@ -108,6 +108,27 @@ export const ppoConfigSchema = z.strictObject({
   normalizeAdvantages: z.boolean().default(true),
 });
 
+/**
+ * REINFORCE with a learned baseline (Williams 1992; Sutton & Barto 2018 §13.4; core/rl/reinforce/):
+ * `episodesPerUpdate` complete episodes (one per env, stepped in lockstep) per update.
+ */
+export const reinforceConfigSchema = z.strictObject({
+  hidden: hiddenSchema.default([64, 64]),
+  /** Hidden widths of the baseline V(s) (default: as `hidden`). */
+  baselineHidden: hiddenSchema.optional(),
+  episodesPerUpdate: posInt.max(256).default(8),
+  discount: finite.min(0).max(1).default(0.99),
+  policyLr: positive.default(1e-3),
+  baselineLr: positive.default(1e-3),
+  /** Least-squares (Adam) steps of the baseline on each batch. */
+  baselineSteps: posInt.max(100).default(5),
+  /** Standardize G_t − b(s_t) over the batch (reward-to-go normalization). */
+  normalizeAdvantages: z.boolean().default(true),
+  entCoef: nonNegative.default(0),
+  maxGradNorm: positive.optional(),
+  initialLogStd: finite.optional(),
+});
+
 export const budgetConfigSchema = z.strictObject({
   /** Environment steps of the run (over all parallel envs). */
   totalSteps: posInt,
@@ -148,7 +169,7 @@ export const trainConfigSchema = z
       .min(1)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only (it names the run directory)'),
     description: z.string().optional(),
-    algo: z.enum(['sac', 'ppo']),
+    algo: z.enum(['sac', 'ppo', 'reinforce']),
     seed: z.number().int().nonnegative().max(0xffffffff),
     scenario: scenarioSchema,
     env: envConfigSchema,
@@ -159,6 +180,7 @@ export const trainConfigSchema = z
     rewardScale: positive.default(1),
     sac: sacConfigSchema.prefault({}),
     ppo: ppoConfigSchema.prefault({}),
+    reinforce: reinforceConfigSchema.prefault({}),
     budget: budgetConfigSchema,
     baseline: baselineConfigSchema.prefault({}),
     guard: guardConfigSchema.prefault({}),
@@ -248,8 +270,8 @@ export function replaySeed(cfg: Pick<TrainConfig, 'seed'>): number {
 
 /** The part of the config that defines the learning problem (see the module header). */
 export function configIdentity(cfg: TrainConfig): Record<string, unknown> {
-  const { name: _n, description: _d, budget: _b, limits: _l, sac, ppo, ...rest } = cfg;
-  return { ...rest, ...(cfg.algo === 'sac' ? { sac } : { ppo }) };
+  const { name: _n, description: _d, budget: _b, limits: _l, sac, ppo, reinforce, ...rest } = cfg;
+  return { ...rest, ...(cfg.algo === 'sac' ? { sac } : cfg.algo === 'ppo' ? { ppo } : { reinforce }) };
 }
 
 /** JSON with object keys sorted (stable across key order in the file). */

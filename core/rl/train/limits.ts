@@ -66,7 +66,7 @@ const ACTION_DIM = 2;
 
 /** The part of a training config the limits read (structural, so config.ts need not be imported). */
 export interface TrainLimitsInput {
-  algo: 'sac' | 'ppo';
+  algo: 'sac' | 'ppo' | 'reinforce';
   scenario: ScenarioConfig;
   features: {
     kind: 'intensity' | 'book';
@@ -76,6 +76,7 @@ export interface TrainLimitsInput {
   };
   sac: { hidden: number[]; bufferSize: number };
   ppo: { hidden: number[]; nEnvs: number };
+  reinforce: { hidden: number[]; baselineHidden?: number[] | undefined; episodesPerUpdate: number };
   budget: { totalSteps: number; evalEpisodes: number };
   limits?: TrainLimitsConfig | undefined;
 }
@@ -119,6 +120,10 @@ export function estimateTrainWork(cfg: TrainLimitsInput): TrainWork {
     networkParams = mlpParams([D, ...h, 2 * A]) + 4 * mlpParams([D + A, ...h, 1]);
     const capacity = Math.max(1, Math.min(cfg.sac.bufferSize, cfg.budget.totalSteps));
     replayBytes = capacity * (2 * D + A + 2) * 4;
+  } else if (cfg.algo === 'reinforce') {
+    const r = cfg.reinforce;
+    networkParams = mlpParams([D, ...r.hidden, A]) + A + mlpParams([D, ...(r.baselineHidden ?? r.hidden), 1]);
+    envs = r.episodesPerUpdate;
   } else {
     const h = cfg.ppo.hidden;
     networkParams = mlpParams([D, ...h, A]) + A + mlpParams([D, ...h, 1]);
@@ -154,7 +159,11 @@ export function checkTrainLimits(cfg: TrainLimitsInput): TrainWork {
     if (!(value <= lim[key])) throw new LimitError(`limits.${key}`, lim[key], value, quantity);
   };
   check('maxTotalSteps', w.totalSteps, 'budget.totalSteps');
-  check('maxEnvs', w.envs, 'parallel envs (ppo.nEnvs)');
+  check(
+    'maxEnvs',
+    w.envs,
+    cfg.algo === 'reinforce' ? 'parallel envs (reinforce.episodesPerUpdate)' : 'parallel envs (ppo.nEnvs)',
+  );
   check('maxNetworkParams', w.networkParams, `network parameters (${cfg.algo}.hidden)`);
   check('maxReplayBytes', w.replayBytes, 'replay buffer bytes (min(sac.bufferSize, totalSteps) × row)');
   check('maxSeriesBars', w.bars, 'series bars per path');

@@ -2,7 +2,7 @@
  * A trained policy back from disk, ready to quote: `loadPolicy(dir)` reads a checkpoint written by the
  * training service (checkpoint.ts) together with its run's config.json and rebuilds exactly what the
  * trainer acted with:
- * - the agent (SAC or PPO, makeSacAgent / makePpoAgent of the run's config, then setWeights with the
+ * - the agent (SAC, PPO or REINFORCE, makeSacAgent / makePpoAgent / makeReinforceAgent of the run's config, then setWeights with the
  *   checkpoint's snapshot: hashes checked, algorithm and config hash must match);
  * - the observation statistics, frozen as they were at the checkpoint (RunningNormalizer.fromJSON; the
  *   trainer's clip OBS_CLIP);
@@ -22,6 +22,7 @@ import { PolicyQuoter } from '../eval/policy-quoter';
 import { RunningNormalizer } from '../features/normalizer';
 import { loadTf } from '../tf/backend';
 import type { Ppo, PpoWeights } from '../ppo/ppo';
+import type { Reinforce, ReinforceWeights } from '../reinforce/reinforce';
 import type { Sac, SacWeights } from '../sac/sac';
 import {
   bestCheckpoint,
@@ -34,6 +35,7 @@ import { progressLabel, type StopCause } from './run-label';
 import { configHash, trainConfigSchema, type TrainConfig } from './config';
 import { envOptions, makeFeatures } from './env-factory';
 import { makePpoAgent } from './ppo-trainer';
+import { makeReinforceAgent } from './reinforce-trainer';
 import { makeSacAgent } from './sac-trainer';
 import { CONFIG_FILE, OBS_CLIP } from './trainer';
 import type { CheckpointInfo } from './types';
@@ -48,7 +50,7 @@ export interface LoadedPolicy {
   readonly cfg: TrainConfig;
   readonly runDir: string;
   readonly checkpoint: CheckpointInfo;
-  readonly policy: Sac | Ppo;
+  readonly policy: Sac | Ppo | Reinforce;
   /** Frozen training statistics (undefined when the config does not normalize observations). */
   readonly normalizer: RunningNormalizer | undefined;
   /** Default quoter name: "<algo>-<config name>@<step>", e.g. "sac-sac-default@90000". */
@@ -152,10 +154,16 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   }
 
   await loadTf({ quiet: true });
-  const policy = cfg.algo === 'sac' ? makeSacAgent(cfg, obsDim) : makePpoAgent(cfg, obsDim);
+  const policy =
+    cfg.algo === 'sac'
+      ? makeSacAgent(cfg, obsDim)
+      : cfg.algo === 'ppo'
+        ? makePpoAgent(cfg, obsDim)
+        : makeReinforceAgent(cfg, obsDim);
   try {
     if (cfg.algo === 'sac') await (policy as Sac).setWeights(loaded.agent as SacWeights);
-    else await (policy as Ppo).setWeights(loaded.agent as PpoWeights);
+    else if (cfg.algo === 'ppo') await (policy as Ppo).setWeights(loaded.agent as PpoWeights);
+    else await (policy as Reinforce).setWeights(loaded.agent as ReinforceWeights);
   } catch (e) {
     policy.dispose();
     throw new PolicyLoadError(`${path.join(ckDir, MANIFEST)}: ${(e as Error).message}`);

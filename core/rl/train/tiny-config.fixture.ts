@@ -7,7 +7,7 @@ import { parseTrainConfig, type TrainConfig } from './config';
 
 export interface TinyOptions {
   name?: string;
-  algo?: 'sac' | 'ppo';
+  algo?: 'sac' | 'ppo' | 'reinforce';
   seed?: number;
   /** Extra lines inside `env:` (indented by two spaces), e.g. "  reward: { inventory: 0.01 }\n". */
   env?: string;

@@ -1,6 +1,6 @@
 /**
- * The training service: `createTrainer(cfg, opts)` builds a SAC or PPO trainer (sac-trainer.ts,
- * ppo-trainer.ts) behind the one Trainer interface of types.ts, and this module holds what both
+ * The training service: `createTrainer(cfg, opts)` builds a SAC, PPO or REINFORCE trainer (sac-trainer.ts,
+ * ppo-trainer.ts, reinforce-trainer.ts) behind the one Trainer interface of types.ts, and this module holds what both
  * share: the run directory (config.json, refusing to resume under another config), resuming from the
  * newest readable checkpoint, the metrics throttle, the NaN / explosion guard, cooperative yielding
  * (gate, AbortSignal, wall-clock budget), periodic evaluation against the Avellaneda–Stoikov baseline,
@@ -125,7 +125,9 @@ export async function createTrainer(cfg: TrainConfig, opts: CreateTrainerOptions
   const trainer =
     cfg.algo === 'sac'
       ? new (await import('./sac-trainer')).SacTrainer(setup)
-      : new (await import('./ppo-trainer')).PpoTrainer(setup);
+      : cfg.algo === 'ppo'
+        ? new (await import('./ppo-trainer')).PpoTrainer(setup)
+        : new (await import('./reinforce-trainer')).ReinforceTrainer(setup);
   try {
     await trainer.init(checkpoint);
   } catch (e) {
@@ -389,7 +391,8 @@ export abstract class BaseTrainer implements TrainerHandle {
   protected readonly cfg: TrainConfig;
   protected readonly opts: TrainerSetup['opts'];
   protected readonly hash: string;
-  protected readonly normalizer: RunningNormalizer | null;
+  /** Replaced (never mutated in place by the base) when a trainer rolls an abandoned batch back. */
+  protected normalizer: RunningNormalizer | null;
   protected step = 0;
   protected updates = 0;
   protected episodes = 0;

@@ -4,7 +4,7 @@
  * only, so every type here crosses a worker_threads boundary and the WebSocket unchanged.
  */
 
-export type TrainAlgo = 'sac' | 'ppo';
+export type TrainAlgo = 'sac' | 'ppo' | 'reinforce';
 
 /** One sample of the live training curves; a trainer emits at most `maxMetricsHz` (≤ 10) a second. */
 export interface TrainMetrics {
@@ -39,6 +39,9 @@ export interface TrainMetrics {
    *  and of the Avellaneda–Stoikov baseline on the same paths. */
   evalReturn?: number;
   evalBaselineReturn?: number;
+  /** Curriculum stage the run is in (0 … stages, the last being the config's own scenario; see
+   *  core/rl/train/curriculum.ts); absent when the config has no curriculum. */
+  curriculumStage?: number;
 }
 
 export interface CheckpointInfo {
