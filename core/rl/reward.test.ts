@@ -4,7 +4,9 @@ import {
   crossingAmount,
   inventoryPenalty,
   markToMarket,
+  pnlTerm,
   resolveReward,
+  REWARD_MODES,
   stepReward,
   type RewardConfig,
 } from './reward';
@@ -60,5 +62,77 @@ describe('reward', () => {
     expect(() => resolveReward({ inventory: -1 })).toThrow(/reward\.inventory/);
     expect(() => resolveReward({ turnover: Number.NaN })).toThrow(/reward\.turnover/);
     expect(() => resolveReward({ inventoryPenalty: 'cubic' as 'linear' })).toThrow(/inventoryPenalty/);
+  });
+});
+
+/**
+ * Every mode on one short fixed path of three steps (the whole episode; the third step terminates):
+ *   V: 10 → 12 → 9 → 14, so ΔV = +2, −3, +5 and the episode PnL V_T − V_0 = 4;
+ *   q after each step: 1, −2, 3; time left after each step τ = 2/3, 1/3, 0; no crossing, no fills.
+ */
+describe('reward modes on a fixed path', () => {
+  const V = [10, 12, 9, 14];
+  const q = [1, -2, 3];
+  const tau = [2 / 3, 1 / 3, 0];
+  const rewards = (w: RewardConfig): number[] =>
+    [0, 1, 2].map((t) => {
+      const ended = t === 2;
+      const p = pnlTerm(w, V[t + 1]! - V[t]!, V[t + 1]! - V[0]!, tau[t]!, ended);
+      return stepReward(w, p, q[t]!, 0, 0, ended);
+    });
+
+  it("'delta-pnl': the ΔV themselves, bit for bit the default", () => {
+    expect(rewards(resolveReward({}))).toEqual([2, -3, 5]);
+    expect(rewards(resolveReward({ mode: 'delta-pnl' }))).toEqual([2, -3, 5]);
+  });
+
+  it("'final-pnl': 0, 0, then the episode PnL 14 − 10 = 4; the sum equals the episode PnL", () => {
+    const r = rewards(resolveReward({ mode: 'final-pnl' }));
+    expect(r).toEqual([0, 0, 4]);
+    expect(r.reduce((a, b) => a + b, 0)).toBe(V[3]! - V[0]!);
+    // A truncation also ends the episode: the PnL so far is paid then.
+    expect(pnlTerm(resolveReward({ mode: 'final-pnl' }), 1, -7, 0.5, true)).toBe(-7);
+  });
+
+  it("'time-weighted': ΔV·(1 + κ(1 − τ)); κ = 1: 2·(4/3), −3·(5/3), 5·2; κ = 0 is 'delta-pnl'", () => {
+    const r = rewards(resolveReward({ mode: 'time-weighted' }));
+    expect(r[0]).toBeCloseTo(8 / 3, 14);
+    expect(r[1]).toBeCloseTo(-5, 14);
+    expect(r[2]).toBe(10);
+    const k3 = rewards(resolveReward({ mode: 'time-weighted', timeWeight: 3 }));
+    // κ = 3: weights 1 + 3·(1/3) = 2, 1 + 3·(2/3) = 3, 4 → 4, −9, 20
+    expect(k3[0]).toBeCloseTo(4, 14);
+    expect(k3[1]).toBeCloseTo(-9, 14);
+    expect(k3[2]).toBe(20);
+    expect(rewards(resolveReward({ mode: 'time-weighted', timeWeight: 0 }))).toEqual([2, -3, 5]);
+  });
+
+  it("'inventory-penalized': ΔV − λ·q² (or λ|q|) each step − ζ·q_T² at the end", () => {
+    // λ = 0.5 quadratic, ζ = 0.25: 2 − 0.5, −3 − 2, 5 − 4.5 − 0.25·9
+    expect(
+      rewards(resolveReward({ mode: 'inventory-penalized', inventory: 0.5, terminalInventory: 0.25 })),
+    ).toEqual([1.5, -5, -1.75]);
+    // λ = 0.5 linear, no terminal: 2 − 0.5, −3 − 1, 5 − 1.5
+    expect(
+      rewards(resolveReward({ mode: 'inventory-penalized', inventory: 0.5, inventoryPenalty: 'linear' })),
+    ).toEqual([1.5, -4, 3.5]);
+    // terminal only
+    expect(rewards(resolveReward({ mode: 'inventory-penalized', terminalInventory: 1 }))).toEqual([
+      2, -3, -4,
+    ]);
+  });
+
+  it('refuses an unknown mode, a negative κ and a penalized mode without a penalty', () => {
+    expect(() => resolveReward({ mode: 'sparse' as 'final-pnl' })).toThrow(/reward\.mode/);
+    expect(() => resolveReward({ mode: 'time-weighted', timeWeight: -1 })).toThrow(/timeWeight/);
+    expect(() => resolveReward({ mode: 'inventory-penalized' })).toThrow(/inventory-penalized/);
+    expect(REWARD_MODES).toEqual(['delta-pnl', 'final-pnl', 'time-weighted', 'inventory-penalized']);
+  });
+
+  it('keeps defaults for keys given as undefined (an optional config key left out)', () => {
+    expect(resolveReward({ mode: undefined, timeWeight: undefined, inventory: 0.1 })).toEqual({
+      ...DEFAULT_REWARD,
+      inventory: 0.1,
+    });
   });
 });

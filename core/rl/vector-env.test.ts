@@ -58,17 +58,21 @@ function runSideBySide(
     sTrace[i]!.obs.push(Array.from(envs[i]!.reset(seed, i)));
   }
   const rng = new Rng(99);
-  const lo = venv.actionSpace.low[0]!;
-  const hi = venv.actionSpace.high[0]!;
-  const actions = new Float64Array(2 * n);
+  const ad = venv.actionDim;
+  const actions = new Float64Array(ad * n);
   let ended = 0;
   let crossings = 0;
   for (let c = 0; c < calls; c++) {
-    for (let j = 0; j < 2 * n; j++) actions[j] = lo - 0.2 * (hi - lo) + 1.4 * (hi - lo) * rng.next();
-    for (let j = 0; j < 2 * n; j++) if (actionToOffset(venv.options.action, actions[j]!) < 0) crossings++;
+    for (let j = 0; j < ad * n; j++) {
+      const lo = venv.actionSpace.low[j % ad]!;
+      const hi = venv.actionSpace.high[j % ad]!;
+      actions[j] = lo - 0.2 * (hi - lo) + 1.4 * (hi - lo) * rng.next();
+    }
+    for (let j = 0; j < ad * n; j++)
+      if (j % ad < 2 && actionToOffset(venv.options.action, actions[j]!) < 0) crossings++;
     const vr: VectorStepResult = venv.step(actions);
     for (let i = 0; i < n; i++) {
-      const sr: StepResult = envs[i]!.step(actions.subarray(2 * i, 2 * i + 2));
+      const sr: StepResult = envs[i]!.step(actions.subarray(ad * i, ad * i + ad));
       const done = sr.terminated || sr.truncated;
       const s = sTrace[i]!;
       s.rewards.push(sr.reward);
@@ -138,6 +142,39 @@ describe('VectorAsEnv is the same model as MarketMakingEnv(IntensitySimulator)',
       }),
       OPTS,
     ],
+    [
+      "reward mode 'final-pnl' (sparse) with truncation",
+      scenario({ dt: 0.01 }),
+      { ...OPTS, reward: { mode: 'final-pnl' }, horizon: 0.37, maxEpisodeSteps: 29 },
+    ],
+    [
+      "reward mode 'time-weighted' (κ = 2.5), shorter horizon",
+      scenario(),
+      { ...OPTS, horizon: 0.6, reward: { ...OPTS.reward, mode: 'time-weighted', timeWeight: 2.5 } },
+    ],
+    [
+      "reward mode 'inventory-penalized' (linear running and terminal)",
+      scenario(),
+      {
+        ...OPTS,
+        reward: {
+          mode: 'inventory-penalized',
+          inventory: 0.05,
+          inventoryPenalty: 'linear',
+          terminalInventory: 0.2,
+        },
+      },
+    ],
+    [
+      'size action (unit actions), inventory limit',
+      scenario({ inventoryLimitLots: 6 }),
+      { ...OPTS, actionScale: 'unit', sizeAction: { minLots: 1, maxLots: 4 } },
+    ],
+    [
+      'size action (price actions: lots), fees per lot',
+      scenario({ fees: { makerBps: -0.5, takerBps: 5, perLot: 0.01 } }),
+      { ...OPTS, minOffset: -0.5, sizeAction: { minLots: 2, maxLots: 5 } },
+    ],
   ];
 
   for (const [name, sc, opts] of cases) {
@@ -157,6 +194,9 @@ describe('VectorAsEnv is the same model as MarketMakingEnv(IntensitySimulator)',
       // The policy produced both fills and crossings, so those code paths were compared too.
       const fills = sTrace.flatMap((t) => t.info.map((r) => r[2]!)).reduce((a, b) => a + b, 0);
       expect(fills).toBeGreaterThan(50);
+      // With a size action, fills of several different sizes happened (the size dimensions were used).
+      if (opts.sizeAction)
+        expect(new Set(sTrace.flatMap((t) => t.info.map((r) => r[3]!))).size).toBeGreaterThanOrEqual(3);
     });
   }
 

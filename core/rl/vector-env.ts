@@ -3,12 +3,14 @@
  * typed arrays (structure of arrays, no allocation per step). It is the same model as
  * IntensitySimulator wrapped in MarketMakingEnv, specialised to what that env sends (two passive
  * quotes, no market order, no latency) and inlined: per env and step,
- *   1. offsets δ_bid, δ_ask from the action (clipped, as in MarketMakingEnv), quotes mid ∓ δ;
+ *   1. offsets δ_bid, δ_ask from the action (clipped, as in MarketMakingEnv), quotes mid ∓ δ; sizes
+ *      orderSizeLots or, with a size action, the lots of s_bid, s_ask (env.ts actionToLots). Only the
+ *      'mid-offset' action map (the tick maps need a book or a tick size, which this kernel has not);
  *   2. two fill uniforms u_bid, u_ask drawn from the env's fill stream, always, bid first;
  *      a quote that could breach the inventory limit is vetoed; a quote fills if u < A·e^{−kδ}·dt,
  *      δ measured from the current mid, paying the maker fee;
  *   3. the mid moves by one ABM (or GBM) step, binomial ±σ√dt or Gaussian, from the price stream;
- *   4. reward (core/rl/reward.ts) and observation [q / inventoryScale, time left] (observation.ts).
+ *   4. reward (core/rl/reward.ts, every mode) and observation [q / inventoryScale, time left] (observation.ts).
  * Streams are seeded exactly as IntensitySimulator seeds them: price = deriveSeed(seed, path, 1),
  * fills = deriveSeed(seed, path, 2), with xoshiro128** and the Marsaglia polar normal (per-env cached
  * spare) inlined so that the numbers equal core/rng's Rng bit for bit. The equivalence test
@@ -31,7 +33,9 @@ import { mix32 } from '../rng/rng';
 import { intensitySteps, type IntensityScenario } from '../sim/intensity-sim';
 import { makerFee, type FeeSpec } from '../sim/models/fee';
 import {
+  actionDimOf,
   actionSpaceOf,
+  actionToLots,
   actionToOffset,
   resolveEnvOptions,
   type ActionMap,
@@ -39,7 +43,7 @@ import {
   type ResolvedEnvOptions,
 } from './env';
 import { intensityObservation, inventoryFeature, observationSpaceOf, timeLeftFeature } from './observation';
-import { crossingAmount, markToMarket, stepReward, type RewardConfig } from './reward';
+import { crossingAmount, markToMarket, pnlTerm, stepReward, type RewardConfig } from './reward';
 import type { Box } from './spaces';
 
 const STREAM_PRICE = 1;
@@ -89,6 +93,8 @@ export class VectorAsEnv {
   readonly observationSpace: Box;
   readonly actionSpace: Box;
   readonly options: ResolvedEnvOptions;
+  /** Entries per env in the actions array (2, or 4 with a size action). */
+  readonly actionDim: number;
   /** Steps in a full session (horizon/dt rounded). */
   readonly sessionSteps: number;
 
@@ -141,6 +147,11 @@ export class VectorAsEnv {
         `VectorAsEnv: horizon/dt must give at least one step (got ${sc.horizon}/${sc.dt})`,
       );
     this.options = resolveEnvOptions(config, 'VectorAsEnv');
+    if ((this.options.action.kind ?? 'mid-offset') !== 'mid-offset')
+      throw new Error(
+        `VectorAsEnv supports only actionMap 'mid-offset' (the AS model has no book and no tick); got '${this.options.action.kind}'`,
+      );
+    this.actionDim = actionDimOf(this.options.action);
     this.n = n;
     this.sc = sc;
     this.act = this.options.action;
@@ -207,20 +218,22 @@ export class VectorAsEnv {
   }
 
   /**
-   * Step all N envs with `actions` (row i = [a_bid, a_ask] of env i, length 2N). Returns the same
+   * Step all N envs with `actions` (row i = [a_bid, a_ask] of env i, length 2N; with a size action
+   * [a_bid, a_ask, s_bid, s_ask], length 4N). Returns the same
    * result object (views on the env's buffers) on every call.
    */
   step(actions: Float64Array): VectorStepResult {
     if (!this.started) throw new Error('VectorAsEnv.step() called before reset(seed)');
     const n = this.n;
-    if (actions.length !== 2 * n)
+    const ad = this.actionDim;
+    if (actions.length !== ad * n)
       throw new RangeError(
-        `VectorAsEnv.step: actions must have 2N = ${2 * n} entries (got ${actions.length})`,
+        `VectorAsEnv.step: actions must have ${ad}N = ${ad * n} entries (got ${actions.length})`,
       );
-    for (let j = 0; j < 2 * n; j++) {
+    for (let j = 0; j < ad * n; j++) {
       const a = actions[j]!;
       if (a - a !== 0)
-        throw new RangeError(`VectorAsEnv.step: action ${j} (env ${j >> 1}) is not finite: ${a}`);
+        throw new RangeError(`VectorAsEnv.step: action ${j} (env ${Math.floor(j / ad)}) is not finite: ${a}`);
     }
 
     const sc = this.sc;
@@ -232,6 +245,7 @@ export class VectorAsEnv {
     const dt = sc.dt;
     const lot = sc.lotSize;
     const size = this.options.orderSizeLots;
+    const sz = am.size ?? null;
     const limit = sc.inventoryLimitLots;
     const invScale = this.options.inventoryScale;
     const steps = this.sessionSteps;
@@ -271,8 +285,8 @@ export class VectorAsEnv {
     const infoT = info.t;
 
     for (let i = 0; i < n; i++) {
-      const deltaBid = actionToOffset(am, actions[2 * i]!);
-      const deltaAsk = actionToOffset(am, actions[2 * i + 1]!);
+      const deltaBid = actionToOffset(am, actions[ad * i]!);
+      const deltaAsk = actionToOffset(am, actions[ad * i + 1]!);
       let s = mid[i]!;
       let q = inv[i]!;
       let cash = cashArr[i]!;
@@ -311,8 +325,8 @@ export class VectorAsEnv {
       fs[f + 3] = x3;
 
       // Passive fills, exactly as IntensitySimulator.act with no latency and no market order.
-      let bidSize = size;
-      let askSize = size;
+      let bidSize = sz === null ? size : actionToLots(sz, am.unit, actions[ad * i + 2]!);
+      let askSize = sz === null ? size : actionToLots(sz, am.unit, actions[ad * i + 3]!);
       if (q + bidSize > limit) bidSize = 0;
       if (q - askSize < -limit) askSize = 0;
       let bought = 0;
@@ -364,7 +378,8 @@ export class VectorAsEnv {
       const dPnl = value - prevValue[i]!;
       const ended = idx >= steps || t >= tEnd;
       const cut = !ended && idx >= maxSteps;
-      rewards[i] = stepReward(w, dPnl, q, crossingAmount(deltaBid, deltaAsk), bought + sold, ended);
+      const pnl = pnlTerm(w, dPnl, value - value0[i]!, timeLeftFeature(t, tEnd, horizon), ended || cut);
+      rewards[i] = stepReward(w, pnl, q, crossingAmount(deltaBid, deltaAsk), bought + sold, ended);
       term[i] = ended ? 1 : 0;
       trunc[i] = cut ? 1 : 0;
       infoPnl[i] = value - value0[i]!;

@@ -13,7 +13,8 @@
  * - `metrics`: the pooled RunMetrics of all paths (RunMetricsAccumulator), what a backtest reports;
  * - `perPath`: one number per path for each PathMetricKey, the single-path values of the existing
  *   metric code (computeRunMetrics on [path], so the definitions are docs/metrics.md's):
- *     reward             Σ env step rewards over the episode (scored-path.ts)
+ *     reward             Σ env step rewards over the episode (scored-path.ts), always in the ΔPnL
+ *                        form: the config's reward weights, never its training reward.mode
  *     pnl                final mark-to-market PnL of the path
  *     maxDrawdown        largest peak-to-trough fall of the path's PnL (≥ 0)
  *     es99               historical 99% expected shortfall of the path's per-bar increments (loss > 0)
@@ -54,7 +55,7 @@ import { makeSimulator } from '../../backtest/run';
 import { abortErrorOf, makeStopPoller } from '../../sim/guards';
 import type { ScenarioConfig } from '../../backtest/config';
 import type { ParamValue, Quoter } from '../../strategy/quoter';
-import { resolveReward, type RewardConfig } from '../reward';
+import { resolveReward, type RewardConfig, type RewardWeights } from '../reward';
 import { PolicyQuoter } from './policy-quoter';
 import { runScoredPath } from './scored-path';
 
@@ -101,7 +102,8 @@ export interface EvalResult {
   paths: number;
   /** Episode horizon used for the reward (null: to the session end). */
   horizon: number | null;
-  reward: RewardConfig;
+  /** The weights the reward was scored with (always the ΔPnL form: the training reward.mode is ignored). */
+  reward: RewardWeights;
   level: number;
   resamples: number;
   bootstrapSeed: number;
@@ -117,7 +119,10 @@ export interface EvalOptions {
   paths: number;
   /** Index of the first path (default 0): use paths not seen in training. */
   firstPath?: number;
-  /** Reward weights; missing ones are 0. */
+  /**
+   * Reward weights; missing ones are 0. A `mode` is ignored: every agent is scored with the ΔPnL form
+   * (reward.ts 'delta-pnl') whatever reward it was trained with, so results compare across modes.
+   */
   reward: Partial<RewardConfig>;
   /** Episode horizon for the reward (default: to the session end). */
   horizon?: number;
@@ -153,7 +158,15 @@ export function evaluate(opts: EvalOptions): EvalResult {
   }
   if (opts.horizon !== undefined && !(opts.horizon > 0))
     throw new RangeError(`${who}: horizon must be > 0 (got ${opts.horizon})`);
-  const reward = resolveReward(opts.reward);
+  const {
+    mode: _mode,
+    timeWeight: _timeWeight,
+    ...weights
+  } = resolveReward({
+    ...opts.reward,
+    mode: 'delta-pnl',
+  });
+  const reward: RewardConfig = { ...weights, mode: 'delta-pnl', timeWeight: 1 };
   const resamples = opts.resamples ?? 2000;
   const level = opts.level ?? 0.95;
   const bootstrapSeed = opts.bootstrapSeed ?? seed;
@@ -221,7 +234,7 @@ export function evaluate(opts: EvalOptions): EvalResult {
     firstPath,
     paths,
     horizon: opts.horizon ?? null,
-    reward: { ...reward },
+    reward: { ...weights },
     level,
     resamples,
     bootstrapSeed,

@@ -13,9 +13,11 @@
  *   calling the policy, clipped to ±`clip` (pass the trainer's, core/rl/train/trainer.ts OBS_CLIP = 10;
  *   default 5, the normalizer's own default); otherwise the raw x goes to the policy (the env itself
  *   never normalizes).
- * - Action. a = policy.act(y, deterministic = true), two numbers [a_bid, a_ask]; a non-finite action is
- *   a RangeError (as env.step). Offsets δ = actionToOffset(actionMap, a) (clipped to the action box),
- *   bid = mid − δ_bid, ask = mid + δ_ask, `orderSizeLots` each side, no market order.
+ * - Action. a = policy.act(y, deterministic = true): [a_bid, a_ask] (+ [s_bid, s_ask] with a size
+ *   action); a non-finite action is a RangeError (as env.step). The quotes are env.ts mapAction(actionMap,
+ *   a, obs): the very function env.step calls, so every action map ('mid-offset': bid = mid − δ_bid,
+ *   ask = mid + δ_ask; the tick maps: whole ticks from the touch or the mid, never past the mid) and
+ *   the size dimensions give the same prices and sizes here as in training; no market order.
  *
  * After tEnd (only when `horizon` is shorter than the session, a case the env never reaches because its
  * episode has ended) the quoter keeps applying the policy, with the time-left feature clamped at 0.
@@ -29,7 +31,14 @@
  */
 import type { MarketObservation, ParamValue, QuoteDecision, Quoter } from '../../strategy/quoter';
 import type { Policy } from '../agent';
-import { actionToOffset, resolveEnvOptions, type ActionMap, type QuotingEnvOptions } from '../env';
+import {
+  actionDimOf,
+  emptyMappedQuotes,
+  mapAction,
+  resolveEnvOptions,
+  type ActionMap,
+  type QuotingEnvOptions,
+} from '../env';
 import { isStatefulBuilder } from '../features/book-features';
 import type { RunningNormalizer } from '../features/normalizer';
 import type { ObservationBuilder, ObservationContext } from '../observation';
@@ -75,6 +84,7 @@ export class PolicyQuoter implements Quoter {
   private readonly raw: Float64Array;
   private readonly normed: Float64Array | null;
   private readonly act: Float64Array;
+  private readonly quotes = emptyMappedQuotes();
   private started = false;
 
   /** The PolicyQuoter for a policy trained in an env with these options. */
@@ -99,8 +109,11 @@ export class PolicyQuoter implements Quoter {
       throw new RangeError(
         `${who}: policy.obsDim ${o.policy.obsDim} does not match the builder's ${dim} features`,
       );
-    if (o.policy.actionDim !== 2)
-      throw new RangeError(`${who}: policy.actionDim must be 2 ([bid, ask]) (got ${o.policy.actionDim})`);
+    const actionDim = actionDimOf(o.action);
+    if (o.policy.actionDim !== actionDim)
+      throw new RangeError(
+        `${who}: policy.actionDim must be ${actionDim} (${actionDim === 2 ? '[bid, ask]' : '[bid, ask, bidSize, askSize]'}) (got ${o.policy.actionDim})`,
+      );
     if (o.normalizer !== undefined && o.normalizer.dim !== dim)
       throw new RangeError(
         `${who}: normalizer.dim ${o.normalizer.dim} does not match the builder's ${dim} features`,
@@ -123,11 +136,22 @@ export class PolicyQuoter implements Quoter {
     this.normalizer = o.normalizer;
     this.clip = clip;
     // The range is recomputed exactly as resolveEnvOptions does.
+    const kind = m.kind ?? 'mid-offset';
+    const z = m.size ?? null;
+    if (
+      z !== null &&
+      !(Number.isInteger(z.minLots) && z.minLots >= 1 && Number.isInteger(z.maxLots) && z.maxLots > z.minLots)
+    )
+      throw new RangeError(`${who}: the size action needs whole lots 1 ≤ minLots < maxLots`);
     this.action = {
+      kind,
       unit: m.unit,
       minOffset: m.minOffset,
       maxOffset: m.maxOffset,
       range: m.maxOffset - m.minOffset,
+      ...(z !== null
+        ? { size: { minLots: z.minLots, maxLots: z.maxLots, range: z.maxLots - z.minLots } }
+        : {}),
     };
     this.orderSizeLots = o.orderSizeLots;
     this.inventoryScale = o.inventoryScale;
@@ -138,6 +162,8 @@ export class PolicyQuoter implements Quoter {
       minOffset: m.minOffset,
       maxOffset: m.maxOffset,
       actionScale: m.unit ? 'unit' : 'price',
+      ...(kind !== 'mid-offset' ? { actionMap: kind } : {}),
+      ...(z !== null ? { minLots: z.minLots, maxLots: z.maxLots } : {}),
       ...(o.horizon !== undefined ? { horizon: o.horizon } : {}),
       normalized: o.normalizer !== undefined,
       features: dim,
@@ -146,7 +172,7 @@ export class PolicyQuoter implements Quoter {
     this.ctx = { inventoryScale: o.inventoryScale, horizon: Number.NaN, tEnd: Number.NaN };
     this.raw = new Float64Array(dim);
     this.normed = o.normalizer !== undefined ? new Float64Array(dim) : null;
-    this.act = new Float64Array(2);
+    this.act = new Float64Array(actionDim);
   }
 
   /** The current episode context (horizon NaN before the first observation of a path). */
@@ -175,15 +201,16 @@ export class PolicyQuoter implements Quoter {
     const x = this.normed !== null ? this.normalizer!.normalize(this.raw, this.normed, this.clip) : this.raw;
     const a = this.act;
     this.policy.act(x, true, a);
-    const a0 = a[0]!;
-    const a1 = a[1]!;
-    if (!Number.isFinite(a0) || !Number.isFinite(a1))
-      throw new RangeError(`PolicyQuoter '${this.name}': policy returned a non-finite action [${a0}, ${a1}]`);
-    const m = this.action;
-    out.bidPrice = obs.mid - actionToOffset(m, a0);
-    out.askPrice = obs.mid + actionToOffset(m, a1);
-    out.bidSize = this.orderSizeLots;
-    out.askSize = this.orderSizeLots;
+    for (let j = 0; j < a.length; j++)
+      if (!Number.isFinite(a[j]!))
+        throw new RangeError(
+          `PolicyQuoter '${this.name}': policy returned a non-finite action [${Array.from(a).join(', ')}]`,
+        );
+    const q = mapAction(this.action, a, 0, obs, this.orderSizeLots, this.quotes);
+    out.bidPrice = q.bidPrice;
+    out.askPrice = q.askPrice;
+    out.bidSize = q.bidSize;
+    out.askSize = q.askSize;
     out.marketOrderLots = 0;
   }
 }

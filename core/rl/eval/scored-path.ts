@@ -13,6 +13,9 @@
  *   the mid (bid = mid − δ is stored, not δ). Market orders are not charged by the crossing term (the
  *   env has none; their cost already shows in ΔV through the taker fee and half-spread).
  * - turnover_t = lots of all our fills logged during the step (passive and market-order fills).
+ * - The PnL term is always ΔV (reward.ts mode 'delta-pnl'), whatever `reward.mode` says: the other
+ *   modes are training devices (sparse, time-weighted), and scoring every agent on the same number is
+ *   what makes agents trained with different modes comparable.
  * - The step that ends the episode is terminal (ζ·q_T² charged): the session end, or the first step
  *   after which t ≥ tEnd. When the session ends, V uses the final sample of the path result (the env's
  *   loadFinalState). There is no truncation (maxEpisodeSteps is a training device).

@@ -30,8 +30,15 @@ const nonNegative = finite.nonnegative();
 const posInt = z.number().int().positive();
 const hiddenSchema = z.array(z.number().int().min(1).max(4096)).min(1).max(8);
 
-/** Exactly the keys of core/rl/reward.ts RewardConfig (weights default to 0: pure ΔPnL). */
+/**
+ * Exactly the keys of core/rl/reward.ts RewardConfig (weights default to 0: pure ΔPnL). `mode` and
+ * `timeWeight` have no schema default (reward.ts supplies 'delta-pnl' and 1), so a config that does not
+ * name them parses to the same object, and the same configHash, as before they existed; the env schema
+ * also drops them when they equal those defaults.
+ */
 export const rewardConfigSchema = z.strictObject({
+  mode: z.enum(['delta-pnl', 'final-pnl', 'time-weighted', 'inventory-penalized']).optional(),
+  timeWeight: nonNegative.optional(),
   inventory: nonNegative.default(0),
   inventoryPenalty: z.enum(['quadratic', 'linear']).default('quadratic'),
   crossing: nonNegative.default(0),
@@ -39,20 +46,51 @@ export const rewardConfigSchema = z.strictObject({
   terminalInventory: nonNegative.default(0),
 });
 
-export const envConfigSchema = z.strictObject({
-  /** Size of each quote, lots. */
-  orderSizeLots: positive.default(1),
-  /** Quote offsets from the mid span [minOffset, maxOffset] (price units); actions in [−1, 1] map onto it. */
-  maxOffset: positive,
-  minOffset: finite.default(0),
-  /** Lots that map to 1.0 in the inventory feature. */
-  inventoryScale: positive,
-  /** Episode length in time units (default: the whole session of the scenario). */
-  horizon: positive.optional(),
-  /** Truncate episodes after this many steps (bootstrapped, not terminal). */
-  maxEpisodeSteps: posInt.optional(),
-  reward: rewardConfigSchema.prefault({}),
-});
+export const envConfigSchema = z
+  .strictObject({
+    /** Size of each quote, lots. */
+    orderSizeLots: positive.default(1),
+    /** Quote offsets from the mid span [minOffset, maxOffset] (price units); actions in [−1, 1] map onto it. */
+    maxOffset: positive,
+    minOffset: finite.default(0),
+    /**
+     * How actions become quotes (core/rl/env.ts mapAction): 'mid-offset' (absent: the offsets above),
+     * 'ticks-from-touch' or 'ticks-from-mid' (whole ticks in [minTicks, maxTicks]; the scenario needs a
+     * tickSize > 0). With a tick map, minOffset/maxOffset only bound the random baseline of tune-baselines.
+     */
+    actionMap: z.enum(['mid-offset', 'ticks-from-touch', 'ticks-from-mid']).optional(),
+    minTicks: z.number().int().min(-1000).max(1000).optional(),
+    maxTicks: z.number().int().min(-1000).max(1000).optional(),
+    /** Order size per side as two more action dimensions, whole lots in [minLots, maxLots] (replaces orderSizeLots). */
+    sizeAction: z
+      .strictObject({
+        minLots: z.number().int().min(1).max(1_000_000),
+        maxLots: z.number().int().min(2).max(1_000_000),
+      })
+      .optional(),
+    /** Lots that map to 1.0 in the inventory feature. */
+    inventoryScale: positive,
+    /** Episode length in time units (default: the whole session of the scenario). */
+    horizon: positive.optional(),
+    /** Truncate episodes after this many steps (bootstrapped, not terminal). */
+    maxEpisodeSteps: posInt.optional(),
+    reward: rewardConfigSchema.prefault({}),
+  })
+  // The keys added in issue 12 are dropped when they hold their defaults (actionMap 'mid-offset',
+  // reward.mode 'delta-pnl', reward.timeWeight 1): a config that writes a default out parses to the same
+  // object, and the same configHash, as one that leaves it out, so older runs keep resuming and loading.
+  .transform(({ actionMap, reward, ...e }) => {
+    const { mode, timeWeight, ...r } = reward;
+    return {
+      ...e,
+      ...(actionMap !== undefined && actionMap !== 'mid-offset' ? { actionMap } : {}),
+      reward: {
+        ...r,
+        ...(mode !== undefined && mode !== 'delta-pnl' ? { mode } : {}),
+        ...(timeWeight !== undefined && timeWeight !== 1 ? { timeWeight } : {}),
+      },
+    };
+  });
 
 export const featuresConfigSchema = z.strictObject({
   /** 'intensity': [inventory, time left]; 'book': core/rl/features/book-features.ts (book mode only). */
@@ -202,6 +240,45 @@ export const trainConfigSchema = z
             path: ['baseline', key],
             message: `required in book mode (the scenario has no intensity model to take ${key} from)`,
           });
+    const rw = cfg.env.reward;
+    if (rw.mode === 'inventory-penalized' && !(rw.inventory > 0 || rw.terminalInventory > 0))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['env', 'reward', 'mode'],
+        message: "'inventory-penalized' needs reward.inventory > 0 and/or reward.terminalInventory > 0",
+      });
+    const map = cfg.env.actionMap ?? 'mid-offset';
+    if (map === 'mid-offset') {
+      for (const key of ['minTicks', 'maxTicks'] as const)
+        if (cfg.env[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['env', key], message: 'only with a tick actionMap' });
+    } else {
+      const lo = cfg.env.minTicks ?? 0;
+      const hi = cfg.env.maxTicks;
+      if (hi === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['env', 'maxTicks'],
+          message: `required with actionMap '${map}'`,
+        });
+      else if (!(hi > lo))
+        ctx.addIssue({ code: 'custom', path: ['env', 'maxTicks'], message: `must be > minTicks = ${lo}` });
+      if (map === 'ticks-from-mid' && lo < 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['env', 'minTicks'],
+          message: "must be ≥ 0 with 'ticks-from-mid'",
+        });
+      if (!((cfg.scenario.tickSize ?? 0) > 0))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['env', 'actionMap'],
+          message: `'${map}' needs a scenario with tickSize > 0`,
+        });
+    }
+    const sz = cfg.env.sizeAction;
+    if (sz !== undefined && !(sz.maxLots > sz.minLots))
+      ctx.addIssue({ code: 'custom', path: ['env', 'sizeAction', 'maxLots'], message: 'must be > minLots' });
     if (cfg.env.maxOffset <= cfg.env.minOffset)
       ctx.addIssue({ code: 'custom', path: ['env', 'maxOffset'], message: 'must be > env.minOffset' });
     const burst = cfg.sac.updateEvery * cfg.sac.updatesPerStep;

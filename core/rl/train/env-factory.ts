@@ -21,7 +21,13 @@ import {
   type QuoteDecision,
   type Quoter,
 } from '../../strategy/quoter';
-import { MarketMakingEnv, type ActionMap, type QuotingEnvOptions } from '../env';
+import {
+  actionDimOf,
+  MarketMakingEnv,
+  resolveActionMap,
+  type ActionMap,
+  type QuotingEnvOptions,
+} from '../env';
 import { BookFeatureBuilder } from '../features/book-features';
 import { intensityObservation, type ObservationBuilder } from '../observation';
 import type { TrainConfig } from './config';
@@ -29,11 +35,38 @@ import type { TrainConfig } from './config';
 /** A MarketSimulator that remembers the observation object it last filled. */
 export class TappedSimulator implements MarketSimulator {
   private last: MarketObservation | null = null;
+  private next: { sim: MarketSimulator; tag: number } | null = null;
+  private stopPoller: StopPoller | null = null;
+  /** Label of the simulator in use (the curriculum stage, core/rl/train/curriculum.ts; 0 by default). */
+  tag = 0;
 
-  constructor(readonly inner: MarketSimulator) {}
+  constructor(public inner: MarketSimulator) {}
+
+  /**
+   * Run on `sim` (labelled `tag`) from the next reset on — a running path finishes on the current
+   * simulator — or at once when `now` (before a reset: nothing is running).
+   */
+  switchTo(sim: MarketSimulator, tag: number, now = false): void {
+    this.next = { sim, tag };
+    if (now) this.applySwitch();
+  }
+
+  /** Tag of the simulator the next reset will use. */
+  get nextTag(): number {
+    return this.next?.tag ?? this.tag;
+  }
 
   reset(seed: number, pathIndex: number): void {
+    this.applySwitch();
     this.inner.reset(seed, pathIndex);
+  }
+
+  private applySwitch(): void {
+    if (this.next === null) return;
+    this.inner = this.next.sim;
+    this.tag = this.next.tag;
+    this.next = null;
+    if (this.stopPoller !== null) this.inner.setStopPoller?.(this.stopPoller);
   }
 
   observe(obs: MarketObservation): boolean {
@@ -55,6 +88,7 @@ export class TappedSimulator implements MarketSimulator {
 
   // Forwarded, so a stop poller set on the env's simulator reaches the one that runs the path.
   setStopPoller(stop: StopPoller | null): void {
+    this.stopPoller = stop;
     this.inner.setStopPoller?.(stop);
   }
 
@@ -73,6 +107,8 @@ export interface TrainEnv {
   sim: TappedSimulator;
   builder: ObservationBuilder;
   obsDim: number;
+  /** Entries of one action: 2 ([bid, ask]) or 4 (with env.sizeAction); the agents size their networks by it. */
+  actionDim: number;
   /** Index of the inventory feature (q / inventoryScale) and of the time-left feature. */
   inventoryIndex: number;
   timeLeftIndex: number;
@@ -86,11 +122,20 @@ export function envOptions(cfg: TrainConfig): QuotingEnvOptions {
     maxOffset: e.maxOffset,
     minOffset: e.minOffset,
     actionScale: 'unit',
+    ...(e.actionMap !== undefined ? { actionMap: e.actionMap } : {}),
+    ...(e.minTicks !== undefined ? { minTicks: e.minTicks } : {}),
+    ...(e.maxTicks !== undefined ? { maxTicks: e.maxTicks } : {}),
+    ...(e.sizeAction !== undefined ? { sizeAction: { ...e.sizeAction } } : {}),
     inventoryScale: e.inventoryScale,
     ...(e.horizon !== undefined ? { horizon: e.horizon } : {}),
     ...(e.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
     reward: { ...e.reward },
   };
+}
+
+/** Entries of one action of a config's env (2, or 4 with env.sizeAction): what the agents size their networks by. */
+export function actionDimOfConfig(cfg: TrainConfig): number {
+  return actionDimOf(resolveActionMap(envOptions(cfg), 'config'));
 }
 
 /** The observation builder of a config, with the indices of its inventory and time-left features. */
@@ -127,7 +172,15 @@ export function makeEnv(cfg: TrainConfig): TrainEnv {
     lotSize: cfg.scenario.lotSize,
     observation: builder,
   });
-  return { env, sim, builder, obsDim: builder.names.length, inventoryIndex, timeLeftIndex };
+  return {
+    env,
+    sim,
+    builder,
+    obsDim: builder.names.length,
+    actionDim: actionDimOf(env.options.action),
+    inventoryIndex,
+    timeLeftIndex,
+  };
 }
 
 /** `n` independent envs (PPO). */
@@ -208,7 +261,10 @@ export function makeBaselineQuoter(
   );
 }
 
-/** Inverse of env.actionToOffset for 'unit' actions: offset δ → a ∈ [−1, 1] (clipped). */
+/**
+ * Inverse of env.actionToOffset for 'unit' actions: offset δ → a ∈ [−1, 1] (clipped). Under a tick
+ * map δ is in ticks.
+ */
 export function offsetToUnit(m: ActionMap, delta: number): number {
   if (Number.isNaN(delta)) return 1; // side not quoted: the farthest quote the env can express
   const a = (2 * (delta - m.minOffset)) / m.range - 1;
@@ -216,12 +272,58 @@ export function offsetToUnit(m: ActionMap, delta: number): number {
 }
 
 /**
+ * Inverse of env.mapAction for 'unit' actions: the action that quotes as close as the map allows to
+ * (bidPrice, askPrice, bidSize, askSize) against `ref`, into out[0 … actionDim). Under a tick map the
+ * prices are first rounded to the tick the way the simulators do (bids down, asks up) and measured in
+ * ticks from the map's reference; sizes go to the size dimensions (clipped to [minLots, maxLots]).
+ */
+export function quotesToUnitAction(
+  m: ActionMap,
+  ref: { mid: number; bestBid: number; bestAsk: number; tickSize: number },
+  bidPrice: number,
+  askPrice: number,
+  bidSize: number,
+  askSize: number,
+  out: Float32Array | Float64Array,
+): void {
+  const kind = m.kind ?? 'mid-offset';
+  if (kind === 'mid-offset') {
+    out[0] = offsetToUnit(m, ref.mid - bidPrice);
+    out[1] = offsetToUnit(m, askPrice - ref.mid);
+  } else {
+    const tick = ref.tickSize;
+    const mt = ref.mid / tick;
+    const below = Math.ceil(mt - 1e-9) - 1;
+    const above = Math.floor(mt + 1e-9) + 1;
+    const bb = ref.bestBid;
+    const ba = ref.bestAsk;
+    const bidRef = kind === 'ticks-from-touch' && Number.isFinite(bb) ? Math.round(bb / tick) : below;
+    const askRef = kind === 'ticks-from-touch' && Number.isFinite(ba) ? Math.round(ba / tick) : above;
+    out[0] = offsetToUnit(m, bidRef - Math.floor(bidPrice / tick + 1e-9));
+    out[1] = offsetToUnit(m, Math.ceil(askPrice / tick - 1e-9) - askRef);
+  }
+  const z = m.size;
+  if (z) {
+    const toUnit = (lots: number): number => {
+      if (!(lots > 0)) return -1;
+      const a = (2 * (lots - z.minLots)) / z.range - 1;
+      return a < -1 ? -1 : a > 1 ? 1 : a;
+    };
+    out[2] = toUnit(bidSize);
+    out[3] = toUnit(askSize);
+  }
+}
+
+/**
  * Runs a classical quoter through a MarketMakingEnv: per step, the quoter sees the env's current
  * market observation (with `horizon` set to the end of the env's episode, so its time to horizon is
  * the agent's time-left feature) and its quotes become a unit action. Quotes outside the env's box
  * [minOffset, maxOffset] are clipped to it, and a side the quoter does not quote is sent at
- * maxOffset (the env always quotes both sides); sizes are the env's orderSizeLots. So the baseline is
+ * maxOffset (the env always quotes both sides); sizes are the env's orderSizeLots (or, with a size
+ * action, the quoter's own, clipped). So the baseline is
  * "the quoter as far as the env's action space can express it", scored by the very same reward.
+ * Under a tick map the quotes become whole ticks from the map's reference (quotesToUnitAction), and
+ * with a size action the quoter's sizes go to the size dimensions.
  */
 export class BaselineDriver {
   private readonly obs = emptyObservation();
@@ -241,7 +343,7 @@ export class BaselineDriver {
     this.tEnd = this.envHorizon !== undefined ? o.t + this.envHorizon : o.horizon;
   }
 
-  /** The unit action of the quoter for the env's current observation, into out[0..1]. */
+  /** The unit action of the quoter for the env's current observation, into out[0 … actionDim). */
   action(out: Float32Array | Float64Array): void {
     const src = this.live();
     const o = this.obs;
@@ -259,8 +361,7 @@ export class BaselineDriver {
     d.askPrice = Number.NaN;
     this.quoter.quote(o, d);
     const m = this.te.env.options.action;
-    out[0] = offsetToUnit(m, o.mid - d.bidPrice);
-    out[1] = offsetToUnit(m, d.askPrice - o.mid);
+    quotesToUnitAction(m, o, d.bidPrice, d.askPrice, d.bidSize, d.askSize, out);
   }
 
   private live(): MarketObservation {

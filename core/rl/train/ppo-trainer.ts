@@ -35,7 +35,7 @@ import { Ppo, type PpoUpdateResult, type PpoWeights } from '../ppo/ppo';
 import { RolloutBuffer } from '../ppo/rollout';
 import { CheckpointError, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
 import { agentSeed, trainingSeed, type TrainConfig } from './config';
-import { makeEnvs, type TrainEnv } from './env-factory';
+import { actionDimOfConfig, makeEnvs, type TrainEnv } from './env-factory';
 import {
   ABORTED,
   allFinite,
@@ -50,7 +50,6 @@ import {
 } from './trainer';
 import type { TrainResult } from './types';
 
-const ACTION_DIM = 2;
 /**
  * Between minibatches the trainer yields to the event loop when this long has passed since it last
  * did (the base trainer's YIELD_MS is 50): a pause message then waits at most this plus one minibatch
@@ -63,7 +62,7 @@ export function makePpoAgent(cfg: TrainConfig, obsDim: number): Ppo {
   const p = cfg.ppo;
   return new Ppo({
     obsDim,
-    actionDim: ACTION_DIM,
+    actionDim: actionDimOfConfig(cfg),
     seed: agentSeed(cfg),
     hidden: p.hidden,
     gamma: p.gamma,
@@ -101,7 +100,7 @@ export class PpoTrainer extends BaseTrainer {
     this.envs = envs;
     envs.forEach((te, i) => this.hookTrainEnv(te, i));
     this.nextPath = envs.map((_, e) => e);
-    this.episodeLogs = envs.map(() => new EpisodeLog(ACTION_DIM));
+    this.episodeLogs = envs.map((te) => new EpisodeLog(te.actionDim));
     this.epReturn = new Float64Array(envs.length);
     this.raw = envs.map(() => new Float64Array(0));
     this.obs = new Float32Array(envs.length * envs[0]!.obsDim);
@@ -112,7 +111,12 @@ export class PpoTrainer extends BaseTrainer {
     const p = cfg.ppo;
     const D = this.envs[0]!.obsDim;
     this.agent = makePpoAgent(cfg, D);
-    this.rollout = new RolloutBuffer({ nSteps: p.nSteps, nEnvs: p.nEnvs, obsDim: D, actionDim: ACTION_DIM });
+    this.rollout = new RolloutBuffer({
+      nSteps: p.nSteps,
+      nEnvs: p.nEnvs,
+      obsDim: D,
+      actionDim: this.envs[0]!.actionDim,
+    });
     if (!checkpoint) return;
     this.restoreBase(checkpoint);
     await this.agent.setWeights(checkpoint.agent as PpoWeights);
@@ -155,7 +159,7 @@ export class PpoTrainer extends BaseTrainer {
       const parts = ['obs', 'action', 'logProb', 'value', 'reward', 'done'] as const;
       const widths = {
         obs: this.obs.length / N,
-        action: ACTION_DIM,
+        action: this.envs[0]!.actionDim,
         logProb: 1,
         value: 1,
         reward: 1,
@@ -207,6 +211,7 @@ export class PpoTrainer extends BaseTrainer {
     const gamma = agent.config.gamma;
     const bound = cfg.guard.maxLoss;
     const obs = this.obs;
+    const ACTION_DIM = this.envs[0]!.actionDim;
     const act = new Float32Array(N * ACTION_DIM);
     const logp = new Float32Array(N);
     const val = new Float32Array(N);

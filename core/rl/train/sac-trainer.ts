@@ -35,7 +35,7 @@ import type { Policy } from '../agent';
 import { allocateBatch, ReplayBuffer, type ReplayBatch, type ReplayBufferMeta } from '../replay-buffer';
 import { CheckpointError, type CheckpointState, type LoadedCheckpoint } from './checkpoint';
 import { agentSeed, replaySeed, trainingSeed, type TrainConfig } from './config';
-import { makeEnv, type TrainEnv } from './env-factory';
+import { actionDimOfConfig, makeEnv, type TrainEnv } from './env-factory';
 import {
   allFinite,
   BaseTrainer,
@@ -49,14 +49,12 @@ import {
 } from './trainer';
 import type { TrainResult } from './types';
 
-const ACTION_DIM = 2;
-
 /** The SAC agent of a config (untrained; setWeights loads a checkpoint's snapshot). */
 export function makeSacAgent(cfg: TrainConfig, obsDim: number): Sac {
   const c = cfg.sac;
   return new Sac({
     obsDim,
-    actionDim: ACTION_DIM,
+    actionDim: actionDimOfConfig(cfg),
     seed: agentSeed(cfg),
     hidden: c.hidden,
     gamma: c.gamma,
@@ -80,7 +78,9 @@ export class SacTrainer extends BaseTrainer {
   private batch: ReplayBatch | undefined;
   private nextPath = 0;
   /** The running episode: its actions, return so far, current normalized and raw observation. */
-  private readonly episode = new EpisodeLog(ACTION_DIM);
+  private readonly episode: EpisodeLog;
+  /** Entries of one action (2, or 4 with a size action). */
+  private readonly actionDim: number;
   private episodeLive = false;
   private epReturn = 0;
   private obsN: Float32Array;
@@ -96,6 +96,8 @@ export class SacTrainer extends BaseTrainer {
     const te = makeEnv(s.cfg);
     super(s, te.obsDim);
     this.te = te;
+    this.actionDim = te.actionDim;
+    this.episode = new EpisodeLog(te.actionDim);
     this.hookTrainEnv(te, 0);
     this.randomUntil = s.cfg.sac.warmupSteps;
     this.updatesFrom = Math.max(1, s.cfg.sac.warmupSteps);
@@ -112,10 +114,10 @@ export class SacTrainer extends BaseTrainer {
     const c = cfg.sac;
     const D = this.te.obsDim;
     this.agent = makeSacAgent(cfg, D);
-    this.batch = allocateBatch(c.batchSize, D, ACTION_DIM);
+    this.batch = allocateBatch(c.batchSize, D, this.actionDim);
     const capacity = this.bufferCapacity;
     const fresh = (): ReplayBuffer =>
-      new ReplayBuffer({ capacity, obsDim: D, actionDim: ACTION_DIM, seed: replaySeed(cfg) });
+      new ReplayBuffer({ capacity, obsDim: D, actionDim: this.actionDim, seed: replaySeed(cfg) });
     if (!checkpoint) {
       this.buffer = fresh();
       return;
@@ -133,7 +135,7 @@ export class SacTrainer extends BaseTrainer {
     this.restoreEpisode(checkpoint);
     if (checkpoint.replay) {
       const { meta, arrays } = checkpoint.replay;
-      if (meta.obsDim !== D || meta.actionDim !== ACTION_DIM)
+      if (meta.obsDim !== D || meta.actionDim !== this.actionDim)
         throw new RangeError(`${checkpoint.info.dir}: replay buffer dimensions do not match the env`);
       if (meta.capacity === capacity) this.buffer = ReplayBuffer.restore(meta, arrays);
       else {
@@ -147,7 +149,7 @@ export class SacTrainer extends BaseTrainer {
             arrays.nextObs,
             arrays.done[row]!,
             row * D,
-            row * ACTION_DIM,
+            row * this.actionDim,
           );
         this.buffer = buf;
         this.log(`replay buffer resized from ${meta.capacity} to ${capacity} transitions`);
@@ -205,7 +207,7 @@ export class SacTrainer extends BaseTrainer {
     const burst = Math.round(c.updateEvery * c.updatesPerStep);
     const obsN = this.obsN;
     const nextN = new Float32Array(D);
-    const act = new Float32Array(ACTION_DIM);
+    const act = new Float32Array(this.actionDim);
     this.startSchedule();
     const fail = (why: string): Promise<TrainResult> => this.fail(ctx, why);
 
