@@ -85,6 +85,8 @@ describe('MinMaxDecimator', () => {
       const out = d.points();
       expect(out.length).toBeLessThanOrEqual(500);
       expect(out.length).toBe(d.length);
+      expect(d.first).toBe(out[0]);
+      expect(d.last).toBe(out.at(-1));
       for (let i = 1; i < out.length; i++) expect(out[i]!.x).toBeGreaterThan(out[i - 1]!.x);
       const ys = pts.map((p) => p.y);
       const os = out.map((p) => p.y);

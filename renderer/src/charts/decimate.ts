@@ -77,6 +77,13 @@ export class MinMaxDecimator {
     return this.k;
   }
 
+  /** The oldest point of the series, if any. */
+  get first(): XY | undefined {
+    const b = this.buckets[0];
+    if (b === undefined) return this.recent[0];
+    return b.min.x <= b.max.x ? b.min : b.max;
+  }
+
   /** The newest sample, if any. */
   get last(): XY | undefined {
     return this.recent[this.recent.length - 1];

@@ -9,11 +9,14 @@ import type {
 import { ApiCallError } from '../api/errors';
 import { FakeApi, settle } from '../testing/fake-api';
 import { RootStore } from './root-store';
+import { MinMaxDecimator } from '../charts/decimate';
 import {
   CUSTOM_SOURCE,
   canResumeFromCheckpoint,
+  decimatorOptions,
   etaSeconds,
   historyToPoints,
+  RECENT_ROWS,
   runProgressLabel,
   type TrainFrameBatch,
 } from './training-store';
@@ -57,6 +60,7 @@ function sample(step: number, extra: Partial<TrainMetrics> = {}): TrainMetrics {
 
 function history(steps: number[]): TrainMetricsHistory {
   const nulls = steps.map(() => null);
+  // A cast, not an annotation: the contract may carry more optional-valued columns than listed here.
   return {
     total: steps.length,
     downsampled: false,
@@ -77,7 +81,7 @@ function history(steps: number[]): TrainMetricsHistory {
     clipFraction: nulls,
     evalReturn: nulls,
     evalBaselineReturn: nulls,
-  };
+  } as TrainMetricsHistory;
 }
 
 function setup(runs: TrainingRunRow[], steps: number[] = [10, 20, 30]) {
@@ -197,6 +201,70 @@ describe('TrainingStore', () => {
     const batches: TrainFrameBatch[] = [];
     t.addFrameListener((b) => batches.push(b));
     expect(batches[0]?.points.map((p) => p.step)).toEqual([10, 20, 30, 40]);
+  });
+
+  it('keeps a long run in bounded, decimated series: history and live merge into the batch result', async () => {
+    // The server's history: 1,500 samples (steps 10 … 15,000); then 12,000 live samples, the first
+    // ones arriving while the history loads and overlapping it (steps 14,000 …).
+    const histSteps = Array.from({ length: 1500 }, (_, i) => 10 * (i + 1));
+    const { api, t, runFrames, deferNextGet, releaseGet } = setup([row('live', 'running')], histSteps);
+    const spiky = (step: number): number =>
+      step % 7_770 === 0 ? 500 : step % 9_990 === 0 ? -500 : (step % 13) / 13;
+    const live = (step: number): TrainMetrics =>
+      sample(step, { episodeReturn: spiky(step), actorLoss: step / 1e5 });
+    deferNextGet();
+    t.activate();
+    await settle();
+    let step = 14_000;
+    const emit = (n: number): void => {
+      const samples: TrainMetrics[] = [];
+      for (let i = 0; i < n; i++) samples.push(live((step += 10)));
+      api.emit('train.metrics', { runId: 'live', samples });
+    };
+    emit(200); // held: 14,010 … 16,000, of which 14,010 … 15,000 the history already has
+    releaseGet();
+    await settle();
+    runFrames();
+    const batches: TrainFrameBatch[] = [];
+    t.addFrameListener((b) => batches.push(b));
+    batches.length = 0;
+    let sent = 0;
+    while (sent < 11_800) {
+      emit(50);
+      sent += 50;
+      runFrames();
+    }
+    // Every frame hands over only its own new samples (no rebuild of the history per frame).
+    expect(batches).toHaveLength(11_800 / 50);
+    for (const b of batches) expect(b).toMatchObject({ reset: false, points: { length: 50 } });
+
+    // The samples the store saw, each step once: the history up to 15,000, then 15,010 … step.
+    const all: TrainMetrics[] = historyToPoints(history(histSteps));
+    for (let s = 15_010; s <= step; s += 10) all.push(live(s));
+    expect(t.sampleCount).toBe(all.length);
+    expect(t.sampleCount).toBeGreaterThan(6 * t.pointBound);
+    for (const key of ['episodeReturn', 'actorLoss', 'updates'] as const) {
+      const got = t.seriesOf(key);
+      const xy = all.flatMap((p) => (p[key] === undefined ? [] : [{ x: p.step, y: p[key] }]));
+      expect(got?.count, key).toBe(xy.length);
+      expect(got!.points(), key).toEqual(MinMaxDecimator.of(xy, decimatorOptions(t.pointBound)).points());
+      expect(got!.length, key).toBeLessThanOrEqual(t.pointBound);
+    }
+    // The spikes survive decimation.
+    const ret = t
+      .seriesOf('episodeReturn')!
+      .points()
+      .map((p) => p.y);
+    expect(ret).toContain(500);
+    expect(ret).toContain(-500);
+    // A chart that mounts now starts from the same series, and the newest rows only.
+    const late: TrainFrameBatch[] = [];
+    t.addFrameListener((b) => late.push(b));
+    expect(late[0]?.reset).toBe(true);
+    expect(late[0]?.series?.('episodeReturn')?.points()).toEqual(t.seriesOf('episodeReturn')!.points());
+    expect(late[0]!.points.length).toBeLessThanOrEqual(2 * RECENT_ROWS);
+    expect(late[0]!.points.at(-1)?.step).toBe(step);
+    expect(t.lastReturn).toEqual({ value: spiky(step), step });
   });
 
   it('starts from a preset or custom YAML, controls the run and resumes from a checkpoint', async () => {

@@ -12,6 +12,14 @@
  * to the chart listeners (`series.update`, no React render). Samples that arrive while the history is
  * being (re)loaded are held and merged after it, skipping steps the history already has, so the
  * charts' x values (steps) always increase.
+ *
+ * Bounded however long the run: the history is not kept sample by sample but as one min/max
+ * decimated series per metric (charts/decimate.ts: `pointBound` points at most, the newest samples at
+ * full resolution), fed alike by the server's history and the live samples (the same samples give
+ * the same series whichever way they came), plus the newest RECENT_ROWS rows whole (the ETA's window,
+ * the latest sample). A frame costs O(its new samples); a chart (re)mounting copies the decimated
+ * series (O(bound)). The bound is DECIMATE_MAX_POINTS, or the page's `?trainChartPoints=` (32 …
+ * 20,000: the end-to-end spec uses a small one to reach many times the bound in a short run).
  */
 import { makeAutoObservable, observable, observableRef, runInAction } from 'mobx';
 import type {
@@ -24,6 +32,7 @@ import type {
   TrainQuoteCurves,
 } from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
+import { DECIMATE_MAX_POINTS, DECIMATE_TAIL, MinMaxDecimator } from '../charts/decimate';
 import type { LoadStatus } from './preset-store';
 import type { FrameScheduler } from './replay-store';
 import type { RootStore } from './root-store';
@@ -31,10 +40,19 @@ import type { RootStore } from './root-store';
 /** One sample as the charts read it (missing values undefined). */
 export type TrainPoint = TrainMetrics;
 
+/** A metric the store keeps a decimated series of. */
+export type TrainSeriesKey = Exclude<keyof TrainPoint, 'step'>;
+
 export interface TrainFrameBatch {
-  /** True: `points` is the whole history (set the series' data); false: append `points`. */
+  /**
+   * True: the history was (re)loaded or the listener is new: start from `series` (the decimated
+   * history of each metric; copy it, do not push to it), `points` being only the newest rows.
+   * False: append `points` (the new samples, steps increasing).
+   */
   reset: boolean;
   points: readonly TrainPoint[];
+  /** On a reset: the store's decimated series of a metric (undefined: no sample has it). */
+  series?: (key: TrainSeriesKey) => MinMaxDecimator | undefined;
 }
 
 export type TrainFrameListener = (batch: TrainFrameBatch) => void;
@@ -42,6 +60,19 @@ export type TrainFrameListener = (batch: TrainFrameBatch) => void;
 export type TrainDetailState = 'idle' | 'loading' | 'ready' | 'error';
 
 export const CURVES_REFRESH_MS = 3000;
+/** Newest rows kept whole (the ETA looks back ETA_WINDOW_SEC of them: 300 at 10 samples/s). */
+export const RECENT_ROWS = 1000;
+
+/** The decimation bound: `?trainChartPoints=N` (32 … 20,000) or DECIMATE_MAX_POINTS. */
+export function chartPointBound(search: string): number {
+  const v = Number(new URLSearchParams(search).get('trainChartPoints') ?? NaN);
+  return Number.isInteger(v) && v >= 32 && v <= 20_000 ? v : DECIMATE_MAX_POINTS;
+}
+
+/** Decimator options for a bound: the tail is 1/8 of it, at most DECIMATE_TAIL. */
+export function decimatorOptions(maxPoints: number): { maxPoints: number; tail: number } {
+  return { maxPoints, tail: Math.max(1, Math.min(DECIMATE_TAIL, Math.floor(maxPoints / 8))) };
+}
 const MAX_LOG = 200;
 const CUSTOM = '__custom__';
 
@@ -191,6 +222,8 @@ export class TrainingStore {
   lastReturn: { value: number; step: number } | null = null;
   /** Samples of the watched run shown so far (history + live); data-samples in the view. */
   sampleCount = 0;
+  /** Most points a chart series holds (decimation bound). */
+  readonly pointBound: number;
   /** Of the history: was it averaged into buckets (more samples than points)? */
   downsampled = false;
   /** etaSeconds of the watched run's samples (null: not enough samples yet). */
@@ -209,7 +242,11 @@ export class TrainingStore {
   // ----- plain
   private activated = false;
   private unsubscribe: (() => void) | null = null;
-  private history: TrainPoint[] = [];
+  /** The decimated history of each metric, and the newest rows whole. */
+  private series = new Map<TrainSeriesKey, MinMaxDecimator>();
+  private recent: TrainPoint[] = [];
+  private lastStep = Number.NEGATIVE_INFINITY;
+  private samples = 0;
   private pending: TrainPoint[] = [];
   /** Live samples that arrived while the history was loading. */
   private held: TrainPoint[] = [];
@@ -226,14 +263,19 @@ export class TrainingStore {
     readonly root: RootStore,
     private readonly api: ApiClient,
     private readonly schedule: FrameScheduler,
+    opts: { pointBound?: number } = {},
   ) {
+    this.pointBound = opts.pointBound ?? chartPointBound(globalThis.location?.search ?? '');
     makeAutoObservable<
       this,
       | 'api'
       | 'schedule'
       | 'activated'
       | 'unsubscribe'
-      | 'history'
+      | 'series'
+      | 'recent'
+      | 'lastStep'
+      | 'samples'
       | 'pending'
       | 'held'
       | 'loadingHistory'
@@ -246,6 +288,8 @@ export class TrainingStore {
       | 'curvesAgain'
       | 'onMetrics'
       | 'flush'
+      | 'ingest'
+      | 'seriesOf'
     >(
       this,
       {
@@ -262,7 +306,11 @@ export class TrainingStore {
         lastReturn: observableRef,
         activated: false,
         unsubscribe: false,
-        history: false,
+        pointBound: false,
+        series: false,
+        recent: false,
+        lastStep: false,
+        samples: false,
         pending: false,
         held: false,
         loadingHistory: false,
@@ -275,6 +323,8 @@ export class TrainingStore {
         curvesAgain: false,
         onMetrics: false,
         flush: false,
+        ingest: false,
+        seriesOf: false,
       },
       { autoBind: true },
     );
@@ -694,18 +744,48 @@ export class TrainingStore {
 
   // -------------------------------------------------------------------------------- frames
 
-  /** Registers a chart: it gets the whole history (reset), then each frame's new samples. */
+  /** Registers a chart: it gets the decimated history (reset), then each frame's new samples. */
   addFrameListener(l: TrainFrameListener): () => void {
     this.frameListeners.add(l);
-    l({ reset: true, points: this.history });
+    l({ reset: true, points: this.recent, series: (k) => this.series.get(k) });
     return () => this.frameListeners.delete(l);
   }
 
-  private resetHistory(points: TrainPoint[]): void {
-    this.history = points;
+  /** The decimated series of a metric (for tests and listeners; do not push to it). */
+  seriesOf(key: TrainSeriesKey): MinMaxDecimator | undefined {
+    return this.series.get(key);
+  }
+
+  private resetHistory(points: readonly TrainPoint[]): void {
+    this.series = new Map();
+    this.recent = [];
+    this.lastStep = Number.NEGATIVE_INFINITY;
+    this.samples = 0;
+    for (const p of points) this.ingest(p);
     this.pending = [];
     this.resetPending = true;
     this.requestFrame();
+  }
+
+  /** Adds a sample to the history (false: its step does not advance it, skipped). O(1) amortized. */
+  private ingest(p: TrainPoint): boolean {
+    if (!(p.step > this.lastStep)) return false;
+    this.lastStep = p.step;
+    this.samples++;
+    this.recent.push(p);
+    if (this.recent.length > 2 * RECENT_ROWS) this.recent = this.recent.slice(-RECENT_ROWS);
+    for (const key of Object.keys(p) as (keyof TrainPoint)[]) {
+      if (key === 'step') continue;
+      const y = p[key];
+      if (y === undefined || !Number.isFinite(y)) continue;
+      let d = this.series.get(key);
+      if (d === undefined) {
+        d = new MinMaxDecimator(decimatorOptions(this.pointBound));
+        this.series.set(key, d);
+      }
+      d.push({ x: p.step, y });
+    }
+    return true;
   }
 
   private requestFrame(): void {
@@ -719,34 +799,30 @@ export class TrainingStore {
     this.frameRequested = false;
     const reset = this.resetPending;
     this.resetPending = false;
-    const lastStep = this.history[this.history.length - 1]?.step ?? -Infinity;
     const added: TrainPoint[] = [];
-    let last = lastStep;
-    for (const p of this.pending) {
-      if (p.step > last) {
-        added.push(p);
-        last = p.step;
-      }
-    }
+    for (const p of this.pending) if (this.ingest(p)) added.push(p);
     this.pending = [];
-    for (const p of added) this.history.push(p);
-    const latest = this.history[this.history.length - 1] ?? null;
-    const scanned = reset ? this.history : added;
-    let ended: TrainPoint | undefined;
-    for (let i = scanned.length - 1; i >= 0 && !ended; i--) {
-      const p = scanned[i];
-      if (p?.episodeReturn !== undefined && Number.isFinite(p.episodeReturn)) ended = p;
+    const latest = this.recent[this.recent.length - 1] ?? null;
+    let ended: { value: number; step: number } | undefined;
+    for (let i = added.length - 1; i >= 0 && !ended; i--) {
+      const p = added[i];
+      if (p?.episodeReturn !== undefined && Number.isFinite(p.episodeReturn))
+        ended = { value: p.episodeReturn, step: p.step };
+    }
+    if (!ended && reset) {
+      const last = this.series.get('episodeReturn')?.last;
+      if (last) ended = { value: last.y, step: last.x };
     }
     runInAction(() => {
       this.latest = latest;
-      if (ended) this.lastReturn = { value: ended.episodeReturn ?? NaN, step: ended.step };
+      if (ended) this.lastReturn = ended;
       else if (reset) this.lastReturn = null;
-      this.sampleCount = this.history.length;
-      if (reset || added.length > 0) this.etaSec = etaSeconds(this.history);
+      this.sampleCount = this.samples;
+      if (reset || added.length > 0) this.etaSec = etaSeconds(this.recent);
     });
     if (reset || added.length > 0) {
       const batch: TrainFrameBatch = reset
-        ? { reset: true, points: this.history }
+        ? { reset: true, points: this.recent, series: (k) => this.series.get(k) }
         : { reset: false, points: added };
       for (const l of this.frameListeners) l(batch);
     }

@@ -4,9 +4,18 @@
  * then `series.update` for each new sample that has the series' field (no React render per sample).
  * Steps strictly increase per series (the store guarantees it; samples that would go back are
  * skipped here too). The time axis is proportional to the step: samples arrive at irregular steps, so
- * every series is drawn on a regular step grid (charts/step-grid.ts; the grid widens, with one
- * `setData`, as the run grows). The container's data-points is the longest series' length, and
- * data-grid-width, data-first-t and data-last-t describe the grid (for tests).
+ * every series is drawn on a regular step grid that keeps each bucket's min and max (charts/step-grid.ts
+ * MinMaxGrid: two slots per bucket, so a spike stays visible; the grid widens, with one `setData`, as
+ * the run grows).
+ *
+ * Bounded however long the run: each line keeps its samples as a min/max decimated series
+ * (charts/decimate.ts, the store's bound `pointBound`; on a reset a copy of the store's series), which
+ * is what a widening re-grids (O(bound), a few times per tenfold growth of the run); a frame costs
+ * O(its new samples). The grid has at most min(400, pointBound/2) slots, so a line draws ≤ pointBound
+ * points. The container's data-points is the longest series' drawn length, data-grid-width the
+ * spacing of consecutive points (half a bucket), data-first-t and data-last-t the grid's ends,
+ * data-point-bound the bound, data-series-points the longest decimated series and data-samples the
+ * most samples a line has received (for tests).
  *
  * Smoothing (optional, `smoothing` = EMA weight, 0 = off): each series marked `smooth` is drawn as
  * its EMA (charts/ema.ts, computed on the samples before gridding) over a faint copy of the raw
@@ -16,11 +25,12 @@
 import { LineSeries as LineSeriesDef, LineStyle } from 'lightweight-charts';
 import { useEffect, type ReactElement } from 'react';
 import { Chart, useChart, type SimChart, type SimLinePoint, type SimLineSeries } from '../../charts/chart';
+import { MinMaxDecimator } from '../../charts/decimate';
 import { Ema } from '../../charts/ema';
-import { appendOnGrid, bucketOf, niceGridWidth, toGrid, type XY } from '../../charts/step-grid';
+import { bucketOf, MinMaxGrid, niceGridWidth, type XY } from '../../charts/step-grid';
 import { COLORS } from '../../charts/theme';
 import { useStores } from '../../stores/context';
-import type { TrainFrameBatch, TrainPoint } from '../../stores/training-store';
+import { decimatorOptions, type TrainFrameBatch, type TrainPoint } from '../../stores/training-store';
 
 export type MetricKey = Exclude<keyof TrainPoint, 'step'>;
 
@@ -46,10 +56,10 @@ function faint(color: string): string {
 
 const BAR_SPACING = 4;
 /**
- * At most this many grid buckets over the run's span (the grid widens as the run grows), so the whole
- * run fits a chart card at ≥ 2 px per bucket.
+ * At most this many grid slots (two per bucket) over the run's span (the grid widens as the run
+ * grows), so the whole run fits a chart card at ≥ 2 px per slot; fewer under a small point bound.
  */
-const MAX_BUCKETS = 200;
+const MAX_SLOTS = 400;
 const MIN_FIT_SPACING = 2;
 
 export function MetricChart({
@@ -97,6 +107,8 @@ function MetricSeries({ specs, smoothing }: { specs: readonly MetricSeriesSpec[]
       leftPriceScale: { visible: usesLeft, borderColor: COLORS.border, minimumWidth: 72 },
     });
     handle.mark('priceScales', specs.map((sp) => `${sp.key}:${sp.scale ?? 'right'}`).join(','));
+    const decOpts = decimatorOptions(training.pointBound);
+    handle.mark('pointBound', String(training.pointBound));
     const kinds = (spec: MetricSeriesSpec): LineKind[] =>
       smoothing > 0 && spec.smooth ? ['faint', 'ema'] : ['raw'];
     const lines = specs.flatMap((spec) =>
@@ -115,11 +127,9 @@ function MetricSeries({ specs, smoothing }: { specs: readonly MetricSeriesSpec[]
           crosshairMarkerVisible: kind !== 'faint',
           crosshairMarkerRadius: 3,
         }) as SimLineSeries,
-        /** The samples (step, value; the EMA's value for an ema line) so far; re-gridded when the grid widens. */
-        raw: [] as XY[],
-        /** Last sample and its bucket on the grid. */
-        prev: null as XY | null,
-        lastK: Number.NEGATIVE_INFINITY,
+        /** The samples (step, value; the EMA's value for an ema line), decimated; re-gridded when the grid widens. */
+        dec: new MinMaxDecimator(decOpts),
+        grid: new MinMaxGrid(1),
         /** Last grid time drawn, and points drawn. */
         lastX: Number.NEGATIVE_INFINITY,
         lastY: Number.NaN,
@@ -129,14 +139,23 @@ function MetricSeries({ specs, smoothing }: { specs: readonly MetricSeriesSpec[]
     handle.mark('smoothing', smoothing > 0 ? String(smoothing) : 'off');
     handle.mark('series', lines.map((l) => `${l.spec.key}:${l.kind}`).join(','));
     const id = Symbol('metrics');
-    let width = 1;
+    const maxSlots = Math.min(MAX_SLOTS, Math.floor(training.pointBound / 2) - 4);
+    /** Spacing of the grid's slots (half a bucket). */
+    let slot = 1;
 
     const regridAll = (): void => {
       for (const line of lines) {
-        const g = toGrid(line.raw, width);
+        line.grid = new MinMaxGrid(slot);
+        const g: XY[] = [];
+        for (const p of line.dec.points())
+          line.grid.push(p, (x, y) => {
+            const last = g[g.length - 1];
+            const before = g[g.length - 2];
+            if (last && last.x === x) last.y = y;
+            else if (before && before.x === x) before.y = y;
+            else g.push({ x, y });
+          });
         line.api.setData(g.map((p): SimLinePoint => ({ time: p.x, value: p.y })));
-        line.prev = line.raw[line.raw.length - 1] ?? null;
-        line.lastK = line.prev ? bucketOf(line.prev.x, width) : Number.NEGATIVE_INFINITY;
         line.lastX = g[g.length - 1]?.x ?? Number.NEGATIVE_INFINITY;
         line.lastY = g[g.length - 1]?.y ?? Number.NaN;
         line.count = g.length;
@@ -146,50 +165,61 @@ function MetricSeries({ specs, smoothing }: { specs: readonly MetricSeriesSpec[]
     const onFrame = (batch: TrainFrameBatch): void => {
       const fresh: XY[][] = lines.map(() => []);
       lines.forEach((line, i) => {
-        if (batch.reset) {
-          line.raw = [];
-          line.ema?.reset();
-        }
         const k = line.spec.key;
+        if (batch.reset) {
+          // Start from the store's decimated series (an EMA line: its EMA, over those points).
+          const src = batch.series?.(k);
+          if (line.ema) {
+            line.ema.reset();
+            line.dec = new MinMaxDecimator(decOpts);
+            for (const p of src?.points() ?? []) line.dec.push({ x: p.x, y: line.ema.push(p.y) });
+          } else line.dec = src ? src.clone() : new MinMaxDecimator(decOpts);
+          return;
+        }
         for (const p of batch.points) {
           const v = p[k];
-          const lastStep = line.raw[line.raw.length - 1]?.x ?? Number.NEGATIVE_INFINITY;
+          const lastStep = line.dec.last?.x ?? Number.NEGATIVE_INFINITY;
           if (v === undefined || !Number.isFinite(v) || !(p.step > lastStep)) continue;
           const xy = { x: p.step, y: line.ema ? line.ema.push(v) : v };
-          line.raw.push(xy);
+          line.dec.push(xy);
           fresh[i]?.push(xy);
         }
       });
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       for (const l of lines) {
-        lo = Math.min(lo, l.raw[0]?.x ?? lo);
-        hi = Math.max(hi, l.raw[l.raw.length - 1]?.x ?? hi);
+        lo = Math.min(lo, l.dec.first?.x ?? lo);
+        hi = Math.max(hi, l.dec.last?.x ?? hi);
       }
-      const w = hi > lo ? niceGridWidth(hi - lo, MAX_BUCKETS) : 1;
-      if (batch.reset || w > width) {
-        width = batch.reset ? w : Math.max(width, w);
+      const s = hi > lo ? niceGridWidth(hi - lo, maxSlots) : 1;
+      if (batch.reset || s > slot) {
+        slot = batch.reset ? s : Math.max(slot, s);
         regridAll();
       } else {
         lines.forEach((line, i) => {
-          for (const p of fresh[i] ?? []) {
-            line.lastK = appendOnGrid(line.prev, line.lastK, p, width, (x, y) => {
-              if (x > line.lastX) line.count++;
-              line.lastX = x;
-              line.lastY = y;
-              line.api.update({ time: x, value: y });
+          for (const p of fresh[i] ?? [])
+            line.grid.push(p, (x, y, replace) => {
+              if (x > line.lastX) {
+                line.count++;
+                line.lastX = x;
+              }
+              if (x === line.lastX) line.lastY = y;
+              line.api.update({ time: x, value: y }, replace);
             });
-            line.prev = p;
-          }
         });
       }
       const count = Math.max(0, ...lines.map((l) => l.count));
       // Fit while the points do not fill the width; then keep the spacing and let new points scroll in.
       if (batch.reset || count * MIN_FIT_SPACING < handle.container.clientWidth)
         chart.timeScale().fitContent();
-      handle.mark('gridWidth', String(width));
+      handle.mark('gridWidth', String(slot));
       const drawn = lines.filter((l) => l.count > 0);
-      handle.mark('firstT', String(Math.min(...drawn.map((l) => bucketOf(l.raw[0]?.x ?? 0, width) * width))));
+      handle.mark(
+        'firstT',
+        String(Math.min(...drawn.map((l) => bucketOf(l.dec.first?.x ?? 0, 2 * slot) * 2 * slot))),
+      );
+      handle.mark('seriesPoints', String(Math.max(0, ...lines.map((l) => l.dec.length))));
+      handle.mark('samples', String(Math.max(0, ...lines.map((l) => l.dec.count))));
       handle.mark('lastT', String(Math.max(...drawn.map((l) => l.lastX))));
       handle.mark('lastY', lines.map((l) => `${l.spec.key}:${l.kind}=${l.lastY}`).join(','));
       handle.report(id, count);
