@@ -29,7 +29,6 @@
  * and updates, bit for bit, as one that never stopped (resume-equivalence.test.ts). A checkpoint from
  * before this state was saved abandons the running episodes and the partial rollout (logged).
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Policy } from '../agent';
 import { Ppo, type PpoUpdateResult, type PpoWeights } from '../ppo/ppo';
 import { RolloutBuffer } from '../ppo/rollout';
@@ -49,13 +48,7 @@ import {
   type TrainerSetup,
 } from './trainer';
 import type { TrainResult } from './types';
-
-/**
- * Between minibatches the trainer yields to the event loop when this long has passed since it last
- * did (the base trainer's YIELD_MS is 50): a pause message then waits at most this plus one minibatch
- * (~21 ms for ppo-default on wasm) — pause latency well under 100 ms; a yield costs microseconds.
- */
-const UPDATE_YIELD_MS = 10;
+import { yieldBetweenUpdates } from './update-yield';
 
 /** The PPO agent of a config (untrained; setWeights loads a checkpoint's snapshot). */
 export function makePpoAgent(cfg: TrainConfig, obsDim: number): Ppo {
@@ -312,9 +305,10 @@ export class PpoTrainer extends BaseTrainer {
 
   /**
    * Ppo.update one minibatch at a time; between minibatches the trainer yields to the event loop when
-   * UPDATE_YIELD_MS have passed, waits at the gate while paused and checks the signal (yieldAndCheck), so a
-   * pause or stop that arrives mid-update is honoured at the next minibatch boundary instead of after
-   * the whole update (ppo-default: 80 minibatches, ~1.7 s on wasm). Waiting at the gate changes
+   * UPDATE_YIELD_MS (update-yield.ts, 10 ms; a minibatch of ppo-default takes ~21 ms on wasm) have
+   * passed, waits at the gate while paused and checks the signal (yieldAndCheck), so a pause or stop
+   * that arrives mid-update is honoured at the next minibatch boundary instead of after the whole
+   * update (ppo-default: 80 minibatches, ~1.7 s on wasm). Waiting at the gate changes
    * nothing that is computed: a paused and resumed update is bit-identical to an uninterrupted one.
    * On an abort the agent goes back to its state from before the update (a snapshot, restored
    * exactly), so the stop's checkpoint holds the collected rollout and the weights it is to be learned
@@ -330,10 +324,7 @@ export class PpoTrainer extends BaseTrainer {
     for (;;) {
       const r = steps.next();
       if (r.done === true) return r.value;
-      if (performance.now() - ctx.lastYield >= UPDATE_YIELD_MS) {
-        await yieldToLoop();
-        ctx.lastYield = performance.now();
-      }
+      await yieldBetweenUpdates(ctx);
       if ((await this.yieldAndCheck(ctx)) && before !== undefined) {
         await agent.setWeights(before);
         return ABORTED;

@@ -69,6 +69,40 @@ const strip = (m: TrainMetrics): Omit<TrainMetrics, 'elapsedSec' | 'stepsPerSec'
 };
 
 describe('SacTrainer', () => {
+  it('honours a pause between the updates of a burst, and a paused run learns exactly what an unpaused one does', async () => {
+    // Bursts of 10 updates every 10 steps from step 60: the burst's 9 inner boundaries consult the gate.
+    const cfg = tinyTrainConfig({
+      seed: 11,
+      body: `normalizeObservations: true
+sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 60, updateEvery: 10, updatesPerStep: 1 }
+budget: { totalSteps: 200, checkpointEvery: 200, evalEvery: 0, evalEpisodes: 0 }
+`,
+    });
+    const finalWeights = (runDir: string): Buffer =>
+      fs.readFileSync(path.join(listCheckpoints(runDir).at(-1)!.dir, 'weights.bin'));
+    const plainDir = path.join(dir, 'plain');
+    const t1 = await createTrainer(cfg, { runDir: plainDir, quiet: true });
+    const r1 = await t1.run();
+    t1.dispose();
+    const pausedDir = path.join(dir, 'paused');
+    const t2 = await createTrainer(cfg, { runDir: pausedDir, quiet: true });
+    let gateCalls = 0;
+    const r2 = await t2.run({
+      signal: new AbortController().signal,
+      // Paused at every call: the trainer waits until a later macrotask resumes it.
+      gate: () => {
+        gateCalls++;
+        return new Promise<void>((resolve) => setTimeout(resolve, 0));
+      },
+    });
+    t2.dispose();
+    expect(r1.updates).toBe(150); // 15 bursts (steps 60 … 200) of 10
+    // One call per env step, and 9 between the updates of each burst.
+    expect(gateCalls).toBe(200 + 15 * 9);
+    expect(r2).toMatchObject({ status: 'finished', step: 200, updates: 150, episodes: r1.episodes });
+    expect(finalWeights(pausedDir).equals(finalWeights(plainDir))).toBe(true);
+  });
+
   it('trains to the budget, evaluates against AS, checkpoints, and is deterministic', async () => {
     const cfg = tiny();
     const a = await train(cfg, path.join(dir, 'a'));

@@ -48,6 +48,7 @@ import {
   type TrainerSetup,
 } from './trainer';
 import type { TrainResult } from './types';
+import { yieldBetweenUpdates } from './update-yield';
 
 /** The SAC agent of a config (untrained; setWeights loads a checkpoint's snapshot). */
 export function makeSacAgent(cfg: TrainConfig, obsDim: number): Sac {
@@ -249,7 +250,11 @@ export class SacTrainer extends BaseTrainer {
 
       // The rest of the turn: the burst's updates (a stop between them keeps the remainder owed).
       for (let k = 0; this.pendingUpdates > 0; k++) {
-        if (k > 0 && (await this.yieldAndCheck(ctx))) return this.stop(ctx, 'abort');
+        if (k > 0) {
+          // Between the burst's updates: a pause waits here (at the gate), a stop ends the turn.
+          await yieldBetweenUpdates(ctx);
+          if (await this.yieldAndCheck(ctx)) return this.stop(ctx, 'abort');
+        }
         buffer.sample(batch);
         const u = agent.update(batch);
         this.updates++;
