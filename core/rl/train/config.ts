@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { loadConfigFile, parseConfigText } from '../../config/load-config';
 import { deriveSeed } from '../../rng/rng';
 import { scenarioSchema } from '../../backtest/config';
+import { curriculumConfigSchema, stageScenarios } from './curriculum';
 import { trainLimitsSchema } from './limits';
 
 const finite = z.number().finite();
@@ -219,6 +220,8 @@ export const trainConfigSchema = z
     sac: sacConfigSchema.prefault({}),
     ppo: ppoConfigSchema.prefault({}),
     reinforce: reinforceConfigSchema.prefault({}),
+    /** Stages of easier scenarios the run passes through before its own (core/rl/train/curriculum.ts). */
+    curriculum: curriculumConfigSchema.optional(),
     budget: budgetConfigSchema,
     baseline: baselineConfigSchema.prefault({}),
     guard: guardConfigSchema.prefault({}),
@@ -294,6 +297,21 @@ export const trainConfigSchema = z
         path: ['ppo', 'minibatchSize'],
         message: `must be ≤ nEnvs·nSteps = ${cfg.ppo.nEnvs * cfg.ppo.nSteps}`,
       });
+    if (cfg.curriculum !== undefined) {
+      for (const i of stageScenarios(cfg.scenario, cfg.curriculum).issues)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['curriculum', 'stages', i.stage, 'scenario', ...i.path],
+          message: i.message,
+        });
+      for (const key of ['evalEvery', 'evalEpisodes'] as const)
+        if (cfg.budget[key] === 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['budget', key],
+            message: 'must be > 0 with a curriculum (its stages advance on the periodic evaluation)',
+          });
+    }
     if (
       cfg.features.volHorizons &&
       new Set(cfg.features.volHorizons).size !== cfg.features.volHorizons.length

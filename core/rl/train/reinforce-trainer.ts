@@ -30,7 +30,7 @@ import { RunningNormalizer } from '../features/normalizer';
 import { Reinforce, returnsToGo, type ReinforceWeights } from '../reinforce/reinforce';
 import type { CheckpointState, LoadedCheckpoint } from './checkpoint';
 import { agentSeed, trainingSeed, type TrainConfig } from './config';
-import { makeEnvs, type TrainEnv } from './env-factory';
+import { actionDimOfConfig, makeEnvs, type TrainEnv } from './env-factory';
 import {
   allFinite,
   BaseTrainer,
@@ -41,14 +41,12 @@ import {
 } from './trainer';
 import type { TrainResult } from './types';
 
-const ACTION_DIM = 2;
-
 /** The REINFORCE agent of a config (untrained; setWeights loads a checkpoint's snapshot). */
 export function makeReinforceAgent(cfg: TrainConfig, obsDim: number): Reinforce {
   const r = cfg.reinforce;
   return new Reinforce({
     obsDim,
-    actionDim: ACTION_DIM,
+    actionDim: actionDimOfConfig(cfg),
     seed: agentSeed(cfg),
     hidden: r.hidden,
     ...(r.baselineHidden !== undefined ? { baselineHidden: r.baselineHidden } : {}),
@@ -144,6 +142,7 @@ export class ReinforceTrainer extends BaseTrainer {
     const agent = this.reinforce();
     const E = this.envs.length;
     const D = this.envs[0]!.obsDim;
+    const ACTION_DIM = this.envs[0]!.actionDim;
     const scale = this.cfg.rewardScale;
     const discount = agent.config.discount;
     const seed = trainingSeed(this.cfg);
@@ -227,6 +226,7 @@ export class ReinforceTrainer extends BaseTrainer {
   } {
     const B = eps.reduce((n, ep) => n + ep.rewards.length, 0);
     const D = this.envs[0]!.obsDim;
+    const ACTION_DIM = this.envs[0]!.actionDim;
     const obs = new Float32Array(B * D);
     const actions = new Float32Array(B * ACTION_DIM);
     const returns = new Float32Array(B);

@@ -32,12 +32,18 @@
  * - Evaluation: `budget.evalEpisodes` paths (evaluationSeed(cfg), 0 …) with the deterministic policy
  *   on a separate env; the AS baseline runs on the same paths through the same env and reward
  *   (env-factory.ts BaselineDriver: its quotes become unit actions, clipped to the env's offset box;
- *   computed once and cached, it does not change during a run).
+ *   computed once and cached, it does not change during a run — except at a curriculum stage change).
+ * - Curriculum (`curriculum:`, curriculum.ts): after a periodic evaluation that reaches the current
+ *   stage's threshold the stage advances; the evaluation env switches at once, each training env (the
+ *   subclasses register them through hookTrainEnv) at its next reset. The stage, and the stage of
+ *   every training env's running and next episode, are checkpointed; the metrics carry curriculumStage.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
+import { makeSimulator } from '../../backtest/run';
+import type { MarketSimulator } from '../../sim/simulator';
 import { asQuotes } from '../../strategy/avellaneda-stoikov';
 import { GlftModel } from '../../strategy/glft';
 import type { Policy } from '../agent';
@@ -58,7 +64,9 @@ import {
   type LoadedCheckpoint,
 } from './checkpoint';
 import { configHash, configIdentity, evaluationSeed, identityDiff, type TrainConfig } from './config';
+import { Curriculum } from './curriculum';
 import { baselineParams, BaselineDriver, makeBaselineQuoter, makeEnv, type TrainEnv } from './env-factory';
+import { actionRecordOf } from './env-factory';
 import { requestStopReason, timeBudgetReason } from './run-label';
 import type {
   CheckpointInfo,
@@ -305,7 +313,11 @@ export class MetricsWindow {
   /** Emit when the interval has passed (or `force`). */
   maybeEmit(
     base: { step: number; totalSteps: number; updates: number; episodes: number; elapsedSec: number },
-    evals: { evalReturn?: number | undefined; evalBaselineReturn?: number | undefined },
+    evals: {
+      evalReturn?: number | undefined;
+      evalBaselineReturn?: number | undefined;
+      curriculumStage?: number | undefined;
+    },
     force = false,
   ): void {
     if (this.emit === undefined) return;
@@ -328,6 +340,7 @@ export class MetricsWindow {
     for (const k of LOSS_KEYS) if (this.lossCount[k] > 0) m[k] = this.lossSum[k] / this.lossCount[k];
     if (evals.evalReturn !== undefined) m.evalReturn = evals.evalReturn;
     if (evals.evalBaselineReturn !== undefined) m.evalBaselineReturn = evals.evalBaselineReturn;
+    if (evals.curriculumStage !== undefined) m.curriculumStage = evals.curriculumStage;
     this.epN = this.epReturn = this.epPnl = this.invN = this.invAbs = this.lossN = 0;
     for (const k of LOSS_KEYS) this.lossSum[k] = this.lossCount[k] = 0;
     this.emitted++;
@@ -379,6 +392,17 @@ const scheduleSchema = z.object({
   nextCheckpointAt: z.number().nullable(),
 });
 
+interface CurriculumState {
+  stage: number;
+  envStages: number[];
+  nextStages: number[];
+}
+const curriculumStateSchema = z.object({
+  stage: z.number(),
+  envStages: z.array(z.number()),
+  nextStages: z.array(z.number()),
+});
+
 export abstract class BaseTrainer implements TrainerHandle {
   abstract readonly algo: TrainAlgo;
   readonly config: TrainConfig;
@@ -412,6 +436,11 @@ export abstract class BaseTrainer implements TrainerHandle {
   private logSink: ((line: string) => void) | undefined;
   private evalEnv: TrainEnv | undefined;
   private baselineCache: number | undefined;
+  /** The curriculum schedule (undefined without `curriculum:`), the training envs (hookTrainEnv order). */
+  protected readonly curriculum: Curriculum | undefined;
+  private readonly trainEnvs: TrainEnv[] = [];
+  /** Stages the training envs switch to at their next reset, restored from a checkpoint. */
+  private pendingStages: number[] | undefined;
   private normScratch: Float64Array;
 
   constructor(s: TrainerSetup, obsDim: number) {
@@ -424,6 +453,7 @@ export abstract class BaseTrainer implements TrainerHandle {
     this.hash = configHash(s.cfg);
     this.pendingLog = [...(s.log ?? [])];
     this.normalizer = s.cfg.normalizeObservations ? new RunningNormalizer(obsDim) : null;
+    this.curriculum = s.cfg.curriculum ? new Curriculum(s.cfg.scenario, s.cfg.curriculum) : undefined;
     this.normScratch = new Float64Array(obsDim);
   }
 
@@ -566,7 +596,11 @@ export abstract class BaseTrainer implements TrainerHandle {
         episodes: this.episodes,
         elapsedSec: (performance.now() - ctx.startReal) / 1000,
       },
-      { evalReturn: this.evalReturn, evalBaselineReturn: this.evalBaselineReturn },
+      {
+        evalReturn: this.evalReturn,
+        evalBaselineReturn: this.evalBaselineReturn,
+        curriculumStage: this.curriculum?.stage,
+      },
       force,
     );
   }
@@ -590,15 +624,88 @@ export abstract class BaseTrainer implements TrainerHandle {
 
   /** Let the test hook see a training env (call once per env, after super()). */
   protected hookTrainEnv(te: TrainEnv, index: number): void {
+    this.trainEnvs.push(te);
+    const cur = this.curriculum;
+    if (cur) te.sim.switchTo(this.stageSimulator(cur.stage), cur.stage, true);
     this.opts.envHook?.(te, 'train', index);
   }
 
   private evalEnvironment(): TrainEnv {
     if (!this.evalEnv) {
       this.evalEnv = makeEnv(this.cfg);
+      const cur = this.curriculum;
+      if (cur) this.evalEnv.sim.switchTo(this.stageSimulator(cur.stage), cur.stage, true);
       this.opts.envHook?.(this.evalEnv, 'eval', 0);
     }
     return this.evalEnv;
+  }
+
+  // --------------------------------------------------------------------------------------------------
+  // Curriculum (core/rl/train/curriculum.ts).
+
+  /** A fresh simulator of curriculum stage k. */
+  private stageSimulator(k: number): MarketSimulator {
+    const sc = this.curriculum?.scenarios[k];
+    if (sc === undefined) throw new RangeError(`no curriculum stage ${k}`);
+    return makeSimulator(sc);
+  }
+
+  /**
+   * After a successful periodic evaluation: advance the curriculum when the evaluation passed the
+   * stage's threshold. The evaluation env switches at once (and the AS baseline is recomputed on the new
+   * stage), every training env at its next reset.
+   */
+  private advanceCurriculum(): void {
+    const cur = this.curriculum;
+    if (cur === undefined || this.evalReturn === undefined) return;
+    const from = cur.stage;
+    const threshold = cur.threshold;
+    if (!cur.afterEvaluation(this.evalReturn)) return;
+    const k = cur.stage;
+    for (const te of this.trainEnvs) te.sim.switchTo(this.stageSimulator(k), k);
+    this.evalEnv?.sim.switchTo(this.stageSimulator(k), k, true);
+    this.baselineCache = undefined;
+    this.log(
+      `curriculum: stage ${from} → ${k}${k === cur.finalStage ? ' (the final scenario)' : ''} at step ${this.step} ` +
+        `(eval ${fmt(this.evalReturn)} ≥ ${fmt(threshold)})`,
+    );
+  }
+
+  /** The curriculum's part of a checkpoint: the stage, and the stage each training env runs and will run next. */
+  private curriculumState(): CurriculumState | undefined {
+    const cur = this.curriculum;
+    if (cur === undefined) return undefined;
+    return {
+      stage: cur.stage,
+      envStages: this.trainEnvs.map((te) => te.sim.tag),
+      nextStages: this.trainEnvs.map((te) => te.sim.nextTag),
+    };
+  }
+
+  /**
+   * Restore the curriculum of a checkpoint: the stage, and each training env's simulator (the stage its
+   * running episode began on, so that the subclass's episode replay reproduces it). The switches the
+   * envs still owe are applied by startSchedule, after that replay.
+   */
+  private restoreCurriculum(c: LoadedCheckpoint): void {
+    const cur = this.curriculum;
+    if (cur === undefined) return;
+    const r = curriculumStateSchema.safeParse(c.trainer.curriculum);
+    const n = this.trainEnvs.length;
+    if (!r.success || r.data.envStages.length !== n || r.data.nextStages.length !== n)
+      throw new CheckpointError(
+        c.info.dir,
+        `has no curriculum state for ${n} env(s), but the config has a curriculum`,
+      );
+    const ok = (k: number): boolean => Number.isInteger(k) && k >= 0 && k <= cur.finalStage;
+    if (![r.data.stage, ...r.data.envStages, ...r.data.nextStages].every(ok))
+      throw new CheckpointError(c.info.dir, `curriculum stages out of range 0 … ${cur.finalStage}`);
+    cur.stage = r.data.stage;
+    this.trainEnvs.forEach((te, i) => {
+      const k = r.data.envStages[i]!;
+      te.sim.switchTo(this.stageSimulator(k), k, true);
+    });
+    this.pendingStages = r.data.nextStages;
   }
 
   private referenceObservation(): Float64Array {
@@ -703,6 +810,12 @@ export abstract class BaseTrainer implements TrainerHandle {
    * multiple that the rollout's end would have served), unless the budget changed the intervals.
    */
   protected startSchedule(): void {
+    const pending = this.pendingStages;
+    this.pendingStages = undefined;
+    pending?.forEach((k, i) => {
+      const te = this.trainEnvs[i]!;
+      if (k !== te.sim.tag) te.sim.switchTo(this.stageSimulator(k), k);
+    });
     const b = this.cfg.budget;
     const r = this.restoredSchedule;
     this.restoredSchedule = undefined;
@@ -728,7 +841,13 @@ export abstract class BaseTrainer implements TrainerHandle {
       nextEvalAt: fin(this.nextEvalAt),
       nextCheckpointAt: fin(this.nextCheckpointAt),
     };
-    return { schedule, lastEvalStep: this.lastEvalStep, turnPending: this.turnPending };
+    const curriculum = this.curriculumState();
+    return {
+      schedule,
+      lastEvalStep: this.lastEvalStep,
+      turnPending: this.turnPending,
+      ...(curriculum ? { curriculum } : {}),
+    };
   }
 
   /**
@@ -746,6 +865,7 @@ export abstract class BaseTrainer implements TrainerHandle {
         return this.stop(ctx, 'abort');
       }
       if (bad !== undefined) return this.fail(ctx, bad);
+      this.advanceCurriculum();
     }
     if (this.step >= this.nextCheckpointAt) {
       this.nextCheckpointAt = this.nextMultiple(this.cfg.budget.checkpointEvery);
@@ -776,6 +896,7 @@ export abstract class BaseTrainer implements TrainerHandle {
       updates: this.updates,
       episodes: this.episodes,
       configHash: this.hash,
+      action: actionRecordOf(this.cfg),
       ...(this.evalReturn !== undefined ? { evalReturn: this.evalReturn } : {}),
       ...(this.evalBaselineReturn !== undefined ? { evalBaselineReturn: this.evalBaselineReturn } : {}),
       normalizer: this.normalizer ? this.normalizer.toJSON() : null,
@@ -798,6 +919,7 @@ export abstract class BaseTrainer implements TrainerHandle {
     const lastEval = c.trainer.lastEvalStep;
     if (typeof lastEval === 'number' && Number.isInteger(lastEval)) this.lastEvalStep = lastEval;
     this.turnPending = c.trainer.turnPending === true;
+    this.restoreCurriculum(c);
     if (this.normalizer) {
       if (m.normalizer === null)
         throw new CheckpointError(c.info.dir, 'has no observation normalizer, but the config normalizes');
