@@ -551,7 +551,8 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
       )}
       {training.downsampled && (
         <p className="hint">
-          Older samples are shown averaged (up to 2,000 points per chart from the store).
+          The stored history is averaged into up to 2,000 points per metric; samples received live keep each
+          bucket’s minimum and maximum.
         </p>
       )}
     </section>
