@@ -13,6 +13,7 @@ import { MinMaxDecimator } from '../charts/decimate';
 import {
   CUSTOM_SOURCE,
   canResumeFromCheckpoint,
+  chartPointBound,
   decimatorOptions,
   etaSeconds,
   historyToPoints,
@@ -420,6 +421,21 @@ describe('TrainingStore and the connection', () => {
     expect(t.curves).toBeNull(); // the live policy's curves went with the trainer (no checkpoint)
     expect(api.callsOf('train.list').length).toBe(lists + 1);
     expect(api.callsOf('train.get').length).toBe(gets + 1);
+  });
+});
+
+describe('chartPointBound', () => {
+  it('reads ?trainChartPoints= within 32 … 20,000, else the default bound', () => {
+    expect(chartPointBound('')).toBe(2000);
+    expect(chartPointBound('?token=abc&trainChartPoints=64')).toBe(64);
+    expect(chartPointBound('?trainChartPoints=31')).toBe(2000);
+    expect(chartPointBound('?trainChartPoints=20001')).toBe(2000);
+    expect(chartPointBound('?trainChartPoints=1e3')).toBe(1000);
+    expect(chartPointBound('?trainChartPoints=12.5')).toBe(2000);
+    // The tail is an eighth of the bound (at most 256), which leaves room for the buckets.
+    expect(decimatorOptions(32)).toEqual({ maxPoints: 32, tail: 4 });
+    expect(decimatorOptions(2000)).toEqual({ maxPoints: 2000, tail: 250 });
+    expect(decimatorOptions(20_000)).toEqual({ maxPoints: 20_000, tail: 256 });
   });
 });
 
