@@ -7,7 +7,7 @@ import { IntensitySimulator, as2008Scenario } from '../../sim/intensity-sim';
 import type { FillLog, PathResult } from '../../sim/path-result';
 import { toBookScenario } from '../../sim/scenario';
 import { runPath, type MarketSimulator } from '../../sim/simulator';
-import { emptyDecision, emptyObservation } from '../../strategy/quoter';
+import { emptyDecision, emptyObservation, type Quoter } from '../../strategy/quoter';
 import type { Policy } from '../agent';
 import { MarketMakingEnv, resolveEnvOptions, type QuotingEnvOptions } from '../env';
 import { BookFeatureBuilder } from '../features/book-features';
@@ -17,22 +17,25 @@ import { PolicyQuoter } from './policy-quoter';
 
 /** a_k = tanh(b_k + Σ_i w_k,i·x_i), a deterministic policy with outputs in (−1, 1). */
 class LinearPolicy implements Policy {
-  readonly actionDim = 2;
+  readonly actionDim: number;
   calls = 0;
   constructor(
     readonly obsDim: number,
     private readonly w: readonly number[],
-    private readonly b: readonly [number, number],
-  ) {}
+    private readonly b: readonly number[],
+  ) {
+    this.actionDim = b.length;
+  }
   act(obs: Float32Array | Float64Array, _deterministic: boolean, out: Float32Array | Float64Array): void {
     this.calls++;
     const D = this.obsDim;
+    const A = this.actionDim;
     const rows = obs.length / D;
     for (let r = 0; r < rows; r++)
-      for (let k = 0; k < 2; k++) {
+      for (let k = 0; k < A; k++) {
         let s = this.b[k]!;
         for (let i = 0; i < D; i++) s += (this.w[k * D + i] ?? 0) * obs[r * D + i]!;
-        out[r * 2 + k] = Math.tanh(s);
+        out[r * A + k] = Math.tanh(s);
       }
   }
 }
@@ -47,7 +50,7 @@ function envEpisode(
 ): { reward: number; pnl: number; steps: number } {
   let x = env.reset(seed, path);
   const y = new Float64Array(x.length);
-  const a = new Float64Array(2);
+  const a = new Float64Array(policy.actionDim);
   let reward = 0;
   let steps = 0;
   for (;;) {
@@ -182,6 +185,104 @@ describe('PolicyQuoter', () => {
     // Running the same path again (quoter reused) gives the same result: reset() clears the builder.
     const again = runPath(sim, q, 7, 2);
     expect(fillsOf(again.fills)).toEqual(fillsOf(p.fills));
+  });
+
+  it('places exactly the env quotes with the tick maps and a size action (book mode)', () => {
+    const sc = bookDefault(60);
+    const cases: [string, QuotingEnvOptions][] = [
+      [
+        'ticks-from-touch',
+        { ...envOpts, actionMap: 'ticks-from-touch', minTicks: -2, maxTicks: 4, inventoryScale: 10 },
+      ],
+      [
+        'ticks-from-mid',
+        { ...envOpts, actionMap: 'ticks-from-mid', minTicks: 0, maxTicks: 5, inventoryScale: 10 },
+      ],
+      [
+        'ticks-from-touch with sizes 1…4',
+        {
+          ...envOpts,
+          actionMap: 'ticks-from-touch',
+          minTicks: -1,
+          maxTicks: 3,
+          inventoryScale: 10,
+          sizeAction: { minLots: 1, maxLots: 4 },
+        },
+      ],
+      [
+        'mid-offset with sizes 1…3',
+        {
+          ...envOpts,
+          minOffset: 0,
+          maxOffset: 0.05,
+          inventoryScale: 10,
+          sizeAction: { minLots: 1, maxLots: 3 },
+        },
+      ],
+    ];
+    for (const [name, opts] of cases) {
+      const ad = opts.sizeAction ? 4 : 2;
+      const probe = new BookFeatureBuilder({ levels: sc.depthLevels });
+      const dim = probe.names.length;
+      const w: number[] = [];
+      // Inventory (and the other features) move every output, so prices and sizes change along the path.
+      for (let k = 0; k < ad; k++) for (let i = 0; i < dim; i++) w.push(0.4 * Math.sin(2 + i * (k + 1.3)));
+      const policy = new LinearPolicy(dim, w, [-0.5, -0.5, 0.1, -0.1].slice(0, ad));
+      const envSim = new BookSimulator(sc);
+      const env = new MarketMakingEnv({
+        sim: envSim,
+        lotSize: sc.lotSize,
+        observation: new BookFeatureBuilder({ levels: sc.depthLevels, fills: () => envSim.ownFills() }),
+        ...opts,
+      });
+      const e = envEpisode(env, policy, undefined, 5, 1);
+      const q = PolicyQuoter.fromEnvOptions(opts, {
+        name,
+        policy,
+        builder: new BookFeatureBuilder({ levels: sc.depthLevels }),
+      });
+      // Record the quoter's decisions to check that sizes (and tick offsets) really varied.
+      const sizes = new Set<number>();
+      const spreads = new Set<number>();
+      const spy: Quoter = {
+        name: q.name,
+        params: q.params,
+        reset: () => q.reset(),
+        quote: (obs, dec) => {
+          q.quote(obs, dec);
+          sizes.add(dec.bidSize).add(dec.askSize);
+          spreads.add(Math.round((dec.askPrice - dec.bidPrice) / sc.tickSize));
+        },
+      };
+      const p = runPath(new BookSimulator(sc), spy, 5, 1);
+      expect(p.fills.count, name).toBeGreaterThan(3);
+      expect(fillsOf(p.fills), name).toEqual(fillsOf(envSim.ownFills()));
+      expect(finalPnl(p), name).toBe(e.pnl);
+      expect(spreads.size, name).toBeGreaterThan(2);
+      if (opts.sizeAction) expect(sizes.size, name).toBeGreaterThan(1);
+    }
+  });
+
+  it('places exactly the env quotes with a size action in intensity mode', () => {
+    const sc = as2008Scenario();
+    const opts: QuotingEnvOptions = { ...envOpts, sizeAction: { minLots: 1, maxLots: 5 } };
+    const policy = new LinearPolicy(2, [1.2, -0.4, -1.2, 0.3, -2, 0.5, 2, 0.5], [-0.1, -0.2, 0.3, 0]);
+    const envSim = new IntensitySimulator(sc);
+    const e = envEpisode(new MarketMakingEnv({ sim: envSim, ...opts }), policy, undefined, 11, 2);
+    const q = PolicyQuoter.fromEnvOptions(opts, { name: 'sized', policy, builder: intensityObservation });
+    expect(q.params).toMatchObject({ minLots: 1, maxLots: 5 });
+    const p = runPath(new IntensitySimulator(sc), q, 11, 2);
+    expect(fillsOf(p.fills)).toEqual(fillsOf(envSim.ownFills()));
+    expect(new Set(fillsOf(p.fills).map((f) => f[3])).size).toBeGreaterThan(2);
+    expect(finalPnl(p)).toBe(e.pnl);
+    // A 2-output policy does not fit a 4-entry action.
+    expect(() =>
+      PolicyQuoter.fromEnvOptions(opts, {
+        name: 'x',
+        policy: new LinearPolicy(2, [], [0, 0]),
+        builder: intensityObservation,
+      }),
+    ).toThrow(/actionDim must be 4/);
   });
 
   it('sets the episode context like env.reset, honours the horizon option and quotes without a book', () => {

@@ -7,7 +7,8 @@
  *                     updates, episodes, config hash, the latest evaluation, the trainer's resume
  *                     cursors (next training path index per env), the observation normalizer, the
  *                     run's totalSteps and, for the checkpoint a stopped session ends with, why it
- *                     stopped (`stop`); the agent snapshot and the trainer state (the running
+ *                     stopped (`stop`), the action map the policy acts through (`action`, absent
+ *                     before issue 12: 'mid-offset'); the agent snapshot and the trainer state (the running
  *                     episodes, PPO's partial rollout, the schedule: what resuming needs to continue
  *                     exactly as if it never stopped) as JSON with every Float32Array replaced by
  *                     {"$f32": i}, the index of weights.bin, and the replay buffer's meta (SAC);
@@ -90,6 +91,20 @@ export interface CheckpointStop {
   reason: string;
 }
 
+/**
+ * The action map the checkpoint's policy acts through (core/rl/env.ts ActionMap, as env-factory.ts
+ * actionRecordOf writes it): the map, the entries per action and the bounds in the map's unit. Absent
+ * in checkpoints written before issue 12, which all acted through 'mid-offset' with 2 entries.
+ */
+export interface CheckpointActionRecord {
+  map: 'mid-offset' | 'ticks-from-touch' | 'ticks-from-mid';
+  dim: number;
+  low: number;
+  high: number;
+  minLots?: number;
+  maxLots?: number;
+}
+
 export interface CheckpointManifest {
   format: number;
   algo: TrainAlgo;
@@ -104,6 +119,8 @@ export interface CheckpointManifest {
   createdAt: string;
   evalReturn?: number;
   evalBaselineReturn?: number;
+  /** The action map (absent: a checkpoint from before it was recorded, 'mid-offset'). */
+  action?: CheckpointActionRecord;
   /** Next training path index of each env (env e runs paths e, e + n, e + 2n, …). */
   nextPath: number[];
   normalizer: NormalizerState | null;
@@ -128,6 +145,7 @@ export interface CheckpointState {
   configHash: string;
   evalReturn?: number;
   evalBaselineReturn?: number;
+  action?: CheckpointActionRecord;
   nextPath: number[];
   normalizer: NormalizerState | null;
   /** Trainer state: plain JSON values and Float32Arrays, arbitrarily nested. */
@@ -172,6 +190,16 @@ const manifestSchema = z.object({
   createdAt: z.string(),
   evalReturn: finiteNum.optional(),
   evalBaselineReturn: finiteNum.optional(),
+  action: z
+    .object({
+      map: z.enum(['mid-offset', 'ticks-from-touch', 'ticks-from-mid']),
+      dim: z.number().int().positive(),
+      low: finiteNum,
+      high: finiteNum,
+      minLots: z.number().int().positive().optional(),
+      maxLots: z.number().int().positive().optional(),
+    })
+    .optional(),
   nextPath: z.array(z.number().int().nonnegative()).min(1),
   normalizer: z.unknown(),
   trainer: z.record(z.string(), z.unknown()),
@@ -393,6 +421,7 @@ export function writeCheckpoint(
     createdAt: new Date().toISOString(),
     ...(state.evalReturn !== undefined ? { evalReturn: state.evalReturn } : {}),
     ...(state.evalBaselineReturn !== undefined ? { evalBaselineReturn: state.evalBaselineReturn } : {}),
+    ...(state.action !== undefined ? { action: { ...state.action } } : {}),
     nextPath: [...state.nextPath],
     normalizer: state.normalizer,
     trainer: packedTrainer.json as Record<string, unknown>,

@@ -30,6 +30,7 @@ import {
 } from '../env';
 import { BookFeatureBuilder } from '../features/book-features';
 import { intensityObservation, type ObservationBuilder } from '../observation';
+import type { CheckpointActionRecord } from './checkpoint';
 import type { TrainConfig } from './config';
 
 /** A MarketSimulator that remembers the observation object it last filled. */
@@ -136,6 +137,18 @@ export function envOptions(cfg: TrainConfig): QuotingEnvOptions {
 /** Entries of one action of a config's env (2, or 4 with env.sizeAction): what the agents size their networks by. */
 export function actionDimOfConfig(cfg: TrainConfig): number {
   return actionDimOf(resolveActionMap(envOptions(cfg), 'config'));
+}
+
+/** What a checkpoint records of a config's action map (checkpoint.ts CheckpointActionRecord). */
+export function actionRecordOf(cfg: TrainConfig): CheckpointActionRecord {
+  const m = resolveActionMap(envOptions(cfg), 'config');
+  return {
+    map: m.kind ?? 'mid-offset',
+    dim: actionDimOf(m),
+    low: m.minOffset,
+    high: m.maxOffset,
+    ...(m.size ? { minLots: m.size.minLots, maxLots: m.size.maxLots } : {}),
+  };
 }
 
 /** The observation builder of a config, with the indices of its inventory and time-left features. */

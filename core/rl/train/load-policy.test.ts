@@ -111,4 +111,74 @@ describe('loadPolicy', () => {
     fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify({ config: { algo: 'dqn' } }));
     await expect(loadPolicy(runDir)).rejects.toThrow(/config\.json: invalid run config at 'config\./);
   }, 60_000);
+
+  it("records the action map in the checkpoint; a checkpoint without one (older) loads with the config's mid-offset map", async () => {
+    const cfg = tiny('ppo');
+    const runDir = await trainTiny(cfg);
+    const newest = listCheckpoints(runDir).at(-1)!;
+    const file = path.join(newest.dir, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(manifest.action).toEqual({ map: 'mid-offset', dim: 2, low: 0, high: 3 });
+    const scoreOf = async (): Promise<number> => {
+      const loaded = await loadPolicy(newest.dir);
+      try {
+        const q = loaded.quoter('agent');
+        expect(q.action.kind).toBe('mid-offset');
+        const res = evaluate({
+          scenario: cfg.scenario,
+          quoters: [q],
+          seed: evaluationSeed(cfg),
+          paths: 2,
+          reward: cfg.env.reward,
+          metrics: { sessionsPerYear: 252, markoutHorizon: 0.1 },
+          resamples: 10,
+        });
+        return res.quoters[0]!.summary.reward.mean;
+      } finally {
+        loaded.dispose();
+      }
+    };
+    const withRecord = await scoreOf();
+    // An older checkpoint: no `action` in its manifest. It loads and quotes exactly the same.
+    delete manifest.action;
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    expect(await scoreOf()).toBe(withRecord);
+    // A record that disagrees with the run's config is refused, naming both.
+    manifest.action = { map: 'ticks-from-mid', dim: 2, low: 0, high: 3 };
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    await expect(loadPolicy(newest.dir)).rejects.toThrow(/action map .*ticks-from-mid.* differs/);
+  }, 60_000);
+
+  it('a run with a size action checkpoints a 4-entry policy that the loaded quoter reproduces', async () => {
+    const cfg = tinyTrainConfig({
+      name: 'tiny-sized',
+      algo: 'sac',
+      env: '  sizeAction: { minLots: 1, maxLots: 3 }\n',
+      body: `sac: { hidden: [16, 16], batchSize: 32, warmupSteps: 60 }
+budget: { totalSteps: 200, checkpointEvery: 100, evalEvery: 200, evalEpisodes: 2 }
+`,
+    });
+    const runDir = await trainTiny(cfg);
+    const newest = listCheckpoints(runDir).at(-1)!;
+    const m = JSON.parse(fs.readFileSync(path.join(newest.dir, 'manifest.json'), 'utf8')) as {
+      action: unknown;
+    };
+    expect(m.action).toEqual({ map: 'mid-offset', dim: 4, low: 0, high: 3, minLots: 1, maxLots: 3 });
+    const loaded = await loadPolicy(runDir);
+    try {
+      expect(loaded.policy.actionDim).toBe(4);
+      const res = evaluate({
+        scenario: cfg.scenario,
+        quoters: [loaded.quoter('agent')],
+        seed: evaluationSeed(cfg),
+        paths: 2,
+        reward: cfg.env.reward,
+        metrics: { sessionsPerYear: 252, markoutHorizon: 0.1 },
+        resamples: 10,
+      });
+      expect(res.quoters[0]!.summary.reward.mean).toBeCloseTo(newest.evalReturn!, 4);
+    } finally {
+      loaded.dispose();
+    }
+  }, 60_000);
 });

@@ -6,7 +6,9 @@
  *   checkpoint's snapshot: hashes checked, algorithm and config hash must match);
  * - the observation statistics, frozen as they were at the checkpoint (RunningNormalizer.fromJSON; the
  *   trainer's clip OBS_CLIP);
- * - the observation builder and action map of the config (env-factory.ts makeFeatures / envOptions).
+ * - the observation builder and action map of the config (env-factory.ts makeFeatures / envOptions);
+ *   the checkpoint's recorded action map (manifest `action`) must equal the config's; a checkpoint
+ *   without one (written before issue 12) acted through 'mid-offset', which its config parses to.
  * `quoter()` wraps them in a PolicyQuoter (core/rl/eval/policy-quoter.ts): a fresh builder per call
  * (it reads our fills from the observation), so several quoters of one policy can run at once. The
  * deterministic policy (the mean action) is used, as in the trainer's own evaluation.
@@ -33,7 +35,7 @@ import {
 } from './checkpoint';
 import { progressLabel, type StopCause } from './run-label';
 import { configHash, trainConfigSchema, type TrainConfig } from './config';
-import { envOptions, makeFeatures } from './env-factory';
+import { actionRecordOf, envOptions, makeFeatures } from './env-factory';
 import { makePpoAgent } from './ppo-trainer';
 import { makeReinforceAgent } from './reinforce-trainer';
 import { makeSacAgent } from './sac-trainer';
@@ -129,6 +131,16 @@ export async function loadPolicy(dir: string, opts: LoadPolicyOptions = {}): Pro
   } catch (e) {
     if (e instanceof CheckpointError) throw new PolicyLoadError(e.message);
     throw e;
+  }
+  // The action map: the manifest's record must be the config's (a checkpoint from before it was
+  // recorded has none and acted through 'mid-offset', which is what its config parses to).
+  const recorded = loaded.manifest.action;
+  if (recorded !== undefined) {
+    const want = actionRecordOf(cfg);
+    if (JSON.stringify(recorded) !== JSON.stringify(want))
+      throw new PolicyLoadError(
+        `${path.join(ckDir, MANIFEST)}: the checkpoint's action map ${JSON.stringify(recorded)} differs from the run config's ${JSON.stringify(want)}`,
+      );
   }
   const probe = makeFeatures(cfg, () => {
     throw new Error('loadPolicy: the probe builder reads no fills');
