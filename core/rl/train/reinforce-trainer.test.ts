@@ -61,10 +61,12 @@ function untrainedEvalReturn(cfg: TrainConfig): number {
 
 describe('ReinforceTrainer', () => {
   it('learns the tiny intensity problem: the evaluation return rises by half the gap to the optimum', async () => {
-    // The expected spread capture of quoting δ on both sides for T = 1 is 2·A·e^{−kδ}·δ (inventory
-    // PnL has mean zero). The untrained policy's μ ≈ 0 maps to δ = 1.5 (the middle of [0, 3]):
-    // 2·140·e^{−2.25}·1.5 = 44.3; the optimum δ* = 1/k = 2/3 gives 2·140·e^{−1}/1.5 = 68.7. Training
-    // must close at least half the gap, 12.2, on the same 20 held-out paths. σ is lowered from the
+    // The simulator fills a quote at distance δ with probability min(1, λ(δ)·dt), λ(δ) = A·e^{−kδ}
+    // (inventory PnL has mean zero), so quoting δ on both sides earns 2·δ·min(1, λ(δ)·dt) a step, 50
+    // steps an episode. The untrained policy's μ ≈ 0 maps to δ = 1.5 (the middle of [0, 3]):
+    // 100·1.5·140·e^{−2.25}·0.02 = 44.3. The optimum is where the fill becomes certain,
+    // δ* = ln(A·dt)/k = ln 2.8/1.5 = 0.686: 100·0.686 = 68.6. Training
+    // must close at least half the gap, 12.1, on the same 20 held-out paths. σ is lowered from the
     // fixture's 2 to 0.2 so the mark-to-market noise of the inventory (which does not depend on δ in
     // expectation) does not drown the spread signal in 60 updates; γ = 0.5 for the same reason.
     const cfg = parseTrainConfig(
@@ -92,9 +94,9 @@ budget: { totalSteps: 24000, checkpointEvery: 100000, evalEvery: 100000, evalEpi
     const ck = readCheckpoint(latestCheckpoint(dir)!.dir, { algo: 'reinforce' });
     const after = ck.manifest.evalReturn!;
     console.log(
-      `REINFORCE tiny problem: untrained ${before.toFixed(2)}, trained ${after.toFixed(2)} (optimum ≈ 68.7)`,
+      `REINFORCE tiny problem: untrained ${before.toFixed(2)}, trained ${after.toFixed(2)} (optimum 68.6)`,
     );
-    expect(after - before).toBeGreaterThan(0.5 * (68.7 - 44.3));
+    expect(after - before).toBeGreaterThan(0.5 * (68.6 - 44.3));
     // The checkpoint loads as a policy (the path of `quotebench eval` and the Training view).
     const loaded = await loadPolicy(dir);
     expect(loaded.name).toBe('reinforce-tiny-reinforce@24000');
