@@ -58,6 +58,23 @@ function sample(step: number, extra: Partial<TrainMetrics> = {}): TrainMetrics {
 }
 
 describe('TrainingRepository', () => {
+  it('stores a REINFORCE run and its curriculum stage (a bucket keeps its highest stage)', () => {
+    const s = open();
+    const r = s.training.create({ ...newRun, name: 'rf', algo: 'reinforce' });
+    expect(r.algo).toBe('reinforce');
+    s.training.appendMetrics(r.id, [
+      sample(10, { curriculumStage: 0 }),
+      sample(20, { curriculumStage: 0 }),
+      sample(30, { curriculumStage: 1 }),
+      sample(40),
+    ]);
+    const h = s.training.metrics(r.id);
+    expect(h.curriculumStage).toEqual([0, 0, 1, null]);
+    // Two buckets of two samples: the stage is the bucket's maximum, not a fractional mean.
+    expect(s.training.metrics(r.id, 2).curriculumStage).toEqual([0, 1]);
+    expect(() => s.training.create({ ...newRun, algo: 'a2c' as never })).toThrow(/unknown algorithm a2c/);
+  });
+
   it('creates, lists and reads a run', () => {
     const s = open();
     const a = s.training.create(newRun);
