@@ -2,7 +2,8 @@
  * Curriculum learning (curriculum.ts, trainer.ts): the config's errors name the key, the stage
  * advances exactly when an evaluation reaches the threshold (a scripted, deterministic evaluation),
  * the overrides reach the envs (the price increments of each episode are the stage's σ√dt), and a
- * resumed run continues in the stage it stopped in, bit-identical to one that never stopped.
+ * resumed run (PPO and SAC, stopped with a stage switch pending) continues in the stage it stopped in,
+ * bit-identical to one that never stopped.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -190,70 +191,87 @@ budget: { totalSteps: 2000, checkpointEvery: 100000, evalEvery: 400, evalEpisode
     }
   }, 60_000);
 
-  it('a stopped PPO run resumes in its stage, with the pending switches, bit-identical to the uninterrupted run', async () => {
-    // 2 envs × 25 steps per iteration, 50-step episodes: every env's episode ends at global steps
-    // 100, 200, …; evaluations at 150 and 300 are mid-episode. Thresholds far below any return: the
-    // stage advances at each evaluation, so at 150 both envs are on stage 0 with a switch to 1 pending.
-    const cfg: TrainConfig = tinyTrainConfig({
-      name: 'cur-ppo',
+  for (const cs of [
+    {
+      // 2 envs × 25 steps per iteration, 50-step episodes: every env's episode ends at global steps
+      // 100, 200, …; evaluations at 150 and 300 are mid-episode. Thresholds far below any return: the
+      // stage advances at each evaluation, so at 150 both envs are on stage 0 with a switch to 1 pending.
       algo: 'ppo',
-      seed: 23,
-      body: `normalizeObservations: true
-ppo: { hidden: [8, 8], nEnvs: 2, nSteps: 25, epochs: 2, minibatchSize: 25 }
+      section: 'ppo: { hidden: [8, 8], nEnvs: 2, nSteps: 25, epochs: 2, minibatchSize: 25 }',
+      evalEvery: 150,
+      stopAt: 150,
+      saved: { stage: 1, envStages: [0, 0], nextStages: [1, 1] },
+    },
+    {
+      // One env, 50-step episodes; the evaluation at 75 is mid-episode (switch to 1 pending).
+      algo: 'sac',
+      section: 'sac: { hidden: [8, 8], batchSize: 16, warmupSteps: 40, updateEvery: 2, updatesPerStep: 1 }',
+      evalEvery: 75,
+      stopAt: 75,
+      saved: { stage: 1, envStages: [0], nextStages: [1] },
+    },
+  ] as const)
+    it(`a stopped ${cs.algo.toUpperCase()} run resumes in its stage, with the pending switches, bit-identical to the uninterrupted run`, async () => {
+      const cfg: TrainConfig = tinyTrainConfig({
+        name: `cur-${cs.algo}`,
+        algo: cs.algo,
+        seed: 23,
+        body: `normalizeObservations: true
+${cs.section}
 curriculum:
   stages:
     - { scenario: { price: { sigma: 0.5 } }, advanceWhen: { evalReturnAtLeast: -1e12 } }
     - { scenario: { price: { sigma: 1 } }, advanceWhen: { evalReturnAtLeast: -1e12 } }
-budget: { totalSteps: 400, checkpointEvery: 50, evalEvery: 150, evalEpisodes: 1, keepCheckpoints: 100 }
+budget: { totalSteps: 400, checkpointEvery: 25, evalEvery: ${cs.evalEvery}, evalEpisodes: 1, keepCheckpoints: 100 }
 `,
-    });
-    async function session(
-      runDir: string,
-      resume: boolean,
-      stopAt?: number,
-    ): Promise<{ r: TrainResult; m: TrainMetrics[] }> {
-      const t = await createTrainer(cfg, { runDir, quiet: true, resume, clock: everyCallClock() });
-      const ac = new AbortController();
-      const m: TrainMetrics[] = [];
-      try {
-        const r = await t.run({
-          signal: ac.signal,
-          onMetrics: (x) => m.push(x),
-          onCheckpoint: (c) => {
-            if (c.step === stopAt) ac.abort();
-          },
-        });
-        return { r, m };
-      } finally {
-        t.dispose();
+      });
+      async function session(
+        runDir: string,
+        resume: boolean,
+        stopAt?: number,
+      ): Promise<{ r: TrainResult; m: TrainMetrics[] }> {
+        const t = await createTrainer(cfg, { runDir, quiet: true, resume, clock: everyCallClock() });
+        const ac = new AbortController();
+        const m: TrainMetrics[] = [];
+        try {
+          const r = await t.run({
+            signal: ac.signal,
+            onMetrics: (x) => m.push(x),
+            onCheckpoint: (c) => {
+              if (c.step === stopAt) ac.abort();
+            },
+          });
+          return { r, m };
+        } finally {
+          t.dispose();
+        }
       }
-    }
-    const final = (runDir: string): unknown => {
-      const ck = latestCheckpoint(runDir)!;
-      const manifest = JSON.parse(fs.readFileSync(path.join(ck.dir, 'manifest.json'), 'utf8')) as Record<
-        string,
-        unknown
-      >;
-      delete manifest.createdAt;
-      const bins = fs
-        .readdirSync(ck.dir)
-        .filter((f) => f.endsWith('.bin'))
-        .sort()
-        .map((f) => fs.readFileSync(path.join(ck.dir, f)).toString('base64'));
-      return { manifest, bins };
-    };
-    const whole = await session(path.join(dir, 'whole'), false);
-    expect(whole.r).toMatchObject({ status: 'finished', step: 400 });
-    expect(whole.m.at(-1)?.curriculumStage).toBe(2);
-    const runDir = path.join(dir, 'stopped');
-    const a = await session(runDir, false, 150);
-    expect(a.r).toMatchObject({ status: 'stopped', step: 150 });
-    const saved = readCheckpoint(latestCheckpoint(runDir)!.dir, undefined, { replay: false }).trainer
-      .curriculum;
-    expect(saved).toEqual({ stage: 1, envStages: [0, 0], nextStages: [1, 1] });
-    const b = await session(runDir, true);
-    expect(b.r).toMatchObject({ status: 'finished', step: 400 });
-    expect(b.m[0]?.curriculumStage).toBe(1);
-    expect(final(runDir)).toEqual(final(path.join(dir, 'whole')));
-  }, 60_000);
+      const final = (runDir: string): unknown => {
+        const ck = latestCheckpoint(runDir)!;
+        const manifest = JSON.parse(fs.readFileSync(path.join(ck.dir, 'manifest.json'), 'utf8')) as Record<
+          string,
+          unknown
+        >;
+        delete manifest.createdAt;
+        const bins = fs
+          .readdirSync(ck.dir)
+          .filter((f) => f.endsWith('.bin'))
+          .sort()
+          .map((f) => fs.readFileSync(path.join(ck.dir, f)).toString('base64'));
+        return { manifest, bins };
+      };
+      const whole = await session(path.join(dir, 'whole'), false);
+      expect(whole.r).toMatchObject({ status: 'finished', step: 400 });
+      expect(whole.m.at(-1)?.curriculumStage).toBe(2);
+      const runDir = path.join(dir, 'stopped');
+      const a = await session(runDir, false, cs.stopAt);
+      expect(a.r).toMatchObject({ status: 'stopped', step: cs.stopAt });
+      const saved = readCheckpoint(latestCheckpoint(runDir)!.dir, undefined, { replay: false }).trainer
+        .curriculum;
+      expect(saved).toEqual(cs.saved);
+      const b = await session(runDir, true);
+      expect(b.r).toMatchObject({ status: 'finished', step: 400 });
+      expect(b.m[0]?.curriculumStage).toBe(1);
+      expect(final(runDir)).toEqual(final(path.join(dir, 'whole')));
+    }, 60_000);
 });
