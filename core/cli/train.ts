@@ -123,7 +123,11 @@ export async function trainCommand(args: string[]): Promise<number> {
         if (m.episodeReturn !== undefined) lastReturn = m.episodeReturn;
         const evalPart =
           m.evalReturn !== undefined ? ` eval ${fmt(m.evalReturn)} vs AS ${fmt(m.evalBaselineReturn)}` : '';
-        bar.update(m.step, m.totalSteps, `ret ${fmt(lastReturn)}${evalPart}`);
+        const stagePart =
+          m.curriculumStage !== undefined
+            ? ` stage ${m.curriculumStage}/${cfg.curriculum?.stages.length ?? 0}`
+            : '';
+        bar.update(m.step, m.totalSteps, `ret ${fmt(lastReturn)}${evalPart}${stagePart}`);
       },
     });
   } catch (e) {
@@ -144,6 +148,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   ];
   if (last?.evalReturn !== undefined)
     out.push(`  eval return ${fmt(last.evalReturn)} vs AS baseline ${fmt(last.evalBaselineReturn)}`);
+  if (last?.curriculumStage !== undefined)
+    out.push(
+      `  curriculum stage ${last.curriculumStage} of 0…${cfg.curriculum?.stages.length ?? 0} (the last is the config's scenario)`,
+    );
   if (result.stoppedBy === 'time') {
     // budget.maxMinutes is a safety stop, not part of the recipe: the policy is short of its budget.
     const label = progressLabel({ step: result.step, totalSteps: cfg.budget.totalSteps, stop: 'time' });
