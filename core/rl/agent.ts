@@ -1,6 +1,6 @@
 /**
  * What every trained agent offers to the code that runs it (evaluation, the policy quoter, the
- * training monitor): a batch of observations in, a batch of actions in [−1, 1] out. SAC and PPO both
+ * training monitor): a batch of observations in, a batch of actions in [−1, 1] out. SAC, PPO and REINFORCE
  * implement it; the env maps [−1, 1] to quote offsets with `actionScale: 'unit'`.
  */
 export interface Policy {
@@ -13,7 +13,7 @@ export interface Policy {
   act(obs: Float32Array | Float64Array, deterministic: boolean, out: Float32Array | Float64Array): void;
 }
 
-/** What a SAC or PPO snapshot (getWeights) records about the agent it came from. */
+/** What an agent snapshot (getWeights of SAC, PPO, REINFORCE) records about the agent it came from. */
 export interface SnapshotHeader {
   version: number;
   obsDim: number;

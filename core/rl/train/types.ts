@@ -1,5 +1,5 @@
 /**
- * The training service's contract: what a trainer (SAC or PPO, core/rl/train/) offers to whoever
+ * The training service's contract: what a trainer (SAC, PPO or REINFORCE, core/rl/train/) offers to whoever
  * drives it: the CLI `quotebench train`, the app's training worker (core/jobs) and tests. Plain data
  * only, so every type here crosses a worker_threads boundary and the WebSocket unchanged.
  */
