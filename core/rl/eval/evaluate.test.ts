@@ -64,6 +64,21 @@ function options(over: Partial<EvalOptions> = {}): EvalOptions {
 describe('evaluate', () => {
   const result = evaluate(options());
 
+  it('scores every agent the same whatever reward mode it was trained with (the ΔPnL form)', () => {
+    for (const mode of ['final-pnl', 'time-weighted', 'inventory-penalized'] as const) {
+      const other = evaluate(
+        options({ reward: { inventory: 0.01, terminalInventory: 0.1, mode, timeWeight: 3 } }),
+      );
+      expect(other).toEqual(result);
+    }
+    // The weights do count: without them the reward is the PnL itself.
+    const plain = evaluate(options({ reward: {} }));
+    expect(plain.quoters[0]!.perPath.reward).toEqual(
+      plain.quoters[0]!.perPath.pnl.map((x) => expect.closeTo(x, 9)),
+    );
+    expect(plain.quoters[0]!.summary.reward.mean).not.toBe(result.quoters[0]!.summary.reward.mean);
+  });
+
   it('is deterministic and plain JSON', () => {
     const again = evaluate(options());
     expect(again).toEqual(result);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeSimulator } from '../../backtest/run';
 import { runPath } from '../../sim/simulator';
-import { actionToOffset } from '../env';
+import { actionToOffset, emptyMappedQuotes, mapAction, resolveEnvOptions } from '../env';
 import { parseTrainConfig, type TrainConfig } from './config';
 import {
   BaselineDriver,
@@ -10,6 +10,7 @@ import {
   makeEnv,
   makeEnvs,
   offsetToUnit,
+  quotesToUnitAction,
 } from './env-factory';
 
 const intensity = `name: t
@@ -105,5 +106,47 @@ describe('env factory', () => {
       expect(sum).toBeCloseTo(refPnl, 6);
     }
     expect(makeBaselineQuoter(cfg, 'glft').name).toBe('glft');
+  });
+});
+
+describe('quotesToUnitAction (the baseline driver under the tick maps and the size action)', () => {
+  it('is inverted by mapAction: quotes on whole ticks inside the bounds come back exactly', () => {
+    const ref = { mid: 100.005, bestBid: 99.98, bestAsk: 100.03, tickSize: 0.01 };
+    for (const actionMap of ['ticks-from-touch', 'ticks-from-mid'] as const) {
+      const m = resolveEnvOptions(
+        {
+          orderSizeLots: 1,
+          maxOffset: 1,
+          inventoryScale: 5,
+          actionScale: 'unit',
+          actionMap,
+          minTicks: actionMap === 'ticks-from-touch' ? -2 : 0,
+          maxTicks: 6,
+          sizeAction: { minLots: 1, maxLots: 5 },
+        },
+        't',
+      ).action;
+      const a = new Float64Array(4);
+      const out = emptyMappedQuotes();
+      let checked = 0;
+      // Bids 99.94 … 100.00 and asks 100.01 … 100.07: every one the map can express comes back.
+      for (let b = 9994; b <= 10000; b++)
+        for (let k = 10001; k <= 10007; k++)
+          for (const [bs, as] of [
+            [1, 5],
+            [3, 2],
+          ] as const) {
+            quotesToUnitAction(m, ref, b * 0.01, k * 0.01, bs, as, a);
+            mapAction(m, a, 0, ref, 1, out);
+            const nb = actionMap === 'ticks-from-touch' ? 9998 - b : 10000 - b;
+            const na = actionMap === 'ticks-from-touch' ? k - 10003 : k - 10001;
+            if (nb < m.minOffset || nb > m.maxOffset || na < m.minOffset || na > m.maxOffset) continue;
+            expect(Math.round(out.bidPrice / 0.01)).toBe(b);
+            expect(Math.round(out.askPrice / 0.01)).toBe(k);
+            expect([out.bidSize, out.askSize]).toEqual([bs, as]);
+            checked++;
+          }
+      expect(checked).toBeGreaterThan(20);
+    }
   });
 });
