@@ -698,8 +698,10 @@ export interface DatasetTables {
 export async function buildDataset(
   dataDir: string,
   fill: (t: DatasetTables) => Promise<Omit<DatasetInfo, 'counts'>>,
-  opts: { bars?: boolean } = {},
+  opts: { bars?: boolean; signal?: AbortSignal | undefined } = {},
 ): Promise<{ info: DatasetInfo; existed: boolean }> {
+  const signal = opts.signal;
+  signal?.throwIfAborted();
   return commitDataset(dataDir, async (tmp) => {
     // The connection opens (the first import of the thread: DuckDB starts, on its own thread) while
     // `fill` reads and parses; the writers wait for it at their first COPY.
@@ -712,14 +714,19 @@ export async function buildDataset(
         trades: await TableWriter.open(conn, TRADES_TABLE, tmp),
         ...(opts.bars === true ? { bars: await TableWriter.open(conn, BARS_TABLE, tmp) } : {}),
         spill: async () => {
+          // Every importer calls spill at its chunk boundaries: where a cancel takes effect. A COPY
+          // already started runs to its end (the worker thread is never terminated inside DuckDB).
+          signal?.throwIfAborted();
           for (const w of [t.events, t.top, t.trades, t.bars]) if (w?.full === true) await w.spill();
         },
       };
       const partial = await fill(t);
+      signal?.throwIfAborted();
       const events = await t.events.finish(path.join(tmp, 'events.parquet'));
       const bookEvents = await t.top.finish(path.join(tmp, 'top.parquet'));
       const trades = await t.trades.finish(path.join(tmp, 'trades.parquet'));
       const bars = t.bars !== undefined ? { bars: await t.bars.finish(path.join(tmp, 'bars.parquet')) } : {};
+      signal?.throwIfAborted(); // a cancel that arrived during the writes still wins: nothing is committed
       return { ...partial, counts: { events, bookEvents, trades, ...bars } };
     } finally {
       await conn.then(

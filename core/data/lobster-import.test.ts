@@ -95,6 +95,30 @@ describe('importLobster in pieces of K rows', () => {
     expect(seen.at(-1)).toEqual([0, 0]);
   });
 
+  it('an abort signal stops the import at the next chunk boundary; nothing is kept', async () => {
+    const dataDir = freshDir();
+    const ctl = new AbortController();
+    let chunks = 0;
+    await expect(
+      importLobster({
+        dataDir,
+        ...amznL1,
+        chunkRows: 1000,
+        signal: ctl.signal,
+        onChunk: () => {
+          if (++chunks === 3) ctl.abort();
+        },
+      }),
+    ).rejects.toThrow(/aborted/i);
+    expect(chunks).toBeLessThan(10); // 58 pieces in all: it stopped right after the abort
+    expect(catalogEmpty(dataDir)).toBe(true);
+    // an already aborted signal does no work at all
+    await expect(importLobster({ dataDir, ...amznL1, signal: AbortSignal.abort() })).rejects.toThrow(
+      /aborted/i,
+    );
+    expect(catalogEmpty(dataDir)).toBe(true);
+  });
+
   it('a malformed line in a later piece names its file and true line number; nothing is kept', async () => {
     // the header is line 1, so message row i (0-based) is line i + 2; K = 1000 puts line 12,345 in piece 13
     const bad = withLine(

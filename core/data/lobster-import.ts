@@ -57,6 +57,8 @@ export interface LobsterImportOptions {
   date?: string;
   /** Progress in bytes of the message file read (compressed, for gzip) of its size. */
   onProgress?: (done: number, total: number) => void;
+  /** Cancels the import at its next chunk boundary (nothing is added to the catalog). */
+  signal?: AbortSignal;
   /** Rows of each file parsed and replayed at a time (default LOBSTER_CHUNK_ROWS). */
   chunkRows?: number;
   /** Called with the rows of each piece of the message and orderbook files as it is parsed. */
@@ -133,152 +135,156 @@ export async function importLobster(opts: LobsterImportOptions): Promise<Lobster
 
   const mid = splitI64(midnight);
   try {
-    return await buildDataset(opts.dataDir, async ({ events, top, trades, spill }) => {
-      const book = new OrderBook();
-      let replay: LobsterReconciledReplay | null = null;
-      let levels: number | undefined;
-      let rows = 0;
-      let firstTime = 0;
-      let lastTime = 0;
-      const parseMessages = (p: LinePiece | null): LobsterMessages =>
-        parseLobsterMessages(p?.text ?? '', messagePath, p?.firstLine ?? 1);
-      const parseOrderbook = (p: LinePiece | null): LobsterOrderbook => {
-        const ob = parseLobsterOrderbook(p?.text ?? '', orderbookPath, levels, p?.firstLine ?? 1);
-        if (ob.rows > 0) levels = ob.levels;
-        return ob;
-      };
-      // Pieces of K rows of both files; the first may start with a header row (one line more).
-      let messageLines = K + (startsWithHeader(await messageIn.peek()) ? 1 : 0);
-      let orderbookLines = K + (startsWithHeader(await orderbookIn.peek()) ? 1 : 0);
-      for (;;) {
-        const messages = parseMessages(await messageIn.take(messageLines));
-        const orderbook = parseOrderbook(await orderbookIn.take(orderbookLines));
-        messageLines = orderbookLines = K;
-        opts.onChunk?.(messages.count, orderbook.rows);
-        if (messages.count !== orderbook.rows) {
-          // one file ended before the other: count the rest of the longer one (strictly parsed)
-          let m = rows + messages.count;
-          let o = rows + orderbook.rows;
-          if (m < o) for (let p; (p = await orderbookIn.take(K)) !== null;) o += parseOrderbook(p).rows;
-          else for (let p; (p = await messageIn.take(K)) !== null;) m += parseMessages(p).count;
+    return await buildDataset(
+      opts.dataDir,
+      async ({ events, top, trades, spill }) => {
+        const book = new OrderBook();
+        let replay: LobsterReconciledReplay | null = null;
+        let levels: number | undefined;
+        let rows = 0;
+        let firstTime = 0;
+        let lastTime = 0;
+        const parseMessages = (p: LinePiece | null): LobsterMessages =>
+          parseLobsterMessages(p?.text ?? '', messagePath, p?.firstLine ?? 1);
+        const parseOrderbook = (p: LinePiece | null): LobsterOrderbook => {
+          const ob = parseLobsterOrderbook(p?.text ?? '', orderbookPath, levels, p?.firstLine ?? 1);
+          if (ob.rows > 0) levels = ob.levels;
+          return ob;
+        };
+        // Pieces of K rows of both files; the first may start with a header row (one line more).
+        let messageLines = K + (startsWithHeader(await messageIn.peek()) ? 1 : 0);
+        let orderbookLines = K + (startsWithHeader(await orderbookIn.peek()) ? 1 : 0);
+        for (;;) {
+          const messages = parseMessages(await messageIn.take(messageLines));
+          const orderbook = parseOrderbook(await orderbookIn.take(orderbookLines));
+          messageLines = orderbookLines = K;
+          opts.onChunk?.(messages.count, orderbook.rows);
+          if (messages.count !== orderbook.rows) {
+            // one file ended before the other: count the rest of the longer one (strictly parsed)
+            let m = rows + messages.count;
+            let o = rows + orderbook.rows;
+            if (m < o) for (let p; (p = await orderbookIn.take(K)) !== null;) o += parseOrderbook(p).rows;
+            else for (let p; (p = await messageIn.take(K)) !== null;) m += parseMessages(p).count;
+            throw new CatalogError(
+              `${orderbookPath}: ${o} rows but ${messagePath} has ${m} messages (they must be row-aligned)`,
+            );
+          }
+          if (messages.count === 0) break;
+          if (replay === null) {
+            replay = new LobsterReconciledReplay(book, orderbook.levels);
+            firstTime = messages.time[0]!;
+            writeSeed(messages, orderbook);
+          }
+          replay.feed(messages, orderbook, (row, j) => writeRow(messages, j, row));
+          rows += messages.count;
+          lastTime = messages.time[messages.count - 1]!;
+          opts.onProgress?.(messageIn.bytesRead, messageSize);
+          await spill();
+        }
+        if (replay === null) throw new CatalogError(`${messagePath}: no messages`);
+        const report = replay.report;
+        if (report.matchingRows !== report.rows)
           throw new CatalogError(
-            `${orderbookPath}: ${o} rows but ${messagePath} has ${m} messages (they must be row-aligned)`,
+            `LOBSTER replay differs from the orderbook file at ${report.firstMismatch ?? '?'}`,
           );
-        }
-        if (messages.count === 0) break;
-        if (replay === null) {
-          replay = new LobsterReconciledReplay(book, orderbook.levels);
-          firstTime = messages.time[0]!;
-          writeSeed(messages, orderbook);
-        }
-        replay.feed(messages, orderbook, (row, j) => writeRow(messages, j, row));
-        rows += messages.count;
-        lastTime = messages.time[messages.count - 1]!;
-        opts.onProgress?.(messageIn.bytesRead, messageSize);
-        await spill();
-      }
-      if (replay === null) throw new CatalogError(`${messagePath}: no messages`);
-      const report = replay.report;
-      if (report.matchingRows !== report.rows)
-        throw new CatalogError(
-          `LOBSTER replay differs from the orderbook file at ${report.firstMismatch ?? '?'}`,
-        );
-      if (messageGzip) {
-        hash.update(`lobster-message\0${messageBytes}\0`);
-        if ((await hashFileBytes(hash, messagePath)) !== messageBytes) changed(messagePath);
-      } else if (messageBytes !== messageSize) changed(messagePath);
-      hash.update(`lobster-orderbook\0${orderbookBytes}\0`);
-      if ((await hashFileBytes(hash, orderbookPath)) !== orderbookBytes) changed(orderbookPath);
-      const contentHash = hash.digest('hex');
-      opts.onProgress?.(messageSize, messageSize);
-      const info: Omit<DatasetInfo, 'counts'> = {
-        formatVersion: DATASET_FORMAT_VERSION,
-        id: contentHash.slice(0, 16),
-        name,
-        venue: 'NASDAQ (LOBSTER)',
-        symbol,
-        format: 'lobster',
-        levels: replay.levels,
-        firstTsNs: (midnight + BigInt(Math.round(firstTime * 1e9))).toString(),
-        lastTsNs: (midnight + BigInt(Math.round(lastTime * 1e9))).toString(),
-        contentHash,
-        sources: [
-          { role: 'message', file: path.resolve(messagePath), bytes: messageSize },
-          { role: 'orderbook', file: path.resolve(orderbookPath), bytes: orderbookSize },
-        ],
-        verification: {
-          rowsChecked: report.rows,
-          rowsMatching: report.matchingRows,
-          rowsWithoutRepair: report.rowsWithoutRepair,
-          rowsRepaired: report.repairs.rows,
-          repairQtyAdded: report.repairs.qtyAdded,
-          repairQtyRemovedSynthetic: report.repairs.qtyRemovedSynthetic,
-          repairQtyRemovedKnown: report.repairs.qtyRemovedKnown,
-          repairLevelsRemoved: report.repairs.levelsRemoved,
-          unknownIds: report.counters.unknownId,
-          messagesConsistent: report.deltaConsistent,
-          messagesChecked: report.deltaChecked,
-        },
-      };
-      return info;
+        if (messageGzip) {
+          hash.update(`lobster-message\0${messageBytes}\0`);
+          if ((await hashFileBytes(hash, messagePath)) !== messageBytes) changed(messagePath);
+        } else if (messageBytes !== messageSize) changed(messagePath);
+        hash.update(`lobster-orderbook\0${orderbookBytes}\0`);
+        if ((await hashFileBytes(hash, orderbookPath)) !== orderbookBytes) changed(orderbookPath);
+        const contentHash = hash.digest('hex');
+        opts.onProgress?.(messageSize, messageSize);
+        const info: Omit<DatasetInfo, 'counts'> = {
+          formatVersion: DATASET_FORMAT_VERSION,
+          id: contentHash.slice(0, 16),
+          name,
+          venue: 'NASDAQ (LOBSTER)',
+          symbol,
+          format: 'lobster',
+          levels: replay.levels,
+          firstTsNs: (midnight + BigInt(Math.round(firstTime * 1e9))).toString(),
+          lastTsNs: (midnight + BigInt(Math.round(lastTime * 1e9))).toString(),
+          contentHash,
+          sources: [
+            { role: 'message', file: path.resolve(messagePath), bytes: messageSize },
+            { role: 'orderbook', file: path.resolve(orderbookPath), bytes: orderbookSize },
+          ],
+          verification: {
+            rowsChecked: report.rows,
+            rowsMatching: report.matchingRows,
+            rowsWithoutRepair: report.rowsWithoutRepair,
+            rowsRepaired: report.repairs.rows,
+            repairQtyAdded: report.repairs.qtyAdded,
+            repairQtyRemovedSynthetic: report.repairs.qtyRemovedSynthetic,
+            repairQtyRemovedKnown: report.repairs.qtyRemovedKnown,
+            repairLevelsRemoved: report.repairs.levelsRemoved,
+            unknownIds: report.counters.unknownId,
+            messagesConsistent: report.deltaConsistent,
+            messagesChecked: report.deltaChecked,
+          },
+        };
+        return info;
 
-      /** The file's row 0: the event, and the top of book from the orderbook row (it seeds the book). */
-      function writeSeed(messages: LobsterMessages, orderbook: LobsterOrderbook): void {
-        const off = writeEvent(messages, 0, 0);
-        const askSize = orderbook.data[1]!;
-        const bidSize = orderbook.data[3]!;
-        top.i64(0, 1);
-        top.i64Sum(1, mid.hi, mid.lo, off);
-        top.f64(2, bidSize > 0 ? orderbook.data[2]! / 10000 : Number.NaN);
-        top.f64(3, bidSize);
-        top.f64(4, askSize > 0 ? orderbook.data[0]! / 10000 : Number.NaN);
-        top.f64(5, askSize);
-        top.endRow();
-      }
-
-      /** Row `row` of the file (j of this piece) after its replay: its event, and the replayed top. */
-      function writeRow(messages: LobsterMessages, j: number, row: number): void {
-        const off = writeEvent(messages, j, row);
-        // the replayed book (equal to the file's row: checked after the replay)
-        const bid = book.bestBid();
-        const ask = book.bestAsk();
-        top.i64(0, row + 1);
-        top.i64Sum(1, mid.hi, mid.lo, off);
-        top.f64(2, Number.isNaN(bid) ? Number.NaN : (bid * LOBSTER_CENT) / 10000);
-        top.f64(3, book.bestBidQty());
-        top.f64(4, Number.isNaN(ask) ? Number.NaN : (ask * LOBSTER_CENT) / 10000);
-        top.f64(5, book.bestAskQty());
-        top.endRow();
-      }
-
-      /** Message j of the piece (file row `row`): its event and its trade; returns its time offset in ns. */
-      function writeEvent(messages: LobsterMessages, j: number, row: number): number {
-        // exchange_ts_ns = midnight + round(Time·10⁹), written as 64-bit halves (no bigint per row)
-        const off = Math.round(messages.time[j]! * 1e9);
-        const type = messages.type[j]!;
-        const price = messages.price[j]!;
-        const size = messages.size[j]!;
-        const dir = messages.direction[j]!;
-        events.i64(0, row + 1);
-        events.i64Sum(1, mid.hi, mid.lo, off);
-        events.i8(2, type);
-        events.i64(3, messages.orderId[j]!);
-        events.i8(4, dir);
-        events.f64(5, type === 7 ? Number.NaN : price / 10000);
-        events.f64(6, size);
-        events.i64(7, Number.NaN); // LOBSTER has no receive time
-        events.endRow();
-        if (type === 4 || type === 5) {
-          trades.i64(0, row + 1);
-          trades.i64Sum(1, mid.hi, mid.lo, off);
-          trades.f64(2, price / 10000);
-          trades.f64(3, size);
-          trades.i8(4, -dir);
-          trades.endRow();
+        /** The file's row 0: the event, and the top of book from the orderbook row (it seeds the book). */
+        function writeSeed(messages: LobsterMessages, orderbook: LobsterOrderbook): void {
+          const off = writeEvent(messages, 0, 0);
+          const askSize = orderbook.data[1]!;
+          const bidSize = orderbook.data[3]!;
+          top.i64(0, 1);
+          top.i64Sum(1, mid.hi, mid.lo, off);
+          top.f64(2, bidSize > 0 ? orderbook.data[2]! / 10000 : Number.NaN);
+          top.f64(3, bidSize);
+          top.f64(4, askSize > 0 ? orderbook.data[0]! / 10000 : Number.NaN);
+          top.f64(5, askSize);
+          top.endRow();
         }
-        return off;
-      }
-    });
+
+        /** Row `row` of the file (j of this piece) after its replay: its event, and the replayed top. */
+        function writeRow(messages: LobsterMessages, j: number, row: number): void {
+          const off = writeEvent(messages, j, row);
+          // the replayed book (equal to the file's row: checked after the replay)
+          const bid = book.bestBid();
+          const ask = book.bestAsk();
+          top.i64(0, row + 1);
+          top.i64Sum(1, mid.hi, mid.lo, off);
+          top.f64(2, Number.isNaN(bid) ? Number.NaN : (bid * LOBSTER_CENT) / 10000);
+          top.f64(3, book.bestBidQty());
+          top.f64(4, Number.isNaN(ask) ? Number.NaN : (ask * LOBSTER_CENT) / 10000);
+          top.f64(5, book.bestAskQty());
+          top.endRow();
+        }
+
+        /** Message j of the piece (file row `row`): its event and its trade; returns its time offset in ns. */
+        function writeEvent(messages: LobsterMessages, j: number, row: number): number {
+          // exchange_ts_ns = midnight + round(Time·10⁹), written as 64-bit halves (no bigint per row)
+          const off = Math.round(messages.time[j]! * 1e9);
+          const type = messages.type[j]!;
+          const price = messages.price[j]!;
+          const size = messages.size[j]!;
+          const dir = messages.direction[j]!;
+          events.i64(0, row + 1);
+          events.i64Sum(1, mid.hi, mid.lo, off);
+          events.i8(2, type);
+          events.i64(3, messages.orderId[j]!);
+          events.i8(4, dir);
+          events.f64(5, type === 7 ? Number.NaN : price / 10000);
+          events.f64(6, size);
+          events.i64(7, Number.NaN); // LOBSTER has no receive time
+          events.endRow();
+          if (type === 4 || type === 5) {
+            trades.i64(0, row + 1);
+            trades.i64Sum(1, mid.hi, mid.lo, off);
+            trades.f64(2, price / 10000);
+            trades.f64(3, size);
+            trades.i8(4, -dir);
+            trades.endRow();
+          }
+          return off;
+        }
+      },
+      { signal: opts.signal },
+    );
   } finally {
     await messageIn.close();
     await orderbookIn.close();

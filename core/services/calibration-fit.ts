@@ -90,6 +90,7 @@ export async function fitDataset(
   dataDir: string,
   datasetId: string,
   onStage: (stage: CalibrationStage, index: number) => void = () => undefined,
+  signal?: AbortSignal,
 ): Promise<CalibrationResult> {
   const info = readDataset(dataDir, datasetId);
   const seconds = Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
@@ -97,6 +98,7 @@ export async function fitDataset(
   const rep: CalibrationReport = await calibrateDataset(dataDir, info.id, {
     intervalSeconds: dt,
     progress: (stage, index) => onStage(stage, index - 1),
+    ...(signal !== undefined ? { signal } : {}),
   });
   const { t, r } = returnsWithTimes(await readTop(dataDir, info.id), dt);
   if (r.length !== rep.returns.n)

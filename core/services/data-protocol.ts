@@ -10,7 +10,9 @@ export type DataWorkerRequest =
       files: string[];
       name?: string;
     }
-  | { kind: 'calibration'; dataDir: string; dataset: string };
+  | { kind: 'calibration'; dataDir: string; dataset: string }
+  /** Stop the running job at its next safe point; it answers `failed` (the host knows it cancelled). */
+  | { kind: 'cancel' };
 
 export type DataWorkerMessage =
   | { type: 'progress'; phase: string; done: number; total: number }

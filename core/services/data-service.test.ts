@@ -24,6 +24,10 @@ import { UploadStore } from './uploads';
 const AAPL = path.resolve(import.meta.dirname, '../../../shared/data/lobster/AAPL_2012-06-21_L10');
 const MESSAGE = path.join(AAPL, 'AAPL_2012-06-21_34200000_57600000_message_10.first998.csv');
 const ORDERBOOK = path.join(AAPL, 'AAPL_2012-06-21_34200000_57600000_orderbook_10.first998.csv');
+/** A larger pair (the AMZN level-1 day, 57,515 messages): an import long enough to cancel midway. */
+const AMZN = path.resolve(import.meta.dirname, '../../../shared/data/lobster/AMZN_2012-06-21_L1_rounded');
+const AMZN_MESSAGE = path.join(AMZN, 'AMZN_2012-06-21_34200000_57600000_message_1.rounded_header.csv');
+const AMZN_ORDERBOOK = path.join(AMZN, 'AMZN_2012-06-21_34200000_57600000_orderbook_1.rounded_header.csv');
 
 const dirs: string[] = [];
 const services: AppService[] = [];
@@ -62,7 +66,7 @@ function done(s: AppService, jobId: string): Promise<EventPayload<'data.done'>> 
   });
 }
 
-describe.skipIf(!existsSync(MESSAGE))('data service', () => {
+describe.skipIf(!existsSync(MESSAGE) || !existsSync(AMZN_MESSAGE))('data service', () => {
   it('refuses host paths over the WebSocket, naming the field', async () => {
     const s = service('websocket');
     const r = await s.dispatch(
@@ -157,35 +161,55 @@ describe.skipIf(!existsSync(MESSAGE))('data service', () => {
     expect(again).toMatchObject({ ok: false, error: { code: 'conflict', path: 'name' } });
   });
 
-  it('cancels a running import and leaves no temporary directory', async () => {
-    const s = service('electron', [MESSAGE, ORDERBOOK]);
+  it('cancels a running import and a queued one, leaves no temporary directory, and keeps the worker', async () => {
+    const picked = [AMZN_MESSAGE, AMZN_ORDERBOOK];
+    const s = service('electron', picked);
     const pick = (): Promise<unknown> => call(s, 'data.pickFiles', { format: 'lobster' });
+    const root = path.join(s.store.dataDir, 'datasets');
+    const leftovers = (): string[] =>
+      existsSync(root) ? readdirSync(root).filter((n) => n.startsWith('.import-')) : [];
+    // A running import, cancelled once the worker reports that it reads the files: the import stops at
+    // its next safe point (a chunk boundary, or before its commit) — the thread is not terminated.
     await pick();
+    const reading = new Promise<void>((resolve) => {
+      const off = s.bus.subscribe('data.progress', (p) => {
+        if (p.phase !== 'reading') return;
+        off();
+        resolve();
+      });
+    });
     const a = await call<{ jobId: string }>(s, 'data.import', {
       format: 'lobster',
-      paths: [MESSAGE, ORDERBOOK],
+      paths: [AMZN_MESSAGE, AMZN_ORDERBOOK],
     });
+    const endA = done(s, a.jobId);
+    await reading;
+    expect(await call(s, 'jobs.cancel', { jobId: a.jobId })).toEqual({ cancelled: true });
+    expect((await endA).status).toBe('cancelled');
+    expect(leftovers()).toEqual([]);
+    expect(await call<unknown[]>(s, 'data.list', {})).toEqual([]);
+    picked.splice(0, 2, MESSAGE, ORDERBOOK);
+    // A queued import behind a running one: cancelled without running; the running one completes in
+    // the same worker that served the cancelled import.
     await pick();
     const b = await call<{ jobId: string }>(s, 'data.import', {
       format: 'lobster',
       paths: [MESSAGE, ORDERBOOK],
     });
-    const endB = done(s, b.jobId);
-    expect(await call(s, 'jobs.cancel', { jobId: b.jobId })).toEqual({ cancelled: true });
-    expect((await endB).status).toBe('cancelled');
-    const endA = done(s, a.jobId);
-    expect(await call(s, 'jobs.cancel', { jobId: a.jobId })).toEqual({ cancelled: true });
-    expect((await endA).status).toBe('cancelled');
-    const root = path.join(s.store.dataDir, 'datasets');
-    expect(existsSync(root) ? readdirSync(root).filter((n) => n.startsWith('.import-')) : []).toEqual([]);
-    expect(await call<unknown[]>(s, 'data.jobs', {})).toEqual([]);
-    // The terminated worker is replaced: the next import runs to the end.
     await pick();
     const c = await call<{ jobId: string }>(s, 'data.import', {
       format: 'lobster',
       paths: [MESSAGE, ORDERBOOK],
     });
-    expect((await done(s, c.jobId)).status).toBe('completed');
+    const endB = done(s, b.jobId);
+    const endC = done(s, c.jobId);
+    expect(await call(s, 'jobs.cancel', { jobId: c.jobId })).toEqual({ cancelled: true });
+    expect((await endC).status).toBe('cancelled');
+    expect((await endB).status).toBe('completed');
+    expect(leftovers()).toEqual([]);
+    expect(await call<unknown[]>(s, 'data.jobs', {})).toEqual([]);
+    // one worker served all three: the cancel did not terminate it
+    expect(s.data.workersStarted).toBe(1);
   });
 });
 

@@ -4,10 +4,12 @@
  * thread (data-worker.ts), fits kept per dataset, and a fit saved as a backtest scenario.
  *
  * - Jobs run one at a time, in order (an import writes a large DuckDB table in memory; two at once on a
- *   small machine would only compete), in one worker reused while jobs end normally; `cancel`
- *   terminates it (the next job starts a new one), so a cancel
- *   takes effect at once whatever the worker is doing, and then removes the temporary directory an
- *   import of this process may have left (`datasets/.import-<pid>-*`: only one of ours runs at a time).
+ *   small machine would only compete), in one worker reused while jobs end normally. `cancel` asks the
+ *   worker to stop the job (an import stops at its next chunk boundary, a fit at its next stage or pilot
+ *   path, within about a second); the worker answers and stays in use. Only a worker that does not
+ *   answer within CANCEL_GRACE_MS is terminated — a last resort, since a thread terminated while DuckDB
+ *   writes Parquet aborts the whole process. Then the temporary directory an import of this process may
+ *   have left is removed (`datasets/.import-<pid>-*`: only one of ours runs at a time).
  * - Sources: in Electron (`hostPaths`), paths on the host the user chose in the native dialog
  *   (`data.pickFiles`): only those, once each, so even a compromised renderer can make the app read
  *   no other file; over the WebSocket only upload references (uploads.ts), so a browser client can
@@ -85,6 +87,8 @@ interface Job {
 }
 
 const MAX_QUEUED = 16;
+/** How long a cancelled job's worker may take to answer before it is terminated (last resort). */
+const CANCEL_GRACE_MS = 10_000;
 
 export class DataService {
   readonly uploads: UploadStore;
@@ -202,11 +206,22 @@ export class DataService {
   }
 
   /** Cancel a queued or running data job; false when there is no such job. */
+  /** Worker threads started so far (a cancelled job's worker is kept, not replaced). */
+  workersStarted = 0;
+
   cancel(jobId: string): boolean {
     if (this.current?.info.jobId === jobId && !this.current.finished) {
       const job = this.current;
+      if (job.cancelled) return true;
       job.cancelled = true;
-      void job.worker?.terminate();
+      const w = job.worker;
+      if (w) {
+        w.postMessage({ kind: 'cancel' } satisfies DataWorkerRequest);
+        const timer = setTimeout(() => {
+          if (!job.finished) void w.terminate();
+        }, CANCEL_GRACE_MS);
+        timer.unref();
+      }
       return true;
     }
     const i = this.queue.findIndex((j) => j.info.jobId === jobId);
@@ -361,6 +376,7 @@ export class DataService {
     return new Promise<void>((resolve) => {
       // A worker that finished its last job is reused: starting one (and, from sources, transpiling its
       // modules) takes seconds on a busy machine.
+      if (!this.idleWorker) this.workersStarted++;
       const worker = this.idleWorker ?? startWorker(this.entry);
       this.idleWorker = null;
       job.worker = worker;
@@ -380,7 +396,7 @@ export class DataService {
         worker.off('exit', onExit);
         if (status !== 'completed' && job.request.kind === 'import') this.removeOwnImportDirs();
         this.finish(job, status, error, dataset, existed);
-        if (reusable && !this.closed && !job.cancelled) {
+        if (reusable && !this.closed) {
           this.idleWorker = worker;
           resolve();
         } else void worker.terminate().finally(resolve);
@@ -410,7 +426,8 @@ export class DataService {
             }
             return;
           case 'failed':
-            end('failed', m.message, job.info.dataset, false, true);
+            if (job.cancelled) end('cancelled', null, job.info.dataset, false, true);
+            else end('failed', m.message, job.info.dataset, false, true);
             return;
         }
       };

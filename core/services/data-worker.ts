@@ -2,9 +2,11 @@
  * Worker-thread entry for the data service's jobs (data-service.ts): a catalog import
  * (core/data/*-import.ts) or a calibration fit (calibration-fit.ts). Both are long and mostly
  * synchronous (parsing, the LOBSTER book replay, maximum-likelihood fits), so they never run on the
- * host's event loop. The host cancels by terminating the worker (the importers and
- * fits do not poll a flag) and then removes the import's temporary directory itself. The host sends
- * the next job only after this one answered, so one worker serves the jobs in turn.
+ * host's event loop. The host cancels with a `cancel` message: the job's AbortSignal stops an import
+ * at its next chunk boundary (buildDataset's spill, core/data/catalog.ts) and a fit at its next stage or
+ * pilot path; the job then answers `failed` and the worker is idle again. Terminating the thread is the
+ * host's last resort only: a thread terminated while DuckDB is writing Parquet aborts the whole process.
+ * The host sends the next job only after this one answered, so one worker serves the jobs in turn.
  */
 import { parentPort } from 'node:worker_threads';
 import { importBinanceRaw } from '../data/binance-import';
@@ -18,10 +20,15 @@ if (!port) throw new Error('data-worker must run in a worker thread');
 
 const post = (m: DataWorkerMessage): void => port.postMessage(m);
 
-async function run(req: DataWorkerRequest): Promise<void> {
+let current: AbortController | null = null;
+
+async function run(req: Exclude<DataWorkerRequest, { kind: 'cancel' }>, signal: AbortSignal): Promise<void> {
   if (req.kind === 'calibration') {
-    const result = await fitDataset(req.dataDir, req.dataset, (phase, i) =>
-      post({ type: 'progress', phase, done: i, total: FIT_STAGES.length }),
+    const result = await fitDataset(
+      req.dataDir,
+      req.dataset,
+      (phase, i) => post({ type: 'progress', phase, done: i, total: FIT_STAGES.length }),
+      signal,
     );
     post({ type: 'fitted', result });
     return;
@@ -45,9 +52,10 @@ async function run(req: DataWorkerRequest): Promise<void> {
       orderbookPath,
       ...name,
       onProgress: throttled,
+      signal,
     });
   } else if (req.format === 'tardis') {
-    out = await importTardis({ dataDir: req.dataDir, files: req.files, ...name });
+    out = await importTardis({ dataDir: req.dataDir, files: req.files, ...name, signal });
   } else {
     out = await importBinanceRaw({
       dataDir: req.dataDir,
@@ -55,13 +63,27 @@ async function run(req: DataWorkerRequest): Promise<void> {
       format: req.format === 'binance-csv' ? 'csv' : 'raw',
       ...name,
       onProgress: (lines) => throttled(lines, 0),
+      signal,
     });
   }
   post({ type: 'imported', dataset: out.info.id, existed: out.existed });
 }
 
 port.on('message', (req: DataWorkerRequest) => {
-  run(req).catch((e: unknown) =>
-    post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
-  );
+  if (req.kind === 'cancel') {
+    current?.abort();
+    return;
+  }
+  const ctl = new AbortController();
+  current = ctl;
+  run(req, ctl.signal)
+    .catch((e: unknown) =>
+      post({
+        type: 'failed',
+        message: ctl.signal.aborted ? 'cancelled' : e instanceof Error ? e.message : String(e),
+      }),
+    )
+    .finally(() => {
+      if (current === ctl) current = null;
+    });
 });
