@@ -455,7 +455,7 @@ export const COMMANDS = {
   },
   calibrate: {
     usage:
-      '--dataset ID --out FILE [--json REPORT] [--interval S] [--max-ticks N] [--data-dir DIR] [--quiet]',
+      '--dataset ID --out FILE [--json REPORT] [--interval S] [--max-ticks N] [--pilot-seconds S] [--data-dir DIR] [--quiet]',
     summary:
       'Fit returns (GARCH, regimes), execution intensity, book statistics and flow rates to a dataset and write a book-mode backtest config that `backtest` runs.',
     options: CALIBRATE_OPTIONS,
