@@ -184,7 +184,7 @@ describe('TrainingRepository', () => {
     expect(seqs).toEqual([0, 1, 2, 3]); // step 30 was dropped; seq continues after the last kept sample
   });
 
-  it('downsamples into equal-count buckets: counters keep the last value, others the mean', () => {
+  it('downsamples into equal-count buckets, each as its minimum and its maximum', () => {
     const s = open();
     const r = s.training.create(newRun);
     const samples: TrainMetrics[] = [];
@@ -205,16 +205,26 @@ describe('TrainingRepository', () => {
     for (let i = 1; i < h.step.length; i++) expect(h.step[i]).toBeGreaterThan(h.step[i - 1] ?? Infinity);
     expect(h.step.at(-1)).toBe(50_000);
     expect(h.updates.at(-1)).toBe(25_000);
-    // the mean of episodeReturn over all buckets ≈ the overall mean (buckets are about equal in size)
+    // 1000 buckets of 5 samples: each bucket's first and last step, its smallest and largest return
     const ret = h.episodeReturn.filter((v): v is number => v !== null);
     expect(ret).toHaveLength(h.step.length);
-    expect(ret[0]).toBeGreaterThanOrEqual(1);
-    expect(ret[0]).toBeLessThan(4);
-    // the 5 sparse eval samples all survive, each in its own bucket
+    expect(ret.slice(0, 4)).toEqual([1, 5, 6, 10]);
+    expect(h.step.slice(0, 4)).toEqual([10, 50, 60, 100]);
+    // the 5 sparse eval samples all survive once each
     expect(h.evalReturn.filter((v) => v !== null)).toEqual([1, 2, 3, 4, 5]);
     const small = s.training.metrics(r.id, 10);
     expect(small.step).toHaveLength(10);
-    expect(small.episodeReturn[0]).toBe(250.5);
+    expect(small.episodeReturn.slice(0, 4)).toEqual([1, 1000, 1001, 2000]);
+    expect(small.updates.slice(0, 2)).toEqual([5, 5000]); // counters: first and last value
+    // a one-sample spike in a long flat series is kept (an average would have hidden it)
+    const spiky = s.training.create(newRun);
+    s.training.appendMetrics(
+      spiky.id,
+      Array.from({ length: 4000 }, (_, i) => sample((i + 1) * 10, { actorLoss: i === 2345 ? 99 : 1 })),
+    );
+    const sp = s.training.metrics(spiky.id, 100);
+    expect(sp.step.length).toBeLessThanOrEqual(100);
+    expect(Math.max(...sp.actorLoss.filter((v): v is number => v !== null))).toBe(99);
     const empty = s.training.create(newRun);
     expect(s.training.metrics(empty.id)).toMatchObject({ total: 0, downsampled: false, step: [] });
   });

@@ -82,9 +82,6 @@ const OPTIONAL: readonly (readonly [TrainMetricField, string])[] = [
 ];
 export const TRAIN_METRIC_FIELDS: readonly TrainMetricField[] = [...REQUIRED, ...OPTIONAL].map(([k]) => k);
 
-/** Fields that are counters (a bucket keeps its last value); the rest are averaged. */
-const LAST_IN_BUCKET = new Set(['total_steps', 'updates', 'episodes', 'elapsed_sec', 'curriculum_stage']);
-
 interface RunDbRow {
   id: string;
   name: string;
@@ -136,9 +133,15 @@ export class TrainingRepository {
     private readonly db: Database.Database,
     private readonly now: () => Date,
   ) {
-    const bucketSelect = METRIC_COLUMNS.map((c) =>
-      LAST_IN_BUCKET.has(c) ? `max(${c}) AS ${c}` : `avg(${c}) AS ${c}`,
-    ).join(', ');
+    // Per bucket: its sample count, then the first row (the smallest step and each column's minimum)
+    // and the second row (the largest step and each column's maximum); see metrics().
+    const bucketSelect = [
+      'count(*) AS n',
+      'min(step)',
+      ...METRIC_COLUMNS.map((c) => `min(${c})`),
+      'max(step)',
+      ...METRIC_COLUMNS.map((c) => `max(${c})`),
+    ].join(', ');
     this.s = {
       insertRun: db.prepare<
         [
@@ -203,7 +206,7 @@ export class TrainingRepository {
           `WITH r AS (
              SELECT *, row_number() OVER (ORDER BY seq) - 1 AS rn FROM training_metrics WHERE run_id = ?
            )
-           SELECT max(step) AS step, ${bucketSelect}
+           SELECT ${bucketSelect}
            FROM r GROUP BY CAST((rn * ?) / ? AS INTEGER) ORDER BY min(seq)`,
         )
         .raw(),
@@ -372,17 +375,33 @@ export class TrainingRepository {
     return this.s.metricCount.get(runId) ?? 0;
   }
 
-  /** The metrics history, column-wise, averaged into ≤ maxPoints equal-count buckets. */
+  /**
+   * The metrics history, column-wise, in ≤ maxPoints points: every sample while there are at most
+   * maxPoints; beyond that ⌊maxPoints/2⌋ equal-count buckets of consecutive samples, each given as two
+   * points — at its first step each column's minimum, at its last step each column's maximum — so a
+   * spike survives the reduction (as in the renderer's min/max decimation). A column whose minimum equals
+   * its maximum in a bucket (a constant, or a sparse field such as an evaluation with one sample there)
+   * appears once, at the first point.
+   */
   metrics(runId: string, maxPoints = 2000): TrainMetricsHistory {
     const total = this.metricCount(runId);
-    const buckets = Math.max(1, Math.min(total, Math.floor(maxPoints)));
-    const out = emptyHistory(total, total > buckets);
+    const limit = Math.max(2, Math.floor(maxPoints));
+    const buckets = total <= limit ? total : Math.floor(limit / 2);
+    const out = emptyHistory(total, total > limit);
     if (total === 0) return out;
+    const m = TRAIN_METRIC_FIELDS.length;
+    const num = (v: number | null | undefined): number | null =>
+      v === null || v === undefined ? null : Number(v);
     for (const row of this.s.metricBuckets.all(runId, buckets, total)) {
-      out.step.push(Number(row[0]));
+      const n = Number(row[0]);
+      out.step.push(Number(row[1]));
+      TRAIN_METRIC_FIELDS.forEach((k, i) => out[k].push(num(row[2 + i])));
+      if (n < 2) continue;
+      out.step.push(Number(row[2 + m]));
       TRAIN_METRIC_FIELDS.forEach((k, i) => {
-        const v = row[i + 1];
-        out[k].push(v === null || v === undefined ? null : Number(v));
+        const lo = num(row[2 + i]);
+        const hi = num(row[3 + m + i]);
+        out[k].push(hi === lo ? null : hi);
       });
     }
     return out;

@@ -224,7 +224,7 @@ export class TrainingStore {
   sampleCount = 0;
   /** Most points a chart series holds (decimation bound). */
   readonly pointBound: number;
-  /** Of the history: was it averaged into buckets (more samples than points)? */
+  /** Of the history: was it reduced to buckets' minima and maxima (more samples than points)? */
   downsampled = false;
   /** etaSeconds of the watched run's samples (null: not enough samples yet). */
   etaSec: number | null = null;

@@ -551,8 +551,8 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
       )}
       {training.downsampled && (
         <p className="hint">
-          The stored history is averaged into up to 2,000 points per metric; samples received live keep each
-          bucket’s minimum and maximum.
+          The stored history is reduced to up to 2,000 points per metric (each bucket’s minimum and maximum),
+          and so are the samples received live.
         </p>
       )}
     </section>
