@@ -15,7 +15,11 @@ import { screenshot } from './harness';
 
 const BOUND = 32;
 
-/** A fast PPO run: 4 envs × 64 steps per update, 4 epochs of 4 minibatches, 10 million steps. */
+/**
+ * A fast PPO run: 4 envs × 64 steps per update, 4 epochs of 4 minibatches, 10 million steps; a
+ * one-stage curriculum (σ 0.5, then the run's own σ 2) whose threshold the first evaluation passes, so the
+ * status line shows the stage moving from 1 to 2.
+ */
 const LONG_PPO = `name: e2e-long-ppo
 description: a long PPO run for the decimation and pause spec
 algo: ppo
@@ -38,11 +42,15 @@ ppo:
   nSteps: 64
   epochs: 4
   minibatchSize: 64
+curriculum:
+  stages:
+    - scenario: { price: { sigma: 0.5 } }
+      advanceWhen: { evalReturnAtLeast: -1000000 }
 budget:
   totalSteps: 10000000
   checkpointEvery: 1000000
-  evalEvery: 0
-  evalEpisodes: 0
+  evalEvery: 4096
+  evalEpisodes: 1
 `;
 
 const CHARTS = ['train-chart-return', 'train-chart-loss', 'train-chart-alpha'] as const;
@@ -70,6 +78,11 @@ describe('a long training run in Chromium', () => {
 
     const loss = page.getByTestId('train-chart-loss');
     expect(await numAttr(loss, 'data-point-bound')).toBe(BOUND);
+    // The curriculum: the first evaluation (after 4,096 steps) passes the threshold, stage 0 → 1.
+    const stage = page.getByTestId('train-curriculum-stage');
+    await expect.poll(() => stage.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => numAttr(stage, 'data-stage'), { timeout: 30_000 }).toBe(1);
+    expect(await stage.textContent()).toBe('2');
     // Until the loss chart has received 4× the bound's worth of samples, every chart stays within it.
     const within = async (): Promise<string[]> => {
       const bad: string[] = [];

@@ -526,6 +526,16 @@ const StatusPanel = observer(function StatusPanel(): ReactElement {
           </dt>
           <dd className="num">{fmtFixed(m?.alpha, 4)}</dd>
         </div>
+        {m?.curriculumStage !== undefined && m.curriculumStage !== null && (
+          <div>
+            <dt title="Curriculum stage the agent trains in (1 = the first; the last stage is the run's own scenario)">
+              Stage
+            </dt>
+            <dd className="num" data-testid="train-curriculum-stage" data-stage={m.curriculumStage}>
+              {fmtInt(m.curriculumStage + 1)}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Checkpoints</dt>
           <dd className="num">{training.checkpoints.length}</dd>
