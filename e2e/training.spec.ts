@@ -91,7 +91,10 @@ describe('training monitor in Chromium', () => {
       .toMatch(/resuming from checkpoint step-0+\d+/);
     await screenshot(page, 'training-resumed');
 
-    // Evaluate against the baselines: the checkpoint's policy and AS / GLFT on held-out paths.
+    // Evaluate against the baselines: every baseline tuned on training paths first (progress shown),
+    // then the checkpoint's policy and the tuned baselines on held-out paths.
+    await page.getByTestId('train-eval-tune-episodes').fill('3');
+    await page.getByTestId('train-eval-tune-episodes').press('Enter');
     await page.getByTestId('train-evaluate').click();
     await expect
       .poll(
@@ -103,10 +106,19 @@ describe('training monitor in Chromium', () => {
       .toBe(true);
     expect(await page.getByTestId('train-eval-error').count()).toBe(0);
     const evalRows = page.getByTestId('train-eval-row');
-    expect(await evalRows.count()).toBe(3);
+    expect(await evalRows.count()).toBe(6);
     expect(
       await evalRows.evaluateAll((rows: MiniElement[]) => rows.map((r) => r.getAttribute('data-kind'))),
-    ).toEqual(['agent', 'baseline', 'baseline']);
+    ).toEqual(['agent', 'baseline', 'baseline', 'baseline', 'baseline', 'baseline']);
+    // each tuned baseline shows its parameters (AS: γ and k); one of them is the reference
+    const params = await page
+      .getByTestId('train-eval-params')
+      .evaluateAll((cells: MiniElement[]) => cells.map((c) => c.textContent ?? ''));
+    expect(params[1]).toMatch(/γ [\d.e-]+, k [\d.e-]+/);
+    expect(await page.locator('[data-testid="train-eval-row"][data-best="true"]').count()).toBe(1);
+    expect(await page.getByTestId('train-eval-table').locator('xpath=..').textContent()).toMatch(
+      /Baselines tuned on 3 training paths/,
+    );
     await screenshot(page, 'training-evaluate');
 
     await page.getByTestId('train-stop').click();

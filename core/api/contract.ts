@@ -369,6 +369,10 @@ export interface TrainEvalRow {
   name: string;
   kind: 'agent' | 'baseline';
   summary: Record<EvalMetricKey, EvalMeanCi>;
+  /** A tuned baseline's parameters (γ, A, k, halfSpread, skewPerLot as its family has them). */
+  params?: Record<string, number>;
+  /** Its parameters whose optimum lies on the edge of the search box, e.g. "gamma at its lower bound". */
+  edges?: string[];
 }
 
 export interface TrainEvalReport {
@@ -381,6 +385,8 @@ export interface TrainEvalReport {
   /** Confidence level of the intervals, e.g. 0.95. */
   level: number;
   rows: TrainEvalRow[];
+  /** When the baselines were tuned first: on how many training paths, and which one was best there. */
+  tuning?: { paths: number; seed: number; bestBaseline: string; candidates: number } | null;
   /** Free-text notes from the evaluator (paired tests against the best baseline, …). */
   notes: string[];
 }
@@ -709,6 +715,8 @@ const methodSchemas = {
     /** A checkpoint id (e.g. "step-000120000"); default: the newest. */
     checkpoint: z.string().min(1).max(100).optional(),
     episodes: z.number().int().min(1).max(10_000).default(20),
+    /** Tune every baseline on this many training paths first (0: the config's untuned AS and GLFT). */
+    tuneEpisodes: z.number().int().min(0).max(1000).default(0),
   }),
   'data.list': z.strictObject({}),
   'data.get': z.strictObject({ id, maxPoints: z.number().int().min(10).max(2000).default(2000) }),
@@ -766,6 +774,8 @@ export interface EventPayloads {
   'train.status': TrainingRunRow;
   'train.checkpoint': { runId: string; checkpoint: TrainingCheckpointRow };
   'train.log': { runId: string; at: string; line: string };
+  /** Progress of a `train.evaluate` call: tuning the baselines (candidates), then the held-out paths. */
+  'train.evalProgress': { runId: string; phase: 'tune' | 'eval'; done: number; total: number };
   /** A data job's progress (≤ 10 events a second per job). */
   'data.progress': DataJobInfo;
   /** A data job ended; `dataset` is the imported (or fitted) dataset's id. */

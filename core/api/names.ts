@@ -45,6 +45,7 @@ export const EVENT_TOPICS = [
   'train.status',
   'train.checkpoint',
   'train.log',
+  'train.evalProgress',
   'data.progress',
   'data.done',
 ] as const;

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../rl/train/config';
 import { buildQuoter } from '../backtest/quoters';
 import { evaluateAgainstBaselines } from './train-evaluate';
+import { BASELINE_FAMILIES, BASELINE_NAMES, tuneBaselines } from '../rl/eval/tune-baselines';
+import { metricOptionsOf } from '../backtest/config';
 
 const cfg = parseTrainConfig(
   `name: eval-test
@@ -83,5 +85,38 @@ describe('evaluateAgainstBaselines', () => {
       evaluateAgainstBaselines(cfg, { runId: 'r1', episodes: 50 }, agent, { resamples: 200, shouldStop }),
     ).toThrow(/cancelled/);
     expect(polls).toBe(3);
+  });
+
+  it('with tuneEpisodes: every baseline tuned first (as quotebench eval), its parameters in the rows, the best on the tuning paths as the reference', () => {
+    // the stand-in policy needs a name of its own: 'fixed-spread' is a tuned baseline's
+    const fixed = buildQuoter({ type: 'fixed-spread', halfSpread: 0.7 }, cfg.scenario);
+    const quoter = Object.create(fixed, { name: { value: 'policy' } }) as typeof fixed;
+    const agent = { quoter, checkpoint: 'step-000000900', step: 900 };
+    const phases: string[] = [];
+    const report = evaluateAgainstBaselines(cfg, { runId: 'r1', episodes: 4, tuneEpisodes: 2 }, agent, {
+      resamples: 100,
+      onProgress: (phase, done, total) => {
+        expect(done).toBeLessThanOrEqual(total);
+        if (phases.at(-1) !== phase) phases.push(phase);
+      },
+    });
+    expect(phases).toEqual(['tune', 'eval']);
+    // the same tuning run on its own: the same parameters and the same best baseline
+    const t = tuneBaselines({ cfg, paths: 2, metrics: metricOptionsOf(cfg) });
+    expect(report.tuning).toEqual({
+      paths: 2,
+      seed: t.seed,
+      bestBaseline: t.bestBaseline,
+      candidates: t.candidates.length,
+    });
+    expect(report.rows.map((r) => r.kind)).toEqual(['agent', ...BASELINE_FAMILIES.map(() => 'baseline')]);
+    for (const f of BASELINE_FAMILIES) {
+      const row = report.rows.find((r) => r.name === BASELINE_NAMES[f]);
+      expect(row?.params).toEqual(t.best[f].params);
+      expect(row?.edges).toHaveLength(t.best[f].edges.length);
+    }
+    // tested against the one reference, not each baseline
+    expect(report.notes).toHaveLength(3);
+    expect(report.notes[0]).toContain(`− ${t.bestBaseline} (tuned on 2 training paths)`);
   });
 });

@@ -41,6 +41,11 @@ export interface EvaluateRequest {
   checkpoint?: string;
   episodes: number;
   /**
+   * Tune every baseline family on this many training paths first (core/rl/eval/tune-baselines.ts, as
+   * `quotebench eval`) and test against the best of them; 0: the config's untuned AS and GLFT.
+   */
+  tuneEpisodes?: number;
+  /**
    * Cancellation flag (an Int32Array's buffer; element 0 set to 1 by the service): the evaluation polls
    * it inside its paths (core/rl/eval/evaluate.ts shouldStop), since a synchronous evaluation does not
    * see messages. The service also terminates the worker if it has not answered soon after.
@@ -72,6 +77,8 @@ export type TrainWorkerMessage =
   | { type: 'done'; result: TrainResult; curves: QuoteCurve[] | null }
   /** The trainer could not be created or threw. */
   | { type: 'failed'; message: string }
+  /** Progress of an evaluation request (tuning the baselines, then the held-out paths). */
+  | { type: 'evalProgress'; reqId: number; phase: 'tune' | 'eval'; done: number; total: number }
   | TrainReply;
 
 /** The value of a 'curves' reply (the live policy, at the step of the latest metrics sample). */

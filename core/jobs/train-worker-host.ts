@@ -35,7 +35,11 @@ export interface TrainWorkerDeps<C> {
    * Evaluate a checkpoint against the baselines. Absent in builds where the evaluation module is not
    * wired: the request is answered with code 'unavailable'.
    */
-  evaluate?: (cfg: C, req: EvaluateRequest) => Promise<TrainEvalReport>;
+  evaluate?: (
+    cfg: C,
+    req: EvaluateRequest,
+    progress: (phase: 'tune' | 'eval', done: number, total: number) => void,
+  ) => Promise<TrainEvalReport>;
 }
 
 /** Thrown by `evaluate` (or anything) to be reported with code 'unavailable'. */
@@ -183,7 +187,21 @@ export function hostTrainWorker<C>(port: MessagePort, deps: TrainWorkerDeps<C>):
           if (!evaluate)
             throw new UnavailableError('evaluation against baselines is not available in this build');
           if (active) throw new Error('this worker is training: evaluate in an idle worker');
-          return evaluate(deps.parseConfig(req.config), req);
+          // Posted from inside the synchronous evaluation: at most ~10 a second.
+          let last = -Infinity;
+          const progress = (phase: 'tune' | 'eval', done: number, total: number): void => {
+            const now = performance.now();
+            if (done < total && now - last < 100) return;
+            last = now;
+            port.postMessage({
+              type: 'evalProgress',
+              reqId: req.reqId,
+              phase,
+              done,
+              total,
+            } satisfies TrainWorkerMessage);
+          };
+          return evaluate(deps.parseConfig(req.config), req, progress);
         });
         return;
     }

@@ -36,12 +36,13 @@ const loadCheckpointQuoter: CheckpointQuoterLoader = async (_cfg, runDir, checkp
 hostTrainWorker<TrainConfig>(port, {
   parseConfig: (config) => trainConfigSchema.parse(config),
   createTrainer: (cfg, opts) => createTrainer(cfg, opts),
-  evaluate: async (cfg, req) => {
+  evaluate: async (cfg, req, progress) => {
     const agent = await loadCheckpointQuoter(cfg, req.runDir, req.checkpoint);
     try {
       const flag = req.stopFlag ? new Int32Array(req.stopFlag) : undefined;
       return evaluateAgainstBaselines(cfg, req, agent, {
         ...(flag ? { shouldStop: () => Atomics.load(flag, 0) === 1 } : {}),
+        onProgress: progress,
       });
     } finally {
       agent.dispose?.();

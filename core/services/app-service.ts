@@ -226,7 +226,8 @@ export class AppService {
       'train.get': ({ id, maxPoints }) => this.training.get(id, maxPoints),
       'train.checkpoints': ({ id }) => this.training.checkpoints(id),
       'train.quoteCurves': ({ id, inventories }) => this.training.quoteCurves(id, inventories),
-      'train.evaluate': ({ id, checkpoint, episodes }) => this.training.evaluate(id, checkpoint, episodes),
+      'train.evaluate': ({ id, checkpoint, episodes, tuneEpisodes }) =>
+        this.training.evaluate(id, checkpoint, episodes, undefined, tuneEpisodes),
       'data.list': () => this.data.list(),
       'data.get': ({ id, maxPoints }) => this.data.get(id, maxPoints),
       'data.pickFiles': ({ format }) => this.data.pickFiles(format),

@@ -301,6 +301,7 @@ export class TrainingService {
     checkpoint: string | undefined,
     episodes: number,
     signal?: AbortSignal,
+    tuneEpisodes = 0,
   ): Promise<TrainEvalReport> {
     const row = this.requireRow(id);
     const cps = this.checkpoints(id);
@@ -321,7 +322,17 @@ export class TrainingService {
         config: this.storedConfig(id),
         checkpoint: cp,
         episodes,
-        withIdleWorker: (fn) => this.withIdleWorker(fn),
+        tuneEpisodes,
+        withIdleWorker: (fn) =>
+          this.withIdleWorker(fn, (m) => {
+            if (m.type === 'evalProgress')
+              this.opts.bus.emit('train.evalProgress', {
+                runId: id,
+                phase: m.phase,
+                done: m.done,
+                total: m.total,
+              });
+          }),
         signal: controller.signal,
       });
     } finally {
@@ -445,9 +456,12 @@ export class TrainingService {
     }
   }
 
-  private withIdleWorker<T>(fn: (client: TrainWorkerClient) => Promise<T>): Promise<T> {
+  private withIdleWorker<T>(
+    fn: (client: TrainWorkerClient) => Promise<T>,
+    onMessage?: (m: TrainWorkerMessage) => void,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new ApiException('conflict', 'the service is closing'));
-    const client = new TrainWorkerClient({ entry: this.entry });
+    const client = new TrainWorkerClient({ entry: this.entry, ...(onMessage ? { onMessage } : {}) });
     return fn(client)
       .catch((e: unknown) => {
         throw toApi(e);
@@ -567,6 +581,8 @@ export async function evaluateTrainingRun(ctx: {
   config: TrainConfig;
   checkpoint: TrainingCheckpointRow;
   episodes: number;
+  /** Tune every baseline on this many training paths first (0: the config's untuned AS and GLFT). */
+  tuneEpisodes?: number;
   withIdleWorker: <T>(fn: (client: TrainWorkerClient) => Promise<T>) => Promise<T>;
   /**
    * Cancels the evaluation at once: the call rejects with 'conflict', the worker's shared stop flag is
@@ -584,6 +600,7 @@ export async function evaluateTrainingRun(ctx: {
     runDir: ctx.run.runDir,
     checkpoint: ctx.checkpoint.id,
     episodes: ctx.episodes,
+    ...(ctx.tuneEpisodes !== undefined && ctx.tuneEpisodes > 0 ? { tuneEpisodes: ctx.tuneEpisodes } : {}),
     stopFlag,
   };
   const signal = ctx.signal;

@@ -135,6 +135,8 @@ export interface TuneOptions {
   starts?: number;
   metrics: RunMetricsOptions;
   signal?: AbortSignal;
+  /** Polled inside the candidates' paths (e.g. a worker's shared flag); true cancels with an AbortError. */
+  shouldStop?: () => boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -329,6 +331,7 @@ export function tuneBaselines(opts: TuneOptions): TuneResult {
         metrics: opts.metrics,
         resamples: 1, // only the means are used
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
         // Progress inside a batch too (a GLFT grid is hundreds of candidates in one call).
         ...(opts.onProgress
           ? {

@@ -334,6 +334,43 @@ describe('TrainingStore', () => {
     expect(root.ui.bannerList.at(-1)).toMatchObject({ code: 'unavailable', kind: 'error' });
   });
 
+  it('evaluates against baselines tuned on training paths, showing the progress of both phases', async () => {
+    const { t, api } = setup([row('done', 'finished', { lastCheckpointStep: 100 })]);
+    const seen: (typeof t.evalProgress)[] = [];
+    api.on('train.evaluate', async ({ id }) => {
+      api.emit('train.evalProgress', { runId: id, phase: 'tune', done: 3, total: 10 });
+      seen.push(t.evalProgress);
+      api.emit('train.evalProgress', { runId: 'other', phase: 'eval', done: 1, total: 2 }); // not ours
+      seen.push(t.evalProgress);
+      api.emit('train.evalProgress', { runId: id, phase: 'eval', done: 1, total: 4 });
+      seen.push(t.evalProgress);
+      await Promise.resolve();
+      return {
+        runId: id,
+        checkpoint: 'c',
+        step: 100,
+        episodes: 4,
+        seed: 1,
+        level: 0.95,
+        rows: [],
+        notes: [],
+      };
+    });
+    t.activate();
+    await settle();
+    t.setEvalTuneEpisodes(7);
+    t.setEvalTuneEpisodes(-1); // refused
+    await t.evaluate();
+    expect(api.callsOf('train.evaluate').at(-1)).toEqual({ id: 'done', episodes: 20, tuneEpisodes: 7 });
+    expect(seen).toEqual([
+      { phase: 'tune', done: 3, total: 10 },
+      { phase: 'tune', done: 3, total: 10 },
+      { phase: 'eval', done: 1, total: 4 },
+    ]);
+    expect(t.evalProgress).toBeNull(); // cleared when the evaluation ends
+    expect(t.evalReport?.episodes).toBe(4);
+  });
+
   it('keeps checkpoints sorted and the log bounded', async () => {
     const { t, api } = setup([row('live', 'running')]);
     t.activate();

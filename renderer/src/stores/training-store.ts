@@ -212,6 +212,10 @@ export class TrainingStore {
   evalReport: TrainEvalReport | null = null;
   evalError = '';
   evalEpisodes = 20;
+  /** Training paths to tune every baseline on before the evaluation (0: the config's untuned AS and GLFT). */
+  evalTuneEpisodes = 10;
+  /** Progress of the running evaluation (tuning, then the held-out paths). */
+  evalProgress: { phase: 'tune' | 'eval'; done: number; total: number } | null = null;
 
   // ----- published once per frame
   latest: TrainMetrics | null = null;
@@ -391,6 +395,7 @@ export class TrainingStore {
       this.api.subscribe('train.status', (r) => this.onStatus(r)),
       this.api.subscribe('train.checkpoint', (c) => this.onCheckpoint(c.runId, c.checkpoint)),
       this.api.subscribe('train.log', (l) => this.onLog(l.runId, l.at, l.line)),
+      this.api.subscribe('train.evalProgress', (p) => this.onEvalProgress(p.runId, p.phase, p.done, p.total)),
     ];
     this.unsubscribe = () => {
       for (const off of offs) off();
@@ -569,8 +574,13 @@ export class TrainingStore {
     if (!run || this.evalBusy) return;
     this.evalBusy = true;
     this.evalError = '';
+    this.evalProgress = null;
     try {
-      const report = await this.api.call('train.evaluate', { id: run.id, episodes: this.evalEpisodes });
+      const report = await this.api.call('train.evaluate', {
+        id: run.id,
+        episodes: this.evalEpisodes,
+        tuneEpisodes: this.evalTuneEpisodes,
+      });
       runInAction(() => {
         if (this.selectedId === run.id) this.evalReport = report;
       });
@@ -583,8 +593,18 @@ export class TrainingStore {
     } finally {
       runInAction(() => {
         this.evalBusy = false;
+        this.evalProgress = null;
       });
     }
+  }
+
+  setEvalTuneEpisodes(n: number): void {
+    if (Number.isInteger(n) && n >= 0 && n <= 1000) this.evalTuneEpisodes = n;
+  }
+
+  onEvalProgress(runId: string, phase: 'tune' | 'eval', done: number, total: number): void {
+    if (runId !== this.selectedId || !this.evalBusy) return;
+    this.evalProgress = { phase, done, total };
   }
 
   private async control(action: 'pause' | 'resume' | 'stop'): Promise<void> {

@@ -133,6 +133,14 @@ export const EvalPanel = observer(function EvalPanel(): ReactElement {
             max={10_000}
             testId="train-eval-episodes"
           />
+          <NumberField
+            label="Tuning paths"
+            value={training.evalTuneEpisodes}
+            onCommit={training.setEvalTuneEpisodes}
+            min={0}
+            max={1000}
+            testId="train-eval-tune-episodes"
+          />
           <button
             type="button"
             className="btn btn-primary"
@@ -154,15 +162,39 @@ export const EvalPanel = observer(function EvalPanel(): ReactElement {
               {training.evalError}
             </span>
           ) : training.evalBusy ? (
-            'Running the evaluation episodes…'
+            <EvalProgressLine />
+          ) : training.evalTuneEpisodes > 0 ? (
+            `Evaluate the newest checkpoint on held-out paths against every baseline (AS, GLFT, fixed spread, static, random), each first tuned on ${training.evalTuneEpisodes} training paths; the best of them on those paths is the reference.`
           ) : (
-            'Evaluate the newest checkpoint on held-out paths next to the Avellaneda–Stoikov and GLFT quoters.'
+            'Evaluate the newest checkpoint on held-out paths next to the config’s untuned Avellaneda–Stoikov and GLFT quoters.'
           )}
         </div>
       )}
     </section>
   );
 });
+
+const EvalProgressLine = observer(function EvalProgressLine(): ReactElement {
+  const { training } = useStores();
+  const p = training.evalProgress;
+  if (p === null) return <span data-testid="train-eval-progress">Starting the evaluation…</span>;
+  const what = p.phase === 'tune' ? 'Tuning the baselines on training paths' : 'Running the held-out paths';
+  return (
+    <span data-testid="train-eval-progress" data-phase={p.phase} data-done={p.done} data-total={p.total}>
+      {what}: {fmtInt(p.done)} / {fmtInt(p.total)}
+    </span>
+  );
+});
+
+/** A tuned baseline's parameters, e.g. "γ 0.00107, k 1.5", and its edge warnings. */
+function paramText(r: TrainEvalReport['rows'][number]): string {
+  const names: Record<string, string> = { gamma: 'γ', halfSpread: 'half-spread', skewPerLot: 'skew/lot' };
+  const p = Object.entries(r.params ?? {})
+    .map(([k, v]) => `${names[k] ?? k} ${Number(v.toPrecision(3))}`)
+    .join(', ');
+  const e = (r.edges ?? []).length > 0 ? ` (on the edge: ${(r.edges ?? []).join(', ')})` : '';
+  return p + e;
+}
 
 function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
   const { chosen, toggle, reset } = useColumnChoice('train-eval', ALL_KEYS, DEFAULT_KEYS);
@@ -174,6 +206,9 @@ function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
         <p className="hint train-eval-meta">
           Checkpoint <code>{report.checkpoint}</code> (step {fmtInt(report.step)}), {fmtInt(report.episodes)}{' '}
           held-out paths, means with {Math.round(report.level * 100)}% bootstrap intervals.
+          {report.tuning
+            ? ` Baselines tuned on ${fmtInt(report.tuning.paths)} training paths (${fmtInt(report.tuning.candidates)} candidates); reference: ${report.tuning.bestBaseline}, the best there.`
+            : ' Baselines: the config’s parameters, untuned.'}
         </p>
         <span className="spacer" />
         <ColumnChooser
@@ -203,6 +238,7 @@ function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
         <thead>
           <tr>
             <th className="col-text">Quoter</th>
+            {report.tuning && <th className="col-text">Tuned parameters</th>}
             {columns.map((c) => (
               <th key={c.key} className="col-num" title={c.title} data-metric={c.key}>
                 <div>{c.label}</div>
@@ -213,8 +249,21 @@ function EvalTable({ report }: { report: TrainEvalReport }): ReactElement {
         </thead>
         <tbody>
           {report.rows.map((r) => (
-            <tr key={r.name} data-testid="train-eval-row" data-kind={r.kind}>
-              <th className="col-text">{r.kind === 'agent' ? <strong>{r.name}</strong> : r.name}</th>
+            <tr
+              key={r.name}
+              data-testid="train-eval-row"
+              data-kind={r.kind}
+              data-best={report.tuning?.bestBaseline === r.name ? 'true' : undefined}
+            >
+              <th className="col-text">
+                {r.kind === 'agent' ? <strong>{r.name}</strong> : r.name}
+                {report.tuning?.bestBaseline === r.name ? ' ★' : ''}
+              </th>
+              {report.tuning && (
+                <td className="col-text" data-testid="train-eval-params">
+                  {paramText(r)}
+                </td>
+              )}
               {columns.map((c) => (
                 <td key={c.key} className="col-num" data-metric={c.key}>
                   <Cell ci={r.summary[c.key]} fmt={c.fmt} />
