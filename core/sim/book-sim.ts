@@ -742,10 +742,8 @@ export class BookSimulator implements MarketSimulator {
       this.bgKind = 2;
       book.market(side, size, this.nextBgId++, OWNER_BG);
       this.bgKind = 0;
-    } else if (this.cancelByDist === null) {
-      this.cancelRandomBackground();
     } else {
-      this.cancelByDistance(this.cancelByDist);
+      this.cancelBackground();
     }
     this.nextBgT = this.t + this.drawBgWait();
   }
@@ -759,40 +757,32 @@ export class BookSimulator implements MarketSimulator {
     this.bgIds[this.bgCount++] = id;
   }
 
-  private cancelRandomBackground(): void {
-    const rng = this.flowRng;
-    while (this.bgCount > 0) {
-      const j = rng.int(this.bgCount);
-      const id = this.bgIds[j] ?? 0;
-      this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
-      if (this.book.cancel(id)) return;
-    }
-  }
-
   /**
-   * A cancel candidate under distance-dependent rates: a uniformly chosen live background order is
-   * cancelled with probability θ(d)/θ_max (thinning), d its distance from the mid now.
+   * A cancel candidate: a uniformly chosen live background order (ids already filled are dropped and
+   * another is chosen). With one θ it is cancelled; with θ(d) (`cancelRates`) it is cancelled with
+   * probability θ(d)/θ_max (thinning), d its distance from the mid now — one more draw, only then.
    */
-  private cancelByDistance(theta: Float64Array): void {
+  private cancelBackground(): void {
     const rng = this.flowRng;
     const book = this.book;
+    const theta = this.cancelByDist;
     while (this.bgCount > 0) {
       const j = rng.int(this.bgCount);
       const id = this.bgIds[j] ?? 0;
       if (!book.has(id)) {
-        // filled since: drop it and choose again (it was never counted as live)
         this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
         continue;
       }
-      const m = this.lastMid / this.sc.tickSize;
-      const p = book.orderPrice(id);
-      const raw = book.orderSide(id) === BUY ? Math.ceil(m - p) : Math.ceil(p - m);
-      const n = theta.length;
-      const d = raw < 1 ? 1 : raw > n ? n : raw;
-      if (rng.next() * this.cancelMax < (theta[d - 1] ?? 0)) {
-        this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
-        book.cancel(id);
+      if (theta !== null) {
+        const m = this.lastMid / this.sc.tickSize;
+        const p = book.orderPrice(id);
+        const raw = book.orderSide(id) === BUY ? Math.ceil(m - p) : Math.ceil(p - m);
+        const n = theta.length;
+        const d = raw < 1 ? 1 : raw > n ? n : raw;
+        if (!(rng.next() * this.cancelMax < (theta[d - 1] ?? 0))) return;
       }
+      this.bgIds[j] = this.bgIds[--this.bgCount] ?? 0;
+      book.cancel(id);
       return;
     }
   }
