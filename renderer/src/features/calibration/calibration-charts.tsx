@@ -11,7 +11,14 @@
 import { PriceScaleMode, type LineSeriesPartialOptions } from 'lightweight-charts';
 import { useEffect, useMemo, useRef, type ReactElement } from 'react';
 import type { CalibrationResult } from '../../../../core/api/contract';
-import { Chart, LineSeries, toLinePoints, useChart, type SimChart } from '../../charts/chart';
+import {
+  Chart,
+  LineSeries,
+  toLinePoints,
+  useChart,
+  type SimChart,
+  type SimLinePoint,
+} from '../../charts/chart';
 import { HistogramSeries, type SimHistogramPoint } from '../../charts/histogram-series';
 import { COLORS } from '../../charts/theme';
 import { ChartPngButton } from '../../components/chart-png-button';
@@ -74,47 +81,83 @@ export function VolatilityChart({ result }: { result: CalibrationResult }): Reac
   );
 }
 
-export function IntensityChart({
-  intensity,
-}: {
-  intensity: NonNullable<CalibrationResult['intensity']>;
+/**
+ * A chart card with two lines over a numeric x axis on a logarithmic price scale: the intensity and the
+ * order-flow charts. `mark` is the data-* attribute tests read.
+ */
+function LogLinesCard(props: {
+  title: string;
+  caption: string;
+  legends: { color: string; text: string }[];
+  name: string;
+  label: string;
+  yTitle: string;
+  xTitle: string;
+  lines: { data: SimLinePoint[]; options: LineSeriesPartialOptions }[];
+  mark: { name: string; value: string };
 }): ReactElement {
-  const { fitted, empirical } = useMemo(() => intensityLines(intensity), [intensity]);
   const chart = useRef<SimChart | null>(null);
   return (
     <figure className="chart-card">
-      <figcaption title="Rate at which a quote at distance δ from the mid is reached (per second, both sides), log scale">
-        Execution intensity λ(δ)
-        <span className="legend" style={{ color: COLORS.accent }}>
-          fitted A·e^(−kδ)
-        </span>
-        <span className="legend" style={{ color: COLORS.inventory }}>
-          ● empirical
-        </span>
+      <figcaption title={props.title}>
+        {props.caption}
+        {props.legends.map((l) => (
+          <span key={l.text} className="legend" style={{ color: l.color }}>
+            {l.text}
+          </span>
+        ))}
         <ChartPngButton
           chart={() => chart.current}
-          fileName="calibration-intensity.png"
-          testId="calib-chart-intensity-png"
+          fileName={`calibration-${props.name}.png`}
+          testId={`calib-chart-${props.name}-png`}
           inline
         />
       </figcaption>
       <Chart
-        testId="calib-chart-intensity"
-        label="Fitted execution intensity against the empirical rate per distance from the mid"
+        testId={`calib-chart-${props.name}`}
+        label={props.label}
         timeFormat="number"
-        yTitle="λ (per s, log)"
-        xTitle="δ from mid (price)"
+        yTitle={props.yTitle}
+        xTitle={props.xTitle}
         fitOnResize
         onChart={(c) => {
           chart.current = c;
           c?.priceScale('right').applyOptions({ mode: PriceScaleMode.Logarithmic });
         }}
       >
-        <LineSeries data={fitted} options={FITTED} />
-        <LineSeries data={empirical} options={EMPIRICAL} />
-        <Mark name="empirical" value={String(empirical.filter((p) => 'value' in p).length)} />
+        {props.lines.map((l, i) => (
+          <LineSeries key={i} data={l.data} options={l.options} />
+        ))}
+        <Mark name={props.mark.name} value={props.mark.value} />
       </Chart>
     </figure>
+  );
+}
+
+export function IntensityChart({
+  intensity,
+}: {
+  intensity: NonNullable<CalibrationResult['intensity']>;
+}): ReactElement {
+  const { fitted, empirical } = useMemo(() => intensityLines(intensity), [intensity]);
+  return (
+    <LogLinesCard
+      title="Rate at which a quote at distance δ from the mid is reached (per second, both sides), log scale"
+      caption="Execution intensity λ(δ)"
+      legends={[
+        { color: COLORS.accent, text: 'fitted A·e^(−kδ)' },
+        { color: COLORS.inventory, text: '● empirical' },
+      ]}
+      name="intensity"
+      label="Fitted execution intensity against the empirical rate per distance from the mid"
+      yTitle="λ (per s, log)"
+      xTitle="δ from mid (price)"
+      lines={[
+        { data: fitted, options: FITTED },
+        { data: empirical, options: EMPIRICAL },
+      ]}
+      mark={{ name: 'empirical', value: String(empirical.filter((p) => 'value' in p).length) }}
+    />
   );
 }
 
@@ -123,44 +166,25 @@ const CANCELS: LineSeriesPartialOptions = { color: COLORS.ask, lineWidth: 2, tit
 
 export function FlowChart({ flow }: { flow: NonNullable<CalibrationResult['flow']> }): ReactElement {
   const { arrivals, cancels } = useMemo(() => flowLines(flow), [flow]);
-  const chart = useRef<SimChart | null>(null);
   const per = flow.level === 'L3' ? 'order' : 'lot';
   return (
-    <figure className="chart-card">
-      <figcaption
-        title={`Where the calibrated simulator places limit orders (arrivals per second per side at d ticks from the mid) and how fast they are cancelled there (per resting ${per} and second), log scale`}
-      >
-        Order flow by distance
-        <span className="legend" style={{ color: COLORS.accent }}>
-          arrivals /s
-        </span>
-        <span className="legend" style={{ color: COLORS.ask }}>
-          θ(d) /{per}·s
-        </span>
-        <ChartPngButton
-          chart={() => chart.current}
-          fileName="calibration-flow.png"
-          testId="calib-chart-flow-png"
-          inline
-        />
-      </figcaption>
-      <Chart
-        testId="calib-chart-flow"
-        label="Limit-order arrival rate and cancel rate by distance from the mid, as calibrated"
-        timeFormat="number"
-        yTitle="rate (per s, log)"
-        xTitle="distance from mid (ticks)"
-        fitOnResize
-        onChart={(c) => {
-          chart.current = c;
-          c?.priceScale('right').applyOptions({ mode: PriceScaleMode.Logarithmic });
-        }}
-      >
-        <LineSeries data={arrivals} options={ARRIVALS} />
-        <LineSeries data={cancels} options={CANCELS} />
-        <Mark name="bins" value={String(flow.bins.length)} />
-      </Chart>
-    </figure>
+    <LogLinesCard
+      title={`Where the calibrated simulator places limit orders (arrivals per second per side at d ticks from the mid) and how fast they are cancelled there (per resting ${per} and second), log scale`}
+      caption="Order flow by distance"
+      legends={[
+        { color: COLORS.accent, text: 'arrivals /s' },
+        { color: COLORS.ask, text: `θ(d) /${per}·s` },
+      ]}
+      name="flow"
+      label="Limit-order arrival rate and cancel rate by distance from the mid, as calibrated"
+      yTitle="rate (per s, log)"
+      xTitle="distance from mid (ticks)"
+      lines={[
+        { data: arrivals, options: ARRIVALS },
+        { data: cancels, options: CANCELS },
+      ]}
+      mark={{ name: 'bins', value: String(flow.bins.length) }}
+    />
   );
 }
 
