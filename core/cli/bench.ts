@@ -3,7 +3,10 @@
  * {"results": {...}, "backends": {...}, "machine": {...}, "date": "..."} as JSON on stdout (and to
  * OUT). `backends` names the tfjs backend that ran each RL figure (e.g. {"sacUpdatesPerSec": "wasm"}).
  * Benchmarks are sequential so they do not compete for the two cores. `cli` times the command line
- * end to end in child processes (start-up included).
+ * end to end in child processes (start-up included). `--only rl` is the group sac, ppo, pause, rollout
+ * and beat; `beat` (trainToBeatBaselinesSeconds, core/rl/train/beat-bench.ts) trains SAC until it beats
+ * the best tuned baseline or its budget (QB_BENCH_TRAIN_BUDGET_S, default 600 s of training) runs out,
+ * and then reports null with the best reward reached, the baseline's reward and the seconds spent.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +21,8 @@ import { BENCH_OPTIONS } from './commands';
 import { writeJsonAtomic } from './write-json';
 
 interface SuiteResult {
-  results: Record<string, number>;
+  /** null: a figure that was not reached (trainToBeatBaselinesSeconds when the budget ran out). */
+  results: Record<string, number | null>;
   backends?: Record<string, string>;
 }
 type Suite = () => Record<string, number> | Promise<SuiteResult>;
@@ -73,6 +77,26 @@ const suites: Record<string, Suite> = {
       backends: { rolloutStepsPerSec: `${r.backend} (${r.inference} inference)` },
     };
   },
+  beat: async () => {
+    const { benchTrainToBeatBaselines } = await import('../rl/train/beat-bench');
+    const r = await benchTrainToBeatBaselines({ onLog: (l) => process.stderr.write(`bench: beat: ${l}\n`) });
+    // null (not beaten within the budget) is reported as such, with how close training came.
+    return {
+      results: {
+        trainToBeatBaselinesSeconds: r.trainToBeatBaselinesSeconds,
+        trainToBeatBestReward: r.bestReward,
+        trainToBeatBaselineReward: r.baselineReward,
+        trainToBeatElapsedSeconds: r.elapsedTrainSeconds,
+        trainToBeatSteps: r.steps,
+        trainToBeatTuneSeconds: r.tuneSeconds,
+      },
+      backends: {
+        trainToBeatBaselinesSeconds:
+          `${r.backend} (${r.config} seed ${r.seed}, ${r.end}; vs tuned ${r.baseline} on ${r.evalPaths} ` +
+          `held-out paths; budget ${r.budgetSeconds} s)`,
+      },
+    };
+  },
   ui: () => benchUi(),
   replay: async () => {
     const { benchReplay } = await import('../replay/bench');
@@ -86,6 +110,11 @@ const suites: Record<string, Suite> = {
     const { benchCalibrate } = await import('../calibration/bench');
     return { results: await benchCalibrate() };
   },
+};
+
+/** Groups of suites for --only (e.g. `--only rl`). */
+const GROUPS: Record<string, readonly string[]> = {
+  rl: ['sac', 'ppo', 'pause', 'rollout', 'beat'],
 };
 
 /**
@@ -168,15 +197,21 @@ export async function benchCommand(args: string[]): Promise<number> {
     process.stderr.write(`quotebench bench: ${(e as Error).message}\n`);
     return 2;
   }
-  const names = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(suites);
+  const names = [
+    ...new Set(
+      (values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(suites)).flatMap(
+        (n) => GROUPS[n] ?? [n],
+      ),
+    ),
+  ];
   const unknown = names.filter((n) => !(n in suites));
   if (unknown.length > 0) {
     process.stderr.write(
-      `quotebench bench: unknown benchmark ${unknown.join(', ')} (have ${Object.keys(suites).join(', ')})\n`,
+      `quotebench bench: unknown benchmark ${unknown.join(', ')} (have ${Object.keys(suites).join(', ')}; groups ${Object.keys(GROUPS).join(', ')})\n`,
     );
     return 2;
   }
-  const results: Record<string, number> = {};
+  const results: Record<string, number | null> = {};
   const backends: Record<string, string> = {};
   const failed: Record<string, string> = {};
   for (const name of names) {
