@@ -12,7 +12,7 @@ const forbiddenInCore = ['electron', 'react', 'react-dom', 'mobx', 'mobx-react-l
 // sibling cycles either); `core/cli` is the top and may import anything.
 const CORE_LAYERS = [
   ['domain', 'rng', 'time', 'math', 'text', 'threads'],
-  ['book', 'strategy'],
+  ['book', 'strategy', 'stress'],
   ['sim', 'data'],
   ['metrics', 'replay'],
   ['calibration', 'config'],

@@ -36,6 +36,11 @@
  * Time: tape seconds (since the dataset's first event); the session runs from `from` to `to`; events
  * before `from` only build the book. Observations carry session time (t − from) and horizon (to − from).
  * Determinism: no randomness except a sampled latency model, seeded by (seed, pathIndex).
+ *
+ * Stresses (`stress`, core/stress): a replay accepts latency shocks (each latency draw adjusted by the
+ * shock active at its send time) and fee changes (each fill's fee by the change active at the fill);
+ * stress times are session time (tape seconds − session start). The recorded market itself is never
+ * changed. Without stresses the latency and fee models are the plain ones.
  */
 import { BUY, SELL } from '../domain/side';
 import { FillLog } from '../domain/fill-log';
@@ -48,6 +53,8 @@ import { sampledLatencyModel, type LatencyModel, type LatencySpec } from '../sim
 import { makeQueueModel, type QueueModel, type QueueModelSpec } from '../sim/models/queue';
 import { allocSeries, reuseOrAllocSeries, type PathResult, type PathSeries } from '../sim/path-result';
 import type { MarketSimulator } from '../sim/simulator';
+import { StressSchedule, stressedFee, stressedLatency } from '../stress/schedule';
+import { stressIssues, type StressSpec } from '../stress/stress';
 import { RecordedLatency } from './recorded-latency';
 import { isBookKind, type ReplayTape } from './tape';
 
@@ -71,6 +78,8 @@ export interface ReplayScenario {
   queue: QueueModelSpec;
   inventoryLimitLots: number;
   initialInventoryLots: number;
+  /** Latency shocks and fee changes laid over the session (core/stress); other kinds are refused. */
+  stress?: StressSpec[] | undefined;
 }
 
 /** Counters of one replayed path (tests, reports). */
@@ -129,8 +138,8 @@ export class ReplayMarket implements MarketSimulator {
   };
   readonly tick: number;
   readonly queue: QueueModel;
-  private readonly fee: FeeModel;
-  private readonly latency: LatencyModel;
+  private fee: FeeModel;
+  private latency: LatencyModel;
   private readonly latRng = new Rng(0);
   private readonly exact: boolean;
   private readonly lo: number;
@@ -245,6 +254,11 @@ export class ReplayMarket implements MarketSimulator {
       );
     this.endIdx = upperBound(tape.t, this.sessionEnd, tape.count);
     this.bars = Math.max(1, Math.ceil((this.sessionEnd - this.sessionStart) / sc.sampleInterval));
+    const stress = StressSchedule.of(sc.stress);
+    if (stress) {
+      this.latency = stressedLatency(this.latency, stress, this.sessionStart);
+      this.fee = stressedFee(this.fee, stress, this.sessionStart);
+    }
     this.series = allocSeries(0);
     const L = sc.depthLevels;
     this.depth = {
@@ -705,7 +719,7 @@ export class ReplayMarket implements MarketSimulator {
   private fill(side: number, price: number, units: number, maker: boolean): void {
     const lots = units / this.sc.lotSize;
     const notional = price * units;
-    const fee = maker ? this.fee.maker(notional, lots) : this.fee.taker(notional, lots);
+    const fee = maker ? this.fee.maker(notional, lots, this.now) : this.fee.taker(notional, lots, this.now);
     const sign = side === BUY ? 1 : -1;
     this.inventory += sign * lots;
     this.cash -= sign * notional + fee;
@@ -1060,5 +1074,7 @@ export function validateReplayScenario(sc: ReplayScenario, tape: ReplayTape): vo
     bad('depthLevels', 'must be an integer ≥ 1');
   if (!(sc.lotSize > 0)) bad('lotSize', 'must be > 0');
   if (!(sc.inventoryLimitLots > 0)) bad('inventoryLimitLots', 'must be > 0');
+  const issue = sc.stress ? stressIssues('replay', sc.stress, undefined)[0] : undefined;
+  if (issue) bad(issue.path.join('.'), issue.message);
   if (tape.count === 0) throw new RangeError(`dataset ${tape.id} has no events`);
 }

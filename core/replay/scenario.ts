@@ -12,10 +12,13 @@
  *              # or { model: recorded, floor: 0, orderMultiplier: 1 } (from the capture's receive times)
  *     fees: { makerBps: -0.2, takerBps: 3 }
  *     decisionInterval: 1
+ *     stress:                       # latency-shock and fee-change only (core/stress, docs/stress.md)
+ *       - { kind: latency-shock, onset: 600, duration: 60, magnitude: 0.05 }
  */
 import { z } from 'zod';
 import { feeSchema, latencySchema } from '../sim/scenario';
 import type { QueueModelSpec } from '../sim/models/queue';
+import { addStressIssues, stressListSchema } from '../stress/stress';
 import type { ReplayLatencySpec, ReplayScenario } from './replay-market';
 import type { ReplayTape } from './tape';
 
@@ -67,8 +70,13 @@ export const replayScenarioSchema = z
     fees: feeSchema.default({ makerBps: 0, takerBps: 0, perLot: 0 }),
     inventoryLimitLots: positive.optional(),
     initialInventoryLots: z.number().finite().default(0),
+    /** Stress scenarios (core/stress): latency-shock and fee-change; times from the session start. */
+    stress: stressListSchema.optional(),
   })
-  .refine((s) => s.to === undefined || s.to > s.from, { message: 'must be greater than from', path: ['to'] });
+  .refine((s) => s.to === undefined || s.to > s.from, { message: 'must be greater than from', path: ['to'] })
+  .superRefine((s, ctx) =>
+    addStressIssues('replay', { stress: s.stress }, s.to === undefined ? undefined : s.to - s.from, ctx),
+  );
 
 export type ReplayScenarioConfig = z.output<typeof replayScenarioSchema>;
 
@@ -96,5 +104,6 @@ export function toReplayScenario(c: ReplayScenarioConfig, tape: Pick<ReplayTape,
     queue: queueOf(c, tape),
     inventoryLimitLots: c.inventoryLimitLots ?? Number.POSITIVE_INFINITY,
     initialInventoryLots: c.initialInventoryLots,
+    ...(c.stress && c.stress.length > 0 ? { stress: c.stress } : {}),
   };
 }

@@ -42,11 +42,19 @@
  * decision time and delivered after a market-data latency; quotes that change are cancelled (arriving
  * after the cancel latency) and re-entered (arriving after the order-entry latency); unchanged quotes
  * keep their queue position. Orders are post-only by default (a quote that would cross on arrival is
- * rejected). Our own market orders walk the book (temporary impact) and may move the reference price
+ * rejected; so is a quote too far from the book for its price ladder, as a venue's price band would
+ * reject it). Our own market orders walk the book (temporary impact) and may move the reference price
  * by the impact model's permanent part.
  *
  * Determinism: background flow, price and latency use separate streams seeded by (seed, path); the
  * event order on equal times is fixed (agent events, then price updates, then samples, then background).
+ *
+ * Stresses (`stress`, core/stress): a schedule looked up at every reference-price step — σ and the
+ * flash-crash displacement at the time of the step being generated (K steps ahead, so informed traders
+ * see a crash coming), the arrival-rate multiplier, informed share and extra spread at the current time
+ * (a change of the rate redraws the next background wait; a spread blow-out cancels the background
+ * orders inside the widened band at onset) — and at the send time of every latency draw and the time of
+ * every fill (fees). Without stresses none of this runs and every path is unchanged.
  */
 import { OrderBook, createDepthBuffers, type DepthBuffers } from '../book/order-book';
 import { BUY, SELL, type Side } from '../domain/side';
@@ -57,6 +65,16 @@ import { feeModel, type FeeModel, type FeeSpec } from './models/fee';
 import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
 import { sampledLatencyModel, type LatencyModel, type LatencySpec } from './models/latency';
 import { PriceProcess, type PriceProcessSpec } from './models/price';
+import {
+  FACTOR_COUNT,
+  F_RATE,
+  F_SIGMA,
+  F_SPREAD,
+  StressSchedule,
+  stressedFee,
+  stressedLatency,
+} from '../stress/schedule';
+import type { StressSpec } from '../stress/stress';
 import { FillLog, allocSeries, reuseOrAllocSeries, type PathResult, type PathSeries } from './path-result';
 import type { MarketSimulator } from './simulator';
 
@@ -133,6 +151,8 @@ export interface BookScenario {
   sampleInterval: number;
   /** Levels of depth in the observation. */
   depthLevels: number;
+  /** Stress scenarios laid over the session (core/stress); none: the unstressed market. */
+  stress?: StressSpec[] | undefined;
 }
 
 const STREAM_FLOW = 11;
@@ -170,6 +190,17 @@ export class BookSimulator implements MarketSimulator {
   private readonly latency: LatencyModel;
   private readonly fee: FeeModel;
   private readonly bars: number;
+  /** The stress schedule (null without stresses), its factors now and at the generated price step. */
+  private readonly stress: StressSchedule | null;
+  private readonly flowF = new Float64Array(FACTOR_COUNT);
+  private readonly priceF = new Float64Array(FACTOR_COUNT);
+  /** Stressed flow: arrival-rate multiplier, informed share, extra ticks on new bids/asks. */
+  private rateMul = 1;
+  private toxicShare = 0;
+  private spreadBid = 0;
+  private spreadAsk = 0;
+  /** Flash-crash displacement currently in the generated reference path. */
+  private crashD = 0;
 
   // Event heap (agent events) — struct of arrays.
   private hTime = new Float64Array(64);
@@ -242,6 +273,16 @@ export class BookSimulator implements MarketSimulator {
    */
   pickedOffLots = 0;
   marketHitLots = 0;
+  /**
+   * Background arrivals in this path: limit orders, market orders, informed market orders, and market
+   * orders whose side agrees with the informed direction (sign of ref(t + h) − mid; ties not counted).
+   * With informed share π, agreeing / (market orders off ties) ≈ (1 + π)/2.
+   */
+  bgLimitOrders = 0;
+  bgMarketOrders = 0;
+  bgInformedOrders = 0;
+  bgAgreeOrders = 0;
+  bgDirectedOrders = 0;
   /** Kind of the background event being processed: 0 none, 1 limit order, 2 market order. */
   private bgKind = 0;
   /** Called after every background-flow event (live views count book updates with it). */
@@ -281,8 +322,10 @@ export class BookSimulator implements MarketSimulator {
       this.cancelMax = sc.flow.cancelRate;
     }
     this.impact = makeImpactModel(sc.impact);
-    this.latency = sampledLatencyModel(sc.latency, this.latRng);
-    this.fee = feeModel(sc.fees);
+    this.stress = StressSchedule.of(sc.stress);
+    const latency = sampledLatencyModel(sc.latency, this.latRng);
+    this.latency = this.stress ? stressedLatency(latency, this.stress) : latency;
+    this.fee = this.stress ? stressedFee(feeModel(sc.fees), this.stress) : feeModel(sc.fees);
     this.bars = Math.max(1, Math.ceil(sc.horizon / sc.sampleInterval));
     this.ahead = new Float64Array(Math.max(1, Math.round(sc.flow.informedHorizon / sc.priceDt)));
     this.aheadSigma = new Float64Array(this.ahead.length);
@@ -332,6 +375,13 @@ export class BookSimulator implements MarketSimulator {
     this.rejected = 0;
     this.pickedOffLots = 0;
     this.marketHitLots = 0;
+    this.bgLimitOrders = this.bgMarketOrders = this.bgInformedOrders = 0;
+    this.bgAgreeOrders = this.bgDirectedOrders = 0;
+    this.stress?.reset();
+    this.rateMul = 1;
+    this.toxicShare = sc.flow.toxicShare;
+    this.spreadBid = this.spreadAsk = 0;
+    this.crashD = 0;
     this.ourId.fill(0);
     this.ourPrice.fill(Number.NaN);
     this.ourSize.fill(0);
@@ -347,7 +397,10 @@ export class BookSimulator implements MarketSimulator {
     let r = this.ref;
     for (let j = 0; j < this.ahead.length; j++) {
       this.aheadSigma[j] = this.price.currentSigma();
-      r = this.price.step(r, sc.priceDt, this.priceRng);
+      r =
+        this.stress === null
+          ? this.price.step(r, sc.priceDt, this.priceRng)
+          : this.stressedStep(r, -sc.warmup + j * sc.priceDt);
       this.ahead[j] = r;
     }
     this.activity = 1;
@@ -588,7 +641,7 @@ export class BookSimulator implements MarketSimulator {
     const sc = this.sc;
     const px = priceTicks * sc.tickSize;
     const notional = px * qty * sc.lotSize;
-    const fee = maker ? this.fee.maker(notional, qty) : this.fee.taker(notional, qty);
+    const fee = maker ? this.fee.maker(notional, qty, this.t) : this.fee.taker(notional, qty, this.t);
     if (side === BUY) {
       this.q += qty;
       this.cash -= notional + fee;
@@ -664,7 +717,10 @@ export class BookSimulator implements MarketSimulator {
     this.ref = this.ahead[h] ?? this.ref;
     const stepSigma = this.aheadSigma[h] ?? 0;
     this.aheadSigma[h] = this.price.currentSigma();
-    this.farRef = this.price.step(this.farRef, this.sc.priceDt, this.priceRng);
+    this.farRef =
+      this.stress === null
+        ? this.price.step(this.farRef, this.sc.priceDt, this.priceRng)
+        : this.stressedStep(this.farRef, this.t + (this.ahead.length - 1) * this.sc.priceDt);
     this.ahead[h] = this.farRef;
     this.aheadHead = h + 1 === this.ahead.length ? 0 : h + 1;
     this.nextPriceT += this.sc.priceDt;
@@ -687,6 +743,59 @@ export class BookSimulator implements MarketSimulator {
         this.nextBgT = this.t + this.drawBgWait();
       }
     }
+    if (this.stress !== null) this.stressFlow(this.stress);
+  }
+
+  /**
+   * One reference step under stress, from session time tGen: σ × the stress multiplier, then the
+   * change of the flash-crash displacement over the step (D at the step's end, S_onset the undisplaced
+   * price) added to it.
+   */
+  private stressedStep(r: number, tGen: number): number {
+    const st = this.stress as StressSchedule;
+    const dt = this.sc.priceDt;
+    const f = st.factorsAt(tGen, this.priceF);
+    const next = this.price.step(r, dt, this.priceRng, f[F_SIGMA] ?? 1);
+    const d = st.displacement(tGen + dt, r - this.crashD);
+    const out = next + (d - this.crashD);
+    this.crashD = d;
+    return out;
+  }
+
+  /** The flow factors at the current time: informed share, extra spread (pulling quotes), rates. */
+  private stressFlow(st: StressSchedule): void {
+    const f = st.factorsAt(this.t, this.flowF);
+    this.toxicShare = StressSchedule.informedShare(f, this.sc.flow.toxicShare);
+    const extra = f[F_SPREAD] ?? 0;
+    const bidOff = Math.ceil(extra / 2);
+    const askOff = Math.floor(extra / 2);
+    const widened = bidOff > this.spreadBid || askOff > this.spreadAsk;
+    this.spreadBid = bidOff;
+    this.spreadAsk = askOff;
+    if (widened) this.pullInsideBand();
+    const rate = f[F_RATE] ?? 1;
+    if (rate !== this.rateMul || widened) {
+      // Exponential waits are memoryless: at a change of the rate (or the order count), redraw.
+      this.rateMul = rate;
+      this.nextBgT = this.t + this.drawBgWait();
+    }
+  }
+
+  /**
+   * Spread blow-out onset: cancel the background orders closer to the anchor than the widened
+   * placement allows (bids above ⌈a⌉ − 1 − bidOff, asks below ⌊a⌋ + 1 + askOff, a the anchor in ticks).
+   */
+  private pullInsideBand(): void {
+    const book = this.book;
+    const a = (this.sc.flow.anchor === 'mid' ? this.markPrice() : this.ref) / this.sc.tickSize;
+    const bidMax = Math.ceil(a) - 1 - this.spreadBid;
+    const askMin = Math.floor(a) + 1 + this.spreadAsk;
+    for (let j = 0; j < this.bgCount; j++) {
+      const id = this.bgIds[j] ?? 0;
+      if (!book.has(id)) continue;
+      const p = book.orderPrice(id);
+      if (book.orderSide(id) === BUY ? p > bidMax : p < askMin) book.cancel(id);
+    }
   }
 
   private runBackgroundUntil(tEnd: number): void {
@@ -703,7 +812,8 @@ export class BookSimulator implements MarketSimulator {
   private drawBgWait(): number {
     const f = this.sc.flow;
     const live = this.book.orderCount() - this.ourLive;
-    const total = (2 * f.limitRate + 2 * f.marketRate + this.cancelMax * live) * this.activity;
+    const r = this.rateMul;
+    const total = (2 * f.limitRate * r + 2 * f.marketRate * r + this.cancelMax * live) * this.activity;
     return total > 0 ? this.flowRng.exponential(total) : Number.POSITIVE_INFINITY;
   }
 
@@ -712,19 +822,22 @@ export class BookSimulator implements MarketSimulator {
     const rng = this.flowRng;
     const book = this.book;
     const live = book.orderCount() - this.ourLive;
-    const rLimit = 2 * f.limitRate;
-    const rMarket = 2 * f.marketRate;
+    const r = this.rateMul;
+    const rLimit = 2 * f.limitRate * r;
+    const rMarket = 2 * f.marketRate * r;
     const total = rLimit + rMarket + this.cancelMax * live;
     const u = rng.next() * total;
     this.lastMid = this.markPrice();
     if (u < rLimit) {
-      const side: Side = u < f.limitRate ? BUY : SELL;
+      this.bgLimitOrders++;
+      const side: Side = u < f.limitRate * r ? BUY : SELL;
       const refTicks = (f.anchor === 'mid' ? this.lastMid : this.ref) / this.sc.tickSize;
       const d =
         this.placeCum !== null
           ? drawIndex(this.placeCum, rng.next()) + 1
           : Math.min(f.maxDepthTicks, rng.geometric(1 / f.depthMeanTicks));
-      const price = side === BUY ? Math.ceil(refTicks) - d : Math.floor(refTicks) + d;
+      const price =
+        side === BUY ? Math.ceil(refTicks) - d - this.spreadBid : Math.floor(refTicks) + d + this.spreadAsk;
       const size = Math.max(1, Math.round(rng.logNormal(f.limitSizeMu, f.limitSizeSigma)));
       const id = this.nextBgId++;
       this.bgKind = 1;
@@ -732,11 +845,17 @@ export class BookSimulator implements MarketSimulator {
       this.bgKind = 0;
     } else if (u < rLimit + rMarket) {
       // Informed (share π): towards the reference price K steps ahead, compared with the book mid now.
-      let side: Side = u - rLimit < f.marketRate ? BUY : SELL;
-      if (rng.next() < f.toxicShare) {
-        const mid = this.lastMid; // markPrice() at this event: the book mid, or ref if one-sided
+      let side: Side = u - rLimit < f.marketRate * r ? BUY : SELL;
+      const mid = this.lastMid; // markPrice() at this event: the book mid, or ref if one-sided
+      this.bgMarketOrders++;
+      if (rng.next() < this.toxicShare) {
+        this.bgInformedOrders++;
         if (this.farRef > mid) side = BUY;
         else if (this.farRef < mid) side = SELL;
+      }
+      if (this.farRef !== mid) {
+        this.bgDirectedOrders++;
+        if ((side === BUY) === this.farRef > mid) this.bgAgreeOrders++;
       }
       const size = Math.max(1, Math.round(rng.logNormal(f.marketSizeMu, f.marketSizeSigma)));
       this.bgKind = 2;
@@ -787,9 +906,25 @@ export class BookSimulator implements MarketSimulator {
     }
   }
 
+  /**
+   * The mark of our inventory: the mid of the others' best quotes (our own order left out when it is
+   * alone at the best level), else the reference price when a side has no one else. A mark that our
+   * own quote could set would let a quoter mark its inventory at a price it posts itself: alone on an
+   * emptied side of a thin book, a far quote moved the mid and with it the PnL.
+   */
   private markPrice(): number {
-    const m = this.book.mid();
-    return m === m ? m * this.sc.tickSize : this.ref;
+    const b = this.othersBest(BUY);
+    const a = this.othersBest(SELL);
+    return b === b && a === a && a > b ? ((a + b) / 2) * this.sc.tickSize : this.ref;
+  }
+
+  /** Best price of a side without our own order when it is the only order at that level. */
+  private othersBest(side: Side): number {
+    const book = this.book;
+    const best = side === BUY ? book.bestBid() : book.bestAsk();
+    const id = this.ourId[side] ?? 0;
+    if (best !== best || id === 0 || !book.has(id) || book.orderPrice(id) !== best) return best;
+    return book.levelOrderCount(side, best) > 1 ? best : book.nextLevelPrice(side, best);
   }
 
   private record(): void {

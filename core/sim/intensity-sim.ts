@@ -17,6 +17,12 @@
  * separate streams seeded by (seed, path), and always draws both fill uniforms, quoted or not. Two
  * strategies run on the same path index therefore face the same prices and the same order arrivals,
  * which makes paired comparisons between strategies sharp.
+ *
+ * Stresses (`stress`, core/stress), looked up once per step at t = i·dt: σ of the step × the stress
+ * multiplier; A × the arrival-rate multiplier; the taker half spread + (extra ticks)·tickSize/2; maker
+ * and taker rates + the fee change (bps); the flash-crash displacement D added to the mid path (the
+ * change of D over the step is added to the step). Same draws in the same order as without stresses;
+ * without stresses none of this runs and every path is unchanged.
  */
 import { BUY, SELL } from '../domain/side';
 import { Rng, deriveSeed } from '../rng/rng';
@@ -25,6 +31,16 @@ import { assertFiniteState, type StopPoller } from './guards';
 import { makerFee, takerFee, type FeeSpec } from './models/fee';
 import { makeImpactModel, type ImpactModel, type ImpactSpec } from './models/impact';
 import { PriceProcess, type PriceProcessSpec } from './models/price';
+import {
+  FACTOR_COUNT,
+  F_MAKER_BPS,
+  F_RATE,
+  F_SIGMA,
+  F_SPREAD,
+  F_TAKER_BPS,
+  StressSchedule,
+} from '../stress/schedule';
+import type { StressSpec } from '../stress/stress';
 import { FillLog, allocSeries, reuseOrAllocSeries, type PathResult, type PathSeries } from './path-result';
 import { runPath, type MarketSimulator } from './simulator';
 
@@ -53,6 +69,8 @@ export interface IntensityScenario {
   entryLatency: number;
   /** Steps per recorded sample. */
   sampleEvery: number;
+  /** Stress scenarios laid over the session (core/stress); none: the unstressed market. */
+  stress?: StressSpec[] | undefined;
 }
 
 const STREAM_PRICE = 1;
@@ -110,6 +128,11 @@ export class IntensitySimulator implements MarketSimulator {
   private readonly impact: ImpactModel;
   private readonly priceRng = new Rng(0);
   private readonly fillRng = new Rng(0);
+  /** Stress schedule (null without stresses), its factors, the step's fees and the crash displacement. */
+  private readonly stress: StressSchedule | null;
+  private readonly factors = new Float64Array(FACTOR_COUNT);
+  private readonly stepFees: FeeSpec = { makerBps: 0, takerBps: 0, perLot: 0 };
+  private crashD = 0;
 
   private seed = 0;
   private pathIndex = 0;
@@ -142,6 +165,7 @@ export class IntensitySimulator implements MarketSimulator {
     this.ringMkt = new Float64Array(this.ringLen);
     this.price = new PriceProcess(sc.price);
     this.impact = makeImpactModel(sc.impact);
+    this.stress = StressSchedule.of(sc.stress);
     this.series = allocSeries(0); // each path allocates its own in reset()
   }
 
@@ -151,6 +175,8 @@ export class IntensitySimulator implements MarketSimulator {
     this.priceRng.reseed(deriveSeed(seed, pathIndex, STREAM_PRICE));
     this.fillRng.reseed(deriveSeed(seed, pathIndex, STREAM_FILLS));
     this.price.reset();
+    this.stress?.reset();
+    this.crashD = 0;
     const spare = this.spare;
     this.spare = undefined;
     this.series = reuseOrAllocSeries(this.bars, spare?.series);
@@ -204,6 +230,22 @@ export class IntensitySimulator implements MarketSimulator {
     let s = this.s;
     let q = this.q;
     let cash = this.cash;
+    // Stresses at the start of the step (neutral values without a schedule).
+    let fees = sc.fees;
+    let takerHalfSpread = sc.takerHalfSpread;
+    let rateMul = 1;
+    let sigmaMul = 1;
+    const st = this.stress;
+    if (st !== null) {
+      const f = st.factorsAt(t, this.factors);
+      rateMul = f[F_RATE] ?? 1;
+      sigmaMul = f[F_SIGMA] ?? 1;
+      takerHalfSpread += ((f[F_SPREAD] ?? 0) * sc.tickSize) / 2;
+      fees = this.stepFees;
+      fees.makerBps = sc.fees.makerBps + (f[F_MAKER_BPS] ?? 0);
+      fees.takerBps = sc.fees.takerBps + (f[F_TAKER_BPS] ?? 0);
+      fees.perLot = sc.fees.perLot;
+    }
 
     // Submit into the latency ring; take out what reaches the venue now.
     const slot = i % this.ringLen;
@@ -229,8 +271,8 @@ export class IntensitySimulator implements MarketSimulator {
       const allowed = mkt > 0 ? Math.min(n, limit - q) : Math.min(n, limit + q);
       if (allowed > 0) {
         const dir = mkt > 0 ? 1 : -1;
-        const px = s + dir * (sc.takerHalfSpread + this.impact.temporary(allowed));
-        const fee = takerFee(sc.fees, px * allowed * lot, allowed);
+        const px = s + dir * (takerHalfSpread + this.impact.temporary(allowed));
+        const fee = takerFee(fees, px * allowed * lot, allowed);
         q += dir * allowed;
         cash -= dir * px * allowed * lot + fee;
         this.fills.push(t, dir > 0 ? BUY : SELL, px, allowed, fee, s);
@@ -243,11 +285,12 @@ export class IntensitySimulator implements MarketSimulator {
     const uAsk = this.fillRng.next();
     if (q + bidSize > limit) bidSize = 0;
     if (q - askSize < -limit) askSize = 0;
-    const { A, k } = sc.intensity;
+    const { k } = sc.intensity;
+    const A = st === null ? sc.intensity.A : sc.intensity.A * rateMul;
     if (bidSize > 0 && bid === bid) {
       this.quotesPosted++;
       if (uBid < A * Math.exp(-k * (s - bid)) * dt) {
-        const fee = makerFee(sc.fees, bid * bidSize * lot, bidSize);
+        const fee = makerFee(fees, bid * bidSize * lot, bidSize);
         q += bidSize;
         cash -= bid * bidSize * lot + fee;
         this.fills.push(t, BUY, bid, bidSize, fee, s);
@@ -256,14 +299,20 @@ export class IntensitySimulator implements MarketSimulator {
     if (askSize > 0 && ask === ask) {
       this.quotesPosted++;
       if (uAsk < A * Math.exp(-k * (ask - s)) * dt) {
-        const fee = makerFee(sc.fees, ask * askSize * lot, askSize);
+        const fee = makerFee(fees, ask * askSize * lot, askSize);
         q -= askSize;
         cash += ask * askSize * lot - fee;
         this.fills.push(t, SELL, ask, askSize, fee, s);
       }
     }
 
-    this.s = this.price.step(s, dt, this.priceRng);
+    if (st === null) this.s = this.price.step(s, dt, this.priceRng);
+    else {
+      const next = this.price.step(s, dt, this.priceRng, sigmaMul);
+      const d = st.displacement(t + dt, s - this.crashD);
+      this.s = next + (d - this.crashD);
+      this.crashD = d;
+    }
     this.q = q;
     this.cash = cash;
     this.i = i + 1;

@@ -16,10 +16,14 @@
  * `informedHorizon` (seconds, default 2, rounded to whole `priceDt` steps, at least one) is new. Before
  * 2026-12-06 informed orders saw only the next price step and compared it with the reference price
  * (not the book mid), which barely moved adverse selection (docs/results.md).
+ *
+ * Stresses: both modes take an optional `stress:` list (core/stress/stress.ts, docs/stress.md), checked
+ * against the mode (intensity mode refuses latency-shock and informed-flow-surge) and the horizon.
  */
 import { z } from 'zod';
 import type { BookScenario } from './book-sim';
 import type { IntensityScenario } from './intensity-sim';
+import { addStressIssues, stressListSchema } from '../stress/stress';
 
 const finite = z.number().finite();
 const positive = finite.positive();
@@ -161,6 +165,8 @@ export const intensityScenarioSchema = z
     inventoryLimitLots: positive.optional(),
     entryLatency: nonNegative.default(0),
     sampleEvery: z.number().int().positive().default(1),
+    /** Stress scenarios laid over the session (core/stress, docs/stress.md). */
+    stress: stressListSchema.optional(),
   })
   .refine((s) => s.dt <= s.horizon, { message: 'dt must not exceed horizon', path: ['dt'] })
   .refine((s) => s.entryLatency <= s.horizon, {
@@ -169,6 +175,7 @@ export const intensityScenarioSchema = z
   })
   .superRefine((s, ctx) => {
     addPriceOverflowIssues(s, ctx);
+    addStressIssues('intensity', s, s.horizon, ctx);
     if (!Number.isFinite(s.intensity.A * s.horizon))
       ctx.addIssue({
         code: 'custom',
@@ -196,6 +203,7 @@ export function toIntensityScenario(c: IntensityScenarioConfig): IntensityScenar
     inventoryLimitLots: c.inventoryLimitLots ?? Number.POSITIVE_INFINITY,
     entryLatency: c.entryLatency,
     sampleEvery: c.sampleEvery,
+    ...(c.stress && c.stress.length > 0 ? { stress: c.stress } : {}),
   };
 }
 
@@ -263,12 +271,17 @@ export const bookScenarioSchema = z
     initialInventoryLots: finite.default(0),
     sampleInterval: positive.default(1),
     depthLevels: z.number().int().min(1).max(50).default(5),
+    /** Stress scenarios laid over the session (core/stress, docs/stress.md). */
+    stress: stressListSchema.optional(),
   })
   .refine((s) => s.flow.informedHorizon <= s.warmup + s.horizon, {
     message: 'must not exceed warmup + horizon (the look-ahead buffer holds that many price steps)',
     path: ['flow', 'informedHorizon'],
   })
-  .superRefine((s, ctx) => addPriceOverflowIssues(s, ctx));
+  .superRefine((s, ctx) => {
+    addPriceOverflowIssues(s, ctx);
+    addStressIssues('book', s, s.horizon, ctx);
+  });
 
 export type BookScenarioConfig = z.output<typeof bookScenarioSchema>;
 
@@ -292,5 +305,6 @@ export function toBookScenario(c: BookScenarioConfig): BookScenario {
     initialInventoryLots: c.initialInventoryLots,
     sampleInterval: c.sampleInterval,
     depthLevels: c.depthLevels,
+    ...(c.stress && c.stress.length > 0 ? { stress: c.stress } : {}),
   };
 }

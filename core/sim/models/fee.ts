@@ -21,12 +21,14 @@ export function takerFee(spec: FeeSpec, notional: number, lots: number): number 
 
 /**
  * A fee model: what one fill costs us (negative: a rebate), maker or taker. Simulators and the replay
- * take a FeeModel; `feeModel(spec)` is the venue schedule above (bps of notional + per lot).
+ * take a FeeModel; `feeModel(spec)` is the venue schedule above (bps of notional + per lot), the same at
+ * every time.
  */
 export interface FeeModel {
   readonly name: string;
-  maker(notional: number, lots: number): number;
-  taker(notional: number, lots: number): number;
+  /** `t`: the fill's time (a time-varying schedule, e.g. a fee-change stress, reads it; optional). */
+  maker(notional: number, lots: number, t?: number): number;
+  taker(notional: number, lots: number, t?: number): number;
 }
 
 export function feeModel(spec: FeeSpec): FeeModel {

@@ -123,10 +123,15 @@ export class PriceProcess {
     return maxRow > 0 ? 1 / maxRow : Number.POSITIVE_INFINITY;
   }
 
-  /** Advance the price by dt and return the new price. Draws from `rng` in a fixed order. */
-  step(s: number, dt: number, rng: Rng): number {
+  /**
+   * Advance the price by dt and return the new price. Draws from `rng` in a fixed order.
+   * `sigmaScale` multiplies the diffusive σ of this step (a volatility stress, core/stress); the GARCH
+   * recursion sees the return as if unscaled (drift + (ret − drift)/scale), so a stress does not feed
+   * the clustering. 1 (the default) leaves every number as it was.
+   */
+  step(s: number, dt: number, rng: Rng, sigmaScale = 1): number {
     const spec = this.spec;
-    const sigma = this.currentSigma();
+    const sigma = sigmaScale === 1 ? this.currentSigma() : this.currentSigma() * sigmaScale;
     let next: number;
     if (spec.model === 'abm') {
       const z = spec.increments === 'binomial' ? (rng.next() < 0.5 ? 1 : -1) : rng.normal();
@@ -143,7 +148,11 @@ export class PriceProcess {
       }
     }
     if (this.cumRates.length > 0) this.switchRegime(dt, rng);
-    if (spec.garch) this.garchStep(spec.garch, spec.model === 'abm' ? next - s : Math.log(next / s), dt);
+    if (spec.garch) {
+      let ret = spec.model === 'abm' ? next - s : Math.log(next / s);
+      if (sigmaScale !== 1) ret = spec.drift * dt + (ret - spec.drift * dt) / sigmaScale;
+      this.garchStep(spec.garch, ret, dt);
+    }
     return next;
   }
 
