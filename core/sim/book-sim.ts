@@ -52,8 +52,8 @@
  * Stresses (`stress`, core/stress): a schedule looked up at every reference-price step — σ and the
  * flash-crash displacement at the time of the step being generated (K steps ahead, so informed traders
  * see a crash coming), the arrival-rate multiplier, informed share and extra spread at the current time
- * (a change of the rate redraws the next background wait; a spread blow-out cancels the background
- * orders inside the widened band at onset) — and at the send time of every latency draw and the time of
+ * (a change of the rate redraws the next background wait; while a spread blow-out lasts, the
+ * background orders inside the widened band are cancelled at every step) — and at the send time of every latency draw and the time of
  * every fill (fees). Without stresses none of this runs and every path is unchanged.
  */
 import { OrderBook, createDepthBuffers, type DepthBuffers } from '../book/order-book';
@@ -769,12 +769,11 @@ export class BookSimulator implements MarketSimulator {
     const extra = f[F_SPREAD] ?? 0;
     const bidOff = Math.ceil(extra / 2);
     const askOff = Math.floor(extra / 2);
-    const widened = bidOff > this.spreadBid || askOff > this.spreadAsk;
     this.spreadBid = bidOff;
     this.spreadAsk = askOff;
-    if (widened) this.pullInsideBand();
+    const pulled = extra > 0 && this.pullInsideBand() > 0;
     const rate = f[F_RATE] ?? 1;
-    if (rate !== this.rateMul || widened) {
+    if (rate !== this.rateMul || pulled) {
       // Exponential waits are memoryless: at a change of the rate (or the order count), redraw.
       this.rateMul = rate;
       this.nextBgT = this.t + this.drawBgWait();
@@ -782,20 +781,26 @@ export class BookSimulator implements MarketSimulator {
   }
 
   /**
-   * Spread blow-out onset: cancel the background orders closer to the anchor than the widened
-   * placement allows (bids above ⌈a⌉ − 1 − bidOff, asks below ⌊a⌋ + 1 + askOff, a the anchor in ticks).
+   * Spread blow-out, at every reference step while it lasts: cancel the background orders closer to the
+   * anchor than the widened placement allows (bids above ⌈a⌉ − 1 − bidOff, asks below ⌊a⌋ + 1 + askOff,
+   * a the anchor in ticks): the liquidity providers keep away from the moving price. Returns how many.
    */
-  private pullInsideBand(): void {
+  private pullInsideBand(): number {
     const book = this.book;
     const a = (this.sc.flow.anchor === 'mid' ? this.markPrice() : this.ref) / this.sc.tickSize;
     const bidMax = Math.ceil(a) - 1 - this.spreadBid;
     const askMin = Math.floor(a) + 1 + this.spreadAsk;
+    let n = 0;
     for (let j = 0; j < this.bgCount; j++) {
       const id = this.bgIds[j] ?? 0;
       if (!book.has(id)) continue;
       const p = book.orderPrice(id);
-      if (book.orderSide(id) === BUY ? p > bidMax : p < askMin) book.cancel(id);
+      if (book.orderSide(id) === BUY ? p > bidMax : p < askMin) {
+        book.cancel(id);
+        n++;
+      }
     }
+    return n;
   }
 
   private runBackgroundUntil(tEnd: number): void {

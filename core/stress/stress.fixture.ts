@@ -73,8 +73,8 @@ export const joinTouch = (): FixedSpreadQuoter =>
   new FixedSpreadQuoter({ halfSpread: 0.005, skewPerLot: 0.002, orderSizeLots: 1 });
 
 /**
- * Drive a book simulator with a quoter and call `probe(t, sim)` at t = every, 2·every, … (the state
- * after every event before t), and `onDelivery(t)` at each market-data delivery.
+ * Drive a book simulator with a quoter and call `probe(t, sim)` at t = start, start + every, … up to the
+ * horizon (the state after every event at or before t), and `onDelivery(t)` at each market-data delivery.
  */
 export function probeBook(
   sim: BookSimulator,
@@ -84,15 +84,21 @@ export function probeBook(
   every: number,
   probe: (t: number, sim: BookSimulator) => void,
   onDelivery?: (t: number) => void,
+  start = every,
 ): PathResult {
   const obs = emptyObservation();
   const dec = emptyDecision();
   sim.reset(seed, path);
   quoter.reset({ seed, pathIndex: path });
-  let next = every;
+  let k = 0;
+  let next = start;
   for (;;) {
     const r = sim.advance(obs, next, Number.POSITIVE_INFINITY);
-    if (r === ADVANCE_END) break;
+    if (r === ADVANCE_END) {
+      // The last probe at the horizon itself (the state at the end of the session).
+      if (next <= sim.sc.horizon + 1e-9) probe(next, sim);
+      break;
+    }
     if (r === ADVANCE_DELIVERY) {
       onDelivery?.(obs.t);
       clearDecision(dec);
@@ -101,7 +107,7 @@ export function probeBook(
       continue;
     }
     probe(next, sim);
-    next += every;
+    next = start + ++k * every; // no accumulated rounding
   }
   return sim.result();
 }

@@ -29,8 +29,11 @@
  *                     The displacement is added to the simulated price path (which keeps its own
  *                     increments), so `stressed − base` is D(t) exactly for an arithmetic process.
  * - spread-blowout    the background liquidity providers quote m extra ticks of spread: new limit bids
- *                     are placed ⌈m/2⌉ ticks and asks ⌊m/2⌋ ticks further from the anchor, and at onset
- *                     the background orders inside the widened band are cancelled (the quotes are pulled).
+ *                     are placed ⌈m/2⌉ ticks and asks ⌊m/2⌋ ticks further from the anchor, and at every
+ *                     reference step of the window the background orders inside the widened band around
+ *                     the current anchor are cancelled (the providers pull their quotes and keep away).
+ *                     The narrowest possible spread is then m ticks wider than the base placement
+ *                     allows; market orders walking the thinner book widen it a little further.
  *                     m ≥ 1, whole ticks. In intensity mode, the half spread our market orders pay grows
  *                     by m·tickSize/2 (tickSize > 0 required).
  * - fee-change        maker and/or taker rates (`side`: both by default) + m basis points of notional

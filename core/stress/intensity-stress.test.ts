@@ -1,0 +1,164 @@
+/**
+ * Intensity mode: each stress kind moves the quantity it claims by the configured amount, measured
+ * on a stressed path against itself outside the window and against the unstressed path of the same
+ * seed (same draws: the price and fill streams are consumed identically).
+ */
+import { describe, expect, it } from 'vitest';
+import { IntensitySimulator } from '../sim/intensity-sim';
+import { runPath } from '../sim/simulator';
+import {
+  diffStd,
+  idleQuoter,
+  intensityScenario,
+  logCountRatioTolerance,
+  logStdRatioTolerance,
+  midQuoter,
+  runIntensity,
+  stresses,
+  takerQuoter,
+} from './stress.fixture';
+
+// 40 000 steps of dt = 0.01 (sampleEvery 1: series.mid[i] is the mid at t = i·dt).
+const long = intensityScenario({ horizon: 400, dt: 0.01 });
+const idx = (t: number): number => Math.round(t / long.dt);
+
+describe('intensity mode stresses', () => {
+  it('volatility-spike: realized σ inside the window is magnitude × σ outside it', () => {
+    const m = 3;
+    const sc = {
+      ...long,
+      stress: stresses([{ kind: 'volatility-spike', onset: 100, duration: 100, magnitude: m }]),
+    };
+    const stressed = runIntensity(sc, idleQuoter, 11).series.mid;
+    const base = runIntensity(long, idleQuoter, 11).series.mid;
+    const inside = diffStd(stressed, idx(100) + 1, idx(200) + 1);
+    const before = diffStd(stressed, 1, idx(100) + 1);
+    const after = diffStd(stressed, idx(200) + 1, idx(400) + 1);
+    const outN = before.n + after.n;
+    const outside = Math.sqrt((before.std ** 2 * before.n + after.std ** 2 * after.n) / outN);
+    const ratio = inside.std / outside;
+    // Sample-size tolerance on log(σ̂_in/σ̂_out): 4·√(1/2n_in + 1/2n_out) = 4·√(1/20000 + 1/60000) ≈ 0.033.
+    expect(Math.abs(Math.log(ratio / m))).toBeLessThan(logStdRatioTolerance(inside.n, outN));
+    expect(ratio).toBeGreaterThan(2.9);
+    expect(ratio).toBeLessThan(3.1);
+    // Same seed: every increment inside is exactly m × the base increment, outside it is the same.
+    for (const i of [idx(100) + 1, idx(150), idx(200)]) {
+      const d = (stressed[i] ?? 0) - (stressed[i - 1] ?? 0);
+      const b = (base[i] ?? 0) - (base[i - 1] ?? 0);
+      expect(d).toBeCloseTo(m * b, 9);
+    }
+    const i = idx(300);
+    expect((stressed[i] ?? 0) - (stressed[i - 1] ?? 0)).toBeCloseTo((base[i] ?? 0) - (base[i - 1] ?? 0), 9);
+  });
+
+  it('liquidity-drought: fills of quotes at the mid arrive at magnitude × A inside the window', () => {
+    const m = 0.25;
+    // A = 20: fill probability A·dt = 0.2 per side and step at δ = 0 (not saturated).
+    const sc = {
+      ...long,
+      intensity: { A: 20, k: 1.5 },
+      stress: stresses([{ kind: 'liquidity-drought', onset: 100, duration: 200, magnitude: m }]),
+    };
+    const p = runIntensity(sc, midQuoter(0), 5);
+    let nIn = 0;
+    let nOut = 0;
+    for (let j = 0; j < p.fills.count; j++) {
+      const t = p.fills.t[j] ?? 0;
+      if (t >= 100 - 1e-9 && t < 300 - 1e-9) nIn++;
+      else nOut++;
+    }
+    // Rates per unit time in and out (200 time units each); expected 2·A·m = 10 and 2·A = 40.
+    const ratio = nIn / 200 / (nOut / 200);
+    expect(Math.abs(Math.log(ratio / m))).toBeLessThan(logCountRatioTolerance(nIn, nOut));
+    expect(nIn / 200).toBeGreaterThan(9);
+    expect(nIn / 200).toBeLessThan(11);
+  });
+
+  it('regime-shift: σ and A change permanently from onset on', () => {
+    const sc = {
+      ...long,
+      intensity: { A: 20, k: 1.5 },
+      stress: stresses([{ kind: 'regime-shift', onset: 200, magnitude: 0.5, rates: 2 }]),
+    };
+    const p = runIntensity(sc, midQuoter(0), 8);
+    const before = diffStd(p.series.mid, 1, idx(200) + 1);
+    const after = diffStd(p.series.mid, idx(200) + 1, idx(400) + 1);
+    expect(Math.abs(Math.log(after.std / before.std / 0.5))).toBeLessThan(
+      logStdRatioTolerance(before.n, after.n),
+    );
+    let n1 = 0;
+    let n2 = 0;
+    for (let j = 0; j < p.fills.count; j++) {
+      if ((p.fills.t[j] ?? 0) < 200 - 1e-9) n1++;
+      else n2++;
+    }
+    // A·dt: 0.2 before, 0.4 after (still < 1).
+    expect(Math.abs(Math.log(n2 / n1 / 2))).toBeLessThan(logCountRatioTolerance(n1, n2));
+  });
+
+  it('flash-crash: the mid jumps by magnitude × S_onset and recovers with the half-life', () => {
+    const sc = {
+      ...long,
+      horizon: 100,
+      stress: stresses([{ kind: 'flash-crash', onset: 30, duration: 5, magnitude: -0.05, halfLife: 10 }]),
+    };
+    const base = runIntensity({ ...long, horizon: 100 }, idleQuoter, 3).series.mid;
+    const crash = runIntensity(sc, idleQuoter, 3).series.mid;
+    const sOnset = base[idx(30) - 1] ?? 0; // the undisplaced mid at the start of the step reaching 30
+    const gap = (t: number): number => (crash[idx(t)] ?? 0) - (base[idx(t)] ?? 0);
+    expect(gap(29.99)).toBe(0);
+    expect(gap(30)).toBeCloseTo(-0.05 * sOnset, 9); // the jump
+    expect(gap(35)).toBeCloseTo(-0.05 * sOnset, 9); // held for `duration`
+    expect(gap(45)).toBeCloseTo(-0.025 * sOnset, 9); // one half-life later: half recovered
+    expect(gap(65)).toBeCloseTo(-0.05 * sOnset * 2 ** -3, 9);
+  });
+
+  it('spread-blowout: our market orders pay magnitude·tick/2 more half spread inside the window', () => {
+    const tick = 0.01;
+    const sc = {
+      ...long,
+      horizon: 10,
+      tickSize: tick,
+      takerHalfSpread: 0.02,
+      stress: stresses([{ kind: 'spread-blowout', onset: 4, duration: 2, magnitude: 6 }]),
+    };
+    const p = runPath(new IntensitySimulator(sc), takerQuoter(), 1, 0);
+    let checked = 0;
+    for (let j = 0; j < p.fills.count; j++) {
+      const t = p.fills.t[j] ?? 0;
+      const paid = Math.abs((p.fills.price[j] ?? 0) - (p.fills.midAtFill[j] ?? 0));
+      const inside = t >= 4 - 1e-9 && t < 6 - 1e-9;
+      expect(paid).toBeCloseTo(inside ? 0.02 + (6 * tick) / 2 : 0.02, 9);
+      if (inside) checked++;
+    }
+    expect(checked).toBe(200);
+  });
+
+  it('fee-change: maker and taker rates move by the configured bps inside the window only', () => {
+    const sc = {
+      ...long,
+      horizon: 20,
+      fees: { makerBps: -1, takerBps: 3, perLot: 0 },
+      stress: stresses([{ kind: 'fee-change', onset: 5, duration: 10, magnitude: 2.5 }]),
+    };
+    const p = runPath(new IntensitySimulator(sc), takerQuoter(), 1, 0);
+    const q = runPath(new IntensitySimulator({ ...sc, stress: undefined }), midQuoter(0.1), 1, 0);
+    const pm = runPath(new IntensitySimulator(sc), midQuoter(0.1), 1, 0);
+    let seen = 0;
+    for (let j = 0; j < p.fills.count; j++) {
+      const t = p.fills.t[j] ?? 0;
+      const bps = ((p.fills.fee[j] ?? 0) / ((p.fills.price[j] ?? 0) * (p.fills.size[j] ?? 0))) * 1e4;
+      expect(bps).toBeCloseTo(t >= 5 - 1e-9 && t < 15 - 1e-9 ? 5.5 : 3, 9);
+      seen++;
+    }
+    expect(seen).toBe(2000);
+    // Maker fills: the same fills as without the stress (fees do not change fills), rate −1 → +1.5.
+    expect(pm.fills.count).toBe(q.fills.count);
+    for (let j = 0; j < pm.fills.count; j++) {
+      const t = pm.fills.t[j] ?? 0;
+      const notional = (pm.fills.price[j] ?? 0) * (pm.fills.size[j] ?? 0);
+      const diff = (((pm.fills.fee[j] ?? 0) - (q.fills.fee[j] ?? 0)) / notional) * 1e4;
+      expect(diff).toBeCloseTo(t >= 5 - 1e-9 && t < 15 - 1e-9 ? 2.5 : 0, 9);
+    }
+  });
+});
