@@ -21,8 +21,11 @@
  * Stresses (`stress`, core/stress), looked up once per step at t = i·dt: σ of the step × the stress
  * multiplier; A × the arrival-rate multiplier; the taker half spread + (extra ticks)·tickSize/2; maker
  * and taker rates + the fee change (bps); the flash-crash displacement D added to the mid path (the
- * change of D over the step is added to the step). Same draws in the same order as without stresses;
- * without stresses none of this runs and every path is unchanged.
+ * change of D over the step is added to the step); a latency shock on the `entry` path changes the lag
+ * of the decision made at step i to L_i = round(entry(t)/dt) steps, delivered in order (FIFO: decision
+ * i reaches the venue at a_i = max(i + L_i, a_{i−1}), so when a shock ends the queued decisions arrive
+ * together: their market orders all execute and the newest quotes are live). Same draws in the same
+ * order as without stresses; without stresses none of this runs and every path is unchanged.
  */
 import { BUY, SELL } from '../domain/side';
 import { Rng, deriveSeed } from '../rng/rng';
@@ -133,6 +136,17 @@ export class IntensitySimulator implements MarketSimulator {
   private readonly factors = new Float64Array(FACTOR_COUNT);
   private readonly stepFees: FeeSpec = { makerBps: 0, takerBps: 0, perLot: 0 };
   private crashD = 0;
+  /** Variable entry lag (a latency shock): arrival step of each ring slot, FIFO state, live quotes. */
+  private readonly ringArrive: Float64Array | null;
+  private lastArrive = 0;
+  private nextDeliver = 0;
+  private liveBid = Number.NaN;
+  private liveAsk = Number.NaN;
+  private liveBidSize = 0;
+  private liveAskSize = 0;
+  /** Market orders delivered at this step (variable lag: several can arrive together). */
+  private readonly dueMkt: Float64Array;
+  private dueCount = 0;
 
   private seed = 0;
   private pathIndex = 0;
@@ -157,7 +171,12 @@ export class IntensitySimulator implements MarketSimulator {
     this.sampleEvery = Math.max(1, Math.floor(sc.sampleEvery));
     this.bars = Math.ceil(this.steps / this.sampleEvery);
     this.lag = Math.max(0, Math.round(sc.entryLatency / sc.dt));
-    this.ringLen = this.lag + 1;
+    this.stress = StressSchedule.of(sc.stress);
+    const shocked = this.stress !== null && this.stress.has('latency-shock');
+    // With a latency shock, the ring holds every decision not yet delivered: at most the largest lag + 1.
+    this.ringLen = (shocked ? this.maxLag(this.stress as StressSchedule) : this.lag) + 1;
+    this.ringArrive = shocked ? new Float64Array(this.ringLen) : null;
+    this.dueMkt = new Float64Array(shocked ? this.ringLen : 0);
     this.ringBid = new Float64Array(this.ringLen);
     this.ringAsk = new Float64Array(this.ringLen);
     this.ringBidSize = new Float64Array(this.ringLen);
@@ -165,7 +184,6 @@ export class IntensitySimulator implements MarketSimulator {
     this.ringMkt = new Float64Array(this.ringLen);
     this.price = new PriceProcess(sc.price);
     this.impact = makeImpactModel(sc.impact);
-    this.stress = StressSchedule.of(sc.stress);
     this.series = allocSeries(0); // each path allocates its own in reset()
   }
 
@@ -177,6 +195,10 @@ export class IntensitySimulator implements MarketSimulator {
     this.price.reset();
     this.stress?.reset();
     this.crashD = 0;
+    this.lastArrive = 0;
+    this.nextDeliver = 0;
+    this.liveBid = this.liveAsk = Number.NaN;
+    this.liveBidSize = this.liveAskSize = 0;
     const spare = this.spare;
     this.spare = undefined;
     this.series = reuseOrAllocSeries(this.bars, spare?.series);
@@ -256,21 +278,45 @@ export class IntensitySimulator implements MarketSimulator {
     this.ringAskSize[slot] = dec.askSize;
     this.ringMkt[slot] = dec.marketOrderLots;
     const live = i >= lag;
-    const bid = live ? (this.ringBid[useSlot] ?? Number.NaN) : Number.NaN;
-    const ask = live ? (this.ringAsk[useSlot] ?? Number.NaN) : Number.NaN;
+    let bid = live ? (this.ringBid[useSlot] ?? Number.NaN) : Number.NaN;
+    let ask = live ? (this.ringAsk[useSlot] ?? Number.NaN) : Number.NaN;
     let bidSize = live ? (this.ringBidSize[useSlot] ?? 0) : 0;
     let askSize = live ? (this.ringAskSize[useSlot] ?? 0) : 0;
     const mkt = live ? (this.ringMkt[useSlot] ?? 0) : 0;
+    const arrive = this.ringArrive;
+    if (arrive !== null) {
+      // Variable lag: stamp this decision's arrival, then deliver every decision due by step i in order.
+      const li = Math.max(0, Math.round((this.stress as StressSchedule).latency(0, t, sc.entryLatency) / dt));
+      this.lastArrive = Math.max(i + li, this.lastArrive);
+      arrive[slot] = this.lastArrive;
+      this.dueCount = 0;
+      while (this.nextDeliver <= i && (arrive[this.nextDeliver % this.ringLen] ?? Infinity) <= i) {
+        const k = this.nextDeliver++ % this.ringLen;
+        this.dueMkt[this.dueCount++] = this.ringMkt[k] ?? 0;
+        this.liveBid = this.ringBid[k] ?? Number.NaN;
+        this.liveAsk = this.ringAsk[k] ?? Number.NaN;
+        this.liveBidSize = this.ringBidSize[k] ?? 0;
+        this.liveAskSize = this.ringAskSize[k] ?? 0;
+      }
+      bid = this.liveBid;
+      ask = this.liveAsk;
+      bidSize = this.liveBidSize;
+      askSize = this.liveAskSize;
+    }
 
     if (i % this.sampleEvery === 0)
       this.record(t, bidSize > 0 ? bid : Number.NaN, askSize > 0 ? ask : Number.NaN);
 
-    // Aggressive order first (it is older than this step's passive fills).
-    if (mkt !== 0) {
-      const n = Math.abs(mkt);
-      const allowed = mkt > 0 ? Math.min(n, limit - q) : Math.min(n, limit + q);
+    // Aggressive orders first (older than this step's passive fills): the one live decision's, or under
+    // a latency shock every order delivered at this step, each executed on its own, oldest first.
+    const nMkt = arrive === null ? 1 : this.dueCount;
+    for (let m = 0; m < nMkt; m++) {
+      const mk = arrive === null ? mkt : (this.dueMkt[m] ?? 0);
+      if (mk === 0) continue;
+      const n = Math.abs(mk);
+      const allowed = mk > 0 ? Math.min(n, limit - q) : Math.min(n, limit + q);
       if (allowed > 0) {
-        const dir = mkt > 0 ? 1 : -1;
+        const dir = mk > 0 ? 1 : -1;
         const px = s + dir * (takerHalfSpread + this.impact.temporary(allowed));
         const fee = takerFee(fees, px * allowed * lot, allowed);
         q += dir * allowed;
@@ -320,6 +366,20 @@ export class IntensitySimulator implements MarketSimulator {
 
   ownFills(): FillLog {
     return this.fills;
+  }
+
+  /** Largest entry lag (steps) under the schedule: its factors are constant between onsets and ends. */
+  private maxLag(st: StressSchedule): number {
+    const dt = this.sc.dt;
+    let m = this.lag;
+    for (const s of st.stresses) {
+      for (const t of [s.onset, s.onset + (s.duration ?? 0)]) {
+        m = Math.max(m, Math.round(st.latency(0, t, this.sc.entryLatency) / dt));
+      }
+    }
+    if (!Number.isFinite(m) || m > 1e7)
+      throw new RangeError(`latency-shock: an entry lag of ${m} steps is too long (at most 1e7)`);
+    return m;
   }
 
   setStopPoller(stop: StopPoller | null): void {

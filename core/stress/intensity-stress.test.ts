@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntensitySimulator } from '../sim/intensity-sim';
 import { runPath } from '../sim/simulator';
+import type { Quoter } from '../strategy/quoter';
 import {
   diffStd,
   idleQuoter,
@@ -132,6 +133,56 @@ describe('intensity mode stresses', () => {
       if (inside) checked++;
     }
     expect(checked).toBe(200);
+  });
+
+  it('latency-shock: decisions inside the window reach the venue magnitude later, in order', () => {
+    // The quoter bids its own decision time (no ticks), so the live bid at step i says which decision
+    // is live: lag = t_i − bid_i. Base entry latency 0.01 = 1 step; +0.05 in [1, 2) → 6 steps.
+    const clock: Quoter = {
+      name: 'clock',
+      params: {},
+      reset() {},
+      quote(obs, out) {
+        out.bidPrice = obs.t;
+        out.askPrice = obs.t + 1e6;
+        out.bidSize = 1;
+        out.askSize = 1;
+      },
+    };
+    const sc = {
+      ...long,
+      horizon: 4,
+      entryLatency: 0.01,
+      intensity: { A: 0, k: 1.5 }, // no fills: the bid is never consumed
+      stress: stresses([{ kind: 'latency-shock', onset: 1, duration: 1, magnitude: 0.05 }]),
+    };
+    const p = runIntensity(sc, clock, 1);
+    const lagAt = (t: number): number => {
+      const i = idx(t);
+      return (p.series.t[i] ?? 0) - (p.series.bid[i] ?? 0);
+    };
+    expect(lagAt(0.5)).toBeCloseTo(0.01, 9);
+    expect(lagAt(1.5)).toBeCloseTo(0.06, 9);
+    expect(lagAt(1.99)).toBeCloseTo(0.06, 9);
+    expect(lagAt(3)).toBeCloseTo(0.01, 9);
+    // Mean lag of the decisions made inside the window (those live at 1.06 … 2.04): exactly +0.05.
+    let sum = 0;
+    let n = 0;
+    for (let i = idx(1.06); i <= idx(2.04); i++) {
+      sum += (p.series.t[i] ?? 0) - (p.series.bid[i] ?? 0);
+      n++;
+    }
+    expect(sum / n).toBeCloseTo(0.06, 9);
+    // When the shock ends the queue drains at once: at 2.05 the newest decision (2.04) is live.
+    expect(lagAt(2.05)).toBeCloseTo(0.01, 9);
+    // Market orders: none lost or doubled by the re-ordering (one per decision, alternating).
+    const taker = runPath(
+      new IntensitySimulator({ ...sc, intensity: { A: 0, k: 1.5 } }),
+      takerQuoter(),
+      1,
+      0,
+    );
+    expect(taker.fills.count).toBe(idx(4) - 1);
   });
 
   it('fee-change: maker and taker rates move by the configured bps inside the window only', () => {

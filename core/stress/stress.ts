@@ -16,7 +16,9 @@
  * - latency-shock     every latency draw of an order, cancel or market-data message sent inside the
  *                     window becomes L·f + a: `op: add` (default) adds a = m time units, `op: multiply`
  *                     multiplies by f = m; `paths` restricts it to entry, cancel and/or marketData
- *                     (default all three). Book mode and replays.
+ *                     (default all three). Book mode and replays; intensity mode has only the entry
+ *                     path (its latency is the lag, in whole steps, of each decision; see
+ *                     core/sim/intensity-sim.ts for the in-order delivery).
  * - informed-flow-surge the informed share π of background market orders (flow.toxicShare) inside the
  *                     window: `op: set` (default) π = m, `op: add` π = base + m; clamped to [0, 1].
  *                     Book mode only (intensity mode has no informed flow).
@@ -42,8 +44,8 @@
  * Composition: multipliers multiply, additions add (latency: L·Πf + Σa); `set` shares apply in list
  * order (the last active one wins) and `add` shares are added after them; flash-crash displacements add.
  *
- * Modes: intensity mode accepts volatility-spike, liquidity-drought, regime-shift, flash-crash,
- * spread-blowout and fee-change; book mode accepts every kind; a replay accepts latency-shock and
+ * Modes: intensity mode accepts every kind but informed-flow-surge (it has no informed flow); book mode
+ * accepts every kind; a replay accepts latency-shock and
  * fee-change only (recorded data cannot change its own volatility, liquidity or flow).
  *
  * Resolution: book mode looks the schedule up at every reference-price step (`priceDt`), intensity
@@ -119,6 +121,7 @@ export const STRESS_KINDS_BY_MODE: Record<StressMode, readonly StressKind[]> = {
   intensity: [
     'volatility-spike',
     'liquidity-drought',
+    'latency-shock',
     'regime-shift',
     'flash-crash',
     'spread-blowout',
@@ -138,8 +141,7 @@ export const STRESS_KINDS_BY_MODE: Record<StressMode, readonly StressKind[]> = {
 };
 
 const WHY: Record<StressMode, string> = {
-  intensity:
-    'intensity mode has no latency draws or informed flow to stress (its entry latency is a whole number of steps)',
+  intensity: 'intensity mode has no informed flow (the fills follow A·e^{−kδ})',
   book: '',
   replay: 'recorded data cannot change its own volatility, liquidity, flow or spread',
 };
