@@ -42,8 +42,7 @@
  * decision time and delivered after a market-data latency; quotes that change are cancelled (arriving
  * after the cancel latency) and re-entered (arriving after the order-entry latency); unchanged quotes
  * keep their queue position. Orders are post-only by default (a quote that would cross on arrival is
- * rejected; so is a quote too far from the book for its price ladder, as a venue's price band would
- * reject it). Our own market orders walk the book (temporary impact) and may move the reference price
+ * rejected). Our own market orders walk the book (temporary impact) and may move the reference price
  * by the impact model's permanent part.
  *
  * Determinism: background flow, price and latency use separate streams seeded by (seed, path); the
@@ -53,8 +52,9 @@
  * flash-crash displacement at the time of the step being generated (K steps ahead, so informed traders
  * see a crash coming), the arrival-rate multiplier, informed share and extra spread at the current time
  * (a change of the rate redraws the next background wait; while a spread blow-out lasts, the
- * background orders inside the widened band are cancelled at every step) — and at the send time of every latency draw and the time of
- * every fill (fees). Without stresses none of this runs and every path is unchanged.
+ * background orders inside the widened band are cancelled at every step) — and at the send time of
+ * every latency draw and the time of every fill (fees). Without stresses none of this runs and every
+ * path is unchanged.
  */
 import { OrderBook, createDepthBuffers, type DepthBuffers } from '../book/order-book';
 import { BUY, SELL, type Side } from '../domain/side';
@@ -911,25 +911,9 @@ export class BookSimulator implements MarketSimulator {
     }
   }
 
-  /**
-   * The mark of our inventory: the mid of the others' best quotes (our own order left out when it is
-   * alone at the best level), else the reference price when a side has no one else. A mark that our
-   * own quote could set would let a quoter mark its inventory at a price it posts itself: alone on an
-   * emptied side of a thin book, a far quote moved the mid and with it the PnL.
-   */
   private markPrice(): number {
-    const b = this.othersBest(BUY);
-    const a = this.othersBest(SELL);
-    return b === b && a === a && a > b ? ((a + b) / 2) * this.sc.tickSize : this.ref;
-  }
-
-  /** Best price of a side without our own order when it is the only order at that level. */
-  private othersBest(side: Side): number {
-    const book = this.book;
-    const best = side === BUY ? book.bestBid() : book.bestAsk();
-    const id = this.ourId[side] ?? 0;
-    if (best !== best || id === 0 || !book.has(id) || book.orderPrice(id) !== best) return best;
-    return book.levelOrderCount(side, best) > 1 ? best : book.nextLevelPrice(side, best);
+    const m = this.book.mid();
+    return m === m ? m * this.sc.tickSize : this.ref;
   }
 
   private record(): void {
