@@ -23,7 +23,7 @@
 import { z } from 'zod';
 import type { BookScenario } from './book-sim';
 import type { IntensityScenario } from './intensity-sim';
-import { addStressIssues, stressListSchema } from '../stress/stress';
+import { addStressIssues, stressListSchema, type StressSpec } from '../stress/stress';
 
 const finite = z.number().finite();
 const positive = finite.positive();
@@ -82,7 +82,7 @@ const LN_MAX = Math.log(Number.MAX_VALUE);
  */
 export function addPriceOverflowIssues(
   s: { s0: number; horizon: number; price: z.output<typeof priceSchema> },
-  ctx: z.RefinementCtx,
+  ctx: Pick<z.RefinementCtx, 'addIssue'>,
 ): void {
   const p = s.price;
   const T = s.horizon;
@@ -112,6 +112,72 @@ export function addPriceOverflowIssues(
     }
   } else if (!Number.isFinite(s.s0 + spread + drift + jumps)) {
     issue(spread >= drift ? sigmaPath : ['price', 'drift'], 's0 + 8σ√T + |μ|T + jumps overflows');
+  }
+}
+
+/**
+ * The stresses' share of the overflow check: the σ multipliers of volatility spikes and regime shifts
+ * may all overlap, so the price check above is repeated with σ × their product (the largest σ the path
+ * can see); a flash crash displaces the price by Σ|m|·(s0 + 8σ√T) at most. Reported under the stress
+ * entry with the largest multiplier (or the crash). Skipped when the base scenario already overflows.
+ */
+export function addStressOverflowIssues(
+  s: { s0: number; horizon: number; price: z.output<typeof priceSchema>; stress?: StressSpec[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const list = s.stress;
+  if (!list || list.length === 0) return;
+  let product = 1;
+  let worst = -1;
+  let crash = 0;
+  let crashAt = -1;
+  list.forEach((x, i) => {
+    if ((x.kind === 'volatility-spike' || x.kind === 'regime-shift') && x.magnitude > 1) {
+      product *= x.magnitude;
+      if (worst < 0 || x.magnitude > (list[worst]?.magnitude ?? 0)) worst = i;
+    }
+    if (x.kind === 'flash-crash') {
+      crash += Math.abs(x.magnitude);
+      crashAt = i;
+    }
+  });
+  type Raw = Parameters<z.RefinementCtx['addIssue']>[0];
+  const collect = (into: string[]): Pick<z.RefinementCtx, 'addIssue'> => ({
+    addIssue: (i: Raw) => void into.push(typeof i === 'string' ? i : (i.message ?? '')),
+  });
+  const base: string[] = [];
+  addPriceOverflowIssues(s, collect(base));
+  if (base.length > 0) return; // reported by the scenario's own check
+  if (worst >= 0) {
+    const sc = (x: number): number => x * product;
+    const scaled = {
+      ...s,
+      price: {
+        ...s.price,
+        sigma: sc(s.price.sigma),
+        ...(s.price.regimes
+          ? { regimes: { ...s.price.regimes, sigmas: s.price.regimes.sigmas.map(sc) } }
+          : {}),
+      },
+    };
+    const found: string[] = [];
+    addPriceOverflowIssues(scaled, collect(found));
+    if (found.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stress', worst, 'magnitude'],
+        message: `the price path overflows with σ × ${product} (the product of the volatility multipliers): ${found[0] ?? ''}`,
+      });
+  }
+  if (crashAt >= 0) {
+    const sigma = (s.price.regimes?.sigmas ?? []).reduce((m, x) => (x > m ? x : m), s.price.sigma);
+    const reach = crash * (s.s0 + 8 * sigma * product * Math.sqrt(s.horizon));
+    if (!Number.isFinite(reach))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stress', crashAt, 'magnitude'],
+        message: `flash-crash displacement Σ|m|·(s0 + 8σ√T) = ${reach} overflows`,
+      });
   }
 }
 
@@ -176,6 +242,7 @@ export const intensityScenarioSchema = z
   .superRefine((s, ctx) => {
     addPriceOverflowIssues(s, ctx);
     addStressIssues('intensity', s, s.horizon, ctx);
+    addStressOverflowIssues(s, ctx);
     if (!Number.isFinite(s.intensity.A * s.horizon))
       ctx.addIssue({
         code: 'custom',
@@ -281,6 +348,7 @@ export const bookScenarioSchema = z
   .superRefine((s, ctx) => {
     addPriceOverflowIssues(s, ctx);
     addStressIssues('book', s, s.horizon, ctx);
+    addStressOverflowIssues(s, ctx);
   });
 
 export type BookScenarioConfig = z.output<typeof bookScenarioSchema>;

@@ -212,4 +212,42 @@ describe('intensity mode stresses', () => {
       expect(diff).toBeCloseTo(t >= 5 - 1e-9 && t < 15 - 1e-9 ? 2.5 : 0, 9);
     }
   });
+
+  it('a stressed path allocates no typed arrays per step', () => {
+    // 2·10^6 steps under every intensity-mode kind at once (windows cover most of the session), one
+    // sample per 10^4 steps, quotes too far to fill: 8 bytes per step would be 16 MB.
+    const sc = {
+      ...long,
+      horizon: 2e6,
+      dt: 1,
+      sampleEvery: 10_000,
+      tickSize: 0.01,
+      intensity: { A: 1, k: 1.5 },
+      price: { model: 'abm' as const, sigma: 0.01, drift: 0, increments: 'gaussian' as const },
+      stress: stresses([
+        { kind: 'volatility-spike', onset: 1e5, duration: 1e6, magnitude: 2 },
+        { kind: 'liquidity-drought', onset: 2e5, duration: 1e6, magnitude: 0.5 },
+        { kind: 'latency-shock', onset: 3e5, duration: 1e6, magnitude: 3 },
+        { kind: 'regime-shift', onset: 4e5, magnitude: 1.5 },
+        { kind: 'flash-crash', onset: 5e5, magnitude: -0.01, halfLife: 1e4 },
+        { kind: 'spread-blowout', onset: 6e5, duration: 1e6, magnitude: 4 },
+        { kind: 'fee-change', onset: 7e5, magnitude: 1 },
+      ]),
+    };
+    const far: Quoter = {
+      name: 'far',
+      params: {},
+      reset() {},
+      quote(obs, out) {
+        out.bidPrice = obs.mid - 20;
+        out.askPrice = obs.mid + 20;
+        out.bidSize = 1;
+        out.askSize = 1;
+      },
+    };
+    const before = process.memoryUsage().arrayBuffers;
+    const r = runIntensity(sc, far, 1);
+    expect(r.series.bars).toBe(200);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 << 20);
+  });
 });

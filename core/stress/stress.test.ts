@@ -203,6 +203,13 @@ describe('stress: config validation names the key', () => {
     expect(bad({ kind: 'informed-flow-surge', onset: 1, duration: 2, magnitude: -0.2 })).toMatch(
       /^scenario\.stress\.1\.magnitude: .*op: add/,
     );
+    // Overflow: σ × the product of the volatility multipliers, and the crash displacement, must stay finite.
+    expect(bad({ kind: 'volatility-spike', onset: 1, duration: 5, magnitude: 1e200 })).toMatch(
+      /^scenario\.stress\.1\.magnitude: the price path overflows with σ × 1e\+200/,
+    );
+    expect(bad({ kind: 'flash-crash', onset: 1, magnitude: 1e307, halfLife: 2 })).toMatch(
+      /^scenario\.stress\.1\.magnitude: flash-crash displacement .* overflows/,
+    );
     expect(bad({ kind: 'volatility-spike', onset: 300, duration: 5, magnitude: 2 })).toMatch(
       /^scenario\.stress\.1\.onset: .*never act/,
     );
