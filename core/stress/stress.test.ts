@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backtestConfigSchema } from '../backtest/config';
 import { parseConfigText } from '../config/load-config';
@@ -13,7 +14,7 @@ import {
   F_TAKER_BPS,
   StressSchedule,
 } from './schedule';
-import { applyStress, stressListSchema } from './stress';
+import { STRESS_KINDS_BY_MODE, applyStress, stressListSchema } from './stress';
 import { BookSimulator } from '../sim/book-sim';
 import { runPath } from '../sim/simulator';
 import {
@@ -320,6 +321,26 @@ describe('stress: applyStress', () => {
     const a = digestPath(runPath(new BookSimulator(sc), joinTouch(), 3, 0));
     const b = digestPath(runPath(new BookSimulator({ ...sc, stress: undefined }), joinTouch(), 3, 0));
     expect(a).not.toBe(b);
+  });
+
+  it('the shipped example config parses and runs: every book-mode kind in one session', () => {
+    const text = readFileSync(
+      new URL('../../resources/configs/stress-example.yaml', import.meta.url),
+      'utf8',
+    );
+    const cfg = parseConfigText(text, 'stress-example.yaml', backtestConfigSchema);
+    if (cfg.scenario.mode !== 'book') throw new Error('book');
+    const kinds = new Set(cfg.scenario.stress?.map((s) => s.kind));
+    for (const k of STRESS_KINDS_BY_MODE.book) if (k !== 'regime-shift') expect(kinds.has(k), k).toBe(true);
+    const sc = toBookScenario(cfg.scenario);
+    const stressed = runPath(new BookSimulator(sc), joinTouch(), cfg.seed, 0);
+    const base = runPath(new BookSimulator({ ...sc, stress: undefined }), joinTouch(), cfg.seed, 0);
+    expect(Number.isFinite(stressed.series.pnl[stressed.series.bars])).toBe(true);
+    // Same path until the first onset (30 s) less the informed look-ahead (2 s), different after.
+    expect(Array.from(stressed.series.mid.subarray(0, 28))).toEqual(
+      Array.from(base.series.mid.subarray(0, 28)),
+    );
+    expect(digestPath(stressed)).not.toBe(digestPath(base));
   });
 
   it('the stress list schema caps the list length', () => {
