@@ -514,12 +514,35 @@ describe('OrderBook: growth and re-centering', () => {
     const book = new OrderBook({ ladderWidth: 64, maxLadderWidth: 256 });
     book.addLimit(1, BUY, 100, 1);
     book.addLimit(2, SELL, 120, 1);
+    expect(book.fits(100 + 200)).toBe(false);
+    expect(book.fits(-200)).toBe(false);
+    expect(book.fits(110)).toBe(true);
     expect(() => book.addLimit(3, SELL, 100 + 200, 1)).toThrow(/too far/);
     expect(() => book.modify(1, -200, 1)).toThrow(/too far/);
     expect(book.orderCount()).toBe(2);
     expect(book.orderPrice(1)).toBe(100);
     book.addLimit(4, SELL, 100 + 120, 1); // within reach
     book.checkIntegrity();
+  });
+
+  it('fits() answers exactly what addLimit would do, at the edge of the ladder', () => {
+    for (const price of [226, 227, 228, 229, -27, -28, -29]) {
+      const book = new OrderBook({ ladderWidth: 64, maxLadderWidth: 256 });
+      book.addLimit(1, BUY, 100, 1);
+      book.addLimit(2, SELL, 120, 1);
+      const fits = book.fits(price);
+      let threw = false;
+      try {
+        book.addLimit(3, price > 100 ? SELL : BUY, price, 1);
+      } catch {
+        threw = true;
+      }
+      expect({ price, fits }).toEqual({ price, fits: !threw });
+    }
+    const book = new OrderBook({ ladderWidth: 64, maxLadderWidth: 256 });
+    book.addLimit(1, BUY, 100, 1);
+    expect(book.fits(227)).toBe(true); // span 128 ticks = maxLadderWidth / 2
+    expect(book.fits(228)).toBe(false);
   });
 
   it('clear() empties the book and it is reusable', () => {

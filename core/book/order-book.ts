@@ -828,6 +828,20 @@ export class OrderBook {
   }
 
   /**
+   * Whether a limit order at `priceTicks` can rest in this book: false when the live prices plus this
+   * one would span more than maxLadderWidth / 2 ticks (addLimit and modify would throw). Allocates
+   * nothing; a simulator checks it to reject an absurd quote (a venue's price band) instead of failing.
+   */
+  fits(priceTicks: number): boolean {
+    const off = priceTicks - this.base;
+    if (off >= 0 && off < this.width) return true;
+    if (this.bidIdx === NONE && this.askIdx === NONE) return true;
+    const lo = Math.min(priceTicks, this.base + this.lowestLiveIndex());
+    const hi = Math.max(priceTicks, this.base + this.highestLiveIndex());
+    return 2 * (hi - lo + 1) <= this.maxWidth;
+  }
+
+  /**
    * Make `price` addressable: re-center the ladder on the live prices plus `price`, doubling the width
    * as needed. Throws (before changing anything) if the span would exceed maxLadderWidth / 2.
    */

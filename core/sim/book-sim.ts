@@ -42,7 +42,8 @@
  * decision time and delivered after a market-data latency; quotes that change are cancelled (arriving
  * after the cancel latency) and re-entered (arriving after the order-entry latency); unchanged quotes
  * keep their queue position. Orders are post-only by default (a quote that would cross on arrival is
- * rejected). Our own market orders walk the book (temporary impact) and may move the reference price
+ * rejected; so is a quote too far from the book for its price ladder, as a venue's price band would
+ * reject it). Our own market orders walk the book (temporary impact) and may move the reference price
  * by the impact model's permanent part.
  *
  * Determinism: background flow, price and latency use separate streams seeded by (seed, path); the
@@ -178,6 +179,13 @@ export const ADVANCE_END = 2;
 
 /** Snapshots in flight between decision and delivery. */
 const SNAP_RING = 32;
+
+/**
+ * Our quotes must be at a positive price within this many ticks, and within 50%, of the reference price
+ * (a price band): a quarter of the order book's default ladder reach (maxLadderWidth / 2 = 262,144
+ * ticks), so that our orders and the background flow around the price always fit in one ladder.
+ */
+export const QUOTE_BAND_TICKS = 65_536;
 
 export class BookSimulator implements MarketSimulator {
   readonly book: OrderBook;
@@ -412,7 +420,7 @@ export class BookSimulator implements MarketSimulator {
     this.runBackgroundUntil(0);
     this.t = 0;
     this.lastMid = this.markPrice();
-    this.initialValue = this.q * sc.lotSize * this.lastMid;
+    this.initialValue = this.q * sc.lotSize * this.valueMark();
     this.nextSampleT = 0;
     this.push(0, EV_DECISION, 0, 0, 0);
   }
@@ -497,7 +505,7 @@ export class BookSimulator implements MarketSimulator {
 
   /** Inventory (lots), cash and mark-to-market PnL right now. */
   account(): { inventory: number; cash: number; pnl: number } {
-    const mid = this.markPrice();
+    const mid = this.valueMark();
     return {
       inventory: this.q,
       cash: this.cash,
@@ -595,8 +603,14 @@ export class BookSimulator implements MarketSimulator {
       case EV_ORDER: {
         const side = (c & 1) as Side;
         const size = (c - side) / 2;
-        if (this.sc.postOnly) {
-          const crosses = side === BUY ? b >= book.bestAsk() : b <= book.bestBid();
+        // A quote outside the price band (QUOTE_BAND_TICKS; an absurd quote from a mis-set parameter) is
+        // rejected as a venue's band would reject it, instead of failing the run or resting at a
+        // negative price: the book's ladder must keep room for the background flow around the price.
+        const refTicks = this.ref / this.sc.tickSize;
+        const outOfBand =
+          b <= 0 || Math.abs(b - refTicks) > Math.min(QUOTE_BAND_TICKS, 0.5 * refTicks) || !book.fits(b);
+        if (outOfBand || this.sc.postOnly) {
+          const crosses = outOfBand || (side === BUY ? b >= book.bestAsk() : b <= book.bestBid());
           if (crosses) {
             this.rejected++;
             if (this.ourId[side] === a) {
@@ -669,7 +683,7 @@ export class BookSimulator implements MarketSimulator {
     const book = this.book;
     const tick = this.sc.tickSize;
     this.snapT[i] = this.t;
-    this.snapMid[i] = this.markPrice();
+    this.snapMid[i] = this.valueMark(); // the quoter's mid leaves its own lone best quote out (valueMark)
     const bb = book.bestBid();
     const ba = book.bestAsk();
     this.snapBid[i] = bb === bb ? bb * tick : NaN;
@@ -864,7 +878,12 @@ export class BookSimulator implements MarketSimulator {
       }
       const size = Math.max(1, Math.round(rng.logNormal(f.marketSizeMu, f.marketSizeSigma)));
       this.bgKind = 2;
-      book.market(side, size, this.nextBgId++, OWNER_BG);
+      // Market-order protection (a venue's collar): a market order executes no further than
+      // maxDepthTicks (the deepest placement of the flow) from the mid at its arrival, the rest is
+      // dropped. Without it, a large order on a thin side walked through empty levels to any price.
+      const m = mid / this.sc.tickSize;
+      const limit = side === BUY ? Math.floor(m) + f.maxDepthTicks : Math.ceil(m) - f.maxDepthTicks;
+      book.addIoc(this.nextBgId++, side, limit, size, OWNER_BG);
       this.bgKind = 0;
     } else {
       this.cancelBackground();
@@ -911,9 +930,32 @@ export class BookSimulator implements MarketSimulator {
     }
   }
 
+  /** The public book mid (our quotes included), or the reference price when a side is empty. */
   private markPrice(): number {
     const m = this.book.mid();
     return m === m ? m * this.sc.tickSize : this.ref;
+  }
+
+  /**
+   * The mark of our inventory (PnL, the recorded mid): the mid of the others' best quotes — our own
+   * order left out when it is alone at the best level — else the reference price when a side has no
+   * one else. A mark our own quote could set would let a quoter value its inventory at a price it
+   * posts itself: alone on an emptied side of a thin book, a far quote moved the public mid and with it
+   * the PnL. The flow and the quoters' observations keep the public mid (markPrice).
+   */
+  private valueMark(): number {
+    const b = this.othersBest(BUY);
+    const a = this.othersBest(SELL);
+    return b === b && a === a && a > b ? ((a + b) / 2) * this.sc.tickSize : this.ref;
+  }
+
+  /** Best price of a side without our own order when it is the only order at that level. */
+  private othersBest(side: Side): number {
+    const book = this.book;
+    const best = side === BUY ? book.bestBid() : book.bestAsk();
+    const id = this.ourId[side] ?? 0;
+    if (best !== best || id === 0 || !book.has(id) || book.orderPrice(id) !== best) return best;
+    return book.levelOrderCount(side, best) > 1 ? best : book.nextLevelPrice(side, best);
   }
 
   private record(): void {
@@ -923,7 +965,7 @@ export class BookSimulator implements MarketSimulator {
     }
     const j = this.sample++;
     const s = this.series;
-    const mid = this.markPrice();
+    const mid = this.valueMark();
     const tick = this.sc.tickSize;
     s.t[j] = this.t;
     s.mid[j] = mid;
