@@ -24,9 +24,7 @@
  *     temperature  J(α) = −mean [ log α · (log π(ã|s) + H̄) ],  gradient −mean(log π + H̄) w.r.t. log α
  *     Polyak  θ̄_i ← τ θ_i + (1 − τ) θ̄_i  after the Adam steps.
  * One `update` does all of it: the gradients of J_π, J(α) and J_Q at the snapshot, then the Adam
- * steps (one Adam over both critics), then Polyak. The Adam steps and the Polyak average run on each
- * group's weights as one flat vector (tf/flat-adam.ts: the same arithmetic as tfjs's AdamOptimizer,
- * bit for bit, in ~190 fewer kernel launches per update; checkpoints keep tfjs's optimizer layout). Evaluating every gradient at one snapshot is what
+ * steps (one Adam over both critics), then Polyak. Evaluating every gradient at one snapshot is what
  * the original TF1 implementation did (all train ops in one session run); Stable-Baselines3 and the
  * later softlearning step the critics before evaluating J_π. Both alternate critic and actor steps;
  * the snapshot form lets J_π and J_Q share the critics' packed weights and Wᵀ on wasm (tf/dense.ts),
@@ -64,7 +62,6 @@ import { deriveSeed, Rng } from '../../rng/rng';
 import { checkSnapshot, type Policy } from '../agent';
 import type { ReplayBatch } from '../replay-buffer';
 import { Mlp } from '../tf/dense';
-import { FlatAdam, polyakFlat } from '../tf/flat-adam';
 import { readOptimizer, writeOptimizer, type NamedTensor, type OptimizerState } from '../tf/optimizer-state';
 
 const LOG_STD_MIN = -20;
@@ -240,12 +237,11 @@ export class Sac implements Policy {
   private readonly q1Target: Mlp;
   private readonly q2Target: Mlp;
   private readonly logAlpha: tf.Variable<tf.Rank.R0>;
-  private readonly actorOpt: FlatAdam;
-  private readonly criticOpt: FlatAdam;
+  private readonly actorOpt: tf.AdamOptimizer;
+  private readonly criticOpt: tf.AdamOptimizer;
   private readonly alphaOpt: tf.AdamOptimizer;
   private readonly actorVars: tf.Variable[];
   private readonly criticVars: tf.Variable[];
-  private readonly targetVars: tf.Variable[];
   private readonly rng = new Rng(0);
   private readonly useTyped: boolean;
   private typedStale = true;
@@ -279,12 +275,11 @@ export class Sac implements Policy {
     this.logAlpha = tf.tidy(() =>
       tf.variable(tf.scalar(Math.log(c.initialAlpha)), c.autoAlpha, `${this.name}/logAlpha`),
     );
+    this.actorOpt = tf.train.adam(c.actorLr, 0.9, 0.999, 1e-8);
+    this.criticOpt = tf.train.adam(c.criticLr, 0.9, 0.999, 1e-8);
     this.alphaOpt = tf.train.adam(c.alphaLr, 0.9, 0.999, 1e-8);
     this.actorVars = [...this.actor.variables];
     this.criticVars = [...this.q1.variables, ...this.q2.variables];
-    this.targetVars = [...this.q1Target.variables, ...this.q2Target.variables];
-    this.actorOpt = new FlatAdam(this.actorVars, c.actorLr, 0.9, 0.999, 1e-8);
-    this.criticOpt = new FlatAdam(this.criticVars, c.criticLr, 0.9, 0.999, 1e-8);
     const backend = tf.getBackend();
     this.useTyped = c.inference === 'typed' || (c.inference === 'auto' && backend === 'cpu');
   }
@@ -414,13 +409,14 @@ export class Sac implements Policy {
       }, this.criticVars);
 
       // Steps, then Polyak.
-      this.actorOpt.applyGradients(this.clip(actor.grads, this.actorVars).map((g) => g.tensor));
+      this.actorOpt.applyGradients(this.clip(actor.grads, this.actorVars));
       if (c.autoAlpha)
         this.alphaOpt.applyGradients([
           { name: this.logAlpha.name, tensor: tf.neg(tf.add(ml, c.targetEntropy)) },
         ]);
-      this.criticOpt.applyGradients(this.clip(critic.grads, this.criticVars).map((g) => g.tensor));
-      polyakFlat(this.targetVars, this.criticVars, c.tau);
+      this.criticOpt.applyGradients(this.clip(critic.grads, this.criticVars));
+      this.q1Target.polyakFrom(this.q1, c.tau);
+      this.q2Target.polyakFrom(this.q2, c.tau);
       return tf.stack([critic.value, actor.value, alpha, ml]);
     });
     const v = stats.dataSync();
@@ -458,8 +454,8 @@ export class Sac implements Policy {
     };
     if (opts.optimizer ?? true)
       w.optimizers = {
-        actor: this.actorOpt.getState(this.name),
-        critic: this.criticOpt.getState(this.name),
+        actor: await readOptimizer(this.actorOpt, this.name),
+        critic: await readOptimizer(this.criticOpt, this.name),
         alpha: await readOptimizer(this.alphaOpt, this.name),
       };
     return w;
@@ -481,8 +477,8 @@ export class Sac implements Policy {
     this.actCalls = w.actCalls;
     this.noiseSeed = w.seed;
     if (w.optimizers) {
-      this.actorOpt.setState(w.optimizers.actor, 'Sac.setWeights: actor');
-      this.criticOpt.setState(w.optimizers.critic, 'Sac.setWeights: critic');
+      await writeOptimizer(this.actorOpt, w.optimizers.actor, this.actorVars, 'Sac.setWeights: actor');
+      await writeOptimizer(this.criticOpt, w.optimizers.critic, this.criticVars, 'Sac.setWeights: critic');
       await writeOptimizer(this.alphaOpt, w.optimizers.alpha, [this.logAlpha], 'Sac.setWeights: alpha');
     }
     this.typedStale = true;
