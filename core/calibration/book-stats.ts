@@ -18,6 +18,7 @@
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
 import { TickFinder } from '../data/tick';
 import { quantileType7 } from '../metrics/inference';
+import { checkWindow, windowCondition, type TimeWindow } from './dataset-arrays';
 
 export const SPREAD_STATES = ['1', '2', '3', '4', '≥5'] as const;
 
@@ -43,8 +44,10 @@ export function spreadState(ticks: number): number {
   return Math.min(Math.max(ticks, 1), 5) - 1;
 }
 
-export async function bookStats(dataDir: string, idOrName: string): Promise<BookStats> {
+export async function bookStats(dataDir: string, idOrName: string, window?: TimeWindow): Promise<BookStats> {
   const info = readDataset(dataDir, idOrName);
+  checkWindow(info, window);
+  const where = windowCondition(info, window);
   const { conn, close } = await openDuck();
   let rowsTop: unknown[][];
   let rowsTrades: unknown[][];
@@ -53,14 +56,16 @@ export async function bookStats(dataDir: string, idOrName: string): Promise<Book
     const f = (t: 'top' | 'trades' | 'events'): string =>
       datasetFile(dataDir, info.id, t).replaceAll("'", "''");
     rowsTop = (
-      await conn.runAndReadAll(`SELECT exchange_ts_ns, bid_price, ask_price FROM read_parquet('${f('top')}')`)
+      await conn.runAndReadAll(
+        `SELECT exchange_ts_ns, bid_price, ask_price FROM read_parquet('${f('top')}') WHERE ${where}`,
+      )
     ).getRows() as unknown[][];
     rowsTrades = (
-      await conn.runAndReadAll(`SELECT size, side FROM read_parquet('${f('trades')}')`)
+      await conn.runAndReadAll(`SELECT size, side FROM read_parquet('${f('trades')}') WHERE ${where}`)
     ).getRows() as unknown[][];
     lat = (
       await conn.runAndReadAll(
-        `SELECT (local_ts_ns - exchange_ts_ns) / 1e6 AS ms FROM read_parquet('${f('events')}') WHERE local_ts_ns IS NOT NULL ORDER BY ms`,
+        `SELECT (local_ts_ns - exchange_ts_ns) / 1e6 AS ms FROM read_parquet('${f('events')}') WHERE local_ts_ns IS NOT NULL AND ${where} ORDER BY ms`,
       )
     ).getRows() as unknown[][];
   } finally {

@@ -30,7 +30,15 @@ import { fitIntensity, IntensityFitError, type IntensityFit } from './intensity'
 import { intensityFromDataset } from './intensity-data';
 import { bookStats, type BookStats } from './book-stats';
 import { flowRates, type FlowRates } from './flow-rates';
-import { flowEvents, inferLot, inferTick, loadDatasetArrays, midGrid, topMid } from './dataset-arrays';
+import {
+  flowEvents,
+  inferLot,
+  inferTick,
+  loadDatasetArrays,
+  midGrid,
+  topMid,
+  type TimeWindow,
+} from './dataset-arrays';
 import { ljungBox, moments, type LjungBox, type Moments } from './diagnostics';
 import { garchConditionalVariances } from './garch';
 import { runPilot, type PilotReport } from './pilot';
@@ -56,6 +64,11 @@ export interface CalibrateOptions {
   pilotSeconds?: number;
   progress?: (stage: CalibrationStage, index: number, message: string) => void;
   signal?: AbortSignal;
+  /**
+   * Calibrate on this part of the dataset only (seconds after its first event, `to` exclusive), e.g.
+   * the morning, so that a replay of the afternoon is data the scenario never saw.
+   */
+  window?: TimeWindow;
 }
 
 export interface GarchDiagnostics {
@@ -66,6 +79,8 @@ export interface GarchDiagnostics {
 
 export interface CalibrationReport {
   dataset: { id: string; name: string; venue: string; symbol: string; format: string; levels: number | null };
+  /** The part of the dataset calibrated on (seconds after its first event); null: all of it. */
+  window: { from: number; to: number | null } | null;
   seconds: number;
   returns: {
     intervalSeconds: number;
@@ -184,7 +199,7 @@ export async function calibrateDataset(
   await step('returns', `reading the dataset and sampling the mid every ${dt} s`);
   let d: Awaited<ReturnType<typeof loadDatasetArrays>>;
   try {
-    d = await loadDatasetArrays(dataDir, idOrName, opts.signal);
+    d = await loadDatasetArrays(dataDir, idOrName, opts.signal, opts.window);
   } catch (e) {
     if (opts.signal?.aborted) throw new CalibrationAborted('calibration cancelled');
     throw e;
@@ -246,7 +261,7 @@ export async function calibrateDataset(
   await step('intensity', 'execution intensity A·exp(−kδ) from trades and the top of book');
   let intensity: CalibrationReport['intensity'];
   try {
-    const data = await intensityFromDataset(dataDir, info.id);
+    const data = await intensityFromDataset(dataDir, info.id, undefined, opts.window);
     const fit = fitIntensity(data.bins);
     intensity = {
       ...fit,
@@ -261,7 +276,7 @@ export async function calibrateDataset(
 
   // 5. book statistics
   await step('book', 'spread distribution, trade rate, sizes, receive latency');
-  const book = await bookStats(dataDir, info.id);
+  const book = await bookStats(dataDir, info.id, opts.window);
   await checkpoint();
 
   // 6. flow rates
@@ -331,6 +346,10 @@ export async function calibrateDataset(
       format: info.format,
       levels: info.levels,
     },
+    window:
+      opts.window === undefined || (opts.window.from === undefined && opts.window.to === undefined)
+        ? null
+        : { from: opts.window.from ?? 0, to: opts.window.to ?? null },
     seconds,
     returns,
     garch,
@@ -643,6 +662,10 @@ export function scenarioYaml(rep: CalibrationReport, opts: { seed?: number; path
   L.push(
     `# ${rep.dataset.venue} ${rep.dataset.symbol}, ${rep.dataset.format}${rep.dataset.levels !== null ? `, ${rep.dataset.levels} level(s)` : ''}, ${rep.seconds.toFixed(1)} s).`,
   );
+  if (rep.window !== null)
+    L.push(
+      `# Calibrated on seconds ${rep.window.from}–${rep.window.to ?? 'end'} of the dataset only (calibrate --from/--to).`,
+    );
   L.push('# Each value names the statistic that set it; the full fits are in the --json report.');
   if (rep.rates.level === 'L3' && rep.dataset.levels === 1)
     L.push('# Level-1 data: flow rates are measured at the best quotes only (λ_L is a lower bound).');

@@ -9,6 +9,44 @@ import { EVENT_KIND, datasetFile, openDuck, readDataset, type DatasetInfo } from
 import type { FlowEvents } from './flow-rates';
 import { TickFinder } from '../data/tick';
 
+/**
+ * A time window of a dataset: seconds after its first exchange timestamp (DatasetInfo.firstTsNs, the
+ * origin of a replay's `from`/`to` too, core/replay/scenario.ts), `from` inclusive, `to` exclusive;
+ * either end may be left open. Calibrating on [0, T) and replaying [T, end) keeps the data apart.
+ */
+export interface TimeWindow {
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+/** Validate a window against the dataset; RangeError naming the bound. */
+export function checkWindow(info: DatasetInfo, w: TimeWindow | undefined): void {
+  if (w === undefined) return;
+  const span = Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
+  if (w.from !== undefined && !(Number.isFinite(w.from) && w.from >= 0))
+    throw new RangeError(`window from must be a number of seconds ≥ 0 (got ${w.from})`);
+  if (w.to !== undefined && !(Number.isFinite(w.to) && w.to > 0))
+    throw new RangeError(`window to must be a number of seconds > 0 (got ${w.to})`);
+  if (w.from !== undefined && w.to !== undefined && !(w.to > w.from))
+    throw new RangeError(`window to (${w.to}) must be greater than from (${w.from})`);
+  if (w.from !== undefined && w.from >= span)
+    throw new RangeError(
+      `window from (${w.from} s) is past the end of dataset ${info.id} (it spans ${span.toFixed(3)} s)`,
+    );
+}
+
+/**
+ * The SQL condition selecting exchange_ts_ns inside the window ('TRUE' without one); the bounds are
+ * integers computed here, never text from the user.
+ */
+export function windowCondition(info: DatasetInfo, w: TimeWindow | undefined): string {
+  const base = BigInt(info.firstTsNs);
+  const parts: string[] = [];
+  if (w?.from !== undefined) parts.push(`exchange_ts_ns >= ${base + BigInt(Math.round(w.from * 1e9))}`);
+  if (w?.to !== undefined) parts.push(`exchange_ts_ns < ${base + BigInt(Math.round(w.to * 1e9))}`);
+  return parts.length === 0 ? 'TRUE' : parts.join(' AND ');
+}
+
 export interface DatasetArrays {
   info: DatasetInfo;
   /** ns of t = 0 (the first top-of-book row). */
@@ -32,8 +70,11 @@ export async function loadDatasetArrays(
   dataDir: string,
   idOrName: string,
   signal?: AbortSignal,
+  window?: TimeWindow,
 ): Promise<DatasetArrays> {
   const info = readDataset(dataDir, idOrName);
+  checkWindow(info, window);
+  const where = windowCondition(info, window);
   const f = (t: 'top' | 'trades' | 'events'): string => datasetFile(dataDir, info.id, t);
   for (const t of ['top', 'trades', 'events'] as const)
     if (!existsSync(f(t))) throw new RangeError(`dataset ${info.id} has no ${t} table`);
@@ -44,7 +85,7 @@ export async function loadDatasetArrays(
   try {
     const q = (table: 'top' | 'trades' | 'events', cols: string): Promise<unknown[][]> =>
       conn
-        .runAndReadAll(`SELECT ${cols} FROM read_parquet('${f(table).replaceAll("'", "''")}')`)
+        .runAndReadAll(`SELECT ${cols} FROM read_parquet('${f(table).replaceAll("'", "''")}') WHERE ${where}`)
         .then((r) => r.getRows() as unknown[][]);
     // `signal`: stop between the queries (each runs off the main thread)
     top = await q('top', 'seq, exchange_ts_ns, bid_price, ask_price');
@@ -56,7 +97,10 @@ export async function loadDatasetArrays(
   } finally {
     close();
   }
-  if (top.length < 2) throw new RangeError(`dataset ${info.id}: fewer than two top-of-book rows`);
+  if (top.length < 2)
+    throw new RangeError(
+      `dataset ${info.id}: fewer than two top-of-book rows${window !== undefined ? ' in the window' : ''}`,
+    );
   const t0Ns = top[0]![1] as bigint;
   const sec = (ns: unknown): number => Number((ns as bigint) - t0Ns) / 1e9;
   const num = (x: unknown): number => (x === null || x === undefined ? Number.NaN : Number(x));

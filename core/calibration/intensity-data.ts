@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
 import { quantileType7 } from '../metrics/inference';
 import type { IntensityBin } from './intensity';
+import { checkWindow, windowCondition, type TimeWindow } from './dataset-arrays';
 
 export interface IntensityData {
   dataset: string;
@@ -29,8 +30,11 @@ export async function intensityFromDataset(
   dataDir: string,
   idOrName: string,
   deltas?: readonly number[],
+  window?: TimeWindow,
 ): Promise<IntensityData> {
   const info = readDataset(dataDir, idOrName);
+  checkWindow(info, window);
+  const where = windowCondition(info, window);
   const topFile = datasetFile(dataDir, info.id, 'top');
   const tradesFile = datasetFile(dataDir, info.id, 'trades');
   if (!existsSync(topFile) || !existsSync(tradesFile))
@@ -45,7 +49,7 @@ export async function intensityFromDataset(
   try {
     const q = (file: string, cols: string): Promise<unknown[][]> =>
       conn
-        .runAndReadAll(`SELECT ${cols} FROM read_parquet('${file.replaceAll("'", "''")}')`)
+        .runAndReadAll(`SELECT ${cols} FROM read_parquet('${file.replaceAll("'", "''")}') WHERE ${where}`)
         .then((r) => r.getRows() as unknown[][]);
     const top = await q(topFile, 'exchange_ts_ns, bid_price, ask_price');
     const tr = await q(tradesFile, 'exchange_ts_ns, price, side');

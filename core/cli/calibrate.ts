@@ -1,6 +1,6 @@
 /**
  * `quotebench calibrate --dataset ID --out scenario.yaml [--json REPORT] [--interval S] [--max-ticks N]
- * [--pilot-seconds S] [--data-dir DIR] [--quiet]`: fit everything in core/calibration to a catalog dataset
+ * [--pilot-seconds S] [--from S] [--to S] [--data-dir DIR] [--quiet]`: fit everything in core/calibration to a catalog dataset
  * (core/calibration/calibrate.ts) and write a book-mode backtest config that `quotebench backtest` runs
  * unchanged, with comments naming the dataset and the statistic behind each value; --json writes the
  * report (every fit with intervals, log-likelihood, AIC/BIC, residual diagnostics, fitted-vs-empirical
@@ -35,6 +35,12 @@ export async function calibrateCommand(args: string[]): Promise<number> {
     throw new UsageError(`--interval must be a positive number of seconds, got ${interval}`);
   const maxTicks = intOption(v, 'max-ticks', CALIBRATE_OPTIONS['max-ticks']);
   const pilotSeconds = intOption(v, 'pilot-seconds', CALIBRATE_OPTIONS['pilot-seconds']);
+  const from = v.from === undefined ? undefined : numberOption(v, 'from');
+  const to = v.to === undefined ? undefined : numberOption(v, 'to');
+  if (from !== undefined && !(from >= 0))
+    throw new UsageError(`--from must be a number of seconds ≥ 0, got ${from}`);
+  if (to !== undefined && !(to > (from ?? 0)))
+    throw new UsageError(`--to must be greater than --from (${from ?? 0}), got ${to}`);
   checkWritable(v.out);
   if (v.json !== undefined) checkWritable(v.json);
   const dataDir = cliDataDir(v['data-dir']);
@@ -49,6 +55,7 @@ export async function calibrateCommand(args: string[]): Promise<number> {
       intervalSeconds: interval,
       maxTicks,
       pilotSeconds,
+      ...(from !== undefined || to !== undefined ? { window: { from, to } } : {}),
       signal: stop.signal,
       progress: (stage, i, msg) => {
         if (v.quiet !== true)

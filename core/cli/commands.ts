@@ -164,6 +164,41 @@ export const EVAL_OPTIONS = {
     min: 100,
     max: 1_000_000,
   },
+  replay: {
+    type: 'string',
+    arg: 'DATASET',
+    help: 'Evaluate on a replay of this catalog dataset instead of simulated paths: one path per window.',
+  },
+  from: {
+    type: 'string',
+    arg: 'S',
+    help: "With --replay: start of the replayed part, seconds after the dataset's first event.",
+    def: 0,
+  },
+  to: {
+    type: 'string',
+    arg: 'S',
+    help: "With --replay: end of the replayed part, seconds after the dataset's first event.",
+    def: 'the end of the data',
+  },
+  window: {
+    type: 'string',
+    arg: 'S',
+    help: 'With --replay: seconds per window (path).',
+    def: "the agent's episode length",
+  },
+  queue: {
+    type: 'string',
+    arg: 'MODEL',
+    help: 'With --replay: queue model fifo (L3 only), risk-averse, prob-power or prob-log.',
+    def: 'fifo on L3 data, else risk-averse',
+  },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory of --replay (the catalog is DIR/datasets).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
   json: { type: 'string', arg: 'OUT', help: 'Also write the full evaluation as JSON to OUT.' },
   quiet: { type: 'boolean', short: 'q', help: 'No progress bars or log lines.' },
   help,
@@ -365,6 +400,18 @@ export const CALIBRATE_OPTIONS = {
     min: 0,
     max: 86400,
   },
+  from: {
+    type: 'string',
+    arg: 'S',
+    help: "Calibrate from this many seconds after the dataset's first event (keep the rest for replays).",
+    def: 0,
+  },
+  to: {
+    type: 'string',
+    arg: 'S',
+    help: "Calibrate up to this many seconds after the dataset's first event (exclusive).",
+    def: 'the end of the data',
+  },
   'data-dir': {
     type: 'string',
     arg: 'DIR',
@@ -426,7 +473,7 @@ export const COMMANDS = {
   },
   eval: {
     usage:
-      '--checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N] [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N] [--pick latest|best] [--resamples B] [--quiet]',
+      '--checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N] [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N] [--pick latest|best] [--resamples B] [--replay DATASET [--from S] [--to S] [--window S] [--queue MODEL] [--data-dir DIR]] [--quiet]',
     summary:
       'Evaluate trained agents on held-out paths against AS, GLFT, fixed-spread, static and random quoters tuned on training paths (95% CIs, Holm-adjusted paired tests).',
     options: EVAL_OPTIONS,
@@ -455,7 +502,7 @@ export const COMMANDS = {
   },
   calibrate: {
     usage:
-      '--dataset ID --out FILE [--json REPORT] [--interval S] [--max-ticks N] [--pilot-seconds S] [--data-dir DIR] [--quiet]',
+      '--dataset ID --out FILE [--json REPORT] [--interval S] [--max-ticks N] [--pilot-seconds S] [--from S] [--to S] [--data-dir DIR] [--quiet]',
     summary:
       'Fit returns (GARCH, regimes), execution intensity, book statistics and flow rates to a dataset and write a book-mode backtest config that `backtest` runs.',
     options: CALIBRATE_OPTIONS,

@@ -1,7 +1,8 @@
 /**
  * `quotebench eval --checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N]
  *                  [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N]
- *                  [--pick latest|best] [--resamples B] [--quiet]`
+ *                  [--pick latest|best] [--resamples B]
+ *                  [--replay DATASET [--from S] [--to S] [--window S] [--queue MODEL] [--data-dir DIR]] [--quiet]`
  *
  * Evaluates trained agents against the classical quoters on held-out paths and prints the results
  * table (core/rl/eval/report.ts): per quoter the session Sharpe and the means over paths of reward,
@@ -21,6 +22,12 @@
  * - Paths: evaluationSeed(cfg) (never the training seed), paths --first-path … (default 1000, past every
  *   path the trainer's own periodic evaluation can have used, so checkpoint selection does not leak into
  *   the result) for --episodes paths (default 100).
+ * - Replay (--replay DATASET [--from S] [--to S] [--window S] [--queue MODEL]): instead of simulated
+ *   paths, consecutive windows of a recorded day, one path each (core/rl/eval/replay-eval.ts), under the
+ *   training scenario's venue rules; the baselines are still tuned on simulated training paths (the
+ *   agents' own scenario), so nothing of the replayed data is used to choose anyone's parameters.
+ *   Calibrating on the first part of a day (calibrate --to S) and replaying the rest (--from S) keeps
+ *   the replayed data out of calibration, training and tuning.
  * - Tests (core/rl/eval/evaluate.ts compareAgents): reward, PnL, max drawdown and session Sharpe, with
  *   CIs, Cohen's d_z, and p-values Holm-adjusted over agents × baselines × metrics.
  * The JSON holds the backend, the agents (checkpoint, step, config name), the search (boxes, every
@@ -45,8 +52,13 @@ import {
 import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load-policy';
 import { describeTf, loadTf } from '../rl/tf/backend';
 import { metricOptionsOf } from '../backtest/config';
+import { loadMarketInputs, makeSimulator, type MarketInputs } from '../backtest/run';
+import { CatalogError, readDataset } from '../data/catalog';
+import { queueOf, type ReplayScenarioConfig } from '../replay/scenario';
+import { replayScenarioFor, replayWindows, type ReplayFor } from '../rl/eval/replay-eval';
+import type { ReplayWindow } from '../rl/eval/evaluate';
 import type { Quoter } from '../strategy/quoter';
-import { UsageError, intOption, parse } from './args';
+import { UsageError, UserError, cliDataDir, intOption, numberOption, parse } from './args';
 import { EVAL_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { formatTable } from '../text/table';
@@ -66,7 +78,19 @@ interface EvalArgs {
   pick: 'latest' | 'best';
   json: string | undefined;
   quiet: boolean;
+  replay: ReplayArgs | undefined;
 }
+
+interface ReplayArgs {
+  dataset: string;
+  from: number;
+  to: number | undefined;
+  window: number | undefined;
+  queue: string | undefined;
+  dataDir: string | undefined;
+}
+
+const QUEUE_MODELS = ['fifo', 'risk-averse', 'prob-power', 'prob-log'];
 
 function parseEvalArgs(args: string[]): EvalArgs {
   const values = parse(args, EVAL_OPTIONS);
@@ -101,6 +125,26 @@ function parseEvalArgs(args: string[]): EvalArgs {
   const pick = values.pick ?? 'latest';
   if (pick !== 'latest' && pick !== 'best')
     throw new UsageError(`--pick must be latest or best, got "${pick}"`);
+  let replay: ReplayArgs | undefined;
+  if (values.replay !== undefined) {
+    if (values.episodes !== undefined)
+      throw new UsageError('--episodes does not apply with --replay: the windows are the paths (--window S)');
+    if (values['first-path'] !== undefined)
+      throw new UsageError('--first-path does not apply with --replay: a recorded market has no seeds');
+    const from = values.from === undefined ? 0 : numberOption(values, 'from');
+    const to = values.to === undefined ? undefined : numberOption(values, 'to');
+    const window = values.window === undefined ? undefined : numberOption(values, 'window');
+    if (!(from >= 0)) throw new UsageError(`--from must be a number of seconds ≥ 0, got ${from}`);
+    if (to !== undefined && !(to > from))
+      throw new UsageError(`--to must be greater than --from (${from}), got ${to}`);
+    if (window !== undefined && !(window > 0))
+      throw new UsageError(`--window must be a positive number of seconds, got ${window}`);
+    if (values.queue !== undefined && !QUEUE_MODELS.includes(values.queue))
+      throw new UsageError(`--queue must be one of ${QUEUE_MODELS.join(', ')}, got "${values.queue}"`);
+    replay = { dataset: values.replay, from, to, window, queue: values.queue, dataDir: values['data-dir'] };
+  } else
+    for (const k of ['from', 'to', 'window', 'queue', 'data-dir'] as const)
+      if (values[k] !== undefined) throw new UsageError(`--${k} applies only with --replay DATASET`);
   return {
     checkpoints,
     episodes: intOption(values, 'episodes', EVAL_OPTIONS.episodes),
@@ -116,6 +160,7 @@ function parseEvalArgs(args: string[]): EvalArgs {
     pick,
     json: values.json,
     quiet: values.quiet === true,
+    replay,
   };
 }
 
@@ -181,6 +226,25 @@ export async function evalCommand(args: string[]): Promise<number> {
 
     const metrics = metricOptionsOf(cfg);
 
+    // 0. A replay: the dataset loaded and cut into windows before any tuning work.
+    let replay: PreparedReplay | undefined;
+    if (a.replay !== undefined) {
+      try {
+        replay = await prepareReplay(cfg, a.replay);
+      } catch (e) {
+        if (e instanceof UserError || e instanceof CatalogError || e instanceof RangeError) {
+          err(`${NAME}: ${e.message}`);
+          return 2;
+        }
+        throw e;
+      }
+      if (!a.quiet)
+        err(
+          `replay of ${replay.scenario.dataset}: ${replay.windows.length} windows of ${replay.seconds} s from ` +
+            `${replay.windows[0]!.from} s to ${replay.windows.at(-1)!.to} s, queue ${replay.queue}`,
+        );
+    }
+
     // 1. Baselines tuned on training paths; the best of them (by mean reward there) is the reference.
     let tuning: TuneResult | undefined;
     let baselines: Quoter[];
@@ -204,11 +268,16 @@ export async function evalCommand(args: string[]): Promise<number> {
     // 2. Everyone on the held-out paths.
     const eb = new ProgressBar('eval', process.stderr, !a.quiet);
     const result: EvalResult = evaluate({
-      scenario: cfg.scenario,
+      ...(replay !== undefined
+        ? {
+            scenario: replay.scenario,
+            replay: { inputs: replay.inputs, windows: replay.windows },
+            paths: replay.windows.length,
+            firstPath: 0,
+          }
+        : { scenario: cfg.scenario, paths: a.episodes, firstPath: a.firstPath }),
       quoters: [...agents.map((ag, i) => ag.quoter(names[i])), ...baselines],
       seed: evalSeed,
-      paths: a.episodes,
-      firstPath: a.firstPath,
       reward: cfg.env.reward,
       ...(cfg.env.horizon !== undefined ? { horizon: cfg.env.horizon } : {}),
       metrics,
@@ -238,6 +307,11 @@ export async function evalCommand(args: string[]): Promise<number> {
     // A checkpoint short of its run's totalSteps is not the policy the recipe asked for: say so.
     for (const [i, ag] of agents.entries())
       if (ag.label !== undefined) out.write(`agent ${names[i]}: ${ag.label}\n`);
+    if (replay !== undefined)
+      out.write(
+        `Replay of ${replay.scenario.dataset} (${replay.name}): ${replay.windows.length} windows of ${replay.seconds} s, ` +
+          `seconds ${replay.windows[0]!.from}–${replay.windows.at(-1)!.to} after its first event, queue ${replay.queue}\n`,
+      );
     if (tuning) out.write(`\n${tuningTable(tuning)}`);
     out.write(`\n${formatEvalTable(result, comparison)}`);
     if (a.json) {
@@ -266,6 +340,48 @@ export async function evalCommand(args: string[]): Promise<number> {
   } finally {
     for (const ag of agents) ag.dispose();
   }
+}
+
+interface PreparedReplay {
+  scenario: ReplayScenarioConfig;
+  name: string;
+  inputs: MarketInputs;
+  windows: ReplayWindow[];
+  seconds: number;
+  queue: string;
+}
+
+/** The replay of --replay under the training scenario's venue rules (core/rl/eval/replay-eval.ts). */
+async function prepareReplay(cfg: TrainConfig, r: ReplayArgs): Promise<PreparedReplay> {
+  if (cfg.scenario.mode !== 'book')
+    throw new UserError(
+      `--replay needs an agent trained on a book-mode scenario (this one was trained on '${cfg.scenario.mode}')`,
+    );
+  const dataDir = cliDataDir(r.dataDir);
+  const info = readDataset(dataDir, r.dataset);
+  const span = Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
+  const to = r.to ?? span;
+  if (r.from >= span)
+    throw new UserError(
+      `--from ${r.from} is past the end of dataset ${info.id} (it spans ${span.toFixed(3)} s)`,
+    );
+  const seconds = r.window ?? cfg.env.horizon ?? cfg.scenario.horizon;
+  const windows = replayWindows(r.from, Math.min(to, span), seconds);
+  if (windows.length < 2)
+    throw new UserError(
+      `--replay: ${Math.min(to, span) - r.from} s of data hold ${windows.length} window(s) of ${seconds} s; ` +
+        'at least 2 are needed (a shorter --window, or a wider --from/--to)',
+    );
+  const scenario = replayScenarioFor(cfg.scenario, {
+    dataset: info.id,
+    from: windows[0]!.from,
+    to: windows.at(-1)!.to,
+    queue: r.queue as ReplayFor['queue'],
+  });
+  const inputs = await loadMarketInputs(scenario, dataDir);
+  const tape = inputs.tape!;
+  makeSimulator(scenario, inputs); // the replay's own checks (a two-sided book at the start, …) before tuning
+  return { scenario, name: info.name, inputs, windows, seconds, queue: queueOf(scenario, tape).model };
 }
 
 /** "SAC", "PPO"; "SAC-2", … when an algorithm appears more than once. */

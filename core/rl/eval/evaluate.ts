@@ -39,6 +39,13 @@
  * the CLI passes the one that was best on the tuning paths (tune-baselines.ts), never one chosen on
  * the evaluation paths themselves.
  *
+ * Replay windows (`replay`). With a replay scenario (core/replay/scenario.ts) the market is recorded,
+ * so there is one path per time window of the data instead of one per seed: path i is the replay of
+ * `replay.windows[i]` ([from, to) in seconds after the dataset's first event; the book before `from`
+ * is built from the data, not quoted), and `paths` must equal the number of windows. Every quoter sees
+ * the same windows, so the pairing by path holds as on simulated paths; windows that do not overlap
+ * make the paths independent draws of the day only in so far as the market forgets between them.
+ *
  * Output: plain JSON-able data (arrays of numbers, no typed arrays, no timings or timestamps): the same
  * options give deep-equal results. The one non-JSON number that can appear is t = ±Infinity in a
  * paired test whose differences are all equal and non-zero (see inference.ts).
@@ -51,9 +58,10 @@ import {
   type RunMetrics,
   type RunMetricsOptions,
 } from '../../metrics/run-metrics';
-import { makeSimulator } from '../../backtest/run';
+import { makeSimulator, type MarketInputs } from '../../backtest/run';
 import { abortErrorOf, makeStopPoller } from '../../sim/guards';
 import type { ScenarioConfig } from '../../backtest/config';
+import type { MarketSimulator } from '../../sim/simulator';
 import type { ParamValue, Quoter } from '../../strategy/quoter';
 import { resolveReward, type RewardConfig, type RewardWeights } from '../reward';
 import { PolicyQuoter } from './policy-quoter';
@@ -102,6 +110,8 @@ export interface EvalResult {
   paths: number;
   /** Episode horizon used for the reward (null: to the session end). */
   horizon: number | null;
+  /** A replay evaluation: the dataset and the window of each path (absent on simulated paths). */
+  replay?: { dataset: string; windows: ReplayWindow[] };
   /** The weights the reward was scored with (always the ΔPnL form: the training reward.mode is ignored). */
   reward: RewardWeights;
   level: number;
@@ -110,8 +120,19 @@ export interface EvalResult {
   quoters: QuoterEval[];
 }
 
+/** A session of a recorded market: [from, to) seconds after the dataset's first event. */
+export interface ReplayWindow {
+  from: number;
+  to: number;
+}
+
 export interface EvalOptions {
   scenario: ScenarioConfig;
+  /**
+   * With a replay scenario: the loaded dataset (loadMarketInputs) and one window per path (see the
+   * header); `paths` must equal windows.length.
+   */
+  replay?: { inputs: MarketInputs; windows: readonly ReplayWindow[] };
   /** Agents (PolicyQuoter) and classical quoters; names must be distinct. */
   quoters: Quoter[];
   seed: number;
@@ -158,6 +179,19 @@ export function evaluate(opts: EvalOptions): EvalResult {
   }
   if (opts.horizon !== undefined && !(opts.horizon > 0))
     throw new RangeError(`${who}: horizon must be > 0 (got ${opts.horizon})`);
+  const replay = opts.replay;
+  if (scenario.mode === 'replay') {
+    if (replay === undefined)
+      throw new RangeError(`${who}: a replay scenario needs replay windows and the loaded dataset`);
+    if (replay.windows.length !== paths)
+      throw new RangeError(
+        `${who}: paths (${paths}) must equal the number of replay windows (${replay.windows.length})`,
+      );
+    for (const [i, w] of replay.windows.entries())
+      if (!(Number.isFinite(w.from) && w.from >= 0 && Number.isFinite(w.to) && w.to > w.from))
+        throw new RangeError(`${who}: replay window ${i} must have 0 ≤ from < to (got [${w.from}, ${w.to}))`);
+  } else if (replay !== undefined)
+    throw new RangeError(`${who}: replay windows need a replay scenario (got mode '${scenario.mode}')`);
   const {
     mode: _mode,
     timeWeight: _timeWeight,
@@ -187,15 +221,25 @@ export function evaluate(opts: EvalOptions): EvalResult {
   };
   const out: QuoterEval[] = [];
   const stop = makeStopPoller({ signal: opts.signal, shouldStop: opts.shouldStop }, 'evaluation cancelled');
-  for (const quoter of quoters) {
-    const sim = makeSimulator(scenario);
+  const marketOf = (i: number): MarketSimulator => {
+    const w = replay?.windows[i];
+    const sim =
+      w !== undefined && scenario.mode === 'replay'
+        ? makeSimulator({ ...scenario, from: w.from, to: w.to }, replay?.inputs)
+        : makeSimulator(scenario);
     sim.setStopPoller?.(stop);
+    return sim;
+  };
+  for (const quoter of quoters) {
+    let sim = replay === undefined ? marketOf(0) : undefined;
     const pooled = new RunMetricsAccumulator(opts.metrics);
     const perPath = emptyPerPath();
     const steps: number[] = [];
     for (let i = 0; i < paths; i++) {
       if (opts.signal?.aborted) throw abortErrorOf(opts.signal, 'evaluation cancelled');
       stop?.check();
+      if (replay !== undefined) sim = marketOf(i);
+      if (sim === undefined) throw new Error('unreachable: no market');
       const scored = runScoredPath(sim, quoter, seed, firstPath + i, scoredOpts);
       const path = scored.path;
       pooled.add(path);
@@ -234,6 +278,14 @@ export function evaluate(opts: EvalOptions): EvalResult {
     firstPath,
     paths,
     horizon: opts.horizon ?? null,
+    ...(replay !== undefined && scenario.mode === 'replay'
+      ? {
+          replay: {
+            dataset: scenario.dataset,
+            windows: replay.windows.map((w) => ({ from: w.from, to: w.to })),
+          },
+        }
+      : {}),
     reward: { ...weights },
     level,
     resamples,
