@@ -20,6 +20,7 @@ const CORE_LAYERS = [
   ['rl'],
   ['config-worker', 'api'],
   ['store', 'jobs'],
+  ['report'],
   ['services'],
   ['server'],
   ['cli'],
