@@ -28,6 +28,7 @@ import { DATA_DIR_MODE, DATA_FILE_MODE, tightenMode } from './data-dir';
 import { StoreError } from './errors';
 import { migrate, SchemaTooNewError, userVersion } from './migrations';
 import { RunRepository } from './run-repository';
+import { SweepRepository } from './sweep-repository';
 import { TrainingRepository } from './training-repository';
 
 export { StoreError, type StoreErrorCode } from './errors';
@@ -48,6 +49,15 @@ export type {
   LiveTrainingStatus,
   StoredCurves,
 } from './training-repository';
+export type {
+  SweepRepository,
+  NewSweep,
+  SweepRow,
+  SweepKind,
+  SweepStatus,
+  SweepCellResult,
+  StoredSweepCell,
+} from './sweep-repository';
 
 export const STORE_FILE = 'quotebench.sqlite';
 
@@ -75,6 +85,8 @@ export interface Store {
   readonly runs: RunRepository;
   readonly training: TrainingRepository;
   readonly artifacts: ArtifactRepository;
+  /** Sweeps and their cells (one result per cell key). */
+  readonly sweeps: SweepRepository;
   /** Run `fn` in one IMMEDIATE transaction (nested calls become savepoints); rolled back if it throws. */
   transaction<T>(fn: () => T): T;
   /** `PRAGMA integrity_check`: 'ok', or the problems found, one a line. */
@@ -117,6 +129,7 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
     const runs = new RunRepository(db, now);
     const artifacts = new ArtifactRepository(db, now);
     const training = new TrainingRepository(db, now);
+    const sweeps = new SweepRepository(db, now);
     const recovered = runs.recoverOrphans();
     const recoveredTraining = training.recoverOrphans();
     return {
@@ -128,6 +141,7 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
       runs,
       training,
       artifacts,
+      sweeps,
       transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
       integrityCheck: () =>
         (db.pragma('integrity_check') as { integrity_check: string }[])

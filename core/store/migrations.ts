@@ -32,6 +32,14 @@
  *   SQLite cannot alter a CHECK constraint, so the three training tables are rebuilt: the parent under
  *   a new name, the children referencing it, the old ones dropped children first (no cascade fires),
  *   then the renames (which carry the children's foreign keys along); every row is copied.
+ *
+ * Invariants of version 5 (sweeps, core/store/sweep-repository.ts, core/sweep/):
+ * - sweep_cells.cell_key is the PRIMARY KEY: a cell's result (content-addressed by the hash of its
+ *   canonical config and its seed) is stored at most once, whatever retried or duplicated the work;
+ *   a second insert of the same key is a no-op. metrics_json is the RunMetrics of the cell.
+ * - sweeps.status ∈ {'running', 'completed', 'cancelled', 'failed'}; sweeps.id is the hash of the
+ *   expanded sweep (so re-running a config resumes it). A cell names the sweep that first computed it
+ *   (ON DELETE CASCADE); another sweep whose cells share keys reuses those rows.
  */
 import type Database from 'better-sqlite3';
 
@@ -249,6 +257,39 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE training_checkpoints_v4 RENAME TO training_checkpoints;
   CREATE INDEX training_runs_by_created ON training_runs (created_at);
   CREATE INDEX training_runs_live ON training_runs (status) WHERE status IN ('running', 'paused');
+  `,
+  // 5: sweeps and their cells (core/sweep): one result per cell key.
+  `
+  CREATE TABLE sweeps (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('sweep', 'stress')),
+    name         TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed')),
+    config_json  TEXT NOT NULL,
+    cells        INTEGER NOT NULL CHECK (cells >= 0),
+    code_version TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    error        TEXT
+  ) STRICT;
+  CREATE INDEX sweeps_by_created ON sweeps (created_at);
+
+  CREATE TABLE sweep_cells (
+    cell_key          TEXT PRIMARY KEY,
+    sweep_id          TEXT NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+    config_hash       TEXT NOT NULL,
+    seed              INTEGER NOT NULL,
+    scenario          TEXT NOT NULL,
+    strategy          TEXT NOT NULL,
+    params_json       TEXT NOT NULL,
+    metrics_json      TEXT NOT NULL,
+    annualization_json TEXT NOT NULL,
+    code_version      TEXT NOT NULL,
+    worker            TEXT NOT NULL,
+    elapsed_ms        REAL NOT NULL,
+    created_at        TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX sweep_cells_by_sweep ON sweep_cells (sweep_id);
   `,
 ];
 
