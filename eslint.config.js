@@ -21,6 +21,7 @@ const CORE_LAYERS = [
   ['config-worker', 'api'],
   ['store', 'jobs'],
   ['report'],
+  ['sweep'],
   ['services'],
   ['server'],
   ['cli'],

@@ -442,6 +442,62 @@ export const VALIDATE_OPTIONS = {
   help,
 } as const satisfies Record<string, OptionSpec>;
 
+const dataDirOption = {
+  type: 'string',
+  arg: 'DIR',
+  help: 'Data directory (the store is DIR/quotebench.sqlite; replays read DIR/datasets).',
+  def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+} as const satisfies OptionSpec;
+
+export const SWEEP_OPTIONS = {
+  config: { type: 'string', short: 'c', arg: 'FILE', help: 'Sweep config (YAML, docs/sweeps.md). Required.' },
+  workers: {
+    type: 'string',
+    arg: 'N',
+    help: 'Worker threads of a local sweep (default: one per core).',
+    min: 1,
+    max: 256,
+  },
+  redis: {
+    type: 'string',
+    arg: 'URL',
+    help: 'Fan the cells out through BullMQ on this Redis (redis://host:port); `quotebench worker` computes them.',
+  },
+  queue: { type: 'string', arg: 'NAME', help: 'BullMQ queue name (with --redis).', def: 'quotebench-sweep' },
+  'data-dir': dataDirOption,
+  json: {
+    type: 'string',
+    arg: 'OUT',
+    help: 'Also write the table and every cell as JSON to OUT (atomically).',
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress bar.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
+export const WORKER_OPTIONS = {
+  redis: { type: 'string', arg: 'URL', help: 'The Redis of the sweep (redis://host:port). Required.' },
+  queue: { type: 'string', arg: 'NAME', help: 'BullMQ queue name.', def: 'quotebench-sweep' },
+  concurrency: {
+    type: 'string',
+    arg: 'N',
+    help: 'Cells computed at once, each in its own worker thread.',
+    def: 1,
+    min: 1,
+    max: 256,
+  },
+  'lock-ms': {
+    type: 'string',
+    arg: 'MS',
+    help: "How long a cell stays this worker's without a lock renewal; after that (a dead worker) another takes it.",
+    def: 30000,
+    min: 1000,
+    max: 3600000,
+  },
+  'data-dir': dataDirOption,
+  quiet: { type: 'boolean', short: 'q', help: 'No log lines.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
 export interface CommandSpec {
   /** The usage line after `quotebench <name>`. */
   usage: string;
@@ -512,6 +568,23 @@ export const COMMANDS = {
     summary:
       'Simulate a book-mode scenario with a passive quoter and compare spreads, trade rates, volatility, clustering and mark-outs with a dataset.',
     options: VALIDATE_OPTIONS,
+  },
+  sweep: {
+    usage: '--config FILE [--workers N] [--redis URL [--queue NAME]] [--data-dir DIR] [--json OUT] [--quiet]',
+    summary:
+      'Strategies (grids, RL checkpoints) × scenarios × seeds in a pool of worker threads or on BullMQ workers; results in the store, finished cells never recomputed.',
+    options: SWEEP_OPTIONS,
+  },
+  stress: {
+    usage: '--config FILE [--workers N] [--redis URL [--queue NAME]] [--data-dir DIR] [--json OUT] [--quiet]',
+    summary:
+      "A sweep over a base scenario and its stressed variants; reports each metric's change against the base.",
+    options: SWEEP_OPTIONS,
+  },
+  worker: {
+    usage: '--redis URL [--queue NAME] [--concurrency N] [--lock-ms MS] [--data-dir DIR] [--quiet]',
+    summary: 'Compute sweep cells from a BullMQ queue on Redis (start any number, on any machine).',
+    options: WORKER_OPTIONS,
   },
   serve: {
     usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',

@@ -34,6 +34,9 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   fit: async () => (await import('./fit')).fitCommand,
   calibrate: async () => (await import('./calibrate')).calibrateCommand,
   validate: async () => (await import('./validate')).validateCommand,
+  sweep: async () => (await import('./sweep')).sweepCommand,
+  stress: async () => (await import('./sweep')).stressCommand,
+  worker: async () => (await import('./worker')).workerCommand,
   serve: async () => (await import('./serve')).serveCommand,
 };
 
