@@ -498,6 +498,18 @@ export const WORKER_OPTIONS = {
   help,
 } as const satisfies Record<string, OptionSpec>;
 
+export const REPORT_OPTIONS = {
+  out: { type: 'string', short: 'o', arg: 'DIR', help: 'Directory to write the report into. Required.' },
+  pdf: { type: 'boolean', help: "Also print it to PDF with Debian's Chromium (/usr/bin/chromium)." },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory (the run store and the catalog).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
 export interface CommandSpec {
   /** The usage line after `quotebench <name>`. */
   usage: string;
@@ -585,6 +597,13 @@ export const COMMANDS = {
     usage: '--redis URL [--queue NAME] [--concurrency N] [--lock-ms MS] [--data-dir DIR] [--quiet]',
     summary: 'Compute sweep cells from a BullMQ queue on Redis (start any number, on any machine).',
     options: WORKER_OPTIONS,
+  },
+  report: {
+    usage: 'RUN_ID [RUN_ID …] --out DIR [--pdf] [--data-dir DIR]',
+    summary:
+      'Write a self-contained HTML tear sheet of a stored run, or a comparison of several (docs/reports.md); --pdf also prints it to PDF.',
+    options: REPORT_OPTIONS,
+    positionals: true,
   },
   serve: {
     usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',

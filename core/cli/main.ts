@@ -38,6 +38,7 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   stress: async () => (await import('./sweep')).stressCommand,
   worker: async () => (await import('./worker')).workerCommand,
   serve: async () => (await import('./serve')).serveCommand,
+  report: async () => (await import('./report')).reportCommand,
 };
 
 /** The version in package.json. */

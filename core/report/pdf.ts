@@ -1,0 +1,70 @@
+/**
+ * Print a report's HTML file to PDF with Chromium's own print engine, driven by playwright-core
+ * (the CLI's path; the Electron app prints with webContents.printToPDF, the same engine). The browser
+ * is Debian's Chromium (/usr/bin/chromium, or $QUOTEBENCH_CHROMIUM), never a downloaded one. Every
+ * request other than the report file itself is aborted and counted, so a report that tried to reach
+ * the network is caught, not silently fetched.
+ */
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+
+/** Where Chromium is expected. */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.QUOTEBENCH_CHROMIUM ?? DEFAULT_CHROMIUM;
+}
+
+/** Chromium is missing (the CLI checks first and reports it as a usage problem, exit 2). */
+export class ChromiumMissingError extends Error {
+  override name = 'ChromiumMissingError';
+}
+
+export interface PrintResult {
+  /** Requests other than the HTML file itself (each was aborted). */
+  otherRequests: string[];
+}
+
+/** Open `htmlFile` in headless Chromium and print it to `pdfFile` (A4, backgrounds on). */
+export async function printHtmlToPdf(
+  htmlFile: string,
+  pdfFile: string,
+  opts: { chromium?: string } = {},
+): Promise<PrintResult> {
+  const exe = opts.chromium ?? chromiumPath();
+  if (!existsSync(exe)) {
+    throw new ChromiumMissingError(
+      `--pdf needs Chromium at ${exe}: install Debian's chromium (apt-get install chromium) or set QUOTEBENCH_CHROMIUM`,
+    );
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: exe,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-gpu',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const self = pathToFileURL(htmlFile).href;
+    const otherRequests: string[] = [];
+    await page.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url === self) await route.continue();
+      else {
+        otherRequests.push(url);
+        await route.abort();
+      }
+    });
+    await page.goto(self, { waitUntil: 'load' });
+    await page.pdf({ path: pdfFile, format: 'A4', printBackground: true, preferCSSPageSize: true });
+    return { otherRequests };
+  } finally {
+    await browser.close();
+  }
+}
