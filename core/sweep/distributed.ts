@@ -322,6 +322,7 @@ export function startSweepWorker(opts: SweepWorkerOptions): SweepWorkerHandle {
         log(`refused cell ${data.key}: ${msg}`);
         throw new UnrecoverableError(msg);
       }
+      log(`cell ${data.key} started (attempt ${job.attemptsMade + 1})`);
       const t0 = performance.now();
       const r = await runner.runBacktest(data.config, {
         keepPaths: 0,
