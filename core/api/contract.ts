@@ -98,6 +98,12 @@ export interface RunResultRow {
   metrics: Record<string, number>;
 }
 
+/** A self-contained HTML tear sheet (core/report) and the file name to save it under. */
+export interface RunReport {
+  fileName: string;
+  html: string;
+}
+
 export interface RunDetail {
   run: RunRow;
   /** The validated config the run used (YAML-equivalent object). */
@@ -690,6 +696,8 @@ const methodSchemas = {
     path: z.number().int().min(0).max(10_000_000),
   }),
   'runs.delete': z.strictObject({ runId: id }),
+  /** The tear sheet of one run, or a comparison of several (docs/reports.md). */
+  'runs.report': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
   'replay.start': replayStartInput,
   'replay.control': z.strictObject({
     sessionId: id,
@@ -739,6 +747,7 @@ export interface MethodOutputs {
   'runs.get': RunDetail;
   'runs.series': SeriesPayload;
   'runs.delete': { deleted: boolean };
+  'runs.report': RunReport;
   'replay.start': ReplayState;
   'replay.control': ReplayState;
   'train.presets': TrainPreset[];

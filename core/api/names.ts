@@ -14,6 +14,7 @@ export const METHOD_NAMES = [
   'runs.get',
   'runs.series',
   'runs.delete',
+  'runs.report',
   'replay.start',
   'replay.control',
   'train.presets',

@@ -14,16 +14,11 @@ import { join, resolve } from 'node:path';
 import { UsageError, UserError, cliDataDir, parseWithPositionals } from './args';
 import { REPORT_OPTIONS } from './commands';
 import { openStore } from '../store/db';
-import { loadReport, ReportError } from '../report/model';
+import { loadReport, reportBaseName, ReportError } from '../report/model';
+
+export { reportBaseName };
 import { renderReportHtml } from '../report/html';
 import { chromiumPath, printHtmlToPdf } from '../report/pdf';
-
-/** The report's file name (without extension) for these run ids. */
-export function reportBaseName(ids: readonly string[]): string {
-  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
-  if (ids.length === 1) return `report-${safe(ids[0] ?? '')}`;
-  return `compare-${ids.map((id) => safe(id).slice(0, 8)).join('-')}`;
-}
 
 export async function reportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseWithPositionals(args, REPORT_OPTIONS, true);

@@ -53,6 +53,16 @@ export class ReportError extends Error {
   override name = 'ReportError';
 }
 
+/**
+ * The report's file name (without extension): `report-<id>` for one run, `compare-<id8>-<id8>…` for
+ * several (each id cut to 8 characters); characters other than letters, digits, '_' and '-' become '_'.
+ */
+export function reportBaseName(ids: readonly string[]): string {
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
+  if (ids.length === 1) return `report-${safe(ids[0] ?? '')}`;
+  return `compare-${ids.map((id) => safe(id).slice(0, 8)).join('-')}`;
+}
+
 export interface ReportRunInfo {
   id: string;
   name: string;

@@ -28,11 +28,16 @@ import { describeRuns } from '../backtest/grid';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
 import { openStore, type Store } from '../store/db';
+import { renderReportHtml } from '../report/html';
+import { loadReport, reportBaseName } from '../report/model';
 import { DataService, type DataServiceOptions } from './data-service';
 import { loadPresets } from './presets';
 import { ReplaySession } from './replay-session';
 import { openMarket, replayConfig } from './replay-source';
 import { TrainingService, type TrainingServiceOptions } from './training-service';
+
+/** Strategy runs (results) one `runs.report` may draw; larger reports are the CLI's. */
+export const MAX_REPORT_ENTRIES = 24;
 
 /** Who is calling: sessions are owned by a client and stopped when it goes away. */
 export interface CallContext {
@@ -168,6 +173,24 @@ export class AppService {
         const job = [...this.running.values()].find((j) => j.info.runId === runId);
         if (job) throw new ApiException('conflict', 'the run is still running: cancel it first', 'runId');
         return { deleted: this.store.runs.delete(runId) };
+      },
+      'runs.report': ({ runIds }) => {
+        // Built on this thread: bounded by the strategy runs it draws (each ≤ 50 kept paths).
+        const ids = [...new Set(runIds)];
+        let entries = 0;
+        for (const runId of ids) {
+          const detail = this.store.runs.get(runId);
+          if (detail === null) throw new ApiException('not_found', `no run ${runId}`, 'runIds');
+          entries += detail.results.length;
+        }
+        if (entries > MAX_REPORT_ENTRIES)
+          throw new ApiException(
+            'limit_exceeded',
+            `a report draws at most ${MAX_REPORT_ENTRIES} strategy runs; these runs have ${entries} (use the CLI: quotebench report)`,
+            'runIds',
+          );
+        const model = loadReport(this.store, ids);
+        return { fileName: `${reportBaseName(ids)}.html`, html: renderReportHtml(model) };
       },
       'replay.start': async (input, ctx) => {
         // A book-mode config plays the simulator; a replay-mode config or a dataset source, a dataset.

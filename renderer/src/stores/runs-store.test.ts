@@ -118,3 +118,27 @@ describe('RunsStore sort and filter', () => {
     expect(api.callsOf('runs.get')).toEqual([]);
   });
 });
+
+describe('RunsStore report', () => {
+  it('saves the tear sheet the back end writes, once per click, and reports a failure', async () => {
+    const { api, root } = setup([row('a', '2025-01-01'), row('b', '2025-02-01')]);
+    api.on('runs.report', ({ runIds }) => {
+      if (runIds.includes('gone')) throw new Error('no run gone');
+      return { fileName: `report-${runIds.join('-')}.html`, html: `<html>${runIds.join(',')}</html>` };
+    });
+    await settle();
+    const saved: [string, string, string][] = [];
+    root.runs.saveFile = (text, name, mime) => saved.push([text, name, mime]);
+    const p = root.runs.report(['a', 'b']);
+    expect(root.runs.isReporting(['a', 'b'])).toBe(true);
+    void root.runs.report(['a', 'b']); // a second click while writing asks nothing more
+    await p;
+    await settle();
+    expect(api.callsOf('runs.report')).toEqual([{ runIds: ['a', 'b'] }]);
+    expect(saved).toEqual([['<html>a,b</html>', 'report-a-b.html', 'text/html']]);
+    expect(root.runs.isReporting(['a', 'b'])).toBe(false);
+    await root.runs.report(['gone']);
+    expect(saved).toHaveLength(1);
+    expect([...root.ui.banners.values()].some((b) => b.title === 'Writing the report failed')).toBe(true);
+  });
+});

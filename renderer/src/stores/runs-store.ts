@@ -7,6 +7,7 @@
 import { makeAutoObservable, observable, runInAction } from 'mobx';
 import type { RunDetail, RunListRow, RunSummary, SeriesPayload } from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
+import { downloadText } from '../lib/export';
 import { metricColumn, metricValue, strategyLabel } from '../lib/metrics';
 import type { LoadStatus } from './preset-store';
 import type { RootStore } from './root-store';
@@ -72,6 +73,10 @@ export class RunsStore {
   sortDir: 1 | -1 = -1;
   /** Case-insensitive text filter on the run name and (once loaded) its strategies. */
   filterText = '';
+  /** The runs whose report is being written (key: their ids joined by ','). */
+  readonly reporting = new Set<string>();
+  /** Where a report goes: a file download (replaced in tests). */
+  saveFile: (text: string, fileName: string, mime: string) => void = downloadText;
 
   constructor(
     readonly root: RootStore,
@@ -87,6 +92,7 @@ export class RunsStore {
         detailState: false,
         series: false,
         seriesState: false,
+        saveFile: false,
       },
       { autoBind: true },
     );
@@ -252,6 +258,28 @@ export class RunsStore {
 
   stopCompare(): void {
     this.comparing = false;
+  }
+
+  isReporting(runIds: readonly string[]): boolean {
+    return this.reporting.has(runIds.join(','));
+  }
+
+  /**
+   * Asks the back end for the HTML tear sheet of these runs (one, or a comparison: docs/reports.md)
+   * and saves it as a file; a failure shows as a banner.
+   */
+  async report(runIds: readonly string[]): Promise<void> {
+    const key = runIds.join(',');
+    if (runIds.length === 0 || this.reporting.has(key)) return;
+    this.reporting.add(key);
+    try {
+      const { fileName, html } = await this.api.call('runs.report', { runIds: [...runIds] });
+      this.saveFile(html, fileName, 'text/html');
+    } catch (e) {
+      this.root.ui.reportError('Writing the report failed', e);
+    } finally {
+      runInAction(() => this.reporting.delete(key));
+    }
   }
 
   askDelete(runId: string | null): void {

@@ -54,7 +54,7 @@ export function timeFormatOf(config: unknown): SimTimeFormat {
   return mode === 'book' ? 'clock' : 'number';
 }
 
-function RunDetailBody({
+const RunDetailBody = observer(function RunDetailBody({
   detail,
   testIdPrefix,
   onClose,
@@ -63,6 +63,7 @@ function RunDetailBody({
   testIdPrefix: string;
   onClose: (() => void) | undefined;
 }): ReactElement {
+  const { runs } = useStores();
   const { run, results, seriesPaths } = detail;
   const [resultIndex, setResultIndex] = useState<number>(results[0]?.index ?? 0);
   const [path, setPath] = useState<number>(seriesPaths[0] ?? 0);
@@ -126,6 +127,16 @@ function RunDetailBody({
             },
           ]}
         />
+        <button
+          type="button"
+          className="btn"
+          disabled={runs.isReporting([run.id])}
+          onClick={() => void runs.report([run.id])}
+          data-testid={`${testIdPrefix}-report`}
+          title="Save an HTML tear sheet of this run"
+        >
+          {runs.isReporting([run.id]) ? 'Writing report…' : 'Report'}
+        </button>
         {onClose && (
           <button
             type="button"
@@ -194,4 +205,4 @@ function RunDetailBody({
       )}
     </section>
   );
-}
+});

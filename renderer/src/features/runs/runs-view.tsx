@@ -91,6 +91,16 @@ export const RunsView = observer(function RunsView(): ReactElement {
           </button>
           <button
             type="button"
+            className="btn"
+            disabled={!runs.canCompare || runs.isReporting(runs.compareIds)}
+            onClick={() => void runs.report(runs.compareIds)}
+            data-testid="compare-report"
+            title="Save an HTML tear sheet comparing the two runs"
+          >
+            {runs.isReporting(runs.compareIds) ? 'Writing report…' : 'Report'}
+          </button>
+          <button
+            type="button"
             className="btn btn-ghost"
             onClick={() => void runs.loadList()}
             data-testid="runs-refresh"
