@@ -11,9 +11,7 @@ import { importLobster } from '../data/lobster-import';
 import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
 import { parseTrainConfig } from '../rl/train/config';
 import { tinyTrainConfig } from '../rl/train/tiny-config.fixture';
-import { createTrainer } from '../rl/train/trainer';
-import { captureOutput } from './capture.fixture';
-import { evalCommand } from './eval';
+import { runEval, trainRun } from './eval.fixture';
 
 const BOOK_AGENT = `name: tiny-book
 algo: sac
@@ -45,20 +43,12 @@ let intensityRun: string;
 let out = '';
 let err = '';
 
-async function train(yaml: string | ReturnType<typeof tinyTrainConfig>, name: string): Promise<string> {
-  const cfg = typeof yaml === 'string' ? parseTrainConfig(yaml, `${name}.yaml`) : yaml;
-  const runDir = path.join(dir, name);
-  const t = await createTrainer(cfg, { runDir, quiet: true });
-  try {
-    expect((await t.run({})).status).toBe('finished');
-  } finally {
-    t.dispose();
-  }
-  return runDir;
+function train(yaml: string | ReturnType<typeof tinyTrainConfig>, name: string): Promise<string> {
+  return trainRun(typeof yaml === 'string' ? parseTrainConfig(yaml, `${name}.yaml`) : yaml, dir, name);
 }
 
 async function run(args: string[]): Promise<number> {
-  const r = await captureOutput(() => evalCommand(args));
+  const r = await runEval(args);
   out = r.out;
   err = r.err;
   return r.code;

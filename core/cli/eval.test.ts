@@ -9,9 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluationSeed, trainingSeed, type TrainConfig } from '../rl/train/config';
 import { tinyTrainConfig } from '../rl/train/tiny-config.fixture';
-import { createTrainer } from '../rl/train/trainer';
-import { evalCommand } from './eval';
-import { captureOutput } from './capture.fixture';
+import { runEval, trainRun } from './eval.fixture';
 
 function tiny(algo: 'sac' | 'ppo', seed = 9): TrainConfig {
   return tinyTrainConfig({
@@ -33,19 +31,12 @@ let otherRun: string;
 let out = '';
 let err = '';
 
-async function train(cfg: TrainConfig, name: string): Promise<string> {
-  const runDir = path.join(dir, name);
-  const t = await createTrainer(cfg, { runDir, quiet: true });
-  try {
-    expect((await t.run({})).status).toBe('finished');
-  } finally {
-    t.dispose();
-  }
-  return runDir;
+function train(cfg: TrainConfig, name: string): Promise<string> {
+  return trainRun(cfg, dir, name);
 }
 
 async function run(args: string[]): Promise<number> {
-  const r = await captureOutput(() => evalCommand(args));
+  const r = await runEval(args);
   out = r.out;
   err = r.err;
   return r.code;

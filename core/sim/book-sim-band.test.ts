@@ -110,32 +110,7 @@ describe('book-mode simulator: the quote band', () => {
 
   it('market orders stop at maxDepthTicks from the mid: a bid 30 ticks beyond them is never hit', () => {
     // A thin book and large market orders: without the collar, sells walked through the empty levels.
-    const thin = {
-      flow: {
-        limitRate: 0.5,
-        depthMeanTicks: 3,
-        maxDepthTicks: 20,
-        cancelRate: 0.2,
-        marketRate: 2,
-        marketSizeMu: 3,
-      },
-    };
-    const sim = new BookSimulator(
-      toBookScenario(
-        bookScenarioSchema.parse({
-          mode: 'book',
-          horizon: 300,
-          tickSize: 0.01,
-          s0: 100,
-          price: { model: 'abm', sigma: 0.001 },
-          ...thin,
-        }),
-      ),
-    );
-    const r = runPath(sim, new FarBid(0.5), 3, 0);
-    expect(r.fills.count).toBe(0);
-    // …while a bid within the collar does get hit by the same flow
-    const near = runPath(
+    const thinBook = () =>
       new BookSimulator(
         toBookScenario(
           bookScenarioSchema.parse({
@@ -144,14 +119,19 @@ describe('book-mode simulator: the quote band', () => {
             tickSize: 0.01,
             s0: 100,
             price: { model: 'abm', sigma: 0.001 },
-            ...thin,
+            flow: {
+              limitRate: 0.5,
+              depthMeanTicks: 3,
+              maxDepthTicks: 20,
+              cancelRate: 0.2,
+              marketRate: 2,
+              marketSizeMu: 3,
+            },
           }),
         ),
-      ),
-      new FarBid(0.1),
-      3,
-      0,
-    );
-    expect(near.fills.count).toBeGreaterThan(0);
+      );
+    expect(runPath(thinBook(), new FarBid(0.5), 3, 0).fills.count).toBe(0);
+    // …while a bid within the collar does get hit by the same flow
+    expect(runPath(thinBook(), new FarBid(0.1), 3, 0).fills.count).toBeGreaterThan(0);
   });
 });
