@@ -15,6 +15,7 @@ import dataWorkerPath from '../core/services/data-worker?modulePath';
 import { resolveDataDir } from '../core/store/data-dir';
 import { bindApi } from './ipc';
 import { electronNativeBinding } from './native';
+import { printReportPdf } from './report-pdf';
 import { hardenSession, hardenWebContents } from './security';
 import { createMainWindow } from './window';
 
@@ -45,6 +46,7 @@ void app.whenReady().then(() => {
     nativeBinding: electronNativeBinding(),
     training: { workerEntry: pathToFileURL(trainWorkerPath) },
     data: { workerEntry: pathToFileURL(dataWorkerPath), pickFiles },
+    printPdf: printReportPdf,
   });
   warmSharedParsePool();
   unbind = bindApi(service, entryUrl);

@@ -104,6 +104,12 @@ export interface RunReport {
   html: string;
 }
 
+/** A tear sheet printed to PDF: the file name and the bytes, base64-encoded. */
+export interface RunReportPdf {
+  fileName: string;
+  pdfBase64: string;
+}
+
 export interface RunDetail {
   run: RunRow;
   /** The validated config the run used (YAML-equivalent object). */
@@ -698,6 +704,8 @@ const methodSchemas = {
   'runs.delete': z.strictObject({ runId: id }),
   /** The tear sheet of one run, or a comparison of several (docs/reports.md). */
   'runs.report': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
+  /** The same tear sheet printed to PDF by Chromium (Electron's printToPDF in the app). */
+  'runs.reportPdf': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
   'replay.start': replayStartInput,
   'replay.control': z.strictObject({
     sessionId: id,
@@ -748,6 +756,7 @@ export interface MethodOutputs {
   'runs.series': SeriesPayload;
   'runs.delete': { deleted: boolean };
   'runs.report': RunReport;
+  'runs.reportPdf': RunReportPdf;
   'replay.start': ReplayState;
   'replay.control': ReplayState;
   'train.presets': TrainPreset[];

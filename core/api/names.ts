@@ -15,6 +15,7 @@ export const METHOD_NAMES = [
   'runs.series',
   'runs.delete',
   'runs.report',
+  'runs.reportPdf',
   'replay.start',
   'replay.control',
   'train.presets',

@@ -5,7 +5,9 @@
  * request other than the report file itself is aborted and counted, so a report that tried to reach
  * the network is caught, not silently fetched.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
@@ -66,5 +68,26 @@ export async function printHtmlToPdf(
     return { otherRequests };
   } finally {
     await browser.close();
+  }
+}
+
+/**
+ * Print an HTML document (a string) to PDF bytes with printHtmlToPdf, through a private temporary
+ * directory that is removed afterwards. Fails if the document asked for anything but itself.
+ */
+export async function printHtmlStringToPdf(html: string, opts: { chromium?: string } = {}): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'quotebench-report-'));
+  try {
+    const htmlFile = join(dir, 'report.html');
+    const pdfFile = join(dir, 'report.pdf');
+    writeFileSync(htmlFile, html, { mode: 0o600 });
+    const { otherRequests } = await printHtmlToPdf(htmlFile, pdfFile, opts);
+    if (otherRequests.length > 0)
+      throw new Error(
+        `the report asked for ${otherRequests.length} external resource(s): ${otherRequests[0]}`,
+      );
+    return readFileSync(pdfFile);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@
  * it to its own transport), so the two shells cannot drift apart.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import {
   ApiException,
   type AppInfo,
@@ -30,6 +31,7 @@ import { codeVersion } from '../store/code-version';
 import { openStore, type Store } from '../store/db';
 import { renderReportHtml } from '../report/html';
 import { loadReport, reportBaseName } from '../report/model';
+import { chromiumPath, printHtmlStringToPdf } from '../report/pdf';
 import { DataService, type DataServiceOptions } from './data-service';
 import { loadPresets } from './presets';
 import { ReplaySession } from './replay-session';
@@ -38,6 +40,16 @@ import { TrainingService, type TrainingServiceOptions } from './training-service
 
 /** Strategy runs (results) one `runs.report` may draw; larger reports are the CLI's. */
 export const MAX_REPORT_ENTRIES = 24;
+
+/** The web shell's PDF printer: Debian's Chromium, or `unavailable` when it is not installed. */
+async function printWithChromium(html: string): Promise<Uint8Array> {
+  if (!existsSync(chromiumPath()))
+    throw new ApiException(
+      'unavailable',
+      `PDF export needs Chromium at ${chromiumPath()} (apt-get install chromium); the HTML report works without it`,
+    );
+  return printHtmlStringToPdf(html);
+}
 
 /** Who is calling: sessions are owned by a client and stopped when it goes away. */
 export interface CallContext {
@@ -62,6 +74,11 @@ export interface AppServiceOptions {
    * by `data.import` only over Electron's IPC; the web shell imports uploads.
    */
   data?: Pick<DataServiceOptions, 'pickFiles' | 'workerEntry'>;
+  /**
+   * Prints a report's HTML to PDF bytes: Electron's printToPDF in the app; by default Debian's
+   * Chromium through playwright-core (core/report/pdf.ts).
+   */
+  printPdf?: (html: string) => Promise<Uint8Array>;
 }
 
 interface RunningJob {
@@ -174,23 +191,15 @@ export class AppService {
         if (job) throw new ApiException('conflict', 'the run is still running: cancel it first', 'runId');
         return { deleted: this.store.runs.delete(runId) };
       },
-      'runs.report': ({ runIds }) => {
-        // Built on this thread: bounded by the strategy runs it draws (each ≤ 50 kept paths).
-        const ids = [...new Set(runIds)];
-        let entries = 0;
-        for (const runId of ids) {
-          const detail = this.store.runs.get(runId);
-          if (detail === null) throw new ApiException('not_found', `no run ${runId}`, 'runIds');
-          entries += detail.results.length;
-        }
-        if (entries > MAX_REPORT_ENTRIES)
-          throw new ApiException(
-            'limit_exceeded',
-            `a report draws at most ${MAX_REPORT_ENTRIES} strategy runs; these runs have ${entries} (use the CLI: quotebench report)`,
-            'runIds',
-          );
-        const model = loadReport(this.store, ids);
-        return { fileName: `${reportBaseName(ids)}.html`, html: renderReportHtml(model) };
+      'runs.report': ({ runIds }) => this.report(runIds),
+      'runs.reportPdf': async ({ runIds }) => {
+        const { fileName, html } = this.report(runIds);
+        const print = this.opts.printPdf ?? printWithChromium;
+        const pdf = await print(html);
+        return {
+          fileName: fileName.replace(/\.html$/, '.pdf'),
+          pdfBase64: Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('base64'),
+        };
       },
       'replay.start': async (input, ctx) => {
         // A book-mode config plays the simulator; a replay-mode config or a dataset source, a dataset.
@@ -277,6 +286,26 @@ export class AppService {
       ...run,
       summary: { strategies: results.map((r) => r.strategy), metrics: results.map((r) => r.metrics) },
     };
+  }
+
+  /** The HTML tear sheet of stored runs (runs.report, runs.reportPdf). */
+  private report(runIds: readonly string[]): { fileName: string; html: string } {
+    // Built on this thread: bounded by the strategy runs it draws (each ≤ 50 kept paths).
+    const ids = [...new Set(runIds)];
+    let entries = 0;
+    for (const runId of ids) {
+      const detail = this.store.runs.get(runId);
+      if (detail === null) throw new ApiException('not_found', `no run ${runId}`, 'runIds');
+      entries += detail.results.length;
+    }
+    if (entries > MAX_REPORT_ENTRIES)
+      throw new ApiException(
+        'limit_exceeded',
+        `a report draws at most ${MAX_REPORT_ENTRIES} strategy runs; these runs have ${entries} (use the CLI: quotebench report)`,
+        'runIds',
+      );
+    const model = loadReport(this.store, ids);
+    return { fileName: `${reportBaseName(ids)}.html`, html: renderReportHtml(model) };
   }
 
   private startBacktest(

@@ -141,4 +141,20 @@ describe('RunsStore report', () => {
     expect(saved).toHaveLength(1);
     expect([...root.ui.banners.values()].some((b) => b.title === 'Writing the report failed')).toBe(true);
   });
+
+  it('saves the PDF the back end printed, decoded from base64', async () => {
+    const { api, root } = setup([row('a', '2025-01-01')]);
+    api.on('runs.reportPdf', ({ runIds }) => ({
+      fileName: `report-${runIds.join('-')}.pdf`,
+      pdfBase64: btoa('%PDF-1.7 x\u00ff'),
+    }));
+    await settle();
+    const saved: [number[], string, string][] = [];
+    root.runs.saveBytes = (bytes, name, mime) => saved.push([Array.from(bytes), name, mime]);
+    await root.runs.report(['a'], 'pdf');
+    expect(api.callsOf('runs.reportPdf')).toEqual([{ runIds: ['a'] }]);
+    expect(saved).toEqual([
+      [Array.from('%PDF-1.7 x\u00ff', (c) => c.charCodeAt(0)), 'report-a.pdf', 'application/pdf'],
+    ]);
+  });
 });

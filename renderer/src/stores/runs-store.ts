@@ -7,7 +7,7 @@
 import { makeAutoObservable, observable, runInAction } from 'mobx';
 import type { RunDetail, RunListRow, RunSummary, SeriesPayload } from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
-import { downloadText } from '../lib/export';
+import { downloadBlob, downloadText } from '../lib/export';
 import { metricColumn, metricValue, strategyLabel } from '../lib/metrics';
 import type { LoadStatus } from './preset-store';
 import type { RootStore } from './root-store';
@@ -77,6 +77,11 @@ export class RunsStore {
   readonly reporting = new Set<string>();
   /** Where a report goes: a file download (replaced in tests). */
   saveFile: (text: string, fileName: string, mime: string) => void = downloadText;
+  saveBytes: (bytes: Uint8Array<ArrayBuffer>, fileName: string, mime: string) => void = (
+    bytes,
+    fileName,
+    mime,
+  ) => downloadBlob(new Blob([bytes], { type: mime }), fileName);
 
   constructor(
     readonly root: RootStore,
@@ -93,6 +98,7 @@ export class RunsStore {
         series: false,
         seriesState: false,
         saveFile: false,
+        saveBytes: false,
       },
       { autoBind: true },
     );
@@ -265,16 +271,21 @@ export class RunsStore {
   }
 
   /**
-   * Asks the back end for the HTML tear sheet of these runs (one, or a comparison: docs/reports.md)
-   * and saves it as a file; a failure shows as a banner.
+   * Asks the back end for the tear sheet of these runs (one, or a comparison: docs/reports.md), as
+   * HTML or printed to PDF, and saves it as a file; a failure shows as a banner.
    */
-  async report(runIds: readonly string[]): Promise<void> {
+  async report(runIds: readonly string[], format: 'html' | 'pdf' = 'html'): Promise<void> {
     const key = runIds.join(',');
     if (runIds.length === 0 || this.reporting.has(key)) return;
     this.reporting.add(key);
     try {
-      const { fileName, html } = await this.api.call('runs.report', { runIds: [...runIds] });
-      this.saveFile(html, fileName, 'text/html');
+      if (format === 'html') {
+        const { fileName, html } = await this.api.call('runs.report', { runIds: [...runIds] });
+        this.saveFile(html, fileName, 'text/html');
+      } else {
+        const { fileName, pdfBase64 } = await this.api.call('runs.reportPdf', { runIds: [...runIds] });
+        this.saveBytes(decodeBase64(pdfBase64), fileName, 'application/pdf');
+      }
     } catch (e) {
       this.root.ui.reportError('Writing the report failed', e);
     } finally {
@@ -316,4 +327,11 @@ export class RunsStore {
     if (this.compareIds.length < 2) this.comparing = false;
     if (this.root.backtest.shownRunId === runId) this.root.backtest.clearShownRun();
   }
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }

@@ -137,6 +137,16 @@ const RunDetailBody = observer(function RunDetailBody({
         >
           {runs.isReporting([run.id]) ? 'Writing report…' : 'Report'}
         </button>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          disabled={runs.isReporting([run.id])}
+          onClick={() => void runs.report([run.id], 'pdf')}
+          data-testid={`${testIdPrefix}-report-pdf`}
+          title="Save this run's tear sheet as PDF"
+        >
+          {runs.isReporting([run.id]) ? 'Writing report…' : 'PDF'}
+        </button>
         {onClose && (
           <button
             type="button"

@@ -102,6 +102,16 @@ export const RunsView = observer(function RunsView(): ReactElement {
           <button
             type="button"
             className="btn btn-ghost"
+            disabled={!runs.canCompare || runs.isReporting(runs.compareIds)}
+            onClick={() => void runs.report(runs.compareIds, 'pdf')}
+            data-testid="compare-report-pdf"
+            title="Save the tear sheet comparing the two runs as PDF"
+          >
+            {runs.isReporting(runs.compareIds) ? 'Writing report…' : 'PDF'}
+          </button>
+          <button
+            type="button"
+            className="btn btn-ghost"
             onClick={() => void runs.loadList()}
             data-testid="runs-refresh"
           >
