@@ -9,8 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as PlaywrightModule from 'playwright-core';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+const PLAYWRIGHT = 'playwright-core';
 
 /** Where Chromium is expected. */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -39,7 +41,9 @@ export async function printHtmlToPdf(
       `--pdf needs Chromium at ${exe}: install Debian's chromium (apt-get install chromium) or set QUOTEBENCH_CHROMIUM`,
     );
   }
-  const { chromium } = await import('playwright-core');
+  // A computed specifier: bundlers leave it alone, so the Electron main bundle (which prints with
+  // printToPDF instead) does not carry playwright-core, a development dependency.
+  const { chromium } = (await import(/* @vite-ignore */ PLAYWRIGHT)) as typeof PlaywrightModule;
   const browser = await chromium.launch({
     executablePath: exe,
     headless: true,
