@@ -110,6 +110,10 @@ const suites: Record<string, Suite> = {
     const { benchCalibrate } = await import('../calibration/bench');
     return { results: await benchCalibrate() };
   },
+  sweep: async () => {
+    const { benchSweep } = await import('../sweep/bench');
+    return { results: await benchSweep() };
+  },
 };
 
 /** Groups of suites for --only (e.g. `--only rl`). */

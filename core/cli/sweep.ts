@@ -16,9 +16,9 @@ import { loadSweepConfig } from '../sweep/config';
 import { runSweepLocal } from '../sweep/local';
 import { REPORT_METRICS, strategyLabel, sweepReport, type ReportRow } from '../sweep/report';
 import type { SweepOutcome, SweepProgress } from '../sweep/sweep-run';
-import { openStore } from '../store/db';
+import { openStore, type Store } from '../store/db';
 import { formatTable } from '../text/table';
-import { UsageError, cliDataDir, intOption, parse } from './args';
+import { UsageError, cliDataDir, intOption, parse, type OptionValues } from './args';
 import { SWEEP_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { RunFailedError } from './backtest';
@@ -34,7 +34,6 @@ export async function stressCommand(args: string[]): Promise<number> {
 }
 
 async function runSweepCommand(args: string[], kind: 'sweep' | 'stress'): Promise<number> {
-  const NAME = `quotebench ${kind}`;
   const values = parse(args, SWEEP_OPTIONS);
   if (!values.config) throw new UsageError('--config FILE is required');
   const workers =
@@ -53,6 +52,22 @@ async function runSweepCommand(args: string[], kind: 'sweep' | 'stress'): Promis
   if (values.json) checkWritable(values.json);
   const dataDir = cliDataDir(values['data-dir']);
   const store = openStore(dataDir);
+  try {
+    return await runWithStore(store, plan, kind, values, workers, dataDir);
+  } finally {
+    store.close();
+  }
+}
+
+async function runWithStore(
+  store: Store,
+  plan: SweepPlan,
+  kind: 'sweep' | 'stress',
+  values: OptionValues<typeof SWEEP_OPTIONS>,
+  workers: number | undefined,
+  dataDir: string,
+): Promise<number> {
+  const NAME = `quotebench ${kind}`;
   const stop = handleStopSignals({
     name: NAME,
     stopping: 'cancelling (finished cells are kept)',
@@ -93,7 +108,7 @@ async function runSweepCommand(args: string[], kind: 'sweep' | 'stress'): Promis
     stop.dispose();
   }
   const seconds = (performance.now() - t0) / 1000;
-  try {
+  {
     const code = stop.exitCode();
     if (outcome.status === 'cancelled' || code !== undefined) {
       process.stderr.write(
@@ -137,8 +152,6 @@ async function runSweepCommand(args: string[], kind: 'sweep' | 'stress'): Promis
       );
     }
     return 0;
-  } finally {
-    store.close();
   }
 }
 

@@ -28,6 +28,7 @@ import os from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { scenarioSchema } from '../backtest/config';
 import { JobRunner } from '../jobs/job-runner';
 import type { RunSummary } from '../backtest/run';
 import type { Store } from '../store/db';
@@ -280,6 +281,24 @@ export async function runSweepDistributed(
   }
 }
 
+/** A one-path cell of a small intensity market (the worker's warm-up). */
+const WARM_UP_CELL: CellConfig = {
+  name: 'warm-up',
+  seed: 0,
+  paths: 1,
+  scenario: scenarioSchema.parse({
+    mode: 'intensity',
+    name: 'warm-up',
+    horizon: 1,
+    dt: 0.01,
+    s0: 100,
+    price: { model: 'abm', sigma: 1 },
+    intensity: { A: 10, k: 1.5 },
+  }),
+  strategy: { type: 'fixed-spread', halfSpread: 0.5 },
+  metrics: {},
+};
+
 export interface SweepWorkerOptions {
   redisUrl: string;
   queue?: string;
@@ -358,18 +377,25 @@ export function startSweepWorker(opts: SweepWorkerOptions): SweepWorkerHandle {
       lockDuration: lockMs,
       stalledInterval: lockMs,
       maxStalledCount: MAX_STALLED,
-      autorun: true,
+      autorun: false,
     },
   );
   worker.on('error', (e) => log(`worker: ${e.message}`));
   worker.on('failed', (job, e) => {
     if (job && !e.message.startsWith(CODE_VERSION_REFUSED)) log(`cell ${job.id} failed: ${e.message}`);
   });
-  const ready = worker.waitUntilReady().then(() => {
-    log(
-      `worker ${id} (${version}) taking cells from ${opts.queue ?? DEFAULT_QUEUE}, ${concurrency} at a time`,
-    );
-  });
+  // Start the threads (and load the simulator's code) before taking the first cell: a cell's time is
+  // then its computation, and a slow start-up cannot make a fresh worker's first lock lapse.
+  const ready = Promise.all(
+    Array.from({ length: concurrency }, () => runner.runBacktest(WARM_UP_CELL, { keepPaths: 0 })),
+  )
+    .then(() => worker.waitUntilReady())
+    .then(() => {
+      void worker.run();
+      log(
+        `worker ${id} (${version}) taking cells from ${opts.queue ?? DEFAULT_QUEUE}, ${concurrency} at a time`,
+      );
+    });
   return {
     id,
     ready,

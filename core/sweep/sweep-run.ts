@@ -41,7 +41,10 @@ export function sweepCodeVersion(env: NodeJS.ProcessEnv = process.env): string {
 /** JSON keeps NaN as null (a flat PnL's Sharpe). */
 function numbers(o: object): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(o)) if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : null;
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : null;
+    else if (v === null) out[k] = null;
+  }
   return out;
 }
 
