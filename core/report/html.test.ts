@@ -171,4 +171,23 @@ describe('renderReportHtml', () => {
     ];
     expect([...tags].filter((t) => !allowed.includes(t))).toEqual([]);
   });
+
+  it('renders a run that kept no path, and a run still running (no results), without NaN', () => {
+    const bare = storeBacktest(store, tinyConfig({ name: 'bare', paths: 2 }), 0);
+    const running = store.runs.create({
+      kind: 'backtest',
+      name: 'running',
+      config: tinyConfig(),
+      seed: 1,
+      paths: 1,
+      codeVersion: 'v',
+    });
+    const m = loadReport(store, [bare.runId, running.id], { generatedAt: 'G' });
+    expect(m.entries).toHaveLength(1);
+    expect(m.entries[0]!.keptPaths).toBe(0);
+    const html = renderReportHtml(m);
+    for (const id of SECTIONS) expect(html, id).toContain(`<section id="${id}">`);
+    expect(html).not.toMatch(/NaN|Infinity|undefined/);
+    expect(html).toContain(`<td data-metric="pnlMean">${fmt(m.entries[0]!.metrics.pnlMean!)}</td>`);
+  });
 });
