@@ -61,7 +61,7 @@ export function sha256(text: string): string {
 }
 
 /** The bytes that identify a policy's weights: its manifest (a checkpoint dir) or the run's newest ones. */
-function checkpointFingerprint(dir: string): string {
+export function checkpointFingerprint(dir: string): string {
   const manifest = path.join(dir, 'manifest.json');
   if (fs.existsSync(manifest)) return sha256(fs.readFileSync(manifest, 'utf8'));
   // A run directory: the names of its checkpoints (a new checkpoint changes 'latest').
@@ -69,12 +69,11 @@ function checkpointFingerprint(dir: string): string {
   return fs.existsSync(cps) ? sha256(fs.readdirSync(cps).sort().join('\n')) : 'none';
 }
 
+/** The hash of what determines a cell's numbers apart from the seed (a policy's `fingerprint` included). */
 export function cellConfigHash(c: Omit<CellConfig, 'seed' | 'name'>): string {
-  const strategy =
-    c.strategy.type === 'policy'
-      ? { ...c.strategy, fingerprint: checkpointFingerprint(String(c.strategy.checkpoint)) }
-      : c.strategy;
-  return sha256(canonicalJson({ v: 1, scenario: c.scenario, strategy, paths: c.paths, metrics: c.metrics }));
+  return sha256(
+    canonicalJson({ v: 1, scenario: c.scenario, strategy: c.strategy, paths: c.paths, metrics: c.metrics }),
+  );
 }
 
 export function cellKey(configHash: string, seed: number): string {
@@ -85,7 +84,13 @@ export function cellKey(configHash: string, seed: number): string {
 export function expandSweep(p: SweepPlanInput): SweepPlan {
   const cells: SweepCell[] = [];
   for (const sc of p.scenarios) {
-    p.strategies.forEach((strategy, strategyIndex) => {
+    p.strategies.forEach((spec, strategyIndex) => {
+      // A policy cell carries the fingerprint of its checkpoint: part of its key, and checked by the
+      // worker that loads it (another machine's copy must be the same checkpoint).
+      const strategy =
+        spec.type === 'policy'
+          ? { ...spec, fingerprint: checkpointFingerprint(String(spec.checkpoint)) }
+          : spec;
       const base = {
         paths: p.paths,
         scenario: sc.scenario,

@@ -76,6 +76,16 @@ budget: { totalSteps: 200, checkpointEvery: 100, evalEvery: 200, evalEpisodes: 2
       } finally {
         loaded.dispose();
       }
+
+      // The checkpoint changed after the sweep was planned (here: a new checkpoint in the run, which
+      // changes what 'latest' means): the policy cell refuses to run, the classical one runs.
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('paths: 3', 'paths: 2'));
+      const plan2 = expandSweep(loadSweepConfig(file));
+      fs.mkdirSync(path.join(runDir, 'checkpoints', 'step-999999999'));
+      const out2 = await runSweepLocal(store, plan2, { workers: 1, codeVersion: 'test' });
+      expect(out2.status).toBe('failed');
+      expect(out2.computed).toBe(1);
+      expect(out2.failures[0]?.error).toMatch(/is not the one the sweep was planned with/);
     } finally {
       store.close();
     }

@@ -17,7 +17,7 @@ import { makeStopPoller } from '../sim/guards';
 import { runPath } from '../sim/simulator';
 import { ReplayMarket } from '../replay/replay-market';
 import type { Quoter } from '../strategy/quoter';
-import type { CellConfig } from './cells';
+import { checkpointFingerprint, type CellConfig } from './cells';
 
 export interface RunCellOptions {
   dataDir?: string | undefined;
@@ -56,7 +56,17 @@ export async function runCell(c: CellConfig, opts: RunCellOptions = {}): Promise
     return run;
   }
   if (!opts.policyQuoter) throw new Error('a policy cell needs a policy loader');
-  const s = c.strategy as unknown as { checkpoint: string; pick?: 'latest' | 'best'; name?: string };
+  const s = c.strategy as unknown as {
+    checkpoint: string;
+    pick?: 'latest' | 'best';
+    name?: string;
+    fingerprint?: string;
+  };
+  if (s.fingerprint !== undefined && checkpointFingerprint(s.checkpoint) !== s.fingerprint)
+    throw new Error(
+      `checkpoint ${s.checkpoint} here is not the one the sweep was planned with (its manifest differs): ` +
+        'give every worker the same checkpoint files at the same path',
+    );
   const quoter = await opts.policyQuoter(s.checkpoint, s.pick ?? 'latest', s.name);
   const sim = makeSimulator(cfg.scenario, market);
   const replayHorizon = sim instanceof ReplayMarket ? sim.horizon : undefined;
