@@ -209,7 +209,7 @@ export const BENCH_OPTIONS = {
   only: {
     type: 'string',
     arg: 'LIST',
-    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,rollout,ui,ingest,replay,calibrate.',
+    help: 'Comma-separated suites: book,lobster,sim,vectorEnv,as2008,cli,sac,ppo,pause,rollout,beat,ui,replay,ingest,calibrate,sweep; group rl = sac,ppo,pause,rollout,beat.',
     def: 'all',
   },
   help,
