@@ -20,7 +20,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/db';
 import { expandSweep, type SweepPlan } from './cells';
 import { loadSweepConfig } from './config';
-import { runSweepDistributed } from './distributed';
+import { Queue } from 'bullmq';
+import { DEFAULT_QUEUE, runSweepDistributed } from './distributed';
 import type { SweepOutcome } from './sweep-run';
 
 const HAS_REDIS = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -160,7 +161,7 @@ describe.skipIf(!HAS_REDIS)('BullMQ sweep faults (redis-server on 127.0.0.1)', (
       const port = await freePort();
       await startRedis(port, false);
       const url = `redis://127.0.0.1:${port}`;
-      const p = plan(1500, [1, 2]);
+      const p = plan(6000, [1, 2]);
       store = openStore(path.join(dir, 'data'));
       const sweep = runSweepDistributed(store, p, { redisUrl: url, codeVersion: VERSION });
       const a = startWorker(url);
@@ -225,6 +226,38 @@ describe.skipIf(!HAS_REDIS)('BullMQ sweep faults (redis-server on 127.0.0.1)', (
       );
       expect(store.sweeps.get(p.id)?.status).toBe('failed');
       expect(store.sweeps.cells(p.cells.map((c) => c.key))).toHaveLength(0);
+    },
+    T,
+  );
+  it(
+    'a cancelled coordinator leaves no waiting jobs; the next run enqueues and completes them',
+    async () => {
+      const port = await freePort();
+      await startRedis(port, false);
+      const url = `redis://127.0.0.1:${port}`;
+      const p = plan(5, [1, 2]);
+      store = openStore(path.join(dir, 'data'));
+      const ac = new AbortController();
+      const cancelled = await runSweepDistributed(store, p, {
+        redisUrl: url,
+        codeVersion: VERSION,
+        signal: ac.signal,
+        log: (line) => {
+          if (line.startsWith('enqueued')) ac.abort();
+        },
+      });
+      expect(cancelled).toMatchObject({ status: 'cancelled', computed: 0 });
+      expect(store.sweeps.get(p.id)?.status).toBe('cancelled');
+      const q = new Queue(DEFAULT_QUEUE, { connection: { host: '127.0.0.1', port } });
+      try {
+        expect(await q.getWaitingCount()).toBe(0);
+      } finally {
+        await q.close();
+      }
+      startWorker(url);
+      const done = await runSweepDistributed(store, p, { redisUrl: url, codeVersion: VERSION });
+      expect(done).toMatchObject({ status: 'completed', computed: p.cells.length });
+      expectOneResultPerCell(store, p);
     },
     T,
   );
