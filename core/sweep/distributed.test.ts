@@ -261,6 +261,41 @@ describe.skipIf(!HAS_REDIS)('BullMQ sweep faults (redis-server on 127.0.0.1)', (
     },
     T,
   );
+  it(
+    "a result left in Redis by another version's run is computed again, not stored",
+    async () => {
+      const port = await freePort();
+      await startRedis(port, false);
+      const url = `redis://127.0.0.1:${port}`;
+      const p = plan(5, [1]);
+      // A coordinator of version 0 enqueued the cells and died; its worker finished them.
+      const q = new Queue(DEFAULT_QUEUE, { connection: { host: '127.0.0.1', port } });
+      const old = startWorker(url, 'test-version-0');
+      try {
+        for (const c of p.cells)
+          await q.add(
+            'cell',
+            { sweepId: p.id, key: c.key, codeVersion: 'test-version-0', config: c.config },
+            { jobId: c.key },
+          );
+        for (const c of p.cells) {
+          for (let i = 0; i < 1200 && (await q.getJobState(c.key)) !== 'completed'; i++)
+            await new Promise((r) => setTimeout(r, 100));
+          expect(await q.getJobState(c.key)).toBe('completed');
+        }
+      } finally {
+        await q.close();
+      }
+      await stop(old);
+      startWorker(url);
+      store = openStore(path.join(dir, 'data'));
+      const out = await runSweepDistributed(store, p, { redisUrl: url, codeVersion: VERSION });
+      expect(out).toMatchObject({ status: 'completed', computed: p.cells.length });
+      for (const c of store.sweeps.cells(p.cells.map((x) => x.key))) expect(c.codeVersion).toBe(VERSION);
+      expectOneResultPerCell(store, p);
+    },
+    T,
+  );
 });
 
 describe.skipIf(HAS_REDIS)('BullMQ sweep faults', () => {

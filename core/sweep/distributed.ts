@@ -165,6 +165,13 @@ export async function runSweepDistributed(
     const state = await job.getState();
     if (state === 'completed') {
       const parsed = cellJobResultSchema.safeParse(job.returnvalue);
+      if (parsed.success && parsed.data.codeVersion !== version) {
+        // A result left in Redis by a run of another version (jobs are kept 7 days): compute it again.
+        await job.remove();
+        const j = jobOf(plan, cell, version);
+        await queue.add(j.name, j.data, j.opts);
+        return;
+      }
       if (!parsed.success) {
         failures.push({
           key,
