@@ -296,6 +296,33 @@ describe.skipIf(!HAS_REDIS)('BullMQ sweep faults (redis-server on 127.0.0.1)', (
     },
     T,
   );
+  it(
+    'a cell that fails on its worker is retried, then reported; the other cells are stored',
+    async () => {
+      const port = await freePort();
+      await startRedis(port, false);
+      const url = `redis://127.0.0.1:${port}`;
+      // A replay of a dataset the worker's data directory does not hold, next to a simulated scenario.
+      const f = path.join(dir, 'mixed.yaml');
+      fs.writeFileSync(
+        f,
+        'paths: 3\nseeds: [1]\nscenarios:\n  - file: as2008.yaml\n  - scenario: { mode: replay, name: gone, dataset: no-such-dataset, to: 60 }\nstrategies:\n  - { type: fixed-spread, halfSpread: 0.7 }\n',
+      );
+      const p = expandSweep(loadSweepConfig(f));
+      store = openStore(path.join(dir, 'data'));
+      const w = startWorker(url);
+      const third = waitForOutput(w, /started \(attempt 3\)/, 'the third attempt');
+      const out = await runSweepDistributed(store, p, { redisUrl: url, codeVersion: VERSION });
+      await third;
+      expect(out.status).toBe('failed');
+      expect(out.computed).toBe(1);
+      expect(out.failures).toHaveLength(1);
+      expect(out.failures[0]).toMatchObject({ scenario: 'gone' });
+      expect(out.failures[0]?.error).toMatch(/no-such-dataset/);
+      expect(store.sweeps.cells(p.cells.map((c) => c.key)).map((c) => c.scenario)).toEqual(['as2008']);
+    },
+    T,
+  );
 });
 
 describe.skipIf(HAS_REDIS)('BullMQ sweep faults', () => {
