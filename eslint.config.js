@@ -21,7 +21,7 @@ const CORE_LAYERS = [
   ['config-worker', 'api'],
   ['store', 'jobs'],
   ['report'],
-  ['sweep'],
+  ['sweep', 'tracking'],
   ['services'],
   ['server'],
   ['cli'],
