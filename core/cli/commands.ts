@@ -510,6 +510,34 @@ export const REPORT_OPTIONS = {
   help,
 } as const satisfies Record<string, OptionSpec>;
 
+export const MLFLOW_OPTIONS = {
+  uri: {
+    type: 'string',
+    arg: 'URL',
+    help: 'MLflow tracking server to log to over its REST API (http(s)://host:port).',
+    def: '$MLFLOW_TRACKING_URI unless --out is given',
+  },
+  experiment: {
+    type: 'string',
+    arg: 'NAME',
+    help: 'MLflow experiment (created if absent).',
+    def: 'quotebench',
+  },
+  out: {
+    type: 'string',
+    short: 'o',
+    arg: 'DIR',
+    help: 'Write an offline export instead: DIR becomes an MLflow file store (mlflow ui --backend-store-uri DIR).',
+  },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory (the run store and the catalog).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
 export interface CommandSpec {
   /** The usage line after `quotebench <name>`. */
   usage: string;
@@ -603,6 +631,14 @@ export const COMMANDS = {
     summary:
       'Write a self-contained HTML tear sheet of a stored run, or a comparison of several (docs/reports.md); --pdf also prints it to PDF.',
     options: REPORT_OPTIONS,
+    positionals: true,
+  },
+  mlflow: {
+    usage: 'export RUN_ID [RUN_ID …] (--uri URL [--experiment NAME] | --out DIR) [--data-dir DIR]',
+    summary:
+      "Export stored runs (backtests, replays, training) to MLflow: to a tracking server over its REST API, or offline in MLflow's file-store layout (docs/tracking.md).",
+    options: MLFLOW_OPTIONS,
+    subcommands: ['export'],
     positionals: true,
   },
   serve: {

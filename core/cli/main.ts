@@ -39,6 +39,7 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   worker: async () => (await import('./worker')).workerCommand,
   serve: async () => (await import('./serve')).serveCommand,
   report: async () => (await import('./report')).reportCommand,
+  mlflow: async () => (await import('./mlflow')).mlflowCommand,
 };
 
 /** The version in package.json. */
@@ -62,7 +63,7 @@ const USER_ERROR_NAMES = new Set([
 ]);
 
 /** Runs that failed on their own terms (exit 1): the message is for the user, no stack hint. */
-const RUN_FAILURE_NAMES = new Set(['RunFailedError', 'NonFiniteError']);
+const RUN_FAILURE_NAMES = new Set(['RunFailedError', 'NonFiniteError', 'MlflowError']);
 
 /** File-system failures a user causes and can fix: a missing, unreadable or unwritable path. */
 const USER_FS_CODES = new Set([

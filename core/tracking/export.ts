@@ -25,33 +25,37 @@ export async function exportRunsToServer(
   const experimentId = await client.experimentId(experimentName);
   const out: ExportedRun[] = [];
   for (const run of runs) {
-    const created = await client.createRun({
-      experimentId,
-      runName: run.name,
-      startTime: run.startTime,
-      tags: run.tags,
-    });
     try {
-      const batches = await client.logBatch(created.runId, {
-        metrics: run.metrics,
-        params: run.params,
-        tags: [],
-      });
-      for (const a of run.artifacts) await client.uploadArtifact(created.artifactUri, a.path, a.data, a.mime);
-      if (run.status !== 'RUNNING')
-        await client.updateRun(created.runId, run.status, run.endTime ?? run.startTime);
-      out.push({
-        sourceId: run.sourceId,
-        mlflowRunId: created.runId,
-        batches,
-        artifacts: run.artifacts.length,
-      });
+      out.push(await exportOne(client, experimentId, run));
     } catch (e) {
-      await client.updateRun(created.runId, 'FAILED', Date.now()).catch(() => undefined);
       if (e instanceof MlflowError)
         throw new MlflowError(`run ${run.sourceId}: ${e.message}`, e.endpoint, e.status, e.errorCode);
       throw e;
     }
   }
   return { experimentId, runs: out };
+}
+
+async function exportOne(client: MlflowClient, experimentId: string, run: TrackedRun): Promise<ExportedRun> {
+  const created = await client.createRun({
+    experimentId,
+    runName: run.name,
+    startTime: run.startTime,
+    tags: run.tags,
+  });
+  try {
+    const batches = await client.logBatch(created.runId, {
+      metrics: run.metrics,
+      params: run.params,
+      tags: [],
+    });
+    for (const a of run.artifacts) await client.uploadArtifact(created.artifactUri, a.path, a.data, a.mime);
+    if (run.status !== 'RUNNING')
+      await client.updateRun(created.runId, run.status, run.endTime ?? run.startTime);
+    return { sourceId: run.sourceId, mlflowRunId: created.runId, batches, artifacts: run.artifacts.length };
+  } catch (e) {
+    // Do not leave the MLflow run RUNNING (best effort: the server may be the problem).
+    await client.updateRun(created.runId, 'FAILED', Date.now()).catch(() => undefined);
+    throw e;
+  }
 }
