@@ -8,7 +8,8 @@
  *   `r<i>.param.<name>`). Values longer than MLflow accepts are cut with TRUNCATION_MARKER.
  * - tags: mlflow.runName, mlflow.source.name, quotebench.kind/id/status/code_version,
  *   mlflow.source.git.commit when the code version is a git commit, and for a replay
- *   quotebench.dataset and quotebench.dataset_hash.
+ *   quotebench.dataset (its id), quotebench.dataset_name and quotebench.dataset_hash (the catalog's
+ *   content hash).
  * - metrics: each result's summary metrics (step 0; prefixed `r<i>.` when the run has several
  *   results), and over time: a backtest's kept paths as `r<i>.path<p>.pnl` / `.inventory` with
  *   step = bar (thinned to at most MAX_SERIES_POINTS per series), a training run's metrics history
@@ -192,9 +193,11 @@ function mapBacktest(store: Store, id: string, opts: { dataDir?: string }): Trac
     const model = loadReport(store, [id], opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {});
     const ds = model.runs[0]?.dataset;
     if (ds) {
-      b.tag('quotebench.dataset', ds.name);
+      const datasetId = (config as { scenario?: { dataset?: unknown } }).scenario?.dataset;
+      b.tag('quotebench.dataset', typeof datasetId === 'string' ? datasetId : ds.name);
+      if (ds.name !== datasetId) b.tag('quotebench.dataset_name', ds.name);
       if (ds.hash !== null) b.tag('quotebench.dataset_hash', ds.hash);
-      else notes.push(`dataset ${ds.name} is no longer in the catalog: no dataset hash`);
+      else notes.push(`dataset ${ds.name} is not in the catalog: no dataset hash`);
     }
     artifacts.push({
       path: 'tear-sheet.html',
