@@ -190,6 +190,7 @@ describe('backtest limits', () => {
     for (const f of files) {
       const text = readFileSync(join('resources/configs', f), 'utf8');
       if (/^algo:/m.test(text)) continue; // training configs: core/rl/train/limits.test.ts
+      if (/^seeds:/m.test(text)) continue; // sweep and stress-sweep configs: core/sweep tests
       expect(() => checkBacktestLimits(parse(text), { keepPaths: 50 }), f).not.toThrow();
       checked++;
     }

@@ -2,7 +2,7 @@
  * Presets: the example configs shipped in resources/configs/, offered in the UI as starting points
  * (their YAML is editable there). Backtest scenario configs and training configs share the folder; a
  * training config is one with a top-level `algo` key (core/rl/train/config.ts), and each list only
- * takes its own kind. Read once per call; they are small.
+ * takes its own kind; sweep configs (a top-level `seeds` list, core/sweep) are in neither. Read once per call; they are small.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ interface PresetDoc {
   name?: unknown;
   description?: unknown;
   algo?: unknown;
+  seeds?: unknown;
   scenario?: { mode?: unknown };
 }
 
@@ -38,11 +39,13 @@ function readConfigs(dir: string): { id: string; yaml: string; doc: PresetDoc | 
 }
 
 const isTraining = (doc: PresetDoc | null): boolean => doc?.algo !== undefined;
+/** Sweep and stress-sweep configs (core/sweep: a top-level `seeds` list) are for the CLI, not presets. */
+const isSweep = (doc: PresetDoc | null): boolean => doc?.seeds !== undefined;
 
-/** Backtest scenario presets (every config without a top-level `algo`). */
+/** Backtest scenario presets (every config without a top-level `algo` or `seeds`). */
 export function loadPresets(dir = defaultConfigsDir()): ScenarioPreset[] {
   return readConfigs(dir)
-    .filter((c) => !isTraining(c.doc))
+    .filter((c) => !isTraining(c.doc) && !isSweep(c.doc))
     .map(({ id, yaml, doc }) => ({
       id,
       title: typeof doc?.name === 'string' ? doc.name : id,
