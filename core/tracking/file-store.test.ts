@@ -5,7 +5,7 @@
  * file's text; metrics: "<timestamp> <value> <step>" lines) gives the same params, tags, metrics and
  * artifacts as the mapped run. Exporting again replaces the run instead of adding a second one.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,7 +147,7 @@ describe('offline export in MLflow file-store layout', () => {
     expect(training.artifacts.map((a) => a.path)).toEqual(['config.json', 'config.yaml']);
   });
 
-  it('a second export of the same run replaces it (same MLflow run id, same data, not twice)', () => {
+  it('a second export of the same run replaces it (same MLflow run id, same data, not twice); a directory of another experiment is refused', () => {
     const root = join(dir, 'again');
     exportRunsToFileStore(root, 'e', [backtest]);
     exportRunsToFileStore(root, 'e', [backtest]);
@@ -155,5 +155,12 @@ describe('offline export in MLflow file-store layout', () => {
     expect(runs).toEqual([mlflowRunIdFor(backtest.sourceId)]);
     const m = readRun(join(root, experimentIdFor('e'), runs[0] ?? ''));
     expect(m.metrics).toHaveLength(backtest.metrics.length);
+    mkdirSync(join(root, experimentIdFor('f')));
+    // A directory with the experiment's id but another name in its meta.yaml is not written into.
+    writeFileSync(join(root, experimentIdFor('f'), 'meta.yaml'), 'name: someone-else\n', { flag: 'wx' });
+    expect(() => exportRunsToFileStore(root, 'f', [backtest])).toThrow(
+      /holds experiment someone-else, not f/,
+    );
+    expect(readdirSync(join(root, experimentIdFor('f')))).toEqual(['meta.yaml']);
   });
 });
