@@ -131,6 +131,79 @@ export interface SeriesPayload {
   drawdown: number[];
 }
 
+/**
+ * The metrics the Stress view maps (issue 13 §3), as the sweep cells store them (RunMetrics keys):
+ * session Sharpe, 99% ES (per bar, loss > 0), worst-path max drawdown, mean |inventory|, fill rate,
+ * realized spread (mark-out, bp).
+ */
+export const SWEEP_VIEW_METRICS = [
+  'sessionSharpe',
+  'es99',
+  'maxDrawdownWorst',
+  'meanAbsInventory',
+  'fillRate',
+  'realizedSpreadBps',
+] as const;
+export type SweepViewMetric = (typeof SWEEP_VIEW_METRICS)[number];
+
+/** A row of `sweeps.list`: a stored sweep or stress sweep and how many of its cells have a result. */
+export interface SweepListRow {
+  id: string;
+  name: string;
+  kind: 'sweep' | 'stress';
+  status: 'running' | 'completed' | 'cancelled' | 'failed';
+  createdAt: string;
+  updatedAt: string;
+  /** Cells of the expansion (scenario × strategy × seed). */
+  cells: number;
+  /** Of those, the cells with a stored result. */
+  stored: number;
+  scenarios: number;
+  strategies: number;
+  seeds: number;
+  error: string | null;
+}
+
+/**
+ * A metric's mean over the seeds of one scenario × strategy, with a two-sided 95% Student t interval
+ * for that mean (mean ± t₀.₉₇₅,ₙ₋₁ · s/√n over the seeds' values). `n` counts the seeds with a finite
+ * value; with n < 2 there is no interval (`low` and `high` are null), with n = 0 no mean either.
+ */
+export interface SweepStat {
+  n: number;
+  mean: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface SweepGridCell {
+  scenario: string;
+  strategyIndex: number;
+  /** Seeds with a stored result. */
+  seeds: number;
+  stats: Record<SweepViewMetric, SweepStat>;
+  /**
+   * Stress sweeps, stressed scenarios only: the paired change against the base scenario, per metric
+   * (stressed − base for the same strategy and seed, then mean and t interval over the seeds).
+   */
+  delta?: Record<SweepViewMetric, SweepStat>;
+}
+
+export interface SweepDetail {
+  sweep: SweepListRow;
+  /** The scenario axis in sweep order (for a stress sweep: the base first, `stress` = 'base'). */
+  scenarios: { name: string; stress: string | null }[];
+  /** The concrete strategies in grid order ("avellaneda-stoikov (gamma 0.1)"). */
+  strategies: { index: number; type: string; label: string }[];
+  seeds: number[];
+  metrics: SweepViewMetric[];
+  /** One per scenario × strategy with at least one stored seed. */
+  cells: SweepGridCell[];
+  /** How `cells` were found: by re-expanding the stored config, or (when its keys changed since, e.g.
+   * a policy checkpoint was retrained) only the cells this sweep computed itself. */
+  source: 'expansion' | 'sweep-cells';
+}
+
 export interface JobInfo {
   jobId: string;
   runId: string;
@@ -706,6 +779,10 @@ const methodSchemas = {
   'runs.report': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
   /** The same tear sheet printed to PDF by Chromium (Electron's printToPDF in the app). */
   'runs.reportPdf': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
+  /** Stored sweeps and stress sweeps (newest first), read-only. */
+  'sweeps.list': z.strictObject({}),
+  /** A sweep's scenario × strategy grid: per metric, the mean over seeds and its 95% t interval. */
+  'sweeps.get': z.strictObject({ id }),
   'replay.start': replayStartInput,
   'replay.control': z.strictObject({
     sessionId: id,
@@ -757,6 +834,8 @@ export interface MethodOutputs {
   'runs.delete': { deleted: boolean };
   'runs.report': RunReport;
   'runs.reportPdf': RunReportPdf;
+  'sweeps.list': SweepListRow[];
+  'sweeps.get': SweepDetail;
   'replay.start': ReplayState;
   'replay.control': ReplayState;
   'train.presets': TrainPreset[];

@@ -16,6 +16,8 @@ export const METHOD_NAMES = [
   'runs.delete',
   'runs.report',
   'runs.reportPdf',
+  'sweeps.list',
+  'sweeps.get',
   'replay.start',
   'replay.control',
   'train.presets',

@@ -36,6 +36,7 @@ import { DataService, type DataServiceOptions } from './data-service';
 import { loadPresets } from './presets';
 import { ReplaySession } from './replay-session';
 import { openMarket, replayConfig } from './replay-source';
+import { listSweeps, sweepDetail } from './sweep-view';
 import { TrainingService, type TrainingServiceOptions } from './training-service';
 
 /** Strategy runs (results) one `runs.report` may draw; larger reports are the CLI's. */
@@ -192,6 +193,12 @@ export class AppService {
         return { deleted: this.store.runs.delete(runId) };
       },
       'runs.report': ({ runIds }) => this.report(runIds),
+      'sweeps.list': () => listSweeps(this.store),
+      'sweeps.get': ({ id }) => {
+        const detail = sweepDetail(this.store, id);
+        if (!detail) throw new ApiException('not_found', `no sweep ${id}`, 'id');
+        return detail;
+      },
       'runs.reportPdf': async ({ runIds }) => {
         const { fileName, html } = this.report(runIds);
         const print = this.opts.printPdf ?? printWithChromium;

@@ -132,6 +132,22 @@ export class SweepRepository {
     return r && sweepRow(r);
   }
 
+  /** The resolved config the sweep was recorded with (core/sweep/local.ts `beginSweep`), parsed. */
+  config(id: string): unknown {
+    const text = this.db.prepare('SELECT config_json FROM sweeps WHERE id = ?').pluck().get(id) as
+      string | undefined;
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  /** The cells this sweep computed first (not those it reused from another sweep: see `cells`). */
+  cellsOfSweep(id: string): StoredSweepCell[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM sweep_cells WHERE sweep_id = ? ORDER BY created_at')
+        .all(id) as CellDbRow[]
+    ).map(cellRow);
+  }
+
   list(): SweepRow[] {
     return (this.db.prepare('SELECT * FROM sweeps ORDER BY created_at').all() as SweepDbRow[]).map(sweepRow);
   }
