@@ -9,6 +9,7 @@ import { CalibrationView } from './features/calibration/calibration-view';
 import { DataView } from './features/data/data-view';
 import { OrderBookView } from './features/orderbook/orderbook-view';
 import { RunsView } from './features/runs/runs-view';
+import { StressView } from './features/stress/stress-view';
 import { TrainingView } from './features/training/training-view';
 import { useStores } from './stores/context';
 import { TABS, type Tab } from './stores/ui-store';
@@ -19,6 +20,7 @@ const TAB_LABELS: Record<Tab, string> = {
   backtest: 'Backtest',
   orderbook: 'Order book',
   runs: 'Runs',
+  stress: 'Stress',
   training: 'Training',
 };
 
@@ -84,6 +86,7 @@ export const App = observer(function App(): ReactElement {
           {ui.activeTab === 'backtest' && <BacktestView />}
           {ui.activeTab === 'orderbook' && <OrderBookView />}
           {ui.activeTab === 'runs' && <RunsView />}
+          {ui.activeTab === 'stress' && <StressView />}
           {ui.activeTab === 'training' && <TrainingView />}
         </ErrorBoundary>
       </main>

@@ -10,6 +10,7 @@ import { DataStore } from './data-store';
 import { PresetStore } from './preset-store';
 import { ReplayStore, defaultFrameScheduler, type FrameScheduler } from './replay-store';
 import { RunsStore } from './runs-store';
+import { StressStore } from './stress-store';
 import { TrainingStore } from './training-store';
 import { UiStore } from './ui-store';
 
@@ -26,6 +27,7 @@ export class RootStore {
   readonly backtest: BacktestStore;
   readonly replay: ReplayStore;
   readonly runs: RunsStore;
+  readonly stress: StressStore;
   readonly training: TrainingStore;
   readonly data: DataStore;
   readonly calibration: CalibrationStore;
@@ -40,6 +42,7 @@ export class RootStore {
     this.backtest = new BacktestStore(this, api);
     this.replay = new ReplayStore(this, api, opts.scheduleFrame ?? defaultFrameScheduler, opts.now);
     this.runs = new RunsStore(this, api);
+    this.stress = new StressStore(this, api);
     this.training = new TrainingStore(this, api, opts.scheduleFrame ?? defaultFrameScheduler);
     this.data = new DataStore(this, api);
     this.calibration = new CalibrationStore(this, api);

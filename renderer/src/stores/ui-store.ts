@@ -8,7 +8,7 @@ import { toCallError } from '../api/errors';
 import type { ConnectionInfo } from '../api/transport';
 import type { RootStore } from './root-store';
 
-export const TABS = ['data', 'calibration', 'backtest', 'orderbook', 'runs', 'training'] as const;
+export const TABS = ['data', 'calibration', 'backtest', 'orderbook', 'runs', 'stress', 'training'] as const;
 export type Tab = (typeof TABS)[number];
 
 export type BannerKind = 'error' | 'warning' | 'info';

@@ -1,0 +1,149 @@
+/**
+ * The Stress view's store against a fake API: the list loads and opens the newest sweep, the grid is
+ * strategy rows × scenario columns with the chosen metric's mean, a tooltip with the interval (or "no
+ * interval" with one seed) and the seeds, colours ranked by the metric's direction, and the "change
+ * against base" toggle (stress sweeps only) shows the paired deltas.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SweepDetail, SweepListRow, SweepStat, SweepViewMetric } from '../../../core/api/contract';
+import { ApiCallError } from '../api/errors';
+import { FakeApi, settle } from '../testing/fake-api';
+import { RootStore } from './root-store';
+
+const row = (id: string, kind: 'sweep' | 'stress'): SweepListRow => ({
+  id,
+  name: `${kind}-${id}`,
+  kind,
+  status: 'completed',
+  createdAt: '2026-12-07T00:00:00Z',
+  updatedAt: '2026-12-07T00:00:00Z',
+  cells: 8,
+  stored: 8,
+  scenarios: 2,
+  strategies: 2,
+  seeds: 2,
+  error: null,
+});
+
+const stat = (mean: number, half: number | null, n = 2): SweepStat => ({
+  n,
+  mean,
+  low: half === null ? null : mean - half,
+  high: half === null ? null : mean + half,
+});
+
+const METRICS: SweepViewMetric[] = [
+  'sessionSharpe',
+  'es99',
+  'maxDrawdownWorst',
+  'meanAbsInventory',
+  'fillRate',
+  'realizedSpreadBps',
+];
+const all = (s: SweepStat): Record<SweepViewMetric, SweepStat> =>
+  Object.fromEntries(METRICS.map((m) => [m, s])) as Record<SweepViewMetric, SweepStat>;
+
+function detail(r: SweepListRow): SweepDetail {
+  const stressed = r.kind === 'stress';
+  return {
+    sweep: r,
+    scenarios: [
+      { name: 'base', stress: stressed ? 'base' : null },
+      { name: 'spike', stress: stressed ? 'spike' : null },
+    ],
+    strategies: [
+      { index: 0, type: 'avellaneda-stoikov', label: 'avellaneda-stoikov (gamma 0.1)' },
+      { index: 1, type: 'fixed-spread', label: 'fixed-spread (halfSpread 0.7)' },
+    ],
+    seeds: [1, 2],
+    metrics: METRICS,
+    cells: [
+      { scenario: 'base', strategyIndex: 0, seeds: 2, stats: { ...all(stat(1, 0.5)), es99: stat(2, 0.1) } },
+      {
+        scenario: 'spike',
+        strategyIndex: 0,
+        seeds: 2,
+        stats: { ...all(stat(0.5, 0.25)), es99: stat(4, 0.1) },
+        ...(stressed ? { delta: { ...all(stat(-0.5, 0.2)), es99: stat(2, 0.3) } } : {}),
+      },
+      { scenario: 'base', strategyIndex: 1, seeds: 1, stats: all(stat(2, null, 1)) },
+      // strategy 1 × spike: no stored result
+    ],
+    source: 'expansion',
+  };
+}
+
+function setup(rows: SweepListRow[]): { root: RootStore; api: FakeApi } {
+  const api = new FakeApi();
+  api.on('sweeps.list', () => rows);
+  api.on('sweeps.get', ({ id }) => {
+    const r = rows.find((x) => x.id === id);
+    if (!r) throw new ApiCallError('not_found', `no sweep ${id}`, 'id', 'sweeps.get');
+    return detail(r);
+  });
+  return { root: new RootStore(api), api };
+}
+
+describe('StressStore', () => {
+  it('loads the list, opens the newest sweep and lays out strategy rows × scenario columns', async () => {
+    const { root } = setup([row('a', 'sweep'), row('b', 'stress')]);
+    await root.stress.loadList();
+    await settle();
+    expect(root.stress.sweeps.map((s) => s.id)).toEqual(['a', 'b']);
+    expect(root.stress.selectedId).toBe('a');
+    expect(root.stress.detailStatus).toBe('ready');
+    const grid = root.stress.grid;
+    expect(grid.map((r) => r.label)).toEqual([
+      'avellaneda-stoikov (gamma 0.1)',
+      'fixed-spread (halfSpread 0.7)',
+    ]);
+    expect(grid.map((r) => r.cells.map((c) => c.scenario))).toEqual([
+      ['base', 'spike'],
+      ['base', 'spike'],
+    ]);
+    // Session Sharpe: means 1, 0.5, 2 and a missing cell.
+    expect(grid.map((r) => r.cells.map((c) => c.stat?.mean ?? null))).toEqual([
+      [1, 0.5],
+      [2, null],
+    ]);
+    const [as, fs] = grid as [(typeof grid)[0], (typeof grid)[0]];
+    expect(as.cells[0]?.title).toContain('mean 1.00 · 95% CI [0.50, 1.50] · 2 seeds');
+    expect(fs.cells[0]?.title).toContain('no interval (1 seed)');
+    expect(fs.cells[1]?.title).toContain('no stored result');
+    expect(fs.cells[1]?.t).toBeNull();
+    // Higher Sharpe is better: the best (2) is t = 1, the worst (0.5) t = 0.
+    expect(fs.cells[0]?.t).toBe(1);
+    expect(as.cells[1]?.t).toBe(0);
+    // The toggle does nothing on a plain sweep.
+    root.stress.setChangeVsBase(true);
+    expect(root.stress.changeVsBase).toBe(false);
+  });
+
+  it('ranks a lower-is-better metric the other way and shows the change against base of a stress sweep', async () => {
+    const { root } = setup([row('b', 'stress')]);
+    await root.stress.loadList();
+    await settle();
+    root.stress.setMetric('es99');
+    let as = root.stress.grid[0]!;
+    // ES 99: 2 (base) vs 4 (spike); lower is better, so base is t = 1.
+    expect(as.cells.map((c) => c.t)).toEqual([1, 0]);
+    root.stress.setChangeVsBase(true);
+    expect(root.stress.changeVsBase).toBe(true);
+    as = root.stress.grid[0]!;
+    // The base column has no change; the spike's ES rose by 2 (worse): t = ½ − ½·2/2 = 0.
+    expect(as.cells[0]?.stat).toBeNull();
+    expect(as.cells[0]?.title).toContain('the base scenario');
+    expect(as.cells[1]?.stat?.mean).toBe(2);
+    expect(as.cells[1]?.text).toBe('+2.00');
+    expect(as.cells[1]?.t).toBe(0);
+    expect(as.cells[1]?.title).toContain('change vs base +2.00 · 95% CI [1.70, 2.30] · 2 seeds');
+  });
+
+  it('shows the server message when a sweep cannot be read', async () => {
+    const { root } = setup([row('a', 'sweep')]);
+    await root.stress.select('gone');
+    expect(root.stress.detailStatus).toBe('error');
+    expect(root.stress.error).toContain('no sweep gone');
+    expect(root.stress.grid).toEqual([]);
+  });
+});
