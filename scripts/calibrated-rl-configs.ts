@@ -119,7 +119,13 @@ function main(): void {
       updateEvery: 4,
       bufferSize: 1_000_000,
     },
-    budget: { totalSteps: steps, checkpointEvery: steps / 5, evalEvery: steps / 5, evalEpisodes: 10, maxMinutes: 30 },
+    budget: {
+      totalSteps: steps,
+      checkpointEvery: steps / 5,
+      evalEvery: steps / 5,
+      evalEpisodes: 10,
+      maxMinutes: 30,
+    },
     baseline: { gamma: 0.01, A: glft?.A ?? 1, k: glft?.k ?? 10, Q: 10 },
   };
   const text = YAML.stringify(cfg);
