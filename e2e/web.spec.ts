@@ -491,6 +491,8 @@ describe('web shell in Chromium', () => {
     await expectTab('runs', 'runs-refresh');
     expect(await page.getByTestId('replay-start').count()).toBe(0);
     await page.keyboard.press('ArrowRight');
+    await expectTab('stress', 'stress-view');
+    await page.keyboard.press('ArrowRight');
     await expectTab('training', 'train-start');
     await page.keyboard.press('ArrowRight'); // wraps to the first view
     await expectTab('data', 'data-import-button');
@@ -504,6 +506,8 @@ describe('web shell in Chromium', () => {
     await expectTab('backtest', 'preset-select');
     await page.keyboard.press('End');
     await expectTab('training', 'train-start');
+    await page.keyboard.press('ArrowLeft');
+    await expectTab('stress', 'stress-view');
     await page.keyboard.press('ArrowLeft');
     await expectTab('runs', 'runs-refresh');
     await screenshot(page, 'web-keyboard-tabs');
