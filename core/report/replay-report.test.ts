@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestConfigSchema } from '../backtest/config';
-import { loadMarketInputs, runBacktest } from '../backtest/run';
+import { loadMarketInputs } from '../backtest/run';
 import { importLobster } from '../data/lobster-import';
 import { DEFAULT_LOBSTER_DIR } from '../data/lobster-replay';
-import type { StoredPath } from '../store/run-repository';
 import { openStore, type Store } from '../store/db';
 import { renderReportHtml } from './html';
 import { loadReport } from './model';
+import { storeBacktest } from './report.fixture';
 
 const AAPL = path.join(DEFAULT_LOBSTER_DIR, 'AAPL_2012-06-21_L10');
 const MESSAGES = path.join(AAPL, 'AAPL_2012-06-21_34200000_57600000_message_10.first998.csv');
@@ -37,27 +37,7 @@ beforeAll(async () => {
     strategies: [{ type: 'fixed-spread', halfSpread: 0.02, skewPerLot: 0, orderSizeLots: 1 }],
   });
   store = openStore(dataDir);
-  const run = store.runs.create({
-    kind: 'backtest',
-    name: cfg.name,
-    config: cfg,
-    seed: cfg.seed,
-    paths: cfg.paths,
-    codeVersion: 'test-version',
-  });
-  const paths: StoredPath[] = [];
-  const market = await loadMarketInputs(cfg.scenario, dataDir);
-  const result = runBacktest(cfg, {
-    market,
-    keepPaths: 1,
-    onPath: (r, p) => paths.push({ resultIndex: r, path: p }),
-  });
-  store.runs.writeCompleted(
-    run.id,
-    result.runs.map((r, index) => ({ index, ...r })),
-    paths,
-  );
-  runId = run.id;
+  runId = storeBacktest(store, cfg, 1, await loadMarketInputs(cfg.scenario, dataDir)).runId;
 }, 120_000);
 
 afterAll(() => {

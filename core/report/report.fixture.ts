@@ -5,7 +5,7 @@
  * computation on the very same paths.
  */
 import { backtestConfigSchema, type BacktestConfig } from '../backtest/config';
-import { runBacktest } from '../backtest/run';
+import { runBacktest, type MarketInputs } from '../backtest/run';
 import type { PathResult } from '../sim/path-result';
 import type { Store } from '../store/db';
 import type { StoredPath } from '../store/run-repository';
@@ -40,8 +40,13 @@ export interface StoredFixture {
   metrics: Record<string, number>[];
 }
 
-/** Run `cfg` keeping `keepPaths` paths per strategy run and store it as a completed run. */
-export function storeBacktest(store: Store, cfg: BacktestConfig, keepPaths: number): StoredFixture {
+/** Run `cfg` (on `market`'s dataset for a replay) keeping `keepPaths` paths per strategy run and store it as a completed run. */
+export function storeBacktest(
+  store: Store,
+  cfg: BacktestConfig,
+  keepPaths: number,
+  market?: MarketInputs,
+): StoredFixture {
   const run = store.runs.create({
     kind: 'backtest',
     name: cfg.name,
@@ -53,6 +58,7 @@ export function storeBacktest(store: Store, cfg: BacktestConfig, keepPaths: numb
   const paths: StoredPath[] = [];
   const kept = new Map<number, PathResult[]>();
   const result = runBacktest(cfg, {
+    ...(market !== undefined ? { market } : {}),
     keepPaths,
     onPath: (r, p) => {
       paths.push({ resultIndex: r, path: p });
