@@ -19,10 +19,15 @@ export interface TimeWindow {
   to?: number | undefined;
 }
 
+/** Seconds from the dataset's first to its last exchange timestamp. */
+export function datasetSpanSeconds(info: DatasetInfo): number {
+  return Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
+}
+
 /** Validate a window against the dataset; RangeError naming the bound. */
 export function checkWindow(info: DatasetInfo, w: TimeWindow | undefined): void {
   if (w === undefined) return;
-  const span = Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
+  const span = datasetSpanSeconds(info);
   if (w.from !== undefined && !(Number.isFinite(w.from) && w.from >= 0))
     throw new RangeError(`window from must be a number of seconds ≥ 0 (got ${w.from})`);
   if (w.to !== undefined && !(Number.isFinite(w.to) && w.to > 0))

@@ -53,6 +53,7 @@ import { loadPolicy, PolicyLoadError, type LoadedPolicy } from '../rl/train/load
 import { describeTf, loadTf } from '../rl/tf/backend';
 import { metricOptionsOf } from '../backtest/config';
 import { loadMarketInputs, makeSimulator, type MarketInputs } from '../backtest/run';
+import { datasetSpanSeconds } from '../calibration/dataset-arrays';
 import { CatalogError, readDataset } from '../data/catalog';
 import { queueOf, type ReplayScenarioConfig } from '../replay/scenario';
 import { replayScenarioFor, replayWindows, type ReplayFor } from '../rl/eval/replay-eval';
@@ -359,7 +360,7 @@ async function prepareReplay(cfg: TrainConfig, r: ReplayArgs): Promise<PreparedR
     );
   const dataDir = cliDataDir(r.dataDir);
   const info = readDataset(dataDir, r.dataset);
-  const span = Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
+  const span = datasetSpanSeconds(info);
   const to = r.to ?? span;
   if (r.from >= span)
     throw new UserError(

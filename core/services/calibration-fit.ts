@@ -20,7 +20,7 @@ import {
   type CalibrationReport,
   type CalibrationStage,
 } from '../calibration/calibrate';
-import { midGrid, type DatasetArrays } from '../calibration/dataset-arrays';
+import { datasetSpanSeconds, midGrid, type DatasetArrays } from '../calibration/dataset-arrays';
 import { garchConditionalVariances } from '../calibration/garch';
 import { regimesSmoothedProbabilities } from '../calibration/regimes';
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
@@ -93,7 +93,7 @@ export async function fitDataset(
   signal?: AbortSignal,
 ): Promise<CalibrationResult> {
   const info = readDataset(dataDir, datasetId);
-  const seconds = Number(BigInt(info.lastTsNs) - BigInt(info.firstTsNs)) / 1e9;
+  const seconds = datasetSpanSeconds(info);
   const dt = fitInterval(seconds);
   const rep: CalibrationReport = await calibrateDataset(dataDir, info.id, {
     intervalSeconds: dt,

@@ -231,15 +231,15 @@ export function evaluate(opts: EvalOptions): EvalResult {
     return sim;
   };
   for (const quoter of quoters) {
-    let sim = replay === undefined ? marketOf(0) : undefined;
+    // Simulated paths share one simulator per quoter (reset per path); a replay has one per window.
+    const shared = replay === undefined ? marketOf(0) : undefined;
     const pooled = new RunMetricsAccumulator(opts.metrics);
     const perPath = emptyPerPath();
     const steps: number[] = [];
     for (let i = 0; i < paths; i++) {
       if (opts.signal?.aborted) throw abortErrorOf(opts.signal, 'evaluation cancelled');
       stop?.check();
-      if (replay !== undefined) sim = marketOf(i);
-      if (sim === undefined) throw new Error('unreachable: no market');
+      const sim = shared ?? marketOf(i);
       const scored = runScoredPath(sim, quoter, seed, firstPath + i, scoredOpts);
       const path = scored.path;
       pooled.add(path);
