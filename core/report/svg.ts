@@ -95,7 +95,8 @@ export function fmt(x: number, digits = 4): string {
   return Number(x.toPrecision(digits)).toString();
 }
 
-function extent(values: Iterable<number>): [number, number] {
+/** [min, max] of the finite values; null when there is none. */
+function finiteRange(values: Iterable<number>): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -103,7 +104,14 @@ function extent(values: Iterable<number>): [number, number] {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  if (lo === Infinity) return [0, 1];
+  return lo === Infinity ? null : [lo, hi];
+}
+
+/** The finite values' range padded by 4% each side ([0, 1] without values, ±1 around one value). */
+function extent(values: Iterable<number>): [number, number] {
+  const r = finiteRange(values);
+  if (r === null) return [0, 1];
+  const [lo, hi] = r;
   if (lo === hi) return [lo - 1, hi + 1];
   const pad = (hi - lo) * 0.04;
   return [lo - pad, hi + pad];
@@ -111,15 +119,9 @@ function extent(values: Iterable<number>): [number, number] {
 
 /** [min, max] of the finite values, without padding (a time axis starts and ends with the data). */
 function tight(values: Iterable<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (lo === Infinity) return [0, 1];
-  return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+  const r = finiteRange(values);
+  if (r === null) return [0, 1];
+  return r[0] === r[1] ? [r[0] - 1, r[1] + 1] : r;
 }
 
 function frame(

@@ -10,7 +10,7 @@ import { BookSimulator, QUOTE_BAND_TICKS } from './book-sim';
 import { bookScenarioSchema, toBookScenario } from './scenario';
 import { runPath } from './simulator';
 
-const scenario = () =>
+const scenario = (over: Record<string, unknown> = {}) =>
   toBookScenario(
     bookScenarioSchema.parse({
       mode: 'book',
@@ -18,6 +18,7 @@ const scenario = () =>
       tickSize: 0.01,
       s0: 100,
       price: { model: 'abm', sigma: 0.012 },
+      ...over,
     }),
   );
 
@@ -79,18 +80,7 @@ class FarBid implements Quoter {
 }
 
 const rejectedWith = (away: number, over: Record<string, unknown> = {}): number => {
-  const sim = new BookSimulator(
-    toBookScenario(
-      bookScenarioSchema.parse({
-        mode: 'book',
-        horizon: 60,
-        tickSize: 0.01,
-        s0: 100,
-        price: { model: 'abm', sigma: 0.012 },
-        ...over,
-      }),
-    ),
-  );
+  const sim = new BookSimulator(scenario(over));
   runPath(sim, new FarBid(away), 3, 0);
   return sim.rejected;
 };
@@ -112,23 +102,18 @@ describe('book-mode simulator: the quote band', () => {
     // A thin book and large market orders: without the collar, sells walked through the empty levels.
     const thinBook = () =>
       new BookSimulator(
-        toBookScenario(
-          bookScenarioSchema.parse({
-            mode: 'book',
-            horizon: 300,
-            tickSize: 0.01,
-            s0: 100,
-            price: { model: 'abm', sigma: 0.001 },
-            flow: {
-              limitRate: 0.5,
-              depthMeanTicks: 3,
-              maxDepthTicks: 20,
-              cancelRate: 0.2,
-              marketRate: 2,
-              marketSizeMu: 3,
-            },
-          }),
-        ),
+        scenario({
+          horizon: 300,
+          price: { model: 'abm', sigma: 0.001 },
+          flow: {
+            limitRate: 0.5,
+            depthMeanTicks: 3,
+            maxDepthTicks: 20,
+            cancelRate: 0.2,
+            marketRate: 2,
+            marketSizeMu: 3,
+          },
+        }),
       );
     expect(runPath(thinBook(), new FarBid(0.5), 3, 0).fills.count).toBe(0);
     // …while a bid within the collar does get hit by the same flow

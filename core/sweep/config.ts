@@ -222,6 +222,28 @@ function checkCells(plan: SweepPlanInput, raw: { strategies: unknown[] }, ctx: z
   }
 }
 
+/** The plan of a sweep or stress file once its scenarios are resolved: strategies resolved, cells checked. */
+function finishPlan(
+  kind: SweepPlanInput['kind'],
+  c: z.output<z.ZodObject<typeof common>>,
+  scenarios: SweepScenario[],
+  baseDir: string,
+  ctx: z.RefinementCtx,
+): SweepPlanInput {
+  const plan: SweepPlanInput = {
+    kind,
+    name: c.name,
+    paths: c.paths,
+    seeds: c.seeds,
+    scenarios,
+    strategies: resolveStrategies(c.strategies, baseDir, ctx),
+    metrics: c.metrics,
+    limits: c.limits,
+  };
+  checkCells(plan, c, ctx);
+  return plan;
+}
+
 /** The schema of a sweep file in `baseDir` (its `file:` and checkpoint paths are relative to it). */
 export function sweepConfigSchema(baseDir: string) {
   return z
@@ -242,18 +264,7 @@ export function sweepConfigSchema(baseDir: string) {
           });
         names.add(s.name);
       });
-      const plan: SweepPlanInput = {
-        kind: 'sweep',
-        name: c.name,
-        paths: c.paths,
-        seeds: c.seeds,
-        scenarios,
-        strategies: resolveStrategies(c.strategies, baseDir, ctx),
-        metrics: c.metrics,
-        limits: c.limits,
-      };
-      checkCells(plan, c, ctx);
-      return plan;
+      return finishPlan('sweep', c, scenarios, baseDir, ctx);
     });
 }
 
@@ -298,18 +309,7 @@ export function stressSweepConfigSchema(baseDir: string) {
           }
         });
       }
-      const plan: SweepPlanInput = {
-        kind: 'stress',
-        name: c.name,
-        paths: c.paths,
-        seeds: c.seeds,
-        scenarios,
-        strategies: resolveStrategies(c.strategies, baseDir, ctx),
-        metrics: c.metrics,
-        limits: c.limits,
-      };
-      checkCells(plan, c, ctx);
-      return plan;
+      return finishPlan('stress', c, scenarios, baseDir, ctx);
     });
 }
 
