@@ -11,16 +11,16 @@ const forbiddenInCore = ['electron', 'react', 'react-dom', 'mobx', 'mobx-react-l
 // The layers of core/, lowest first. A folder may import folders of strictly lower rank only (no
 // sibling cycles either); `core/cli` is the top and may import anything.
 const CORE_LAYERS = [
-  ['domain', 'rng', 'time', 'math', 'text', 'threads'],
+  ['domain', 'rng', 'time', 'math', 'text', 'threads', 'secrets'],
   ['book', 'strategy', 'stress'],
   ['sim', 'data'],
   ['metrics', 'replay'],
-  ['calibration', 'config'],
+  ['calibration', 'config', 'venues'],
   ['backtest'],
   ['rl'],
   ['config-worker', 'api'],
   ['store', 'jobs'],
-  ['report'],
+  ['report', 'paper'],
   ['sweep', 'tracking'],
   ['services'],
   ['server'],
