@@ -1,7 +1,7 @@
 // Electron main process entry. Thin by design: harden every WebContents, host the core services
 // (AppService: run store, worker-thread jobs, live sessions) and bind the API contract to IPC, open
 // the window, and shut the services down cleanly on quit.
-import { app, BrowserWindow, dialog, session } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, session } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setParseWorkerEntry, warmSharedParsePool } from '../core/config-worker/parse-async';
@@ -12,10 +12,12 @@ import trainWorkerPath from '../core/jobs/train-worker?modulePath';
 import type { DataImportFormat } from '../core/api/contract';
 import { AppService } from '../core/services/app-service';
 import dataWorkerPath from '../core/services/data-worker?modulePath';
+import cellWorkerPath from '../core/sweep/cell-worker?modulePath';
 import { resolveDataDir } from '../core/store/data-dir';
 import { bindApi } from './ipc';
 import { electronNativeBinding } from './native';
 import { printReportPdf } from './report-pdf';
+import { SafeStorageSecretStore } from './secrets';
 import { hardenSession, hardenWebContents } from './security';
 import { createMainWindow } from './window';
 
@@ -47,6 +49,9 @@ void app.whenReady().then(() => {
     training: { workerEntry: pathToFileURL(trainWorkerPath) },
     data: { workerEntry: pathToFileURL(dataWorkerPath), pickFiles },
     printPdf: printReportPdf,
+    sweeps: { cellWorkerEntry: pathToFileURL(cellWorkerPath) },
+    // Venue API keys: encrypted by the OS keychain through safeStorage (available after ready).
+    secrets: new SafeStorageSecretStore(join(app.getPath('userData'), 'secrets.safe.json'), safeStorage),
   });
   warmSharedParsePool();
   unbind = bindApi(service, entryUrl);

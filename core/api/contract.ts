@@ -661,6 +661,25 @@ export interface CalibrationResult {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Venue API keys (core/secrets; issue 14 §5). Nothing here ever carries a key or a secret.
+
+/**
+ * What the app knows about the stored keys: which venues have some, never the values. backend:
+ * Electron's safeStorage in the app, a passphrase-encrypted file in the web shell (locked until the
+ * passphrase is given once per server start; `initialized`: the file exists, so the passphrase is
+ * checked, else the first one sets it).
+ */
+export interface SecretsStatus {
+  backend: 'safe-storage' | 'encrypted-file';
+  available: boolean;
+  locked: boolean;
+  initialized: boolean;
+  venues: string[];
+  /** Why keys cannot be stored here (null when they can). */
+  reason: string | null;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Inputs
 
 const id = z.string().min(1).max(100);
@@ -760,6 +779,18 @@ const scenarioName = z
     "use letters, digits, '.', '_' and '-' (starting with a letter or digit)",
   );
 
+/** A venue id in the key store (the paper venues that need keys). */
+const secretVenue = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'use lowercase letters, digits and "-" (at most 64)');
+/** An API key or secret: printable ASCII without spaces (messages never echo the value). */
+const credential = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII characters without spaces');
+const passphrase = z.string().min(8, 'use at least 8 characters').max(1024);
+
 const methodSchemas = {
   'app.info': z.strictObject({}),
   'scenarios.presets': z.strictObject({}),
@@ -819,6 +850,19 @@ const methodSchemas = {
   'calibration.fit': z.strictObject({ dataset: id }),
   'calibration.get': z.strictObject({ dataset: id }),
   'calibration.saveScenario': z.strictObject({ dataset: id, name: scenarioName }),
+  /** Which venues have stored API keys (never the keys). */
+  'secrets.status': z.strictObject({}),
+  /** encrypted-file: give the passphrase (the first one sets it); safe-storage: nothing to do. */
+  'secrets.unlock': z.strictObject({ passphrase }),
+  /** Store a venue's API key and secret (write-only: no method returns them). */
+  'secrets.set': z.strictObject({
+    venue: secretVenue,
+    apiKey: credential,
+    secret: credential,
+    /** encrypted-file: unlock with this passphrase first (the first one sets it). */
+    passphrase: passphrase.optional(),
+  }),
+  'secrets.delete': z.strictObject({ venue: secretVenue }),
 } satisfies Record<MethodName, z.ZodType>;
 
 export interface MethodOutputs {
@@ -857,6 +901,10 @@ export interface MethodOutputs {
   'calibration.get': CalibrationResult;
   /** The saved scenario, now listed by `scenarios.presets`, and the file it was written to. */
   'calibration.saveScenario': { preset: ScenarioPreset; file: string };
+  'secrets.status': SecretsStatus;
+  'secrets.unlock': SecretsStatus;
+  'secrets.set': SecretsStatus;
+  'secrets.delete': SecretsStatus & { deleted: boolean };
 }
 
 export interface EventPayloads {

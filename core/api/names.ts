@@ -37,6 +37,10 @@ export const METHOD_NAMES = [
   'calibration.fit',
   'calibration.get',
   'calibration.saveScenario',
+  'secrets.status',
+  'secrets.unlock',
+  'secrets.set',
+  'secrets.delete',
 ] as const;
 
 export const EVENT_TOPICS = [

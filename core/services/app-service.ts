@@ -38,6 +38,10 @@ import { ReplaySession } from './replay-session';
 import { openMarket, replayConfig } from './replay-source';
 import { listSweeps, sweepDetail } from './sweep-view';
 import { TrainingService, type TrainingServiceOptions } from './training-service';
+import { join } from 'node:path';
+import { EncryptedFileSecretStore } from '../secrets/encrypted-file';
+import type { SecretStore } from '../secrets/secret-store';
+import { SecretsApi } from './paper-app';
 
 /** Strategy runs (results) one `runs.report` may draw; larger reports are the CLI's. */
 export const MAX_REPORT_ENTRIES = 24;
@@ -80,6 +84,11 @@ export interface AppServiceOptions {
    * Chromium through playwright-core (core/report/pdf.ts).
    */
   printPdf?: (html: string) => Promise<Uint8Array>;
+  /**
+   * Where venue API keys live: Electron's safeStorage in the app (main/secrets.ts); by default a
+   * passphrase-encrypted file `<dataDir>/secrets.enc.json` (core/secrets/encrypted-file.ts).
+   */
+  secrets?: SecretStore;
 }
 
 interface RunningJob {
@@ -95,6 +104,7 @@ export class AppService {
   readonly dispatch: Dispatch<CallContext>;
   readonly training: TrainingService;
   readonly data: DataService;
+  readonly secrets: SecretsApi;
   private readonly jobs: JobRunner;
   private readonly running = new Map<string, RunningJob>();
   private readonly sessions = new Map<string, { owner: string; session: ReplaySession }>();
@@ -115,6 +125,9 @@ export class AppService {
       bus: this.bus,
       hostPaths: opts.transport === 'electron',
     });
+    this.secrets = new SecretsApi(
+      opts.secrets ?? new EncryptedFileSecretStore({ file: join(this.store.dataDir, 'secrets.enc.json') }),
+    );
     this.dispatch = createDispatcher(this.handlers());
   }
 
@@ -275,6 +288,10 @@ export class AppService {
       'calibration.fit': ({ dataset }) => this.data.fit(dataset),
       'calibration.get': ({ dataset }) => this.data.calibration(dataset),
       'calibration.saveScenario': ({ dataset, name }) => this.data.saveScenario(dataset, name),
+      'secrets.status': () => this.secrets.status(),
+      'secrets.unlock': ({ passphrase }) => this.secrets.unlock(passphrase),
+      'secrets.set': (input) => this.secrets.set(input),
+      'secrets.delete': ({ venue }) => this.secrets.delete(venue),
     };
   }
 

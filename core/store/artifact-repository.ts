@@ -65,6 +65,9 @@ export class ArtifactRepository {
         'SELECT run_id, name, mime, length(data) AS size, created_at FROM artifacts WHERE run_id = ? ORDER BY name',
       ),
       delete: db.prepare<[string, string], never>('DELETE FROM artifacts WHERE run_id = ? AND name = ?'),
+      runsWith: db
+        .prepare<[string], string>('SELECT run_id FROM artifacts WHERE name = ? ORDER BY created_at DESC')
+        .pluck(),
     };
     this.txPut = db.transaction((runId: string, name: string, mime: string, data: Buffer) => {
       if (this.s.runExists.get(runId) === undefined) throw new StoreError('not_found', `no run ${runId}`);
@@ -99,5 +102,10 @@ export class ArtifactRepository {
 
   delete(runId: string, name: string): boolean {
     return this.s.delete.run(runId, name).changes > 0;
+  }
+
+  /** The runs that hold an artifact of this name, newest artifact first (a scan: artifacts are few). */
+  runsWith(name: string): string[] {
+    return this.s.runsWith.all(name);
   }
 }

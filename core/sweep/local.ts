@@ -23,6 +23,8 @@ export interface LocalSweepOptions {
   dataDir?: string | undefined;
   onProgress?: (p: SweepProgress) => void;
   codeVersion?: string;
+  /** The cell worker entry (Electron passes its bundled file); default CELL_WORKER_ENTRY. */
+  workerEntry?: URL;
 }
 
 /** Record the sweep and return the cells that still need computing. */
@@ -60,7 +62,11 @@ export async function runSweepLocal(
   const version = opts.codeVersion ?? sweepCodeVersion();
   const { pending, skipped } = beginSweep(store, plan, version);
   const size = Math.max(1, Math.min(opts.workers ?? os.availableParallelism(), pending.length || 1));
-  const runner = new JobRunner({ size, workerEntry: CELL_WORKER_ENTRY, maxProgressHz: 4 });
+  const runner = new JobRunner({
+    size,
+    workerEntry: opts.workerEntry ?? CELL_WORKER_ENTRY,
+    maxProgressHz: 4,
+  });
   const progress: SweepProgress = { done: skipped, total: plan.cells.length, skipped, failed: 0 };
   const failures: SweepOutcome['failures'] = [];
   let computed = 0;

@@ -27,7 +27,8 @@ export interface RunCellOptions {
   policyQuoter?: (checkpoint: string, pick: 'latest' | 'best', name: string | undefined) => Promise<Quoter>;
 }
 
-function backtestOf(c: CellConfig, strategies: unknown[]): BacktestConfig {
+/** A cell's config as a backtest config of the given strategies (one strategy: the cell's backtest). */
+export function backtestOf(c: CellConfig, strategies: unknown[]): BacktestConfig {
   return backtestConfigSchema.parse({
     name: c.name,
     seed: c.seed,
