@@ -41,6 +41,12 @@
  * shock active at its send time) and fee changes (each fill's fee by the change active at the fill);
  * stress times are session time (tape seconds − session start). The recorded market itself is never
  * changed. Without stresses the latency and fee models are the plain ones.
+ *
+ * Paper trading (core/venues/paper-venue.ts) runs this same matching on a recorded or a live feed:
+ * `hooks` report our orders' arrivals, rejections, cancels and fills as they happen (a null check per
+ * call when unset), and an `openEnded` market plays a tape that grows while it runs (a live feed):
+ * the session has no end until `endOpenTape()`, events are read up to the tape's current count
+ * (`growTape()`), no horizon is reported (Infinity) and only the starting sample is recorded.
  */
 import { BUY, SELL } from '../domain/side';
 import { FillLog } from '../domain/fill-log';
@@ -93,6 +99,33 @@ export interface ReplayStats {
   takerLots: number;
   /** Book events at prices outside the replay's price grid (ignored). */
   outsideGrid: number;
+}
+
+/** What happened to our order on one side (ReplayHooks.order). */
+export const OUR_ORDER = {
+  /** The placed order reached the matching engine (a replaced order was cancelled just before). */
+  arrive: 0,
+  /** Post-only and it would have crossed: refused. */
+  reject: 1,
+  /** It rests in the book (after any part it took on arrival). */
+  rest: 2,
+  /** It was filled completely on arrival (taking liquidity). */
+  done: 3,
+  /** Our cancel reached the engine, or a replace removed it, or the session ended. */
+  cancel: 4,
+  /** The resting order was filled completely. */
+  filled: 5,
+  /** Our market order reached the engine; its fills follow at once (what the book lacks is dropped). */
+  market: 6,
+} as const;
+
+/**
+ * Observers of our orders inside the matching (paper trading). `fill` passes the index of the new
+ * entry of ownFills(); sides are BUY/SELL.
+ */
+export interface ReplayHooks {
+  order(side: number, what: number): void;
+  fill(side: number, fillIndex: number, maker: boolean): void;
 }
 
 const NONE = -1;
@@ -151,10 +184,12 @@ export class ReplayMarket implements MarketSimulator {
   private bestBid = NONE;
   private bestAsk = NONE;
   private readonly sessionStart: number;
-  private readonly sessionEnd: number;
+  private sessionEnd: number;
   private startIdx: number;
-  private readonly endIdx: number;
+  private endIdx: number;
   private readonly bars: number;
+  private hooks: ReplayHooks | null = null;
+  private readonly openEnded: boolean;
   private readonly depth: DepthView;
 
   // Path state.
@@ -194,7 +229,9 @@ export class ReplayMarket implements MarketSimulator {
   constructor(
     readonly tape: ReplayTape,
     readonly sc: ReplayScenario,
+    opts: { openEnded?: boolean } = {},
   ) {
+    this.openEnded = opts.openEnded === true;
     validateReplayScenario(sc, tape);
     this.tick = tape.tick;
     this.queue = makeQueueModel(sc.queue);
@@ -248,12 +285,15 @@ export class ReplayMarket implements MarketSimulator {
     this.sessionEnd = Math.min(last, Number.isFinite(sc.to) ? first + sc.to : last);
     if (this.bestBid === NONE || this.bestAsk === NONE)
       throw new RangeError(`dataset ${tape.id}: the book is never two-sided after scenario.from`);
+    if (this.openEnded) this.sessionEnd = Number.POSITIVE_INFINITY;
     if (!(this.sessionEnd > this.sessionStart))
       throw new RangeError(
         `scenario.from/to select no time of dataset ${tape.id} (it spans ${(last - first).toFixed(3)} s)`,
       );
-    this.endIdx = upperBound(tape.t, this.sessionEnd, tape.count);
-    this.bars = Math.max(1, Math.ceil((this.sessionEnd - this.sessionStart) / sc.sampleInterval));
+    this.endIdx = this.openEnded ? tape.count : upperBound(tape.t, this.sessionEnd, tape.count);
+    this.bars = this.openEnded
+      ? 1
+      : Math.max(1, Math.ceil((this.sessionEnd - this.sessionStart) / sc.sampleInterval));
     const stress = StressSchedule.of(sc.stress);
     if (stress) {
       this.latency = stressedLatency(this.latency, stress, this.sessionStart);
@@ -273,6 +313,24 @@ export class ReplayMarket implements MarketSimulator {
   /** Session length (s). */
   get horizon(): number {
     return this.sessionEnd - this.sessionStart;
+  }
+
+  /** Observe our orders and fills as the matching handles them (paper trading); null: none. */
+  setHooks(hooks: ReplayHooks | null): void {
+    this.hooks = hooks;
+  }
+
+  /** An open-ended market: the tape grew (its count and arrays); read its new events too. */
+  growTape(): void {
+    if (this.openEnded && this.sessionEnd === Number.POSITIVE_INFINITY) this.endIdx = this.tape.count;
+  }
+
+  /** An open-ended market: the feed ended; the session ends at its last event (or now). */
+  endOpenTape(): void {
+    if (!this.openEnded) return;
+    this.endIdx = this.tape.count;
+    const last = this.tape.count > 0 ? this.tape.t[this.tape.count - 1]! : this.now;
+    this.sessionEnd = last > this.now ? last : this.now;
   }
 
   setStopPoller(stop: StopPoller | null): void {
@@ -514,11 +572,13 @@ export class ReplayMarket implements MarketSimulator {
 
   /**
    * The top `levels` levels per side, best first: decimal prices and sizes in lots (NaN price, size 0
-   * past the last level). Each array of `out` needs length ≥ levels.
+   * past the last level). Each array of `out` needs length ≥ levels. `perSize`: venue units per
+   * reported size (default one lot; 1 reports venue units, as the paper venue does).
    */
   ladder(
     levels: number,
     out: { bidPrices: Float64Array; bidSizes: Float64Array; askPrices: Float64Array; askSizes: Float64Array },
+    perSize: number = this.sc.lotSize,
   ): void {
     for (const side of [BUY, SELL]) {
       const bid = side === BUY;
@@ -528,7 +588,7 @@ export class ReplayMarket implements MarketSimulator {
       let k = bid ? this.bestBid : this.bestAsk;
       for (let l = 0; l < levels; l++) {
         prices[l] = k === NONE ? Number.NaN : (k + this.lo) * this.tick;
-        sizes[l] = k === NONE ? 0 : q[k]! / this.sc.lotSize;
+        sizes[l] = k === NONE ? 0 : q[k]! / perSize;
         if (k !== NONE) k = bid ? this.nextBidBounded(k) : this.nextAskBounded(k);
       }
     }
@@ -642,6 +702,7 @@ export class ReplayMarket implements MarketSimulator {
       this.marketAt = Number.POSITIVE_INFINITY;
       const lots = this.marketLots;
       this.marketLots = 0;
+      this.hooks?.order(lots > 0 ? BUY : SELL, OUR_ORDER.market);
       if (lots > 0) this.take(BUY, Number.POSITIVE_INFINITY, lots * this.sc.lotSize);
       else this.take(SELL, Number.NEGATIVE_INFINITY, -lots * this.sc.lotSize);
     }
@@ -649,6 +710,7 @@ export class ReplayMarket implements MarketSimulator {
 
   private cancelOurs(side: number): void {
     const o = this.ours[side]!;
+    if (o.live) this.hooks?.order(side, OUR_ORDER.cancel);
     o.live = false;
     o.rem = 0;
     this.behind[side]!.clear();
@@ -657,6 +719,7 @@ export class ReplayMarket implements MarketSimulator {
   private placeOurs(side: number, idx: number, lots: number): void {
     const o = this.ours[side]!;
     if (o.live) this.cancelOurs(side); // a replace whose cancel was not separate
+    this.hooks?.order(side, OUR_ORDER.arrive);
     let units = lots * this.sc.lotSize;
     const crosses =
       side === BUY
@@ -665,10 +728,14 @@ export class ReplayMarket implements MarketSimulator {
     if (crosses) {
       if (this.sc.postOnly) {
         this.stats.rejected++;
+        this.hooks?.order(side, OUR_ORDER.reject);
         return;
       }
       units -= this.take(side, idx, units);
-      if (units <= 1e-12) return;
+      if (units <= 1e-12) {
+        this.hooks?.order(side, OUR_ORDER.done);
+        return;
+      }
     }
     if (idx < 0 || idx >= this.size) {
       // Far outside the recorded prices: it rests with nothing around it.
@@ -679,6 +746,7 @@ export class ReplayMarket implements MarketSimulator {
     o.rem = units;
     o.cumTrade = 0;
     this.behind[side]!.clear();
+    this.hooks?.order(side, OUR_ORDER.rest);
   }
 
   /**
@@ -717,6 +785,11 @@ export class ReplayMarket implements MarketSimulator {
   }
 
   private fill(side: number, price: number, units: number, maker: boolean): void {
+    this.fillUnits(side, price, units, maker);
+    this.hooks?.fill(side, this.fills.count - 1, maker);
+  }
+
+  private fillUnits(side: number, price: number, units: number, maker: boolean): void {
     const lots = units / this.sc.lotSize;
     const notional = price * units;
     const fee = maker ? this.fee.maker(notional, lots, this.now) : this.fee.taker(notional, lots, this.now);
@@ -841,6 +914,7 @@ export class ReplayMarket implements MarketSimulator {
       o.live = false;
       o.rem = 0;
       this.behind[side]!.clear();
+      this.hooks?.order(side, OUR_ORDER.filled);
     }
   }
 
