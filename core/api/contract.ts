@@ -204,6 +204,48 @@ export interface SweepDetail {
   source: 'expansion' | 'sweep-cells';
 }
 
+/** A shipped sweep or stress-sweep config (resources/configs), quickest first. */
+export interface SweepPreset {
+  id: string;
+  title: string;
+  kind: 'sweep' | 'stress';
+  /** Scenarios × strategies × seeds. */
+  cells: number;
+  yaml: string;
+}
+
+/** `sweeps.start`: the sweep recorded (its id is the hash of its cells: the same config resumes it). */
+export interface SweepStarted {
+  sweepId: string;
+  name: string;
+  kind: 'sweep' | 'stress';
+  cells: number;
+}
+
+/** One heatmap cell (scenario × strategy × seed) as a stored backtest run with series. */
+export interface SweepCellRun {
+  runId: string;
+  /** Found from an earlier open (not computed again). */
+  cached: boolean;
+  cellKey: string;
+  scenario: string;
+  stress: string | null;
+  strategyIndex: number;
+  strategy: string;
+  seed: number;
+  /** The sweep cell's stored metrics (the run's metrics are the same numbers), null if not computed. */
+  cellMetrics: Record<string, number | null> | null;
+}
+
+/** `sweeps.openCell`: the cell's run and, for a stressed cell, its base scenario's run (same strategy, seed). */
+export interface SweepCellRuns {
+  sweepId: string;
+  seed: number;
+  seeds: number[];
+  run: SweepCellRun;
+  base: SweepCellRun | null;
+}
+
 export interface JobInfo {
   jobId: string;
   runId: string;
@@ -814,6 +856,33 @@ const methodSchemas = {
   'sweeps.list': z.strictObject({}),
   /** A sweep's scenario × strategy grid: per metric, the mean over seeds and its 95% t interval. */
   'sweeps.get': z.strictObject({ id }),
+  /** The shipped sweep and stress-sweep configs (starting points for sweeps.start). */
+  'sweeps.presets': z.strictObject({}),
+  /**
+   * Run a sweep or stress sweep (core/sweep/config.ts; YAML text or the object) in the back end's worker
+   * pool, as `quotebench sweep|stress` does; progress on sweep.progress, the end on sweep.done.
+   */
+  'sweeps.start': z
+    .strictObject({
+      yaml: z.string().max(200_000).optional(),
+      config: z.record(z.string(), z.unknown()).optional(),
+      /** Default: 'stress' when the config has `scenario`/`stresses`, else 'sweep'. */
+      kind: z.enum(['sweep', 'stress']).optional(),
+      /** The file name messages use. */
+      file: z.string().min(1).max(200).optional(),
+    })
+    .refine((x) => (x.yaml === undefined) !== (x.config === undefined), {
+      message: 'give exactly one of yaml or config',
+    }),
+  'sweeps.cancel': z.strictObject({ id }),
+  /** A cell as a stored backtest run with series (run once, then found again), with its base run. */
+  'sweeps.openCell': z.strictObject({
+    id,
+    scenario: z.string().min(1).max(300),
+    strategyIndex: z.number().int().min(0).max(100_000),
+    /** Default: the sweep's first seed. */
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+  }),
   'replay.start': replayStartInput,
   'replay.control': z.strictObject({
     sessionId: id,
@@ -880,6 +949,10 @@ export interface MethodOutputs {
   'runs.reportPdf': RunReportPdf;
   'sweeps.list': SweepListRow[];
   'sweeps.get': SweepDetail;
+  'sweeps.presets': SweepPreset[];
+  'sweeps.start': SweepStarted;
+  'sweeps.cancel': { cancelled: boolean };
+  'sweeps.openCell': SweepCellRuns;
   'replay.start': ReplayState;
   'replay.control': ReplayState;
   'train.presets': TrainPreset[];
@@ -932,6 +1005,25 @@ export interface EventPayloads {
     dataset: string | null;
     /** An import of files already in the catalog (nothing new was written). */
     existed: boolean;
+  };
+  /** A running sweep's progress: cells done (stored ones included) of total (≤ 10 events a second). */
+  'sweep.progress': {
+    sweepId: string;
+    done: number;
+    total: number;
+    skipped: number;
+    failed: number;
+    /** The last cell finished ("scenario · strategy · seed n"). */
+    last: string | null;
+  };
+  /** A sweep started by sweeps.start ended. */
+  'sweep.done': {
+    sweepId: string;
+    status: 'completed' | 'cancelled' | 'failed';
+    computed: number;
+    skipped: number;
+    failed: number;
+    error: string | null;
   };
 }
 
