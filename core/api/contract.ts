@@ -60,9 +60,16 @@ export class ApiException extends Error {
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'incomplete';
 
+/** Kinds of the `runs` table (a backtest of a replay scenario is 'replay'); training runs are 'train'. */
+export const RUN_KINDS = ['backtest', 'replay', 'eval', 'calibrate', 'sweep'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+/** Every kind the searchable runs table lists (`runs.search`). */
+export const SEARCH_KINDS = [...RUN_KINDS, 'train'] as const;
+export type SearchKind = (typeof SEARCH_KINDS)[number];
+
 export interface RunRow {
   id: string;
-  kind: 'backtest';
+  kind: RunKind;
   name: string;
   status: RunStatus;
   seed: number;
@@ -71,8 +78,58 @@ export interface RunRow {
   createdAt: string;
   finishedAt: string | null;
   error: string | null;
+  /** The catalog's content hash of the dataset the run read (null: none or unknown; the store sets it). */
+  datasetHash?: string | null;
+  /** Words for search (the store sets them). */
+  tags?: string[];
   /** Strategy runs inside (strategy × parameter set). */
   results: number;
+}
+
+/** A file a run wrote (checkpoint, results JSON, calibrated YAML): path, size, SHA-256. */
+export interface RunFileRow {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A row of `runs.search`: a run of any kind (training runs too) in one shape. */
+export interface RunSearchRow {
+  id: string;
+  kind: SearchKind;
+  name: string;
+  /** Training statuses mapped: finished → completed, stopped → cancelled, paused → running. */
+  status: RunStatus;
+  seed: number;
+  codeVersion: string;
+  datasetHash: string | null;
+  tags: string[];
+  createdAt: string;
+  finishedAt: string | null;
+  /** Strategy rows (backtest, replay, eval). */
+  results: number;
+  strategies: string[];
+  /** The sorted-by metric's value (the run's best result by the sort's direction), when sorting by one. */
+  sortValue: number | null;
+}
+
+export interface RunSearchPage {
+  /** Runs matching the filters (all pages). */
+  total: number;
+  rows: RunSearchRow[];
+}
+
+/**
+ * One run of any kind as the compare view shows it: its config flattened to dotted params, its final
+ * metrics (per strategy row `<strategy>.<metric>` when it has several, plain keys when it has one)
+ * and its metrics over time (a training curve, a sweep's progress, a backtest's first kept path PnL).
+ */
+export interface RunRecord {
+  run: RunSearchRow;
+  params: Record<string, string>;
+  metrics: Record<string, number>;
+  history: Record<string, { step: number[]; value: number[] }>;
+  files: RunFileRow[];
 }
 
 /**
@@ -202,48 +259,6 @@ export interface SweepDetail {
   /** How `cells` were found: by re-expanding the stored config, or (when its keys changed since, e.g.
    * a policy checkpoint was retrained) only the cells this sweep computed itself. */
   source: 'expansion' | 'sweep-cells';
-}
-
-/** A shipped sweep or stress-sweep config (resources/configs), quickest first. */
-export interface SweepPreset {
-  id: string;
-  title: string;
-  kind: 'sweep' | 'stress';
-  /** Scenarios × strategies × seeds. */
-  cells: number;
-  yaml: string;
-}
-
-/** `sweeps.start`: the sweep recorded (its id is the hash of its cells: the same config resumes it). */
-export interface SweepStarted {
-  sweepId: string;
-  name: string;
-  kind: 'sweep' | 'stress';
-  cells: number;
-}
-
-/** One heatmap cell (scenario × strategy × seed) as a stored backtest run with series. */
-export interface SweepCellRun {
-  runId: string;
-  /** Found from an earlier open (not computed again). */
-  cached: boolean;
-  cellKey: string;
-  scenario: string;
-  stress: string | null;
-  strategyIndex: number;
-  strategy: string;
-  seed: number;
-  /** The sweep cell's stored metrics (the run's metrics are the same numbers), null if not computed. */
-  cellMetrics: Record<string, number | null> | null;
-}
-
-/** `sweeps.openCell`: the cell's run and, for a stressed cell, its base scenario's run (same strategy, seed). */
-export interface SweepCellRuns {
-  sweepId: string;
-  seed: number;
-  seeds: number[];
-  run: SweepCellRun;
-  base: SweepCellRun | null;
 }
 
 export interface JobInfo {
@@ -856,33 +871,6 @@ const methodSchemas = {
   'sweeps.list': z.strictObject({}),
   /** A sweep's scenario × strategy grid: per metric, the mean over seeds and its 95% t interval. */
   'sweeps.get': z.strictObject({ id }),
-  /** The shipped sweep and stress-sweep configs (starting points for sweeps.start). */
-  'sweeps.presets': z.strictObject({}),
-  /**
-   * Run a sweep or stress sweep (core/sweep/config.ts; YAML text or the object) in the back end's worker
-   * pool, as `quotebench sweep|stress` does; progress on sweep.progress, the end on sweep.done.
-   */
-  'sweeps.start': z
-    .strictObject({
-      yaml: z.string().max(200_000).optional(),
-      config: z.record(z.string(), z.unknown()).optional(),
-      /** Default: 'stress' when the config has `scenario`/`stresses`, else 'sweep'. */
-      kind: z.enum(['sweep', 'stress']).optional(),
-      /** The file name messages use. */
-      file: z.string().min(1).max(200).optional(),
-    })
-    .refine((x) => (x.yaml === undefined) !== (x.config === undefined), {
-      message: 'give exactly one of yaml or config',
-    }),
-  'sweeps.cancel': z.strictObject({ id }),
-  /** A cell as a stored backtest run with series (run once, then found again), with its base run. */
-  'sweeps.openCell': z.strictObject({
-    id,
-    scenario: z.string().min(1).max(300),
-    strategyIndex: z.number().int().min(0).max(100_000),
-    /** Default: the sweep's first seed. */
-    seed: z.number().int().min(0).max(0xffffffff).optional(),
-  }),
   'replay.start': replayStartInput,
   'replay.control': z.strictObject({
     sessionId: id,
@@ -949,10 +937,6 @@ export interface MethodOutputs {
   'runs.reportPdf': RunReportPdf;
   'sweeps.list': SweepListRow[];
   'sweeps.get': SweepDetail;
-  'sweeps.presets': SweepPreset[];
-  'sweeps.start': SweepStarted;
-  'sweeps.cancel': { cancelled: boolean };
-  'sweeps.openCell': SweepCellRuns;
   'replay.start': ReplayState;
   'replay.control': ReplayState;
   'train.presets': TrainPreset[];
@@ -960,6 +944,38 @@ export interface MethodOutputs {
   'train.control': TrainingRunRow;
   'train.resume': TrainingRunRow;
   'train.list': TrainingRunRow[];
+const isoDate = z
+  .string()
+  .max(40)
+  .refine((v) => Number.isFinite(Date.parse(v)), 'must be an ISO date');
+/** `runs.search`: every filter optional; text matches name, strategy, scenario, config and tags. */
+const runSearchInput = z.strictObject({
+  kinds: z.array(z.enum(SEARCH_KINDS)).max(SEARCH_KINDS.length).optional(),
+  text: z.string().max(200).optional(),
+  codeVersion: z.string().max(200).optional(),
+  datasetHash: z.string().max(128).optional(),
+  statuses: z
+    .array(z.enum(['running', 'completed', 'cancelled', 'failed', 'incomplete']))
+    .max(5)
+    .optional(),
+  /** created at ≥ from, < to (ISO). */
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  /** 'createdAt' | 'name' | 'kind' | 'status' | 'seed', or a metric key. */
+  sortBy: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.]+$/, 'letters, digits, _ and . only')
+    .default('createdAt'),
+  sortDir: z.enum(['asc', 'desc']).default('desc'),
+  /** For a metric: a run's value is its best result, the max (or min for 'min') over its results. */
+  best: z.enum(['max', 'min']).default('max'),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export type RunSearchInput = z.output<typeof runSearchInput>;
+
   'train.get': TrainingDetail;
   'train.checkpoints': TrainingCheckpointRow[];
   'train.quoteCurves': TrainQuoteCurves;
@@ -1006,25 +1022,6 @@ export interface EventPayloads {
     /** An import of files already in the catalog (nothing new was written). */
     existed: boolean;
   };
-  /** A running sweep's progress: cells done (stored ones included) of total (≤ 10 events a second). */
-  'sweep.progress': {
-    sweepId: string;
-    done: number;
-    total: number;
-    skipped: number;
-    failed: number;
-    /** The last cell finished ("scenario · strategy · seed n"). */
-    last: string | null;
-  };
-  /** A sweep started by sweeps.start ended. */
-  'sweep.done': {
-    sweepId: string;
-    status: 'completed' | 'cancelled' | 'failed';
-    computed: number;
-    skipped: number;
-    failed: number;
-    error: string | null;
-  };
 }
 
 export const contract = { methods: methodSchemas } as const;
@@ -1041,3 +1038,7 @@ const _outputsCoverMethods: Exact<keyof MethodOutputs, MethodName> = true;
 const _payloadsCoverTopics: Exact<keyof EventPayloads, EventTopic> = true;
 void _outputsCoverMethods;
 void _payloadsCoverTopics;
+  'runs.search': runSearchInput,
+  'runs.records': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
+  'runs.search': RunSearchPage;
+  'runs.records': RunRecord[];

@@ -16,12 +16,10 @@ export const METHOD_NAMES = [
   'runs.delete',
   'runs.report',
   'runs.reportPdf',
+  'runs.search',
+  'runs.records',
   'sweeps.list',
   'sweeps.get',
-  'sweeps.presets',
-  'sweeps.start',
-  'sweeps.cancel',
-  'sweeps.openCell',
   'replay.start',
   'replay.control',
   'train.presets',
@@ -60,8 +58,6 @@ export const EVENT_TOPICS = [
   'train.evalProgress',
   'data.progress',
   'data.done',
-  'sweep.progress',
-  'sweep.done',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

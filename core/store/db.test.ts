@@ -83,6 +83,9 @@ describe('schema and migrations', () => {
     expect(tables).toEqual([
       'artifacts',
       'fills',
+      'run_files',
+      'run_metric_steps',
+      'run_metrics',
       'run_results',
       'runs',
       'series',

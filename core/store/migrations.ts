@@ -40,6 +40,20 @@
  * - sweeps.status ∈ {'running', 'completed', 'cancelled', 'failed'}; sweeps.id is the hash of the
  *   expanded sweep (so re-running a config resumes it). A cell names the sweep that first computed it
  *   (ON DELETE CASCADE); another sweep whose cells share keys reuses those rows.
+ *
+ * Invariants of version 6 (experiment tracking, issue 13 §5, core/store/run-repository.ts):
+ * - runs.kind ∈ {'backtest', 'replay', 'eval', 'calibrate', 'sweep'}: a backtest whose scenario is a
+ *   replay is 'replay' (rows of older versions are re-kinded from their config). Rebuilt like version 4
+ *   (SQLite cannot alter a CHECK constraint): the parent under a new name, the children referencing it,
+ *   every row copied, the old tables dropped children first (no cascade fires), then the renames.
+ * - runs.dataset_hash: the catalog's content hash of the dataset the run read (NULL: none, or unknown);
+ *   runs.tags: space-separated words for search (never NULL).
+ * - run_metrics: a run's final metrics, one row per (run, result_idx, key); result_idx −1 is the run as
+ *   a whole, ≥ 0 a row of run_results (whose metrics_json it mirrors, so a run sorts by a metric
+ *   through an index instead of parsing JSON). Backfilled from run_results.
+ * - run_metric_steps: metrics over time (key, step, value), e.g. a sweep's cells done.
+ * - run_files: files a run wrote outside the store (checkpoints, results JSON, calibrated YAML) by
+ *   absolute path, size and SHA-256 at the time the run finished.
  */
 import type Database from 'better-sqlite3';
 
@@ -290,6 +304,135 @@ export const MIGRATIONS: readonly string[] = [
     created_at        TEXT NOT NULL
   ) STRICT;
   CREATE INDEX sweep_cells_by_sweep ON sweep_cells (sweep_id);
+  `,
+  // 6: every kind of run (replay, eval, calibrate, sweep), dataset hash, tags, metrics, files.
+  `
+  CREATE TABLE runs_v6 (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('backtest', 'replay', 'eval', 'calibrate', 'sweep')),
+    name         TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed', 'incomplete')),
+    config_json  TEXT NOT NULL,
+    seed         INTEGER NOT NULL,
+    paths        INTEGER NOT NULL,
+    code_version TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    error        TEXT,
+    owner_pid    INTEGER,
+    owner_host   TEXT,
+    owner_start  INTEGER,
+    dataset_hash TEXT,
+    tags         TEXT NOT NULL DEFAULT ''
+  ) STRICT;
+  INSERT INTO runs_v6 SELECT id,
+    CASE WHEN json_valid(config_json) AND json_extract(config_json, '$.scenario.mode') = 'replay'
+      THEN 'replay' ELSE kind END,
+    name, status, config_json, seed, paths, code_version, created_at, finished_at, error, owner_pid,
+    owner_host, owner_start, NULL, '' FROM runs;
+
+  CREATE TABLE run_results_v6 (
+    run_id       TEXT NOT NULL REFERENCES runs_v6 (id) ON DELETE CASCADE,
+    idx          INTEGER NOT NULL,
+    strategy     TEXT NOT NULL,
+    params_json  TEXT NOT NULL,
+    scenario     TEXT NOT NULL,
+    paths        INTEGER NOT NULL,
+    metrics_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, idx)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO run_results_v6 SELECT run_id, idx, strategy, params_json, scenario, paths, metrics_json
+    FROM run_results;
+
+  CREATE TABLE series_v6 (
+    run_id        TEXT NOT NULL REFERENCES runs_v6 (id) ON DELETE CASCADE,
+    result_idx    INTEGER NOT NULL,
+    path          INTEGER NOT NULL,
+    path_seed     INTEGER NOT NULL,
+    bars          INTEGER NOT NULL,
+    lot_size      REAL NOT NULL,
+    quotes_posted INTEGER NOT NULL,
+    t             BLOB NOT NULL,
+    mid           BLOB NOT NULL,
+    bid           BLOB NOT NULL,
+    ask           BLOB NOT NULL,
+    inventory     BLOB NOT NULL,
+    cash          BLOB NOT NULL,
+    pnl           BLOB NOT NULL,
+    PRIMARY KEY (run_id, result_idx, path)
+  ) STRICT;
+  INSERT INTO series_v6 SELECT run_id, result_idx, path, path_seed, bars, lot_size, quotes_posted, t, mid,
+    bid, ask, inventory, cash, pnl FROM series;
+
+  CREATE TABLE fills_v6 (
+    run_id      TEXT NOT NULL REFERENCES runs_v6 (id) ON DELETE CASCADE,
+    result_idx  INTEGER NOT NULL,
+    path        INTEGER NOT NULL,
+    count       INTEGER NOT NULL,
+    t           BLOB NOT NULL,
+    side        BLOB NOT NULL,
+    price       BLOB NOT NULL,
+    size        BLOB NOT NULL,
+    fee         BLOB NOT NULL,
+    mid_at_fill BLOB NOT NULL,
+    PRIMARY KEY (run_id, result_idx, path)
+  ) STRICT;
+  INSERT INTO fills_v6 SELECT run_id, result_idx, path, count, t, side, price, size, fee, mid_at_fill
+    FROM fills;
+
+  CREATE TABLE artifacts_v6 (
+    run_id     TEXT NOT NULL REFERENCES runs_v6 (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    mime       TEXT NOT NULL,
+    data       BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+  ) STRICT;
+  INSERT INTO artifacts_v6 SELECT run_id, name, mime, data, created_at FROM artifacts;
+
+  DROP TABLE run_results;
+  DROP TABLE series;
+  DROP TABLE fills;
+  DROP TABLE artifacts;
+  DROP TABLE runs;
+  ALTER TABLE runs_v6 RENAME TO runs;
+  ALTER TABLE run_results_v6 RENAME TO run_results;
+  ALTER TABLE series_v6 RENAME TO series;
+  ALTER TABLE fills_v6 RENAME TO fills;
+  ALTER TABLE artifacts_v6 RENAME TO artifacts;
+  CREATE INDEX runs_by_created ON runs (created_at);
+  CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+  CREATE INDEX runs_by_kind ON runs (kind, created_at);
+  CREATE INDEX runs_by_status ON runs (status, created_at);
+  CREATE INDEX runs_by_code_version ON runs (code_version, created_at);
+  CREATE INDEX runs_by_dataset_hash ON runs (dataset_hash, created_at) WHERE dataset_hash IS NOT NULL;
+
+  CREATE TABLE run_metrics (
+    run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    result_idx INTEGER NOT NULL CHECK (result_idx >= -1),
+    key        TEXT NOT NULL,
+    value      REAL NOT NULL,
+    PRIMARY KEY (run_id, key, result_idx)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO run_metrics SELECT r.run_id, r.idx, m.key, m.value
+    FROM run_results r, json_each(r.metrics_json) m
+    WHERE json_valid(r.metrics_json) AND m.type IN ('integer', 'real');
+
+  CREATE TABLE run_metric_steps (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    step   INTEGER NOT NULL,
+    value  REAL NOT NULL,
+    PRIMARY KEY (run_id, key, step)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE run_files (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    path   TEXT NOT NULL,
+    bytes  INTEGER NOT NULL CHECK (bytes >= 0),
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (run_id, path)
+  ) STRICT, WITHOUT ROWID;
   `,
 ];
 

@@ -13,13 +13,26 @@
  * - Metrics and numeric params must be finite (JSON has no NaN); inputs are validated before any write.
  * - Reads return the exact shapes of core/api/contract.ts; bid/ask NaN (no quote) is returned as null.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { RunDetail, RunResultRow, RunRow, RunStatus, SeriesPayload } from '../api/contract';
+import type {
+  RunDetail,
+  RunFileRow,
+  RunKind,
+  RunResultRow,
+  RunRow,
+  RunSearchInput,
+  RunSearchPage,
+  RunStatus,
+  SeriesPayload,
+} from '../api/contract';
+import { RUN_KINDS } from '../api/contract';
 import { FillLog, type PathResult, type PathSeries } from '../sim/path-result';
 import { blobF64, blobU8, f64Blob, u8Blob } from './columns';
 import { StoreError } from './errors';
 import { RunOwnership, currentOwner, type OwnerColumns } from './run-ownership';
+import { searchRuns } from './run-search';
 
 export type ParamValue = number | string | boolean;
 
@@ -27,13 +40,47 @@ export type ParamValue = number | string | boolean;
 export type NumericFields<M> = { readonly [K in keyof M]: number };
 
 export interface NewRun {
-  kind: 'backtest';
+  /** 'backtest' is stored as 'replay' when its scenario is a replay (scenario.mode). */
+  kind: RunKind;
   name: string;
   /** The validated config (stored as JSON; returned by get()). */
   config: unknown;
   seed: number;
   paths: number;
   codeVersion: string;
+  /** The catalog's content hash of the dataset the run reads (core/data/catalog.ts DatasetInfo). */
+  datasetHash?: string | null;
+  /** Words for search (letters, digits, `_ - . : /`), e.g. the algorithm or the dataset name. */
+  tags?: readonly string[];
+}
+
+/** A file a run wrote outside the store, recorded by path, size and SHA-256. */
+export interface RunFileInput {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** What a non-backtest run stores when it ends (all in the transaction that sets its status). */
+export interface RunOutcome<M extends NumericFields<M> = Record<string, number>> {
+  status: FinalStatus;
+  error?: string;
+  /** Strategy rows (an evaluation's quoters); replaces none: indices must be new. */
+  results?: readonly ResultInput<M>[];
+  /** Run-level final metrics; non-finite values are left out (JSON has no NaN). */
+  metrics?: Readonly<Record<string, number>>;
+  files?: readonly RunFileInput[];
+}
+
+/** SHA-256 and size of a file, streamed (a checkpoint may be large). */
+export async function hashFile(file: string): Promise<RunFileInput> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    h.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { path: file, bytes, sha256: h.digest('hex') };
 }
 
 /** One strategy run's summary (a RunSummary plus its index in the run). */
@@ -71,6 +118,8 @@ interface RunDbRow {
   created_at: string;
   finished_at: string | null;
   error: string | null;
+  dataset_hash: string | null;
+  tags: string;
   results: number;
 }
 
@@ -109,7 +158,8 @@ interface FillsDbRow {
 }
 
 const RUN_COLUMNS = `r.id, r.kind, r.name, r.status, r.config_json, r.seed, r.paths, r.code_version, r.created_at,
-  r.finished_at, r.error, (SELECT count(*) FROM run_results x WHERE x.run_id = r.id) AS results`;
+  r.finished_at, r.error, r.dataset_hash, r.tags,
+  (SELECT count(*) FROM run_results x WHERE x.run_id = r.id) AS results`;
 
 type Key3 = [string, number, number];
 
@@ -127,6 +177,8 @@ export class RunRepository {
   private readonly txFinish;
   private readonly txWriteCompleted;
   private readonly txDelete;
+  private readonly txEnd;
+  private readonly txSteps;
   /** Runs this repository created and has not finished. */
   private readonly owned = new RunOwnership(liveRuns);
 
@@ -136,11 +188,47 @@ export class RunRepository {
   ) {
     this.s = {
       insertRun: db.prepare<
-        [string, string, string, string, number, number, string, string, number, string, number | null],
+        [
+          string,
+          string,
+          string,
+          string,
+          number,
+          number,
+          string,
+          string,
+          number,
+          string,
+          number | null,
+          string | null,
+          string,
+        ],
         never
       >(
-        `INSERT INTO runs (id, kind, name, status, config_json, seed, paths, code_version, created_at, owner_pid, owner_host, owner_start)
-         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, kind, name, status, config_json, seed, paths, code_version, created_at, owner_pid,
+           owner_host, owner_start, dataset_hash, tags)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      deleteResultMetrics: db.prepare<[string, number], never>(
+        'DELETE FROM run_metrics WHERE run_id = ? AND result_idx = ?',
+      ),
+      insertMetric: db.prepare<[string, number, string, number], never>(
+        'INSERT OR REPLACE INTO run_metrics (run_id, result_idx, key, value) VALUES (?, ?, ?, ?)',
+      ),
+      insertStep: db.prepare<[string, string, number, number], never>(
+        'INSERT OR REPLACE INTO run_metric_steps (run_id, key, step, value) VALUES (?, ?, ?, ?)',
+      ),
+      insertFile: db.prepare<[string, string, number, string], never>(
+        'INSERT OR REPLACE INTO run_files (run_id, path, bytes, sha256) VALUES (?, ?, ?, ?)',
+      ),
+      runMetrics: db.prepare<[string], { key: string; value: number }>(
+        'SELECT key, value FROM run_metrics WHERE run_id = ? AND result_idx = -1 ORDER BY key',
+      ),
+      steps: db.prepare<[string], { key: string; step: number; value: number }>(
+        'SELECT key, step, value FROM run_metric_steps WHERE run_id = ? ORDER BY key, step',
+      ),
+      files: db.prepare<[string], RunFileRow>(
+        'SELECT path, bytes, sha256 FROM run_files WHERE run_id = ? ORDER BY path',
       ),
       status: db.prepare<[string], string>('SELECT status FROM runs WHERE id = ?').pluck(),
       resultIdxs: db.prepare<[string], number>('SELECT idx FROM run_results WHERE run_id = ?').pluck(),
@@ -222,20 +310,46 @@ export class RunRepository {
       },
     );
     this.txDelete = db.transaction((runId: string) => this.s.delete.run(runId).changes > 0);
+    this.txEnd = db.transaction((runId: string, o: CheckedOutcome) => {
+      this.requireWritable(runId);
+      const known = new Set(this.s.resultIdxs.all(runId));
+      for (const r of o.results) {
+        if (known.has(r.index))
+          throw new StoreError('invalid', `result index ${r.index} is already stored for run ${runId}`);
+        this.insertResult(runId, r);
+      }
+      for (const [k, v] of Object.entries(o.metrics)) this.s.insertMetric.run(runId, -1, k, v);
+      for (const f of o.files) this.s.insertFile.run(runId, f.path, f.bytes, f.sha256);
+      this.s.finish.run(o.status, this.now().toISOString(), o.error, runId);
+    });
+    this.txSteps = db.transaction((runId: string, key: string, points: readonly [number, number][]) => {
+      this.requireWritable(runId);
+      for (const [step, value] of points) this.s.insertStep.run(runId, key, step, value);
+    });
   }
 
   /** Start a run: status 'running', owned by this process until finished. */
   create(input: NewRun): RunRow {
-    if (input.kind !== 'backtest') throw new StoreError('invalid', `unknown run kind ${String(input.kind)}`);
+    if (!(RUN_KINDS as readonly string[]).includes(input.kind))
+      throw new StoreError('invalid', `unknown run kind ${String(input.kind)}`);
     if (typeof input.name !== 'string') throw new StoreError('invalid', 'run name must be a string');
     checkInt(input.seed, 'seed', Number.MIN_SAFE_INTEGER);
     checkInt(input.paths, 'paths', 0);
+    const hash = input.datasetHash ?? null;
+    if (hash !== null && !/^[0-9a-f]{16,128}$/.test(hash))
+      throw new StoreError('invalid', `datasetHash must be a hex digest, got ${String(hash)}`);
+    const tags = (input.tags ?? []).map((t) => String(t).trim()).filter((t) => t !== '');
+    for (const t of tags)
+      if (!/^[\p{L}\p{N}_.:/-]{1,100}$/u.test(t))
+        throw new StoreError('invalid', `tag "${t}" must be 1–100 letters, digits or _ . : / -`);
+    const mode = (input.config as { scenario?: { mode?: unknown } } | null)?.scenario?.mode;
+    const kind = input.kind === 'backtest' && mode === 'replay' ? 'replay' : input.kind;
     const configJson = JSON.stringify(input.config) ?? 'null';
     const id = randomUUID();
     const createdAt = this.now().toISOString();
     this.s.insertRun.run(
       id,
-      input.kind,
+      kind,
       input.name,
       configJson,
       input.seed,
@@ -245,6 +359,8 @@ export class RunRepository {
       currentOwner().pid,
       currentOwner().host,
       currentOwner().start,
+      hash,
+      [...new Set(tags)].join(' '),
     );
     this.owned.own(id);
     return this.row(id);
@@ -298,6 +414,81 @@ export class RunRepository {
     this.txWriteCompleted.immediate(runId, rs, paths);
     this.owned.release(runId);
     return this.row(runId);
+  }
+
+  /**
+   * End a run with its outcome (results, run-level metrics, files) and final status in ONE transaction;
+   * validated first, nothing written on error. The way eval, calibrate and sweep runs are closed.
+   */
+  end<M extends NumericFields<M>>(runId: string, outcome: RunOutcome<M>): RunRow {
+    if (!FINAL.includes(outcome.status))
+      throw new StoreError('invalid', `cannot finish a run as '${String(outcome.status)}'`);
+    const results = (outcome.results ?? []).map(checkResult);
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(outcome.metrics ?? {})) {
+      checkKey(k, 'metric');
+      if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+    }
+    const files = (outcome.files ?? []).map((f) => {
+      if (typeof f.path !== 'string' || f.path === '')
+        throw new StoreError('invalid', 'file path must be given');
+      checkInt(f.bytes, `file ${f.path} bytes`, 0);
+      if (!/^[0-9a-f]{64}$/.test(f.sha256))
+        throw new StoreError('invalid', `file ${f.path} sha256 must be 64 hex digits`);
+      return f;
+    });
+    this.txEnd.immediate(runId, {
+      status: outcome.status,
+      error: outcome.error ?? null,
+      results,
+      metrics,
+      files,
+    });
+    this.owned.release(runId);
+    return this.row(runId);
+  }
+
+  /** Append metrics over time (`step` ascending by convention); non-finite values are skipped. */
+  logSteps(runId: string, key: string, points: readonly (readonly [step: number, value: number])[]): void {
+    checkKey(key, 'metric');
+    const ok: [number, number][] = [];
+    for (const [step, value] of points) {
+      checkInt(step, `${key} step`, Number.MIN_SAFE_INTEGER);
+      if (Number.isFinite(value)) ok.push([step, value]);
+    }
+    if (ok.length > 0) this.txSteps.immediate(runId, key, ok);
+  }
+
+  /** A run's run-level final metrics (result_idx −1). */
+  runMetrics(runId: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.s.runMetrics.all(runId)) out[r.key] = r.value;
+    return out;
+  }
+
+  /** A run's metrics over time, per key: steps ascending. */
+  steps(runId: string): Record<string, { step: number[]; value: number[] }> {
+    const out: Record<string, { step: number[]; value: number[] }> = {};
+    for (const r of this.s.steps.all(runId)) {
+      const h = (out[r.key] ??= { step: [], value: [] });
+      h.step.push(r.step);
+      h.value.push(r.value);
+    }
+    return out;
+  }
+
+  /** Files the run recorded (path, size, SHA-256). */
+  files(runId: string): RunFileRow[] {
+    return this.s.files.all(runId);
+  }
+
+  /**
+   * The searchable runs table (issue 13 §5): `runs` and `training_runs` (kind 'train') as one list,
+   * filtered, sorted and paged in SQL (run-search.ts builds the statement from fixed fragments; every
+   * user value is a bound parameter).
+   */
+  search(input: RunSearchInput): RunSearchPage {
+    return searchRuns(this.db, input);
   }
 
   /** Newest first, with the number of results of each run. */
@@ -421,6 +612,8 @@ export class RunRepository {
       r.paths,
       JSON.stringify(r.metrics),
     );
+    this.s.deleteResultMetrics.run(runId, r.index);
+    for (const [k, v] of Object.entries(r.metrics)) this.s.insertMetric.run(runId, r.index, k, v);
   }
 
   private insertPath(runId: string, { resultIndex, path }: StoredPath): void {
@@ -467,6 +660,19 @@ function checkInt(v: unknown, what: string, min: number): asserts v is number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
     throw new StoreError('invalid', `${what} must be an integer${min === 0 ? ' ≥ 0' : ''}, got ${String(v)}`);
   }
+}
+
+function checkKey(k: string, what: string): void {
+  if (typeof k !== 'string' || k.length === 0 || k.length > 200)
+    throw new StoreError('invalid', `${what} key must be 1–200 characters, got "${String(k)}"`);
+}
+
+interface CheckedOutcome {
+  status: FinalStatus;
+  error: string | null;
+  results: ResultInput<Record<string, number>>[];
+  metrics: Record<string, number>;
+  files: RunFileInput[];
 }
 
 function checkFinite(v: unknown, what: string): asserts v is number {
@@ -588,6 +794,8 @@ function toRunRow(r: RunDbRow): RunRow {
     createdAt: r.created_at,
     finishedAt: r.finished_at,
     error: r.error,
+    datasetHash: r.dataset_hash,
+    tags: r.tags === '' ? [] : r.tags.split(' '),
     results: r.results,
   };
 }

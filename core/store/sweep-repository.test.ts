@@ -47,8 +47,8 @@ describe('sweep tables (migration 5)', () => {
       `INSERT INTO runs (id, kind, name, status, config_json, seed, paths, code_version, created_at)
        VALUES ('r1', 'backtest', 'b', 'completed', '{}', 1, 1, 'v', '2026-01-01')`,
     ).run();
-    expect(migrate(db, file, MIGRATIONS)).toEqual([5]);
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(migrate(db, file, MIGRATIONS.slice(0, 5))).toEqual([5]);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(5);
     expect(db.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(1);
     const tables = db
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'sweep%' ORDER BY name")
