@@ -502,6 +502,11 @@ export class ReplayMarket implements MarketSimulator {
   /** Tape time at which the pending decision sees the book (drawn once per decision); NaN: not drawn. */
   private seenAt = Number.NaN;
 
+  /** Tape time (s) of the session start: observation time 0. */
+  get sessionStartTime(): number {
+    return this.sessionStart;
+  }
+
   /** Seconds since the session start (the time observations carry). */
   get sessionTime(): number {
     return this.now - this.sessionStart;
