@@ -1,15 +1,18 @@
-// Stress: the stored sweeps and stress sweeps (run from the CLI: `quotebench sweep|stress`), and for the
-// one picked a heatmap of strategy rows × scenario columns for a metric; each cell's tooltip gives the
-// mean over seeds, its 95% t interval and the number of seeds. A stress sweep can show each stressed
-// cell's change against the base instead (paired by seed). First cut of issue 13 §3: opening a cell's
-// run and the stressed-vs-base chart overlay are still to come.
+// Stress: run a sweep or stress sweep from a YAML editor (progress bar, Cancel; the same engine as
+// `quotebench sweep|stress`), the stored sweeps, and for the one picked a heatmap of strategy rows ×
+// scenario columns for a metric with its colour legend; each cell's tooltip gives the mean over seeds,
+// its 95% t interval and the number of seeds. A stress sweep can show each stressed cell's change
+// against the base instead (paired by seed). Clicking a cell opens its run's charts (cell-panel.tsx),
+// overlaid on its base run for a stressed cell. The list and the heatmap refresh as cells finish.
 import { observer } from 'mobx-react-lite';
-import { useEffect, type CSSProperties, type ReactElement } from 'react';
+import { useEffect, useId, type CSSProperties, type ReactElement } from 'react';
 import type { SweepViewMetric } from '../../../../core/api/contract';
+import { ProgressBar } from '../../components/progress-bar';
 import { fmtDateTime } from '../../lib/format';
 import { metricColumn } from '../../lib/metrics';
 import { useStores } from '../../stores/context';
 import { STRESS_METRICS, metricLabel, type HeatCell } from '../../stores/stress-store';
+import { CellPanel } from './cell-panel';
 
 /** Red (worse) through transparent (middle) to green (better); blue shades for an unranked metric. */
 function cellStyle(t: number | null, ranked: boolean): CSSProperties {
@@ -21,15 +24,148 @@ function cellStyle(t: number | null, ranked: boolean): CSSProperties {
   };
 }
 
+/** The scale of the heatmap as a gradient strip: the colours cellStyle gives t = 0 … 1. */
+function legendGradient(ranked: boolean): string {
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => {
+    const bg = cellStyle(t, ranked).background ?? 'transparent';
+    return `${String(bg)} ${(t * 100).toFixed(0)}%`;
+  });
+  return `linear-gradient(to right, ${stops.join(', ')})`;
+}
+
+const HeatLegendBar = observer(function HeatLegendBar({ ranked }: { ranked: boolean }): ReactElement {
+  const { stress } = useStores();
+  const l = stress.legend;
+  return (
+    <div
+      className="heat-legend"
+      data-testid="heat-legend"
+      data-better={l.better}
+      data-mode={l.mode}
+      style={{ display: 'flex', alignItems: 'center', gap: 8, marginTop: 8, flexWrap: 'wrap' }}
+    >
+      <span className="num muted" data-testid="heat-legend-low">
+        {l.low ?? '—'}
+      </span>
+      <span
+        aria-hidden="true"
+        style={{
+          width: 180,
+          height: 10,
+          border: '1px solid var(--border)',
+          borderRadius: 3,
+          background: legendGradient(ranked),
+        }}
+      />
+      <span className="num muted" data-testid="heat-legend-high">
+        {l.high ?? '—'}
+      </span>
+      <span className="muted" data-testid="heat-legend-text">
+        {l.text}
+      </span>
+    </div>
+  );
+});
+
+const NewSweepPanel = observer(function NewSweepPanel(): ReactElement {
+  const { stress } = useStores();
+  const yamlId = useId();
+  const run = stress.run;
+  return (
+    <section className="panel" aria-label="New stress sweep" data-testid="new-sweep-panel">
+      <div className="panel-head">
+        <h2>New stress sweep</h2>
+        <label className="field-inline">
+          <span>Start from</span>
+          <select
+            value={stress.presetId ?? ''}
+            onChange={(e) => stress.choosePreset(e.target.value)}
+            disabled={stress.isRunning}
+            data-testid="sweep-preset"
+          >
+            {stress.presets.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.title} ({p.kind}, {p.cells} cells)
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="spacer" />
+        <span className="muted">
+          same engine and store as <code>quotebench stress</code>; cells already stored are not recomputed
+        </span>
+      </div>
+      <label htmlFor={yamlId} className="muted">
+        Sweep config (YAML, docs/sweeps.md)
+      </label>
+      <textarea
+        id={yamlId}
+        className="yaml-editor"
+        spellCheck={false}
+        rows={14}
+        value={stress.yaml}
+        onChange={(e) => stress.setYaml(e.target.value)}
+        readOnly={stress.isRunning}
+        data-testid="sweep-yaml"
+      />
+      {stress.startError !== null && (
+        <pre className="yaml-error" role="alert" data-testid="sweep-start-error">
+          {stress.startError}
+        </pre>
+      )}
+      <div className="actions" style={{ display: 'flex', alignItems: 'center', gap: 8, marginTop: 8 }}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={() => void stress.start()}
+          disabled={stress.starting || stress.isRunning || stress.yaml.trim() === ''}
+          data-testid="sweep-start"
+        >
+          {stress.isRunning ? 'Running…' : 'Start'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-danger"
+          onClick={() => void stress.cancel()}
+          disabled={run?.status !== 'running'}
+          data-testid="sweep-cancel"
+        >
+          {run?.status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+        </button>
+        {run && (
+          <span className="num muted" data-testid="sweep-run-status" data-status={run.status}>
+            {run.name}: {run.done} / {run.total} cells
+            {run.failed > 0 ? `, ${run.failed} failed` : ''} · {run.status}
+            {run.error !== null ? ` · ${run.error}` : ''}
+          </span>
+        )}
+      </div>
+      {run && (
+        <ProgressBar
+          value={run.done}
+          max={run.total}
+          label="Sweep progress"
+          testId="sweep-progress"
+          tone={run.status === 'failed' ? 'error' : run.status === 'completed' ? 'ok' : 'accent'}
+        />
+      )}
+    </section>
+  );
+});
+
 export const StressView = observer(function StressView(): ReactElement {
   const { stress } = useStores();
   useEffect(() => {
+    // The subscription lives with the store: a sweep keeps reporting while another tab is open.
+    stress.listen();
     void stress.loadList();
+    void stress.loadPresets();
   }, [stress]);
   const d = stress.detail;
   const ranked = stress.changeVsBase || (metricColumn(stress.metric)?.better ?? 0) !== 0;
   return (
     <div className="runs-layout" data-testid="stress-view">
+      <NewSweepPanel />
       <section className="panel" aria-label="Stored sweeps">
         <div className="panel-head">
           <h2>Sweeps</h2>
@@ -39,7 +175,7 @@ export const StressView = observer(function StressView(): ReactElement {
         </div>
         {stress.listStatus === 'ready' && stress.sweeps.length === 0 ? (
           <div className="empty-state" data-testid="sweeps-empty">
-            No sweeps yet: run one with <code>quotebench sweep --config …</code> or{' '}
+            No sweeps yet: start one above, or run <code>quotebench sweep --config …</code> or{' '}
             <code>quotebench stress --config …</code> (docs/sweeps.md).
           </div>
         ) : (
@@ -125,7 +261,8 @@ export const StressView = observer(function StressView(): ReactElement {
             )}
             <span className="spacer" />
             <span className="muted">
-              mean over {d.seeds.length} seeds · hover a cell for its 95% t interval
+              mean over {d.seeds.length} seeds · hover a cell for its 95% t interval, click it for its run's
+              charts
               {d.source === 'sweep-cells' ? ' · its config no longer expands to it: own cells only' : ''}
             </span>
           </div>
@@ -156,12 +293,25 @@ export const StressView = observer(function StressView(): ReactElement {
                       <td
                         key={c.scenario}
                         className="col-num heat-cell"
-                        style={cellStyle(c.t, ranked)}
-                        title={c.title}
+                        style={{ ...cellStyle(c.t, ranked), cursor: 'pointer' }}
+                        title={`${c.title}\nclick: this cell's run`}
                         data-testid="heat-cell"
                         data-scenario={c.scenario}
                         data-strategy={row.strategyIndex}
                         data-mean={c.stat?.mean ?? ''}
+                        data-selected={
+                          stress.cell?.scenario === c.scenario &&
+                          stress.cell.strategyIndex === row.strategyIndex
+                        }
+                        tabIndex={0}
+                        role="button"
+                        onClick={() => void stress.openCell(c.scenario, row.strategyIndex)}
+                        onKeyDown={(e) => {
+                          if (e.key === 'Enter' || e.key === ' ') {
+                            e.preventDefault();
+                            void stress.openCell(c.scenario, row.strategyIndex);
+                          }
+                        }}
                       >
                         {c.text}
                       </td>
@@ -171,8 +321,10 @@ export const StressView = observer(function StressView(): ReactElement {
               </tbody>
             </table>
           </div>
+          <HeatLegendBar ranked={ranked} />
         </section>
       )}
+      <CellPanel />
     </div>
   );
 });
