@@ -96,9 +96,10 @@ export function renderReportHtml(model: ReportModel): string {
     `<h1>${esc(model.title)}</h1>`,
     `<p class="note">Generated ${esc(model.generatedAt)} by quotebench. Metrics tables show the stored metrics of all paths; charts and the statistics beneath them use the paths each run kept for charts.</p>`,
   );
+  // The headline chart first: the top of the page and the first page of the PDF show the PnL.
+  out.push(pnlSection(e));
   out.push(runsSection(model));
   out.push(metricsSection(e));
-  out.push(pnlSection(e));
   out.push(drawdownSection(e));
   out.push(rollingSection(e));
   out.push(distributionSection(e));
