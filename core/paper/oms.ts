@@ -169,7 +169,7 @@ export class OrderManager {
       }
       return 'unknown';
     }
-    if (u.status === m.status && u.filled <= m.filled) {
+    if (u.status === m.status && u.filled === m.filled) {
       if (u.venueOrderId !== '' && m.venueOrderId === '') m.venueOrderId = u.venueOrderId;
       return 'duplicate';
     }
