@@ -261,6 +261,48 @@ export interface SweepDetail {
   source: 'expansion' | 'sweep-cells';
 }
 
+/** A shipped sweep or stress-sweep config (resources/configs), quickest first. */
+export interface SweepPreset {
+  id: string;
+  title: string;
+  kind: 'sweep' | 'stress';
+  /** Scenarios × strategies × seeds. */
+  cells: number;
+  yaml: string;
+}
+
+/** `sweeps.start`: the sweep recorded (its id is the hash of its cells: the same config resumes it). */
+export interface SweepStarted {
+  sweepId: string;
+  name: string;
+  kind: 'sweep' | 'stress';
+  cells: number;
+}
+
+/** One heatmap cell (scenario × strategy × seed) as a stored backtest run with series. */
+export interface SweepCellRun {
+  runId: string;
+  /** Found from an earlier open (not computed again). */
+  cached: boolean;
+  cellKey: string;
+  scenario: string;
+  stress: string | null;
+  strategyIndex: number;
+  strategy: string;
+  seed: number;
+  /** The sweep cell's stored metrics (the run's metrics are the same numbers), null if not computed. */
+  cellMetrics: Record<string, number | null> | null;
+}
+
+/** `sweeps.openCell`: the cell's run and, for a stressed cell, its base scenario's run (same strategy, seed). */
+export interface SweepCellRuns {
+  sweepId: string;
+  seed: number;
+  seeds: number[];
+  run: SweepCellRun;
+  base: SweepCellRun | null;
+}
+
 export interface JobInfo {
   jobId: string;
   runId: string;
@@ -799,6 +841,38 @@ const replayStartInput = z.strictObject({
   maxBatchesPerSec: z.number().int().min(1).max(240).default(60),
 });
 
+const isoDate = z
+  .string()
+  .max(40)
+  .refine((v) => Number.isFinite(Date.parse(v)), 'must be an ISO date');
+/** `runs.search`: every filter optional; text matches name, strategy, scenario, config and tags. */
+const runSearchInput = z.strictObject({
+  kinds: z.array(z.enum(SEARCH_KINDS)).max(SEARCH_KINDS.length).optional(),
+  text: z.string().max(200).optional(),
+  codeVersion: z.string().max(200).optional(),
+  datasetHash: z.string().max(128).optional(),
+  statuses: z
+    .array(z.enum(['running', 'completed', 'cancelled', 'failed', 'incomplete']))
+    .max(5)
+    .optional(),
+  /** created at ≥ from, < to (ISO). */
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  /** 'createdAt' | 'name' | 'kind' | 'status' | 'seed', or a metric key. */
+  sortBy: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.]+$/, 'letters, digits, _ and . only')
+    .default('createdAt'),
+  sortDir: z.enum(['asc', 'desc']).default('desc'),
+  /** For a metric: a run's value is its best result, the max (or min for 'min') over its results. */
+  best: z.enum(['max', 'min']).default('max'),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export type RunSearchInput = z.output<typeof runSearchInput>;
+
 const trainStartInput = z
   .strictObject({
     /** A training preset id (train.presets) … */
@@ -865,12 +939,41 @@ const methodSchemas = {
   'runs.delete': z.strictObject({ runId: id }),
   /** The tear sheet of one run, or a comparison of several (docs/reports.md). */
   'runs.report': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
+  'runs.search': runSearchInput,
+  'runs.records': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
   /** The same tear sheet printed to PDF by Chromium (Electron's printToPDF in the app). */
   'runs.reportPdf': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
   /** Stored sweeps and stress sweeps (newest first), read-only. */
   'sweeps.list': z.strictObject({}),
   /** A sweep's scenario × strategy grid: per metric, the mean over seeds and its 95% t interval. */
   'sweeps.get': z.strictObject({ id }),
+  /** The shipped sweep and stress-sweep configs (starting points for sweeps.start). */
+  'sweeps.presets': z.strictObject({}),
+  /**
+   * Run a sweep or stress sweep (core/sweep/config.ts; YAML text or the object) in the back end's worker
+   * pool, as `quotebench sweep|stress` does; progress on sweep.progress, the end on sweep.done.
+   */
+  'sweeps.start': z
+    .strictObject({
+      yaml: z.string().max(200_000).optional(),
+      config: z.record(z.string(), z.unknown()).optional(),
+      /** Default: 'stress' when the config has `scenario`/`stresses`, else 'sweep'. */
+      kind: z.enum(['sweep', 'stress']).optional(),
+      /** The file name messages use. */
+      file: z.string().min(1).max(200).optional(),
+    })
+    .refine((x) => (x.yaml === undefined) !== (x.config === undefined), {
+      message: 'give exactly one of yaml or config',
+    }),
+  'sweeps.cancel': z.strictObject({ id }),
+  /** A cell as a stored backtest run with series (run once, then found again), with its base run. */
+  'sweeps.openCell': z.strictObject({
+    id,
+    scenario: z.string().min(1).max(300),
+    strategyIndex: z.number().int().min(0).max(100_000),
+    /** Default: the sweep's first seed. */
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+  }),
   'replay.start': replayStartInput,
   'replay.control': z.strictObject({
     sessionId: id,
@@ -934,9 +1037,15 @@ export interface MethodOutputs {
   'runs.series': SeriesPayload;
   'runs.delete': { deleted: boolean };
   'runs.report': RunReport;
+  'runs.search': RunSearchPage;
+  'runs.records': RunRecord[];
   'runs.reportPdf': RunReportPdf;
   'sweeps.list': SweepListRow[];
   'sweeps.get': SweepDetail;
+  'sweeps.presets': SweepPreset[];
+  'sweeps.start': SweepStarted;
+  'sweeps.cancel': { cancelled: boolean };
+  'sweeps.openCell': SweepCellRuns;
   'replay.start': ReplayState;
   'replay.control': ReplayState;
   'train.presets': TrainPreset[];
@@ -944,38 +1053,6 @@ export interface MethodOutputs {
   'train.control': TrainingRunRow;
   'train.resume': TrainingRunRow;
   'train.list': TrainingRunRow[];
-const isoDate = z
-  .string()
-  .max(40)
-  .refine((v) => Number.isFinite(Date.parse(v)), 'must be an ISO date');
-/** `runs.search`: every filter optional; text matches name, strategy, scenario, config and tags. */
-const runSearchInput = z.strictObject({
-  kinds: z.array(z.enum(SEARCH_KINDS)).max(SEARCH_KINDS.length).optional(),
-  text: z.string().max(200).optional(),
-  codeVersion: z.string().max(200).optional(),
-  datasetHash: z.string().max(128).optional(),
-  statuses: z
-    .array(z.enum(['running', 'completed', 'cancelled', 'failed', 'incomplete']))
-    .max(5)
-    .optional(),
-  /** created at ≥ from, < to (ISO). */
-  from: isoDate.optional(),
-  to: isoDate.optional(),
-  /** 'createdAt' | 'name' | 'kind' | 'status' | 'seed', or a metric key. */
-  sortBy: z
-    .string()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9_.]+$/, 'letters, digits, _ and . only')
-    .default('createdAt'),
-  sortDir: z.enum(['asc', 'desc']).default('desc'),
-  /** For a metric: a run's value is its best result, the max (or min for 'min') over its results. */
-  best: z.enum(['max', 'min']).default('max'),
-  offset: z.number().int().min(0).max(1_000_000).default(0),
-  limit: z.number().int().min(1).max(500).default(100),
-});
-export type RunSearchInput = z.output<typeof runSearchInput>;
-
   'train.get': TrainingDetail;
   'train.checkpoints': TrainingCheckpointRow[];
   'train.quoteCurves': TrainQuoteCurves;
@@ -1022,6 +1099,25 @@ export interface EventPayloads {
     /** An import of files already in the catalog (nothing new was written). */
     existed: boolean;
   };
+  /** A running sweep's progress: cells done (stored ones included) of total (≤ 10 events a second). */
+  'sweep.progress': {
+    sweepId: string;
+    done: number;
+    total: number;
+    skipped: number;
+    failed: number;
+    /** The last cell finished ("scenario · strategy · seed n"). */
+    last: string | null;
+  };
+  /** A sweep started by sweeps.start ended. */
+  'sweep.done': {
+    sweepId: string;
+    status: 'completed' | 'cancelled' | 'failed';
+    computed: number;
+    skipped: number;
+    failed: number;
+    error: string | null;
+  };
 }
 
 export const contract = { methods: methodSchemas } as const;
@@ -1038,7 +1134,3 @@ const _outputsCoverMethods: Exact<keyof MethodOutputs, MethodName> = true;
 const _payloadsCoverTopics: Exact<keyof EventPayloads, EventTopic> = true;
 void _outputsCoverMethods;
 void _payloadsCoverTopics;
-  'runs.search': runSearchInput,
-  'runs.records': z.strictObject({ runIds: z.array(id).min(1).max(8) }),
-  'runs.search': RunSearchPage;
-  'runs.records': RunRecord[];

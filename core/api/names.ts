@@ -20,6 +20,10 @@ export const METHOD_NAMES = [
   'runs.records',
   'sweeps.list',
   'sweeps.get',
+  'sweeps.presets',
+  'sweeps.start',
+  'sweeps.cancel',
+  'sweeps.openCell',
   'replay.start',
   'replay.control',
   'train.presets',
@@ -58,6 +62,8 @@ export const EVENT_TOPICS = [
   'train.evalProgress',
   'data.progress',
   'data.done',
+  'sweep.progress',
+  'sweep.done',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

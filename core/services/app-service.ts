@@ -39,6 +39,7 @@ import { loadPresets } from './presets';
 import { ReplaySession } from './replay-session';
 import { openMarket, replayConfig } from './replay-source';
 import { listSweeps, sweepDetail } from './sweep-view';
+import { SweepService, type SweepServiceOptions } from './sweep-service';
 import { TrainingService, type TrainingServiceOptions } from './training-service';
 import { join } from 'node:path';
 import { EncryptedFileSecretStore } from '../secrets/encrypted-file';
@@ -86,6 +87,8 @@ export interface AppServiceOptions {
    * Chromium through playwright-core (core/report/pdf.ts).
    */
   printPdf?: (html: string) => Promise<Uint8Array>;
+  /** Sweeps started from the app (sweep-service.ts): the cell worker entry (Electron), threads. */
+  sweeps?: Pick<SweepServiceOptions, 'cellWorkerEntry' | 'workers'>;
   /**
    * Where venue API keys live: Electron's safeStorage in the app (main/secrets.ts); by default a
    * passphrase-encrypted file `<dataDir>/secrets.enc.json` (core/secrets/encrypted-file.ts).
@@ -106,6 +109,7 @@ export class AppService {
   readonly dispatch: Dispatch<CallContext>;
   readonly training: TrainingService;
   readonly data: DataService;
+  readonly sweeps: SweepService;
   readonly secrets: SecretsApi;
   private readonly jobs: JobRunner;
   private readonly running = new Map<string, RunningJob>();
@@ -130,6 +134,13 @@ export class AppService {
     this.secrets = new SecretsApi(
       opts.secrets ?? new EncryptedFileSecretStore({ file: join(this.store.dataDir, 'secrets.enc.json') }),
     );
+    this.sweeps = new SweepService({
+      ...opts.sweeps,
+      store: this.store,
+      bus: this.bus,
+      jobs: this.jobs,
+      scenariosDir: this.data.scenariosDir,
+    });
     this.dispatch = createDispatcher(this.handlers());
   }
 
@@ -150,6 +161,7 @@ export class AppService {
     this.sessions.clear();
     await this.training.close();
     await this.data.close();
+    await this.sweeps.close();
     await Promise.allSettled([...this.pending]);
     await this.jobs.close();
     await closeSharedParsePool();
@@ -188,6 +200,15 @@ export class AppService {
         return { cancelled: true };
       },
       'runs.list': ({ limit }) => this.store.runs.list(limit).map((run) => this.withSummary(run)),
+      'runs.search': (input) => this.store.runs.search(input),
+      'runs.records': ({ runIds }) => {
+        try {
+          return loadRecords(this.store, [...new Set(runIds)]);
+        } catch (e) {
+          if (e instanceof UnknownRunError) throw new ApiException('not_found', e.message, 'runIds');
+          throw e;
+        }
+      },
       'runs.get': ({ runId }) => {
         const run = this.store.runs.get(runId);
         if (!run) throw new ApiException('not_found', `no run ${runId}`, 'runId');
@@ -203,15 +224,6 @@ export class AppService {
         return s;
       },
       'runs.delete': ({ runId }) => {
-      'runs.search': (input) => this.store.runs.search(input),
-      'runs.records': ({ runIds }) => {
-        try {
-          return loadRecords(this.store, [...new Set(runIds)]);
-        } catch (e) {
-          if (e instanceof UnknownRunError) throw new ApiException('not_found', e.message, 'runIds');
-          throw e;
-        }
-      },
         const job = [...this.running.values()].find((j) => j.info.runId === runId);
         if (job) throw new ApiException('conflict', 'the run is still running: cancel it first', 'runId');
         return { deleted: this.store.runs.delete(runId) };
@@ -223,6 +235,10 @@ export class AppService {
         if (!detail) throw new ApiException('not_found', `no sweep ${id}`, 'id');
         return detail;
       },
+      'sweeps.presets': () => this.sweeps.presets(),
+      'sweeps.start': (input) => this.sweeps.start(input),
+      'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
+      'sweeps.openCell': (input) => this.sweeps.openCell(input),
       'runs.reportPdf': async ({ runIds }) => {
         const { fileName, html } = this.report(runIds);
         const print = this.opts.printPdf ?? printWithChromium;
