@@ -2,8 +2,6 @@
  * Shared by the eval CLI tests: train a config into a run directory, and run `quotebench eval` in
  * process with its output captured.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { TrainConfig } from '../rl/train/config';
@@ -23,15 +21,7 @@ export async function trainRun(cfg: TrainConfig, dir: string, name: string): Pro
   return runDir;
 }
 
-/** Where evaluations without --data-dir are recorded in tests (one temporary directory per process). */
-let testDataDir: string | undefined;
-
-/**
- * `quotebench eval ARGS` in process: exit code and captured stdout/stderr. Without --data-dir the run
- * is recorded in a temporary data directory, never the user's.
- */
+/** `quotebench eval ARGS` in process: exit code and captured stdout/stderr. */
 export function runEval(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  testDataDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'qb-eval-data-'));
-  const withDir = args.includes('--data-dir') ? args : [...args, '--data-dir', testDataDir];
-  return captureOutput(() => evalCommand(withDir));
+  return captureOutput(() => evalCommand(args));
 }
