@@ -757,6 +757,10 @@ export interface CalibrationResult {
   flow?: CalibrationFlow | null;
   /** Why a part could not be fitted (e.g. too few trades for the intensity), by part. */
   errors: { garch?: string; regimes?: string; intensity?: string; book?: string; scenario?: string };
+  /** The fit's headline numbers as its tracked run records them (calibration-fit.ts calibrationMetrics). */
+  metrics?: Record<string, number>;
+  /** The catalog's content hash of the dataset fitted. */
+  datasetHash?: string;
 }
 
 // ------------------------------------------------------------------------------------------------

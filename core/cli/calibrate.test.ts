@@ -4,12 +4,15 @@
  * a calibration exits 130 with nothing written.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readDataset } from '../data/catalog';
 import { importLobster } from '../data/lobster-import';
+import { openStore } from '../store/db';
 import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +72,39 @@ describe('quotebench calibrate / validate', () => {
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/spread share 1 tick/);
     expect(v.stdout).toMatch(/mark-out 5 s, our passive fills/);
+
+    // Recorded as a 'calibrate' run (issue 13 §5): dataset hash, options, metrics, both files by SHA-256.
+    const store = openStore(dataDir);
+    try {
+      const info = readDataset(dataDir, aapl);
+      const rows = store.runs.search({
+        kinds: ['calibrate'],
+        datasetHash: info.contentHash,
+        statuses: ['completed'],
+        sortBy: 'createdAt',
+        sortDir: 'desc',
+        best: 'max',
+        offset: 0,
+        limit: 10,
+      }).rows;
+      expect(rows).toHaveLength(1);
+      const d = store.runs.get(rows[0]!.id)!;
+      expect(d.run).toMatchObject({ kind: 'calibrate', seed: 7, datasetHash: info.contentHash });
+      expect(d.config).toMatchObject({ command: 'calibrate', dataset: aapl, interval: 1 });
+      const m = store.runs.runMetrics(d.run.id);
+      const sc = rep.scenario as { scenario: { flow: { marketRate: number } } };
+      expect(m.sigmaPerSqrtSecond).toBe((rep.returns as { sigmaPerSqrtSecond: number }).sigmaPerSqrtSecond);
+      expect(m.marketRateUsed).toBe(sc.scenario.flow.marketRate);
+      const sha = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex');
+      expect(store.runs.files(d.run.id).map((f) => [f.path, f.sha256])).toEqual(
+        [
+          [json, sha(json)],
+          [out, sha(out)],
+        ].sort(),
+      );
+    } finally {
+      store.close();
+    }
   }, 120_000);
 
   it('usage errors exit 2 and write nothing', () => {
@@ -106,5 +142,22 @@ describe('quotebench calibrate / validate', () => {
     expect(r.code, r.stderr).toBe(130);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(json)).toBe(false);
+    // The stopped calibration is recorded, as cancelled, with no files.
+    const store = openStore(dataDir);
+    try {
+      const rows = store.runs.search({
+        kinds: ['calibrate'],
+        datasetHash: readDataset(dataDir, amzn).contentHash,
+        sortBy: 'createdAt',
+        sortDir: 'desc',
+        best: 'max',
+        offset: 0,
+        limit: 10,
+      }).rows;
+      expect(rows.map((x) => x.status)).toEqual(['cancelled']);
+      expect(store.runs.files(rows[0]!.id)).toEqual([]);
+    } finally {
+      store.close();
+    }
   }, 90_000);
 });

@@ -11,6 +11,12 @@
  * signal is seen when the running step ends (about 1 s on the AMZN whole-day file); the 2-s grace
  * timer only covers a stop that still does not return after that. Outputs are written atomically after
  * every fit is done.
+ *
+ * Tracking (issue 13 §5, docs/tracking.md): the calibration is recorded as a 'calibrate' run in the store
+ * of the data directory: the canonical options as config, the pilot's seed, the code version, the
+ * dataset's content hash, the fit's headline numbers (calibration-fit.ts calibrationMetrics) and the
+ * written YAML and JSON by path and SHA-256; a stop is recorded 'cancelled', an error 'failed'. A store
+ * that cannot be opened is a warning (the calibration itself still runs).
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import {
@@ -20,7 +26,11 @@ import {
   scenarioYaml,
   type CalibrationReport,
 } from '../calibration/calibrate';
-import { CatalogError } from '../data/catalog';
+import { CatalogError, readDataset } from '../data/catalog';
+import { CALIBRATION_SEED, calibrationMetrics } from '../services/calibration-fit';
+import { codeVersion } from '../store/code-version';
+import { openStore, type Store } from '../store/db';
+import { RunRecorder, canonical } from '../store/run-recorder';
 import { UsageError, UserError, cliDataDir, intOption, numberOption, parse } from './args';
 import { CALIBRATE_OPTIONS } from './commands';
 import { handleStopSignals } from './stop-signals';
@@ -30,6 +40,8 @@ export async function calibrateCommand(args: string[]): Promise<number> {
   const v = parse(args, CALIBRATE_OPTIONS);
   if (v.dataset === undefined) throw new UsageError('--dataset ID is required');
   if (v.out === undefined) throw new UsageError('--out FILE is required');
+  const dataset = v.dataset;
+  const out = v.out;
   const interval = numberOption(v, 'interval', CALIBRATE_OPTIONS.interval);
   if (!(interval > 0))
     throw new UsageError(`--interval must be a positive number of seconds, got ${interval}`);
@@ -44,44 +56,120 @@ export async function calibrateCommand(args: string[]): Promise<number> {
   checkWritable(v.out);
   if (v.json !== undefined) checkWritable(v.json);
   const dataDir = cliDataDir(v['data-dir']);
-  const stop = handleStopSignals({
-    name: 'quotebench calibrate',
-    stopping: 'cancelling, nothing written',
-    graceMs: 2000,
+  const rec = startCalibrationRecord(dataDir, v.dataset, {
+    dataset: v.dataset,
+    interval,
+    maxTicks,
+    pilotSeconds,
+    window: from !== undefined || to !== undefined ? { from: from ?? 0, to: to ?? null } : null,
   });
-  let rep: CalibrationReport;
   try {
-    rep = await calibrateDataset(dataDir, v.dataset, {
-      intervalSeconds: interval,
-      maxTicks,
-      pilotSeconds,
-      ...(from !== undefined || to !== undefined ? { window: { from, to } } : {}),
-      signal: stop.signal,
-      progress: (stage, i, msg) => {
-        if (v.quiet !== true)
-          process.stderr.write(`calibrate [${i}/${CALIBRATION_STAGES.length}] ${stage}: ${msg}\n`);
-      },
-    });
+    return await calibrateAndWrite();
   } catch (e) {
-    if (e instanceof CalibrationAborted) return stop.exitCode() ?? 130;
-    if (e instanceof CatalogError || e instanceof RangeError) throw new UserError((e as Error).message);
+    try {
+      rec?.recorder.fail(e);
+    } catch {
+      // the store's own error must not hide the calibration's
+    }
     throw e;
   } finally {
-    stop.dispose();
+    rec?.store.close();
   }
-  if (stop.exitCode() !== undefined) return stop.exitCode()!;
-  const yaml = scenarioYaml(rep);
-  const tmp = `${v.out}.${process.pid}.tmp`;
+
+  async function calibrateAndWrite(): Promise<number> {
+    const stop = handleStopSignals({
+      name: 'quotebench calibrate',
+      stopping: 'cancelling, nothing written',
+      graceMs: 2000,
+    });
+    let rep: CalibrationReport;
+    try {
+      rep = await calibrateDataset(dataDir, dataset, {
+        intervalSeconds: interval,
+        maxTicks,
+        pilotSeconds,
+        ...(from !== undefined || to !== undefined ? { window: { from, to } } : {}),
+        signal: stop.signal,
+        progress: (stage, i, msg) => {
+          if (v.quiet !== true)
+            process.stderr.write(`calibrate [${i}/${CALIBRATION_STAGES.length}] ${stage}: ${msg}\n`);
+        },
+      });
+    } catch (e) {
+      if (e instanceof CalibrationAborted) {
+        rec?.recorder.cancel();
+        return stop.exitCode() ?? 130;
+      }
+      if (e instanceof CatalogError || e instanceof RangeError) throw new UserError((e as Error).message);
+      throw e;
+    } finally {
+      stop.dispose();
+    }
+    if (stop.exitCode() !== undefined) {
+      rec?.recorder.cancel();
+      return stop.exitCode()!;
+    }
+    const yaml = scenarioYaml(rep);
+    const tmp = `${out}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, yaml);
+      renameSync(tmp, out);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw new UserError(`cannot write ${out}: ${(e as Error).message}`);
+    }
+    if (v.json !== undefined) writeJsonAtomic(v.json, rep);
+    process.stdout.write(summary(rep, out));
+    if (rec) {
+      const run = await rec.recorder.complete({
+        metrics: calibrationMetrics(rep),
+        files: [out, ...(v.json !== undefined ? [v.json] : [])],
+      });
+      if (v.quiet !== true)
+        process.stderr.write(`calibrate: recorded as run ${run.id} (${rec.store.file})\n`);
+    }
+    return 0;
+  }
+}
+
+/** The 'calibrate' run, or undefined (with a warning) when the store cannot be opened. */
+function startCalibrationRecord(
+  dataDir: string,
+  dataset: string,
+  options: Record<string, unknown>,
+): { store: Store; recorder: RunRecorder } | undefined {
+  let store: Store | undefined;
   try {
-    writeFileSync(tmp, yaml);
-    renameSync(tmp, v.out);
+    store = openStore(dataDir);
+    let info: { id: string; name: string; contentHash: string; format: string } | undefined;
+    try {
+      info = readDataset(dataDir, dataset);
+    } catch {
+      info = undefined; // an unknown dataset fails in the calibration, and is recorded so
+    }
+    const recorder = RunRecorder.start(store.runs, {
+      kind: 'calibrate',
+      name: `calibrate ${info?.name ?? dataset}`,
+      config: canonical({ command: 'calibrate', ...options, dataset: info?.id ?? dataset }),
+      seed: CALIBRATION_SEED,
+      paths: 0,
+      codeVersion: codeVersion(),
+      datasetHash: info?.contentHash ?? null,
+      tags: info ? [info.format, tagOf(info.name)] : [],
+    });
+    return { store, recorder };
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new UserError(`cannot write ${v.out}: ${(e as Error).message}`);
+    store?.close();
+    process.stderr.write(
+      `quotebench calibrate: warning: this calibration is not recorded in the run store: ${(e as Error).message}\n`,
+    );
+    return undefined;
   }
-  if (v.json !== undefined) writeJsonAtomic(v.json, rep);
-  process.stdout.write(summary(rep, v.out));
-  return 0;
+}
+
+/** A dataset name as a search tag (letters, digits and _ . : / - only). */
+function tagOf(name: string): string {
+  return name.replace(/[^\p{L}\p{N}_.:/-]/gu, '_').slice(0, 100) || '_';
 }
 
 function summary(rep: CalibrationReport, out: string): string {

@@ -196,7 +196,7 @@ export const EVAL_OPTIONS = {
   'data-dir': {
     type: 'string',
     arg: 'DIR',
-    help: 'Data directory of --replay (the catalog is DIR/datasets).',
+    help: 'Data directory: where the evaluation is recorded as a run, and the catalog of --replay (DIR/datasets).',
     def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
   },
   json: { type: 'string', arg: 'OUT', help: 'Also write the full evaluation as JSON to OUT.' },
@@ -569,7 +569,7 @@ export const COMMANDS = {
   },
   eval: {
     usage:
-      '--checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N] [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N] [--pick latest|best] [--resamples B] [--replay DATASET [--from S] [--to S] [--window S] [--queue MODEL] [--data-dir DIR]] [--quiet]',
+      '--checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N] [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N] [--pick latest|best] [--resamples B] [--replay DATASET [--from S] [--to S] [--window S] [--queue MODEL]] [--data-dir DIR] [--quiet]',
     summary:
       'Evaluate trained agents on held-out paths against AS, GLFT, fixed-spread, static and random quoters tuned on training paths (95% CIs, Holm-adjusted paired tests).',
     options: EVAL_OPTIONS,

@@ -2,6 +2,8 @@
  * Shared by the eval CLI tests: train a config into a run directory, and run `quotebench eval` in
  * process with its output captured.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { TrainConfig } from '../rl/train/config';
@@ -21,7 +23,15 @@ export async function trainRun(cfg: TrainConfig, dir: string, name: string): Pro
   return runDir;
 }
 
-/** `quotebench eval ARGS` in process: exit code and captured stdout/stderr. */
+/** Where evaluations without --data-dir are recorded in tests (one temporary directory per process). */
+let testDataDir: string | undefined;
+
+/**
+ * `quotebench eval ARGS` in process: exit code and captured stdout/stderr. Without --data-dir the run
+ * is recorded in a temporary data directory, never the user's.
+ */
 export function runEval(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return captureOutput(() => evalCommand(args));
+  testDataDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'qb-eval-data-'));
+  const withDir = args.includes('--data-dir') ? args : [...args, '--data-dir', testDataDir];
+  return captureOutput(() => evalCommand(withDir));
 }

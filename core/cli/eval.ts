@@ -2,7 +2,7 @@
  * `quotebench eval --checkpoint DIR [--checkpoint DIR …] [--episodes N] [--json OUT] [--tune-episodes N]
  *                  [--gammas LIST] [--box P=LO:HI …] [--refine-budget N] [--first-path N]
  *                  [--pick latest|best] [--resamples B]
- *                  [--replay DATASET [--from S] [--to S] [--window S] [--queue MODEL] [--data-dir DIR]] [--quiet]`
+ *                  [--replay DATASET [--from S] [--to S] [--window S] [--queue MODEL]] [--data-dir DIR] [--quiet]`
  *
  * Evaluates trained agents against the classical quoters on held-out paths and prints the results
  * table (core/rl/eval/report.ts): per quoter the session Sharpe and the means over paths of reward,
@@ -30,6 +30,12 @@
  *   the replayed data out of calibration, training and tuning.
  * - Tests (core/rl/eval/evaluate.ts compareAgents): reward, PnL, max drawdown and session Sharpe, with
  *   CIs, Cohen's d_z, and p-values Holm-adjusted over agents × baselines × metrics.
+ * - Tracking (issue 13 §5, docs/tracking.md): every evaluation is recorded as an 'eval' run in the store of
+ *   the data directory (--data-dir, else QUOTEBENCH_DATA_DIR or the default): the canonical config
+ *   (options, agents, the training config), the evaluation seed, the code version, the dataset hash of a
+ *   replay, one result per quoter (its pooled metrics and the mean and CI of each per-path metric), the
+ *   per-path PnL of each quoter as metrics over time, and the --json file by path and SHA-256. A failure
+ *   after the agents are loaded is recorded as 'failed'; a store that cannot be opened is a warning.
  * The JSON holds the backend, the agents (checkpoint, step, config name), the search (boxes, every
  * candidate, the tuned parameters with edge flags, the reference baseline), the full evaluation
  * (per-path values included) and the paired tests.
@@ -64,6 +70,9 @@ import { EVAL_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { formatTable } from '../text/table';
 import { checkWritable, writeJsonAtomic } from './write-json';
+import { codeVersion } from '../store/code-version';
+import { openStore, type Store } from '../store/db';
+import { RunRecorder, canonical, finiteNumbers, meanCiMetrics } from '../store/run-recorder';
 
 const NAME = 'quotebench eval';
 
@@ -80,6 +89,8 @@ interface EvalArgs {
   json: string | undefined;
   quiet: boolean;
   replay: ReplayArgs | undefined;
+  /** Where the run is recorded (and a replay's dataset is read). */
+  dataDir: string | undefined;
 }
 
 interface ReplayArgs {
@@ -144,7 +155,7 @@ function parseEvalArgs(args: string[]): EvalArgs {
       throw new UsageError(`--queue must be one of ${QUEUE_MODELS.join(', ')}, got "${values.queue}"`);
     replay = { dataset: values.replay, from, to, window, queue: values.queue, dataDir: values['data-dir'] };
   } else
-    for (const k of ['from', 'to', 'window', 'queue', 'data-dir'] as const)
+    for (const k of ['from', 'to', 'window', 'queue'] as const)
       if (values[k] !== undefined) throw new UsageError(`--${k} applies only with --replay DATASET`);
   return {
     checkpoints,
@@ -162,6 +173,7 @@ function parseEvalArgs(args: string[]): EvalArgs {
     json: values.json,
     quiet: values.quiet === true,
     replay,
+    dataDir: values['data-dir'],
   };
 }
 
@@ -226,7 +238,124 @@ export async function evalCommand(args: string[]): Promise<number> {
         );
 
     const metrics = metricOptionsOf(cfg);
+    const rec = startEvalRecord(a, agents, names, cfg, evalSeed, err);
+    try {
+      const code = await evaluateAndReport(
+        a,
+        agents,
+        names,
+        cfg,
+        evalSeed,
+        metrics,
+        tfInfo,
+        backendLine,
+        err,
+        rec,
+      );
+      if (code !== 0) rec?.recorder.fail(rec.failure ?? `exit code ${code}`);
+      return code;
+    } catch (e) {
+      try {
+        rec?.recorder.fail(e);
+      } catch {
+        // the store's own error must not hide the evaluation's
+      }
+      throw e;
+    } finally {
+      rec?.store.close();
+    }
+  } finally {
+    for (const ag of agents) ag.dispose();
+  }
+}
 
+interface EvalRecord {
+  store: Store;
+  recorder: RunRecorder;
+  /** Why the evaluation stopped with exit code 2 after the run began. */
+  failure?: string;
+}
+
+/** The 'eval' run of this evaluation, or undefined (with a warning) when the store cannot be opened. */
+function startEvalRecord(
+  a: EvalArgs,
+  agents: LoadedPolicy[],
+  names: string[],
+  cfg: TrainConfig,
+  evalSeed: number,
+  err: (s: string) => void,
+): EvalRecord | undefined {
+  let store: Store | undefined;
+  try {
+    const dataDir = cliDataDir(a.dataDir);
+    store = openStore(dataDir);
+    let datasetHash: string | null = null;
+    if (a.replay !== undefined) {
+      try {
+        datasetHash = readDataset(dataDir, a.replay.dataset).contentHash;
+      } catch {
+        datasetHash = null; // an unknown dataset fails below, and is recorded so
+      }
+    }
+    const config = canonical({
+      command: 'eval',
+      agents: agents.map((ag, i) => ({
+        name: names[i],
+        algo: ag.cfg.algo,
+        checkpoint: ag.checkpoint.dir,
+        step: ag.checkpoint.step,
+        runDir: ag.runDir,
+      })),
+      options: {
+        episodes: a.replay ? null : a.episodes,
+        firstPath: a.replay ? null : a.firstPath,
+        tuneEpisodes: a.tuneEpisodes,
+        resamples: a.resamples,
+        gammas: a.gammas ?? null,
+        boxes: a.boxes,
+        refineBudget: a.refineBudget ?? null,
+        pick: a.pick,
+        replay: a.replay
+          ? { ...a.replay, dataDir: undefined, to: a.replay.to ?? null, window: a.replay.window ?? null }
+          : null,
+      },
+      train: cfg,
+    });
+    const recorder = RunRecorder.start(store.runs, {
+      kind: 'eval',
+      name: `eval ${names.join(' + ')} · ${cfg.name}`,
+      config,
+      seed: evalSeed,
+      paths: a.replay ? 0 : a.episodes,
+      codeVersion: codeVersion(),
+      datasetHash,
+      tags: [
+        ...new Set([...agents.map((ag) => ag.cfg.algo), ...(a.replay ? ['replay', a.replay.dataset] : [])]),
+      ]
+        .map((t) => t.replace(/[^\p{L}\p{N}_.:/-]/gu, '_').slice(0, 100))
+        .filter((t) => t !== ''),
+    });
+    return { store, recorder };
+  } catch (e) {
+    store?.close();
+    err(`${NAME}: warning: this evaluation is not recorded in the run store: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+async function evaluateAndReport(
+  a: EvalArgs,
+  agents: LoadedPolicy[],
+  names: string[],
+  cfg: TrainConfig,
+  evalSeed: number,
+  metrics: ReturnType<typeof metricOptionsOf>,
+  tfInfo: Awaited<ReturnType<typeof loadTf>>,
+  backendLine: string,
+  err: (s: string) => void,
+  rec: EvalRecord | undefined,
+): Promise<number> {
+  {
     // 0. A replay: the dataset loaded and cut into windows before any tuning work.
     let replay: PreparedReplay | undefined;
     if (a.replay !== undefined) {
@@ -235,6 +364,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       } catch (e) {
         if (e instanceof UserError || e instanceof CatalogError || e instanceof RangeError) {
           err(`${NAME}: ${e.message}`);
+          if (rec) rec.failure = e.message;
           return 2;
         }
         throw e;
@@ -337,10 +467,58 @@ export async function evalCommand(args: string[]): Promise<number> {
       });
       if (!a.quiet) err(`wrote ${a.json}`);
     }
+    if (rec) {
+      // Metrics over time: each quoter's PnL path by path (step = path index).
+      for (const q of result.quoters)
+        rec.recorder.steps(
+          `${q.name}.pnl`,
+          q.perPath.pnl.map((v, i) => [result.firstPath + i, v] as const),
+        );
+      const run = await rec.recorder.complete(evalOutcome(result, comparison, tuning, a.json));
+      if (!a.quiet) err(`recorded as run ${run.id} (${rec.store.file})`);
+    }
     return 0;
-  } finally {
-    for (const ag of agents) ag.dispose();
   }
+}
+
+/**
+ * What an eval run stores: one result per quoter (pooled RunMetrics, then each per-path metric's mean
+ * and CI as `<key>`, `<key>.low`, `<key>.high`, and `sessionSharpe*` from the paths), run-level counts
+ * and the Holm-adjusted p-values' minimum, and the JSON file.
+ */
+function evalOutcome(
+  result: EvalResult,
+  comparison: Comparison,
+  tuning: TuneResult | undefined,
+  json: string | undefined,
+): Parameters<RunRecorder['complete']>[0] {
+  const results = result.quoters.map((q, index) => ({
+    index,
+    strategy: q.name,
+    params: Object.fromEntries(
+      Object.entries(q.params).filter(([, v]) => typeof v !== 'number' || Number.isFinite(v)),
+    ),
+    scenario: result.replay ? `replay ${result.replay.dataset}` : result.scenario,
+    paths: result.paths,
+    metrics: {
+      ...finiteNumbers(q.metrics),
+      ...meanCiMetrics(q.summary),
+      ...meanCiMetrics({ pathSessionSharpe: q.sessionSharpe }),
+    },
+  }));
+  const metrics: Record<string, number> = {
+    quoters: result.quoters.length,
+    agents: result.quoters.filter((q) => q.kind === 'agent').length,
+    paths: result.paths,
+  };
+  if (tuning) metrics.tuningPaths = tuning.paths;
+  // Each agent-vs-baseline paired test: the difference's estimate and its Holm-adjusted p-value.
+  for (const t of comparison.tests)
+    for (const m of ['reward', 'pnl', 'maxDrawdown', 'sessionSharpe'] as const) {
+      const key = `${t.agent}-vs-${t.baseline}.${m}`;
+      metrics[`${key}.pHolm`] = t[m].pHolm;
+    }
+  return { results, metrics, ...(json !== undefined ? { files: [json] } : {}) };
 }
 
 interface PreparedReplay {

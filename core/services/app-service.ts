@@ -29,6 +29,7 @@ import { describeRuns } from '../backtest/grid';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
 import { loadRecords } from '../tracking/records';
+import { trackCalibrationFit, trackTrainEvaluate } from './run-tracking';
 import { UnknownRunError } from '../tracking/run-mapping';
 import { openStore, type Store } from '../store/db';
 import { renderReportHtml } from '../report/html';
@@ -306,13 +307,26 @@ export class AppService {
       'train.checkpoints': ({ id }) => this.training.checkpoints(id),
       'train.quoteCurves': ({ id, inventories }) => this.training.quoteCurves(id, inventories),
       'train.evaluate': ({ id, checkpoint, episodes, tuneEpisodes }) =>
-        this.training.evaluate(id, checkpoint, episodes, undefined, tuneEpisodes),
+        trackTrainEvaluate(this.store, { id, checkpoint, episodes, tuneEpisodes }, () =>
+          this.training.evaluate(id, checkpoint, episodes, undefined, tuneEpisodes),
+        ),
       'data.list': () => this.data.list(),
       'data.get': ({ id, maxPoints }) => this.data.get(id, maxPoints),
       'data.pickFiles': ({ format }) => this.data.pickFiles(format),
       'data.import': ({ format, paths, name }) => this.data.import(format, paths, name),
       'data.jobs': () => this.data.jobs(),
-      'calibration.fit': ({ dataset }) => this.data.fit(dataset),
+      'calibration.fit': ({ dataset }) => {
+        const job = this.data.fit(dataset);
+        trackCalibrationFit({
+          store: this.store,
+          bus: this.bus,
+          dataDir: this.store.dataDir,
+          calibrationsDir: this.data.calibrationsDir,
+          dataset,
+          jobId: job.jobId,
+        });
+        return job;
+      },
       'calibration.get': ({ dataset }) => this.data.calibration(dataset),
       'calibration.saveScenario': ({ dataset, name }) => this.data.saveScenario(dataset, name),
       'secrets.status': () => this.secrets.status(),

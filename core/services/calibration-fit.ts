@@ -26,6 +26,51 @@ import { regimesSmoothedProbabilities } from '../calibration/regimes';
 import { datasetFile, openDuck, readDataset } from '../data/catalog';
 import type { CalibrationFlow, CalibrationResult, ParamEstimate } from '../api/contract';
 
+/**
+ * A calibration's headline numbers as a tracked run's final metrics (issue 13 §5), the same for
+ * `quotebench calibrate` and the app's fit: the span and returns sampled, σ per √s, the GARCH and
+ * regime fits (persistence, log-likelihood, σ of the calm and volatile states), the execution
+ * intensity A and k, the measured flow rates (λ_L, θ, μ per side) and the scenario's informed share and
+ * market-order rate after the pilot. A part that failed to fit is left out; non-finite values too.
+ */
+export function calibrationMetrics(rep: CalibrationReport): Record<string, number> {
+  const m: Record<string, number> = {
+    seconds: rep.seconds,
+    returnsN: rep.returns.n,
+    returnsZeroShare: rep.returns.zeroShare,
+    sigmaPerSqrtSecond: rep.returns.sigmaPerSqrtSecond,
+    limitRate: rep.rates.limitRate,
+    cancelRate: rep.rates.cancelRate,
+    marketRateMeasured: rep.rates.marketRate,
+  };
+  if (!isError(rep.garch)) {
+    m.garchAlpha = rep.garch.alpha;
+    m.garchBeta = rep.garch.beta;
+    m.garchPersistence = rep.garch.persistence;
+    m.garchLogLikelihood = rep.garch.logLikelihood;
+  }
+  if (!isError(rep.regimes)) {
+    m.regimesLogLikelihood = rep.regimes.logLikelihood;
+    m.regimesSigmaCalm = rep.regimes.sigmas[0] ?? Number.NaN;
+    m.regimesSigmaVolatile = rep.regimes.sigmas[rep.regimes.sigmas.length - 1] ?? Number.NaN;
+    m.regimesClassification = rep.regimes.diagnostics.classificationMeasure;
+  }
+  if (!isError(rep.intensity)) {
+    m.intensityA = rep.intensity.A;
+    m.intensityK = rep.intensity.k;
+  }
+  const flow = (rep.scenario as { scenario?: { flow?: Record<string, unknown> } }).scenario?.flow;
+  if (flow) {
+    m.marketRateUsed = Number(flow.marketRate);
+    m.informedShare = Number(flow.toxicShare ?? 0);
+  }
+  for (const k of Object.keys(m)) if (!Number.isFinite(m[k])) delete m[k];
+  return m;
+}
+
+/** The pilot's simulation seed (core/calibration/pilot.ts default), recorded as a calibration run's seed. */
+export const CALIBRATION_SEED = 7;
+
 /** calibrate.ts's default interval (seconds). */
 export const DEFAULT_INTERVAL_SECONDS = 10;
 export const MIN_RETURNS = 200;
@@ -183,6 +228,8 @@ export async function fitDataset(
 
   return {
     flow: flowOf(rep),
+    metrics: calibrationMetrics(rep),
+    datasetHash: info.contentHash,
     dataset: info.id,
     datasetName: info.name,
     fittedAt: new Date().toISOString(),

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type {
   CalibrationResult,
   DatasetDetail,
@@ -134,6 +134,28 @@ describe.skipIf(!existsSync(MESSAGE) || !existsSync(AMZN_MESSAGE))('data service
     expect(result.garch?.params.map((p) => p.name)).toEqual(['mu', 'omega', 'alpha', 'beta']);
     expect(result.volatility.sigma.filter((x) => x !== null).length).toBe(result.returns.n);
     expect(result.volatility.pHigh.every((p) => p === null || (p >= 0 && p <= 1))).toBe(true);
+    // Recorded as a 'calibrate' run (issue 13 §5, run-tracking.ts) with the same numbers as the CLI's.
+    // (ended by its data.done once the fit file is hashed: polled, a generous guard against a hang)
+    const search = () =>
+      s.store.runs.search({
+        kinds: ['calibrate'],
+        sortBy: 'createdAt',
+        sortDir: 'desc',
+        best: 'max',
+        offset: 0,
+        limit: 10,
+      }).rows;
+    await vi.waitFor(() => expect(search()[0]?.status).not.toBe('running'), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    const tracked = search();
+    expect(tracked.map((r) => [r.status, r.datasetHash])).toEqual([['completed', list[0]!.contentHash]]);
+    expect(s.store.runs.runMetrics(tracked[0]!.id)).toEqual(result.metrics);
+    expect(result.metrics?.sigmaPerSqrtSecond).toBe(result.returns.sigmaPerSqrtSecond);
+    expect(s.store.runs.files(tracked[0]!.id).map((f) => path.basename(f.path))).toEqual([
+      `${end.dataset}.json`,
+    ]);
 
     // AAPL's 159 trades are enough for the intensity fit, so the saved config carries A and k.
     if (!result.intensity) throw new Error(`no intensity fit: ${result.errors.intensity}`);
