@@ -34,7 +34,7 @@ import type { RunSummary } from '../backtest/run';
 import type { Store } from '../store/db';
 import type { CellConfig, SweepCell, SweepPlan } from './cells';
 import { beginSweep, CELL_WORKER_ENTRY } from './local';
-import { cellResult, sweepCodeVersion, type SweepOutcome, type SweepProgress } from './sweep-run';
+import { cellResult, sweepCodeVersion, trackSweep, type SweepOutcome, type SweepProgress } from './sweep-run';
 
 export const DEFAULT_QUEUE = 'quotebench-sweep';
 /** The first words of a refusal: the coordinator recognizes a code-version mismatch by them. */
@@ -117,6 +117,15 @@ function jobOf(
 }
 
 export async function runSweepDistributed(
+  store: Store,
+  plan: SweepPlan,
+  opts: DistributedSweepOptions,
+): Promise<SweepOutcome> {
+  // Recorded as a tracked run (sweep-run.ts trackSweep).
+  return trackSweep(store, plan, opts, (onProgress) => runDistributed(store, plan, { ...opts, onProgress }));
+}
+
+async function runDistributed(
   store: Store,
   plan: SweepPlan,
   opts: DistributedSweepOptions,

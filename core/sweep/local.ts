@@ -12,7 +12,7 @@ import os from 'node:os';
 import { JobCancelledError, JobRunner } from '../jobs/job-runner';
 import type { Store } from '../store/db';
 import type { SweepPlan } from './cells';
-import { cellResult, sweepCodeVersion, type SweepOutcome, type SweepProgress } from './sweep-run';
+import { cellResult, sweepCodeVersion, trackSweep, type SweepOutcome, type SweepProgress } from './sweep-run';
 
 export const CELL_WORKER_ENTRY = new URL('./cell-worker.ts', import.meta.url);
 
@@ -59,6 +59,11 @@ export async function runSweepLocal(
   plan: SweepPlan,
   opts: LocalSweepOptions = {},
 ): Promise<SweepOutcome> {
+  // Recorded as a tracked run (sweep-run.ts trackSweep).
+  return trackSweep(store, plan, opts, (onProgress) => runLocal(store, plan, { ...opts, onProgress }));
+}
+
+async function runLocal(store: Store, plan: SweepPlan, opts: LocalSweepOptions): Promise<SweepOutcome> {
   const version = opts.codeVersion ?? sweepCodeVersion();
   const { pending, skipped } = beginSweep(store, plan, version);
   const size = Math.max(1, Math.min(opts.workers ?? os.availableParallelism(), pending.length || 1));
