@@ -54,6 +54,8 @@ export const MAX_APP_SWEEP_CELLS = 4096;
 export const MAX_APP_SWEEP_PAIRS = 256;
 /** Paths kept for charts when a cell is opened. */
 export const OPEN_CELL_KEPT_PATHS = 3;
+/** Cells being opened (run for their charts) at once; more are refused until one is done. */
+export const MAX_OPENING_CELLS = 8;
 const PROGRESS_HZ = 10;
 const ARTIFACT_PREFIX = 'sweep-cell/';
 
@@ -346,6 +348,12 @@ export class SweepService {
   private cellRun(plan: SweepPlan, cell: SweepCell): Promise<SweepCellRun> {
     let p = this.opening.get(cell.key);
     if (!p) {
+      if (this.opening.size >= MAX_OPENING_CELLS)
+        throw new ApiException(
+          'limit_exceeded',
+          `${this.opening.size} cells are being opened: wait for one to finish`,
+          'scenario',
+        );
       p = this.computeCellRun(plan, cell).finally(() => this.opening.delete(cell.key));
       this.opening.set(cell.key, p);
     }

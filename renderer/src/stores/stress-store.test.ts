@@ -293,4 +293,26 @@ describe('StressStore', () => {
     root.stress.closeCell();
     expect(root.stress.cell).toBeNull();
   });
+
+  it('keeps the events that arrive before sweeps.start answers (a resumed sweep can end before it)', async () => {
+    const { root, api } = setup([row('a', 'stress')]);
+    api.on('sweeps.start', () => {
+      // The server emits the first progress and, everything being stored, the end before it answers.
+      api.emit('sweep.progress', { sweepId: 'a', done: 8, total: 8, skipped: 8, failed: 0, last: null });
+      api.emit('sweep.done', {
+        sweepId: 'a',
+        status: 'completed',
+        computed: 0,
+        skipped: 8,
+        failed: 0,
+        error: null,
+      });
+      return { sweepId: 'a', name: 'stress-a', kind: 'stress', cells: 8 };
+    });
+    root.stress.setYaml('name: a');
+    await root.stress.start();
+    await settle();
+    expect(root.stress.run).toMatchObject({ sweepId: 'a', done: 8, total: 8, status: 'completed' });
+    expect(root.stress.isRunning).toBe(false);
+  });
 });

@@ -135,14 +135,22 @@ export class StressStore {
   private listening: (() => void) | null = null;
   private refreshing = false;
   private refreshAgain = false;
+  /**
+   * Events that arrive while `sweeps.start` is in flight, by sweep: the first progress event is sent
+   * before the call's answer, and a sweep whose cells are all stored may even end before it.
+   */
+  private early = new Map<
+    string,
+    { progress?: EventPayload<'sweep.progress'>; done?: EventPayload<'sweep.done'> }
+  >();
 
   constructor(
     readonly root: RootStore,
     private readonly api: ApiClient,
   ) {
-    makeAutoObservable<this, 'api' | 'listening' | 'refreshing' | 'refreshAgain'>(
+    makeAutoObservable<this, 'api' | 'listening' | 'refreshing' | 'refreshAgain' | 'early'>(
       this,
-      { root: false, api: false, listening: false, refreshing: false, refreshAgain: false },
+      { root: false, api: false, listening: false, refreshing: false, refreshAgain: false, early: false },
       { autoBind: true },
     );
   }
@@ -164,6 +172,7 @@ export class StressStore {
   }
 
   private onProgress(p: EventPayload<'sweep.progress'>): void {
+    if (this.starting) this.early.set(p.sweepId, { ...this.early.get(p.sweepId), progress: p });
     if (this.run?.sweepId === p.sweepId) {
       this.run.done = p.done;
       this.run.total = p.total;
@@ -174,6 +183,7 @@ export class StressStore {
   }
 
   private onDone(d: EventPayload<'sweep.done'>): void {
+    if (this.starting) this.early.set(d.sweepId, { ...this.early.get(d.sweepId), done: d });
     if (this.run?.sweepId === d.sweepId) {
       this.run.status = d.status;
       this.run.error = d.error;
@@ -262,6 +272,7 @@ export class StressStore {
     this.listen();
     this.starting = true;
     this.startError = null;
+    this.early.clear();
     try {
       const s = await this.api.call('sweeps.start', { yaml: this.yaml });
       runInAction(() => {
@@ -277,12 +288,19 @@ export class StressStore {
         };
         this.selectedId = s.sweepId;
         this.cell = null;
+        const early = this.early.get(s.sweepId);
+        this.early.clear();
+        if (early?.progress) this.onProgress(early.progress);
+        if (early?.done) this.onDone(early.done);
       });
       await this.refresh(s.sweepId);
     } catch (e) {
       runInAction(() => (this.startError = toCallError(e).message));
     } finally {
-      runInAction(() => (this.starting = false));
+      runInAction(() => {
+        this.starting = false;
+        this.early.clear();
+      });
     }
   }
 
