@@ -538,6 +538,107 @@ export const MLFLOW_OPTIONS = {
   help,
 } as const satisfies Record<string, OptionSpec>;
 
+export const PAPER_OPTIONS = {
+  venue: {
+    type: 'string',
+    arg: 'paper|binanceusdm-demo|binance-testnet',
+    help: 'Where to trade: our orders matched locally (paper), or Binance USD-M demo trading or the spot testnet with your keys.',
+    def: 'paper',
+  },
+  symbol: {
+    type: 'string',
+    arg: 'SYM',
+    help: "Market, unified (BTC/USDT:USDT) or the venue's id (BTCUSDT). Required unless --dataset.",
+  },
+  quoter: {
+    type: 'string',
+    arg: 'SPEC',
+    help: "A strategy spec as in a config's strategies, YAML or JSON, e.g. '{type: fixed-spread, halfSpread: 0.5, orderSizeLots: 1}'.",
+  },
+  checkpoint: {
+    type: 'string',
+    arg: 'PATH',
+    help: 'An RL checkpoint or run directory (instead of --quoter).',
+  },
+  config: {
+    type: 'string',
+    short: 'c',
+    arg: 'FILE',
+    help: 'A paper config (YAML: models, fees, latency, queue, limits…); flags override it.',
+  },
+  dataset: {
+    type: 'string',
+    arg: 'ID',
+    help: 'venue paper: play this catalog dataset as the feed (else a live ccxt.pro feed).',
+  },
+  speed: {
+    type: 'string',
+    arg: 'X',
+    help: 'With --dataset: feed seconds per wall second; 0 = as fast as possible.',
+    def: 1,
+  },
+  exchange: {
+    type: 'string',
+    arg: 'ID',
+    help: 'venue paper without --dataset: ccxt id of the live public feed.',
+    def: 'binanceusdm',
+  },
+  'exchange-url': {
+    type: 'string',
+    arg: 'URL',
+    help: 'Base URL replacing the origin of every venue URL (a proxy or a local fake exchange).',
+  },
+  'lot-size': {
+    type: 'string',
+    arg: 'L',
+    help: 'Venue units per quoter lot.',
+    def: "the market's amount step (1 on a dataset)",
+  },
+  interval: { type: 'string', arg: 'MS', help: 'Decision interval, feed-time milliseconds.', def: 1000 },
+  'max-inventory': { type: 'string', arg: 'LOTS', help: 'Risk: |position| at most this many lots.' },
+  'max-notional': {
+    type: 'string',
+    arg: 'Q',
+    help: 'Risk: |position| × price at most this much quote currency.',
+  },
+  'max-order-rate': {
+    type: 'string',
+    arg: 'N',
+    help: 'Risk: at most N new orders per second (token bucket).',
+  },
+  'band-bps': { type: 'string', arg: 'BPS', help: 'Risk: no order priced farther than this from the mid.' },
+  'stale-ms': {
+    type: 'string',
+    arg: 'MS',
+    help: 'Risk: no quoting on a book received longer ago than this.',
+  },
+  'pnl-stop': {
+    type: 'string',
+    arg: 'Q',
+    help: 'Risk: halt (cancel all, quote no more) at a loss of Q quote currency.',
+  },
+  record: {
+    type: 'boolean',
+    help: 'Also write the live feed as a catalog dataset (replay it with backtest).',
+  },
+  duration: { type: 'string', arg: 'T', help: 'Stop after this long (90s, 15m, 2h; a number is seconds).' },
+  resume: {
+    type: 'string',
+    arg: 'SESSION',
+    help: 'Rebuild a crashed session from its journal, then reconcile with the venue.',
+  },
+  'print-fills': { type: 'boolean', help: 'Print each fill to stdout once it is journaled.' },
+  json: { type: 'string', arg: 'OUT', help: 'Also write the session summary as JSON to OUT.' },
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'Data directory (the catalog, and the session journals under DIR/paper).',
+    def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
+  },
+  quiet: { type: 'boolean', short: 'q', help: 'No progress lines.' },
+  help,
+} as const satisfies Record<string, OptionSpec>;
+
 export interface CommandSpec {
   /** The usage line after `quotebench <name>`. */
   usage: string;
@@ -645,6 +746,13 @@ export const COMMANDS = {
     usage: '[--port N] [--host H] [--data-dir DIR] [--static DIR]',
     summary: 'The web shell: serves the app and its API on http://127.0.0.1:5317 with an access token.',
     options: SERVE_OPTIONS,
+  },
+  paper: {
+    usage:
+      '[--venue paper|binanceusdm-demo|binance-testnet] (--symbol SYM | --dataset ID [--speed X]) (--quoter SPEC | --checkpoint PATH) [--config FILE] [--max-inventory LOTS] [--max-notional Q] [--max-order-rate N] [--band-bps BPS] [--stale-ms MS] [--pnl-stop Q] [--record] [--duration T] [--exchange-url URL] [--resume SESSION] [--data-dir DIR]',
+    summary:
+      'Paper-trade a classical quoter or an RL checkpoint: matched locally against a dataset or a live feed, or on Binance demo/testnet with your keys; journaled, with risk limits and a kill switch (Ctrl-C stops and cancels; again, or `kill` on stdin, is the kill switch).',
+    options: PAPER_OPTIONS,
   },
 } as const satisfies Record<string, CommandSpec>;
 

@@ -40,6 +40,7 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   serve: async () => (await import('./serve')).serveCommand,
   report: async () => (await import('./report')).reportCommand,
   mlflow: async () => (await import('./mlflow')).mlflowCommand,
+  paper: async () => (await import('./paper')).paperCommand,
 };
 
 /** The version in package.json. */

@@ -66,6 +66,18 @@ export interface RecordOptions {
   /** Called about once a second, and at the end. */
   onProgress?: (elapsedMs: number, stats: RecordStats) => void;
   onNote?: (message: string) => void;
+  /** Every event as it is written (the live paper feed, core/venues/live-feed.ts, appends them to its tape). */
+  onEvent?: (
+    seq: number,
+    exchangeNs: bigint,
+    kind: number,
+    side: number,
+    price: number,
+    size: number,
+    localNs: bigint,
+  ) => void;
+  /** A stream fault as it happens: a sequence gap ccxt found (resync) or a lost connection (reconnect). */
+  onFault?: (what: 'resync' | 'reconnect', stream: string) => void;
 }
 
 const MS_NS = 1_000_000n;
@@ -107,6 +119,43 @@ export async function recordDataset(opts: RecordOptions): Promise<{ info: Datase
   });
   try {
     return await buildDataset(opts.dataDir, (t) => record(venue, opts, stopCtl, t.events, t.top, t.trades));
+  } finally {
+    opts.stop?.removeEventListener('abort', onStop);
+    await venue.close();
+  }
+}
+
+const NO_WRITER: Writer = { push: () => undefined };
+
+/**
+ * The same live stream as recordDataset, through `onEvent` only: no dataset is written (a live paper
+ * session without --record). Resolves when `stop` aborts or the duration ends.
+ */
+export async function streamLive(opts: RecordOptions): Promise<RecordStats> {
+  const stopCtl = new AbortController();
+  const onStop = (): void => stopCtl.abort();
+  if (opts.stop?.aborted) stopCtl.abort();
+  opts.stop?.addEventListener('abort', onStop, { once: true });
+  const venue = await openVenue({
+    exchange: opts.exchange,
+    symbol: opts.symbol,
+    url: opts.url,
+    websocket: true,
+    signal: stopCtl.signal,
+    onRetry: (m) => opts.onNote?.(m),
+    needs: ['watchOrderBook'],
+  });
+  let last: RecordStats | null = null;
+  const inner: RecordOptions = {
+    ...opts,
+    onProgress: (ms, stats) => {
+      last = stats;
+      opts.onProgress?.(ms, stats);
+    },
+  };
+  try {
+    await record(venue, inner, stopCtl, NO_WRITER, NO_WRITER, NO_WRITER);
+    return last!;
   } finally {
     opts.stop?.removeEventListener('abort', onStop);
     await venue.close();
@@ -195,6 +244,7 @@ async function record(
       );
       return false;
     }
+    opts.onFault?.(e instanceof ccxt.ChecksumError ? 'resync' : 'reconnect', stream);
     if (e instanceof ccxt.ChecksumError) {
       stats.resyncs++;
       opts.onNote?.(
@@ -247,6 +297,7 @@ async function record(
       let changed = 0;
       const write = (kind: number, side: number, p: number, q: number): void => {
         events.push(seq, ns, kind, Number.NaN, side, p, q, recv);
+        opts.onEvent?.(seq, ns, kind, side, p, q, recv);
         hash.update(`${kind},${seq},${side},${p},${q}\n`);
         changed++;
       };
@@ -325,6 +376,7 @@ async function record(
         const ns = BigInt(t.timestamp) * MS_NS;
         const side = t.side === 'buy' ? 1 : t.side === 'sell' ? -1 : 0;
         events.push(seq, ns, EVENT_KIND.trade, Number.NaN, side, t.price, t.amount, recv);
+        opts.onEvent?.(seq, ns, EVENT_KIND.trade, side, t.price, t.amount, recv);
         trades.push(seq, ns, t.price, t.amount, side);
         hash.update(`t,${seq},${t.timestamp},${t.price},${t.amount},${side}\n`);
         seen(ns);

@@ -2,7 +2,8 @@
 // random-walks by a tick at most, the ten levels per side are re-set around it (level sets, with
 // removals of levels that fall out), and trades hit the touch (both aggressor sides), so resting
 // orders of ours near the touch fill through queues, through-trades and level changes.
-import { EVENT_KIND as K } from '../data/catalog';
+import { createHash } from 'node:crypto';
+import { DATASET_FORMAT_VERSION, EVENT_KIND as K, buildDataset } from '../data/catalog';
 import type { EventColumns } from '../data/event-columns';
 import { Rng } from '../rng/rng';
 import { buildTape, type ReplayTape } from '../replay/tape';
@@ -15,13 +16,15 @@ export interface SyntheticTapeOptions {
   mid0?: number;
 }
 
-export function syntheticTape(o: SyntheticTapeOptions = {}): ReplayTape {
+type Row = [number, number, number, number, number, number]; // t, kind, side, price, size, seq
+
+function syntheticRows(o: SyntheticTapeOptions): Row[] {
   const rng = new Rng(o.seed ?? 7);
   const tick = o.tick ?? 0.1;
   const seconds = o.seconds ?? 120;
   const dt = o.stepSeconds ?? 0.05;
   let midTicks = Math.round((o.mid0 ?? 100) / tick);
-  const rows: [number, number, number, number, number, number][] = []; // t, kind, side, price, size, seq
+  const rows: Row[] = [];
   const levels = 10;
   const sizeAt = (): number => Math.round((1 + rng.next() * 9) * 100) / 100;
   const book = [new Map<number, number>(), new Map<number, number>()]; // ticks → size; 0 bids, 1 asks
@@ -60,6 +63,12 @@ export function syntheticTape(o: SyntheticTapeOptions = {}): ReplayTape {
     }
     fill(t, K.levelSet, seq++);
   }
+  return rows;
+}
+
+export function syntheticTape(o: SyntheticTapeOptions = {}): ReplayTape {
+  const rows = syntheticRows(o);
+  const tick = o.tick ?? 0.1;
   const n = rows.length;
   const cols: EventColumns = {
     count: n,
@@ -81,4 +90,37 @@ export function syntheticTape(o: SyntheticTapeOptions = {}): ReplayTape {
       tick,
     },
   );
+}
+
+/** The same events as a catalog dataset in `dataDir` (first event at `originMs`); returns its id. */
+export async function writeSyntheticDataset(
+  dataDir: string,
+  o: SyntheticTapeOptions & { originMs?: number; name?: string } = {},
+): Promise<string> {
+  const rows = syntheticRows(o);
+  const origin = BigInt(o.originMs ?? Date.UTC(2026, 0, 2)) * 1_000_000n;
+  const { info } = await buildDataset(dataDir, async (t) => {
+    for (const r of rows) {
+      const ns = origin + BigInt(Math.round(r[0] * 1e9));
+      t.events.push(r[5], ns, r[1], Number.NaN, r[2], r[3], r[4], ns);
+      if (r[1] === K.trade) t.trades.push(r[5], ns, r[3], r[4], r[2]);
+    }
+    await t.spill();
+    const last = origin + BigInt(Math.round(rows[rows.length - 1]![0] * 1e9));
+    return Promise.resolve({
+      formatVersion: DATASET_FORMAT_VERSION,
+      id: createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 16),
+      name: o.name ?? 'SYNTH_test',
+      venue: 'test',
+      symbol: 'TEST/USD',
+      format: 'synthetic',
+      levels: null,
+      firstTsNs: origin.toString(),
+      lastTsNs: last.toString(),
+      contentHash: createHash('sha256').update(JSON.stringify(o)).digest('hex'),
+      sources: [],
+      verification: {},
+    });
+  });
+  return info.id;
 }

@@ -14,6 +14,7 @@
  * notional and PnL); a snapshot reports base units as the contract says.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type {
   LadderLevel,
@@ -228,12 +229,14 @@ export class PaperService {
   /** Start a session (one at a time). Resolves once the venue is connected and reconciled. */
   async start(
     raw: PaperConfigInput | PaperConfig,
-    opts: { sessionId?: string } = {},
+    opts: { sessionId?: string; resume?: string } = {},
   ): Promise<PaperStartResult> {
     if (this.active !== null && !isEnded(this.active.status))
       throw new Error(`a paper session is running (${this.active.id}): stop it first`);
     const config = parsePaperConfig(raw);
-    const id = opts.sessionId ?? newSessionId();
+    const id = opts.resume ?? opts.sessionId ?? newSessionId();
+    if (opts.resume !== undefined && !existsSync(journalPath(this.o.dataDir, id)))
+      throw new RangeError(`resume ${id}: no journal ${journalPath(this.o.dataDir, id)}`);
     const note = (m: string): void => this.o.onNote?.(m);
     const { quoter, dispose } = await buildPaperQuoter(config.quoter);
     let venue: Venue;
@@ -355,6 +358,11 @@ export class PaperService {
     a.session = session;
     this.active = a;
     quoter.reset();
+    if (opts.resume !== undefined) {
+      // Rebuild from the journal; the reconciliation in session.start reports what the venue disagrees with.
+      const r = session.restoreFromJournal();
+      note(`resumed session ${id} from its journal: ${r.orders} orders, ${r.fills} fills`);
+    }
     try {
       await session.start(abort.signal);
     } catch (e) {
@@ -548,6 +556,11 @@ export class PaperService {
     };
     this.lastSnapshot = snap;
     return snap;
+  }
+
+  /** The dataset the session's live feed was recorded as (--record), once written; else null. */
+  recordedDatasetId(): string | null {
+    return this.active?.liveFeed?.recordedDatasetId?.() ?? null;
   }
 
   /** Journal path and counters of the running (or last) session. */

@@ -71,8 +71,10 @@ export interface PaperFeed {
   readonly ended: boolean;
   /** Live: count of resyncs so far (a resync is written to the tape as a new snapshot). */
   readonly resyncs: number;
-  /** Connection changes of a live feed. */
+  /** Connection changes of a live feed (the venue sets it). */
   onConnection?: ((e: ConnectionEvent) => void) | undefined;
+  /** Live: false between a stream fault and the resync snapshot (undefined: always synced). */
+  readonly synced?: boolean;
   close(): Promise<void>;
 }
 
@@ -244,6 +246,9 @@ export class PaperVenue implements Venue {
     const onAbort = (): void => this.stopCtl.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     this.emitConnection('connecting', '');
+    this.opts.feed.onConnection = (e) => {
+      for (const l of this.listeners) l.onConnection?.(e);
+    };
     await this.opts.feed.start(this.stopCtl.signal);
     const mkt = new ReplayMarket(this.opts.feed.tape, this.scenario(), { openEnded: this.opts.feed.live });
     mkt.restart(this.opts.seed);
@@ -600,7 +605,10 @@ export class PaperVenue implements Venue {
     b.exchangeTimeMs = this.feedTimeMs;
     b.localTimeMs = this.lastEventLocalMs;
     b.resync = resync;
-    b.synced = b.bidPrices[0] === b.bidPrices[0] && b.askPrices[0] === b.askPrices[0];
+    b.synced =
+      b.bidPrices[0] === b.bidPrices[0] &&
+      b.askPrices[0] === b.askPrices[0] &&
+      this.opts.feed.synced !== false;
     this.lastBookPublishMs = Date.now();
     for (const l of this.listeners) l.onBook?.(b);
   }
