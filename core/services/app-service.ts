@@ -29,7 +29,7 @@ import { describeRuns } from '../backtest/grid';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
 import { loadRecords } from '../tracking/records';
-import { trackCalibrationFit, trackTrainEvaluate } from './run-tracking';
+import { replayDatasetHash, trackCalibrationFit, trackTrainEvaluate } from './run-tracking';
 import { UnknownRunError } from '../tracking/run-mapping';
 import { openStore, type Store } from '../store/db';
 import { renderReportHtml } from '../report/html';
@@ -412,6 +412,7 @@ export class AppService {
     const work = this.jobs
       .runBacktest(cfg, {
         keepPaths,
+      datasetHash: replayDatasetHash(cfg, this.store.dataDir),
         dataDir: this.store.dataDir,
         signal: controller.signal,
         onProgress: (p) => {

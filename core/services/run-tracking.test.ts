@@ -10,7 +10,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiException, type TrainEvalReport } from '../api/contract';
 import { openStore, type Store } from '../store/db';
-import { trackTrainEvaluate } from './run-tracking';
+import { readDataset } from '../data/catalog';
+import { importLobster } from '../data/lobster-import';
+import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
+import { replayDatasetHash, trackTrainEvaluate } from './run-tracking';
 
 let dir: string;
 let store: Store;
@@ -103,4 +106,21 @@ describe('trackTrainEvaluate', () => {
     const failed = store.runs.get(rows.find((r) => r.status === 'failed')!.id)!;
     expect(failed.run.error).toBe('worker died');
   });
+});
+
+describe('replayDatasetHash', () => {
+  it("is the catalog's content hash of a replay's dataset, null otherwise", async () => {
+    const p = lobsterSamplePaths(LOBSTER_SAMPLES.find((x) => x.name === 'AAPL_L10')!);
+    const { info } = await importLobster({
+      dataDir: dir,
+      messagePath: p.messagePath,
+      orderbookPath: p.orderbookPath,
+    });
+    expect(info.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(replayDatasetHash({ scenario: { mode: 'replay', dataset: info.id } }, dir)).toBe(
+      readDataset(dir, info.id).contentHash,
+    );
+    expect(replayDatasetHash({ scenario: { mode: 'replay', dataset: 'no-such' } }, dir)).toBeNull();
+    expect(replayDatasetHash({ scenario: { mode: 'book', dataset: info.id } }, dir)).toBeNull();
+  }, 60_000);
 });

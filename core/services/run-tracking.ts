@@ -10,6 +10,7 @@
  *   the dataset's content hash, the fit's headline numbers (calibration-fit.ts calibrationMetrics, which
  *   the CLI records too) and the saved fit file by SHA-256. A fit still running when the app closes
  *   stays 'running' and becomes 'incomplete' at the next start (run-ownership.ts).
+ * - A replay backtest carries its dataset's content hash (replayDatasetHash).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,17 @@ import type { Store } from '../store/db';
 import { RunRecorder, canonical, meanCiMetrics } from '../store/run-recorder';
 import { CALIBRATION_SEED, fitInterval } from './calibration-fit';
 import { datasetSpanSeconds } from '../calibration/dataset-arrays';
+
+/** The catalog's content hash of a replay config's dataset (null: not a replay, or not in the catalog). */
+export function replayDatasetHash(config: unknown, dataDir: string): string | null {
+  const sc = (config as { scenario?: { mode?: unknown; dataset?: unknown } } | null)?.scenario;
+  if (sc?.mode !== 'replay' || typeof sc.dataset !== 'string') return null;
+  try {
+    return readDataset(dataDir, sc.dataset).contentHash;
+  } catch {
+    return null;
+  }
+}
 
 export interface EvaluateInput {
   id: string;
