@@ -849,7 +849,11 @@ const isoDate = z
   .string()
   .max(40)
   .refine((v) => Number.isFinite(Date.parse(v)), 'must be an ISO date');
-/** `runs.search`: every filter optional; text matches name, strategy, scenario, config and tags. */
+/**
+ * `runs.search`: every filter optional. `text`: words that must all match, each in the name, strategies,
+ * scenarios, config, tags or id, or in one of them with a prefix (`strategy:glft`, `name:`, `scenario:`,
+ * `config:`, `tag:`, `id:`); "quotes" keep a phrase.
+ */
 const runSearchInput = z.strictObject({
   kinds: z.array(z.enum(SEARCH_KINDS)).max(SEARCH_KINDS.length).optional(),
   text: z.string().max(200).optional(),

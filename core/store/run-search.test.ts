@@ -337,6 +337,16 @@ describe('runs.search', () => {
     const asc = [...created].sort();
     expect(hits({ from: asc[1], to: asc[3] })).toEqual(sorted(ids.replay!, ids.evalRun!));
     expect(hits({ kinds: ['eval'], text: 'alpha' })).toEqual([]); // filters combine with AND
+    // Terms: all must match; a prefix limits a term to one field; quotes keep a phrase.
+    expect(hits({ text: 'alpha glft' })).toEqual([ids.bt]);
+    expect(hits({ text: 'alpha stormy' })).toEqual([]);
+    expect(hits({ text: 'strategy:glft' })).toEqual([ids.bt]);
+    expect(hits({ text: 'name:needle' })).toEqual([]); // only in the config
+    expect(hits({ text: 'config:needle' })).toEqual([ids.bt]);
+    expect(hits({ text: 'tag:sac' })).toEqual([ids.train]);
+    expect(hits({ text: 'scenario:calm' })).toEqual([ids.bt]);
+    expect(hits({ text: '"100% sweep"' })).toEqual([ids.sweep]);
+    expect(hits({ text: '"sweep 100%"' })).toEqual([]);
     // A hostile string is only ever a value.
     expect(hits({ text: "'; DROP TABLE runs; --" })).toEqual([]);
     expect(store.runs.search(q()).total).toBe(6);

@@ -57,6 +57,30 @@ export function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+const TEXT_FIELDS = ['name', 'strategy', 'scenario', 'config', 'tag', 'id'] as const;
+type TextField = (typeof TEXT_FIELDS)[number] | 'any';
+
+/**
+ * The search text as terms, all of which must match (AND): whitespace-separated words, each searched in
+ * the name, tags, id, config, strategies and scenarios, or only in one of them with a prefix
+ * (`name:`, `strategy:`, `scenario:`, `config:`, `tag:`, `id:`); "double quotes" keep a phrase.
+ * At most 8 terms (the input is ≤ 200 characters).
+ */
+export function textTerms(text: string): { field: TextField; value: string }[] {
+  const out: { field: TextField; value: string }[] = [];
+  const re = /(?:(\w+):)?(?:"([^"]*)"|(\S+))/g;
+  for (const m of text.matchAll(re)) {
+    const prefix = m[1]?.toLowerCase();
+    const value = (m[2] ?? m[3] ?? '').trim();
+    if (value === '') continue;
+    if (prefix !== undefined && (TEXT_FIELDS as readonly string[]).includes(prefix))
+      out.push({ field: prefix as TextField, value });
+    else out.push({ field: 'any', value: prefix !== undefined ? `${m[1]}:${value}` : value });
+    if (out.length === 8) break;
+  }
+  return out;
+}
+
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
 interface Arm {
@@ -108,19 +132,32 @@ export function searchRuns(db: Database.Database, q: RunSearchInput): RunSearchP
     t.where.push(`t.created_at ${op} ?`);
     t.params.push(iso);
   }
-  if (text !== '') {
-    const p = `%${likeEscape(text)}%`;
-    r.where.push(
-      `(r.name LIKE ?1 ESCAPE '\\' OR r.tags LIKE ?1 ESCAPE '\\' OR r.id LIKE ?1 ESCAPE '\\'
-        OR r.config_json LIKE ?1 ESCAPE '\\'
-        OR EXISTS (SELECT 1 FROM run_results x WHERE x.run_id = r.id
-                   AND (x.strategy LIKE ?1 ESCAPE '\\' OR x.scenario LIKE ?1 ESCAPE '\\')))`,
-    );
+  for (const { field, value } of textTerms(text)) {
+    const p = `%${likeEscape(value)}%`;
+    const like = (col: string): string => `${col} LIKE ?1 ESCAPE '\\'`;
+    const inResults = (col: string): string =>
+      `EXISTS (SELECT 1 FROM run_results x WHERE x.run_id = r.id AND ${like(`x.${col}`)})`;
+    const runSide: Record<TextField, string> = {
+      any: `(${['r.name', 'r.tags', 'r.id', 'r.config_json'].map(like).join(' OR ')} OR ${inResults('strategy')} OR ${inResults('scenario')})`,
+      name: like('r.name'),
+      strategy: inResults('strategy'),
+      scenario: inResults('scenario'),
+      config: like('r.config_json'),
+      tag: like('r.tags'),
+      id: like('r.id'),
+    };
+    const trainSide: Record<TextField, string> = {
+      any: `(${['t.name', 't.algo', 't.id', 't.config_json'].map(like).join(' OR ')})`,
+      name: like('t.name'),
+      strategy: '0 AND ?1 IS NULL',
+      scenario: '0 AND ?1 IS NULL',
+      config: like('t.config_json'),
+      tag: like('t.algo'),
+      id: like('t.id'),
+    };
+    r.where.push(runSide[field]);
     r.params.push(p);
-    t.where.push(
-      `(t.name LIKE ?1 ESCAPE '\\' OR t.algo LIKE ?1 ESCAPE '\\' OR t.id LIKE ?1 ESCAPE '\\'
-        OR t.config_json LIKE ?1 ESCAPE '\\')`,
-    );
+    t.where.push(trainSide[field]);
     t.params.push(p);
   }
 
