@@ -106,6 +106,7 @@ export interface FakeOrder {
   /** Sum of fill price (ticks) × lots, for the average price. */
   costTicksLots: number;
   timeInForce: string;
+  type: 'LIMIT' | 'MARKET';
   status: 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
   queueAhead: number;
   time: number;
@@ -343,14 +344,14 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     symbol,
     status: o.status,
     clientOrderId: o.clientOrderId,
-    price: px(o.priceTicks),
+    price: o.type === 'MARKET' ? '0' : px(o.priceTicks),
     avgPrice: o.filledLots > 0 ? (o.costTicksLots / o.filledLots / 10).toFixed(5) : '0.00000',
     origQty: qty(o.origLots),
     executedQty: qty(o.filledLots),
     cumQty: qty(o.filledLots),
     cumQuote: ((o.costTicksLots / 10) * STEP).toFixed(5),
     timeInForce: o.timeInForce,
-    type: 'LIMIT',
+    type: o.type,
     reduceOnly: false,
     closePosition: false,
     side: o.side,
@@ -358,7 +359,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     stopPrice: '0',
     workingType: 'CONTRACT_PRICE',
     priceProtect: false,
-    origType: 'LIMIT',
+    origType: o.type,
     priceMatch: 'NONE',
     selfTradePreventionMode: 'EXPIRE_MAKER',
     goodTillDate: 0,
@@ -380,10 +381,10 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
         s: symbol,
         c: o.clientOrderId,
         S: o.side,
-        o: 'LIMIT',
+        o: o.type,
         f: o.timeInForce,
         q: qty(o.origLots),
-        p: px(o.priceTicks),
+        p: o.type === 'MARKET' ? '0' : px(o.priceTicks),
         ap: o.filledLots > 0 ? (o.costTicksLots / o.filledLots / 10).toFixed(5) : '0',
         sp: '0',
         x: exec,
@@ -404,7 +405,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
         m: fill?.maker ?? false,
         R: false,
         wt: 'CONTRACT_PRICE',
-        ot: 'LIMIT',
+        ot: o.type,
         ps: 'BOTH',
         cp: false,
         rp: '0',
@@ -570,14 +571,17 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
         -1102,
         "Mandatory parameter 'side' was not sent, was empty/null, or malformed.",
       );
-    if (q.get('type') !== 'LIMIT') throw new BinanceError(400, -1116, 'Invalid orderType.');
-    const tif = q.get('timeInForce') ?? 'GTC';
+    const type = q.get('type');
+    if (type !== 'LIMIT' && type !== 'MARKET') throw new BinanceError(400, -1116, 'Invalid orderType.');
+    const market = type === 'MARKET';
+    // a market order takes whatever is there and expires the rest (as IOC without a price limit)
+    const tif = market ? 'IOC' : (q.get('timeInForce') ?? 'GTC');
     if (!['GTC', 'GTX', 'IOC'].includes(tif)) throw new BinanceError(400, -1115, 'Invalid timeInForce.');
-    const price = Number(q.get('price'));
+    const price = market ? (side === 'BUY' ? 1e9 : TICK) : Number(q.get('price'));
     const quantity = Number(q.get('quantity'));
     const priceTicks = Math.round(price / TICK);
     const lots = Math.round(quantity / STEP);
-    if (!Number.isFinite(price) || Math.abs(priceTicks * TICK - price) > 1e-9 || priceTicks <= 0)
+    if (!Number.isFinite(price) || Math.abs(priceTicks * TICK - price) > 1e-6 || priceTicks <= 0)
       throw new BinanceError(400, -4014, 'Price not increased by tick size.');
     if (!Number.isFinite(quantity) || Math.abs(lots * STEP - quantity) > 1e-9 || lots <= 0)
       throw new BinanceError(400, -1111, 'Precision is over the maximum defined for this asset.');
@@ -599,6 +603,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       filledLots: 0,
       costTicksLots: 0,
       timeInForce: tif,
+      type,
       status: 'NEW',
       queueAhead: 0,
       time: t,
