@@ -255,6 +255,8 @@ export class PaperVenue implements Venue {
     mkt.setHooks(this.hooks);
     this.mkt = mkt;
     this.startTape = mkt.sessionStartTime;
+    // A live tape knows its tick once its first snapshot is in.
+    this.market.tickSize = this.opts.feed.tape.tick;
     this.feedTimeMs = this.toMs(mkt.sessionTime);
     this.lastEventLocalMs = Date.now();
     this.publishBook(false);
@@ -632,7 +634,9 @@ export class PaperVenue implements Venue {
       if (feed.live) {
         const tp = feed.tape;
         const lastT = tp.count > 0 ? tp.t[tp.count - 1]! : 0;
-        const cap = lastT - this.startTape;
+        // Strictly before the last event's time: another event of the same timestamp may still be on
+        // its way, and the replay of the recording applies all of them before a decision at that time.
+        const cap = lastT - this.startTape - 1e-9;
         limit = cap < limit ? cap : limit;
         if (feed.ended) mkt.endOpenTape();
       }
