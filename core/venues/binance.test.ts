@@ -294,7 +294,7 @@ describe('Binance connector (USD-M demo through ccxt) against the fake exchange'
 
   it('the fake enforces its ORDERS limit (so the test above can fail): plain ccxt without a budget gets 429 -1015', async () => {
     const f = await fake({
-      rateLimits: [{ rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 1, limit: 5 }],
+      rateLimits: [{ rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 3 }],
     });
     const ex = new ccxt.binanceusdm({
       apiKey: API_KEY,
