@@ -119,7 +119,7 @@ export async function numText(loc: Locator): Promise<number> {
 /** Selects a tab and checks it took: selected, and the tab panel is labelled by it. */
 export async function goToTab(
   page: Page,
-  tab: 'data' | 'calibration' | 'backtest' | 'orderbook' | 'runs' | 'stress' | 'training',
+  tab: 'data' | 'calibration' | 'backtest' | 'orderbook' | 'runs' | 'stress' | 'training' | 'paper',
 ): Promise<void> {
   await page.getByTestId(`tab-${tab}`).click();
   await expect.poll(() => attr(page.getByTestId(`tab-${tab}`), 'aria-selected')).toBe('true');

@@ -494,10 +494,12 @@ describe('web shell in Chromium', () => {
     await expectTab('stress', 'stress-view');
     await page.keyboard.press('ArrowRight');
     await expectTab('training', 'train-start');
+    await page.keyboard.press('ArrowRight');
+    await expectTab('paper', 'paper-view');
     await page.keyboard.press('ArrowRight'); // wraps to the first view
     await expectTab('data', 'data-import-button');
     await page.keyboard.press('ArrowLeft'); // wraps back
-    await expectTab('training', 'train-start');
+    await expectTab('paper', 'paper-view');
     await page.keyboard.press('Home');
     await expectTab('data', 'data-import-button');
     await page.keyboard.press('ArrowRight');
@@ -505,6 +507,8 @@ describe('web shell in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     await expectTab('backtest', 'preset-select');
     await page.keyboard.press('End');
+    await expectTab('paper', 'paper-view');
+    await page.keyboard.press('ArrowLeft');
     await expectTab('training', 'train-start');
     await page.keyboard.press('ArrowLeft');
     await expectTab('stress', 'stress-view');

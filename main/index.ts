@@ -55,12 +55,17 @@ void app.whenReady().then(() => {
   });
   warmSharedParsePool();
   unbind = bindApi(service, entryUrl);
-  createMainWindow(entryUrl);
+  createMainWindow(entryUrl, killPaperSession);
   // macOS: re-open a window when the dock icon is clicked and none is open.
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(entryUrl);
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(entryUrl, killPaperSession);
   });
 });
+
+/** The kill switch's accelerator in the window: cancel every order of the running paper session. */
+function killPaperSession(): void {
+  service?.paper.kill(undefined, false).catch(() => undefined); // no session: nothing to kill
+}
 
 let closing = false;
 app.on('before-quit', (event) => {

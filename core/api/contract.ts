@@ -783,6 +783,109 @@ export interface SecretsStatus {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Paper trading (core/paper, core/venues; issue 14 §5). The session runs in the back end; the app
+// sees throttled snapshots. Credentials never appear in any of these shapes.
+
+/**
+ * Where a paper session trades: our orders matched locally against a recorded dataset of the catalog
+ * (`paper-dataset`) or a live public feed (`paper-live`), or real orders on Binance's USD-M futures
+ * demo or spot testnet with the user's stored keys.
+ */
+export const PAPER_VENUES = [
+  'paper-dataset',
+  'paper-live',
+  'binance-usdm-demo',
+  'binance-spot-testnet',
+] as const;
+export type PaperVenue = (typeof PAPER_VENUES)[number];
+/** The venues that trade with the user's API keys (stored under these names: secrets.*). */
+export const KEYED_PAPER_VENUES = ['binance-usdm-demo', 'binance-spot-testnet'] as const;
+
+export type PaperSessionStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'killed' | 'failed';
+
+export interface PaperOrderView {
+  clientOrderId: string;
+  side: 'buy' | 'sell';
+  price: number;
+  /** Base units (venue amounts). */
+  amount: number;
+  filled: number;
+  status: 'pending' | 'open' | 'partially-filled';
+  /** Estimated amount queued ahead of the order at its price (null: unknown, e.g. not yet resting). */
+  queueAhead: number | null;
+}
+
+export interface PaperFillView {
+  tradeId: string;
+  /** Feed time (epoch ms). */
+  t: number;
+  side: 'buy' | 'sell';
+  price: number;
+  amount: number;
+  /** Paid in quote currency (negative: a rebate). */
+  fee: number;
+  liquidity: 'maker' | 'taker';
+}
+
+/** One risk limit's use: `used` of `limit` (same unit); the bar is used / limit. */
+export interface PaperRiskUsage {
+  key: 'inventory' | 'notional' | 'orderRate' | 'pnlStop' | 'staleData' | 'priceBand';
+  label: string;
+  used: number;
+  limit: number;
+  unit: string;
+}
+
+/** A paper session as the app sees it, at most ~10 a second (`paper.snapshot`). */
+export interface PaperSnapshot {
+  sessionId: string;
+  seq: number;
+  status: PaperSessionStatus;
+  venue: PaperVenue;
+  symbol: string;
+  /** Feed time (epoch ms) of the state shown. */
+  t: number;
+  connection: {
+    status: 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+    attempt: number;
+    reason: string;
+  };
+  /** The top of the book (decimal prices, venue amounts); `ours` = our resting amount at the level. */
+  bids: LadderLevel[];
+  asks: LadderLevel[];
+  /** Working orders (not terminal). */
+  orders: PaperOrderView[];
+  /** The latest fills (at most 50, oldest first) and how many there were in the session. */
+  fills: PaperFillView[];
+  fillCount: number;
+  /** Position (base units), PnL marked to the mid and fees paid (quote currency). */
+  inventory: number;
+  pnl: number;
+  fees: number;
+  /** Samples since the previous snapshot (feed time ms), for the charts. */
+  points: { t: number[]; mid: (number | null)[]; pnl: number[]; inventory: number[] };
+  risk: PaperRiskUsage[];
+  /** Why quoting is halted (a risk limit, stale data, the kill switch), null while quoting. */
+  halted: string | null;
+  /** Why the session failed (null otherwise). */
+  error: string | null;
+}
+
+/** What `paper.kill` did: every order cancelled (and the position flattened when asked) or why not. */
+export interface PaperKillResult {
+  sessionId: string;
+  /** Orders cancelled by the kill switch. */
+  cancelled: number;
+  /** Orders the venue still reports open afterwards (0 is the goal). */
+  openOrders: number;
+  flattened: boolean;
+  /** Position left after the kill (base units). */
+  inventory: number;
+  /** Wall time from the call to the venue confirming no open order (ms). */
+  elapsedMs: number;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Inputs
 
 const id = z.string().min(1).max(100);
@@ -930,6 +1033,49 @@ const credential = z
   .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII characters without spaces');
 const passphrase = z.string().min(8, 'use at least 8 characters').max(1024);
 
+const paperLimits = z.strictObject({
+  /** |position| at most this many quoter lots. */
+  maxInventory: z.number().finite().positive().max(1e12).optional(),
+  /** |position| × mid at most this much quote currency. */
+  maxNotional: z.number().finite().positive().max(1e15).optional(),
+  /** Order requests (place/cancel/amend) per second. */
+  maxOrderRate: z.number().finite().positive().max(1000).optional(),
+  /** Quotes farther than this from the mid (basis points) are not sent. */
+  bandBps: z.number().finite().positive().max(10_000).optional(),
+  /** No quoting on a book older than this (ms). */
+  staleMs: z.number().int().positive().max(600_000).optional(),
+  /** Stop quoting (and cancel) when the session PnL falls below −pnlStop (quote currency). */
+  pnlStop: z.number().finite().positive().max(1e15).optional(),
+});
+
+const paperStartInput = z.strictObject({
+  venue: z.enum(PAPER_VENUES),
+  /** Unified or venue symbol (live feeds and Binance; a dataset has its own). */
+  symbol: z.string().min(1).max(40).optional(),
+  /** paper-dataset: the catalog dataset (id, unique id prefix or name; data.list). */
+  dataset: z.string().min(1).max(200).optional(),
+  /** paper-dataset: feed time per wall time (1 = as recorded); 0 = as fast as possible. */
+  speed: z.number().finite().min(0).max(1e6).default(1),
+  /** The quoter: a strategy spec as in a config's `strategies` (scalar parameters), or a checkpoint. */
+  quoter: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('classical'), strategy: z.record(z.string(), z.unknown()) }),
+    z.strictObject({
+      kind: z.literal('checkpoint'),
+      /** A training run id (train.list). */
+      run: id,
+      /** A checkpoint id (train.checkpoints); default the newest. */
+      checkpoint: z.string().min(1).max(100).optional(),
+    }),
+  ]),
+  limits: paperLimits.default({}),
+  /** Venue units per quoter lot (default the market's amount step). */
+  lotSize: z.number().finite().positive().optional(),
+  /** The quoter decides every this many ms of feed time. */
+  decisionIntervalMs: z.number().int().min(1).max(60_000).optional(),
+  /** Record the session's feed as a catalog dataset. */
+  record: z.boolean().default(false),
+});
+
 const methodSchemas = {
   'app.info': z.strictObject({}),
   'scenarios.presets': z.strictObject({}),
@@ -1031,6 +1177,14 @@ const methodSchemas = {
     passphrase: passphrase.optional(),
   }),
   'secrets.delete': z.strictObject({ venue: secretVenue }),
+  /** Start a paper session (one at a time); credentials come from the key store, never the input. */
+  'paper.start': paperStartInput,
+  /** Stop quoting, cancel our orders, close the venue. */
+  'paper.stop': z.strictObject({ sessionId: id }),
+  /** The kill switch: cancel every order now (within 1 s) and optionally flatten the position. */
+  'paper.kill': z.strictObject({ sessionId: id.optional(), flatten: z.boolean().default(false) }),
+  /** The running (or last) session's latest snapshot, null when there was none. */
+  'paper.status': z.strictObject({}),
 } satisfies Record<MethodName, z.ZodType>;
 
 export interface MethodOutputs {
@@ -1079,6 +1233,10 @@ export interface MethodOutputs {
   'secrets.unlock': SecretsStatus;
   'secrets.set': SecretsStatus;
   'secrets.delete': SecretsStatus & { deleted: boolean };
+  'paper.start': PaperSnapshot;
+  'paper.stop': PaperSnapshot;
+  'paper.kill': PaperKillResult;
+  'paper.status': { session: PaperSnapshot | null };
 }
 
 export interface EventPayloads {
@@ -1126,6 +1284,8 @@ export interface EventPayloads {
     failed: number;
     error: string | null;
   };
+  /** A paper session's state (≤ 10 a second, and at every status change). */
+  'paper.snapshot': PaperSnapshot;
 }
 
 export const contract = { methods: methodSchemas } as const;

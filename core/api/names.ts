@@ -47,6 +47,10 @@ export const METHOD_NAMES = [
   'secrets.unlock',
   'secrets.set',
   'secrets.delete',
+  'paper.start',
+  'paper.stop',
+  'paper.kill',
+  'paper.status',
 ] as const;
 
 export const EVENT_TOPICS = [
@@ -64,6 +68,7 @@ export const EVENT_TOPICS = [
   'data.done',
   'sweep.progress',
   'sweep.done',
+  'paper.snapshot',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

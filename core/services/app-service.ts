@@ -45,7 +45,7 @@ import { TrainingService, type TrainingServiceOptions } from './training-service
 import { join } from 'node:path';
 import { EncryptedFileSecretStore } from '../secrets/encrypted-file';
 import type { SecretStore } from '../secrets/secret-store';
-import { SecretsApi } from './paper-app';
+import { PaperApi, SecretsApi, type PaperApiOptions } from './paper-app';
 
 /** Strategy runs (results) one `runs.report` may draw; larger reports are the CLI's. */
 export const MAX_REPORT_ENTRIES = 24;
@@ -95,6 +95,8 @@ export interface AppServiceOptions {
    * passphrase-encrypted file `<dataDir>/secrets.enc.json` (core/secrets/encrypted-file.ts).
    */
   secrets?: SecretStore;
+  /** Paper trading (paper-app.ts): the keyed venues' opener (tests: a fake exchange's), snapshot pace. */
+  paper?: Pick<PaperApiOptions, 'openVenue' | 'snapshotEveryMs'>;
 }
 
 interface RunningJob {
@@ -112,6 +114,7 @@ export class AppService {
   readonly data: DataService;
   readonly sweeps: SweepService;
   readonly secrets: SecretsApi;
+  readonly paper: PaperApi;
   private readonly jobs: JobRunner;
   private readonly running = new Map<string, RunningJob>();
   private readonly sessions = new Map<string, { owner: string; session: ReplaySession }>();
@@ -132,15 +135,22 @@ export class AppService {
       bus: this.bus,
       hostPaths: opts.transport === 'electron',
     });
-    this.secrets = new SecretsApi(
-      opts.secrets ?? new EncryptedFileSecretStore({ file: join(this.store.dataDir, 'secrets.enc.json') }),
-    );
+    const secretStore =
+      opts.secrets ?? new EncryptedFileSecretStore({ file: join(this.store.dataDir, 'secrets.enc.json') });
+    this.secrets = new SecretsApi(secretStore);
     this.sweeps = new SweepService({
       ...opts.sweeps,
       store: this.store,
       bus: this.bus,
       jobs: this.jobs,
       scenariosDir: this.data.scenariosDir,
+    });
+    this.paper = new PaperApi({
+      ...opts.paper,
+      secrets: secretStore,
+      bus: this.bus,
+      dataDir: this.store.dataDir,
+      runDir: (id) => this.store.training.get(id)?.runDir ?? null,
     });
     this.dispatch = createDispatcher(this.handlers());
   }
@@ -160,6 +170,7 @@ export class AppService {
     for (const job of this.running.values()) job.controller.abort();
     for (const s of this.sessions.values()) s.session.dispose();
     this.sessions.clear();
+    await this.paper.close();
     await this.training.close();
     await this.data.close();
     await this.sweeps.close();
@@ -333,6 +344,10 @@ export class AppService {
       'secrets.unlock': ({ passphrase }) => this.secrets.unlock(passphrase),
       'secrets.set': (input) => this.secrets.set(input),
       'secrets.delete': ({ venue }) => this.secrets.delete(venue),
+      'paper.start': (input) => this.paper.start(input),
+      'paper.stop': ({ sessionId }) => this.paper.stop(sessionId),
+      'paper.kill': ({ sessionId, flatten }) => this.paper.kill(sessionId, flatten),
+      'paper.status': () => this.paper.status(),
     };
   }
 
@@ -412,7 +427,7 @@ export class AppService {
     const work = this.jobs
       .runBacktest(cfg, {
         keepPaths,
-      datasetHash: replayDatasetHash(cfg, this.store.dataDir),
+        datasetHash: replayDatasetHash(cfg, this.store.dataDir),
         dataDir: this.store.dataDir,
         signal: controller.signal,
         onProgress: (p) => {

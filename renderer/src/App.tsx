@@ -8,6 +8,8 @@ import { BacktestView } from './features/backtest/backtest-view';
 import { CalibrationView } from './features/calibration/calibration-view';
 import { DataView } from './features/data/data-view';
 import { OrderBookView } from './features/orderbook/orderbook-view';
+import { KillShortcut, KillSwitchButton } from './features/paper/kill-switch';
+import { PaperView } from './features/paper/paper-view';
 import { RunsView } from './features/runs/runs-view';
 import { StressView } from './features/stress/stress-view';
 import { TrainingView } from './features/training/training-view';
@@ -22,6 +24,7 @@ const TAB_LABELS: Record<Tab, string> = {
   runs: 'Runs',
   stress: 'Stress',
   training: 'Training',
+  paper: 'Paper',
 };
 
 export const App = observer(function App(): ReactElement {
@@ -71,7 +74,9 @@ export const App = observer(function App(): ReactElement {
             </button>
           ))}
         </nav>
+        <KillSwitchButton compact />
         <ConnectionBadge />
+        <KillShortcut />
       </header>
       <Banners />
       <main
@@ -88,6 +93,7 @@ export const App = observer(function App(): ReactElement {
           {ui.activeTab === 'runs' && <RunsView />}
           {ui.activeTab === 'stress' && <StressView />}
           {ui.activeTab === 'training' && <TrainingView />}
+          {ui.activeTab === 'paper' && <PaperView />}
         </ErrorBoundary>
       </main>
     </div>

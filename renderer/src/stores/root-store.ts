@@ -7,6 +7,7 @@ import type { ApiClient } from '../api/transport';
 import { BacktestStore } from './backtest-store';
 import { CalibrationStore } from './calibration-store';
 import { DataStore } from './data-store';
+import { PaperStore } from './paper-store';
 import { PresetStore } from './preset-store';
 import { ReplayStore, defaultFrameScheduler, type FrameScheduler } from './replay-store';
 import { RunsStore } from './runs-store';
@@ -31,6 +32,7 @@ export class RootStore {
   readonly training: TrainingStore;
   readonly data: DataStore;
   readonly calibration: CalibrationStore;
+  readonly paper: PaperStore;
   private readonly disposers: (() => void)[] = [];
 
   constructor(
@@ -46,6 +48,7 @@ export class RootStore {
     this.training = new TrainingStore(this, api, opts.scheduleFrame ?? defaultFrameScheduler);
     this.data = new DataStore(this, api);
     this.calibration = new CalibrationStore(this, api);
+    this.paper = new PaperStore(this, api);
   }
 
   /** Connects the subscriptions and loads the initial data. */
@@ -56,6 +59,8 @@ export class RootStore {
     );
     this.disposers.push(this.backtest.listen());
     this.disposers.push(this.data.listen());
+    this.disposers.push(this.paper.listen());
+    void this.paper.load();
     void this.presets.load();
     void this.runs.loadList();
     void this.data.load().then(() => this.data.attachRunningJobs());

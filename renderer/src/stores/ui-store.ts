@@ -8,7 +8,16 @@ import { toCallError } from '../api/errors';
 import type { ConnectionInfo } from '../api/transport';
 import type { RootStore } from './root-store';
 
-export const TABS = ['data', 'calibration', 'backtest', 'orderbook', 'runs', 'stress', 'training'] as const;
+export const TABS = [
+  'data',
+  'calibration',
+  'backtest',
+  'orderbook',
+  'runs',
+  'stress',
+  'training',
+  'paper',
+] as const;
 export type Tab = (typeof TABS)[number];
 
 export type BannerKind = 'error' | 'warning' | 'info';
@@ -56,6 +65,7 @@ export class UiStore {
       void this.root.backtest.resync();
       void this.root.training.resync();
       void this.root.data.resync();
+      void this.root.paper.resync();
     }
   }
 

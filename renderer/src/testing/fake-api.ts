@@ -18,6 +18,16 @@ export class FakeApi implements ApiClient {
   constructor() {
     // The root store loads the data catalog at start; an empty one unless a test says otherwise.
     this.on('data.list', () => []);
+    // The paper store reads the session and the key store at start: none and locked unless a test says otherwise.
+    this.on('paper.status', () => ({ session: null }));
+    this.on('secrets.status', () => ({
+      backend: 'encrypted-file',
+      available: true,
+      locked: true,
+      initialized: false,
+      venues: [],
+      reason: null,
+    }));
     // The server's check and grid expansion: every config valid with no runs unless a test says otherwise.
     this.on('scenarios.validate', ({ file }) => ({
       ok: true,
