@@ -31,6 +31,7 @@ const PRUNE_AFTER_MS = 24 * 3600 * 1000;
 const ENTRIES = {
   main: 'core/cli/main.ts',
   'backtest-worker': 'core/jobs/backtest-worker.ts',
+  'cell-worker': 'core/sweep/cell-worker.ts',
 };
 
 /** Source files of a build besides the bundled inputs: a change to them invalidates the bundle. */

@@ -14,6 +14,7 @@ import { ConfigError } from '../config/load-config';
 import { expandSweep, type SweepPlan } from '../sweep/cells';
 import { loadSweepConfig } from '../sweep/config';
 import { runSweepLocal } from '../sweep/local';
+import { cliWorkerEntry } from './worker-entry';
 import { REPORT_METRICS, strategyLabel, sweepReport, type ReportRow } from '../sweep/report';
 import type { SweepOutcome, SweepProgress } from '../sweep/sweep-run';
 import { openStore, type Store } from '../store/db';
@@ -98,6 +99,7 @@ async function runWithStore(
     } else {
       outcome = await runSweepLocal(store, plan, {
         ...(workers !== undefined ? { workers } : {}),
+        workerEntry: cliWorkerEntry('cell-worker'),
         signal: stop.signal,
         dataDir,
         onProgress,

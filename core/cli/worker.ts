@@ -11,6 +11,7 @@
 import { UsageError, cliDataDir, intOption, parse } from './args';
 import { WORKER_OPTIONS } from './commands';
 import { handleStopSignals } from './stop-signals';
+import { cliWorkerEntry } from './worker-entry';
 
 const NAME = 'quotebench worker';
 
@@ -35,6 +36,7 @@ export async function workerCommand(args: string[]): Promise<number> {
     concurrency,
     lockMs,
     dataDir,
+    workerEntry: cliWorkerEntry('cell-worker'),
     log,
   });
   try {

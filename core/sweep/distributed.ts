@@ -324,6 +324,8 @@ export interface SweepWorkerOptions {
   lockMs?: number;
   dataDir?: string | undefined;
   codeVersion?: string;
+  /** The cell worker entry (the CLI passes its bundled file); default CELL_WORKER_ENTRY. */
+  workerEntry?: URL;
   log?: (line: string) => void;
 }
 
@@ -343,7 +345,11 @@ export function startSweepWorker(opts: SweepWorkerOptions): SweepWorkerHandle {
   const lockMs = opts.lockMs ?? 30_000;
   const concurrency = opts.concurrency ?? 1;
   const conn = redisConnection(opts.redisUrl, log);
-  const runner = new JobRunner({ size: concurrency, workerEntry: CELL_WORKER_ENTRY, maxProgressHz: 1 });
+  const runner = new JobRunner({
+    size: concurrency,
+    workerEntry: opts.workerEntry ?? CELL_WORKER_ENTRY,
+    maxProgressHz: 1,
+  });
   const stop = new AbortController();
   const worker = new Worker<CellJobData, CellJobResult>(
     opts.queue ?? DEFAULT_QUEUE,
