@@ -96,7 +96,7 @@ export interface AppServiceOptions {
    */
   secrets?: SecretStore;
   /** Paper trading (paper-app.ts): the keyed venues' opener (tests: a fake exchange's), snapshot pace. */
-  paper?: Pick<PaperApiOptions, 'openVenue' | 'snapshotEveryMs'>;
+  paper?: Pick<PaperApiOptions, 'openVenue' | 'openLiveFeed' | 'snapshotEveryMs'>;
 }
 
 interface RunningJob {

@@ -20,8 +20,15 @@ import {
 import type { EventBus } from '../api/registry';
 import { join } from 'node:path';
 import { openBinanceVenue } from '../venues/binance';
+import { openLiveFeed } from '../venues/live-feed';
 import type { VenueCredentials } from '../venues/venue';
-import { PaperService, type PaperConfigInput, type PaperVenueId, type VenueOpener } from './paper-service';
+import {
+  PaperService,
+  type LiveFeedOpener,
+  type PaperConfigInput,
+  type PaperVenueId,
+  type VenueOpener,
+} from './paper-service';
 import {
   SecretStoreError,
   redactedCredentials,
@@ -102,6 +109,8 @@ export interface PaperApiOptions {
   runDir: (runId: string) => string | null;
   /** Opens a keyed venue (default: the Binance connector; tests inject a fake exchange's). */
   openVenue?: VenueOpener;
+  /** Opens a live public feed for paper-live (default: ccxt.pro, core/venues/live-feed.ts). */
+  openLiveFeed?: LiveFeedOpener;
   /** Minimum wall ms between snapshots (default 100). */
   snapshotEveryMs?: number;
 }
@@ -138,6 +147,7 @@ export class PaperApi {
       dataDir: opts.dataDir,
       getCredentials: (venue) => this.credentials(venue),
       openVenue: opts.openVenue ?? openBinance,
+      openLiveFeed: opts.openLiveFeed ?? ((o) => openLiveFeed(o)),
       ...(opts.snapshotEveryMs !== undefined ? { snapshotEveryMs: opts.snapshotEveryMs } : {}),
     });
     this.service.onSnapshot((s) => opts.bus.emit('paper.snapshot', s));

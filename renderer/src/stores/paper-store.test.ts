@@ -218,5 +218,17 @@ describe('PaperStore', () => {
     expect(p.keysError).toMatch(/wrong passphrase/);
     await p.deleteKeys('binance-usdm-demo');
     expect(p.secrets?.venues).toEqual([]);
+
+    // Unlocking (the web shell after a restart) sends the passphrase once and keeps the status only.
+    api.on('secrets.unlock', ({ passphrase }) => {
+      if (passphrase !== PASS) throw new Error('wrong passphrase for the key file');
+      return status(['binance-spot-testnet']);
+    });
+    expect(await p.unlockKeys('not it at all')).toBe(false);
+    expect(p.keysError).toMatch(/wrong passphrase/);
+    expect(await p.unlockKeys(PASS)).toBe(true);
+    expect(p.keysError).toBeNull();
+    expect(p.secrets?.venues).toEqual(['binance-spot-testnet']);
+    expect(JSON.stringify(toJS(p.secrets))).not.toContain(PASS);
   });
 });

@@ -18,6 +18,8 @@ export class FakeApi implements ApiClient {
   constructor() {
     // The root store loads the data catalog at start; an empty one unless a test says otherwise.
     this.on('data.list', () => []);
+    // The runs view searches the run history (runs.search): none unless a test says otherwise.
+    this.on('runs.search', () => ({ total: 0, rows: [] }));
     // The paper store reads the session and the key store at start: none and locked unless a test says otherwise.
     this.on('paper.status', () => ({ session: null }));
     this.on('secrets.status', () => ({

@@ -45,6 +45,7 @@ export const KeysPanel = observer(function KeysPanel(): ReactElement {
             {s.reason}
           </p>
         )}
+        {s?.backend === 'encrypted-file' && s.locked && s.initialized && <UnlockForm />}
         <ul style={{ margin: 0, paddingLeft: 0, listStyle: 'none' }} data-testid="keys-list">
           {KEYED_PAPER_VENUES.map((v) => {
             const stored = s?.venues.includes(v) ?? false;
@@ -139,5 +140,43 @@ export const KeysPanel = observer(function KeysPanel(): ReactElement {
         </form>
       </div>
     </section>
+  );
+});
+
+/**
+ * The web shell's key file is locked after a server restart: a session on a keyed venue needs the
+ * passphrase once (the field is cleared after unlocking).
+ */
+const UnlockForm = observer(function UnlockForm(): ReactElement {
+  const { paper } = useStores();
+  const id = useId();
+  const [passphrase, setPassphrase] = useState('');
+  const onUnlock = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (await paper.unlockKeys(passphrase)) setPassphrase('');
+  };
+  return (
+    <form
+      className="row"
+      onSubmit={(e) => void onUnlock(e)}
+      autoComplete="off"
+      data-testid="keys-unlock-form"
+    >
+      <label htmlFor={`${id}-unlock`} className="muted">
+        Passphrase
+      </label>
+      <input
+        id={`${id}-unlock`}
+        className="grow"
+        type="password"
+        autoComplete="off"
+        data-testid="keys-unlock-passphrase"
+        value={passphrase}
+        onChange={(e) => setPassphrase(e.target.value)}
+      />
+      <button type="submit" className="btn btn-sm" data-testid="keys-unlock" disabled={passphrase === ''}>
+        Unlock
+      </button>
+    </form>
   );
 });
