@@ -103,7 +103,14 @@ function unlessStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 'stop
   });
 }
 
-export async function recordDataset(opts: RecordOptions): Promise<{ info: DatasetInfo; existed: boolean }> {
+/**
+ * Open the venue (websockets) for a live stream, run `body`, close the venue: the stop signal of
+ * `opts` (and the duration timer inside `record`) abort the stream through `stopCtl`.
+ */
+async function withLiveVenue<T>(
+  opts: RecordOptions,
+  body: (venue: Venue, stopCtl: AbortController) => Promise<T>,
+): Promise<T> {
   const stopCtl = new AbortController();
   const onStop = (): void => stopCtl.abort();
   if (opts.stop?.aborted) stopCtl.abort();
@@ -118,11 +125,17 @@ export async function recordDataset(opts: RecordOptions): Promise<{ info: Datase
     needs: ['watchOrderBook'],
   });
   try {
-    return await buildDataset(opts.dataDir, (t) => record(venue, opts, stopCtl, t.events, t.top, t.trades));
+    return await body(venue, stopCtl);
   } finally {
     opts.stop?.removeEventListener('abort', onStop);
     await venue.close();
   }
+}
+
+export async function recordDataset(opts: RecordOptions): Promise<{ info: DatasetInfo; existed: boolean }> {
+  return withLiveVenue(opts, (venue, stopCtl) =>
+    buildDataset(opts.dataDir, (t) => record(venue, opts, stopCtl, t.events, t.top, t.trades)),
+  );
 }
 
 const NO_WRITER: Writer = { push: () => undefined };
@@ -131,35 +144,10 @@ const NO_WRITER: Writer = { push: () => undefined };
  * The same live stream as recordDataset, through `onEvent` only: no dataset is written (a live paper
  * session without --record). Resolves when `stop` aborts or the duration ends.
  */
-export async function streamLive(opts: RecordOptions): Promise<RecordStats> {
-  const stopCtl = new AbortController();
-  const onStop = (): void => stopCtl.abort();
-  if (opts.stop?.aborted) stopCtl.abort();
-  opts.stop?.addEventListener('abort', onStop, { once: true });
-  const venue = await openVenue({
-    exchange: opts.exchange,
-    symbol: opts.symbol,
-    url: opts.url,
-    websocket: true,
-    signal: stopCtl.signal,
-    onRetry: (m) => opts.onNote?.(m),
-    needs: ['watchOrderBook'],
-  });
-  let last: RecordStats | null = null;
-  const inner: RecordOptions = {
-    ...opts,
-    onProgress: (ms, stats) => {
-      last = stats;
-      opts.onProgress?.(ms, stats);
-    },
-  };
-  try {
-    await record(venue, inner, stopCtl, NO_WRITER, NO_WRITER, NO_WRITER);
-    return last!;
-  } finally {
-    opts.stop?.removeEventListener('abort', onStop);
-    await venue.close();
-  }
+export async function streamLive(opts: RecordOptions): Promise<void> {
+  await withLiveVenue(opts, (venue, stopCtl) =>
+    record(venue, opts, stopCtl, NO_WRITER, NO_WRITER, NO_WRITER),
+  );
 }
 
 async function record(

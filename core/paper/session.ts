@@ -23,7 +23,14 @@
 import { BUY, SELL } from '../domain/side';
 import { FillLog } from '../domain/fill-log';
 import { emptyDecision, emptyObservation, type DepthView, type Quoter } from '../strategy/quoter';
-import type { BookView, ConnectionStatus, OrderSide, Venue, VenueFill } from '../venues/venue';
+import {
+  emptyBookView,
+  type BookView,
+  type ConnectionStatus,
+  type OrderSide,
+  type Venue,
+  type VenueFill,
+} from '../venues/venue';
 import { OrderManager, type ManagedOrder, type OmsReport, type ReconcileReport } from './oms';
 import { RiskEngine, type RiskBlock, type RiskContext, type RiskLimits, type RiskUsage } from './risk';
 import type { Journal } from './journal';
@@ -112,18 +119,7 @@ export class PaperSession {
       onOrder: (m) => o.onOrder?.(m),
     });
     const L = o.depthLevels;
-    this.book = {
-      levels: L,
-      bidPrices: new Float64Array(L).fill(Number.NaN),
-      bidSizes: new Float64Array(L),
-      askPrices: new Float64Array(L).fill(Number.NaN),
-      askSizes: new Float64Array(L),
-      seq: 0,
-      exchangeTimeMs: 0,
-      localTimeMs: 0,
-      resync: false,
-      synced: false,
-    };
+    this.book = emptyBookView(L);
     this.depth = {
       levels: L,
       bidPrices: new Float64Array(L),
@@ -275,18 +271,22 @@ export class PaperSession {
       if (m !== 0) {
         const sign = m > 0 ? 1 : -1;
         const block = this.risk.check(ctx, sign, Math.abs(m), Number.NaN, true);
-        if (block === '') {
-          this.counters.placed++;
-          await this.oms.submit({
-            side: m > 0 ? 'buy' : 'sell',
-            type: 'market',
-            price: Number.NaN,
-            amount: Math.abs(m) * this.o.lotSize,
-            postOnly: false,
-          });
-        } else this.noteBlock(block);
+        if (block === '') await this.submitMarket(m);
+        else this.noteBlock(block);
       }
     }
+  }
+
+  /** A market order of `lots` (signed: > 0 buys). */
+  private async submitMarket(lots: number): Promise<void> {
+    this.counters.placed++;
+    await this.oms.submit({
+      side: lots > 0 ? 'buy' : 'sell',
+      type: 'market',
+      price: Number.NaN,
+      amount: Math.abs(lots) * this.o.lotSize,
+      postOnly: false,
+    });
   }
 
   private noteBlock(b: RiskBlock): void {
@@ -399,13 +399,7 @@ export class PaperSession {
       const pos = this.oms.position;
       if (Math.abs(pos) > 1e-12) {
         flattened = -pos;
-        await this.oms.submit({
-          side: pos > 0 ? 'sell' : 'buy',
-          type: 'market',
-          price: Number.NaN,
-          amount: Math.abs(pos) * this.o.lotSize,
-          postOnly: false,
-        });
+        await this.submitMarket(-pos);
         await this.waitFor(() => this.oms.openOrders().length === 0, deadline);
       }
     }

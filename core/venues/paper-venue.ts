@@ -39,6 +39,7 @@ import type { ReplayTape } from '../replay/tape';
 import { emptyDecision, emptyObservation, type QuoteDecision } from '../strategy/quoter';
 import {
   VenueError,
+  emptyBookView,
   isTerminal,
   type AmendRequest,
   type Balance,
@@ -191,19 +192,7 @@ export class PaperVenue implements Venue {
       minNotional: 0,
       contractSize: 1,
     };
-    const L = opts.depthLevels;
-    this.book = {
-      levels: L,
-      bidPrices: new Float64Array(L),
-      bidSizes: new Float64Array(L),
-      askPrices: new Float64Array(L),
-      askSizes: new Float64Array(L),
-      seq: 0,
-      exchangeTimeMs: 0,
-      localTimeMs: 0,
-      resync: false,
-      synced: false,
-    };
+    this.book = emptyBookView(opts.depthLevels);
   }
 
   /** The replay scenario this venue runs (the paper-vs-replay comparison builds the same one). */

@@ -197,6 +197,22 @@ export interface BookView {
   synced: boolean;
 }
 
+/** An empty book view of `levels` levels per side (NaN prices, not synced). */
+export function emptyBookView(levels: number): BookView {
+  return {
+    levels,
+    bidPrices: new Float64Array(levels).fill(Number.NaN),
+    bidSizes: new Float64Array(levels),
+    askPrices: new Float64Array(levels).fill(Number.NaN),
+    askSizes: new Float64Array(levels),
+    seq: 0,
+    exchangeTimeMs: 0,
+    localTimeMs: 0,
+    resync: false,
+    synced: false,
+  };
+}
+
 export interface TradePrint {
   tradeId: string;
   price: number;
