@@ -7,6 +7,7 @@
  */
 import os from 'node:os';
 import { runFaultScenario, type FaultFigures } from '../core/venues/fake-binance-faults';
+import { runSessionFaultScenario } from '../core/venues/fake-binance-session.fixture';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,5 +42,19 @@ for (const [seed, r] of rows)
   console.log(
     `| ${seed} | ${r.gaps} → ${r.resyncs} | ${r.bookChecks} (${r.bookMismatches}) | ${r.reconnects} | ${r.ordersPlaced} (${r.orderRequests} / ${r.venueOrderPosts}) | ${r.duplicates} | ${r.recoveredAcks} | ${r.rateLimited} | ${r.clockResyncs} | ${r.fills} (${r.recoveredFills}) | ${r.staleUserEvents} | ${r.positionFromFills.toFixed(3)} / ${r.positionAtExchange.toFixed(3)} | ${r.openBeforeKill} → ${r.openAfterKill}, ${r.killMs.toFixed(1)} |`,
   );
+
+// the paper session (OMS, risk, journal, kill switch) with a fixed-spread quoter through faults
+console.log('');
+console.log(
+  '| seed | steps | decisions | orders placed (requests / reached venue) | duplicates | resyncs | reconnects | reconciliations | acks recovered | position: session / exchange (lots) | kill: cancel requests, open after, flattened lots, ms |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const seed of seeds) {
+  const r = await runSessionFaultScenario({ seed, steps: 36 });
+  console.log(
+    `| ${seed} | ${r.steps} | ${r.decisions} | ${r.placed} (${r.venue.placeRequests} / ${r.venueOrderPosts}) | ${r.duplicates.length} | ${r.venue.resyncs} | ${r.venue.reconnects} | ${r.reconciliations} | ${r.venue.recoveredAcks} | ${r.sessionLots} / ${r.exchangeLots} | ${r.kill.cancelRequests}, ${r.kill.openAfter}, ${r.kill.flattenedLots}, ${r.kill.elapsedMs.toFixed(0)} |`,
+  );
+  process.stderr.write(`session seed ${seed}: done\n`);
+}
 // ccxt leaves a listenKey keep-alive timer (20 min) behind a closed exchange
 process.exit(0);
