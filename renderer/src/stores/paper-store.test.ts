@@ -8,6 +8,7 @@
 import { toJS } from 'mobx';
 import { describe, expect, it } from 'vitest';
 import type { PaperSnapshot, SecretsStatus } from '../../../core/api/contract';
+import { ApiCallError } from '../api/errors';
 import { FakeApi, settle } from '../testing/fake-api';
 import { isKillShortcut, parseParams, type PaperPoint } from './paper-store';
 import { RootStore } from './root-store';
@@ -166,6 +167,16 @@ describe('PaperStore', () => {
     expect(p.session?.status).toBe('killed');
     expect(p.active).toBe(false);
     expect(p.killing).toBe(false);
+
+    // Pressed with no session running: an info banner, not an error.
+    api.on('paper.kill', () => {
+      throw new ApiCallError('not_found', 'no paper session is running', 'sessionId', 'paper.kill');
+    });
+    await p.kill();
+    const banners = root.ui.bannerList;
+    expect(banners.filter((b) => b.title === 'Kill switch').map((b) => [b.kind, b.message])).toEqual([
+      ['info', 'No paper session is running.'],
+    ]);
   });
 
   it('matches the kill shortcut only for Ctrl/⌘+Shift+K', () => {

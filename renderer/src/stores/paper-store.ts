@@ -328,7 +328,10 @@ export class PaperStore {
         if (status.session) this.onSnapshot(status.session);
       });
     } catch (e) {
-      this.root.ui.reportError('Kill switch', e);
+      // The shortcut pressed with no session anywhere: say so quietly (not an error).
+      if (toCallError(e).code === 'not_found' && !this.active)
+        this.root.ui.notify('info', 'Kill switch', 'No paper session is running.');
+      else this.root.ui.reportError('Kill switch', e);
     } finally {
       runInAction(() => (this.killing = false));
     }
