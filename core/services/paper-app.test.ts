@@ -5,11 +5,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SecretsStatus } from '../api/contract';
+import type { MethodInput, SecretsStatus } from '../api/contract';
 import { EVENT_TOPICS } from '../api/names';
-import type { CallResult } from '../api/registry';
+import { EventBus, type CallResult } from '../api/registry';
 import { EncryptedFileSecretStore, MIN_SCRYPT_LOG_N } from '../secrets/encrypted-file';
 import { AppService } from './app-service';
+import { PaperApi } from './paper-app';
 
 const API_KEY = 'QBtestKEY7fQ2pL9mN4vB8cT1z';
 const SECRET = 'QBtestSECRET3jH8gF5dS2aQ9wE6rT0y';
@@ -118,5 +119,81 @@ describe('secrets.* API', () => {
     expect(all).not.toContain(API_KEY);
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain(PASS);
+  });
+});
+
+describe('paper.start → the paper service config', () => {
+  const store = new EncryptedFileSecretStore({
+    file: join(tmpdir(), 'qb-never-written.json'),
+    scryptLogN: MIN_SCRYPT_LOG_N,
+  });
+  const api = new PaperApi({
+    secrets: store,
+    bus: new EventBus(),
+    dataDir: tmpdir(),
+    runDir: (id) => (id === 'run-1' ? join('/data', 'training', 'run-1') : null),
+  });
+  const classical = { kind: 'classical' as const, strategy: { type: 'fixed-spread', halfSpread: 0.5 } };
+  const input = (over: Partial<MethodInput<'paper.start'>>): MethodInput<'paper.start'> => ({
+    venue: 'paper-dataset',
+    speed: 1,
+    quoter: classical,
+    limits: {},
+    record: false,
+    ...over,
+  });
+
+  it('maps each venue and passes the limits by the risk engine’s names', () => {
+    expect(api.config(input({ dataset: 'ds', speed: 3, limits: { maxInventory: 5, bandBps: 20 } }))).toEqual({
+      venue: 'paper',
+      dataset: 'ds',
+      speed: 3,
+      limits: { maxInventory: 5, bandBps: 20 },
+      record: false,
+      quoter: classical,
+    });
+    expect(api.config(input({ venue: 'paper-live', symbol: 'BTC/USDT:USDT' }))).toMatchObject({
+      venue: 'paper',
+      symbol: 'BTC/USDT:USDT',
+    });
+    expect(api.config(input({ venue: 'binance-usdm-demo', symbol: 'BTC/USDT:USDT' })).venue).toBe(
+      'binanceusdm-demo',
+    );
+    expect(api.config(input({ venue: 'binance-spot-testnet', symbol: 'BTC/USDT' })).venue).toBe(
+      'binance-testnet',
+    );
+    expect(() => api.config(input({}))).toThrow(/needs a dataset/);
+    expect(() => api.config(input({ venue: 'paper-live' }))).toThrow(/needs a symbol/);
+  });
+
+  it('finds a training run’s checkpoint by id and refuses anything else', () => {
+    expect(api.config(input({ dataset: 'ds', quoter: { kind: 'checkpoint', run: 'run-1' } })).quoter).toEqual(
+      {
+        kind: 'checkpoint',
+        path: join('/data', 'training', 'run-1'),
+      },
+    );
+    expect(
+      api.config(
+        input({ dataset: 'ds', quoter: { kind: 'checkpoint', run: 'run-1', checkpoint: 'step-000000120' } }),
+      ).quoter,
+    ).toEqual({
+      kind: 'checkpoint',
+      path: join('/data', 'training', 'run-1', 'checkpoints', 'step-000000120'),
+    });
+    const err = (q: MethodInput<'paper.start'>['quoter']): unknown => {
+      try {
+        api.config(input({ dataset: 'ds', quoter: q }));
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
+    expect(err({ kind: 'checkpoint', run: 'nope' })).toMatchObject({ code: 'not_found', path: 'quoter.run' });
+    for (const bad of ['../../etc', '..', '.hidden', 'a/b'])
+      expect(err({ kind: 'checkpoint', run: 'run-1', checkpoint: bad })).toMatchObject({
+        code: 'invalid_input',
+        path: 'quoter.checkpoint',
+      });
   });
 });
