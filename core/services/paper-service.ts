@@ -405,6 +405,19 @@ export class PaperService {
   async kill(opts: { flatten: boolean }): Promise<PaperKillResult> {
     const a = this.active;
     if (a === null) throw new Error('no paper session is running');
+    if (isEnded(a.status) || a.status === 'stopping') {
+      // Already stopped (or stopping: its cancel round is on its way): report, send nothing more.
+      await a.done;
+      const open = a.session.oms.openOrders().length;
+      return {
+        sessionId: a.id,
+        cancelled: 0,
+        openOrders: open,
+        flattened: false,
+        inventory: a.session.oms.position * a.session.o.lotSize,
+        elapsedMs: 0,
+      };
+    }
     const before = a.session.oms.openOrders().length;
     const r = await a.session.kill({ flatten: opts.flatten, timeoutMs: 5000 });
     a.kill = r;

@@ -156,7 +156,8 @@ export class PaperVenue implements Venue {
   private marketOrder: PaperOrder | null = null;
   private marketOrderArrived = false;
   private inTimer = false;
-  private dirty = false;
+  /** Resolves the pump's idle wait (a request between decisions is acted on at once). */
+  private wakePump: (() => void) | null = null;
   private venueIds = 0;
   private readonly queue: (() => void)[] = [];
   private readonly book: BookView;
@@ -424,12 +425,10 @@ export class PaperVenue implements Venue {
   }
 
   private requestAct(mkt: ReplayMarket): void {
-    if (this.inTimer) {
-      this.dirty = true;
-      return;
-    }
+    if (this.inTimer) return; // handed over with the decision's other requests
     this.act(mkt);
     this.flush();
+    this.wakePump?.();
   }
 
   /** Hand the per-side targets to the market in one act (its route keeps an unchanged side). */
@@ -647,7 +646,6 @@ export class PaperVenue implements Venue {
         this.publishBook(false);
         this.feedTimeMs = this.toMs(this.obs.t);
         this.inTimer = true;
-        this.dirty = false;
         try {
           for (const l of this.listeners) {
             const p = l.onTimer?.(this.feedTimeMs);
@@ -663,8 +661,10 @@ export class PaperVenue implements Venue {
       }
       if (r === 'limit') {
         this.afterStep();
-        if (feed.live) await feed.waitForData(feed.tape.count, signal);
-        else await sleepMs(Math.min(20, Math.max(1, every / 5)));
+        await this.idle(
+          feed.live ? feed.waitForData(feed.tape.count, signal) : null,
+          Math.min(20, Math.max(1, every / 5)),
+        );
         continue;
       }
       // 'end'
@@ -675,12 +675,28 @@ export class PaperVenue implements Venue {
     }
   }
 
+  /** Wait for `data` (a live feed), else `ms`; a request (wakePump) or close ends the wait early. */
+  private idle(data: Promise<void> | null, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      let settled = false;
+      const done = (): void => {
+        if (settled) return; // a live feed's data promise may settle after a wake
+        settled = true;
+        if (timer !== null) clearTimeout(timer);
+        if (this.wakePump === done) this.wakePump = null;
+        this.stopCtl.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.wakePump = done;
+      this.stopCtl.signal.addEventListener('abort', done, { once: true });
+      if (data !== null) void data.then(done);
+      else timer = setTimeout(done, ms);
+    });
+  }
+
   private afterStep(): void {
     this.endMarketOrder();
     this.flush();
   }
-}
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((res) => setTimeout(res, ms));
 }
