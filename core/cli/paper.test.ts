@@ -157,6 +157,45 @@ describe('quotebench paper', () => {
     }
   }, 180_000);
 
+  it('SIGINT stops: every order cancelled in one round, exit 130, the session journaled as stopped', async () => {
+    const json = join(dir, 'sigint.json');
+    let sent = false;
+    const r = await run(
+      [
+        'paper',
+        '--dataset',
+        datasetId,
+        '--speed',
+        '20',
+        '--quoter',
+        JSON.stringify(STRATEGY),
+        '--interval',
+        '250',
+        '--json',
+        json,
+        '--data-dir',
+        dir,
+      ],
+      {
+        onStderr: (err, child) => {
+          if (!sent && / ours b/.test(err)) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
+      },
+    );
+    expect(sent, r.stderr).toBe(true);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT: stopping \(cancelling every order\)/);
+    const s = JSON.parse(readFileSync(json, 'utf8')) as {
+      status: string;
+      stopOrKill: { openAfter: number; cancelRequests: number };
+    };
+    expect(s.status).toBe('stopped');
+    expect(s.stopOrKill).toMatchObject({ openAfter: 0, cancelRequests: 1 });
+  }, 180_000);
+
   it('`kill` on stdin: every order cancelled, none open after; keys never in the output or the journal', async () => {
     const KEY = 'QBpaperKEY5xV7nM2cR9';
     const SECRET = 'QBpaperSECRET8kL3pW6qZ1';
