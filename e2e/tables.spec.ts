@@ -186,7 +186,7 @@ describe('tables, compare and export', () => {
     const c = await socket.runBacktest(await smallYaml(socket, 'other-run', 'inventory'), 0);
     expect([a.status, b.status, c.status]).toEqual(['completed', 'completed', 'completed']);
     // Watch the page's API calls (its socket opens again on reload): sorting and filtering by a
-    // metric or strategy must use the list's summaries, not one runs.get per run.
+    // metric or strategy run on the back end (runs.search), not one runs.get per run.
     const sent: string[] = [];
     page.on('websocket', (ws) =>
       ws.on('framesent', (f) => {
@@ -197,7 +197,7 @@ describe('tables, compare and export', () => {
     await page.reload();
     await expect.poll(() => attr(page.getByTestId('connection-status'), 'data-state')).toBe('open');
     await goToTab(page, 'runs');
-    await expect.poll(() => sent.includes('runs.list')).toBe(true);
+    await expect.poll(() => sent.includes('runs.search')).toBe(true);
     const names = (): Promise<string[]> =>
       page
         .getByTestId('run-row')
@@ -225,7 +225,7 @@ describe('tables, compare and export', () => {
     await page.getByTestId('runs-filter').fill('pair');
     await expect.poll(names).toEqual(byStd.filter((n) => n.startsWith('pair')));
     // other-run matches by its strategy only (the AS inventory quoter), not by its name.
-    await page.getByTestId('runs-filter').fill('as inventory');
+    await page.getByTestId('runs-filter').fill('strategy:inventory');
     await expect.poll(async () => (await names()).sort()).toEqual(['other-run', 'pair-inventory']);
     await page.getByTestId('runs-filter').fill('no such run');
     await expect.poll(() => page.getByTestId('runs-filtered-empty').count()).toBe(1);

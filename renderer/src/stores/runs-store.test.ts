@@ -1,121 +1,225 @@
 import { describe, expect, it } from 'vitest';
-import type { RunListRow, RunRow } from '../../../core/api/contract';
+import type {
+  RunRecord,
+  RunSearchInput,
+  RunSearchRow,
+  RunStatus,
+  SearchKind,
+} from '../../../core/api/contract';
 import { FakeApi, settle } from '../testing/fake-api';
 import { RootStore } from './root-store';
+import { MAX_COMPARE, dayBound } from './runs-store';
 
-function row(id: string, createdAt: string, status: RunRow['status'] = 'completed'): RunListRow {
+function row(
+  id: string,
+  createdAt: string,
+  status: RunStatus = 'completed',
+  kind: SearchKind = 'backtest',
+): RunSearchRow {
   return {
-    summary: { strategies: [], metrics: [] },
     id,
-    kind: 'backtest',
+    kind,
     name: id,
     status,
     seed: 1,
-    paths: 1,
     codeVersion: 'x',
+    datasetHash: null,
+    tags: [],
     createdAt,
     finishedAt: null,
-    error: null,
     results: 1,
+    strategies: [],
+    sortValue: null,
   };
 }
 
-function setup(rows: RunListRow[]): { api: FakeApi; root: RootStore } {
+function setup(rows: RunSearchRow[]): { api: FakeApi; root: RootStore; searches: RunSearchInput[] } {
+  const searches: RunSearchInput[] = [];
   const api = new FakeApi()
     .on('scenarios.presets', () => [])
     .on('jobs.list', () => [])
-    .on('runs.list', () => rows)
+    .on('runs.search', (input) => {
+      searches.push(input as RunSearchInput);
+      return { total: rows.length, rows };
+    })
     .on('runs.delete', () => ({ deleted: true }));
   const root = new RootStore(api, { scheduleFrame: () => undefined });
+  root.runs.debounceMs = 0;
   root.start();
-  return { api, root };
+  return { api, root, searches };
 }
 
 describe('RunsStore', () => {
-  it('lists newest first and keeps at most two runs picked for comparison', async () => {
+  it('lists what runs.search answers, in its order, and keeps at most eight runs picked for comparison', async () => {
     const { root } = setup([
-      row('a', '2025-01-01'),
       row('c', '2025-03-01'),
       row('b', '2025-02-01', 'incomplete'),
+      row('a', '2025-01-01'),
     ]);
-    await settle();
     const runs = root.runs;
-    expect(runs.sortedRuns.map((r) => r.id)).toEqual(['c', 'b', 'a']);
+    await runs.loadList();
+    expect(runs.visibleRuns.map((r) => r.id)).toEqual(['c', 'b', 'a']);
+    expect(runs.total).toBe(3);
     runs.toggleCompare('a');
-    runs.toggleCompare('b');
-    runs.toggleCompare('c');
-    expect(runs.compareIds).toEqual(['b', 'c']);
-    expect(runs.canCompare).toBe(true);
-    runs.toggleCompare('b');
     expect(runs.canCompare).toBe(false);
+    runs.toggleCompare('b');
+    expect(runs.canCompare).toBe(true);
+    for (let i = 0; i < MAX_COMPARE; i++) runs.toggleCompare(`x${i}`);
+    expect(runs.compareIds).toHaveLength(MAX_COMPARE);
+    expect(runs.compareIds[0]).toBe('x0'); // the oldest picks made room
+    expect(runs.canCompare).toBe(true);
   });
 
   it('deletes after confirmation and forgets the run everywhere', async () => {
     const { api, root } = setup([row('a', '2025-01-01'), row('b', '2025-02-01')]);
-    await settle();
     const runs = root.runs;
+    await runs.loadList();
     runs.open('a');
     runs.toggleCompare('a');
     runs.askDelete('a');
     expect(runs.confirmDeleteId).toBe('a');
     await runs.deleteRun('a');
     expect(api.callsOf('runs.delete')).toEqual([{ runId: 'a' }]);
-    expect(runs.runs.has('a')).toBe(false);
+    expect(runs.visibleRuns.map((r) => r.id)).toEqual(['b']);
     expect(runs.openRunId).toBeNull();
     expect(runs.compareIds).toEqual([]);
     expect(runs.confirmDeleteId).toBeNull();
   });
 });
 
-describe('RunsStore sort and filter', () => {
-  /** A run whose two results have `pnlMean` and `pnlMean − 5` (the list's summary). */
-  function withResults(r: RunListRow, strategy: string, pnlMean: number): RunListRow {
-    return {
-      ...r,
-      results: 2,
-      summary: {
-        strategies: [strategy, strategy],
-        metrics: [
-          { sessionSharpe: 1, pnlMean },
-          { sessionSharpe: 1, pnlMean: pnlMean - 5 },
-        ],
-      },
-    };
-  }
+describe('RunsStore search', () => {
+  it('sends the filters, sort and page to runs.search (metrics best first by their direction)', async () => {
+    const { root, searches } = setup([row('a', '2025-01-01')]);
+    const runs = root.runs;
+    await runs.loadList();
+    await settle();
+    const last = (): RunSearchInput => searches[searches.length - 1]!;
+    expect(last()).toMatchObject({ sortBy: 'createdAt', sortDir: 'desc', offset: 0, limit: 100 });
+    runs.setSort('name');
+    await settle();
+    expect(last()).toMatchObject({ sortBy: 'name', sortDir: 'asc' });
+    runs.setSort('name');
+    await settle();
+    expect(last()).toMatchObject({ sortBy: 'name', sortDir: 'desc' });
+    runs.setSort('pnlMean'); // higher is better: highest first, a run's max
+    await settle();
+    expect(last()).toMatchObject({ sortBy: 'pnlMean', sortDir: 'desc', best: 'max' });
+    runs.setSort('pnlMean');
+    await settle();
+    expect(last()).toMatchObject({ sortBy: 'pnlMean', sortDir: 'asc', best: 'min' });
+    runs.setSort('pnlStd'); // lower is better: lowest first, a run's min
+    await settle();
+    expect(last()).toMatchObject({ sortBy: 'pnlStd', sortDir: 'asc', best: 'min' });
+    runs.toggleKind('eval');
+    runs.toggleKind('train');
+    runs.setStatus('failed');
+    runs.setFilter('  strategy:glft ');
+    runs.setCodeVersion('v1');
+    runs.setDatasetHash('abcd');
+    runs.setDays('2025-01-01', '2025-01-31');
+    await settle();
+    expect(last()).toMatchObject({
+      kinds: ['eval', 'train'],
+      statuses: ['failed'],
+      text: 'strategy:glft',
+      codeVersion: 'v1',
+      datasetHash: 'abcd',
+      from: '2025-01-01T00:00:00.000Z',
+      to: '2025-02-01T00:00:00.000Z',
+      offset: 0,
+    });
+    runs.setPage(100);
+    await settle();
+    expect(last().offset).toBe(100);
+    runs.toggleKind('eval'); // a filter change goes back to the first page
+    await settle();
+    expect(last()).toMatchObject({ kinds: ['train'], offset: 0 });
+    runs.clearFilters();
+    await settle();
+    expect(last().kinds).toBeUndefined();
+    expect(last().text).toBeUndefined();
+    expect(runs.filtered).toBe(false);
+  });
 
-  it('sorts by name, status and a metric (best result, best first), and filters on name and strategy, from the list alone', async () => {
-    const a = withResults({ ...row('a', '2025-01-01'), name: 'zeta' }, 'glft', 3);
-    const b = withResults({ ...row('b', '2025-02-01', 'failed'), name: 'alpha' }, 'fixed-spread', 7);
-    const c = withResults({ ...row('c', '2025-03-01'), name: 'Mid' }, 'glft', 5);
+  it('keeps the newest search when an older answer arrives last', async () => {
+    let release: (() => void) | undefined;
     const api = new FakeApi()
       .on('scenarios.presets', () => [])
       .on('jobs.list', () => [])
-      .on('runs.list', () => [a, b, c]);
+      .on('runs.search', (input) =>
+        (input as RunSearchInput).text === 'slow'
+          ? new Promise((resolve) => {
+              release = () => resolve({ total: 1, rows: [row('slow', '2025-01-01')] });
+            })
+          : { total: 1, rows: [row('fast', '2025-01-02')] },
+      );
     const root = new RootStore(api, { scheduleFrame: () => undefined });
-    root.start();
+    root.runs.debounceMs = 0;
+    root.runs.setFilter('slow');
+    root.runs.setFilter('fast');
     await settle();
+    release?.();
+    await settle();
+    expect(root.runs.visibleRuns.map((r) => r.id)).toEqual(['fast']);
+  });
+
+  it('waits for typing to pause before searching the text', async () => {
+    const { root, searches } = setup([]);
+    await settle();
+    searches.length = 0; // (the list the store loaded on start)
+    root.runs.debounceMs = 30;
+    // The three calls run back to back (no await between them), so no timer can fire in between.
+    root.runs.setFilter('a');
+    root.runs.setFilter('ab');
+    root.runs.setFilter('abc');
+    await expect.poll(() => searches.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await settle();
+    expect(searches.map((s) => s.text)).toEqual(['abc']);
+  });
+
+  it('dayBound reads a UTC day and refuses anything else', () => {
+    expect(dayBound('2025-03-01')).toBe('2025-03-01T00:00:00.000Z');
+    expect(dayBound('2025-03-01', true)).toBe('2025-03-02T00:00:00.000Z');
+    expect(dayBound('03/01/2025')).toBeUndefined();
+    expect(dayBound('')).toBeUndefined();
+  });
+});
+
+describe('RunsStore compare', () => {
+  it('loads the records of the picked runs in one call, and the A/B details only for two runs with results', async () => {
+    const rows = [
+      row('e', '2025-01-03', 'completed', 'eval'),
+      row('t', '2025-01-02', 'completed', 'train'),
+      row('b', '2025-01-01'),
+    ];
+    const { api, root } = setup(rows);
+    api.on('runs.records', ({ runIds }) =>
+      runIds.map((id): RunRecord => ({
+        run: rows.find((r) => r.id === id)!,
+        params: { seed: '1' },
+        metrics: {},
+        history: {},
+        files: [],
+      })),
+    );
+    api.on('runs.get', () => {
+      throw new Error('no detail wanted');
+    });
     const runs = root.runs;
-    const ids = (): string[] => runs.visibleRuns.map((r) => r.id);
-    expect(ids()).toEqual(['c', 'b', 'a']);
-    runs.setSort('createdAt');
-    expect(ids()).toEqual(['a', 'b', 'c']);
-    runs.setSort('name');
-    expect(ids()).toEqual(['b', 'c', 'a']); // alpha, Mid, zeta
-    runs.setSort('name');
-    expect(ids()).toEqual(['a', 'c', 'b']);
-    runs.setSort('status');
-    expect(ids()[0]).not.toBe('b'); // completed < failed
-    runs.setSort('pnlMean');
-    expect(ids()).toEqual(['b', 'c', 'a']); // best results 7, 5, 3
-    runs.setSort('pnlMean');
-    expect(ids()).toEqual(['a', 'c', 'b']);
-    runs.setFilter('GLFT');
-    expect(ids()).toEqual(['a', 'c']);
-    runs.setFilter('alp');
-    expect(ids()).toEqual(['b']);
+    await runs.loadList();
+    runs.toggleCompare('e');
+    runs.toggleCompare('t');
+    runs.toggleCompare('b');
+    expect(runs.comparePair).toBe(false);
+    expect(runs.canReport).toBe(false); // a training run has no tear sheet
+    runs.startCompare();
     await settle();
-    // Sorting and filtering asked for no run detail.
+    expect(api.callsOf('runs.records')).toEqual([{ runIds: ['e', 't', 'b'] }]);
     expect(api.callsOf('runs.get')).toEqual([]);
+    expect([...runs.records.keys()].sort()).toEqual(['b', 'e', 't']);
+    runs.toggleCompare('t');
+    expect(runs.comparePair).toBe(true);
+    expect(runs.canReport).toBe(true);
   });
 });
 

@@ -1,68 +1,74 @@
 /**
- * Stored runs (the SQLite run store behind `runs.*`): the history list, run details, the per-path
- * series for charts (cached, bounded), the run that is open, the two runs being compared, and delete.
- * Details and series are large, read-only payloads: they are held as observable references, not
- * converted into deep observables.
+ * Stored runs of every kind (the SQLite run store behind `runs.*`): the searchable history list (filters,
+ * sort and paging run on the back end through `runs.search`), run details, the per-path series for
+ * charts (cached, bounded), the run that is open, the 2–8 runs being compared (their `runs.records`),
+ * and delete. Details, records and series are large, read-only payloads: held as observable
+ * references, not converted into deep observables. A slower answer to an older search never replaces
+ * a newer one (a sequence number), and typing in the text filter searches once it pauses (debounceMs).
  */
 import { makeAutoObservable, observable, runInAction } from 'mobx';
-import type { RunDetail, RunListRow, RunSummary, SeriesPayload } from '../../../core/api/contract';
+import type {
+  RunDetail,
+  RunRecord,
+  RunSearchRow,
+  RunStatus,
+  SearchKind,
+  SeriesPayload,
+} from '../../../core/api/contract';
 import type { ApiClient } from '../api/transport';
 import { downloadBlob, downloadText } from '../lib/export';
-import { metricColumn, metricValue, strategyLabel } from '../lib/metrics';
+import { metricColumn } from '../lib/metrics';
 import type { LoadStatus } from './preset-store';
 import type { RootStore } from './root-store';
 
 export type FetchState = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready' };
 
 const MAX_CACHED_SERIES = 24;
+/** Runs one comparison holds (runs.records and runs.report take at most 8). */
+export const MAX_COMPARE = 8;
+export const PAGE_SIZE = 100;
 
-/** 'createdAt' | 'name' | 'status' | 'seed' | 'paths', or a RunMetrics key (the run's best result). */
+/** 'createdAt' | 'name' | 'kind' | 'status' | 'seed', or a metric key (each run's best result). */
 export type RunSortKey = string;
-const ROW_SORT_KEYS = new Set(['createdAt', 'name', 'status', 'seed', 'paths']);
+const ROW_SORT_KEYS = new Set(['createdAt', 'name', 'kind', 'status', 'seed']);
 
 export function isMetricSort(key: RunSortKey): boolean {
   return !ROW_SORT_KEYS.has(key);
 }
 
-/**
- * A run's value of a metric: its best result by the metric's direction (the first when unranked),
- * from the summary the runs list carries (no detail needed).
- */
-export function runMetric(summary: RunSummary | undefined, key: string): number | undefined {
-  if (!summary) return undefined;
-  const dir = metricColumn(key)?.better ?? 0;
-  let best: number | undefined;
-  for (const m of summary.metrics) {
-    const v = metricValue(m, key);
-    if (v === undefined || !Number.isFinite(v)) continue;
-    if (best === undefined) best = v;
-    else if (dir !== 0 && (v - best) * dir > 0) best = v;
-  }
-  return best;
-}
-
-/** The list's summary of a run, from its detail (the detail may be newer than the list). */
-export function summaryOf(detail: RunDetail): RunSummary {
-  return {
-    strategies: detail.results.map((r) => r.strategy),
-    metrics: detail.results.map((r) => r.metrics),
-  };
+/** Kinds whose runs.get detail (results, paths) the detail pane and the A/B comparison show. */
+export function hasResults(kind: SearchKind): boolean {
+  return kind === 'backtest' || kind === 'replay' || kind === 'eval';
 }
 
 export function seriesKey(runId: string, resultIndex: number, path: number): string {
   return `${runId}/${resultIndex}/${path}`;
 }
 
+/** A date input's yyyy-mm-dd as the ISO start of that UTC day; `end` → the start of the next day. */
+export function dayBound(day: string, end = false): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const t = Date.parse(`${day}T00:00:00.000Z`);
+  if (!Number.isFinite(t)) return undefined;
+  return new Date(end ? t + 86_400_000 : t).toISOString();
+}
+
 export class RunsStore {
-  readonly runs = observable.map<string, RunListRow>({}, { deep: false });
+  /** The current page of the history, in the back end's order. */
+  rows: RunSearchRow[] = [];
+  /** Runs matching the filters (all pages). */
+  total = 0;
+  offset = 0;
   listStatus: LoadStatus = 'idle';
   readonly details = observable.map<string, RunDetail>({}, { deep: false });
   readonly detailState = observable.map<string, FetchState>({}, { deep: false });
+  readonly records = observable.map<string, RunRecord>({}, { deep: false });
+  readonly recordState = observable.map<string, FetchState>({}, { deep: false });
   readonly series = observable.map<string, SeriesPayload>({}, { deep: false });
   readonly seriesState = observable.map<string, FetchState>({}, { deep: false });
   /** The run shown in the detail pane of the Runs view. */
   openRunId: string | null = null;
-  /** Up to two runs picked for side-by-side comparison (oldest pick first). */
+  /** Up to MAX_COMPARE runs picked for comparison (oldest pick first). */
   compareIds: string[] = [];
   comparing = false;
   /** The run whose delete button awaits confirmation. */
@@ -71,10 +77,21 @@ export class RunsStore {
   /** Sort of the history list: a column or metric key, and its direction (+1 ascending). */
   sortKey: RunSortKey = 'createdAt';
   sortDir: 1 | -1 = -1;
-  /** Case-insensitive text filter on the run name and (once loaded) its strategies. */
+  /** Search words (runs.search `text`: name, strategy, scenario, config, tags; `strategy:` … prefixes). */
   filterText = '';
+  /** Kinds shown (empty: every kind). */
+  kinds: SearchKind[] = [];
+  /** Status shown ('' : every status). */
+  status: RunStatus | '' = '';
+  codeVersion = '';
+  datasetHash = '';
+  /** Created from / to (inclusive) as yyyy-mm-dd, UTC days ('' : open). */
+  fromDay = '';
+  toDay = '';
   /** The runs whose report is being written (key: their ids joined by ','). */
   readonly reporting = new Set<string>();
+  /** How long the text and code/dataset filters wait for typing to pause (ms). */
+  debounceMs = 250;
   /** Where a report goes: a file download (replaced in tests). */
   saveFile: (text: string, fileName: string, mime: string) => void = downloadText;
   saveBytes: (bytes: Uint8Array<ArrayBuffer>, fileName: string, mime: string) => void = (
@@ -82,116 +99,230 @@ export class RunsStore {
     fileName,
     mime,
   ) => downloadBlob(new Blob([bytes], { type: mime }), fileName);
+  private seq = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly root: RootStore,
     private readonly api: ApiClient,
   ) {
-    makeAutoObservable<this, 'api'>(
+    makeAutoObservable<this, 'api' | 'seq' | 'timer'>(
       this,
       {
         root: false,
         api: false,
-        runs: false,
         details: false,
         detailState: false,
+        records: false,
+        recordState: false,
         series: false,
         seriesState: false,
         saveFile: false,
         saveBytes: false,
+        seq: false,
+        timer: false,
       },
       { autoBind: true },
     );
   }
 
-  /** Newest first. */
-  get sortedRuns(): RunListRow[] {
-    return [...this.runs.values()].sort((a, b) =>
-      a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
+  /** The history as listed (one page, filtered and sorted by the back end). */
+  get visibleRuns(): RunSearchRow[] {
+    return this.rows;
+  }
+
+  get filtered(): boolean {
+    return (
+      this.filterText.trim() !== '' ||
+      this.kinds.length > 0 ||
+      this.status !== '' ||
+      this.codeVersion.trim() !== '' ||
+      this.datasetHash.trim() !== '' ||
+      this.fromDay !== '' ||
+      this.toDay !== ''
     );
   }
 
-  /** The history as listed: filtered by `filterText`, sorted by `sortKey` (missing values last). */
-  get visibleRuns(): RunListRow[] {
-    const q = this.filterText.trim().toLowerCase();
-    const rows = q ? this.sortedRuns.filter((r) => this.searchText(r).includes(q)) : this.sortedRuns;
-    const key = this.sortKey;
-    const dir = this.sortDir;
-    if (key === 'createdAt') return dir < 0 ? rows : [...rows].reverse();
-    const value = (r: RunListRow): string | number | undefined => {
-      if (ROW_SORT_KEYS.has(key)) return r[key as 'name' | 'status' | 'seed' | 'paths'];
-      return runMetric(r.summary, key);
-    };
-    // Stable over the newest-first order, so ties stay newest first.
-    return [...rows].sort((a, b) => {
-      const va = value(a);
-      const vb = value(b);
-      if (va === undefined || vb === undefined) return va === undefined ? (vb === undefined ? 0 : 1) : -1;
-      if (typeof va === 'string' || typeof vb === 'string') return String(va).localeCompare(String(vb)) * dir;
-      return (va - vb) * dir;
-    });
-  }
-
-  /** Name, id and the strategies of the run's results (from the list's summary), lower-cased. */
-  private searchText(r: RunListRow): string {
-    const strategies = r.summary.strategies.map((x) => `${x} ${strategyLabel(x)}`).join(' ');
-    return `${r.name} ${r.id} ${strategies}`.toLowerCase();
+  row(runId: string): RunSearchRow | undefined {
+    return this.rows.find((r) => r.id === runId) ?? this.records.get(runId)?.run;
   }
 
   /**
-   * Sorts by `key`; the same key again flips the direction. Names and statuses start ascending, dates
-   * newest first, a metric best first (by its better direction), on the list's summaries.
+   * Sorts by `key`; the same key again flips the direction. Names, kinds and statuses start ascending,
+   * dates and seeds newest/highest first, a metric best first (by its better direction).
    */
   setSort(key: RunSortKey): void {
-    if (key === this.sortKey) {
-      this.sortDir = this.sortDir > 0 ? -1 : 1;
-      return;
-    }
-    this.sortKey = key;
-    if (key === 'createdAt' || key === 'seed' || key === 'paths') this.sortDir = -1;
-    else if (key === 'name' || key === 'status') this.sortDir = 1;
+    if (key === this.sortKey) this.sortDir = this.sortDir > 0 ? -1 : 1;
     else {
-      this.sortDir = (metricColumn(key)?.better ?? 1) < 0 ? 1 : -1;
+      this.sortKey = key;
+      if (key === 'createdAt' || key === 'seed') this.sortDir = -1;
+      else if (key === 'name' || key === 'status' || key === 'kind') this.sortDir = 1;
+      else this.sortDir = (metricColumn(key)?.better ?? 1) < 0 ? 1 : -1;
     }
+    this.reload();
   }
 
   setFilter(text: string): void {
     this.filterText = text;
+    this.reload(true);
   }
 
-  get openRun(): RunListRow | undefined {
-    return this.openRunId ? this.runs.get(this.openRunId) : undefined;
+  toggleKind(kind: SearchKind): void {
+    const i = this.kinds.indexOf(kind);
+    if (i >= 0) this.kinds.splice(i, 1);
+    else this.kinds.push(kind);
+    this.reload();
+  }
+
+  setStatus(status: RunStatus | ''): void {
+    this.status = status;
+    this.reload();
+  }
+
+  setCodeVersion(v: string): void {
+    this.codeVersion = v;
+    this.reload(true);
+  }
+
+  setDatasetHash(v: string): void {
+    this.datasetHash = v;
+    this.reload(true);
+  }
+
+  setDays(fromDay: string, toDay: string): void {
+    this.fromDay = fromDay;
+    this.toDay = toDay;
+    this.reload();
+  }
+
+  clearFilters(): void {
+    this.filterText = '';
+    this.kinds = [];
+    this.status = '';
+    this.codeVersion = '';
+    this.datasetHash = '';
+    this.fromDay = '';
+    this.toDay = '';
+    this.reload();
+  }
+
+  setPage(offset: number): void {
+    this.offset = Math.max(0, offset);
+    void this.loadList();
+  }
+
+  /** Back to the first page and search again (after a pause in typing when `debounced`). */
+  private reload(debounced = false): void {
+    this.offset = 0;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (debounced && this.debounceMs > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.loadList();
+      }, this.debounceMs);
+    } else void this.loadList();
   }
 
   get canCompare(): boolean {
-    return this.compareIds.length === 2;
+    return this.compareIds.length >= 2 && this.compareIds.length <= MAX_COMPARE;
+  }
+
+  /** The picked runs' kinds (from the list or their records). */
+  get compareKinds(): (SearchKind | undefined)[] {
+    return this.compareIds.map((id) => this.row(id)?.kind);
+  }
+
+  /** Two runs with results: the A/B table and path charts are shown too. */
+  get comparePair(): boolean {
+    return (
+      this.compareIds.length === 2 &&
+      this.compareKinds.every((k) => k !== undefined && k !== 'train' && hasResults(k))
+    );
+  }
+
+  /** Tear sheets are of stored runs (training runs have their own view). */
+  get canReport(): boolean {
+    return this.canCompare && this.compareKinds.every((k) => k !== 'train');
   }
 
   async loadList(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const seq = ++this.seq;
     this.listStatus = this.listStatus === 'ready' ? 'ready' : 'loading';
+    const from = dayBound(this.fromDay);
+    const to = dayBound(this.toDay, true);
+    const text = this.filterText.trim();
+    const code = this.codeVersion.trim();
+    const hash = this.datasetHash.trim();
+    const metric = isMetricSort(this.sortKey);
     try {
-      const rows = await this.api.call('runs.list', { limit: 500 });
+      const page = await this.api.call('runs.search', {
+        ...(this.kinds.length > 0 ? { kinds: [...this.kinds] } : {}),
+        ...(text !== '' ? { text } : {}),
+        ...(code !== '' ? { codeVersion: code } : {}),
+        ...(hash !== '' ? { datasetHash: hash } : {}),
+        ...(this.status !== '' ? { statuses: [this.status] } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        sortBy: this.sortKey,
+        sortDir: this.sortDir > 0 ? 'asc' : 'desc',
+        best: metric && this.sortDir > 0 ? 'min' : 'max',
+        offset: this.offset,
+        limit: PAGE_SIZE,
+      });
+      if (seq !== this.seq) return;
       runInAction(() => {
-        const seen = new Set<string>();
-        for (const r of rows) {
-          seen.add(r.id);
-          const old = this.runs.get(r.id);
-          if (!old || JSON.stringify(old) !== JSON.stringify(r)) this.runs.set(r.id, r);
+        for (const r of page.rows) {
           // A run that changed status since its detail was loaded gets reloaded on next view.
           const d = this.details.get(r.id);
           if (d && d.run.status !== r.status) {
             this.details.delete(r.id);
             this.detailState.delete(r.id);
           }
+          const rec = this.records.get(r.id);
+          if (rec && rec.run.status !== r.status) {
+            this.records.delete(r.id);
+            this.recordState.delete(r.id);
+          }
         }
-        for (const id of [...this.runs.keys()]) if (!seen.has(id)) this.forget(id);
+        this.rows = page.rows;
+        this.total = page.total;
         this.listStatus = 'ready';
       });
     } catch (e) {
+      if (seq !== this.seq) return;
       runInAction(() => {
         this.listStatus = 'error';
       });
       this.root.ui.reportError('Loading the run history failed', e);
+    }
+  }
+
+  /** Loads the records (params, metrics, history) of runs not loaded yet, in one call. */
+  async fetchRecords(runIds: readonly string[]): Promise<void> {
+    const ids = runIds.filter(
+      (id) => !this.records.has(id) && this.recordState.get(id)?.status !== 'loading',
+    );
+    if (ids.length === 0) return;
+    for (const id of ids) this.recordState.set(id, { status: 'loading' });
+    try {
+      const recs = await this.api.call('runs.records', { runIds: ids.slice(0, MAX_COMPARE) });
+      runInAction(() => {
+        for (const r of recs) {
+          this.records.set(r.run.id, r);
+          this.recordState.set(r.run.id, { status: 'ready' });
+        }
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      runInAction(() => {
+        for (const id of ids) this.recordState.set(id, { status: 'error', message });
+      });
+      this.root.ui.reportError('Loading the runs to compare failed', e);
     }
   }
 
@@ -205,7 +336,6 @@ export class RunsStore {
       const detail = await this.api.call('runs.get', { runId });
       runInAction(() => {
         this.details.set(runId, detail);
-        this.runs.set(runId, { ...detail.run, summary: summaryOf(detail) });
         this.detailState.set(runId, { status: 'ready' });
       });
       return detail;
@@ -243,23 +373,33 @@ export class RunsStore {
   open(runId: string | null): void {
     this.openRunId = runId;
     this.comparing = false;
-    if (runId) void this.fetchDetail(runId);
+    if (!runId) return;
+    const kind = this.row(runId)?.kind;
+    if (kind !== undefined && hasResults(kind)) void this.fetchDetail(runId);
+    else void this.fetchRecords([runId]);
   }
 
+  /** Picks or unpicks a run for comparison (at most MAX_COMPARE: the oldest pick makes room). */
   toggleCompare(runId: string): void {
     const i = this.compareIds.indexOf(runId);
     if (i >= 0) this.compareIds.splice(i, 1);
     else {
       this.compareIds.push(runId);
-      if (this.compareIds.length > 2) this.compareIds.shift();
+      if (this.compareIds.length > MAX_COMPARE) this.compareIds.shift();
     }
     if (this.compareIds.length < 2) this.comparing = false;
+    else if (this.comparing) this.loadCompare();
   }
 
   startCompare(): void {
     if (!this.canCompare) return;
     this.comparing = true;
-    for (const id of this.compareIds) void this.fetchDetail(id);
+    this.loadCompare();
+  }
+
+  private loadCompare(): void {
+    void this.fetchRecords(this.compareIds);
+    if (this.comparePair) for (const id of this.compareIds) void this.fetchDetail(id);
   }
 
   stopCompare(): void {
@@ -315,7 +455,9 @@ export class RunsStore {
   }
 
   private forget(runId: string): void {
-    this.runs.delete(runId);
+    this.rows = this.rows.filter((r) => r.id !== runId);
+    this.records.delete(runId);
+    this.recordState.delete(runId);
     this.details.delete(runId);
     this.detailState.delete(runId);
     for (const key of [...this.series.keys()]) if (key.startsWith(`${runId}/`)) this.series.delete(key);
