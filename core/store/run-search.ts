@@ -191,11 +191,7 @@ export function searchRuns(db: Database.Database, q: RunSearchInput): RunSearchP
       ? `(SELECT ${agg}(m.value) FROM run_metrics m WHERE m.run_id = r.id AND m.key = ${name(q.sortBy)})`
       : 'NULL';
     arms.push(`SELECT r.id, r.kind, r.name, r.status, r.seed, r.code_version, r.dataset_hash, r.tags,
-        r.created_at, r.finished_at,
-        (SELECT count(*) FROM run_results x WHERE x.run_id = r.id) AS results,
-        (SELECT json_group_array(strategy) FROM
-          (SELECT x.strategy FROM run_results x WHERE x.run_id = r.id ORDER BY x.idx)) AS strategies,
-        ${sortValue} AS sort_value
+        r.created_at, r.finished_at, ${sortValue} AS sort_value
       FROM runs r ${where}`);
   }
   if (withTrain) {
@@ -205,13 +201,18 @@ export function searchRuns(db: Database.Database, q: RunSearchInput): RunSearchP
           WHEN 'paused' THEN 'running' ELSE t.status END AS status,
         t.seed, t.code_version, NULL AS dataset_hash, t.algo AS tags, t.created_at,
         CASE WHEN t.status IN ('running', 'paused') THEN NULL ELSE t.updated_at END AS finished_at,
-        0 AS results, '[]' AS strategies, NULL AS sort_value
+        NULL AS sort_value
       FROM training_runs t ${where}`);
   }
   if (arms.length === 0) return { total: 0, rows: [] };
 
   const union = arms.join('\nUNION ALL\n');
-  const counter = db.prepare<unknown[], number>(`SELECT count(*) FROM (${union})`).pluck();
+  // The count reads only the filtered rows' ids (no per-row subquery); the page's strategy rows are
+  // looked up for its ≤ limit rows only, after the sort and the limit.
+  const countSql = arms.map((a) => `SELECT 1 FROM ${a.slice(a.lastIndexOf('\n      FROM ') + 12)}`);
+  const counter = db
+    .prepare<unknown[], number>(`SELECT count(*) FROM (${countSql.join(' UNION ALL ')})`)
+    .pluck();
   const total = Number(counter.get(...(n > 0 ? [bind] : [])));
   const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
   const order = metricSort
@@ -219,7 +220,14 @@ export function searchRuns(db: Database.Database, q: RunSearchInput): RunSearchP
     : `${SORT_COLUMNS[q.sortBy] ?? 'created_at'} ${dir}, created_at DESC, id`;
   const rows = db
     .prepare<[Record<string, unknown>], SearchDbRow>(
-      `SELECT * FROM (${union}) ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      `SELECT p.*,
+         CASE WHEN p.kind = 'train' THEN 0
+           ELSE (SELECT count(*) FROM run_results x WHERE x.run_id = p.id) END AS results,
+         CASE WHEN p.kind = 'train' THEN '[]'
+           ELSE (SELECT json_group_array(strategy) FROM
+             (SELECT x.strategy FROM run_results x WHERE x.run_id = p.id ORDER BY x.idx)) END AS strategies
+       FROM (SELECT * FROM (${union}) ORDER BY ${order} LIMIT @limit OFFSET @offset) p
+       ORDER BY ${order}`,
     )
     .all({ ...bind, limit: q.limit, offset: q.offset });
   return { total, rows: rows.map(toRow) };
