@@ -129,6 +129,7 @@ const NOT_FOUND_CODES = new Set([-2011, -2013]);
 /** Binance's own "status unknown" answers: the request may have been executed. */
 const UNKNOWN_CODES = new Set([-1000, -1001, -1006, -1007]);
 export const CLOCK_CODE = -1021;
+/** USD-M: a clientOrderId already open (spot says -2010 "Duplicate order sent."). */
 export const DUPLICATE_CID_CODE = -4116;
 
 /** A ccxt failure as the venue's typed error. */
@@ -764,7 +765,7 @@ export class BinanceVenue implements Venue {
         if (this.#stop.signal.aborted)
           throw new VenueError('network', `${this.id} ${what}: the venue is closed`);
         const code = binanceCode(e);
-        if (code === DUPLICATE_CID_CODE) {
+        if (code === DUPLICATE_CID_CODE || (code === -2010 && /Duplicate order/i.test(oneLine(e)))) {
           // our id is already open at the venue: an earlier attempt got through
           const found = await this.#lookup(cid);
           if (found !== null) {
@@ -823,7 +824,12 @@ export class BinanceVenue implements Venue {
   }
 
   async cancelAll(): Promise<void> {
-    await this.#request('cancelAll', () => this.#ex.cancelAllOrders(this.#symbol));
+    try {
+      await this.#request('cancelAll', () => this.#ex.cancelAllOrders(this.#symbol));
+    } catch (e) {
+      // spot answers -2011 "Unknown order sent." when nothing is open: nothing left to cancel
+      if (!(e instanceof VenueError && e.kind === 'not-found')) throw e;
+    }
   }
 
   async amend(clientOrderId: string, req: AmendRequest): Promise<OrderUpdate> {

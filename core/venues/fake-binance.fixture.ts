@@ -1,5 +1,5 @@
 /**
- * A fake Binance USD-M futures exchange for the trading connector's tests: a real HTTP server and a
+ * A fake Binance USD-M futures (or spot) exchange for the trading connector's tests: a real HTTP server and a
  * real WebSocket server on 127.0.0.1 (a random port) speaking the subset of Binance's REST and
  * websocket protocol that ccxt 4.5.84 uses for binanceusdm (sources: Binance's USDⓈ-M futures API
  * documentation, "General Info" / "Market Data" / "Trade" / "User Data Streams" pages), with a real
@@ -30,6 +30,15 @@
  * Positions are one-way (positionSide BOTH), with an average entry price and realized PnL; commission
  * 0.02 % maker / 0.05 % taker.
  *
+ * Spot mode (`kind: 'spot'`, the spot testnet's subset as ccxt uses it): GET /api/v3/time,
+ * exchangeInfo, depth; signed POST/GET/DELETE /api/v3/order (LIMIT, LIMIT_MAKER refused with -2010
+ * when it would take, MARKET), DELETE/GET /api/v3/openOrders (-2011 when nothing is open),
+ * POST /api/v3/order/cancelReplace, GET /api/v3/account, GET /api/v3/myTrades; depth events without
+ * pu (U = previous u + 1); user data through the WebSocket API at /ws-api/v3
+ * (userDataStream.subscribe.signature, HMAC over the parameters sorted by name; then
+ * {subscriptionId, event} frames carrying executionReport and outboundAccountPosition). Balances: BTC
+ * and USDT, locked by our open orders; no commission.
+ *
  * Faults (the `faults` object is live: a test changes it between steps): clock skew, HTTP errors
  * (429 with Retry-After, 5xx) before or after an order is applied, lost and delayed acks (the order
  * is applied and its answer dropped / delayed), sequence gaps, duplicated and reordered user-data
@@ -45,12 +54,16 @@ export type Side = 'BUY' | 'SELL';
 
 export interface RateLimitSpec {
   rateLimitType: 'REQUEST_WEIGHT' | 'ORDERS';
-  interval: 'SECOND' | 'MINUTE';
+  interval: 'SECOND' | 'MINUTE' | 'HOUR' | 'DAY';
   intervalNum: number;
   limit: number;
 }
 
 export interface FakeBinanceOptions {
+  /** USD-M futures (default) or spot (the testnet's subset: see the header). */
+  kind?: 'usdm' | 'spot';
+  /** Spot: BTC in the account at the start (default 1). */
+  baseBalance?: number;
   apiKey: string;
   secret: string;
   /** Binance market id. */
@@ -106,7 +119,7 @@ export interface FakeOrder {
   /** Sum of fill price (ticks) × lots, for the average price. */
   costTicksLots: number;
   timeInForce: string;
-  type: 'LIMIT' | 'MARKET';
+  type: 'LIMIT' | 'LIMIT_MAKER' | 'MARKET';
   status: 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
   queueAhead: number;
   time: number;
@@ -134,7 +147,9 @@ export interface FakeBinance {
   timestampRejects(): number;
   openOrders(): FakeOrder[];
   order(clientOrderId: string): FakeOrder | undefined;
-  /** Signed position in lots of 0.001. */
+  /** Spot cancel-replace orders (not counted as creations). */
+  replaced(): number;
+  /** Signed position in lots of 0.001 (spot: the change of the base balance since the start). */
   positionLots(): number;
   /** The published book (background + ours), best first, as Binance's [price, qty] strings. */
   book(): { lastUpdateId: number; bids: [string, string][]; asks: [string, string][] };
@@ -189,7 +204,15 @@ class BinanceError extends Error {
   }
 }
 
-const intervalMs = (r: RateLimitSpec): number => r.intervalNum * (r.interval === 'SECOND' ? 1000 : 60_000);
+const INTERVAL_MS = { SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 } as const;
+const intervalMs = (r: RateLimitSpec): number => r.intervalNum * INTERVAL_MS[r.interval];
+
+/** Binance spot's limits (exchangeInfo, 2026): weight 6000/min, orders 100/10 s and 200,000/day. */
+export const SPOT_RATE_LIMITS: RateLimitSpec[] = [
+  { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 },
+  { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+  { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: 200_000 },
+];
 
 export function noFaults(): FakeFaults {
   return {
@@ -207,12 +230,17 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
   const symbol = opts.symbol ?? 'BTCUSDT';
   const stream = symbol.toLowerCase();
   const rnd = lcg(opts.seed ?? 11);
-  const rateLimits = opts.rateLimits ?? DEFAULT_RATE_LIMITS;
+  const spot = opts.kind === 'spot';
+  const rateLimits = opts.rateLimits ?? (spot ? SPOT_RATE_LIMITS : DEFAULT_RATE_LIMITS);
+  const baseLots0 = Math.round((opts.baseBalance ?? 1) * 1000);
   const faults = noFaults();
   const requests: string[] = [];
   const createdByCid = new Map<string, number>();
   const postsByCid = new Map<string, number>();
   let orderPosts = 0;
+  /** A cancel-replace's new order (spot) is not a new creation of its client id. */
+  let replacing = false;
+  let replaced = 0;
   let n429 = 0;
   let badSig = 0;
   let badTs = 0;
@@ -292,17 +320,11 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     const span = 1 + Math.floor(rnd() * 3);
     lastUpdateId += span;
     const t = now();
-    const ev = JSON.stringify({
-      e: 'depthUpdate',
-      E: t + 1,
-      T: t,
-      s: symbol,
-      U: pu + 1,
-      u: lastUpdateId,
-      pu,
-      b,
-      a,
-    });
+    const ev = JSON.stringify(
+      spot
+        ? { e: 'depthUpdate', E: t + 1, s: symbol, U: pu + 1, u: lastUpdateId, b, a }
+        : { e: 'depthUpdate', E: t + 1, T: t, s: symbol, U: pu + 1, u: lastUpdateId, pu, b, a },
+    );
     if (gapPending) {
       gapPending = false;
       return;
@@ -315,7 +337,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
   });
 
   const sendUser = (payload: Record<string, unknown>): void => {
-    const text = JSON.stringify(payload);
+    const text = JSON.stringify(spot ? { subscriptionId: 0, event: payload } : payload);
     const copies = faults.duplicateUserEvents ? 2 : 1;
     const emit = (t: string): void => {
       for (const ws of privateSockets) {
@@ -339,7 +361,51 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     }
   };
 
-  const orderJson = (o: FakeOrder): Record<string, unknown> => ({
+  /** Spot balances: base and quote, locked by our open orders. */
+  const spotBalances = (): { asset: string; free: string; locked: string }[] => {
+    let lockedBase = 0;
+    let lockedQuote = 0;
+    for (const o of orders.values()) {
+      if (!resting(o)) continue;
+      const left = o.origLots - o.filledLots;
+      if (o.side === 'SELL') lockedBase += left;
+      else lockedQuote += (left * STEP * o.priceTicks) / 10;
+    }
+    const baseTotal = baseLots0 + posLots;
+    return [
+      { asset: 'BTC', free: qty(baseTotal - lockedBase), locked: qty(lockedBase) },
+      { asset: 'USDT', free: (wallet - lockedQuote).toFixed(8), locked: lockedQuote.toFixed(8) },
+    ];
+  };
+
+  const spotOrderJson = (o: FakeOrder): Record<string, unknown> => ({
+    symbol,
+    orderId: o.orderId,
+    orderListId: -1,
+    clientOrderId: o.clientOrderId,
+    transactTime: o.updateTime,
+    price: o.type === 'MARKET' ? '0.00' : px(o.priceTicks),
+    origQty: qty(o.origLots),
+    executedQty: qty(o.filledLots),
+    cummulativeQuoteQty: ((o.costTicksLots / 10) * STEP).toFixed(8),
+    status: o.status,
+    timeInForce: o.timeInForce,
+    type: o.type,
+    side: o.side,
+    stopPrice: '0.00',
+    icebergQty: '0.000',
+    time: o.time,
+    updateTime: o.updateTime,
+    isWorking: true,
+    workingTime: o.time,
+    origQuoteOrderQty: '0.00',
+    selfTradePreventionMode: 'EXPIRE_MAKER',
+  });
+
+  const orderJson = (o: FakeOrder): Record<string, unknown> =>
+    spot ? spotOrderJson(o) : futuresOrderJson(o);
+
+  const futuresOrderJson = (o: FakeOrder): Record<string, unknown> => ({
     orderId: o.orderId,
     symbol,
     status: o.status,
@@ -373,6 +439,46 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     fill?: { lots: number; priceTicks: number; maker: boolean; tradeId: number },
   ): void => {
     const t = now();
+    if (spot) {
+      const fee = 0;
+      sendUser({
+        e: 'executionReport',
+        E: t,
+        s: symbol,
+        c: exec === 'CANCELED' ? `cancel-${o.orderId}` : o.clientOrderId,
+        S: o.side,
+        o: o.type,
+        f: o.timeInForce,
+        q: qty(o.origLots),
+        p: o.type === 'MARKET' ? '0.00' : px(o.priceTicks),
+        P: '0.00',
+        F: '0.000',
+        g: -1,
+        C: exec === 'CANCELED' ? o.clientOrderId : '',
+        x: exec,
+        X: o.status,
+        r: 'NONE',
+        i: o.orderId,
+        l: qty(fill?.lots ?? 0),
+        z: qty(o.filledLots),
+        L: fill !== undefined ? px(fill.priceTicks) : '0.00',
+        n: fee.toFixed(8),
+        N: null,
+        T: t,
+        t: fill?.tradeId ?? -1,
+        I: nextTradeId * 3,
+        w: o.status === 'NEW' || o.status === 'PARTIALLY_FILLED',
+        m: fill?.maker ?? false,
+        M: false,
+        O: o.time,
+        Z: ((o.costTicksLots / 10) * STEP).toFixed(8),
+        Y: fill !== undefined ? ((fill.priceTicks / 10) * fill.lots * STEP).toFixed(8) : '0.00000000',
+        Q: '0.00000000',
+        W: o.time,
+        V: 'EXPIRE_MAKER',
+      });
+      return;
+    }
     sendUser({
       e: 'ORDER_TRADE_UPDATE',
       E: t,
@@ -421,6 +527,16 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
 
   const accountEvent = (): void => {
     const t = now();
+    if (spot) {
+      const b = spotBalances();
+      sendUser({
+        e: 'outboundAccountPosition',
+        E: t,
+        u: t,
+        B: b.map((x) => ({ a: x.asset, f: x.free, l: x.locked })),
+      });
+      return;
+    }
     sendUser({
       e: 'ACCOUNT_UPDATE',
       E: t,
@@ -450,6 +566,12 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
   /** Book a fill of ours into the position ledger. */
   const ledger = (side: Side, lots: number, priceTicks: number, maker: boolean): void => {
     const signed = side === 'BUY' ? lots : -lots;
+    if (spot) {
+      // no commission on the fake spot testnet; the quote asset pays for the base
+      posLots += signed;
+      wallet -= (signed * STEP * priceTicks) / 10;
+      return;
+    }
     const fee = (priceTicks / 10) * lots * STEP * (maker ? MAKER_FEE : TAKER_FEE);
     wallet -= fee;
     if (posLots === 0 || Math.sign(posLots) === Math.sign(signed)) {
@@ -489,6 +611,10 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       positionSide: 'BOTH',
       symbol,
       time: t0,
+      orderListId: -1,
+      isBuyer: o.side === 'BUY',
+      isMaker: maker,
+      isBestMatch: true,
     });
     orderEvent(o, 'TRADE', { lots, priceTicks, maker, tradeId });
     accountEvent();
@@ -572,10 +698,12 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
         "Mandatory parameter 'side' was not sent, was empty/null, or malformed.",
       );
     const type = q.get('type');
-    if (type !== 'LIMIT' && type !== 'MARKET') throw new BinanceError(400, -1116, 'Invalid orderType.');
+    if (type !== 'LIMIT' && type !== 'MARKET' && !(spot && type === 'LIMIT_MAKER'))
+      throw new BinanceError(400, -1116, 'Invalid orderType.');
     const market = type === 'MARKET';
+    const limitMaker = type === 'LIMIT_MAKER';
     // a market order takes whatever is there and expires the rest (as IOC without a price limit)
-    const tif = market ? 'IOC' : (q.get('timeInForce') ?? 'GTC');
+    const tif = market ? 'IOC' : limitMaker ? 'GTC' : (q.get('timeInForce') ?? 'GTC');
     if (!['GTC', 'GTX', 'IOC'].includes(tif)) throw new BinanceError(400, -1115, 'Invalid timeInForce.');
     const price = market ? (side === 'BUY' ? 1e9 : TICK) : Number(q.get('price'));
     const quantity = Number(q.get('quantity'));
@@ -590,7 +718,9 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       throw new BinanceError(400, -4015, 'Client order id is not valid.');
     const prev = byCid.get(cid);
     if (prev !== undefined && resting(prev))
-      throw new BinanceError(400, -4116, 'ClientOrderId is duplicated.');
+      throw spot
+        ? new BinanceError(400, -2010, 'Duplicate order sent.')
+        : new BinanceError(400, -4116, 'ClientOrderId is duplicated.');
     // the venue's own ORDERS limits, on the request's timestamp (see the header)
     checkOrderRate(Number(q.get('timestamp')));
     const t = now();
@@ -612,13 +742,15 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     const oppSide = side === 'BUY' ? 'asks' : 'bids';
     const bestOpp = bestBg(oppSide);
     const crosses = bestOpp !== undefined && (side === 'BUY' ? priceTicks >= bestOpp : priceTicks <= bestOpp);
+    if (crosses && limitMaker) throw new BinanceError(400, -2010, 'Order would immediately match and take.');
     if (crosses && tif === 'GTX')
       throw new BinanceError(
         400,
         -5022,
         'Due to the order could not be executed as maker, the Post Only order will be rejected.',
       );
-    createdByCid.set(cid, (createdByCid.get(cid) ?? 0) + 1);
+    if (replacing) replaced++;
+    else createdByCid.set(cid, (createdByCid.get(cid) ?? 0) + 1);
     orders.set(o.orderId, o);
     byCid.set(cid, o);
     const before = snapshotPublished();
@@ -817,7 +949,100 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     return params;
   };
 
+  const spotRoute = (req: IncomingMessage, path: string, query: string, body: string): unknown => {
+    const key = `${req.method ?? 'GET'} ${path}`;
+    const pub = new URLSearchParams(query);
+    switch (key) {
+      case 'GET /api/v3/time':
+        return { serverTime: now() };
+      case 'GET /api/v3/exchangeInfo':
+        return spotExchangeInfo(symbol, rateLimits, now());
+      case 'GET /api/v3/depth': {
+        if (pub.get('symbol') !== symbol) throw new BinanceError(400, -1121, 'Invalid symbol.');
+        const limit = Number(pub.get('limit') ?? 100);
+        const b = bookNow();
+        return { lastUpdateId: b.lastUpdateId, bids: b.bids.slice(0, limit), asks: b.asks.slice(0, limit) };
+      }
+    }
+    const q = checkSigned(req, query, body);
+    switch (key) {
+      case 'POST /api/v3/order': {
+        orderPosts++;
+        const c = q.get('newClientOrderId') ?? '';
+        postsByCid.set(c, (postsByCid.get(c) ?? 0) + 1);
+        return orderJson(newOrder(q));
+      }
+      case 'GET /api/v3/order':
+        return orderJson(findOrder(q));
+      case 'DELETE /api/v3/order': {
+        let o: FakeOrder;
+        try {
+          o = findOrder(q);
+        } catch (e) {
+          if (e instanceof BinanceError && e.code === -2013)
+            throw new BinanceError(400, -2011, 'Unknown order sent.');
+          throw e;
+        }
+        if (!resting(o)) throw new BinanceError(400, -2011, 'Unknown order sent.');
+        cancel(o);
+        return { ...orderJson(o), origClientOrderId: o.clientOrderId };
+      }
+      case 'DELETE /api/v3/openOrders': {
+        const open = [...orders.values()].filter(resting);
+        // Binance spot answers -2011 when there is nothing to cancel
+        if (open.length === 0) throw new BinanceError(400, -2011, 'Unknown order sent.');
+        for (const o of open) cancel(o);
+        return open.map((o) => ({ ...orderJson(o), origClientOrderId: o.clientOrderId }));
+      }
+      case 'GET /api/v3/openOrders':
+        return [...orders.values()].filter(resting).map(orderJson);
+      case 'POST /api/v3/order/cancelReplace': {
+        const id = q.get('cancelOrderId');
+        const ocid = q.get('cancelOrigClientOrderId');
+        const o = id !== null ? orders.get(Number(id)) : ocid !== null ? byCid.get(ocid) : undefined;
+        if (o === undefined || !resting(o))
+          throw new BinanceError(400, -2021, 'Order cancel-replace failed.');
+        orderPosts++;
+        cancel(o);
+        const nq = new URLSearchParams(q);
+        if (!nq.has('newClientOrderId')) nq.set('newClientOrderId', `fake-${nextOrderId}`);
+        replacing = true;
+        try {
+          const n = newOrder(nq);
+          return {
+            cancelResult: 'SUCCESS',
+            newOrderResult: 'SUCCESS',
+            cancelResponse: { ...orderJson(o), origClientOrderId: o.clientOrderId },
+            newOrderResponse: orderJson(n),
+          };
+        } finally {
+          replacing = false;
+        }
+      }
+      case 'GET /api/v3/account':
+        return {
+          makerCommission: 0,
+          takerCommission: 0,
+          canTrade: true,
+          canWithdraw: false,
+          canDeposit: false,
+          updateTime: now(),
+          accountType: 'SPOT',
+          balances: spotBalances(),
+          permissions: ['SPOT'],
+          uid: 1,
+        };
+      case 'GET /api/v3/myTrades': {
+        const start = Number(q.get('startTime') ?? 0);
+        const limit = Number(q.get('limit') ?? 500);
+        return fills.filter((f) => (f.time as number) >= start).slice(0, limit);
+      }
+    }
+    throw new BinanceError(404, -1, `no such endpoint ${key} on the spot fake`);
+  };
+
   const route = (req: IncomingMessage, path: string, query: string, body: string): unknown => {
+    if (spot) return spotRoute(req, path, query, body);
     const m = req.method ?? 'GET';
     const key = `${m} ${path}`;
     const pub = new URLSearchParams(query);
@@ -970,6 +1195,53 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws, req) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (u.pathname.startsWith('/ws-api/')) {
+      // spot user data through the WebSocket API: userDataStream.subscribe.signature
+      connPrivate++;
+      ws.on('close', () => privateSockets.delete(ws));
+      ws.on('message', (data) => {
+        let msg: { id?: unknown; method?: unknown; params?: Record<string, unknown> };
+        try {
+          msg = JSON.parse(String(data)) as typeof msg;
+        } catch {
+          return;
+        }
+        const reply = (x: Record<string, unknown>): void =>
+          ws.send(JSON.stringify({ id: msg.id ?? null, ...x }));
+        if (msg.method !== 'userDataStream.subscribe.signature' || msg.params === undefined) {
+          reply({
+            status: 400,
+            error: { code: -1100, msg: `unsupported method ${String(msg.method)} on the fake` },
+          });
+          return;
+        }
+        // the WebSocket API signs the parameters sorted by name, not URL-encoded
+        const params = msg.params;
+        const payload = Object.keys(params)
+          .filter((k) => k !== 'signature')
+          .sort()
+          .map((k) => `${k}=${String(params[k])}`)
+          .join('&');
+        const want = createHmac('sha256', opts.secret).update(payload).digest('hex');
+        const ts = Number(params.timestamp);
+        if (params.apiKey !== opts.apiKey || params.signature !== want) {
+          badSig++;
+          reply({ status: 400, error: { code: -1022, msg: 'Signature for this request is not valid.' } });
+          return;
+        }
+        if (!(Math.abs(ts - now()) <= 5000)) {
+          badTs++;
+          reply({
+            status: 400,
+            error: { code: -1021, msg: 'Timestamp for this request is outside of the recvWindow.' },
+          });
+          return;
+        }
+        privateSockets.add(ws);
+        reply({ status: 200, result: { subscriptionId: 0 } });
+      });
+      return;
+    }
     const key = u.searchParams.get('listenKey') ?? /^\/ws\/(lk\w+)$/.exec(u.pathname)?.[1] ?? null;
     if (key !== null) {
       if (key !== listenKey) {
@@ -1015,6 +1287,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     requests,
     created: (cid) => createdByCid.get(cid) ?? 0,
     posts: (cid) => postsByCid.get(cid) ?? 0,
+    replaced: () => replaced,
     duplicates: () => [...createdByCid.entries()].filter(([, n]) => n > 1).map(([c]) => c),
     orderPosts: () => orderPosts,
     rejected429: () => n429,
@@ -1053,6 +1326,55 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+function spotExchangeInfo(symbol: string, rateLimits: RateLimitSpec[], serverTime: number): unknown {
+  return {
+    timezone: 'UTC',
+    serverTime,
+    rateLimits,
+    exchangeFilters: [],
+    symbols: [
+      {
+        symbol,
+        status: 'TRADING',
+        baseAsset: 'BTC',
+        baseAssetPrecision: 8,
+        quoteAsset: 'USDT',
+        quotePrecision: 8,
+        quoteAssetPrecision: 8,
+        baseCommissionPrecision: 8,
+        quoteCommissionPrecision: 8,
+        orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
+        icebergAllowed: true,
+        ocoAllowed: true,
+        otoAllowed: true,
+        quoteOrderQtyMarketAllowed: true,
+        allowTrailingStop: true,
+        cancelReplaceAllowed: true,
+        amendAllowed: true,
+        isSpotTradingAllowed: true,
+        isMarginTradingAllowed: false,
+        filters: [
+          { filterType: 'PRICE_FILTER', minPrice: '0.10', maxPrice: '1000000.00', tickSize: '0.10' },
+          { filterType: 'LOT_SIZE', minQty: '0.00100000', maxQty: '9000.00000000', stepSize: '0.00100000' },
+          {
+            filterType: 'NOTIONAL',
+            minNotional: '5.00000000',
+            applyMinToMarket: true,
+            maxNotional: '9000000.00000000',
+            applyMaxToMarket: false,
+            avgPriceMins: 5,
+          },
+          { filterType: 'MAX_NUM_ORDERS', maxNumOrders: 200 },
+        ],
+        permissions: [],
+        permissionSets: [['SPOT']],
+        defaultSelfTradePreventionMode: 'EXPIRE_MAKER',
+        allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'],
+      },
+    ],
   };
 }
 
