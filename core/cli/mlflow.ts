@@ -1,7 +1,7 @@
 /**
  * `quotebench mlflow export RUN_ID [RUN_ID …] (--uri URL [--experiment NAME] | --out DIR) [--data-dir DIR]`
  *
- * Exports stored runs (backtests, replays, training runs) to MLflow (core/tracking, docs/tracking.md):
+ * Exports stored runs (backtests, replays, evaluations, calibrations, sweeps, training runs) to MLflow (core/tracking, docs/tracking.md):
  * with --uri (or $MLFLOW_TRACKING_URI when neither --uri nor --out is given) to a tracking server over
  * its REST API, with $MLFLOW_TRACKING_TOKEN as a Bearer token when set (never printed); with --out as
  * an offline export in MLflow's file-store layout. Usage (exit 2 naming the option) and the run ids

@@ -1,24 +1,32 @@
 /**
- * A stored run (a backtest or replay from `runs`, or a training run from `training_runs`) as an MLflow
- * run: the one shape both exports write (REST in export.ts, files in file-store.ts).
+ * A stored run (a backtest, replay, evaluation, calibration or sweep from `runs`, or a training run
+ * from `training_runs`) as an MLflow run: the one shape both exports write (REST in export.ts, files in
+ * file-store.ts).
  *
  * Mapping (docs/tracking.md):
  * - params: the config flattened to dotted keys (`scenario.intensity.A`, `strategies.0.gamma`), the
  *   seed, and for a backtest each result's strategy, scenario and parameters (`r<i>.strategy`,
  *   `r<i>.param.<name>`). Values longer than MLflow accepts are cut with TRUNCATION_MARKER.
  * - tags: mlflow.runName, mlflow.source.name, quotebench.kind/id/status/code_version,
- *   mlflow.source.git.commit when the code version is a git commit, and for a replay
- *   quotebench.dataset (its id), quotebench.dataset_name and quotebench.dataset_hash (the catalog's
- *   content hash).
+ *   mlflow.source.git.commit when the code version is a git commit, quotebench.tags (the run's search
+ *   words), quotebench.dataset_hash when the run recorded one (replay, calibrate, eval --replay, a sweep
+ *   of replays), and for a replay quotebench.dataset (its id) and quotebench.dataset_name.
  * - metrics: each result's summary metrics (step 0; prefixed `r<i>.` when the run has several
- *   results), and over time: a backtest's kept paths as `r<i>.path<p>.pnl` / `.inventory` with
- *   step = bar (thinned to at most MAX_SERIES_POINTS per series), a training run's metrics history
- *   with step = environment step.
- * - artifacts: config.json and config.yaml; for a backtest the HTML tear sheet (core/report) when it
- *   builds, and every artifact stored with the run.
+ *   results), the run-level metrics (run_metrics: an evaluation's counts, a calibration's fitted
+ *   values, a sweep's cells and cells per second), and over time: a backtest's kept paths as
+ *   `r<i>.path<p>.pnl` / `.inventory` with step = bar (thinned to at most MAX_SERIES_POINTS per
+ *   series), the run's logged steps (run_metric_steps: an evaluation's per-path PnL, a sweep's
+ *   progress) with their steps, a training run's metrics history with step = environment step.
+ * - artifacts: config.json and config.yaml; for a backtest or replay the HTML tear sheet (core/report)
+ *   when it builds; every artifact stored with the run; the files the run recorded (run_files) under
+ *   `files/` when they still exist with the recorded SHA-256 and are at most MAX_FILE_BYTES (else a
+ *   note), and `files.json` listing every recorded path, size and SHA-256.
  * Keys are reduced to the characters MLflow accepts (letters, digits, `_ - . /` and space; no `/`
  * here, so a key is one file name in the offline layout) and cut to 250 characters.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import type { Store } from '../store/db';
 import { TRAIN_METRIC_FIELDS } from '../store/training-repository';
@@ -28,6 +36,8 @@ import { MLFLOW_LIMITS, truncateValue, type MlflowKeyValue, type MlflowMetric } 
 
 /** Points kept per metric history (a longer series is thinned evenly, last point kept). */
 export const MAX_SERIES_POINTS = 2000;
+/** A recorded file larger than this is listed in files.json but not uploaded. */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** Training samples read per run at most (the store downsamples beyond). */
 const MAX_TRAINING_POINTS = 100_000;
 
@@ -41,7 +51,7 @@ export interface TrackedArtifact {
 export interface TrackedRun {
   /** The Quotebench run id. */
   sourceId: string;
-  kind: 'backtest' | 'replay' | 'train';
+  kind: 'backtest' | 'replay' | 'eval' | 'calibrate' | 'sweep' | 'train';
   name: string;
   /** ms since the epoch. */
   startTime: number;
@@ -158,11 +168,12 @@ function mapBacktest(store: Store, id: string, opts: { dataDir?: string }): Trac
   const b = new Builder();
   const start = Date.parse(run.createdAt);
   const end = run.finishedAt !== null ? Date.parse(run.finishedAt) : null;
-  const mode = (config as { scenario?: { mode?: unknown } } | null)?.scenario?.mode;
-  const kind = mode === 'replay' ? 'replay' : 'backtest';
+  const kind = run.kind;
   const notes: string[] = [];
 
   commonTags(b, id, run.name, kind, run.status, run.codeVersion);
+  if (run.datasetHash) b.tag('quotebench.dataset_hash', run.datasetHash);
+  if (run.tags && run.tags.length > 0) b.tag('quotebench.tags', run.tags.join(' '));
   b.param('seed', String(run.seed));
   b.param('paths', String(run.paths));
   for (const [k, v] of flattenConfig(config)) b.param(k, v);
@@ -175,6 +186,10 @@ function mapBacktest(store: Store, id: string, opts: { dataDir?: string }): Trac
     for (const [k, v] of Object.entries(r.params)) b.param(`${pre}param.${k}`, String(v));
     for (const [k, v] of Object.entries(r.metrics)) b.metric(`${pre}${k}`, v, end ?? start, 0);
   }
+  for (const [k, v] of Object.entries(store.runs.runMetrics(id))) b.metric(k, v, end ?? start, 0);
+  for (const [k, h] of Object.entries(store.runs.steps(id)))
+    for (const i of thin(h.step.length, MAX_SERIES_POINTS))
+      b.metric(k, h.value[i] ?? NaN, start, h.step[i] ?? i);
   // Metrics over time: each kept path's PnL and inventory, step = bar index.
   for (const r of results) {
     for (const p of detail.seriesPaths) {
@@ -189,6 +204,71 @@ function mapBacktest(store: Store, id: string, opts: { dataDir?: string }): Trac
   }
 
   const artifacts = configArtifacts(config);
+  if (kind === 'backtest' || kind === 'replay') tearSheet(store, id, config, opts, b, artifacts, notes);
+  for (const a of store.artifacts.list(id)) {
+    const full = store.artifacts.get(id, a.name);
+    if (full) artifacts.push({ path: `stored/${mlflowKey(a.name)}`, mime: a.mime, data: full.data });
+  }
+  recordedFiles(store, id, artifacts, notes);
+
+  return {
+    sourceId: id,
+    kind,
+    name: run.name,
+    startTime: start,
+    endTime: end,
+    status: statusOf(run.status),
+    params: b.kv(b.params),
+    tags: b.kv(b.tags),
+    metrics: b.metrics,
+    artifacts,
+    notes,
+  };
+}
+
+/** The files a run recorded: each uploaded under files/ when unchanged and small enough; files.json lists all. */
+function recordedFiles(store: Store, id: string, artifacts: TrackedArtifact[], notes: string[]): void {
+  const files = store.runs.files(id);
+  if (files.length === 0) return;
+  const enc = new TextEncoder();
+  artifacts.push({
+    path: 'files.json',
+    mime: 'application/json',
+    data: enc.encode(`${JSON.stringify(files, null, 2)}\n`),
+  });
+  const used = new Set<string>();
+  for (const f of files) {
+    const size = statSync(f.path, { throwIfNoEntry: false })?.size;
+    if (size === undefined) {
+      notes.push(`file ${f.path} no longer exists: listed in files.json only`);
+      continue;
+    }
+    if (size > MAX_FILE_BYTES) {
+      notes.push(`file ${f.path} is ${size} bytes (over ${MAX_FILE_BYTES}): listed in files.json only`);
+      continue;
+    }
+    const data = readFileSync(f.path);
+    if (createHash('sha256').update(data).digest('hex') !== f.sha256) {
+      notes.push(`file ${f.path} changed since the run recorded it: listed in files.json only`);
+      continue;
+    }
+    let name = mlflowKey(basename(f.path));
+    for (let k = 2; used.has(name); k++) name = mlflowKey(`${k}-${basename(f.path)}`);
+    used.add(name);
+    artifacts.push({ path: `files/${name}`, mime: 'application/octet-stream', data });
+  }
+}
+
+/** A backtest's or replay's tear sheet, and a replay's dataset tags from the report model. */
+function tearSheet(
+  store: Store,
+  id: string,
+  config: unknown,
+  opts: { dataDir?: string },
+  b: Builder,
+  artifacts: TrackedArtifact[],
+  notes: string[],
+): void {
   try {
     const model = loadReport(store, [id], opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {});
     const ds = model.runs[0]?.dataset;
@@ -207,24 +287,6 @@ function mapBacktest(store: Store, id: string, opts: { dataDir?: string }): Trac
   } catch (e) {
     notes.push(`no tear sheet: ${(e as Error).message}`);
   }
-  for (const a of store.artifacts.list(id)) {
-    const full = store.artifacts.get(id, a.name);
-    if (full) artifacts.push({ path: `stored/${mlflowKey(a.name)}`, mime: a.mime, data: full.data });
-  }
-
-  return {
-    sourceId: id,
-    kind,
-    name: run.name,
-    startTime: start,
-    endTime: end,
-    status: statusOf(run.status),
-    params: b.kv(b.params),
-    tags: b.kv(b.tags),
-    metrics: b.metrics,
-    artifacts,
-    notes,
-  };
 }
 
 function mapTraining(store: Store, id: string): TrackedRun {
