@@ -108,6 +108,23 @@ describe('trackTrainEvaluate', () => {
   });
 });
 
+describe('a record that cannot be written', () => {
+  it('does not stop the evaluation: its report still answers', async () => {
+    const runs = Object.create(store.runs) as Store['runs'];
+    runs.create = () => {
+      throw new Error('disk full');
+    };
+    const broken: Store = { ...store, runs };
+    const r = report();
+    expect(
+      await trackTrainEvaluate(broken, { id: trainId, episodes: 4, tuneEpisodes: 0 }, () =>
+        Promise.resolve(r),
+      ),
+    ).toBe(r);
+    expect(evalRuns()).toEqual([]);
+  });
+});
+
 describe('replayDatasetHash', () => {
   it("is the catalog's content hash of a replay's dataset, null otherwise", async () => {
     const p = lobsterSamplePaths(LOBSTER_SAMPLES.find((x) => x.name === 'AAPL_L10')!);

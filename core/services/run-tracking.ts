@@ -57,22 +57,12 @@ export async function trackTrainEvaluate(
   } catch {
     seed = 0;
   }
-  const recorder = RunRecorder.start(store.runs, {
-    kind: 'eval',
-    name: `eval ${row.name}`,
-    config: canonical({
-      command: 'train.evaluate',
-      trainingRun: input.id,
-      checkpoint: input.checkpoint ?? 'latest',
-      episodes: input.episodes,
-      tuneEpisodes: input.tuneEpisodes,
-      train,
-    }),
-    seed,
-    paths: input.episodes,
-    codeVersion: codeVersion(),
-    tags: [row.algo, 'app'],
-  });
+  let recorder: RunRecorder;
+  try {
+    recorder = startEvalRun(store, input, row, train, seed);
+  } catch {
+    return evaluate(); // the evaluation does not depend on its record (a store error is not the user's)
+  }
   let report: TrainEvalReport;
   try {
     report = await evaluate();
@@ -99,9 +89,34 @@ export async function trackTrainEvaluate(
   return report;
 }
 
+function startEvalRun(
+  store: Store,
+  input: EvaluateInput,
+  row: { name: string; algo: string },
+  train: TrainConfig,
+  seed: number,
+): RunRecorder {
+  return RunRecorder.start(store.runs, {
+    kind: 'eval',
+    name: `eval ${row.name}`,
+    config: canonical({
+      command: 'train.evaluate',
+      trainingRun: input.id,
+      checkpoint: input.checkpoint ?? 'latest',
+      episodes: input.episodes,
+      tuneEpisodes: input.tuneEpisodes,
+      train,
+    }),
+    seed,
+    paths: input.episodes,
+    codeVersion: codeVersion(),
+    tags: [row.algo, 'app'],
+  });
+}
+
 /**
  * Record the fit queued as `jobId` (DataService.fit) as a 'calibrate' run, ended by its data.done.
- * Returns the run id.
+ * Returns the run id, or null when the run could not be recorded (the fit goes on).
  */
 export function trackCalibrationFit(opts: {
   store: Store;
@@ -110,7 +125,15 @@ export function trackCalibrationFit(opts: {
   calibrationsDir: string;
   dataset: string;
   jobId: string;
-}): string {
+}): string | null {
+  try {
+    return startCalibrationRun(opts);
+  } catch {
+    return null; // the fit runs whatever happens to its record (a store error is not the user's)
+  }
+}
+
+function startCalibrationRun(opts: Parameters<typeof trackCalibrationFit>[0]): string {
   const info = readDataset(opts.dataDir, opts.dataset);
   const recorder = RunRecorder.start(opts.store.runs, {
     kind: 'calibrate',
