@@ -210,6 +210,24 @@ describe('runs: search and compare', () => {
     await screenshot(page, 'runs-search-sorted');
     await page.getByTestId('runs-sort').selectOption('createdAt');
 
+    // An evaluation opens with its strategy rows and its record (per-path PnL, run-level metrics).
+    const open = (id: string): Locator =>
+      page
+        .getByTestId('run-row')
+        .and(page.locator(`[data-run-id="${id}"]`))
+        .getByTestId('run-open');
+    await open(seeded.evalId).click();
+    await expect.poll(() => page.getByTestId('run-results').getByTestId('results-row').count()).toBe(2);
+    const rec = page.getByTestId('record-view');
+    await expect
+      .poll(() => rec.locator('[data-testid="records-metric-row"][data-key="quoters"]').count())
+      .toBe(1);
+    await expect.poll(() => attr(rec.getByTestId('records-figure-pnl'), 'data-series')).toBe('1');
+    // A calibration opens as its record: dataset hash and metrics.
+    await open(seeded.calId).click();
+    await expect.poll(() => page.getByTestId('record-view').getByText(HASH.slice(0, 12)).count()).toBe(1);
+    await page.getByTestId('record-close').click();
+
     // Compare three runs of three kinds: the two backtests and the evaluation.
     const row = (id: string): Locator =>
       page.getByTestId('run-row').and(page.locator(`[data-run-id="${id}"]`));

@@ -237,7 +237,11 @@ export const RunsView = observer(function RunsView(): ReactElement {
         </div>
       ) : runs.openRunId ? (
         hasResults(runs.row(runs.openRunId)?.kind ?? 'backtest') ? (
-          <RunDetailPanel runId={runs.openRunId} testIdPrefix="run" onClose={() => runs.open(null)} />
+          <div className="compare-stack">
+            <RunDetailPanel runId={runs.openRunId} testIdPrefix="run" onClose={() => runs.open(null)} />
+            {/* An evaluation's record too: its per-path curves, run-level metrics and files. */}
+            {runs.row(runs.openRunId)?.kind === 'eval' && <RecordsCompare ids={[runs.openRunId]} />}
+          </div>
         ) : (
           <RecordsCompare ids={[runs.openRunId]} onClose={() => runs.open(null)} />
         )
