@@ -412,6 +412,7 @@ export class AppService {
       seed: cfg.seed,
       paths: cfg.paths,
       codeVersion: codeVersion(),
+      datasetHash: replayDatasetHash(cfg, this.store.dataDir),
     });
     const jobId = randomUUID();
     const controller = new AbortController();
@@ -427,7 +428,6 @@ export class AppService {
     const work = this.jobs
       .runBacktest(cfg, {
         keepPaths,
-        datasetHash: replayDatasetHash(cfg, this.store.dataDir),
         dataDir: this.store.dataDir,
         signal: controller.signal,
         onProgress: (p) => {
