@@ -11,6 +11,12 @@
  * inside every path), prints "cancelled" and exits 130/143 without writing --json; a second signal, or a
  * worker that has not stopped 3 s later, exits at once. The config's work and memory are checked against its limits before the run (LimitError).
  * Errors are thrown to main.ts, which prints one line and picks the exit code.
+ *
+ * Tracking (issue 13 §5): every backtest is recorded as a run in the data directory's store, as the
+ * app records its own: created once the config is valid (config, seed, paths, code version, a
+ * replay's dataset hash), ended completed with one result row per strategy run (no paths: the CLI
+ * keeps none), cancelled, or failed with the reason. A store that cannot be opened or written costs a
+ * warning, never the backtest.
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -22,6 +28,9 @@ import { backtestConfigSchema } from '../backtest/config';
 import type { BacktestResult, RunSummary } from '../backtest/run';
 import { UsageError, UserError, cliDataDir, intOption, parse } from './args';
 import { readDataset } from '../data/catalog';
+import { codeVersion } from '../store/code-version';
+import { openStore, type Store } from '../store/db';
+import { replayDatasetHash } from '../services/run-tracking';
 import { BACKTEST_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { handleStopSignals } from './stop-signals';
@@ -71,7 +80,8 @@ export async function backtestCommand(args: string[]): Promise<number> {
     if (paths !== undefined) cfg.paths = paths;
     checkBacktestLimits(cfg, { keepPaths: 0 }); // LimitError (exit 2) before any work
     // A replay reads its dataset from the catalog: a missing one is the user's to fix (exit 2).
-    const dataDir = cfg.scenario.mode === 'replay' ? cliDataDir(values['data-dir']) : undefined;
+    const storeDir = cliDataDir(values['data-dir']);
+    const dataDir = cfg.scenario.mode === 'replay' ? storeDir : undefined;
     if (cfg.scenario.mode === 'replay') {
       try {
         readDataset(dataDir!, cfg.scenario.dataset);
@@ -84,6 +94,7 @@ export async function backtestCommand(args: string[]): Promise<number> {
     while (workers.length < wanted) workers.push(startWorker(entry));
     if (values.json) checkWritable(values.json);
 
+    const record = startRecord(storeDir, cfg);
     const stop = handleStopSignals({ name: NAME, stopping: 'cancelling', graceMs: 3000 });
     const bar = new ProgressBar('backtest', process.stderr, !values.quiet);
     let outcome: { result: BacktestResult } | { cancelled: true };
@@ -91,16 +102,28 @@ export async function backtestCommand(args: string[]): Promise<number> {
       outcome = await runInWorkers(workers, cfg, work.runs, stop.signal, dataDir, (done, total, strategy) =>
         bar.update(done, total, strategy),
       );
+    } catch (e) {
+      record?.end((store, id) => store.runs.finish(id, 'failed', e instanceof Error ? e.message : String(e)));
+      throw e;
     } finally {
       bar.done();
       stop.dispose();
     }
     const code = stop.exitCode();
     if ('cancelled' in outcome || code !== undefined) {
+      record?.end((store, id) => store.runs.finish(id, 'cancelled'));
       process.stderr.write(`${NAME}: cancelled\n`);
       return code ?? 130;
     }
     const { result } = outcome;
+    record?.end((store, id) => {
+      store.runs.writeCompleted(
+        id,
+        result.runs.map((r, index) => ({ index, ...r })),
+        [],
+      );
+      process.stderr.write(`recorded as run ${id} in ${store.dataDir}\n`);
+    });
 
     process.stdout.write(
       `${cfg.name}: ${cfg.paths} paths, seed ${cfg.seed}, scenario ${cfg.scenario.name}\n\n`,
@@ -122,6 +145,50 @@ export async function backtestCommand(args: string[]): Promise<number> {
     return 0;
   } finally {
     for (const w of workers) void w.terminate();
+  }
+}
+
+interface BacktestRecord {
+  /** Write the run's end (once) and close the store; a store error is a warning. */
+  end(write: (store: Store, runId: string) => void): void;
+}
+
+/** The run of this backtest in the store, or undefined (with a warning) when it cannot be created. */
+function startRecord(
+  dataDir: string,
+  cfg: { name: string; seed: number; paths: number },
+): BacktestRecord | undefined {
+  let store: Store | undefined;
+  try {
+    store = openStore(dataDir);
+    const run = store.runs.create({
+      kind: 'backtest',
+      name: cfg.name,
+      config: cfg,
+      seed: cfg.seed,
+      paths: cfg.paths,
+      codeVersion: codeVersion(),
+      datasetHash: replayDatasetHash(cfg, dataDir),
+    });
+    const opened = store;
+    let ended = false;
+    return {
+      end(write) {
+        if (ended) return;
+        ended = true;
+        try {
+          write(opened, run.id);
+        } catch (e) {
+          process.stderr.write(`${NAME}: warning: run ${run.id} not recorded: ${(e as Error).message}\n`);
+        } finally {
+          opened.close();
+        }
+      },
+    };
+  } catch (e) {
+    store?.close();
+    process.stderr.write(`${NAME}: warning: not recorded in ${dataDir}: ${(e as Error).message}\n`);
+    return undefined;
   }
 }
 

@@ -36,7 +36,7 @@ export const BACKTEST_OPTIONS = {
   'data-dir': {
     type: 'string',
     arg: 'DIR',
-    help: 'Data directory (the catalog a replay scenario reads its dataset from).',
+    help: 'Data directory: the store the run is recorded in (DIR/quotebench.sqlite) and the catalog a replay scenario reads its dataset from.',
     def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
   },
   quiet: { type: 'boolean', short: 'q', help: 'No progress bar.' },
