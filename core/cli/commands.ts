@@ -89,7 +89,7 @@ export const TRAIN_OPTIONS = {
   'data-dir': {
     type: 'string',
     arg: 'DIR',
-    help: 'Data directory.',
+    help: 'Data directory: the store the training run is recorded in (DIR/quotebench.sqlite).',
     def: '$QUOTEBENCH_DATA_DIR or ~/.quotebench',
   },
   steps: {

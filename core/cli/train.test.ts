@@ -12,6 +12,8 @@ import { listCheckpoints } from '../rl/train/checkpoint';
 import { trainCommand } from './train';
 import { tinyTrainYaml } from '../rl/train/tiny-config.fixture';
 import { captureOutput } from './capture.fixture';
+import { openStore } from '../store/db';
+import { codeVersion } from '../store/code-version';
 
 const tiny = tinyTrainYaml({
   name: 'tiny-cli',
@@ -56,6 +58,20 @@ describe('quotebench train', () => {
     expect(out).toMatch(/eval return .* vs AS baseline/);
     expect(out).toContain(runDir);
     expect(listCheckpoints(runDir).map((c) => c.step)).toEqual([100, 200]);
+    // Recorded in the data directory's store as the app records a training run (issue 13 §5).
+    const store = openStore(dataDir);
+    try {
+      const rows = store.training.list();
+      expect(rows).toHaveLength(1);
+      const row = rows[0]!;
+      expect(row).toMatchObject({ name: 'tiny-cli', algo: 'sac', seed: 4, status: 'finished', runDir });
+      expect(row.codeVersion).toBe(codeVersion());
+      expect(store.training.checkpoints(row.id).map((c) => c.step)).toEqual([100, 200]);
+      expect(store.training.metricCount(row.id)).toBeGreaterThan(0);
+      expect((store.training.config(row.id) as { name: string }).name).toBe('tiny-cli');
+    } finally {
+      store.close();
+    }
 
     // Starting again in the same run directory without --resume is refused.
     expect(await run(['--config', cfg, '--data-dir', dataDir, '--quiet'])).toBe(2);

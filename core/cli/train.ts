@@ -11,6 +11,13 @@
  *
  * Exit codes: 0 finished, 130/143 stopped by SIGINT/SIGTERM, 1 failed (NaN / exploding loss: the last good checkpoint stays),
  * 2 invalid usage, config or run directory (nothing is written for an invalid config).
+ *
+ * Tracking (issue 13 §5): the run is recorded in the data directory's store as the app records its
+ * training runs (core/store/training-repository.ts): config, seed, code version, run directory and
+ * backend once the trainer is set up; metrics in batches as they come; every checkpoint; the final
+ * status and reason. Each execution is a row of its own (a resumed run is a second row on the same run
+ * directory). A store that cannot be opened or written costs a warning, never the training, and
+ * nothing of it feeds back into what is learned.
  */
 import path from 'node:path';
 import { ConfigError } from '../config/load-config';
@@ -21,6 +28,9 @@ import { createTrainer, fmt, TrainSetupError, type TrainerHandle } from '../rl/t
 import type { TrainMetrics, TrainResult } from '../rl/train/types';
 import { describeTf, loadTf } from '../rl/tf/backend';
 import { DataDirError, resolveDataDir } from '../store/data-dir';
+import { codeVersion } from '../store/code-version';
+import { openStore, type Store } from '../store/db';
+import type { CheckpointInfo } from '../rl/train/types';
 import { UsageError, intOption, parse } from './args';
 import { TRAIN_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
@@ -61,13 +71,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (steps !== undefined) cfg = { ...cfg, budget: { ...cfg.budget, totalSteps: steps } };
 
   let runDir: string;
+  let dataDir: string;
   try {
-    runDir = values['run-dir']
-      ? path.resolve(values['run-dir'])
-      : defaultRunDir(
-          resolveDataDir({ ...(values['data-dir'] ? { cliDataDir: values['data-dir'] } : {}) }),
-          cfg,
-        );
+    dataDir = resolveDataDir({ ...(values['data-dir'] ? { cliDataDir: values['data-dir'] } : {}) });
+    runDir = values['run-dir'] ? path.resolve(values['run-dir']) : defaultRunDir(dataDir, cfg);
   } catch (e) {
     if (e instanceof DataDirError) {
       err(`${NAME}: ${e.message}`);
@@ -102,6 +109,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       (trainer.resumedFrom ? `, resuming at step ${trainer.startStep}` : ''),
   );
 
+  const record = TrainRecord.start(dataDir, cfg, runDir, trainer.backend, err);
   const stop = handleStopSignals({
     name: NAME,
     stopping: 'stopping after a final checkpoint',
@@ -115,10 +123,12 @@ export async function trainCommand(args: string[]): Promise<number> {
     result = await trainer.run({
       signal: stop.signal,
       onLog: line,
-      onCheckpoint: () => {
+      onCheckpoint: (c) => {
         // The trainer's own log line names it (onLog).
+        record?.checkpoint(c);
       },
       onMetrics: (m) => {
+        record?.metrics(m);
         last = m;
         if (m.episodeReturn !== undefined) lastReturn = m.episodeReturn;
         const evalPart =
@@ -132,12 +142,22 @@ export async function trainCommand(args: string[]): Promise<number> {
     });
   } catch (e) {
     bar.done();
+    record?.end('failed', e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
     stop.dispose();
     trainer.dispose();
   }
   bar.done();
+  if (result.lastCheckpoint) record?.checkpoint(result.lastCheckpoint);
+  record?.end(
+    result.status,
+    result.status === 'stopped'
+      ? (result.reason ?? 'stopped')
+      : result.status === 'failed'
+        ? (result.reason ?? 'the trainer failed')
+        : null,
+  );
 
   const secs = last?.elapsedSec ?? 0;
   const ran = result.step - trainer.startStep;
@@ -161,4 +181,86 @@ export async function trainCommand(args: string[]): Promise<number> {
   out.push(`  run dir ${runDir}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return result.status === 'failed' ? 1 : (stop.exitCode() ?? 0);
+}
+
+/** Metric samples written to the store per transaction. */
+const METRIC_BATCH = 200;
+
+/** This training run's row in the store; after the first store error it warns once and records no more. */
+class TrainRecord {
+  private buffer: TrainMetrics[] = [];
+  private broken = false;
+
+  private constructor(
+    private readonly store: Store,
+    readonly id: string,
+    private readonly warn: (s: string) => void,
+  ) {}
+
+  static start(
+    dataDir: string,
+    cfg: TrainConfig,
+    runDir: string,
+    backend: string,
+    warn: (s: string) => void,
+  ): TrainRecord | undefined {
+    let store: Store | undefined;
+    try {
+      store = openStore(dataDir);
+      const row = store.training.create({
+        name: cfg.name,
+        algo: cfg.algo,
+        config: cfg,
+        seed: cfg.seed,
+        codeVersion: codeVersion(),
+        runDir,
+        totalSteps: cfg.budget.totalSteps,
+      });
+      store.training.setBackend(row.id, backend);
+      return new TrainRecord(store, row.id, warn);
+    } catch (e) {
+      store?.close();
+      warn(`${NAME}: warning: not recorded in ${dataDir}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  metrics(m: TrainMetrics): void {
+    if (this.broken) return;
+    this.buffer.push(m);
+    if (this.buffer.length >= METRIC_BATCH) this.flush();
+  }
+
+  checkpoint(c: CheckpointInfo): void {
+    this.guard(() => {
+      this.flush();
+      this.store.training.addCheckpoint(this.id, c);
+    });
+  }
+
+  end(status: 'finished' | 'stopped' | 'failed', reason: string | null): void {
+    this.guard(() => {
+      this.flush();
+      this.store.training.finish(this.id, status, reason);
+    });
+    this.broken = true;
+    this.store.close();
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.guard(() => this.store.training.appendMetrics(this.id, batch));
+  }
+
+  private guard(fn: () => void): void {
+    if (this.broken) return;
+    try {
+      fn();
+    } catch (e) {
+      this.broken = true;
+      this.warn(`${NAME}: warning: training run ${this.id} no longer recorded: ${(e as Error).message}`);
+    }
+  }
 }
