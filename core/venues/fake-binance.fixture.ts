@@ -147,6 +147,8 @@ export interface FakeBinance {
   timestampRejects(): number;
   openOrders(): FakeOrder[];
   order(clientOrderId: string): FakeOrder | undefined;
+  /** Trade ids of every fill of ours, in order. */
+  tradeIds(): string[];
   /** Spot cancel-replace orders (not counted as creations). */
   replaced(): number;
   /** Signed position in lots of 0.001 (spot: the change of the base balance since the start). */
@@ -1288,6 +1290,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     created: (cid) => createdByCid.get(cid) ?? 0,
     posts: (cid) => postsByCid.get(cid) ?? 0,
     replaced: () => replaced,
+    tradeIds: () => fills.map((x) => String(x.id)),
     duplicates: () => [...createdByCid.entries()].filter(([, n]) => n > 1).map(([c]) => c),
     orderPosts: () => orderPosts,
     rejected429: () => n429,
