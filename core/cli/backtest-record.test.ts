@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeVersion } from '../store/code-version';
 import { openStore } from '../store/db';
+import { searchNewest } from '../store/test-fixtures';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin/quotebench.mjs');
@@ -84,14 +85,7 @@ describe('quotebench backtest records its run', () => {
     expect(again.code, again.stderr).toBe(0);
     const s2 = openStore(dataDir);
     try {
-      const page = s2.runs.search({
-        kinds: ['backtest'],
-        sortBy: 'createdAt',
-        sortDir: 'desc',
-        best: 'max',
-        offset: 0,
-        limit: 10,
-      });
+      const page = searchNewest(s2, { kinds: ['backtest'] });
       expect(page.total).toBe(2);
     } finally {
       s2.close();

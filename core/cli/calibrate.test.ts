@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../data/catalog';
 import { importLobster } from '../data/lobster-import';
 import { openStore } from '../store/db';
+import { searchNewest } from '../store/test-fixtures';
 import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,15 +78,10 @@ describe('quotebench calibrate / validate', () => {
     const store = openStore(dataDir);
     try {
       const info = readDataset(dataDir, aapl);
-      const rows = store.runs.search({
+      const rows = searchNewest(store, {
         kinds: ['calibrate'],
         datasetHash: info.contentHash,
         statuses: ['completed'],
-        sortBy: 'createdAt',
-        sortDir: 'desc',
-        best: 'max',
-        offset: 0,
-        limit: 10,
       }).rows;
       expect(rows).toHaveLength(1);
       const d = store.runs.get(rows[0]!.id)!;
@@ -145,14 +141,9 @@ describe('quotebench calibrate / validate', () => {
     // The stopped calibration is recorded, as cancelled, with no files.
     const store = openStore(dataDir);
     try {
-      const rows = store.runs.search({
+      const rows = searchNewest(store, {
         kinds: ['calibrate'],
         datasetHash: readDataset(dataDir, amzn).contentHash,
-        sortBy: 'createdAt',
-        sortDir: 'desc',
-        best: 'max',
-        offset: 0,
-        limit: 10,
       }).rows;
       expect(rows.map((x) => x.status)).toEqual(['cancelled']);
       expect(store.runs.files(rows[0]!.id)).toEqual([]);

@@ -13,6 +13,7 @@ import { evaluationSeed } from '../rl/train/config';
 import { tinyTrainConfig } from '../rl/train/tiny-config.fixture';
 import { codeVersion } from '../store/code-version';
 import { openStore } from '../store/db';
+import { searchNewest } from '../store/test-fixtures';
 import { runEval, trainRun } from './eval.fixture';
 
 const cfg = tinyTrainConfig({
@@ -55,14 +56,7 @@ describe('quotebench eval records its run', () => {
     expect(r.code, r.err).toBe(0);
     const store = openStore(dataDir);
     try {
-      const page = store.runs.search({
-        kinds: ['eval'],
-        sortBy: 'createdAt',
-        sortDir: 'desc',
-        best: 'max',
-        offset: 0,
-        limit: 10,
-      });
+      const page = searchNewest(store, { kinds: ['eval'] });
       expect(page.total).toBe(1);
       const id = page.rows[0]!.id;
       const d = store.runs.get(id)!;
@@ -122,15 +116,7 @@ describe('quotebench eval records its run', () => {
     expect(r.code).toBe(2);
     const store = openStore(dataDir);
     try {
-      const rows = store.runs.search({
-        kinds: ['eval'],
-        statuses: ['failed'],
-        sortBy: 'createdAt',
-        sortDir: 'desc',
-        best: 'max',
-        offset: 0,
-        limit: 10,
-      }).rows;
+      const rows = searchNewest(store, { kinds: ['eval'], statuses: ['failed'] }).rows;
       expect(rows).toHaveLength(1);
       const d = store.runs.get(rows[0]!.id)!;
       expect(d.run.error).toBeTruthy();

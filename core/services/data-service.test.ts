@@ -18,6 +18,7 @@ import type {
   ScenarioPreset,
 } from '../api/contract';
 import { parseConfigTextAsync } from '../config-worker/parse-async';
+import { searchNewest } from '../store/test-fixtures';
 import { AppService } from './app-service';
 import { UploadStore } from './uploads';
 
@@ -136,15 +137,7 @@ describe.skipIf(!existsSync(MESSAGE) || !existsSync(AMZN_MESSAGE))('data service
     expect(result.volatility.pHigh.every((p) => p === null || (p >= 0 && p <= 1))).toBe(true);
     // Recorded as a 'calibrate' run (issue 13 §5, run-tracking.ts) with the same numbers as the CLI's.
     // (ended by its data.done once the fit file is hashed: polled, a generous guard against a hang)
-    const search = () =>
-      s.store.runs.search({
-        kinds: ['calibrate'],
-        sortBy: 'createdAt',
-        sortDir: 'desc',
-        best: 'max',
-        offset: 0,
-        limit: 10,
-      }).rows;
+    const search = () => searchNewest(s.store, { kinds: ['calibrate'] }).rows;
     await vi.waitFor(() => expect(search()[0]?.status).not.toBe('running'), {
       timeout: 30_000,
       interval: 20,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiException, type TrainEvalReport } from '../api/contract';
 import { openStore, type Store } from '../store/db';
+import { searchNewest } from '../store/test-fixtures';
 import { readDataset } from '../data/catalog';
 import { importLobster } from '../data/lobster-import';
 import { LOBSTER_SAMPLES, lobsterSamplePaths } from '../data/lobster-replay';
@@ -60,15 +61,7 @@ const report = (): TrainEvalReport => ({
   notes: [],
 });
 
-const evalRuns = () =>
-  store.runs.search({
-    kinds: ['eval'],
-    sortBy: 'createdAt',
-    sortDir: 'desc',
-    best: 'max',
-    offset: 0,
-    limit: 10,
-  }).rows;
+const evalRuns = () => searchNewest(store, { kinds: ['eval'] }).rows;
 
 describe('trackTrainEvaluate', () => {
   it('records a completed evaluation with one result per row and returns the report unchanged', async () => {

@@ -1,10 +1,13 @@
 /**
  * Deterministic PathResults for the store's tests and its crash-writer fixture: every value is a
  * function of (pathIndex, bars), with NaN gaps in bid/ask, so a reader can check a stored path bit for
- * bit without having kept the original.
+ * bit without having kept the original. And searchNewest, the run search the tests that look for a
+ * recorded run share.
  */
+import type { RunSearchInput, RunSearchPage } from '../api/contract';
 import { BUY, SELL } from '../domain/side';
 import { allocSeries, FillLog, type PathResult } from '../sim/path-result';
+import type { Store } from './db';
 
 export function makePath(pathIndex: number, bars: number): PathResult {
   const s = allocSeries(bars);
@@ -50,4 +53,23 @@ function sameBytes(x: ArrayBufferView, y: ArrayBufferView, len: number): boolean
   return (
     Buffer.compare(Buffer.from(x.buffer, x.byteOffset, len), Buffer.from(y.buffer, y.byteOffset, len)) === 0
   );
+}
+
+/**
+ * The first page (10 rows) of the store's run search, newest first (a metric's best being its max),
+ * narrowed by `filter` (kinds, statuses, dataset hash …): how the tests find the runs a command or a
+ * service recorded.
+ */
+export function searchNewest(
+  store: Pick<Store, 'runs'>,
+  filter: Omit<Partial<RunSearchInput>, 'sortBy' | 'sortDir' | 'best' | 'offset' | 'limit'>,
+): RunSearchPage {
+  return store.runs.search({
+    ...filter,
+    sortBy: 'createdAt',
+    sortDir: 'desc',
+    best: 'max',
+    offset: 0,
+    limit: 10,
+  });
 }
