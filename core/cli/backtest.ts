@@ -28,9 +28,8 @@ import { backtestConfigSchema } from '../backtest/config';
 import type { BacktestResult, RunSummary } from '../backtest/run';
 import { UsageError, UserError, cliDataDir, intOption, parse } from './args';
 import { readDataset } from '../data/catalog';
-import { codeVersion } from '../store/code-version';
 import { openStore, type Store } from '../store/db';
-import { replayDatasetHash } from '../services/run-tracking';
+import { createBacktestRun } from '../services/run-tracking';
 import { BACKTEST_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
 import { handleStopSignals } from './stop-signals';
@@ -161,15 +160,7 @@ function startRecord(
   let store: Store | undefined;
   try {
     store = openStore(dataDir);
-    const run = store.runs.create({
-      kind: 'backtest',
-      name: cfg.name,
-      config: cfg,
-      seed: cfg.seed,
-      paths: cfg.paths,
-      codeVersion: codeVersion(),
-      datasetHash: replayDatasetHash(cfg, dataDir),
-    });
+    const run = createBacktestRun(store, cfg);
     const opened = store;
     let ended = false;
     return {

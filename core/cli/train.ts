@@ -28,7 +28,7 @@ import { createTrainer, fmt, TrainSetupError, type TrainerHandle } from '../rl/t
 import type { TrainMetrics, TrainResult } from '../rl/train/types';
 import { describeTf, loadTf } from '../rl/tf/backend';
 import { DataDirError, resolveDataDir } from '../store/data-dir';
-import { codeVersion } from '../store/code-version';
+import { createTrainingRun } from '../services/run-tracking';
 import { openStore, type Store } from '../store/db';
 import type { CheckpointInfo } from '../rl/train/types';
 import { UsageError, intOption, parse } from './args';
@@ -207,15 +207,7 @@ class TrainRecord {
     let store: Store | undefined;
     try {
       store = openStore(dataDir);
-      const row = store.training.create({
-        name: cfg.name,
-        algo: cfg.algo,
-        config: cfg,
-        seed: cfg.seed,
-        codeVersion: codeVersion(),
-        runDir,
-        totalSteps: cfg.budget.totalSteps,
-      });
+      const row = createTrainingRun(store, cfg, runDir);
       store.training.setBackend(row.id, backend);
       return new TrainRecord(store, row.id, warn);
     } catch (e) {

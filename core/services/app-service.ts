@@ -29,7 +29,7 @@ import { describeRuns } from '../backtest/grid';
 import { expandGrid } from '../strategy/specs';
 import { codeVersion } from '../store/code-version';
 import { loadRecords } from '../tracking/records';
-import { replayDatasetHash, trackCalibrationFit, trackTrainEvaluate } from './run-tracking';
+import { createBacktestRun, trackCalibrationFit, trackTrainEvaluate } from './run-tracking';
 import { UnknownRunError } from '../tracking/run-mapping';
 import { openStore, type Store } from '../store/db';
 import { renderReportHtml } from '../report/html';
@@ -405,15 +405,7 @@ export class AppService {
         'backtests queued or running for this client',
         '(wait for one to finish or cancel one)',
       );
-    const run = this.store.runs.create({
-      kind: 'backtest',
-      name: cfg.name,
-      config: cfg,
-      seed: cfg.seed,
-      paths: cfg.paths,
-      codeVersion: codeVersion(),
-      datasetHash: replayDatasetHash(cfg, this.store.dataDir),
-    });
+    const run = createBacktestRun(this.store, cfg);
     const jobId = randomUUID();
     const controller = new AbortController();
     const info: JobInfo = {

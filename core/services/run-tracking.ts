@@ -14,7 +14,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApiException, type CalibrationResult, type TrainEvalReport } from '../api/contract';
+import {
+  ApiException,
+  type CalibrationResult,
+  type RunRow,
+  type TrainEvalReport,
+  type TrainingRunRow,
+} from '../api/contract';
 import type { EventBus } from '../api/registry';
 import { readDataset } from '../data/catalog';
 import { evaluationSeed, type TrainConfig } from '../rl/train/config';
@@ -33,6 +39,45 @@ export function replayDatasetHash(config: unknown, dataDir: string): string | nu
   } catch {
     return null;
   }
+}
+
+/**
+ * A backtest's run, created once its config is valid: the config, seed, path count, code version and a
+ * replay's dataset hash. The app's backtest.start and `quotebench backtest` both record it so.
+ */
+export function createBacktestRun(store: Store, cfg: { name: string; seed: number; paths: number }): RunRow {
+  return store.runs.create({
+    kind: 'backtest',
+    name: cfg.name,
+    config: cfg,
+    seed: cfg.seed,
+    paths: cfg.paths,
+    codeVersion: codeVersion(),
+    datasetHash: replayDatasetHash(cfg, store.dataDir),
+  });
+}
+
+/**
+ * A training run's row, created as its trainer starts: config, seed, code version, run directory and
+ * step budget. The app's train.start (with the id it named the run directory by, and the name the user
+ * gave) and `quotebench train` both record it so.
+ */
+export function createTrainingRun(
+  store: Store,
+  cfg: TrainConfig,
+  runDir: string,
+  as: { id?: string; name?: string | undefined } = {},
+): TrainingRunRow {
+  return store.training.create({
+    id: as.id,
+    name: as.name ?? cfg.name,
+    algo: cfg.algo,
+    config: cfg,
+    seed: cfg.seed,
+    codeVersion: codeVersion(),
+    runDir,
+    totalSteps: cfg.budget.totalSteps,
+  });
 }
 
 export interface EvaluateInput {

@@ -42,7 +42,7 @@ import { TrainWorkerClient, TrainWorkerError } from '../jobs/train-worker-client
 import { listCheckpoints } from '../rl/train/checkpoint';
 import { trainConfigSchema, type TrainConfig } from '../rl/train/config';
 import { checkTrainLimits } from '../rl/train/limits';
-import { codeVersion } from '../store/code-version';
+import { createTrainingRun } from './run-tracking';
 import type { Store } from '../store/db';
 import { defaultConfigsDir, loadTrainPresets } from './presets';
 
@@ -134,16 +134,7 @@ export class TrainingService {
     const id = randomUUID();
     const runDir = join(this.opts.dataDir, 'training', id);
     mkdirSync(runDir, { recursive: true });
-    const row = this.store.training.create({
-      id,
-      name: input.name ?? cfg.name,
-      algo: cfg.algo,
-      config: cfg,
-      seed: cfg.seed,
-      codeVersion: codeVersion(),
-      runDir,
-      totalSteps: cfg.budget.totalSteps,
-    });
+    const row = createTrainingRun(this.store, cfg, runDir, { id, name: input.name });
     this.launch(row, cfg, false);
     this.log(id, `started ${cfg.algo.toUpperCase()} training "${row.name}" (${cfg.budget.totalSteps} steps)`);
     return this.emitStatus(id);
