@@ -334,6 +334,8 @@ export class BinanceVenue implements Venue {
     this.#closed = true;
     this.#stop.abort();
     if (this.#timer !== null) clearInterval(this.#timer);
+    for (const t of this.#delays) clearTimeout(t);
+    this.#delays.clear();
     try {
       await this.#ex.close();
     } catch {
@@ -450,6 +452,20 @@ export class BinanceVenue implements Venue {
 
   /** Raw user-data messages, read as they arrive (see the header). */
   #hookUserMessages(): void {
+    // ccxt schedules the listenKey keep-alive (every 20 min) with a plain setTimeout that outlives
+    // close() and keeps the process alive: the same timers, tracked and cleared on close
+    const exd = this.#ex as unknown as {
+      delay: (ms: number, method: unknown, ...args: unknown[]) => void;
+      spawn: (method: unknown, ...args: unknown[]) => unknown;
+    };
+    exd.delay = (ms: number, method: unknown, ...args: unknown[]): void => {
+      if (this.#closed) return;
+      const t = setTimeout(() => {
+        this.#delays.delete(t);
+        if (!this.#closed) exd.spawn(method, ...args);
+      }, ms);
+      this.#delays.add(t);
+    };
     const ex = this.#ex as unknown as {
       handleMessage: (client: unknown, message: unknown) => unknown;
       onConnected: (client: { url?: string }, message?: unknown) => unknown;
@@ -472,6 +488,7 @@ export class BinanceVenue implements Venue {
   }
 
   #userSocketOpen: (() => void) | null = null;
+  readonly #delays = new Set<NodeJS.Timeout>();
 
   async #userLoop(): Promise<void> {
     let attempt = 0;
