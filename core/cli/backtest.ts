@@ -28,7 +28,8 @@ import { backtestConfigSchema } from '../backtest/config';
 import type { BacktestResult, RunSummary } from '../backtest/run';
 import { UsageError, UserError, cliDataDir, intOption, parse } from './args';
 import { readDataset } from '../data/catalog';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
+import { startInStore } from './run-record';
 import { createBacktestRun } from '../services/run-tracking';
 import { BACKTEST_OPTIONS } from './commands';
 import { ProgressBar } from './progress';
@@ -157,30 +158,27 @@ function startRecord(
   dataDir: string,
   cfg: { name: string; seed: number; paths: number },
 ): BacktestRecord | undefined {
-  let store: Store | undefined;
-  try {
-    store = openStore(dataDir);
-    const run = createBacktestRun(store, cfg);
-    const opened = store;
-    let ended = false;
-    return {
-      end(write) {
-        if (ended) return;
-        ended = true;
-        try {
-          write(opened, run.id);
-        } catch (e) {
-          process.stderr.write(`${NAME}: warning: run ${run.id} not recorded: ${(e as Error).message}\n`);
-        } finally {
-          opened.close();
-        }
-      },
-    };
-  } catch (e) {
-    store?.close();
-    process.stderr.write(`${NAME}: warning: not recorded in ${dataDir}: ${(e as Error).message}\n`);
-    return undefined;
-  }
+  return startInStore(
+    () => dataDir,
+    (opened): BacktestRecord => {
+      const run = createBacktestRun(opened, cfg);
+      let ended = false;
+      return {
+        end(write) {
+          if (ended) return;
+          ended = true;
+          try {
+            write(opened, run.id);
+          } catch (e) {
+            process.stderr.write(`${NAME}: warning: run ${run.id} not recorded: ${(e as Error).message}\n`);
+          } finally {
+            opened.close();
+          }
+        },
+      };
+    },
+    (e) => process.stderr.write(`${NAME}: warning: not recorded in ${dataDir}: ${e.message}\n`),
+  );
 }
 
 /**

@@ -29,7 +29,8 @@ import {
 import { CatalogError, readDataset } from '../data/catalog';
 import { CALIBRATION_SEED, calibrationMetrics } from '../services/calibration-fit';
 import { codeVersion } from '../store/code-version';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
+import { startInStore, withRunRecord } from './run-record';
 import { RunRecorder, canonical } from '../store/run-recorder';
 import { UsageError, UserError, cliDataDir, intOption, numberOption, parse } from './args';
 import { CALIBRATE_OPTIONS } from './commands';
@@ -63,18 +64,7 @@ export async function calibrateCommand(args: string[]): Promise<number> {
     pilotSeconds,
     window: from !== undefined || to !== undefined ? { from: from ?? 0, to: to ?? null } : null,
   });
-  try {
-    return await calibrateAndWrite();
-  } catch (e) {
-    try {
-      rec?.recorder.fail(e);
-    } catch {
-      // the store's own error must not hide the calibration's
-    }
-    throw e;
-  } finally {
-    rec?.store.close();
-  }
+  return withRunRecord(rec, calibrateAndWrite);
 
   async function calibrateAndWrite(): Promise<number> {
     const stop = handleStopSignals({
@@ -138,33 +128,32 @@ function startCalibrationRecord(
   dataset: string,
   options: Record<string, unknown>,
 ): { store: Store; recorder: RunRecorder } | undefined {
-  let store: Store | undefined;
-  try {
-    store = openStore(dataDir);
-    let info: { id: string; name: string; contentHash: string; format: string } | undefined;
-    try {
-      info = readDataset(dataDir, dataset);
-    } catch {
-      info = undefined; // an unknown dataset fails in the calibration, and is recorded so
-    }
-    const recorder = RunRecorder.start(store.runs, {
-      kind: 'calibrate',
-      name: `calibrate ${info?.name ?? dataset}`,
-      config: canonical({ command: 'calibrate', ...options, dataset: info?.id ?? dataset }),
-      seed: CALIBRATION_SEED,
-      paths: 0,
-      codeVersion: codeVersion(),
-      datasetHash: info?.contentHash ?? null,
-      tags: info ? [info.format, tagOf(info.name)] : [],
-    });
-    return { store, recorder };
-  } catch (e) {
-    store?.close();
-    process.stderr.write(
-      `quotebench calibrate: warning: this calibration is not recorded in the run store: ${(e as Error).message}\n`,
-    );
-    return undefined;
-  }
+  return startInStore(
+    () => dataDir,
+    (store) => {
+      let info: { id: string; name: string; contentHash: string; format: string } | undefined;
+      try {
+        info = readDataset(dataDir, dataset);
+      } catch {
+        info = undefined; // an unknown dataset fails in the calibration, and is recorded so
+      }
+      const recorder = RunRecorder.start(store.runs, {
+        kind: 'calibrate',
+        name: `calibrate ${info?.name ?? dataset}`,
+        config: canonical({ command: 'calibrate', ...options, dataset: info?.id ?? dataset }),
+        seed: CALIBRATION_SEED,
+        paths: 0,
+        codeVersion: codeVersion(),
+        datasetHash: info?.contentHash ?? null,
+        tags: info ? [info.format, tagOf(info.name)] : [],
+      });
+      return { store, recorder };
+    },
+    (e) =>
+      process.stderr.write(
+        `quotebench calibrate: warning: this calibration is not recorded in the run store: ${e.message}\n`,
+      ),
+  );
 }
 
 /** A dataset name as a search tag (letters, digits and _ . : / - only). */

@@ -71,7 +71,8 @@ import { ProgressBar } from './progress';
 import { formatTable } from '../text/table';
 import { checkWritable, writeJsonAtomic } from './write-json';
 import { codeVersion } from '../store/code-version';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
+import { startInStore, withRunRecord } from './run-record';
 import { RunRecorder, canonical, finiteNumbers, meanCiMetrics } from '../store/run-recorder';
 
 const NAME = 'quotebench eval';
@@ -239,7 +240,7 @@ export async function evalCommand(args: string[]): Promise<number> {
 
     const metrics = metricOptionsOf(cfg);
     const rec = startEvalRecord(a, agents, names, cfg, evalSeed, err);
-    try {
+    return await withRunRecord(rec, async () => {
       const code = await evaluateAndReport(
         a,
         agents,
@@ -254,16 +255,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       );
       if (code !== 0) rec?.recorder.fail(rec.failure ?? `exit code ${code}`);
       return code;
-    } catch (e) {
-      try {
-        rec?.recorder.fail(e);
-      } catch {
-        // the store's own error must not hide the evaluation's
-      }
-      throw e;
-    } finally {
-      rec?.store.close();
-    }
+    });
   } finally {
     for (const ag of agents) ag.dispose();
   }
@@ -285,62 +277,59 @@ function startEvalRecord(
   evalSeed: number,
   err: (s: string) => void,
 ): EvalRecord | undefined {
-  let store: Store | undefined;
-  try {
-    const dataDir = cliDataDir(a.dataDir);
-    store = openStore(dataDir);
-    let datasetHash: string | null = null;
-    if (a.replay !== undefined) {
-      try {
-        datasetHash = readDataset(dataDir, a.replay.dataset).contentHash;
-      } catch {
-        datasetHash = null; // an unknown dataset fails below, and is recorded so
+  return startInStore(
+    () => cliDataDir(a.dataDir),
+    (store) => {
+      let datasetHash: string | null = null;
+      if (a.replay !== undefined) {
+        try {
+          datasetHash = readDataset(store.dataDir, a.replay.dataset).contentHash;
+        } catch {
+          datasetHash = null; // an unknown dataset fails below, and is recorded so
+        }
       }
-    }
-    const config = canonical({
-      command: 'eval',
-      agents: agents.map((ag, i) => ({
-        name: names[i],
-        algo: ag.cfg.algo,
-        checkpoint: ag.checkpoint.dir,
-        step: ag.checkpoint.step,
-        runDir: ag.runDir,
-      })),
-      options: {
-        episodes: a.replay ? null : a.episodes,
-        firstPath: a.replay ? null : a.firstPath,
-        tuneEpisodes: a.tuneEpisodes,
-        resamples: a.resamples,
-        gammas: a.gammas ?? null,
-        boxes: a.boxes,
-        refineBudget: a.refineBudget ?? null,
-        pick: a.pick,
-        replay: a.replay
-          ? { ...a.replay, dataDir: undefined, to: a.replay.to ?? null, window: a.replay.window ?? null }
-          : null,
-      },
-      train: cfg,
-    });
-    const recorder = RunRecorder.start(store.runs, {
-      kind: 'eval',
-      name: `eval ${names.join(' + ')} · ${cfg.name}`,
-      config,
-      seed: evalSeed,
-      paths: a.replay ? 0 : a.episodes,
-      codeVersion: codeVersion(),
-      datasetHash,
-      tags: [
-        ...new Set([...agents.map((ag) => ag.cfg.algo), ...(a.replay ? ['replay', a.replay.dataset] : [])]),
-      ]
-        .map((t) => t.replace(/[^\p{L}\p{N}_.:/-]/gu, '_').slice(0, 100))
-        .filter((t) => t !== ''),
-    });
-    return { store, recorder };
-  } catch (e) {
-    store?.close();
-    err(`${NAME}: warning: this evaluation is not recorded in the run store: ${(e as Error).message}`);
-    return undefined;
-  }
+      const config = canonical({
+        command: 'eval',
+        agents: agents.map((ag, i) => ({
+          name: names[i],
+          algo: ag.cfg.algo,
+          checkpoint: ag.checkpoint.dir,
+          step: ag.checkpoint.step,
+          runDir: ag.runDir,
+        })),
+        options: {
+          episodes: a.replay ? null : a.episodes,
+          firstPath: a.replay ? null : a.firstPath,
+          tuneEpisodes: a.tuneEpisodes,
+          resamples: a.resamples,
+          gammas: a.gammas ?? null,
+          boxes: a.boxes,
+          refineBudget: a.refineBudget ?? null,
+          pick: a.pick,
+          replay: a.replay
+            ? { ...a.replay, dataDir: undefined, to: a.replay.to ?? null, window: a.replay.window ?? null }
+            : null,
+        },
+        train: cfg,
+      });
+      const recorder = RunRecorder.start(store.runs, {
+        kind: 'eval',
+        name: `eval ${names.join(' + ')} · ${cfg.name}`,
+        config,
+        seed: evalSeed,
+        paths: a.replay ? 0 : a.episodes,
+        codeVersion: codeVersion(),
+        datasetHash,
+        tags: [
+          ...new Set([...agents.map((ag) => ag.cfg.algo), ...(a.replay ? ['replay', a.replay.dataset] : [])]),
+        ]
+          .map((t) => t.replace(/[^\p{L}\p{N}_.:/-]/gu, '_').slice(0, 100))
+          .filter((t) => t !== ''),
+      });
+      return { store, recorder };
+    },
+    (e) => err(`${NAME}: warning: this evaluation is not recorded in the run store: ${e.message}`),
+  );
 }
 
 async function evaluateAndReport(

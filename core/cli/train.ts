@@ -29,7 +29,8 @@ import type { TrainMetrics, TrainResult } from '../rl/train/types';
 import { describeTf, loadTf } from '../rl/tf/backend';
 import { DataDirError, resolveDataDir } from '../store/data-dir';
 import { createTrainingRun } from '../services/run-tracking';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
+import { startInStore } from './run-record';
 import type { CheckpointInfo } from '../rl/train/types';
 import { UsageError, intOption, parse } from './args';
 import { TRAIN_OPTIONS } from './commands';
@@ -204,17 +205,15 @@ class TrainRecord {
     backend: string,
     warn: (s: string) => void,
   ): TrainRecord | undefined {
-    let store: Store | undefined;
-    try {
-      store = openStore(dataDir);
-      const row = createTrainingRun(store, cfg, runDir);
-      store.training.setBackend(row.id, backend);
-      return new TrainRecord(store, row.id, warn);
-    } catch (e) {
-      store?.close();
-      warn(`${NAME}: warning: not recorded in ${dataDir}: ${(e as Error).message}`);
-      return undefined;
-    }
+    return startInStore(
+      () => dataDir,
+      (store) => {
+        const row = createTrainingRun(store, cfg, runDir);
+        store.training.setBackend(row.id, backend);
+        return new TrainRecord(store, row.id, warn);
+      },
+      (e) => warn(`${NAME}: warning: not recorded in ${dataDir}: ${e.message}`),
+    );
   }
 
   metrics(m: TrainMetrics): void {
