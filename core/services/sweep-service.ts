@@ -100,6 +100,23 @@ function gridSize(s: unknown): number {
 }
 
 /**
+ * How many scenario × strategy pairs a raw sweep or stress-sweep document expands to (a stress sweep's
+ * base scenario counts as one).
+ */
+function pairCount(doc: Record<string, unknown>, kind: 'sweep' | 'stress'): number {
+  const scenarios =
+    kind === 'stress'
+      ? 1 + (Array.isArray(doc.stresses) ? doc.stresses.length : 0)
+      : Array.isArray(doc.scenarios)
+        ? doc.scenarios.length
+        : 0;
+  const strategies = Array.isArray(doc.strategies)
+    ? doc.strategies.reduce((n: number, s) => n + gridSize(s), 0)
+    : 0;
+  return scenarios * strategies;
+}
+
+/**
  * Check the raw document before the schema (which reads files and checks every pair): the size of the
  * sweep, and the `file:` and `checkpoint:` references, rewritten to absolute paths inside the allowed
  * folders. Throws ConfigError naming the key.
@@ -146,13 +163,7 @@ function precheck(
       );
     s.checkpoint = resolved;
   });
-  const scenarios =
-    kind === 'stress'
-      ? 1 + (Array.isArray(data.stresses) ? data.stresses.length : 0)
-      : Array.isArray(data.scenarios)
-        ? data.scenarios.length
-        : 0;
-  const pairs = scenarios * strategies.reduce((n: number, s) => n + gridSize(s), 0);
+  const pairs = pairCount(data, kind);
   const seeds = Array.isArray(data.seeds) ? data.seeds.length : 0;
   if (pairs > MAX_APP_SWEEP_PAIRS)
     fail(
@@ -457,16 +468,7 @@ export function loadSweepPresets(dir: string): SweepPreset[] {
     }
     if (!isObject(doc) || !Array.isArray(doc.seeds)) continue;
     const kind = kindOf(doc);
-    const scenarios =
-      kind === 'stress'
-        ? 1 + (Array.isArray(doc.stresses) ? doc.stresses.length : 0)
-        : Array.isArray(doc.scenarios)
-          ? doc.scenarios.length
-          : 0;
-    const strategies = Array.isArray(doc.strategies)
-      ? doc.strategies.reduce((n: number, s) => n + gridSize(s), 0)
-      : 0;
-    const cells = scenarios * strategies * doc.seeds.length;
+    const cells = pairCount(doc, kind) * doc.seeds.length;
     out.push({
       id: f.replace(/\.yaml$/, ''),
       title: typeof doc.name === 'string' ? doc.name : f,
