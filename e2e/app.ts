@@ -7,6 +7,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
+import type { ApiSocket } from './api-socket';
 import { launchChromium, startWebShell, tempDataDir, type WebShell } from './harness';
 
 export const VIEWPORT = { width: 1440, height: 900 };
@@ -250,6 +251,30 @@ budget:
   evalEvery: 600
   evalEpisodes: 2
 `;
+}
+
+/** The shipped as2008 preset's YAML, as the server lists it. */
+export async function as2008Yaml(socket: ApiSocket): Promise<string> {
+  const presets = await socket.call('scenarios.presets', {});
+  const base = presets.find((p) => p.id === 'as2008')?.yaml;
+  if (!base) throw new Error('no as2008 preset');
+  return base;
+}
+
+/** A preset's YAML with a name, `paths` paths and one Avellaneda–Stoikov quoter (γ 0.1) of `variant`. */
+export function oneQuoterYaml(
+  base: string,
+  name: string,
+  variant: 'inventory' | 'symmetric',
+  paths: number,
+): string {
+  return base
+    .replace(/^name: .*$/m, `name: ${name}`)
+    .replace(/^paths: .*$/m, `paths: ${paths}`)
+    .replace(
+      /^strategies:[\s\S]*$/m,
+      `strategies:\n  - type: avellaneda-stoikov\n    variant: ${variant}\n    gamma: 0.1\n`,
+    );
 }
 
 export interface PngDownload {

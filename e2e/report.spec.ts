@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ApiSocket } from './api-socket';
-import { attr, goToTab, startApp } from './app';
+import { as2008Yaml, attr, goToTab, oneQuoterYaml, startApp } from './app';
 import { screenshot } from './harness';
 
 async function download(page: Page, click: () => Promise<void>): Promise<{ name: string; path: string }> {
@@ -16,25 +16,14 @@ async function download(page: Page, click: () => Promise<void>): Promise<{ name:
   return { name: d.suggestedFilename(), path: await d.path() };
 }
 
-function yamlOf(base: string, name: string, variant: 'inventory' | 'symmetric'): string {
-  return base
-    .replace(/^name: .*$/m, `name: ${name}`)
-    .replace(/^paths: .*$/m, 'paths: 20')
-    .replace(
-      /^strategies:[\s\S]*$/m,
-      `strategies:\n  - type: avellaneda-stoikov\n    variant: ${variant}\n    gamma: 0.1\n`,
-    );
-}
-
 describe('reports', () => {
   it('Report and PDF of a run and of a comparison', async () => {
     const { page, shell } = await startApp();
     const socket = await ApiSocket.connect(shell.url);
     onTestFinished(() => socket.close());
-    const base = (await socket.call('scenarios.presets', {})).find((p) => p.id === 'as2008')?.yaml;
-    if (!base) throw new Error('no as2008 preset');
-    const a = await socket.runBacktest(yamlOf(base, 'report-a', 'inventory'), 3);
-    const b = await socket.runBacktest(yamlOf(base, 'report-b', 'symmetric'), 3);
+    const base = await as2008Yaml(socket);
+    const a = await socket.runBacktest(oneQuoterYaml(base, 'report-a', 'inventory', 20), 3);
+    const b = await socket.runBacktest(oneQuoterYaml(base, 'report-b', 'symmetric', 20), 3);
     expect([a.status, b.status]).toEqual(['completed', 'completed']);
 
     await goToTab(page, 'runs');

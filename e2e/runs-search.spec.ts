@@ -12,7 +12,16 @@ import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../core/store/db';
 import { ApiSocket } from './api-socket';
-import { attr, freshDataDir, goToTab, openPage, parseUiNumber, serve } from './app';
+import {
+  as2008Yaml,
+  attr,
+  freshDataDir,
+  goToTab,
+  oneQuoterYaml,
+  openPage,
+  parseUiNumber,
+  serve,
+} from './app';
 import { screenshot } from './harness';
 
 const HASH = 'c0ffee'.repeat(10) + 'abcd';
@@ -23,16 +32,7 @@ async function smallYaml(
   name: string,
   variant: 'inventory' | 'symmetric',
 ): Promise<string> {
-  const presets = await socket.call('scenarios.presets', {});
-  const base = presets.find((p) => p.id === 'as2008')?.yaml;
-  if (!base) throw new Error('no as2008 preset');
-  return base
-    .replace(/^name: .*$/m, `name: ${name}`)
-    .replace(/^paths: .*$/m, 'paths: 20')
-    .replace(
-      /^strategies:[\s\S]*$/m,
-      `strategies:\n  - type: avellaneda-stoikov\n    variant: ${variant}\n    gamma: 0.1\n`,
-    );
+  return oneQuoterYaml(await as2008Yaml(socket), name, variant, 20);
 }
 
 /** Runs of the other kinds, written as the CLI and services record them. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ApiSocket } from './api-socket';
-import { attr, goToTab, startApp, type MiniElement } from './app';
+import { as2008Yaml, attr, goToTab, oneQuoterYaml, startApp, type MiniElement } from './app';
 import { screenshot } from './harness';
 
 interface Measured extends MiniElement {
@@ -48,16 +48,7 @@ async function smallYaml(
   name: string,
   variant: 'inventory' | 'symmetric',
 ): Promise<string> {
-  const presets = await socket.call('scenarios.presets', {});
-  const base = presets.find((p) => p.id === 'as2008')?.yaml;
-  if (!base) throw new Error('no as2008 preset');
-  const yaml = base
-    .replace(/^name: .*$/m, `name: ${name}`)
-    .replace(/^paths: .*$/m, 'paths: 100')
-    .replace(
-      /^strategies:[\s\S]*$/m,
-      `strategies:\n  - type: avellaneda-stoikov\n    variant: ${variant}\n    gamma: 0.1\n`,
-    );
+  const yaml = oneQuoterYaml(await as2008Yaml(socket), name, variant, 100);
   expect(yaml).toMatch(new RegExp(`^name: ${name}$`, 'm'));
   return yaml;
 }
