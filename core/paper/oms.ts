@@ -106,6 +106,8 @@ export class OrderManager {
   private counter = 0;
   readonly orders = new Map<string, ManagedOrder>();
   private readonly tradeIds = new Set<string>();
+  /** Orders whose submit() is still running (their ack may be on its way: not a discrepancy). */
+  private readonly inFlight = new Set<string>();
   /** Position (lots) and cash (quote currency) from the fills. */
   position = 0;
   cash = 0;
@@ -268,6 +270,18 @@ export class OrderManager {
     };
     this.o.journal.order('submit', m);
     this.orders.set(id, m);
+    this.inFlight.add(id);
+    try {
+      return await this.send(id, req);
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  private async send(
+    id: string,
+    req: { side: OrderSide; type: OrderType; price: number; amount: number; postOnly: boolean },
+  ): Promise<ManagedOrder> {
     for (let attempt = 0; ; attempt++) {
       try {
         const ack = await this.o.venue.place({ clientOrderId: id, ...req });
@@ -384,7 +398,8 @@ export class OrderManager {
         }
         continue;
       }
-      if (m.status !== u.status || m.filled !== u.filled) {
+      if (this.inFlight.has(u.clientOrderId)) this.applyUpdate(u);
+      else if (m.status !== u.status || m.filled !== u.filled) {
         discrepancies.push(
           `${u.clientOrderId}: local ${m.status} filled ${m.filled}, venue ${u.status} filled ${u.filled}`,
         );
@@ -392,7 +407,7 @@ export class OrderManager {
       }
     }
     for (const m of this.openOrders()) {
-      if (venueIds.has(m.clientOrderId)) continue;
+      if (venueIds.has(m.clientOrderId) || this.inFlight.has(m.clientOrderId)) continue;
       const found = await this.lookup(m.clientOrderId);
       if (found === null) {
         discrepancies.push(

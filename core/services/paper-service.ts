@@ -374,6 +374,11 @@ export class PaperService {
       this.emitNow();
       throw e;
     }
+    // A stop or kill that came while starting has the last word.
+    if (a.status !== 'starting') {
+      await a.done;
+      return { sessionId: id, journalPath: file };
+    }
     a.status = 'running';
     if (config.durationSeconds !== undefined)
       a.durationTimer = setTimeout(
