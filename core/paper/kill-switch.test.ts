@@ -81,6 +81,27 @@ describe('kill switch', () => {
     expect(venue.openCount()).toBe(0);
   });
 
+  // A place still in flight when the kill comes reaches the venue after the cancel-all (or after a
+  // cancel that found nothing): it must still end cancelled, not stay open at the venue.
+  for (const cancelAll of [true, false])
+    it(`a place in flight during the kill is cancelled once acknowledged (venue cancelAll: ${cancelAll})`, async () => {
+      const venue = new ScriptedVenue();
+      venue.capabilities = { ...venue.capabilities, cancelAll };
+      const s = session(venue, `kill-inflight-${cancelAll}`);
+      await withOpenOrders(venue, s, 2);
+      venue.latencyMs = 60; // the place is slow…
+      const placing = s.oms.submit({ side: 'buy', type: 'limit', price: 99, amount: 1, postOnly: true });
+      venue.latencyMs = 1; // …the kill's requests are fast, so they reach the venue first
+      const r = await s.kill({ flatten: false, timeoutMs: 10_000 });
+      await placing;
+      expect(venue.log.map((l) => l.what)).toContain('place');
+      expect(r.openAfter).toBe(0);
+      expect(venue.openCount()).toBe(0);
+      expect(s.oms.openOrders()).toEqual([]);
+      // no new order goes out after the kill
+      expect(venue.log.filter((l) => l.what === 'place')).toHaveLength(1);
+    });
+
   it('on the paper venue mid-session: no open order, position flattened, quoting stopped', async () => {
     const tape = syntheticTape({ seed: 3, seconds: 600 });
     const venue = new PaperVenue({

@@ -108,6 +108,11 @@ export class OrderManager {
   private readonly tradeIds = new Set<string>();
   /** Orders whose submit() is still running (their ack may be on its way: not a discrepancy). */
   private readonly inFlight = new Set<string>();
+  /**
+   * Set by the kill switch (halt()): a limit order whose submit was still in flight when the
+   * cancel-all went out may reach the venue after it, so it is cancelled as soon as its ack is in.
+   */
+  private halted = false;
   /** Position (lots) and cash (quote currency) from the fills. */
   position = 0;
   cash = 0;
@@ -275,7 +280,16 @@ export class OrderManager {
       return await this.send(id, req);
     } finally {
       this.inFlight.delete(id);
+      if (this.halted && req.type === 'limit' && !isTerminal(this.orders.get(id)!.status))
+        await this.cancel(id).catch((e: unknown) =>
+          this.report('discrepancy', `cancel ${id} after the kill: ${(e as Error).message}`),
+        );
     }
+  }
+
+  /** The kill switch: from now on, limit orders still in flight are cancelled once acknowledged. */
+  halt(): void {
+    this.halted = true;
   }
 
   private async send(
@@ -369,8 +383,11 @@ export class OrderManager {
       await this.o.venue.cancelAll();
       return 1;
     }
-    await Promise.all(open.map((m) => this.cancel(m.clientOrderId).catch(() => undefined)));
-    return open.length;
+    // An order still in flight may not be at the venue yet: a cancel now could find nothing and
+    // leave it to land open afterwards; submit() cancels it once acknowledged when halted.
+    const known = open.filter((m) => !this.inFlight.has(m.clientOrderId));
+    await Promise.all(known.map((m) => this.cancel(m.clientOrderId).catch(() => undefined)));
+    return known.length;
   }
 
   /**

@@ -271,7 +271,7 @@ export class PaperSession {
       if (m !== 0) {
         const sign = m > 0 ? 1 : -1;
         const block = this.risk.check(ctx, sign, Math.abs(m), Number.NaN, true);
-        if (block === '') await this.submitMarket(m);
+        if (block === '' && !this.killed) await this.submitMarket(m);
         else this.noteBlock(block);
       }
     }
@@ -351,7 +351,8 @@ export class PaperSession {
       }
     }
     if (cur !== null) await this.cancelOne(cur);
-    if (want) {
+    // The kill switch may have come while the cancel was out: no new order after it.
+    if (want && !this.killed) {
       this.counters.placed++;
       await this.oms.submit({
         side,
@@ -391,6 +392,7 @@ export class PaperSession {
   async kill(opts: { flatten: boolean; timeoutMs?: number }): Promise<KillResult> {
     const t0 = this.wall();
     this.killed = true;
+    this.oms.halt();
     const requests = await this.oms.cancelAll();
     let flattened = 0;
     const deadline = t0 + (opts.timeoutMs ?? 5000);

@@ -146,15 +146,9 @@ export async function runSessionFaultScenario(
     );
     const sessionLots = Math.round(s.oms.position);
     const exchangeLots = f.positionLots();
-    // The kill is called while no place is in flight: a place still in flight when cancelAll goes
-    // out lands after it and stays open (a race of the session's kill, see the issue-14 report).
-    for (
-      let placed = -1;
-      placed !== s.counters.placed || s.oms.openOrders().some((o) => o.status === 'pending');
-    ) {
-      placed = s.counters.placed;
-      await decide(3);
-    }
+    // The kill comes whenever the session happens to be: a place still in flight when cancelAll goes
+    // out lands after it and is cancelled once acknowledged (OrderManager.halt).
+    await decide(3);
     const kill = await s.kill({ flatten: true, timeoutMs: 20_000 });
     await until(
       () => f.openOrders().length === 0 && f.positionLots() === 0,
