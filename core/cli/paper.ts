@@ -192,11 +192,13 @@ export async function paperCommand(args: string[]): Promise<number> {
       ticker = setInterval(() => {
         const s = service.snapshot();
         const d = service.details();
-        const bid = s.bids[0]?.price;
-        const ask = s.asks[0]?.price;
-        const ours = s.orders.map((o) => `${o.side === 'buy' ? 'b' : 'a'}${o.price}`).join(' ') || '-';
+        // 12 significant digits: prices on a tick grid without binary artefacts (40001.600000000006).
+        const px = (x: number | undefined): string => (x === undefined ? '-' : String(+x.toPrecision(12)));
+        const bid = px(s.bids[0]?.price);
+        const ask = px(s.asks[0]?.price);
+        const ours = s.orders.map((o) => `${o.side === 'buy' ? 'b' : 'a'}${px(o.price)}`).join(' ') || '-';
         err(
-          `${NAME}: t=${new Date(s.t).toISOString()} touch ${bid ?? '-'}/${ask ?? '-'} ours ${ours} pos ${s.inventory} pnl ${s.pnl.toFixed(4)} fills ${s.fillCount} blocks ${d?.counters.riskBlocks ?? 0} ${s.connection.status}${s.halted ? ` halted: ${s.halted}` : ''}`,
+          `${NAME}: t=${new Date(s.t).toISOString()} touch ${bid}/${ask} ours ${ours} pos ${px(s.inventory)} pnl ${s.pnl.toFixed(4)} fills ${s.fillCount} blocks ${d?.counters.riskBlocks ?? 0} ${s.connection.status}${s.halted ? ` halted: ${s.halted}` : ''}`,
         );
       }, 1000);
     await service.whenEnded();

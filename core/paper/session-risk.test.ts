@@ -19,7 +19,7 @@ let n = 0;
 
 async function run(
   limits: RiskLimitsInput,
-  opts: { wallAheadMs?: number; halfSpread?: number } = {},
+  opts: { wallAheadMs?: number | (() => number); halfSpread?: number } = {},
 ): Promise<{ s: PaperSession; maxAbsPosition: number; fills: VenueFill[] }> {
   const venue = new PaperVenue({
     feed: tapeFeed(tape, 0),
@@ -41,7 +41,8 @@ async function run(
   });
   const fills: VenueFill[] = [];
   let maxAbs = 0;
-  const ahead = opts.wallAheadMs ?? 0;
+  const aheadOpt = opts.wallAheadMs ?? 0;
+  const ahead = typeof aheadOpt === 'number' ? (): number => aheadOpt : aheadOpt;
   const s: PaperSession = new PaperSession({
     sessionId: `risk${++n}`,
     venue,
@@ -54,7 +55,7 @@ async function run(
     postOnly: true,
     horizonSeconds: Number.POSITIVE_INFINITY,
     // The stale-data guard's wall clock, `ahead` ms after every book's receive time.
-    wallClock: () => Date.now() + ahead,
+    wallClock: () => Date.now() + ahead(),
     onFill: (f) => {
       fills.push(f);
       maxAbs = Math.max(maxAbs, Math.abs(s.oms.position));
@@ -78,6 +79,15 @@ describe('risk controls in a session', () => {
     expect(r.fills.length).toBeGreaterThan(10);
     expect(r.maxAbsPosition).toBeLessThanOrEqual(2);
     expect(r.s.risk.blocked.inventory).toBeGreaterThan(0);
+  });
+
+  it('stale data that turns fresh again: quoting resumes and the halt is no longer reported', async () => {
+    let calls = 0;
+    // Stale for the first 50 wall-clock reads, fresh afterwards.
+    const r = await run({ staleMs: 5_000 }, { wallAheadMs: () => (++calls <= 50 ? 10_000 : 0) });
+    expect(r.s.counters.skippedDecisions).toBeGreaterThan(0);
+    expect(r.s.counters.placed).toBeGreaterThan(0);
+    expect(r.s.lastBlock).not.toBe('stale');
   });
 
   it('stale data: a book received 10 s ago by the wall clock is never quoted on', async () => {

@@ -257,6 +257,8 @@ export class PaperSession {
       await this.cancelWorking();
       return;
     }
+    // The data are good again: a halt for stale or unsynced data is over.
+    if (this.lastBlock === 'stale' || this.lastBlock === 'unsynced') this.lastBlock = '';
     this.counters.decisions++;
     const obs = this.buildObservation(feedMs);
     const dec = this.dec;
