@@ -76,6 +76,7 @@ describe('Binance connector on the spot testnet against the fake (spot mode)', (
     expect(v.capabilities).toMatchObject({
       amend: true,
       amendKeepsPriority: false,
+      amendDecreaseKeepsPriority: true,
       positions: false,
       postOnly: true,
     });
@@ -165,6 +166,21 @@ describe('Binance connector on the spot testnet against the fake (spot mode)', (
     expect(f.order('qs-b1')).toMatchObject({ priceTicks: bid - 2, origLots: 15, status: 'NEW' });
     expect(f.replaced()).toBe(1);
     expect(f.duplicates()).toEqual([]);
+
+    // a lower amount at the same price: Order Amend Keep Priority, in place (same order id, same
+    // place in the queue), not a cancel-replace
+    const before = f.order('qs-b1')!;
+    const [orderId, ahead] = [before.orderId, before.queueAhead];
+    const kept = await v.amend('qs-b1', { amount: 0.01 });
+    expect(kept).toMatchObject({
+      clientOrderId: 'qs-b1',
+      price: Number(px(bid - 2)),
+      amount: 0.01,
+      status: 'open',
+    });
+    expect(f.order('qs-b1')).toMatchObject({ orderId, queueAhead: ahead, origLots: 10, status: 'NEW' });
+    expect(f.keepPriorityAmends()).toBe(1);
+    expect(f.replaced()).toBe(1);
 
     await v.cancelAll();
     expect(f.openOrders()).toEqual([]);

@@ -30,9 +30,10 @@
  * order that reaches the venue after our lookup and after its own first instance has ended.
  *
  * Amend: USDⓈ-M PUT /fapi/v1/order (ccxt editOrder) "modified orders will be reordered in the match
- * queue" (Binance, Modify Order): amendKeepsPriority false. Spot: cancel-replace
- * (POST /api/v3/order/cancelReplace), no priority either (spot's PUT order/amend/keepPriority, which
- * keeps priority for a quantity decrease only, has no ccxt 4.5.84 method).
+ * queue" (Binance, Modify Order): amendKeepsPriority false. Spot: a lower amount at the same price
+ * goes through Order Amend Keep Priority (PUT /api/v3/order/amend/keepPriority, as a signed request:
+ * ccxt 4.5.84 has no method for it) and keeps its place (amendDecreaseKeepsPriority); any other spot
+ * amend is cancel-replace (POST /api/v3/order/cancelReplace) and loses it.
  *
  * Credentials live only inside the ccxt instance (a private field): never in notes, errors or
  * `JSON.stringify` / `util.inspect` of the venue.
@@ -245,6 +246,8 @@ export class BinanceVenue implements Venue {
     this.capabilities = {
       amend: true,
       amendKeepsPriority: false,
+      // spot: a lower amount at the same price goes through Order Amend Keep Priority
+      amendDecreaseKeepsPriority: !futures,
       cancelAll: true,
       postOnly: true,
       positions: futures,
@@ -860,6 +863,24 @@ export class BinanceVenue implements Venue {
     const amount = req.amount ?? cur.amount;
     const futures = this.#kind === 'usdm-demo';
     const what = `amend ${clientOrderId}`;
+    if (!futures && price === cur.price && amount < cur.amount && amount > cur.filled) {
+      // Spot's Order Amend Keep Priority (PUT /api/v3/order/amend/keepPriority): the amount only goes
+      // down, in place, keeping the order's id and its place in the queue. ccxt 4.5.84 has no method
+      // for it: a signed request on its private spot API, parsed by ccxt's own order parser.
+      const r = await this.#request(what, () =>
+        this.#ex.request('order/amend/keepPriority', 'private', 'PUT', {
+          symbol: this.market.venueSymbol,
+          origClientOrderId: clientOrderId,
+          newClientOrderId: clientOrderId,
+          newQty: this.#ex.amountToPrecision(this.#symbol, amount),
+        }),
+      );
+      const raw = (r as Raw).amendedOrder;
+      if (raw === null || typeof raw !== 'object')
+        throw new VenueError('rejected', `${this.id} ${what}: the answer has no amendedOrder`);
+      const o = this.#ex.parseOrder(raw as Record<string, unknown>, this.#ex.market(this.#symbol));
+      return this.#toUpdate(o as unknown as Raw, { cid: clientOrderId, side: cur.side, price, amount });
+    }
     const params: Raw = futures
       ? { origClientOrderId: clientOrderId }
       : { newClientOrderId: clientOrderId, cancelReplaceMode: 'STOP_ON_FAILURE' };

@@ -151,6 +151,8 @@ export interface FakeBinance {
   tradeIds(): string[];
   /** Spot cancel-replace orders (not counted as creations). */
   replaced(): number;
+  /** Spot keep-priority amends (PUT order/amend/keepPriority) applied. */
+  keepPriorityAmends(): number;
   /** Signed position in lots of 0.001 (spot: the change of the base balance since the start). */
   positionLots(): number;
   /** The published book (background + ours), best first, as Binance's [price, qty] strings. */
@@ -243,6 +245,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
   /** A cancel-replace's new order (spot) is not a new creation of its client id. */
   let replacing = false;
   let replaced = 0;
+  let keepPriorityAmends = 0;
   let n429 = 0;
   let badSig = 0;
   let badTs = 0;
@@ -998,6 +1001,32 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       }
       case 'GET /api/v3/openOrders':
         return [...orders.values()].filter(resting).map(orderJson);
+      case 'PUT /api/v3/order/amend/keepPriority': {
+        // Binance spot's Order Amend Keep Priority: only a lower quantity, in place, same orderId and
+        // queue position (queueAhead unchanged); the account stream reports x = REPLACED.
+        const o = findOrder(q);
+        if (!resting(o)) throw new BinanceError(400, -2013, 'Order does not exist.');
+        const lots = Math.round(Number(q.get('newQty')) / STEP);
+        if (!(lots > o.filledLots) || !(lots < o.origLots))
+          throw new BinanceError(
+            400,
+            -1013,
+            'newQty must be above the executed and below the order quantity.',
+          );
+        const before = snapshotPublished();
+        const cid = q.get('newClientOrderId');
+        if (cid !== null && cid !== o.clientOrderId) {
+          byCid.delete(o.clientOrderId);
+          o.clientOrderId = cid;
+          byCid.set(cid, o);
+        }
+        o.origLots = lots;
+        o.updateTime = now();
+        keepPriorityAmends++;
+        orderEvent(o, 'REPLACED');
+        publishDepth(before);
+        return { transactTime: now(), executionId: keepPriorityAmends, amendedOrder: spotOrderJson(o) };
+      }
       case 'POST /api/v3/order/cancelReplace': {
         const id = q.get('cancelOrderId');
         const ocid = q.get('cancelOrigClientOrderId');
@@ -1290,6 +1319,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     created: (cid) => createdByCid.get(cid) ?? 0,
     posts: (cid) => postsByCid.get(cid) ?? 0,
     replaced: () => replaced,
+    keepPriorityAmends: () => keepPriorityAmends,
     tradeIds: () => fills.map((x) => String(x.id)),
     duplicates: () => [...createdByCid.entries()].filter(([, n]) => n > 1).map(([c]) => c),
     orderPosts: () => orderPosts,

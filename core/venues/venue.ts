@@ -46,6 +46,12 @@ export interface VenueCapabilities {
   amend: boolean;
   /** An amend keeps the order's queue priority (else it is a cancel/replace at the venue). */
   amendKeepsPriority: boolean;
+  /**
+   * An amend that only lowers the amount (same price) keeps the order's queue priority, whatever
+   * `amendKeepsPriority` says of other amends (Binance spot: PUT order/amend/keepPriority). Absent:
+   * as `amendKeepsPriority`.
+   */
+  amendDecreaseKeepsPriority?: boolean;
   /** One request cancels every order of the symbol. */
   cancelAll: boolean;
   postOnly: boolean;
