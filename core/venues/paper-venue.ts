@@ -124,7 +124,13 @@ interface PaperOrder {
   cancelRequested: boolean;
 }
 
-const EVENTS_PER_YIELD = 4096;
+/**
+ * The pump gives the event loop back at least every YIELD_AFTER_MS of wall time (checked every 16 steps):
+ * at full speed a session journals fills with an fsync each (≈ 2.7 ms), so a count of events alone
+ * held the loop of the process that runs it for up to ~230 ms (scripts/paper-loop-lag.ts). Where the
+ * yields fall changes no result: steps run in the same order whatever the wall clock says.
+ */
+const YIELD_AFTER_MS = 8;
 const CAPABILITIES: VenueCapabilities = {
   amend: false,
   amendKeepsPriority: false,
@@ -610,7 +616,8 @@ export class PaperVenue implements Venue {
     const speed = feed.live ? Number.POSITIVE_INFINITY : this.opts.speed;
     const wall0 = performance.now();
     const every = this.opts.bookEveryMs ?? 100;
-    let events = 0;
+    let steps = 0;
+    let lastYield = performance.now();
     let seenCount = feed.tape.count;
     while (!signal.aborted) {
       if (feed.live && feed.tape.count !== seenCount) {
@@ -637,7 +644,10 @@ export class PaperVenue implements Venue {
           this.resyncsSeen = feed.resyncs;
           this.publishBook(true);
         } else if (Date.now() - this.lastBookPublishMs >= every) this.publishBook(false);
-        if (++events % EVENTS_PER_YIELD === 0) await new Promise<void>((res) => setImmediate(res));
+        if ((++steps & 15) === 0 && performance.now() - lastYield >= YIELD_AFTER_MS) {
+          await new Promise<void>((res) => setImmediate(res));
+          lastYield = performance.now();
+        }
         continue;
       }
       if (r === 'decision') {
@@ -657,6 +667,10 @@ export class PaperVenue implements Venue {
         // The decision's requests, as one act: the replay's order of latency draws.
         this.act(mkt);
         this.flush();
+        if ((++steps & 15) === 0 && performance.now() - lastYield >= YIELD_AFTER_MS) {
+          await new Promise<void>((res) => setImmediate(res));
+          lastYield = performance.now();
+        }
         continue;
       }
       if (r === 'limit') {
