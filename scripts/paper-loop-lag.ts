@@ -9,31 +9,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Journal } from '../core/paper/journal';
 import { resolveLimits } from '../core/paper/risk';
 import { PaperSession } from '../core/paper/session';
-import { syntheticTape } from '../core/paper/synthetic-tape.fixture';
+import { syntheticPaperVenue, syntheticTape } from '../core/paper/synthetic-tape.fixture';
 import { FixedSpreadQuoter } from '../core/strategy/fixed-spread';
-import { PaperVenue, tapeFeed } from '../core/venues/paper-venue';
 
 const seconds = Number(process.argv[2] ?? 3000);
 const dir = mkdtempSync(join(tmpdir(), 'qb-loop-lag-'));
 const tape = syntheticTape({ seed: 5, seconds });
-const venue = new PaperVenue({
-  feed: tapeFeed(tape, 0),
-  symbol: 'TEST/USD',
-  lotSize: 1,
-  decisionIntervalMs: 500,
-  depthLevels: 5,
-  postOnly: true,
-  fees: { makerBps: 0, takerBps: 0, perLot: 0 },
-  latency: {
-    model: 'sampled',
-    entry: { model: 'constant', value: 0.01 },
-    cancel: { model: 'constant', value: 0.01 },
-    marketData: { model: 'constant', value: 0 },
-  },
-  queue: { model: 'risk-averse' },
-  seed: 1,
-  speed: Number.POSITIVE_INFINITY,
-});
+const venue = syntheticPaperVenue(tape, Number.POSITIVE_INFINITY);
 const s = new PaperSession({
   sessionId: 'lag',
   venue,

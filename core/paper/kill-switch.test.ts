@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
 import type { Quoter } from '../strategy/quoter';
-import { PaperVenue, tapeFeed } from '../venues/paper-venue';
 import type { Venue } from '../venues/venue';
 import { Journal } from './journal';
 import { resolveLimits } from './risk';
 import { ScriptedVenue } from './scripted-venue.fixture';
 import { PaperSession } from './session';
-import { syntheticTape } from './synthetic-tape.fixture';
+import { syntheticPaperVenue, syntheticTape } from './synthetic-tape.fixture';
 
 const dir = mkdtempSync(join(tmpdir(), 'qb-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,24 +103,8 @@ describe('kill switch', () => {
 
   it('on the paper venue mid-session: no open order, position flattened, quoting stopped', async () => {
     const tape = syntheticTape({ seed: 3, seconds: 600 });
-    const venue = new PaperVenue({
-      feed: tapeFeed(tape, 0),
-      symbol: 'TEST/USD',
-      lotSize: 1,
-      decisionIntervalMs: 500,
-      depthLevels: 5,
-      postOnly: true,
-      fees: { makerBps: 0, takerBps: 0, perLot: 0 },
-      latency: {
-        model: 'sampled',
-        entry: { model: 'constant', value: 0.01 },
-        cancel: { model: 'constant', value: 0.01 },
-        marketData: { model: 'constant', value: 0 },
-      },
-      queue: { model: 'risk-averse' },
-      seed: 1,
-      speed: 200, // 600 s of tape in ≈ 3 s of wall time: still running when the kill comes
-    });
+    // 600 s of tape in ≈ 3 s of wall time: still running when the kill comes
+    const venue = syntheticPaperVenue(tape, 200);
     const s = session(
       venue,
       'kill3',

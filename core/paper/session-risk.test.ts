@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FixedSpreadQuoter } from '../strategy/fixed-spread';
-import { PaperVenue, tapeFeed } from '../venues/paper-venue';
 import type { VenueFill } from '../venues/venue';
 import { Journal } from './journal';
 import { resolveLimits, type RiskLimitsInput } from './risk';
 import { PaperSession } from './session';
-import { syntheticTape } from './synthetic-tape.fixture';
+import { syntheticPaperVenue, syntheticTape } from './synthetic-tape.fixture';
 
 const dir = mkdtempSync(join(tmpdir(), 'qb-session-risk-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,24 +20,7 @@ async function run(
   limits: RiskLimitsInput,
   opts: { wallAheadMs?: number | (() => number); halfSpread?: number } = {},
 ): Promise<{ s: PaperSession; maxAbsPosition: number; fills: VenueFill[] }> {
-  const venue = new PaperVenue({
-    feed: tapeFeed(tape, 0),
-    symbol: 'TEST/USD',
-    lotSize: 1,
-    decisionIntervalMs: 500,
-    depthLevels: 5,
-    postOnly: true,
-    fees: { makerBps: 0, takerBps: 0, perLot: 0 },
-    latency: {
-      model: 'sampled',
-      entry: { model: 'constant', value: 0.01 },
-      cancel: { model: 'constant', value: 0.01 },
-      marketData: { model: 'constant', value: 0 },
-    },
-    queue: { model: 'risk-averse' },
-    seed: 1,
-    speed: Number.POSITIVE_INFINITY,
-  });
+  const venue = syntheticPaperVenue(tape, Number.POSITIVE_INFINITY);
   const fills: VenueFill[] = [];
   let maxAbs = 0;
   const aheadOpt = opts.wallAheadMs ?? 0;

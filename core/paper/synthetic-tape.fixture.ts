@@ -7,6 +7,7 @@ import { DATASET_FORMAT_VERSION, EVENT_KIND as K, buildDataset } from '../data/c
 import type { EventColumns } from '../data/event-columns';
 import { Rng } from '../rng/rng';
 import { buildTape, type ReplayTape } from '../replay/tape';
+import { PaperVenue, tapeFeed } from '../venues/paper-venue';
 
 export interface SyntheticTapeOptions {
   seed?: number;
@@ -123,4 +124,30 @@ export async function writeSyntheticDataset(
     });
   });
   return info.id;
+}
+
+/**
+ * A paper venue on `tape` with the venue rules the session tests share: lot 1, a decision every
+ * 500 ms, 5 levels, post-only, no fees, 10 ms entry and cancel latency, the risk-averse queue, seed 1;
+ * `speed` is feed seconds per wall second (Infinity: as fast as possible).
+ */
+export function syntheticPaperVenue(tape: ReplayTape, speed: number): PaperVenue {
+  return new PaperVenue({
+    feed: tapeFeed(tape, 0),
+    symbol: 'TEST/USD',
+    lotSize: 1,
+    decisionIntervalMs: 500,
+    depthLevels: 5,
+    postOnly: true,
+    fees: { makerBps: 0, takerBps: 0, perLot: 0 },
+    latency: {
+      model: 'sampled',
+      entry: { model: 'constant', value: 0.01 },
+      cancel: { model: 'constant', value: 0.01 },
+      marketData: { model: 'constant', value: 0 },
+    },
+    queue: { model: 'risk-averse' },
+    seed: 1,
+    speed,
+  });
 }
