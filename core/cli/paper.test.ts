@@ -157,34 +157,34 @@ describe('quotebench paper', () => {
     }
   }, 180_000);
 
+  /** A dataset session at 20× with quotes working soon, its summary written to `json`. */
+  const runningSessionArgs = (json: string): string[] => [
+    'paper',
+    '--dataset',
+    datasetId,
+    '--speed',
+    '20',
+    '--quoter',
+    JSON.stringify(STRATEGY),
+    '--interval',
+    '250',
+    '--json',
+    json,
+    '--data-dir',
+    dir,
+  ];
+
   it('SIGINT stops: every order cancelled in one round, exit 130, the session journaled as stopped', async () => {
     const json = join(dir, 'sigint.json');
     let sent = false;
-    const r = await run(
-      [
-        'paper',
-        '--dataset',
-        datasetId,
-        '--speed',
-        '20',
-        '--quoter',
-        JSON.stringify(STRATEGY),
-        '--interval',
-        '250',
-        '--json',
-        json,
-        '--data-dir',
-        dir,
-      ],
-      {
-        onStderr: (err, child) => {
-          if (!sent && / ours b/.test(err)) {
-            sent = true;
-            child.kill('SIGINT');
-          }
-        },
+    const r = await run(runningSessionArgs(json), {
+      onStderr: (err, child) => {
+        if (!sent && / ours b/.test(err)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
       },
-    );
+    });
     expect(sent, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/SIGINT: stopping \(cancelling every order\)/);
@@ -201,33 +201,16 @@ describe('quotebench paper', () => {
     const SECRET = 'QBpaperSECRET8kL3pW6qZ1';
     const json = join(dir, 'kill.json');
     let sent = false;
-    const r = await run(
-      [
-        'paper',
-        '--dataset',
-        datasetId,
-        '--speed',
-        '20',
-        '--quoter',
-        JSON.stringify(STRATEGY),
-        '--interval',
-        '250',
-        '--json',
-        json,
-        '--data-dir',
-        dir,
-      ],
-      {
-        env: { QUOTEBENCH_API_KEY: KEY, QUOTEBENCH_API_SECRET: SECRET },
-        // After the first progress line (orders are working by then): the kill switch.
-        onStderr: (err, child) => {
-          if (!sent && / ours b/.test(err)) {
-            sent = true;
-            child.stdin!.write('kill\n');
-          }
-        },
+    const r = await run(runningSessionArgs(json), {
+      env: { QUOTEBENCH_API_KEY: KEY, QUOTEBENCH_API_SECRET: SECRET },
+      // After the first progress line (orders are working by then): the kill switch.
+      onStderr: (err, child) => {
+        if (!sent && / ours b/.test(err)) {
+          sent = true;
+          child.stdin!.write('kill\n');
+        }
       },
-    );
+    });
     expect(sent, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/kill switch: cancelled \d+ order\(s\) in [\d.]+ ms; 0 open after/);
