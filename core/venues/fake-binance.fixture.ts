@@ -825,6 +825,28 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     publishDepth(before);
   };
 
+  /** DELETE order (spot and USD-M): an unknown or finished order is -2011, as Binance answers. */
+  const cancelOrder = (q: URLSearchParams): FakeOrder => {
+    let o: FakeOrder;
+    try {
+      o = findOrder(q);
+    } catch (e) {
+      if (e instanceof BinanceError && e.code === -2013)
+        throw new BinanceError(400, -2011, 'Unknown order sent.');
+      throw e;
+    }
+    if (!resting(o)) throw new BinanceError(400, -2011, 'Unknown order sent.');
+    cancel(o);
+    return o;
+  };
+
+  /** Our trades from `startTime`, at most `limit` (spot myTrades, USD-M userTrades). */
+  const ourTrades = (q: URLSearchParams): unknown[] => {
+    const start = Number(q.get('startTime') ?? 0);
+    const limit = Number(q.get('limit') ?? 500);
+    return fills.filter((f) => (f.time as number) >= start).slice(0, limit);
+  };
+
   const amend = (q: URLSearchParams): FakeOrder => {
     const o = findOrder(q);
     if (!resting(o)) throw new BinanceError(400, -2013, 'Order does not exist.');
@@ -980,16 +1002,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       case 'GET /api/v3/order':
         return orderJson(findOrder(q));
       case 'DELETE /api/v3/order': {
-        let o: FakeOrder;
-        try {
-          o = findOrder(q);
-        } catch (e) {
-          if (e instanceof BinanceError && e.code === -2013)
-            throw new BinanceError(400, -2011, 'Unknown order sent.');
-          throw e;
-        }
-        if (!resting(o)) throw new BinanceError(400, -2011, 'Unknown order sent.');
-        cancel(o);
+        const o = cancelOrder(q);
         return { ...orderJson(o), origClientOrderId: o.clientOrderId };
       }
       case 'DELETE /api/v3/openOrders': {
@@ -1064,9 +1077,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
           uid: 1,
         };
       case 'GET /api/v3/myTrades': {
-        const start = Number(q.get('startTime') ?? 0);
-        const limit = Number(q.get('limit') ?? 500);
-        return fills.filter((f) => (f.time as number) >= start).slice(0, limit);
+        return ourTrades(q);
       }
     }
     throw new BinanceError(404, -1, `no such endpoint ${key} on the spot fake`);
@@ -1121,25 +1132,14 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       case 'PUT /fapi/v1/order':
         return orderJson(amend(q));
       case 'DELETE /fapi/v1/order': {
-        let o: FakeOrder;
-        try {
-          o = findOrder(q);
-        } catch (e) {
-          if (e instanceof BinanceError && e.code === -2013)
-            throw new BinanceError(400, -2011, 'Unknown order sent.');
-          throw e;
-        }
-        if (!resting(o)) throw new BinanceError(400, -2011, 'Unknown order sent.');
-        cancel(o);
+        const o = cancelOrder(q);
         return orderJson(o);
       }
       case 'DELETE /fapi/v1/allOpenOrders':
         for (const o of [...orders.values()]) if (resting(o)) cancel(o);
         return { code: 200, msg: 'The operation of cancel all open order is done.' };
       case 'GET /fapi/v1/userTrades': {
-        const start = Number(q.get('startTime') ?? 0);
-        const limit = Number(q.get('limit') ?? 500);
-        return fills.filter((f) => (f.time as number) >= start).slice(0, limit);
+        return ourTrades(q);
       }
       case 'GET /fapi/v1/openOrders':
         return [...orders.values()].filter(resting).map(orderJson);
